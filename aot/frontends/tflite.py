@@ -1,0 +1,230 @@
+"""TFLite flatbuffer -> Graph (subgraph 0), using the ``tflite`` package's generated reader.
+
+Fused activations become the ``activation`` attribute, SAME/VALID padding becomes explicit
+``pad`` (top, left, bottom, right), and every unsupported operator or feature is collected
+and reported at once (UnsupportedError) before anything else happens.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tflite
+
+from aot.errors import ModelError, UnsupportedError
+from aot.frontends.validate import check_graph
+from aot.ir import Graph, Op, Quant, Tensor
+from aot.ops.window import same_or_valid
+
+_TYPES = {
+    tflite.TensorType.FLOAT32: "float32",
+    tflite.TensorType.INT8: "int8",
+    tflite.TensorType.UINT8: "uint8",
+    tflite.TensorType.INT16: "int16",
+    tflite.TensorType.INT32: "int32",
+    tflite.TensorType.INT64: "int64",
+}
+_TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
+_OP_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+_ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
+_PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
+
+
+def load_tflite(source: bytes | str | Path) -> Graph:
+    """Read a .tflite model (path or bytes) into a Graph; raises ModelError / UnsupportedError."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ModelError(f"cannot read {path}: {e.strerror}") from None
+        name = path.stem
+    else:
+        data, name = bytes(source), "model"
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ModelError(f"{name}: not a TFLite flatbuffer (missing the 'TFL3' identifier, {len(data)} bytes)")
+    try:
+        return _Reader(data, name).graph()
+    except (UnsupportedError, ModelError):
+        raise
+    except Exception as e:  # the flatbuffer reader fails in many ways on corrupt input
+        raise ModelError(f"{name}: malformed TFLite flatbuffer ({type(e).__name__}: {e})") from None
+
+
+class _Reader:
+    def __init__(self, data: bytes, name: str):
+        self.data = data
+        self.name = name
+        self.model = tflite.Model.GetRootAsModel(data, 0)
+        if self.model.SubgraphsLength() < 1:
+            raise ModelError(f"{name}: the model has no subgraph")
+        self.sg = self.model.Subgraphs(0)
+        self.problems: list[tuple[str, str, str]] = []
+
+    def graph(self) -> Graph:
+        names = self._tensor_names()
+        self._shapes = {
+            names[i]: tuple(int(d) for d in self.sg.Tensors(i).ShapeAsNumpy()) if self.sg.Tensors(i).ShapeLength() else ()
+            for i in range(self.sg.TensorsLength())
+        }
+        tensors = {}
+        for i in range(self.sg.TensorsLength()):
+            t = self._tensor(i, names[i])
+            if t is not None:
+                tensors[t.name] = t
+        ops = [self._op(i, names) for i in range(self.sg.OperatorsLength())]
+        inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
+        outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
+        g = Graph(tensors, [op for op in ops if op is not None], inputs, outputs, name=self.name)
+        if not self.problems:
+            self.problems = check_graph(g)
+        if self.problems:
+            raise UnsupportedError(self.problems)
+        return g
+
+    def _tensor_names(self) -> list[str]:
+        names, seen = [], set()
+        for i in range(self.sg.TensorsLength()):
+            base = (self.sg.Tensors(i).Name() or b"").decode("utf-8", "replace") or f"tensor_{i}"
+            name = base if base not in seen else f"{base}#{i}"
+            seen.add(name)
+            names.append(name)
+        return names
+
+    def _tensor(self, i: int, name: str) -> Tensor | None:
+        t = self.sg.Tensors(i)
+        ttype = t.Type()
+        shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+        if ttype not in _TYPES:
+            self.problems.append((f"tensor {name!r}", _TYPE_NAMES.get(ttype, str(ttype)), "tensor type is not supported"))
+            return None
+        dtype = _TYPES[ttype]
+        if any(d < 0 for d in shape):
+            self.problems.append((f"tensor {name!r}", dtype, f"dynamic shape {list(shape)} is not supported"))
+        quant = None
+        q = t.Quantization()
+        if q is not None and q.ScaleLength() > 0:
+            zp = q.ZeroPointAsNumpy() if q.ZeroPointLength() else np.zeros(q.ScaleLength(), np.int64)
+            axis = q.QuantizedDimension() if q.ScaleLength() > 1 else None
+            quant = Quant(q.ScaleAsNumpy(), zp, axis)
+        data = None
+        buf = self.model.Buffers(t.Buffer()) if t.Buffer() < self.model.BuffersLength() else None
+        if buf is not None and buf.DataLength() > 0:
+            raw = buf.DataAsNumpy().tobytes()
+            tensor = Tensor(name, shape, dtype, quant)
+            if len(raw) != tensor.nbytes:
+                raise ModelError(f"{self.name}: tensor {name!r} has {len(raw)} data bytes, shape needs {tensor.nbytes}")
+            data = np.frombuffer(raw, dtype=tensor.np_dtype).reshape(shape).copy()
+        return Tensor(name, shape, dtype, quant, data)
+
+    def _op(self, index: int, names: list[str]) -> Op | None:
+        op = self.sg.Operators(index)
+        code = self.model.OperatorCodes(op.OpcodeIndex())
+        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        opname = _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
+        if builtin == tflite.BuiltinOperator.CUSTOM:
+            opname = f"CUSTOM({(code.CustomCode() or b'').decode()})"
+        loc = f"#{index}"
+        ins = [names[i] if i >= 0 else None for i in op.InputsAsNumpy()] if op.InputsLength() else []
+        outs = [names[i] for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
+        convert = _CONVERTERS.get(opname)
+        if convert is None:
+            self.problems.append((loc, opname, "operator is not supported"))
+            return None
+        try:
+            kind, attrs, ins = convert(self, op, ins)
+        except _Unsupported as e:
+            self.problems.append((loc, opname, str(e)))
+            return None
+        return Op(kind, ins, outs, attrs, name=f"{loc} {opname}")
+
+    # -- per-operator attribute readers ------------------------------------------------------
+    def _options(self, op, cls):
+        table = op.BuiltinOptions()
+        opts = cls()
+        if table is not None:
+            opts.Init(table.Bytes, table.Pos)
+        return opts
+
+    def _activation(self, opts) -> str:
+        act = _ACTIVATIONS.get(opts.FusedActivationFunction(), "?")
+        if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+            raise _Unsupported(f"fused activation {act} is not supported")
+        return act
+
+    def _window(self, opts, ins, kernel, dilation) -> dict:
+        x_shape = self._shapes[ins[0]]
+        stride = (opts.StrideH(), opts.StrideW())
+        padding = _PADDING.get(opts.Padding())
+        if padding is None or len(x_shape) != 4:
+            raise _Unsupported("needs a 4-D NHWC input and SAME or VALID padding")
+        oh, top, bottom = same_or_valid(padding, x_shape[1], kernel[0], stride[0], dilation[0])
+        ow, left, right = same_or_valid(padding, x_shape[2], kernel[1], stride[1], dilation[1])
+        return {"stride": stride, "dilation": dilation, "pad": (top, left, bottom, right), "out_hw": (oh, ow)}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _conv2d(r: _Reader, op, ins):
+    o = r._options(op, tflite.Conv2DOptions)
+    w = r._shapes[ins[1]]
+    win = r._window(o, ins, w[1:3], (o.DilationHFactor(), o.DilationWFactor()))
+    del win["out_hw"]
+    return "conv2d", {**win, "activation": r._activation(o)}, ins[:3]
+
+
+def _depthwise_conv2d(r: _Reader, op, ins):
+    o = r._options(op, tflite.DepthwiseConv2DOptions)
+    w, x = r._shapes[ins[1]], r._shapes[ins[0]]
+    win = r._window(o, ins, w[1:3], (o.DilationHFactor(), o.DilationWFactor()))
+    del win["out_hw"]
+    multiplier = w[3] // x[3] if len(x) == 4 and x[3] else 1  # the option is unreliable in old models
+    return "depthwise_conv2d", {**win, "activation": r._activation(o), "depth_multiplier": multiplier}, ins[:3]
+
+
+def _fully_connected(r: _Reader, op, ins):
+    o = r._options(op, tflite.FullyConnectedOptions)
+    if o.WeightsFormat() != 0:
+        raise _Unsupported("shuffled weights format is not supported")
+    return "fully_connected", {"activation": r._activation(o)}, ins[:3]
+
+
+def _pool(kind):
+    def convert(r: _Reader, op, ins):
+        o = r._options(op, tflite.Pool2DOptions)
+        kernel = (o.FilterHeight(), o.FilterWidth())
+        win = r._window(o, ins, kernel, (1, 1))
+        return kind, {"filter": kernel, "stride": win["stride"], "pad": win["pad"], "activation": r._activation(o)}, ins[:1]
+
+    return convert
+
+
+def _add(r: _Reader, op, ins):
+    o = r._options(op, tflite.AddOptions)
+    return "add", {"activation": r._activation(o)}, ins[:2]
+
+
+def _softmax(r: _Reader, op, ins):
+    o = r._options(op, tflite.SoftmaxOptions)
+    return "softmax", {"beta": float(o.Beta()) if op.BuiltinOptions() is not None else 1.0}, ins[:1]
+
+
+def _plain(kind):
+    return lambda r, op, ins: (kind, {}, ins[:1])
+
+
+_CONVERTERS = {
+    "CONV_2D": _conv2d,
+    "DEPTHWISE_CONV_2D": _depthwise_conv2d,
+    "FULLY_CONNECTED": _fully_connected,
+    "AVERAGE_POOL_2D": _pool("average_pool2d"),
+    "MAX_POOL_2D": _pool("max_pool2d"),
+    "ADD": _add,
+    "RESHAPE": _plain("reshape"),
+    "SQUEEZE": _plain("reshape"),
+    "SOFTMAX": _softmax,
+    "QUANTIZE": _plain("quantize"),
+    "DEQUANTIZE": _plain("dequantize"),
+}

@@ -1,0 +1,42 @@
+"""Checks every frontend runs on the graph it built: each op known, configured as we support,
+and shapes consistent. Returns every problem at once as (location, operator, reason)."""
+from __future__ import annotations
+
+from aot import ops
+from aot.ir import Graph
+
+
+def check_graph(g: Graph) -> list[tuple[str, str, str]]:
+    problems: list[tuple[str, str, str]] = []
+    for i, op in enumerate(g.ops):
+        loc, _, source = (op.name or f"#{i} {op.kind}").partition(" ")
+        missing = [n for n in [*op.inputs, *op.outputs] if n is not None and n not in g.tensors]
+        if missing:
+            problems.append((loc, source or op.kind, f"refers to unknown tensor(s) {missing}"))
+            continue
+        try:
+            module = ops.get(op.kind)
+        except KeyError:
+            problems.append((loc, source or op.kind, "operator is not supported"))
+            continue
+        problems += [(loc, source or op.kind, why) for why in module.check(op, g)]
+        if "pad" in op.attrs and not problems:
+            problems += [(loc, source or op.kind, why) for why in _window_shape(op, g)]
+    for name in g.outputs:
+        if name not in g.tensors:
+            problems.append(("graph", "output", f"unknown output tensor {name!r}"))
+    return problems
+
+
+def _window_shape(op, g: Graph) -> list[str]:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    kernel = op.attrs.get("filter") or g.t(op.inputs[1]).shape[1:3]
+    dil = op.attrs.get("dilation", (1, 1))
+    top, left, bottom, right = op.attrs["pad"]
+    expect = tuple(
+        (size + before + after - ((k - 1) * d + 1)) // s + 1
+        for size, before, after, k, d, s in zip(x.shape[1:3], (top, left), (bottom, right), kernel, dil, op.attrs["stride"])
+    )
+    if tuple(y.shape[1:3]) != expect:
+        return [f"output spatial shape {list(y.shape[1:3])} does not match the window arithmetic {list(expect)}"]
+    return []

@@ -1,0 +1,35 @@
+"""Operator registry: one module per operator kind, each with the same faces.
+
+Every module ``aot/ops/<kind>.py`` defines:
+
+- ``check(op, graph) -> list[str]``: reasons the op (as configured) is unsupported, [] if fine;
+- ``reference(op, graph, inputs) -> list[np.ndarray]``: the NumPy golden model;
+- ``macs(op, graph) -> int``: multiply-accumulates (0 for ops that have none).
+
+Constants derived from quantisation (multipliers, shifts, clamp ranges) are computed by
+functions in the same module so that the C lowering in ``codegen_c/ops/<kind>.py`` bakes
+in exactly the numbers the reference uses.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+KINDS = (
+    "conv2d",
+    "depthwise_conv2d",
+    "fully_connected",
+    "average_pool2d",
+    "max_pool2d",
+    "add",
+    "reshape",
+    "softmax",
+    "quantize",
+    "dequantize",
+)
+
+
+def get(kind: str) -> ModuleType:
+    if kind not in KINDS:
+        raise KeyError(kind)
+    return importlib.import_module(f"aot.ops.{kind}")

@@ -1,0 +1,69 @@
+"""ADD with broadcasting. int8: TFLite's rescale of both inputs to a common 2^20 fixed point.
+
+attrs: activation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aot import quant
+from aot.ir import Graph, Op
+
+LEFT_SHIFT = 20
+
+
+@dataclass(frozen=True)
+class AddParams:
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_multiplier: int
+    input2_shift: int
+    output_multiplier: int
+    output_shift: int
+    act_min: int
+    act_max: int
+
+
+def params(op: Op, g: Graph) -> AddParams:
+    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
+    twice_max = 2 * np.float64(max(np.float32(a.quant.s), np.float32(b.quant.s)))
+    m1, s1 = quant.quantize_multiplier(np.float64(np.float32(a.quant.s)) / twice_max)
+    m2, s2 = quant.quantize_multiplier(np.float64(np.float32(b.quant.s)) / twice_max)
+    mo, so = quant.quantize_multiplier(twice_max / ((1 << LEFT_SHIFT) * np.float64(np.float32(y.quant.s))))
+    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.s, y.quant.zp)
+    return AddParams(-a.quant.zp, -b.quant.zp, y.quant.zp, m1, s1, m2, s2, mo, so, lo, hi)
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
+    problems = []
+    if not (a.dtype == b.dtype == y.dtype) or a.dtype not in ("int8", "float32"):
+        problems.append(f"types {a.dtype}+{b.dtype}->{y.dtype} are not supported (int8 or float32)")
+    elif a.dtype == "int8" and any(t.quant is None or not t.quant.per_tensor for t in (a, b, y)):
+        problems.append("int8 add needs per-tensor quantisation on both inputs and the output")
+    try:
+        if np.broadcast_shapes(a.shape, b.shape) != y.shape:
+            problems.append(f"shapes {list(a.shape)} + {list(b.shape)} do not broadcast to {list(y.shape)}")
+    except ValueError:
+        problems.append(f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast")
+    return problems
+
+
+def macs(op: Op, g: Graph) -> int:
+    return 0
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    a, b = inputs[:2]
+    if a.dtype == np.float32:
+        return [quant.float_clamp(a.astype(np.float64) + b.astype(np.float64), op.attrs.get("activation", "NONE"))]
+    p = params(op, g)
+    sa = quant.mbqm((a.astype(np.int64) + p.input1_offset) << LEFT_SHIFT, p.input1_multiplier, p.input1_shift)
+    sb = quant.mbqm((b.astype(np.int64) + p.input2_offset) << LEFT_SHIFT, p.input2_multiplier, p.input2_shift)
+    out = quant.mbqm(sa + sb, p.output_multiplier, p.output_shift) + p.output_offset
+    return [np.clip(out, p.act_min, p.act_max).astype(np.int8)]

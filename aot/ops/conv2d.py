@@ -1,0 +1,51 @@
+"""CONV_2D: NHWC input, OHWI weights, optional bias, fused activation.
+
+attrs: stride (sh, sw), dilation (dh, dw), pad (top, left, bottom, right), activation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from aot import quant
+from aot.ir import Graph, Op
+from aot.ops import conv_common
+from aot.ops.window import pad_nhwc, taps
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    problems = conv_common.check_dtypes(op, g)
+    w = g.t(op.inputs[1])
+    if len(w.shape) != 4 or len(g.t(op.inputs[0]).shape) != 4:
+        problems.append("only 2-D convolution on 4-D NHWC tensors is supported")
+    elif g.t(op.inputs[0]).shape[3] != w.shape[3]:
+        problems.append("grouped convolution is not supported")
+    return problems
+
+
+def macs(op: Op, g: Graph) -> int:
+    _, oh, ow, oc = g.t(op.outputs[0]).shape
+    _, kh, kw, ic = g.t(op.inputs[1]).shape
+    return oh * ow * oc * kh * kw * ic * g.t(op.outputs[0]).shape[0]
+
+
+def accumulate(op: Op, g: Graph, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Sum over taps of x*w with a real-zero padding; x and w already offset, any dtype."""
+    y = g.t(op.outputs[0])
+    xp = pad_nhwc(x, op.attrs["pad"])
+    acc = np.zeros(y.shape, dtype=x.dtype)
+    for i, j, patch in taps(xp, y.shape[1:3], w.shape[1:3], op.attrs["stride"], op.attrs["dilation"]):
+        acc += patch @ w[:, i, j, :].T
+    return acc
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    x, w = inputs[0], g.t(op.inputs[1]).data
+    oc = w.shape[0]
+    if x.dtype == np.float32:
+        acc = accumulate(op, g, x.astype(np.float64), w.astype(np.float64))
+        acc += conv_common.bias_of(op, g, oc, np.float64)
+        return [quant.float_clamp(acc, op.attrs["activation"])]
+    st = conv_common.output_stage(op, g)
+    acc = accumulate(op, g, x.astype(np.int64) + st.input_offset, w.astype(np.int64))
+    acc += conv_common.bias_of(op, g, oc, np.int64)
+    return [quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)]

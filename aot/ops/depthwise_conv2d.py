@@ -1,0 +1,50 @@
+"""DEPTHWISE_CONV_2D: weights [1, KH, KW, IC*M]; output channel c reads input channel c // M.
+
+attrs: stride, dilation, pad (top, left, bottom, right), activation, depth_multiplier.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from aot import quant
+from aot.ir import Graph, Op
+from aot.ops import conv_common
+from aot.ops.window import pad_nhwc, taps
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    problems = conv_common.check_dtypes(op, g)
+    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
+    if len(w.shape) != 4 or len(x.shape) != 4 or w.shape[0] != 1:
+        problems.append("depthwise weights must be [1, KH, KW, C]")
+    elif w.shape[3] != x.shape[3] * op.attrs["depth_multiplier"]:
+        problems.append("weight channels must equal input channels x depth_multiplier")
+    return problems
+
+
+def macs(op: Op, g: Graph) -> int:
+    n, oh, ow, oc = g.t(op.outputs[0]).shape
+    _, kh, kw, _ = g.t(op.inputs[1]).shape
+    return n * oh * ow * oc * kh * kw
+
+
+def accumulate(op: Op, g: Graph, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    y = g.t(op.outputs[0])
+    xp = pad_nhwc(np.repeat(x, op.attrs["depth_multiplier"], axis=3), op.attrs["pad"])
+    acc = np.zeros(y.shape, dtype=x.dtype)
+    for i, j, patch in taps(xp, y.shape[1:3], w.shape[1:3], op.attrs["stride"], op.attrs["dilation"]):
+        acc += patch * w[0, i, j, :]
+    return acc
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    x, w = inputs[0], g.t(op.inputs[1]).data
+    oc = w.shape[3]
+    if x.dtype == np.float32:
+        acc = accumulate(op, g, x.astype(np.float64), w.astype(np.float64))
+        acc += conv_common.bias_of(op, g, oc, np.float64)
+        return [quant.float_clamp(acc, op.attrs["activation"])]
+    st = conv_common.output_stage(op, g)
+    acc = accumulate(op, g, x.astype(np.int64) + st.input_offset, w.astype(np.int64))
+    acc += conv_common.bias_of(op, g, oc, np.int64)
+    return [quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)]

@@ -1,0 +1,22 @@
+"""DEQUANTIZE: int8/int16 -> float32, computed in double and rounded to float, as TFLM does."""
+from __future__ import annotations
+
+import numpy as np
+
+from aot.ir import Graph, Op
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if x.dtype not in ("int8", "int16") or y.dtype != "float32" or x.quant is None or not x.quant.per_tensor:
+        return [f"DEQUANTIZE {x.dtype} -> {y.dtype} is not supported (per-tensor int8/int16 -> float32)"]
+    return []
+
+
+def macs(op: Op, g: Graph) -> int:
+    return 0
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    q = g.t(op.inputs[0]).quant
+    return [(np.float64(q.s) * (inputs[0].astype(np.int64) - q.zp)).astype(np.float32)]

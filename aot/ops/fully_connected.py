@@ -1,0 +1,41 @@
+"""FULLY_CONNECTED: y[b, n] = sum_k x[b, k] * W[n, k] + bias[n]; input flattened to [-1, K].
+
+attrs: activation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from aot import quant
+from aot.ir import Graph, Op
+from aot.ops import conv_common
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    problems = conv_common.check_dtypes(op, g)
+    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
+    if len(w.shape) != 2 or x.size % w.shape[1]:
+        problems.append(f"weights {list(w.shape)} do not fit input {list(x.shape)}")
+    elif w.quant is not None and not w.quant.per_tensor:
+        problems.append("per-channel fully_connected weights are not supported")
+    return problems
+
+
+def macs(op: Op, g: Graph) -> int:
+    n, k = g.t(op.inputs[1]).shape
+    return g.t(op.inputs[0]).size // k * n * k
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    w = g.t(op.inputs[1]).data
+    n, k = w.shape
+    y = g.t(op.outputs[0])
+    x = inputs[0].reshape(-1, k)
+    if x.dtype == np.float32:
+        acc = x.astype(np.float64) @ w.astype(np.float64).T + conv_common.bias_of(op, g, n, np.float64)
+        return [quant.float_clamp(acc, op.attrs["activation"]).reshape(y.shape)]
+    st = conv_common.output_stage(op, g, product_in_float=True)
+    acc = (x.astype(np.int64) + st.input_offset) @ (w.astype(np.int64) + st.weight_offset).T
+    acc += conv_common.bias_of(op, g, n, np.int64)
+    out = quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)
+    return [out.reshape(y.shape)]

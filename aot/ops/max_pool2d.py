@@ -1,0 +1,15 @@
+"""MAX_POOL_2D: maximum over the window's in-bounds cells."""
+from __future__ import annotations
+
+import numpy as np
+
+from aot.ir import Graph, Op
+from aot.ops import pool_common
+from aot.ops.pool_common import check, macs  # noqa: F401  (the op's faces)
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    x = inputs[0]
+    lowest = -np.inf if x.dtype == np.float32 else np.iinfo(x.dtype).min
+    patches, _ = pool_common.windows(op, g, x, lowest)
+    return [pool_common.clamp(op, g, np.maximum.reduce(patches))]

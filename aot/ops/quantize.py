@@ -1,0 +1,41 @@
+"""QUANTIZE: float32 -> int8/int16 (round half away from zero), or int8/int16 -> int8 requantise."""
+from __future__ import annotations
+
+import numpy as np
+
+from aot import quant
+from aot.ir import Graph, Op
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if y.quant is None or not y.quant.per_tensor:
+        return ["QUANTIZE needs a per-tensor quantised output"]
+    if x.dtype == "float32" and y.dtype in ("int8", "int16"):
+        return []
+    if x.dtype in ("int8", "int16") and y.dtype == "int8" and x.quant is not None and x.quant.per_tensor:
+        return []
+    return [f"QUANTIZE {x.dtype} -> {y.dtype} is not supported"]
+
+
+def macs(op: Op, g: Graph) -> int:
+    return 0
+
+
+def requant_params(op: Op, g: Graph) -> tuple[int, int]:
+    """Multiplier and shift of an integer -> int8 requantisation (TFLM quantize_common)."""
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    return quant.quantize_multiplier(np.float64(np.float32(x.quant.s)) / np.float64(np.float32(y.quant.s)))
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    x, y = inputs[0], g.t(op.outputs[0])
+    info = np.iinfo(y.np_dtype)
+    if x.dtype == np.float32:
+        scaled = x / np.float32(y.quant.s)  # float32 division, as the C code does
+        rounded = np.where(scaled >= 0, np.floor(np.abs(scaled) + 0.5), -np.floor(np.abs(scaled) + 0.5))
+        q = rounded.astype(np.int64) + y.quant.zp
+    else:
+        mult, shift = requant_params(op, g)
+        q = quant.mbqm(x.astype(np.int64) - g.t(op.inputs[0]).quant.zp, mult, shift) + y.quant.zp
+    return [np.clip(q, info.min, info.max).astype(y.np_dtype)]

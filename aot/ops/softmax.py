@@ -1,0 +1,69 @@
+"""SOFTMAX over the last axis. int8 -> int8 (output scale 1/256, zero point -128) uses
+TFLite's fixed-point algorithm: exp_on_negative_values, a 12-integer-bit accumulator and a
+fixed-point reciprocal. attrs: beta.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from aot import fixedpoint, quant
+from aot.ir import Graph, Op
+
+SCALED_DIFF_INTEGER_BITS = 5
+ACCUMULATION_INTEGER_BITS = 12
+
+
+@dataclass(frozen=True)
+class SoftmaxParams:
+    input_multiplier: int
+    input_left_shift: int
+    diff_min: int
+
+
+def params(op: Op, g: Graph) -> SoftmaxParams:
+    """PreprocessSoftmaxScaling + CalculateInputRadius, as TFLM's softmax Prepare."""
+    beta = np.float64(np.float32(op.attrs.get("beta", 1.0)))
+    in_scale = np.float64(np.float32(g.t(op.inputs[0]).quant.s))
+    real = min(beta * in_scale * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
+    mult, shift = quant.quantize_multiplier(float(real))
+    max_input_rescaled = (
+        1.0 * ((1 << SCALED_DIFF_INTEGER_BITS) - 1) * (1 << (31 - SCALED_DIFF_INTEGER_BITS)) / (1 << shift)
+    )
+    return SoftmaxParams(mult, shift, -int(math.floor(max_input_rescaled)))
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if x.dtype == y.dtype == "float32":
+        return []
+    if x.dtype == y.dtype == "int8":
+        if y.quant is None or abs(y.quant.s - 1 / 256) > 1e-9 or y.quant.zp != -128:
+            return ["int8 softmax output must have scale 1/256 and zero point -128"]
+        return []
+    return [f"softmax {x.dtype} -> {y.dtype} is not supported (int8 or float32)"]
+
+
+def macs(op: Op, g: Graph) -> int:
+    return 0
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    x = inputs[0]
+    if x.dtype == np.float32:
+        beta = np.float64(np.float32(op.attrs.get("beta", 1.0)))
+        e = np.exp((x.astype(np.float64) - x.max(axis=-1, keepdims=True)) * beta)
+        return [(e / e.sum(axis=-1, keepdims=True)).astype(np.float32)]
+    p = params(op, g)
+    xi = x.astype(np.int64)
+    diff = xi - xi.max(axis=-1, keepdims=True)
+    live = diff >= p.diff_min
+    rescaled = quant.mbqm_greater_than_one(diff, p.input_multiplier, p.input_left_shift)
+    exps = fixedpoint.exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
+    sum_of_exps = np.where(live, quant.rdbpot(exps, ACCUMULATION_INTEGER_BITS), 0).sum(axis=-1, keepdims=True)
+    shifted_scale, num_bits_over_unit = fixedpoint.get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS)
+    unsat = quant.rdbpot(quant.srdhm(shifted_scale, exps), num_bits_over_unit + 31 - 8)
+    out = np.clip(unsat - 128, -128, 127)
+    return [np.where(live, out, -128).astype(np.int8)]
