@@ -1,0 +1,325 @@
+"""Write small, valid .tflite flatbuffers (schema v3, identifier "TFL3") for tests.
+
+Built with the ``tflite`` package's generated builder functions on a
+``flatbuffers.Builder``::
+
+    b = TFLiteBuilder()
+    x = b.add_tensor("x", (1, 8, 8, 3), "int8", scale=0.05, zero_point=-3)
+    w = b.add_tensor("w", (4, 3, 3, 3), "int8", data=w_q, scale=w_scales,
+                     zero_point=np.zeros(4), quantized_dimension=0)
+    bias = b.add_tensor("b", (4,), "int32", data=b_q, scale=0.05 * w_scales, zero_point=np.zeros(4))
+    y = b.add_tensor("y", (1, 8, 4, 4), "int8", scale=0.1, zero_point=-128)
+    b.add_op("CONV_2D", [x, w, bias], [y], padding="SAME", stride=(1, 2), activation="RELU6")
+    b.set_io([x], [y])
+    data: bytes = b.finish()
+
+Tensor ids are the indices returned by ``add_tensor``; ``None`` in an op's
+inputs means "optional input absent" (-1 in the file).  Buffer 0 is the empty
+sentinel; every constant tensor gets its own buffer, 16-byte aligned.
+
+``read_io`` reads the input/output tensor specs back from any .tflite file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import flatbuffers
+import numpy as np
+import tflite
+
+DTYPES: dict[str, tuple[int, type]] = {
+    "float32": (tflite.TensorType.FLOAT32, np.float32),
+    "int8": (tflite.TensorType.INT8, np.int8),
+    "uint8": (tflite.TensorType.UINT8, np.uint8),
+    "int16": (tflite.TensorType.INT16, np.int16),
+    "int32": (tflite.TensorType.INT32, np.int32),
+    "int64": (tflite.TensorType.INT64, np.int64),
+    "bool": (tflite.TensorType.BOOL, np.bool_),
+}
+_DTYPE_BY_CODE = {code: name for name, (code, _) in DTYPES.items()}
+
+
+# --------------------------------------------------------------------------
+# Builtin options.  Each writer turns the user's keyword options into
+# ``{SchemaField: value}`` for the options table named by ``OPS[op][1]``.
+# --------------------------------------------------------------------------
+
+def _enum(kind: type, name: str | int) -> int:
+    return name if isinstance(name, int) else getattr(kind, name.upper())
+
+
+def _pair(value: int | Sequence[int]) -> tuple[int, int]:
+    """(h, w) from an int or a 2-sequence in NHWC (height, width) order."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _act(activation: str | int) -> dict[str, int]:
+    return {"FusedActivationFunction": _enum(tflite.ActivationFunctionType, activation)}
+
+
+def _conv_opts(padding="SAME", stride=1, dilation=1, activation="NONE") -> dict[str, Any]:
+    (sh, sw), (dh, dw) = _pair(stride), _pair(dilation)
+    return {"Padding": _enum(tflite.Padding, padding), "StrideH": sh, "StrideW": sw,
+            "DilationHFactor": dh, "DilationWFactor": dw, **_act(activation)}
+
+
+def _dwconv_opts(padding="SAME", stride=1, dilation=1, depth_multiplier=1, activation="NONE"):
+    return {**_conv_opts(padding, stride, dilation, activation), "DepthMultiplier": depth_multiplier}
+
+
+def _fc_opts(activation="NONE", keep_num_dims=False):
+    return {**_act(activation), "KeepNumDims": bool(keep_num_dims)}
+
+
+def _pool_opts(filter, padding="SAME", stride=1, activation="NONE"):  # noqa: A002 - schema name
+    (fh, fw), (sh, sw) = _pair(filter), _pair(stride)
+    return {"Padding": _enum(tflite.Padding, padding), "StrideH": sh, "StrideW": sw,
+            "FilterHeight": fh, "FilterWidth": fw, **_act(activation)}
+
+
+def _add_opts(activation="NONE"):
+    return _act(activation)
+
+
+def _reshape_opts(new_shape: Sequence[int] | None = None):
+    return {} if new_shape is None else {"NewShape": np.asarray(new_shape, dtype=np.int32)}
+
+
+def _softmax_opts(beta: float = 1.0):
+    return {"Beta": float(beta)}
+
+
+def _no_opts():
+    return {}
+
+
+# op name -> (BuiltinOperator code, BuiltinOptions table name or None, options writer)
+OPS: dict[str, tuple[int, str | None, Callable[..., dict[str, Any]]]] = {
+    "CONV_2D": (tflite.BuiltinOperator.CONV_2D, "Conv2DOptions", _conv_opts),
+    "DEPTHWISE_CONV_2D": (tflite.BuiltinOperator.DEPTHWISE_CONV_2D, "DepthwiseConv2DOptions", _dwconv_opts),
+    "FULLY_CONNECTED": (tflite.BuiltinOperator.FULLY_CONNECTED, "FullyConnectedOptions", _fc_opts),
+    "AVERAGE_POOL_2D": (tflite.BuiltinOperator.AVERAGE_POOL_2D, "Pool2DOptions", _pool_opts),
+    "MAX_POOL_2D": (tflite.BuiltinOperator.MAX_POOL_2D, "Pool2DOptions", _pool_opts),
+    "ADD": (tflite.BuiltinOperator.ADD, "AddOptions", _add_opts),
+    "RESHAPE": (tflite.BuiltinOperator.RESHAPE, "ReshapeOptions", _reshape_opts),
+    "SOFTMAX": (tflite.BuiltinOperator.SOFTMAX, "SoftmaxOptions", _softmax_opts),
+    "QUANTIZE": (tflite.BuiltinOperator.QUANTIZE, "QuantizeOptions", _no_opts),
+    "DEQUANTIZE": (tflite.BuiltinOperator.DEQUANTIZE, "DequantizeOptions", _no_opts),
+}
+
+
+@dataclass
+class _Tensor:
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    data: np.ndarray | None
+    scale: np.ndarray | None
+    zero_point: np.ndarray | None
+    quantized_dimension: int
+
+
+@dataclass
+class _Op:
+    code: int
+    inputs: list[int]
+    outputs: list[int]
+    options_type: str | None
+    options: dict[str, Any]
+
+
+class TFLiteBuilder:
+    def __init__(self, description: str = "microaot test model", subgraph_name: str = "main"):
+        self.description = description
+        self.subgraph_name = subgraph_name
+        self.tensors: list[_Tensor] = []
+        self.ops: list[_Op] = []
+        self.inputs: list[int] = []
+        self.outputs: list[int] = []
+
+    # -- graph construction -------------------------------------------------
+
+    def add_tensor(self, name: str, shape: Sequence[int], dtype: str, *, data: np.ndarray | None = None,
+                   scale: float | Sequence[float] | None = None,
+                   zero_point: int | Sequence[int] | None = None,
+                   quantized_dimension: int = 0) -> int:
+        """Add a tensor and return its index.  ``data`` makes it a constant.
+
+        ``scale``/``zero_point`` of length 1 (or scalars) are per-tensor,
+        longer ones per-channel along ``quantized_dimension``.
+        """
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}")
+        shape = tuple(int(d) for d in shape)
+        if data is not None:
+            data = np.asarray(data)
+            if data.size != int(np.prod(shape, dtype=np.int64)):
+                raise ValueError(f"tensor {name!r}: data has {data.size} elements, shape {shape} needs "
+                                 f"{int(np.prod(shape))}")
+            data = np.ascontiguousarray(data.reshape(shape), dtype=DTYPES[dtype][1])
+        if scale is not None:
+            scale = np.atleast_1d(np.asarray(scale, dtype=np.float32))
+            zp = np.zeros(scale.size) if zero_point is None else zero_point
+            zero_point = np.atleast_1d(np.asarray(zp, dtype=np.int64))
+            if zero_point.size != scale.size:
+                raise ValueError(f"tensor {name!r}: {scale.size} scales but {zero_point.size} zero points")
+        elif zero_point is not None:
+            raise ValueError(f"tensor {name!r}: zero_point without scale")
+        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension))
+        return len(self.tensors) - 1
+
+    def add_op(self, op: str, inputs: Sequence[int | None], outputs: Sequence[int], **options: Any) -> int:
+        """Add a builtin operator; ``options`` are the keyword arguments of its writer above."""
+        if op not in OPS:
+            raise ValueError(f"unsupported operator {op!r} (known: {', '.join(OPS)})")
+        code, options_type, writer = OPS[op]
+        try:
+            fields = writer(**options)
+        except TypeError as e:
+            raise TypeError(f"{op}: {e}") from None
+        ins = [-1 if i is None else int(i) for i in inputs]
+        self.ops.append(_Op(code, ins, [int(o) for o in outputs], options_type, fields))
+        return len(self.ops) - 1
+
+    def set_io(self, inputs: Sequence[int], outputs: Sequence[int]) -> None:
+        self.inputs, self.outputs = [int(i) for i in inputs], [int(o) for o in outputs]
+
+    # -- serialisation --------------------------------------------------------
+
+    def finish(self) -> bytes:
+        fb = flatbuffers.Builder(1024)
+        buffers, buffer_index = self._write_buffers(fb)
+        tensors = [self._write_tensor(fb, t, buffer_index.get(i, 0)) for i, t in enumerate(self.tensors)]
+        codes = sorted({op.code for op in self.ops})
+        operators = [self._write_op(fb, op, codes.index(op.code)) for op in self.ops]
+
+        name = fb.CreateString(self.subgraph_name)
+        tensors_vec = _offsets(fb, tflite.SubGraphStartTensorsVector, tensors)
+        inputs_vec = fb.CreateNumpyVector(np.asarray(self.inputs, dtype=np.int32))
+        outputs_vec = fb.CreateNumpyVector(np.asarray(self.outputs, dtype=np.int32))
+        ops_vec = _offsets(fb, tflite.SubGraphStartOperatorsVector, operators)
+        tflite.SubGraphStart(fb)
+        tflite.SubGraphAddTensors(fb, tensors_vec)
+        tflite.SubGraphAddInputs(fb, inputs_vec)
+        tflite.SubGraphAddOutputs(fb, outputs_vec)
+        tflite.SubGraphAddOperators(fb, ops_vec)
+        tflite.SubGraphAddName(fb, name)
+        subgraph = tflite.SubGraphEnd(fb)
+
+        opcode_tables = []
+        for code in codes:
+            tflite.OperatorCodeStart(fb)
+            tflite.OperatorCodeAddDeprecatedBuiltinCode(fb, min(code, 127))
+            tflite.OperatorCodeAddBuiltinCode(fb, code)
+            tflite.OperatorCodeAddVersion(fb, 1)
+            opcode_tables.append(tflite.OperatorCodeEnd(fb))
+
+        description = fb.CreateString(self.description)
+        codes_vec = _offsets(fb, tflite.ModelStartOperatorCodesVector, opcode_tables)
+        subgraphs_vec = _offsets(fb, tflite.ModelStartSubgraphsVector, [subgraph])
+        buffers_vec = _offsets(fb, tflite.ModelStartBuffersVector, buffers)
+        tflite.ModelStart(fb)
+        tflite.ModelAddVersion(fb, 3)
+        tflite.ModelAddOperatorCodes(fb, codes_vec)
+        tflite.ModelAddSubgraphs(fb, subgraphs_vec)
+        tflite.ModelAddDescription(fb, description)
+        tflite.ModelAddBuffers(fb, buffers_vec)
+        fb.Finish(tflite.ModelEnd(fb), file_identifier=b"TFL3")
+        return bytes(fb.Output())
+
+    def _write_buffers(self, fb: flatbuffers.Builder) -> tuple[list[int], dict[int, int]]:
+        tflite.BufferStart(fb)
+        buffers = [tflite.BufferEnd(fb)]  # buffer 0: the empty sentinel
+        index: dict[int, int] = {}
+        for i, t in enumerate(self.tensors):
+            if t.data is None:
+                continue
+            raw = np.frombuffer(t.data.astype(t.data.dtype.newbyteorder("<")).tobytes(), dtype=np.uint8)
+            fb.Prep(16, raw.size)  # align the payload to 16 bytes, as the TFLite converter does
+            data_vec = fb.CreateNumpyVector(raw)
+            tflite.BufferStart(fb)
+            tflite.BufferAddData(fb, data_vec)
+            buffers.append(tflite.BufferEnd(fb))
+            index[i] = len(buffers) - 1
+        return buffers, index
+
+    def _write_tensor(self, fb: flatbuffers.Builder, t: _Tensor, buffer: int) -> int:
+        name = fb.CreateString(t.name)
+        shape = fb.CreateNumpyVector(np.asarray(t.shape, dtype=np.int32))
+        quant = None
+        if t.scale is not None:
+            scale_vec = fb.CreateNumpyVector(t.scale.astype(np.float32))
+            zp_vec = fb.CreateNumpyVector(t.zero_point.astype(np.int64))
+            tflite.QuantizationParametersStart(fb)
+            tflite.QuantizationParametersAddScale(fb, scale_vec)
+            tflite.QuantizationParametersAddZeroPoint(fb, zp_vec)
+            tflite.QuantizationParametersAddQuantizedDimension(fb, t.quantized_dimension)
+            quant = tflite.QuantizationParametersEnd(fb)
+        tflite.TensorStart(fb)
+        tflite.TensorAddShape(fb, shape)
+        tflite.TensorAddType(fb, DTYPES[t.dtype][0])
+        tflite.TensorAddBuffer(fb, buffer)
+        tflite.TensorAddName(fb, name)
+        if quant is not None:
+            tflite.TensorAddQuantization(fb, quant)
+        return tflite.TensorEnd(fb)
+
+    def _write_op(self, fb: flatbuffers.Builder, op: _Op, opcode_index: int) -> int:
+        inputs = fb.CreateNumpyVector(np.asarray(op.inputs, dtype=np.int32))
+        outputs = fb.CreateNumpyVector(np.asarray(op.outputs, dtype=np.int32))
+        options = _write_table(fb, op.options_type, op.options) if op.options_type else None
+        tflite.OperatorStart(fb)
+        tflite.OperatorAddOpcodeIndex(fb, opcode_index)
+        tflite.OperatorAddInputs(fb, inputs)
+        tflite.OperatorAddOutputs(fb, outputs)
+        if options is not None:
+            tflite.OperatorAddBuiltinOptionsType(fb, getattr(tflite.BuiltinOptions, op.options_type))
+            tflite.OperatorAddBuiltinOptions(fb, options)
+        return tflite.OperatorEnd(fb)
+
+
+def _write_table(fb: flatbuffers.Builder, table: str, fields: dict[str, Any]) -> int:
+    """Write a flat options table via ``tflite.<table>Start/Add<Field>/End``; arrays become vectors."""
+    values = {k: fb.CreateNumpyVector(v) if isinstance(v, np.ndarray) else v for k, v in fields.items()}
+    getattr(tflite, f"{table}Start")(fb)
+    for field, value in values.items():
+        getattr(tflite, f"{table}Add{field}")(fb, value)
+    return getattr(tflite, f"{table}End")(fb)
+
+
+def _offsets(fb: flatbuffers.Builder, start_vector: Callable, offsets: list[int]) -> int:
+    start_vector(fb, len(offsets))
+    for off in reversed(offsets):
+        fb.PrependUOffsetTRelative(off)
+    return fb.EndVector()
+
+
+# --------------------------------------------------------------------------
+# Reading back
+# --------------------------------------------------------------------------
+
+@dataclass
+class TensorSpec:
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    scale: np.ndarray | None  # None when not quantised
+    zero_point: np.ndarray | None
+
+
+def _spec(t: tflite.Tensor) -> TensorSpec:
+    q = t.Quantization()
+    scale = zp = None
+    if q is not None and q.ScaleLength() > 0:
+        scale, zp = q.ScaleAsNumpy().astype(np.float32), q.ZeroPointAsNumpy().astype(np.int64)
+    shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+    return TensorSpec(t.Name().decode(), shape, _DTYPE_BY_CODE[t.Type()], scale, zp)
+
+
+def read_io(model: bytes) -> tuple[list[TensorSpec], list[TensorSpec]]:
+    """Specs of the first subgraph's inputs and outputs, in model order."""
+    m = tflite.Model.GetRootAsModel(model, 0)
+    g = m.Subgraphs(0)
+    return ([_spec(g.Tensors(int(i))) for i in g.InputsAsNumpy()],
+            [_spec(g.Tensors(int(i))) for i in g.OutputsAsNumpy()])
