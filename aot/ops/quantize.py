@@ -32,9 +32,10 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     x, y = inputs[0], g.t(op.outputs[0])
     info = np.iinfo(y.np_dtype)
     if x.dtype == np.float32:
-        scaled = x / np.float32(y.quant.s)  # float32 division, as the C code does
-        rounded = np.where(scaled >= 0, np.floor(np.abs(scaled) + 0.5), -np.floor(np.abs(scaled) + 0.5))
-        q = rounded.astype(np.int64) + y.quant.zp
+        scaled = np.clip(x / np.float32(y.quant.s), -(2.0**30), 2.0**30)  # float32 division, as in C
+        whole = np.trunc(scaled)
+        frac = scaled - whole  # exact in float32
+        q = whole.astype(np.int64) + (frac >= 0.5) - (frac <= -0.5) + y.quant.zp
     else:
         mult, shift = requant_params(op, g)
         q = quant.mbqm(x.astype(np.int64) - g.t(op.inputs[0]).quant.zp, mult, shift) + y.quant.zp

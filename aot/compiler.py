@@ -1,0 +1,71 @@
+"""The compile pipeline: model file -> Graph -> Plan -> C sources + metadata.json."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from aot import ops
+from aot.frontends import load_model
+from aot.ir import Graph
+from aot.planner import Plan, plan_memory
+from aot.planner.liveness import activation_buffers, lower_bound
+from codegen_c import generate
+
+ARENA_ALIGNMENT = 4
+
+
+@dataclass
+class CompiledModel:
+    graph: Graph
+    plan: Plan
+    model_hash: str
+    source: Path
+
+    @property
+    def macs(self) -> int:
+        return sum(ops.get(op.kind).macs(op, self.graph) for op in self.graph.ops)
+
+
+def compile_graph(g: Graph, source: Path, model_hash: str) -> CompiledModel:
+    plan = plan_memory(activation_buffers(g), ARENA_ALIGNMENT, lower_bound(g))
+    return CompiledModel(g, plan, model_hash, source)
+
+
+def compile_file(path: str | Path) -> CompiledModel:
+    path = Path(path)
+    g = load_model(path)
+    return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def tensor_meta(cm: CompiledModel, name: str) -> dict:
+    t = cm.graph.t(name)
+    return {
+        "name": name, "shape": list(t.shape), "dtype": t.dtype,
+        "quant": t.quant.to_json() if t.quant is not None else None,
+        "offset": cm.plan.offset(name), "bytes": t.nbytes,
+    }
+
+
+def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
+    g = cm.graph
+    return {
+        "model": g.name, "source": cm.source.name, "sha256": cm.model_hash,
+        "inputs": [tensor_meta(cm, n) for n in g.inputs], "outputs": [tensor_meta(cm, n) for n in g.outputs],
+        "arena_bytes": cm.plan.arena_bytes, "arena_alignment": cm.plan.alignment, "planner": cm.plan.planner,
+        "activation_lower_bound": cm.plan.lower_bound, "weights_bytes": weights_bytes,
+        "ops": len(g.ops), "macs": cm.macs,
+        "operators": [{"index": i, "op": op.kind, "source": op.name, "macs": ops.get(op.kind).macs(op, g)} for i, op in enumerate(g.ops)],
+    }
+
+
+def emit(cm: CompiledModel, out_dir: Path, prefix: str = "model") -> dict:
+    """Write the C sources, headers, metadata.json and memory.txt; return the metadata."""
+    gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash)
+    meta = metadata(cm, gen.weights_bytes)
+    (out_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+    from aot.report import memory_table
+
+    (out_dir / "memory.txt").write_text(memory_table(cm) + "\n")
+    return meta

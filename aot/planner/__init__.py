@@ -1,0 +1,2 @@
+"""Static memory planning: every activation and scratch buffer gets an offset in one arena."""
+from aot.planner.plan import Buffer, Plan, plan_memory  # noqa: F401

@@ -1,0 +1,80 @@
+"""Render model.c / model.h (and copy the runtime headers they include) for a planned Graph."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from aot import ops as aot_ops
+from aot.ir import DTYPE_CODES, Graph
+from aot.planner import Plan
+from aot.resources import data_dir
+from codegen_c import ops as c_ops
+from codegen_c.cfmt import c_float, c_ident, c_string, ctype
+from codegen_c.context import LoweringContext
+
+RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h")
+
+
+@dataclass
+class GeneratedModel:
+    files: list[Path]
+    weights_bytes: int
+    arena_bytes: int
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
+    t = g.t(name)
+    quant = t.quant if t.quant is not None and t.quant.per_tensor else None
+    return {
+        "name": c_string(name), "dtype": DTYPE_CODES[t.dtype], "ndim": len(t.shape),
+        "shape": ", ".join(str(d) for d in t.shape) or "0",
+        "scale": c_float(quant.s) if quant else "0.0f", "zero_point": quant.zp if quant else 0,
+        "offset": plan.offset(name), "bytes": t.nbytes,
+    }
+
+
+def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "") -> GeneratedModel:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = _env()
+    ctx = LoweringContext(g, plan)
+    kernels, calls = [], []
+    for i, op in enumerate(g.ops):
+        fn = f"op{i}_{op.kind}"
+        variables = c_ops.get(op.kind).lower(i, op, ctx)
+        x = g.t(op.inputs[0])
+        w = g.t(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
+        kernels.append(env.get_template(f"ops/{op.kind}.c.j2").render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), **variables))
+        calls.append({"fn": fn, "index": i, "name": op.name})
+    PREFIX = c_ident(prefix).upper()
+    common = {
+        "prefix": c_ident(prefix), "PREFIX": PREFIX, "model_name": c_string(g.name), "model_hash": c_string(model_hash),
+        "arena_bytes": plan.arena_bytes, "lower_bound": plan.lower_bound, "planner": plan.planner,
+        "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
+        "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
+        "max_dims": 6,
+    }
+    files = []
+    header = env.get_template("model.h.j2").render(**common)
+    source = env.get_template("model.c.j2").render(kernels=kernels, calls=calls, consts=list(ctx.consts.values()), **common)
+    for name, text in (("model.h", header), ("model.c", source)):
+        (out_dir / name).write_text(text)
+        files.append(out_dir / name)
+    runtime_include = data_dir("runtime_c") / "include"
+    for name in RUNTIME_HEADERS:
+        shutil.copyfile(runtime_include / name, out_dir / name)
+        files.append(out_dir / name)
+    weights = sum(c.nbytes for c in ctx.consts.values())
+    return GeneratedModel(files, weights, plan.arena_bytes)

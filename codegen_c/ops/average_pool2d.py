@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from aot import quant
+from aot.ir import Op
+from codegen_c.cfmt import c_float
+from codegen_c.context import LoweringContext
+
+
+def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+    g = ctx.graph
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    act = op.attrs.get("activation", "NONE")
+    if y.dtype == "float32":
+        lo, hi = quant.activation_range(act, "float32", None, 0)
+        lo, hi = c_float(lo), c_float(hi)
+    else:
+        lo, hi = quant.activation_range(act, y.dtype, y.quant.s, y.quant.zp)
+    n, h, w, c = x.shape
+    return {
+        "quantized": x.dtype != "float32", "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "N": n, "H": h, "W": w, "C": c, "OH": y.shape[1], "OW": y.shape[2],
+        "FH": op.attrs["filter"][0], "FW": op.attrs["filter"][1],
+        "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
+        "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1], "act_min": lo, "act_max": hi,
+    }

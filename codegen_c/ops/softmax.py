@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from aot.ir import Op
+from aot.ops import softmax
+from codegen_c.cfmt import c_float
+from codegen_c.context import LoweringContext
+
+
+def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+    g = ctx.graph
+    x = g.t(op.inputs[0])
+    depth = x.shape[-1]
+    v = {"quantized": x.dtype == "int8", "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+         "rows": x.size // depth, "depth": depth}
+    if x.dtype == "int8":
+        p = softmax.params(op, g)
+        v.update(mult=p.input_multiplier, left_shift=p.input_left_shift, diff_min=p.diff_min,
+                 acc_bits=softmax.ACCUMULATION_INTEGER_BITS, diff_bits=softmax.SCALED_DIFF_INTEGER_BITS)
+    else:
+        v["beta"] = c_float(op.attrs.get("beta", 1.0))
+    return v
