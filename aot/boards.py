@@ -140,7 +140,9 @@ def parse_board(path: Path) -> Board:
         return out
 
     qemu = str_list("qemu")
-    run = data.get("run", "qemu" if qemu else "port")
+    # Without an explicit run: a QEMU command means qemu; a board without memory limits is
+    # the host itself; anything else is a real board behind a serial port.
+    run = data.get("run", "qemu" if qemu else "host" if "flash_bytes" not in data else "port")
     if run not in RUN_KINDS:
         raise fail(f"run must be one of {', '.join(RUN_KINDS)}, not {run!r}")
     if run == "qemu" and not qemu:
