@@ -1,16 +1,22 @@
-"""The C runtime shipped with microaot: where its sources and headers are."""
+"""Where the C runtime (runtime_c/) lives and which of its files a firmware compiles."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from aot.resources import data_dir
 
+_SOURCES = ("aot_crc.c", "aot_framing.c", "aot_rpc_server.c", "main.c")
+_PROFILE_SOURCES = ("aot_profile.c",)
+
 
 def runtime_include_dir() -> Path:
+    """Add with -I: aot_hal.h, aot_model.h, aot_rpc.h, aot_profile.h."""
     return data_dir("runtime_c") / "include"
 
 
 def runtime_sources(profile: bool) -> list[Path]:
-    """Every runtime_c/src/*.c; the per-operator profiler only when profiling."""
+    """C files of the runtime (RPC server + main). With ``profile`` also the per-op profiler;
+    the firmware must then be compiled with -DAOT_PROFILE."""
     src = data_dir("runtime_c") / "src"
-    return sorted(p for p in src.glob("*.c") if profile or p.name != "aot_profile.c")
+    names = _SOURCES + (_PROFILE_SOURCES if profile else ())
+    return [src / n for n in names]
