@@ -20,10 +20,6 @@ from tests.tflite_builder import read_io
 _MIN_GENEROUS_ARENA = 1 << 20
 
 
-def _interpreter(model: bytes, arena_size: int) -> runtime.Interpreter:
-    return runtime.Interpreter.from_bytes(model, arena_size=arena_size)
-
-
 def run_tflm(model: bytes, inputs: Sequence[np.ndarray], arena_size: int | None = None) -> list[np.ndarray]:
     """Run ``model`` once on ``inputs`` (in model input order); returns copies of all outputs."""
     model = bytes(model)
@@ -31,7 +27,7 @@ def run_tflm(model: bytes, inputs: Sequence[np.ndarray], arena_size: int | None 
     specs_in, specs_out = read_io(model)
     if len(inputs) != len(specs_in):
         raise ValueError(f"model has {len(specs_in)} inputs, got {len(inputs)}")
-    interp = _interpreter(model, arena)
+    interp = runtime.Interpreter.from_bytes(model, arena_size=arena)
     for i, x in enumerate(inputs):
         want = interp.get_input_details(i)
         x = np.asarray(x)

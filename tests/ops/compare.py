@@ -1,0 +1,43 @@
+"""Compare the NumPy reference (aot.reference.run_graph) with tflite-micro on generated models."""
+from __future__ import annotations
+
+import numpy as np
+
+from aot.frontends.tflite import load_tflite
+from aot.reference import run_graph
+from tests.op_models import GENERATORS, make, random_inputs
+from tests.tflm import run_tflm
+
+SEEDS = range(10)
+FLOAT_RTOL = FLOAT_ATOL = 1e-5
+
+
+def cases(op: str, seeds=SEEDS) -> list[tuple[str, int]]:
+    """(dtype, seed) pairs for ``op``: every dtype its generator supports."""
+    return [(dtype, seed) for dtype in GENERATORS[op][1] for seed in seeds]
+
+
+def assert_same(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    """Bit-exact for integers, rtol/atol 1e-5 for floats; a readable diff otherwise."""
+    assert got.dtype == want.dtype and got.shape == want.shape, \
+        f"{what}: got {got.dtype}{list(got.shape)}, tflite-micro {want.dtype}{list(want.shape)}"
+    if want.dtype.kind == "f":
+        bad = ~np.isclose(got, want, rtol=FLOAT_RTOL, atol=FLOAT_ATOL)
+    else:
+        bad = got != want
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        diff = np.abs(got.astype(np.float64) - want.astype(np.float64)).max()
+        raise AssertionError(f"{what}: {int(bad.sum())}/{bad.size} elements differ (max |diff| {diff:g}); "
+                             f"first at {first}: reference {got[first]}, tflite-micro {want[first]}")
+
+
+def check_against_tflm(op: str, dtype: str, seed: int) -> None:
+    model = make(op, seed, dtype)
+    inputs = random_inputs(model, np.random.default_rng(seed))
+    want = run_tflm(model, inputs)
+    g = load_tflite(model)
+    got = run_graph(g, dict(zip(g.inputs, inputs)))
+    assert len(g.outputs) == len(want)
+    for name, w in zip(g.outputs, want):
+        assert_same(got[name], w, f"{op} {dtype} seed {seed} output {name!r}")

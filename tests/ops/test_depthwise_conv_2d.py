@@ -1,0 +1,12 @@
+"""DEPTHWISE_CONV_2D: the NumPy reference matches tflite-micro on random single-op models
+
+int8 bit-exact, float32 within rtol/atol 1e-5.
+"""
+import pytest
+
+from tests.ops.compare import cases, check_against_tflm
+
+
+@pytest.mark.parametrize("dtype,seed", cases("depthwise_conv_2d"))
+def test_depthwise_conv_2d_matches_tflm(dtype, seed):
+    check_against_tflm("depthwise_conv_2d", dtype, seed)
