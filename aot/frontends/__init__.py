@@ -3,18 +3,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aot.errors import ModelError
+from aot.errors import ModelError, UnsupportedError
 from aot.ir import Graph
 
 
 def load_model(path: str | Path) -> Graph:
-    """Import a model by its file extension (.tflite; .onnx once the ONNX frontend exists)."""
+    """Import a model by its file extension; raises ModelError / UnsupportedError."""
+    g, problems = read_model(path)
+    if problems:
+        raise UnsupportedError(problems)
+    return g
+
+
+def read_model(path: str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
+    """Import a model and list its problems (location, operator, reason) instead of raising."""
     path = Path(path)
     if not path.exists():
         raise ModelError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".tflite":
-        from aot.frontends.tflite import load_tflite
+        from aot.frontends.tflite import read_tflite
 
-        return load_tflite(path)
+        return read_tflite(path)
     raise ModelError(f"{path}: unknown model format {suffix!r} (expected .tflite)")

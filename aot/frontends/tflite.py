@@ -32,6 +32,16 @@ _PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
 
 def load_tflite(source: bytes | str | Path) -> Graph:
     """Read a .tflite model (path or bytes) into a Graph; raises ModelError / UnsupportedError."""
+    g, problems = read_tflite(source)
+    if problems:
+        raise UnsupportedError(problems)
+    return g
+
+
+def read_tflite(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
+    """Read a model and list its problems instead of raising on them (for `inspect`).
+
+    An unsupported operator appears as an op of kind "unsupported" (attrs["op"] names it)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
@@ -45,7 +55,7 @@ def load_tflite(source: bytes | str | Path) -> Graph:
         raise ModelError(f"{name}: not a TFLite flatbuffer (missing the 'TFL3' identifier, {len(data)} bytes)")
     try:
         return _Reader(data, name).graph()
-    except (UnsupportedError, ModelError):
+    except ModelError:
         raise
     except Exception as e:  # the flatbuffer reader fails in many ways on corrupt input
         raise ModelError(f"{name}: malformed TFLite flatbuffer ({type(e).__name__}: {e})") from None
@@ -61,7 +71,7 @@ class _Reader:
         self.sg = self.model.Subgraphs(0)
         self.problems: list[tuple[str, str, str]] = []
 
-    def graph(self) -> Graph:
+    def graph(self) -> tuple[Graph, list[tuple[str, str, str]]]:
         names = self._tensor_names()
         self._shapes = {
             names[i]: tuple(int(d) for d in self.sg.Tensors(i).ShapeAsNumpy()) if self.sg.Tensors(i).ShapeLength() else ()
@@ -75,12 +85,10 @@ class _Reader:
         ops = [self._op(i, names) for i in range(self.sg.OperatorsLength())]
         inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
         outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
-        g = Graph(tensors, [op for op in ops if op is not None], inputs, outputs, name=self.name)
+        g = Graph(tensors, ops, inputs, outputs, name=self.name)
         if not self.problems:
             self.problems = check_graph(g)
-        if self.problems:
-            raise UnsupportedError(self.problems)
-        return g
+        return g, self.problems
 
     def _tensor_names(self) -> list[str]:
         names, seen = [], set()
@@ -117,7 +125,7 @@ class _Reader:
             data = np.frombuffer(raw, dtype=tensor.np_dtype).reshape(shape).copy()
         return Tensor(name, shape, dtype, quant, data)
 
-    def _op(self, index: int, names: list[str]) -> Op | None:
+    def _op(self, index: int, names: list[str]) -> Op:
         op = self.sg.Operators(index)
         code = self.model.OperatorCodes(op.OpcodeIndex())
         builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
@@ -128,14 +136,13 @@ class _Reader:
         ins = [names[i] if i >= 0 else None for i in op.InputsAsNumpy()] if op.InputsLength() else []
         outs = [names[i] for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
         convert = _CONVERTERS.get(opname)
-        if convert is None:
-            self.problems.append((loc, opname, "operator is not supported"))
-            return None
         try:
+            if convert is None:
+                raise _Unsupported("operator is not supported")
             kind, attrs, ins = convert(self, op, ins)
         except _Unsupported as e:
             self.problems.append((loc, opname, str(e)))
-            return None
+            return Op("unsupported", ins, outs, {"op": opname}, name=f"{loc} {opname}")
         return Op(kind, ins, outs, attrs, name=f"{loc} {opname}")
 
     # -- per-operator attribute readers ------------------------------------------------------

@@ -1,0 +1,177 @@
+"""The `microaot` command line: compile, run, profile, inspect.
+
+Every command takes --json and then prints exactly one JSON object (or list) on stdout.
+Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
+a run whose outputs do not match the reference exits 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from aot import __version__
+from aot.errors import AotError
+
+
+def _progress(args, text: str) -> None:
+    if not args.json and not args.quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def cmd_compile(args) -> int:
+    from aot.compiler import compile_file, emit
+
+    t0 = time.perf_counter()
+    cm = compile_file(args.model)
+    meta = emit(cm, Path(args.output), prefix=args.prefix)
+    seconds = time.perf_counter() - t0
+    result = {
+        "model": str(args.model), "output": str(args.output), "arena_bytes": meta["arena_bytes"],
+        "activation_lower_bound": meta["activation_lower_bound"], "weights_bytes": meta["weights_bytes"],
+        "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
+        "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"compiled {args.model} -> {args.output}/ in {seconds:.2f} s")
+        print(f"  operators {meta['ops']}, MACs {meta['macs']:,}")
+        print(f"  arena {meta['arena_bytes']:,} bytes (activation lower bound {meta['activation_lower_bound']:,})")
+        print(f"  weights {meta['weights_bytes']:,} bytes")
+        print(f"  files: {', '.join(result['files'])}")
+    return 0
+
+
+def _run_common(args, profile: bool):
+    from aot.boards import load_board
+    from aot.compiler import compile_file
+    from aot.inputs import load_inputs
+    from aot.runner import run_on_board
+
+    board = load_board(args.board)
+    cm = compile_file(args.model)
+    inputs = load_inputs(cm.graph, args.inputs, args.seed)
+    _progress(args, f"building {cm.graph.name} for {board.name} ...")
+    result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
+    return board, cm, result
+
+
+def cmd_run(args) -> int:
+    from aot.inputs import save_outputs
+    from aot.report import table
+
+    board, cm, r = _run_common(args, profile=False)
+    if args.save_outputs:
+        save_outputs(args.save_outputs, r.outputs)
+    macs = cm.macs
+    summary = {
+        "model": str(args.model), "board": board.name, "match": r.match, "max_abs_diff": r.max_abs_diff,
+        "arena_bytes": cm.plan.arena_bytes, "flash_bytes": r.firmware.build.flash_bytes,
+        "ram_bytes": r.firmware.build.ram_bytes, "stack_bytes": r.firmware.build.stack.bytes,
+        "counter_unit": r.counter_unit, "macs": macs,
+        "outputs": [{"name": c.name, "dtype": c.dtype, "shape": list(c.shape), "max_abs_diff": c.max_abs_diff,
+                     "mismatches": c.mismatches, "match": c.match} for c in r.comparisons],
+    }
+    summary[r.counter_unit if r.counter_unit in ("instructions", "cycles") else "host_ns"] = r.counter
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        rows = [[c.name, c.dtype, "x".join(map(str, c.shape)), f"{c.max_abs_diff:g}", c.mismatches, "yes" if c.match else "NO"] for c in r.comparisons]
+        print(table(["output", "dtype", "shape", "max |diff|", "mismatches", "match"], rows, "lllrrl"))
+        print(f"board {board.name}: {r.counter:,} {r.counter_unit} per inference"
+              + (f" ({r.counter / macs:.2f} per MAC)" if macs and r.counter_unit != "ns" else ""))
+        print(f"arena {cm.plan.arena_bytes:,} B, flash {r.firmware.build.flash_bytes:,} B, static RAM {r.firmware.build.ram_bytes:,} B, stack bound {r.firmware.build.stack.bytes:,} B")
+        print("MATCH: outputs equal the NumPy reference" if r.match else "MISMATCH: outputs differ from the NumPy reference")
+    return 0 if r.match else 1
+
+
+def cmd_profile(args) -> int:
+    from aot import ops
+    from aot.report import table
+
+    board, cm, r = _run_common(args, profile=True)
+    unit = "cycles" if r.counter_unit == "cycles" else ("instructions" if r.counter_unit == "instructions" else "ns")
+    total = sum(r.profile) or 1
+    entries = []
+    for i, (op, count) in enumerate(zip(cm.graph.ops, r.profile)):
+        macs = ops.get(op.kind).macs(op, cm.graph)
+        entries.append({"index": i, "op": op.kind, unit: count, "macs": macs,
+                        "per_mac": round(count / macs, 3) if macs else None, "share": round(count / total, 4)})
+    if args.json:
+        print(json.dumps(entries))
+        return 0 if r.match else 1
+    rows = [[e["index"], e["op"], e[unit], e["macs"], "" if e["per_mac"] is None else f"{e['per_mac']:.2f}", f"{100 * e['share']:.1f}%"]
+            for e in sorted(entries, key=lambda e: -e[unit])]
+    print(table(["#", "op", unit, "MACs", f"{unit[:5]}/MAC", "share"], rows, "rlrrrr"))
+    print(f"total {sum(r.profile):,} {unit} in operators; {r.counter:,} per inference ({'bit-exact' if r.match else 'MISMATCH'})")
+    return 0 if r.match else 1
+
+
+def cmd_inspect(args) -> int:
+    from aot.inspect import inspect_model
+
+    return inspect_model(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="microaot", description="Ahead-of-time compiler from TinyML models to C for microcontrollers.")
+    p.add_argument("--version", action="version", version=f"microaot {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp):
+        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sp.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+
+    c = sub.add_parser("compile", help="generate C sources, header, metadata.json and a memory report")
+    c.add_argument("model", help=".tflite model")
+    c.add_argument("-o", "--output", required=True, help="output folder")
+    c.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    common(c)
+    c.set_defaults(func=cmd_compile)
+
+    for name, func, text in (("run", cmd_run, "build, run on a board through the RPC and compare with the NumPy reference"),
+                             ("profile", cmd_profile, "per-operator instructions (QEMU) or cycles (board)")):
+        r = sub.add_parser(name, help=text)
+        r.add_argument("model")
+        r.add_argument("--board", default="host", help="board name (see boards/), default host")
+        r.add_argument("--port", help="serial port of an already flashed board, e.g. /dev/ttyACM0")
+        r.add_argument("--inputs", help=".npy (single input) or .npz keyed by input name; default random")
+        r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+        r.add_argument("--build-dir", type=Path, help="where to generate and build (default: a cache folder)")
+        if name == "run":
+            r.add_argument("--save-outputs", metavar="DIR", help="write DIR/outputs.npz keyed by output name")
+        common(r)
+        r.set_defaults(func=func)
+
+    i = sub.add_parser("inspect", help="operators, tensors, quantisation, memory plan; unsupported operators")
+    i.add_argument("model")
+    common(i)
+    i.set_defaults(func=cmd_inspect)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except AotError as e:
+        return _fail(args, str(e), e.exit_code)
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted", 130)
+    except Exception as e:  # a bug of ours: still one line, the traceback only on request
+        if os.environ.get("MICROAOT_DEBUG"):
+            traceback.print_exc()
+        return _fail(args, f"internal error: {type(e).__name__}: {e} (set MICROAOT_DEBUG=1 for the traceback)", 3)
+
+
+def _fail(args, message: str, code: int) -> int:
+    print(f"microaot: error: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}))
+    return code

@@ -1,0 +1,103 @@
+"""Compile, build, run on a board through the RPC, and compare with the NumPy reference."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from aot.boards import Board
+from aot.build import BuildResult, build
+from aot.compiler import CompiledModel, emit
+from aot.reference import run_graph
+
+
+def cache_root() -> Path:
+    base = os.environ.get("MICROAOT_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "microaot")
+    return Path(base)
+
+
+def build_dir_for(cm: CompiledModel, board: Board, profile: bool, build_dir: Path | None = None) -> Path:
+    if build_dir is not None:
+        return Path(build_dir)
+    return cache_root() / f"{cm.graph.name}-{cm.model_hash[:12]}" / (board.name + ("-profile" if profile else ""))
+
+
+@dataclass
+class Firmware:
+    meta: dict
+    build: BuildResult
+    directory: Path
+
+
+def build_firmware(cm: CompiledModel, board: Board, *, profile: bool = False, build_dir: Path | None = None) -> Firmware:
+    directory = build_dir_for(cm, board, profile, build_dir)
+    meta = emit(cm, directory / "model")
+    result = build(board, directory / "model", directory / "build", profile=profile)
+    return Firmware(meta, result, directory)
+
+
+@dataclass
+class Comparison:
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    max_abs_diff: float
+    mismatches: int
+    tolerance: float
+
+    @property
+    def match(self) -> bool:
+        return self.max_abs_diff <= self.tolerance
+
+
+# Float kernels accumulate in float32 in C and in float64 in NumPy: differences stay within
+# a few float32 ulps of the output's magnitude; int8 must match exactly.
+FLOAT_RTOL = 1e-4
+FLOAT_ATOL = 1e-5
+
+
+def compare(name: str, got: np.ndarray, expected: np.ndarray) -> Comparison:
+    diff = np.abs(got.astype(np.float64).ravel() - expected.astype(np.float64).ravel())
+    if expected.dtype == np.float32:
+        tol = FLOAT_ATOL + FLOAT_RTOL * float(np.abs(expected).max(initial=0.0))
+    else:
+        tol = 0.0
+    return Comparison(name, str(expected.dtype), tuple(expected.shape), float(diff.max(initial=0.0)), int((diff > tol).sum()), tol)
+
+
+@dataclass
+class RunResult:
+    firmware: Firmware
+    outputs: dict[str, np.ndarray]
+    expected: dict[str, np.ndarray]
+    comparisons: list[Comparison]
+    counter: int
+    counter_unit: str
+    profile: list[int] = field(default_factory=list)
+
+    @property
+    def match(self) -> bool:
+        return all(c.match for c in self.comparisons)
+
+    @property
+    def max_abs_diff(self) -> float:
+        return max((c.max_abs_diff for c in self.comparisons), default=0.0)
+
+
+def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray], *, port: str | None = None,
+                 profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
+    from aot.rpc.client import RpcClient
+    from aot.session import open_target
+
+    fw = build_firmware(cm, board, profile=profile, build_dir=build_dir)
+    expected = run_graph(cm.graph, inputs)
+    with open_target(board, fw.build.executable, port=port) as target:
+        with RpcClient(target.url, timeout=timeout) as client:
+            info = client.info()
+            outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs])
+            per_op = client.profile() if profile else []
+    outputs = {n: o.reshape(cm.graph.t(n).shape) for n, o in zip(cm.graph.outputs, outs)}
+    comps = [compare(n, outputs[n], expected[n]) for n in cm.graph.outputs]
+    return RunResult(fw, outputs, expected, comps, int(counter), info.get("counter_unit", board.counter), per_op)
