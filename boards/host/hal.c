@@ -84,7 +84,11 @@ const char *aot_hal_counter_unit(void)
     return "ns";
 }
 
+#ifndef AOT_BOARD_NAME /* aot/build.py passes -DAOT_BOARD_NAME="<board>" */
+#define AOT_BOARD_NAME "host"
+#endif
+
 const char *aot_hal_board_name(void)
 {
-    return "host";
+    return AOT_BOARD_NAME;
 }
