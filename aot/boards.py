@@ -83,15 +83,20 @@ def _read_toml(path: Path) -> dict:
 _PATH_KEYS = ("sources", "include_dirs")
 
 
-def _read_base(base: Path, board_toml: Path) -> dict:
-    """A partial board.toml shared by a family of boards (e.g. boards/common/cmsdk/cmsdk.toml).
-    Its relative paths are relative to its own folder."""
+def _read_base(base: Path, board_toml: Path, depth: int = 0) -> dict:
+    """A partial board.toml shared by a family of boards (e.g. boards/common/cmsdk/cmsdk.toml),
+    itself possibly inheriting another. Its relative paths are relative to its own folder."""
     if not base.is_file():
         raise BoardError(f"{board_toml}: inherit: {base} does not exist")
-    data = _read_toml(base.resolve())
+    if depth > 8:
+        raise BoardError(f"{board_toml}: inherit chain too deep at {base}")
+    base = base.resolve()
+    data = _read_toml(base)
     for key in _PATH_KEYS:
         if key in data:
             data[key] = [str((base.parent / p).resolve()) for p in data[key]]
+    if "inherit" in data:
+        data = _merge(_read_base(base.parent / data.pop("inherit"), base, depth + 1), data)
     return data
 
 

@@ -37,7 +37,8 @@ class StackBound:
     uncounted: list[str] = field(default_factory=list)  # called library functions, frame unknown
 
     def describe(self) -> str:
-        text = f"{self.bytes} bytes ({' > '.join(self.path) or 'no functions'})"
+        names = [fn.rsplit("/", 1)[-1] for fn in self.path]  # "dir/file.c:static_fn" -> "file.c:static_fn"
+        text = f"{self.bytes} bytes ({' > '.join(names) or 'no functions'})"
         return text if self.complete else text + "; not a safe bound: " + "; ".join(self.notes)
 
 

@@ -30,6 +30,7 @@ static void semihosting_exit(uint32_t reason)
 #define ADP_STOPPED_RUNTIME_ERROR 0x20023u
 #endif
 
+static void halt(int failed) __attribute__((noreturn));
 static void halt(int failed)
 {
 #ifdef AOT_SEMIHOSTING
@@ -61,6 +62,13 @@ void Reset_Handler(void)
 void Default_Handler(void)
 {
     halt(1);
+}
+
+/* newlib's exit() and abort() end here (instead of libnosys's endless loop). */
+void _exit(int status) __attribute__((noreturn));
+void _exit(int status)
+{
+    halt(status != 0);
 }
 
 void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));

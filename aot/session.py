@@ -1,0 +1,63 @@
+"""One way to reach any board: ``with open_target(board, executable) as target: target.url``.
+
+- QEMU boards: QemuSession starts the emulator, the UART is a socket:// URL.
+- host: HostSession runs the executable behind a pty, the URL is the pty's path.
+- real boards: nothing to start; the firmware must already be flashed and the URL is the
+  serial port (``port`` argument, else board.toml's ``port``).
+Every target has ``url``, ``alive()``, ``check()`` and ``client(timeout)``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aot.boards import Board
+from aot.errors import RunError
+
+
+class PortSession:
+    """A real board on a serial port: starts and stops nothing."""
+
+    def __init__(self, board: Board, port: str):
+        self.board = board
+        self.url = port
+
+    def __enter__(self) -> PortSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def start(self) -> PortSession:
+        return self
+
+    def close(self) -> None:
+        pass
+
+    def alive(self) -> bool:
+        return True
+
+    def check(self) -> None:
+        pass
+
+    def client(self, timeout: float = 5.0, **kw: Any):
+        from aot.rpc.client import RpcClient
+
+        return RpcClient(self.url, timeout, baudrate=self.board.baudrate, **kw)
+
+
+def open_target(board: Board, executable: Path, *, port: str | None = None):
+    """The context manager that runs ``executable`` on ``board`` and exposes its serial URL."""
+    if board.run == "qemu":
+        from aot.qemu import QemuSession
+
+        return QemuSession(board, executable)
+    if board.run == "host":
+        from aot.host import HostSession
+
+        return HostSession(executable)
+    port = port or board.port
+    if not port:
+        raise RunError(f"board {board.name} is a real board: flash {executable} onto it "
+                       "(see docs/boards.md) and give its serial port, e.g. --port /dev/ttyACM0")
+    return PortSession(board, port)
