@@ -41,3 +41,31 @@ def check_against_tflm(op: str, dtype: str, seed: int) -> None:
     assert len(g.outputs) == len(want)
     for name, w in zip(g.outputs, want):
         assert_same(got[name], w, f"{op} {dtype} seed {seed} output {name!r}")
+
+
+C_SEEDS = range(3)
+
+
+def c_cases(op: str) -> list[tuple[str, int]]:
+    return cases(op, C_SEEDS)
+
+
+def check_c_against_reference(op: str, dtype: str, seed: int, build_dir) -> None:
+    """Generated C on the host, through the RPC, equals the NumPy reference (int8 bit-exact)."""
+    import hashlib
+    from pathlib import Path
+
+    from aot.boards import load_board
+    from aot.compiler import compile_graph
+    from aot.runner import run_on_board
+
+    model = make(op, seed, dtype)
+    g = load_tflite(model)
+    g.name = f"{op}_{dtype}_{seed}"
+    cm = compile_graph(g, Path(f"{g.name}.tflite"), hashlib.sha256(model).hexdigest())
+    inputs = random_inputs(model, np.random.default_rng(seed))
+    result = run_on_board(cm, load_board("host"), dict(zip(g.inputs, inputs)), build_dir=Path(build_dir))
+    for c in result.comparisons:
+        if dtype == "int8":
+            assert c.max_abs_diff == 0, f"{op} {dtype} seed {seed}: C differs from the reference on {c.name} by {c.max_abs_diff}"
+        assert c.match, f"{op} {dtype} seed {seed}: C differs from the reference on {c.name} by {c.max_abs_diff} (tol {c.tolerance})"

@@ -1,12 +1,18 @@
-"""ADD: the NumPy reference matches tflite-micro on random single-op models
+"""ADD: NumPy reference vs tflite-micro and generated C (host, RPC) vs the reference,
+on random single-op models:
 
 int8 bit-exact, float32 within rtol/atol 1e-5.
 """
 import pytest
 
-from tests.ops.compare import cases, check_against_tflm
+from tests.ops.compare import c_cases, cases, check_against_tflm, check_c_against_reference
 
 
 @pytest.mark.parametrize("dtype,seed", cases("add"))
 def test_add_matches_tflm(dtype, seed):
     check_against_tflm("add", dtype, seed)
+
+
+@pytest.mark.parametrize("dtype,seed", c_cases("add"))
+def test_add_c_matches_reference(dtype, seed, tmp_path):
+    check_c_against_reference("add", dtype, seed, tmp_path)

@@ -1,0 +1,125 @@
+"""The microaot command line as scripts use it: JSON keys, exit codes, files, errors."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from aot import cli
+from tests.malformed import malformed_variants
+from tests.models_list import model_path
+
+KWS = model_path("kws_ref_model_int8")
+HELLO = model_path("hello_world_int8")
+
+
+def microaot(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "aot", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def json_of(capsys, argv):
+    code = cli.main(argv)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1, out
+    return code, json.loads(out[0])
+
+
+def test_compile_json_and_files(tmp_path, capsys):
+    code, j = json_of(capsys, ["compile", str(KWS), "-o", str(tmp_path / "out"), "--json"])
+    assert code == 0
+    assert j["arena_bytes"] == 16000 and j["ops"] == 13 and j["weights_bytes"] > 24000
+    for name in ("model.c", "model.h", "metadata.json", "memory.txt"):
+        assert (tmp_path / "out" / name).is_file()
+    meta = json.loads((tmp_path / "out" / "metadata.json").read_text())
+    assert meta["inputs"][0]["shape"] == [1, 49, 10, 1] and meta["inputs"][0]["dtype"] == "int8"
+    assert meta["inputs"][0]["quant"]["zero_point"] == 83
+    assert meta["arena_bytes"] == 16000
+    assert "#define MODEL_ARENA_SIZE 16000u" in (tmp_path / "out" / "model.h").read_text()
+
+
+def test_compile_is_byte_identical(tmp_path):
+    for d in ("a", "b"):
+        assert cli.main(["compile", str(KWS), "-o", str(tmp_path / d), "-q"]) == 0
+    for name in ("model.c", "model.h", "metadata.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_run_host_json_inputs_and_saved_outputs(tmp_path, capsys):
+    rng = np.random.default_rng(7)
+    x = rng.integers(-128, 127, size=(1, 1), dtype=np.int8)
+    np.savez(tmp_path / "in.npz", **{"serving_default_dense_input:0": x})
+    code, j = json_of(capsys, ["run", str(HELLO), "--board", "host", "--inputs", str(tmp_path / "in.npz"),
+                               "--save-outputs", str(tmp_path / "res"), "--build-dir", str(tmp_path / "b"), "--json"])
+    assert code == 0 and j["match"] is True and j["max_abs_diff"] == 0 and j["arena_bytes"] == 32
+    saved = np.load(tmp_path / "res" / "outputs.npz")
+    from aot.frontends import load_model
+    from aot.reference import run_graph
+
+    g = load_model(HELLO)
+    want = run_graph(g, {g.inputs[0]: x})
+    np.testing.assert_array_equal(saved["StatefulPartitionedCall:0"], want["StatefulPartitionedCall:0"])
+
+
+def test_run_exits_1_on_mismatch(tmp_path, capsys, monkeypatch):
+    import aot.runner
+
+    real = aot.runner.run_graph
+
+    def wrong(g, inputs):
+        out = real(g, inputs)
+        return {k: (v + 1).astype(v.dtype) for k, v in out.items()}
+
+    monkeypatch.setattr(aot.runner, "run_graph", wrong)
+    code, j = json_of(capsys, ["run", str(HELLO), "--board", "host", "--build-dir", str(tmp_path), "--json"])
+    assert code == 1 and j["match"] is False and j["max_abs_diff"] == 1
+
+
+def test_npy_input_for_single_input_model(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((1, 1), np.int8))
+    code, j = json_of(capsys, ["run", str(HELLO), "--inputs", str(tmp_path / "x.npy"), "--build-dir", str(tmp_path / "b"), "--json"])
+    assert code == 0 and j["match"]
+
+
+def test_wrong_input_shape_is_one_line_error(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((3, 3), np.int8))
+    r = microaot("run", HELLO, "--inputs", tmp_path / "x.npy", "--build-dir", tmp_path / "b")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "expected int8[1, 1]" in r.stderr
+
+
+def test_hybrid_model_exit_2_one_line():
+    r = microaot("compile", model_path("kws_ref_model_float32_hybrid"), "-o", "/nonexistent/never")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert "hybrid quantisation (int8 weights, float activations) is not supported" in r.stderr
+
+
+@pytest.mark.parametrize("variant", range(9))
+def test_malformed_files_exit_2(tmp_path, capsys, variant):
+    name, data = sorted(malformed_variants(HELLO.read_bytes()).items())[variant]
+    f = tmp_path / "bad.tflite"
+    f.write_bytes(data)
+    code = cli.main(["compile", str(f), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2, name
+    assert err.startswith("microaot: error:") and err.count("\n") == 1, (name, err)
+
+
+def test_missing_file_and_unknown_board(tmp_path):
+    r = microaot("compile", tmp_path / "nope.tflite", "-o", tmp_path)
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = microaot("run", HELLO, "--board", "no-such-board")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "qemu-mps2-an386" in r.stderr
+
+
+def test_inspect_lists_ops_plan_and_unsupported(capsys):
+    code, j = json_of(capsys, ["inspect", str(KWS), "--json"])
+    assert code == 0 and len(j["ops"]) == 13 and j["arena_bytes"] == 16000 and j["unsupported"] == []
+    assert j["ops"][0]["op"] == "conv2d" and j["plan"]
+    code, j = json_of(capsys, ["inspect", str(model_path("mnist_lstm_int8")), "--json"])
+    assert j["unsupported"][0]["op"] == "UNIDIRECTIONAL_SEQUENCE_LSTM" and j["arena_bytes"] is None
+    code = cli.main(["inspect", str(KWS)])
+    text = capsys.readouterr().out
+    assert "depthwise_conv2d" in text and "arena 16000 bytes" in text
