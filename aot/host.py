@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 import tty
 from pathlib import Path
 from typing import Any, Sequence
@@ -73,6 +74,13 @@ class HostSession:
         if info is None:
             return None
         return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+    def wait(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` s for the firmware to exit (without reaping it); returncode."""
+        deadline = time.monotonic() + timeout
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.returncode
 
     def stderr(self) -> str:
         if self._stderr is None:
