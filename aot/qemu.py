@@ -139,8 +139,10 @@ class QemuSession:
     def check(self) -> None:
         """Raise QemuError, with QEMU's output, if the emulator has stopped."""
         if self.process is not None and not self.alive():
-            raise QemuError(f"QEMU ({self.board.name}, {self.elf.name}) exited with code "
-                            f"{self.returncode}: {self.stderr().strip()[-2000:] or 'no output'}")
+            code = self.returncode
+            how = f"exited with code {code}" if code >= 0 else f"was killed by {signal.Signals(-code).name}"
+            raise QemuError(f"QEMU ({self.board.name}, {self.elf.name}) {how}: "
+                            f"{self.stderr().strip()[-2000:] or 'no output'}")
 
     def client(self, timeout: float = 5.0, **kw: Any):
         """An RpcClient on the UART that notices QEMU's death at once."""
