@@ -18,7 +18,8 @@ import serial
 from aot.errors import RunError
 from aot.ir import DTYPE_CODES, DTYPES
 from aot.rpc.errors import RpcClosed, RpcCrcError, RpcFrameError, RpcRemoteError, RpcTimeout
-from aot.rpc.protocol import MAX_PAYLOAD, REPLY_FLAG, BadFrame, Cmd, Frame, Status, StreamDecoder, encode_frame
+from aot.rpc.protocol import (MAX_PAYLOAD, REPLY_FLAG, BadFrame, Cmd, Frame, Status, StreamDecoder, command_name,
+                              encode_frame)
 
 DTYPE_NAMES = {code: name for name, code in DTYPE_CODES.items()}
 # The device never executed the request: safe to resend any command.
@@ -92,7 +93,7 @@ class RpcClient:
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         want = (cmd | REPLY_FLAG) & 0xFF
-        name = Cmd(cmd).name if cmd in Cmd._value2member_map_ else f"command 0x{cmd:02x}"
+        name = command_name(cmd)
         while True:
             for ev in self._decoder.feed(self._read_some()):
                 if (ev.cmd, ev.seq) != (want, seq):

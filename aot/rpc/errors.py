@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from aot.errors import RunError
+from aot.rpc.protocol import status_name
 
 
 class RpcError(RunError):
@@ -28,8 +29,6 @@ class RpcRemoteError(RpcError):
     """The device answered with a non-OK status (``status``, ``status_name``)."""
 
     def __init__(self, status: int, command: str = "", detail: str = ""):
-        from aot.rpc.protocol import status_name
-
         self.status = status
         self.status_name = status_name(status)
         msg = f"device replied {self.status_name} (status {status})"

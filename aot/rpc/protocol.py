@@ -52,6 +52,13 @@ def status_name(status: int) -> str:
         return f"UNKNOWN_{status}"
 
 
+def command_name(cmd: int) -> str:
+    try:
+        return Cmd(cmd & ~REPLY_FLAG).name
+    except ValueError:
+        return f"command 0x{cmd:02x}"
+
+
 def crc16(data: bytes, crc: int = 0xFFFF) -> int:
     """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, not reflected, no final xor)."""
     return binascii.crc_hqx(data, crc)

@@ -34,7 +34,9 @@ def test_encode_layout():
     assert raw[9:12] == b"\x01\x02\x03"
     assert struct.unpack("<H", raw[12:]) == (crc16(raw[2:12]),)
     # the example frame of docs/rpc.md
-    assert encode_frame(Cmd.PING, 1).hex(" ") == "a5 5a 01 01 01 00 00 00 00 " + struct.pack("<H", crc16(bytes.fromhex("010101000000 00"))).hex(" ")
+    assert encode_frame(Cmd.PING, 1).hex(" ") == "a5 5a 01 01 01 00 00 00 00 5e a6"
+    assert encode_frame(Cmd.RUN, 0x0203, b"\x0a\x00\x00\x00").hex(" ") == "a5 5a 01 07 03 02 00 04 00 0a 00 00 00 54 dc"
+    assert encode_frame(Cmd.READ_OUTPUT | 0x80, 7, status=Status.ERR_ARG).hex(" ") == "a5 5a 01 86 07 00 01 00 00 8a 40"
 
 
 def test_roundtrip_and_limits():
