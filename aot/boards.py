@@ -44,12 +44,15 @@ class Board:
     zephyr_board: str | None = None
     extra: dict = field(default_factory=dict)  # keys this module does not interpret
 
-    @property
-    def size_tool(self) -> str:
-        """The binutils `size` that matches the compiler (arm-none-eabi-gcc -> arm-none-eabi-size)."""
+    def binutil(self, tool: str) -> str:
+        """The binutils program that matches the compiler: arm-none-eabi-gcc -> arm-none-eabi-<tool>."""
         cc = Path(self.cc).name
         prefix = cc[: -len("gcc")] if cc.endswith("gcc") else ""
-        return prefix + "size"
+        return prefix + tool
+
+    @property
+    def size_tool(self) -> str:
+        return self.binutil("size")
 
 
 def boards_dir() -> Path:

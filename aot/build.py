@@ -1,5 +1,8 @@
 """Build a firmware (or a host executable): runtime + board + generated model sources.
 
+Output in out_dir: firmware.elf (firmware for host), firmware.map, obj/<group>/*.o with their
+.su/.ci, build.json (input hash and sizes), and for real boards firmware.bin / firmware.hex.
+
 One compiler call per C file (in parallel), then one link. Every object gets a ``.su`` and
 a ``.ci`` file for the stack bound (aot/stack_usage.py). A build whose inputs (sources,
 headers, linker scripts, flags, compiler) hash the same as the last one in ``out_dir`` is not
@@ -119,6 +122,8 @@ def build_sources(board: Board, sources: dict[str, list[Path]], out_dir: Path, *
 
     exe.unlink(missing_ok=True)
     _link(board, [obj for _, obj in jobs], exe, ldflags)
+    if board.run == "port":
+        _flash_images(board, exe)
     sizes = section_sizes(board, exe)
     result = BuildResult(exe, stack=stack_bound(obj_root), **sizes)
     stamp.write_text(json.dumps({"key": key, "result": _result_to_json(result)}, indent=1))
@@ -154,6 +159,16 @@ def _link(board: Board, objs: list[Path], exe: Path, ldflags: list[str]) -> None
     if overflows:
         raise BuildError("; ".join(overflow_message(board, region, int(n)) for region, n in overflows))
     raise BuildError(f"linking for board {board.name} failed:\n" + _first_errors(proc.stderr))
+
+
+def _flash_images(board: Board, exe: Path) -> None:
+    """firmware.bin and firmware.hex beside the ELF, for flashing tools that want them."""
+    tool = board.binutil("objcopy")
+    for fmt, suffix in (("binary", ".bin"), ("ihex", ".hex")):
+        proc = subprocess.run([tool, "-O", fmt, str(exe), str(exe.with_suffix(suffix))],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise BuildError(f"{tool} -O {fmt} failed: {proc.stderr.strip()}")
 
 
 def overflow_message(board: Board, region: str, excess: int) -> str:

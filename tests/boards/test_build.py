@@ -66,6 +66,8 @@ def test_nucleo_rpc_firmware_builds(tmp_path, mock_model_dir):
     assert symbols["aot_vector_table"] == 0x08000000  # the chip boots from the start of flash
     assert symbols["__stack_top__"] <= 0x20000000 + board.ram_bytes
     assert "aot_rpc_serve" in symbols
+    image = result.executable.with_suffix(".bin")  # for st-flash / pyOCD
+    assert image.is_file() and image.stat().st_size == result.flash_bytes
 
 
 def test_sizes_and_stack_bound(tmp_path):
