@@ -12,6 +12,7 @@ what the firmware needs and what the board has.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -82,6 +83,15 @@ def build_sources(board: Board, sources: dict[str, list[Path]], out_dir: Path, *
     the runtime and the model, tests pass small firmware of their own."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Parallel builds into one folder (test workers sharing a cache) take turns; the later
+    # ones then find the first one's result in the cache.
+    with open(out_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(board, sources, out_dir, include_dirs, profile, extra_cflags)
+
+
+def _build_locked(board: Board, sources: dict[str, list[Path]], out_dir: Path, include_dirs,
+                  profile: bool, extra_cflags) -> BuildResult:
     groups = {"board": list(board.sources) or sorted(board.dir.glob("*.c"))}
     groups.update({name: [Path(p).resolve() for p in files] for name, files in sources.items()})
     include_dirs = [runtime.runtime_include_dir(), board.dir, *board.include_dirs, *map(Path, include_dirs)]
