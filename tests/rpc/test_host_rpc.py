@@ -350,3 +350,31 @@ def test_session_kills_its_process_on_exceptions(mock_firmware):
     assert not s.alive() and s.process.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_firmware_exits_when_the_host_process_is_killed(mock_firmware):
+    """No orphan even if Python dies without cleaning up: the pty hangs up, the HAL exits."""
+    import subprocess
+    import sys
+    code = ("import sys, time\nfrom aot.host import HostSession\n"
+            "s = HostSession(sys.argv[1]).start()\ns.client().ping()\n"
+            "print(s.process.pid, flush=True)\ntime.sleep(60)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    parent = subprocess.Popen([sys.executable, "-c", code, str(mock_firmware)], stdout=subprocess.PIPE, env=env)
+    try:
+        fw_pid = int(parent.stdout.readline())
+        assert Path(f"/proc/{fw_pid}").exists()
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+    def running() -> bool:
+        try:
+            return Path(f"/proc/{fw_pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+    deadline = time.monotonic() + 3.0
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not running()
