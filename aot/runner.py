@@ -88,13 +88,12 @@ class RunResult:
 
 def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray], *, port: str | None = None,
                  profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
-    from aot.rpc.client import RpcClient
     from aot.session import open_target
 
     fw = build_firmware(cm, board, profile=profile, build_dir=build_dir)
     expected = run_graph(cm.graph, inputs)
     with open_target(board, fw.build.executable, port=port) as target:
-        with RpcClient(target.url, timeout=timeout) as client:
+        with target.client(timeout) as client:
             info = client.info()
             outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs])
             per_op = client.profile() if profile else []
