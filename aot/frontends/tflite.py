@@ -42,15 +42,9 @@ def read_tflite(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str,
     """Read a model and list its problems instead of raising on them (for `inspect`).
 
     An unsupported operator appears as an op of kind "unsupported" (attrs["op"] names it)."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise ModelError(f"cannot read {path}: {e.strerror}") from None
-        name = path.stem
-    else:
-        data, name = bytes(source), "model"
+    from aot.frontends import read_source
+
+    data, name = read_source(source)
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelError(f"{name}: not a TFLite flatbuffer (missing the 'TFL3' identifier, {len(data)} bytes)")
     try:

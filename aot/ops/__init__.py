@@ -26,6 +26,13 @@ KINDS = (
     "softmax",
     "quantize",
     "dequantize",
+    "transpose",
+    "slice",
+    "concat",
+    "pad",
+    "unary",
+    "binary",
+    "reduce",
 )
 
 

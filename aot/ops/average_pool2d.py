@@ -1,6 +1,8 @@
 """AVERAGE_POOL_2D: mean over the window's in-bounds cells (padding excluded from the count).
 
 int8 rounds the division half away from zero, as TFLM's reference kernel does.
+attrs (besides pool_common's): count_include_pad (ONNX; default False) divides by the whole
+window instead.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     patches, masks = pool_common.windows(op, g, x.astype(wide), 0)
     total = sum(patches)
     count = sum(masks).astype(np.int64)
+    if op.attrs.get("count_include_pad"):
+        count = np.full_like(count, len(masks))
     if x.dtype == np.float32:
         return [pool_common.clamp(op, g, total / count)]
     half = count // 2

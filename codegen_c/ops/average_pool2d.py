@@ -22,4 +22,5 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
         "FH": op.attrs["filter"][0], "FW": op.attrs["filter"][1],
         "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1], "act_min": lo, "act_max": hi,
+        "count_include_pad": bool(op.attrs.get("count_include_pad")),
     }

@@ -1,0 +1,211 @@
+"""ONNX node converters: elementwise, shape and data-movement operators, and the dispatch.
+
+Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/frontends/onnx.py)
+and raises Unsupported with a reason. Convolution, pooling, Gemm, normalisation and
+quantisation nodes live in aot/frontends/onnx_nn.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+
+from aot.frontends.onnx import Builder, Unsupported, attributes
+
+# Nodes never evaluated at import even with constant inputs: the QDQ pass needs them.
+_KEEP = {"DequantizeLinear"}
+
+
+def inp(node: onnx.NodeProto, i: int) -> str | None:
+    return node.input[i] if len(node.input) > i and node.input[i] else None
+
+
+def convert_node(b: Builder, node: onnx.NodeProto) -> None:
+    from aot.frontends.onnx_nn import NN_CONVERTERS
+
+    if node.domain not in ("", "ai.onnx"):
+        raise Unsupported(f"operators of domain {node.domain!r} are not supported")
+    attrs = attributes(node)
+    ins = [n for n in node.input if n]
+    if node.op_type == "Shape" or (node.op_type not in _KEEP and all(b.const(n) is not None for n in ins)):
+        return _fold(b, node, attrs)
+    entry = CONVERTERS.get(node.op_type) or NN_CONVERTERS.get(node.op_type)
+    if entry is None:
+        raise Unsupported("operator is not supported")
+    fn, known = entry
+    unknown = sorted(set(attrs) - set(known))
+    if unknown:
+        raise Unsupported(f"attribute(s) {unknown} are not supported")
+    missing = [n for n in ins if n not in b.tensors]
+    if missing:
+        raise Unsupported(f"input(s) {missing} come from unsupported nodes")
+    fn(b, node, attrs)
+
+
+def _fold(b: Builder, node: onnx.NodeProto, attrs: dict) -> None:
+    """Evaluate a node whose inputs are all constants; Shape only needs the input's shape."""
+    if node.op_type == "Shape":
+        shape = np.array(b.shape(node.input[0]), dtype=np.int64)
+        start, end = attrs.get("start", 0), attrs.get("end", None)
+        b.add_const(node.output[0], shape[start:end])
+        return
+    from onnx.reference import ReferenceEvaluator
+
+    feeds = {n: b.const(n) for n in node.input if n}
+    try:
+        model = onnx.helper.make_model(
+            onnx.helper.make_graph([node], "fold", [onnx.helper.make_tensor_value_info(n, onnx.helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for n, v in feeds.items()],
+                                   [onnx.helper.make_empty_tensor_value_info(o) for o in node.output if o]),
+            opset_imports=[onnx.helper.make_opsetid("", b.opset)])
+        values = ReferenceEvaluator(model).run(None, feeds)
+    except Exception as e:
+        raise Unsupported(f"evaluating the constant node failed ({type(e).__name__}: {e})") from None
+    for name, v in zip([o for o in node.output if o], values):
+        b.add_const(name, np.asarray(v))
+
+
+# -- elementwise ---------------------------------------------------------------------------------
+_UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "HardSwish": "hardswish", "Abs": "abs",
+          "Neg": "neg", "Exp": "exp", "Sqrt": "sqrt", "Floor": "floor", "Ceil": "ceil"}
+_BINARY = {"Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min", "Pow": "pow"}
+
+
+def _unary(b: Builder, node, attrs) -> None:
+    fn = _UNARY.get(node.op_type) or node.op_type
+    params = {}
+    if node.op_type == "LeakyRelu":
+        fn, params = "leaky_relu", {"alpha": attrs.get("alpha", 0.01)}
+    elif node.op_type == "Elu":
+        fn, params = "elu", {"alpha": attrs.get("alpha", 1.0)}
+    elif node.op_type == "HardSigmoid":
+        fn, params = "hard_sigmoid", {"alpha": attrs.get("alpha", 0.2), "beta": attrs.get("beta", 0.5)}
+    elif node.op_type == "Clip":
+        fn, params = "clip", _clip_range(b, node, attrs)
+    b.unary("unary", b.value(node.input[0]), None, node.output[0], fn=fn, **params)
+
+
+def _clip_range(b: Builder, node, attrs) -> dict:
+    if b.opset < 11:
+        return {"min": float(attrs.get("min", -np.inf)), "max": float(attrs.get("max", np.inf))}
+    lo, hi = inp(node, 1), inp(node, 2)
+    return {"min": float(b.require_const(lo, "min")) if lo else -np.inf,
+            "max": float(b.require_const(hi, "max")) if hi else np.inf}
+
+
+def _binary(b: Builder, node, attrs) -> None:
+    if len(node.input) != 2:
+        raise Unsupported(f"{len(node.input)} inputs (only 2 are supported)")
+    a, c = (b.value(n) if b.const(n) is None else n for n in node.input)
+    if node.op_type == "Add":
+        b.emit("add", [a, c], [b.value(node.output[0])], activation="NONE")
+    else:
+        b.emit("binary", [a, c], [b.value(node.output[0])], fn=_BINARY[node.op_type])
+
+
+# -- shapes and data movement ------------------------------------------------------------------------
+def _reshape(b: Builder, node, attrs) -> None:
+    """Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout: the same elements, the inferred shape."""
+    if node.op_type == "Dropout" and len([o for o in node.output if o]) > 1:
+        raise Unsupported("the mask output of Dropout is not supported")
+    x = b.value(node.input[0])
+    y = node.output[0]
+    if node.op_type == "Reshape" and y not in b.infos:
+        shape = [int(d) for d in b.require_const(node.input[1], "shape")]
+        shape = [b.shape(x)[i] if d == 0 and not attrs.get("allowzero") else d for i, d in enumerate(shape)]
+        if -1 in shape:
+            shape[shape.index(-1)] = int(np.prod(b.shape(x))) // max(1, -int(np.prod(shape)))
+        b.infos[y] = (tuple(shape), b.dtype(x))
+    b.unary("reshape", x, None, y)
+
+
+def _transpose(b: Builder, node, attrs) -> None:
+    x = b.value(node.input[0])
+    b.transpose(x, attrs.get("perm", list(reversed(range(len(b.shape(x)))))), out=node.output[0])
+
+
+def _concat(b: Builder, node, attrs) -> None:
+    y = b.value(node.output[0])
+    axis = attrs["axis"] % max(1, len(b.shape(y)))
+    xs = [n if b.const(n) is not None else b.value(n) for n in node.input if n]
+    b.emit("concat", xs, [y], axis=axis)
+
+
+def _split(b: Builder, node, attrs) -> None:
+    x = b.value(node.input[0])
+    shape = b.shape(x)
+    axis = attrs.get("axis", 0) % len(shape)
+    start = 0
+    for out in node.output:
+        if not out:
+            continue
+        n = b.shape(out)[axis]
+        starts = [start if a == axis else 0 for a in range(len(shape))]
+        b.unary("slice", x, None, out, starts=starts, steps=[1] * len(shape))
+        start += n
+
+
+def _slice(b: Builder, node, attrs) -> None:
+    x = b.value(node.input[0])
+    shape = b.shape(x)
+    if b.opset < 10:
+        starts, ends = attrs["starts"], attrs["ends"]
+        axes, steps = attrs.get("axes", list(range(len(starts)))), [1] * len(starts)
+    else:
+        starts = b.require_const(node.input[1], "starts")
+        ends = b.require_const(node.input[2], "ends")
+        axes = b.require_const(inp(node, 3), "axes") if inp(node, 3) else range(len(starts))
+        steps = b.require_const(inp(node, 4), "steps") if inp(node, 4) else [1] * len(starts)
+    first, step = [0] * len(shape), [1] * len(shape)
+    for s, e, a, k in zip(starts, ends, axes, steps):
+        a, dim, k = int(a) % len(shape), shape[int(a) % len(shape)], int(k)
+        s = int(s) + dim if s < 0 else int(s)
+        first[a] = min(max(s, 0), dim) if k > 0 else min(max(s, 0), dim - 1)
+        step[a] = k
+    y = b.value(node.output[0])
+    b.emit("slice", [x], [y], starts=first, steps=step)
+
+
+def _pad(b: Builder, node, attrs) -> None:
+    x = b.value(node.input[0])
+    rank = len(b.shape(x))
+    if b.opset < 11:
+        pads, value = list(attrs.get("pads", attrs.get("paddings", []))), attrs.get("value", 0.0)
+    else:
+        pads = [int(p) for p in b.require_const(node.input[1], "pads")]
+        value = b.require_const(inp(node, 2), "constant_value").item() if inp(node, 2) else 0
+    axes = list(range(rank))
+    if inp(node, 3):
+        axes = [int(a) % rank for a in b.require_const(inp(node, 3), "axes")]
+    before, after = [0] * rank, [0] * rank
+    for i, a in enumerate(axes):
+        before[a], after[a] = int(pads[i]), int(pads[i + len(axes)])
+    b.unary("pad", x, None, node.output[0], before=before, after=after, mode=attrs.get("mode", "constant"), value=value)
+
+
+def _reduce(b: Builder, node, attrs) -> None:
+    x = b.value(node.input[0])
+    rank = len(b.shape(x))
+    if inp(node, 1):
+        axes = [int(a) for a in b.require_const(inp(node, 1), "axes")]
+    else:
+        axes = list(attrs.get("axes", []))
+    if not axes:
+        if attrs.get("noop_with_empty_axes"):
+            b.unary("reshape", x, None, node.output[0])
+            return
+        axes = list(range(rank))
+    fn = node.op_type[len("Reduce"):].lower()
+    b.unary("reduce", x, None, node.output[0], fn=fn, axes=sorted({a % rank for a in axes}), keepdims=bool(attrs.get("keepdims", 1)))
+
+
+CONVERTERS = {
+    **{op: (_unary, ()) for op in _UNARY},
+    "LeakyRelu": (_unary, ("alpha",)), "Elu": (_unary, ("alpha",)), "HardSigmoid": (_unary, ("alpha", "beta")),
+    "Clip": (_unary, ("min", "max")),
+    "Add": (_binary, ()), **{op: (_binary, ()) for op in _BINARY},
+    "Reshape": (_reshape, ("allowzero",)), "Flatten": (_reshape, ("axis",)), "Squeeze": (_reshape, ("axes",)),
+    "Unsqueeze": (_reshape, ("axes",)), "Identity": (_reshape, ()), "Dropout": (_reshape, ("ratio", "seed")),
+    "Transpose": (_transpose, ("perm",)), "Concat": (_concat, ("axis",)),
+    "Split": (_split, ("axis", "split", "num_outputs")), "Slice": (_slice, ("starts", "ends", "axes")),
+    "Pad": (_pad, ("mode", "pads", "value", "paddings")),
+    **{f"Reduce{f}": (_reduce, ("axes", "keepdims", "noop_with_empty_axes")) for f in ("Mean", "Sum", "Max", "Min", "Prod")},
+}

@@ -1,0 +1,23 @@
+"""Graph -> Graph rewrites. Each module holds one pass; ``optimize`` runs the default pipeline
+(the ONNX frontend calls it). Every pass keeps the graph's meaning: the NumPy reference gives
+the same outputs before and after (float within rounding, int8 kernels where QDQ said so)."""
+from __future__ import annotations
+
+from aot.ir import Graph
+
+
+def optimize(g: Graph) -> Graph:
+    from aot.passes.dce import dce
+    from aot.passes.fold_affine import fold_affine
+    from aot.passes.fold_constants import fold_constants
+    from aot.passes.fuse_activation import fuse_activation
+    from aot.passes.layout import layout
+    from aot.passes.qdq import qdq
+
+    g = dce(fold_constants(g, keep=("dequantize",)))
+    g = dce(layout(g))
+    g = dce(qdq(g))
+    g = dce(fold_constants(g))
+    g = dce(fold_affine(g))
+    g = dce(fuse_activation(g))
+    return dce(layout(g))

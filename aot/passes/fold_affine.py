@@ -1,0 +1,61 @@
+"""Fold a per-channel multiply and add by constants (BatchNormalization, a separate bias Add)
+into the float conv2d / depthwise_conv2d / fully_connected before it: weights and bias change
+at compile time, the elementwise ops disappear."""
+from __future__ import annotations
+
+import numpy as np
+
+from aot.ir import Graph, Op
+from aot.passes.edit import clone, only_user
+
+# kind -> the weight axis of the output channel
+CHANNEL_AXIS = {"conv2d": 0, "depthwise_conv2d": 3, "fully_connected": 0}
+
+
+def fold_affine(g: Graph) -> Graph:
+    changed = True
+    while changed:
+        changed = False
+        for op in list(g.ops):
+            if op.kind in CHANNEL_AXIS and op in g.ops:
+                changed |= _fold(g, op)
+    return g
+
+
+def _channel_const(g: Graph, op: Op, y: str, channels: int) -> np.ndarray | None:
+    """The other operand of op (consuming y) as a per-channel vector, if constant and it fits."""
+    other = [n for n in op.inputs[:2] if n != y]
+    if len(other) != 1 or not g.t(other[0]).is_const or g.t(op.outputs[0]).shape != g.t(y).shape:
+        return None
+    c = g.t(other[0]).data.astype(np.float64)
+    if c.size not in (1, channels) or (c.size == channels and c.shape[-1] != channels) or c.dtype.kind != "f":
+        return None
+    return np.broadcast_to(c.reshape(-1), (channels,))
+
+
+def _fold(g: Graph, op: Op) -> bool:
+    w, y = g.t(op.inputs[1]), op.outputs[0]
+    nxt = only_user(g, y)
+    if w.dtype != "float32" or not w.is_const or op.attrs.get("activation", "NONE") != "NONE" or nxt is None:
+        return False
+    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    if bias is not None and not g.t(bias).is_const:
+        return False
+    axis = CHANNEL_AXIS[op.kind]
+    channels = w.shape[axis]
+    c = _channel_const(g, nxt, y, channels)
+    fn = "add" if nxt.kind == "add" and nxt.attrs.get("activation", "NONE") == "NONE" else nxt.attrs.get("fn") if nxt.kind == "binary" else None
+    if c is None or fn not in ("add", "mul"):
+        return False
+    b = g.t(bias).data.astype(np.float64) if bias is not None else np.zeros(channels)
+    if fn == "mul":
+        shape = [1] * len(w.shape)
+        shape[axis] = channels
+        op.inputs[1] = clone(g, w.name, data=(w.data * c.reshape(shape)).astype(np.float32))
+        b = b * c
+    else:
+        b = b + c
+    op.inputs = [*op.inputs[:2], clone(g, op.inputs[1], shape=(channels,), data=b.astype(np.float32))]
+    op.outputs = list(nxt.outputs)
+    g.ops.remove(nxt)
+    return True

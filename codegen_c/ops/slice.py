@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from aot.ir import Op
+from codegen_c.context import LoweringContext
+from codegen_c.nd import affine, strides
+
+
+def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+    x, y = ctx.graph.t(op.inputs[0]), ctx.graph.t(op.outputs[0])
+    st = strides(x.shape)
+    base = sum(s * k for s, k in zip(op.attrs["starts"], st))
+    return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+            "dims": list(y.shape), "src": affine([k * s for k, s in zip(op.attrs["steps"], st)], base)}

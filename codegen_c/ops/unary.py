@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from aot.ir import Op
+from codegen_c.cfmt import c_float
+from codegen_c.context import LoweringContext
+
+# The C expression of each aot.ops.unary function of `v` (float); {alpha} etc. are attributes.
+EXPRESSIONS = {
+    "relu": "v > 0.0f ? v : 0.0f",
+    "leaky_relu": "v >= 0.0f ? v : v * {alpha}",
+    "elu": "v >= 0.0f ? v : {alpha} * expm1f(v)",
+    "clip": "aot_clampf(v, {min}, {max})",
+    "sigmoid": "1.0f / (1.0f + expf(-v))",
+    "hard_sigmoid": "aot_clampf({alpha} * v + {beta}, 0.0f, 1.0f)",
+    "hardswish": "v * aot_clampf(v / 6.0f + 0.5f, 0.0f, 1.0f)",
+    "tanh": "tanhf(v)",
+    "abs": "fabsf(v)",
+    "neg": "-v",
+    "exp": "expf(v)",
+    "sqrt": "sqrtf(v)",
+    "floor": "floorf(v)",
+    "ceil": "ceilf(v)",
+}
+
+
+def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+    params = {k: c_float(v) for k, v in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
+    return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+            "size": ctx.graph.t(op.inputs[0]).size, "expr": EXPRESSIONS[op.attrs["fn"]].format(**params)}
