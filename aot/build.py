@@ -31,8 +31,10 @@ from aot.stack_usage import StackBound, stack_bound
 COMMON_CFLAGS = (
     "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
     "-ffunction-sections", "-fdata-sections",
-    "-fstack-usage", "-fcallgraph-info=su",
 )
+# Only for the stack bound of aot/stack_usage.py: they do not change the code, and a
+# standalone project (aot/project.py) leaves them out.
+ANALYSIS_CFLAGS = ("-fstack-usage", "-fcallgraph-info=su")
 STAMP = "build.json"
 _REGION_OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
 _ERROR_LINE = re.compile(r"\berror\b|undefined reference|overflowed|cannot find|No such file", re.I)
@@ -64,6 +66,40 @@ class BuildResult:
         return self.ram_bytes + self.stack.bytes
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What a firmware for one board is made of, whoever builds it: build_sources() here, or
+    the Makefile / CMakeLists.txt of a standalone project (aot/project.py).
+
+    A compile is ``cc cflags -I<include_dirs> -c file.c``; the link is
+    ``cc ldflags objects ldlibs -o executable`` (ldlibs after the objects: -T, -l, specs)."""
+    board: Board
+    board_sources: tuple[Path, ...]     # the board's start-up code and HAL
+    include_dirs: tuple[Path, ...]      # runtime headers, board folders, then the caller's
+    cflags: tuple[str, ...]             # COMMON_CFLAGS, board cflags, -D defines; no -I
+    ldflags: tuple[str, ...]            # before the objects
+    ldlibs: tuple[str, ...]             # after the objects: the board's ldflags
+    executable: str                     # "firmware" (host) or "firmware.elf"
+    images: tuple[str, ...]             # flashable images beside it (real boards): .bin, .hex
+
+
+def recipe(board: Board, *, profile: bool = False, include_dirs=()) -> Recipe:
+    """Flags, board files and include folders of a firmware for ``board``."""
+    cflags = (*COMMON_CFLAGS, *board.cflags, f'-DAOT_BOARD_NAME="{board.name}"',
+              *(["-DAOT_PROFILE"] if profile else []))
+    ldflags = [*board.cflags, "-Wl,--gc-sections"]
+    if board.stack_bytes:
+        ldflags.append(f"-Wl,--defsym=__stack_size={board.stack_bytes}")
+    return Recipe(
+        board=board,
+        board_sources=tuple(board.sources) or tuple(sorted(board.dir.glob("*.c"))),
+        include_dirs=(runtime.runtime_include_dir(), board.dir, *board.include_dirs, *map(Path, include_dirs)),
+        cflags=cflags, ldflags=tuple(ldflags), ldlibs=tuple(board.ldflags),
+        executable="firmware" if board.run == "host" else "firmware.elf",
+        images=(".bin", ".hex") if board.run == "port" else (),
+    )
+
+
 def build(board: Board, model_dir: Path, out_dir: Path, *, profile: bool = False,
           extra_cflags=()) -> BuildResult:
     """Compile runtime_c, the board's sources and every model_dir/*.c into out_dir."""
@@ -92,18 +128,13 @@ def build_sources(board: Board, sources: dict[str, list[Path]], out_dir: Path, *
 
 def _build_locked(board: Board, sources: dict[str, list[Path]], out_dir: Path, include_dirs,
                   profile: bool, extra_cflags) -> BuildResult:
-    groups = {"board": list(board.sources) or sorted(board.dir.glob("*.c"))}
+    r = recipe(board, profile=profile, include_dirs=include_dirs)
+    groups = {"board": list(r.board_sources)}
     groups.update({name: [Path(p).resolve() for p in files] for name, files in sources.items()})
-    include_dirs = [runtime.runtime_include_dir(), board.dir, *board.include_dirs, *map(Path, include_dirs)]
-    cflags = [
-        *COMMON_CFLAGS, *board.cflags, f'-DAOT_BOARD_NAME="{board.name}"',
-        *(["-DAOT_PROFILE"] if profile else []),
-        *(f"-I{d}" for d in include_dirs), *extra_cflags,
-    ]
-    exe = out_dir / ("firmware" if board.run == "host" else "firmware.elf")
-    ldflags = [*board.cflags, "-Wl,--gc-sections", f"-Wl,-Map={out_dir / 'firmware.map'}"]
-    if board.stack_bytes:
-        ldflags.append(f"-Wl,--defsym=__stack_size={board.stack_bytes}")
+    include_dirs = list(r.include_dirs)
+    cflags = [*r.cflags, *ANALYSIS_CFLAGS, *(f"-I{d}" for d in include_dirs), *extra_cflags]
+    exe = out_dir / r.executable
+    ldflags = [*r.ldflags, f"-Wl,-Map={out_dir / 'firmware.map'}"]
 
     key = _input_hash(board, groups, include_dirs, cflags, ldflags)
     stamp = out_dir / STAMP
@@ -132,8 +163,8 @@ def _build_locked(board: Board, sources: dict[str, list[Path]], out_dir: Path, i
 
     exe.unlink(missing_ok=True)
     _link(board, [obj for _, obj in jobs], exe, ldflags)
-    if board.run == "port":
-        _flash_images(board, exe)
+    if r.images:
+        _flash_images(board, exe, r.images)
     sizes = section_sizes(board, exe)
     result = BuildResult(exe, stack=stack_bound(obj_root), **sizes)
     stamp.write_text(json.dumps({"key": key, "result": _result_to_json(result)}, indent=1))
@@ -171,10 +202,14 @@ def _link(board: Board, objs: list[Path], exe: Path, ldflags: list[str]) -> None
     raise BuildError(f"linking for board {board.name} failed:\n" + _first_errors(proc.stderr))
 
 
-def _flash_images(board: Board, exe: Path) -> None:
+IMAGE_FORMATS = {".bin": "binary", ".hex": "ihex"}   # objcopy -O <format> per image suffix
+
+
+def _flash_images(board: Board, exe: Path, suffixes: tuple[str, ...]) -> None:
     """firmware.bin and firmware.hex beside the ELF, for flashing tools that want them."""
     tool = board.binutil("objcopy")
-    for fmt, suffix in (("binary", ".bin"), ("ihex", ".hex")):
+    for suffix in suffixes:
+        fmt = IMAGE_FORMATS[suffix]
         proc = subprocess.run([tool, "-O", fmt, str(exe), str(exe.with_suffix(suffix))],
                               capture_output=True, text=True)
         if proc.returncode != 0:
