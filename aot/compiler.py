@@ -9,8 +9,7 @@ from pathlib import Path
 from aot import ops
 from aot.frontends import load_model
 from aot.ir import Graph
-from aot.planner import Plan, plan_memory
-from aot.planner.liveness import activation_buffers, lower_bound
+from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
 
 ARENA_ALIGNMENT = 4
@@ -29,7 +28,10 @@ class CompiledModel:
 
 
 def compile_graph(g: Graph, source: Path, model_hash: str) -> CompiledModel:
-    plan = plan_memory(activation_buffers(g), ARENA_ALIGNMENT, lower_bound(g))
+    """Plan the arena (which may reorder ops and run some in place) for the graph."""
+    plan = plan_graph(g, ARENA_ALIGNMENT)
+    if plan.order is not None:
+        g = reordered(g, plan.order)
     return CompiledModel(g, plan, model_hash, source)
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 import json
 
 from aot import ops
-from aot.compiler import ARENA_ALIGNMENT
+from aot.compiler import compile_graph
 from aot.frontends import read_model
 from aot.ir import Graph
-from aot.planner import plan_memory
-from aot.planner.liveness import activation_buffers, lower_bound
 from aot.report import table
 
 
@@ -37,9 +35,10 @@ def inspect_model(args) -> int:
     entries = _op_entries(g)
     tensors = [{"name": n, "dtype": t.dtype, "shape": list(t.shape), "const": t.is_const, "bytes": t.nbytes,
                 "quant": t.quant.to_json() if t.quant is not None else None} for n, t in g.tensors.items()]
-    plan = None
+    plan = cm = None
     if not problems:
-        plan = plan_memory(activation_buffers(g), ARENA_ALIGNMENT, lower_bound(g))
+        cm = compile_graph(g, args.model, "")
+        g, plan = cm.graph, cm.plan
     result = {
         "model": str(args.model), "inputs": g.inputs, "outputs": g.outputs, "ops": entries, "tensors": tensors,
         "unsupported": [{"location": loc, "op": op, "reason": why} for loc, op, why in problems],
@@ -58,11 +57,10 @@ def inspect_model(args) -> int:
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()
-    if plan:
-        from aot.compiler import CompiledModel
+    if cm:
         from aot.report import memory_table
 
-        print(memory_table(CompiledModel(g, plan, "", args.model)))
+        print(memory_table(cm))
     if problems:
         print(f"unsupported ({len(problems)}):")
         for loc, op, why in problems:

@@ -46,6 +46,14 @@ def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
     }
 
 
+def _template_name(env: jinja2.Environment, kind: str, in_place: bool) -> str:
+    """ops/<kind>.c.j2, or its in-place twin ops/<kind>_inplace.c.j2 where the op writes over its
+    input and the portable kernel's order is not already safe for that (add, softmax, reshape)."""
+    if in_place and f"ops/{kind}_inplace.c.j2" in env.list_templates():
+        return f"ops/{kind}_inplace.c.j2"
+    return f"ops/{kind}.c.j2"
+
+
 def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "") -> GeneratedModel:
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
@@ -56,7 +64,9 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         variables = c_ops.get(op.kind).lower(i, op, ctx)
         x = g.t(op.inputs[0])
         w = g.t(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
-        kernels.append(env.get_template(f"ops/{op.kind}.c.j2").render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), **variables))
+        template = _template_name(env, op.kind, i in plan.in_place)
+        scratch = plan.offsets.get(f"scratch#{i}")
+        kernels.append(env.get_template(template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables))
         calls.append({"fn": fn, "index": i, "name": op.name})
     PREFIX = c_ident(prefix).upper()
     common = {

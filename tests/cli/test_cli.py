@@ -28,14 +28,14 @@ def json_of(capsys, argv):
 def test_compile_json_and_files(tmp_path, capsys):
     code, j = json_of(capsys, ["compile", str(KWS), "-o", str(tmp_path / "out"), "--json"])
     assert code == 0
-    assert j["arena_bytes"] == 16000 and j["ops"] == 13 and j["weights_bytes"] > 24000
+    assert j["arena_bytes"] < j["activation_lower_bound"] == 16000 and j["ops"] == 13 and j["weights_bytes"] > 24000
     for name in ("model.c", "model.h", "metadata.json", "memory.txt"):
         assert (tmp_path / "out" / name).is_file()
     meta = json.loads((tmp_path / "out" / "metadata.json").read_text())
     assert meta["inputs"][0]["shape"] == [1, 49, 10, 1] and meta["inputs"][0]["dtype"] == "int8"
     assert meta["inputs"][0]["quant"]["zero_point"] == 83
-    assert meta["arena_bytes"] == 16000
-    assert "#define MODEL_ARENA_SIZE 16000u" in (tmp_path / "out" / "model.h").read_text()
+    assert meta["arena_bytes"] == j["arena_bytes"]
+    assert f"#define MODEL_ARENA_SIZE {j['arena_bytes']}u" in (tmp_path / "out" / "model.h").read_text()
 
 
 def test_compile_is_byte_identical(tmp_path):
@@ -116,10 +116,11 @@ def test_missing_file_and_unknown_board(tmp_path):
 
 def test_inspect_lists_ops_plan_and_unsupported(capsys):
     code, j = json_of(capsys, ["inspect", str(KWS), "--json"])
-    assert code == 0 and len(j["ops"]) == 13 and j["arena_bytes"] == 16000 and j["unsupported"] == []
+    assert code == 0 and len(j["ops"]) == 13 and j["arena_bytes"] < 16000 and j["unsupported"] == []
     assert j["ops"][0]["op"] == "conv2d" and j["plan"]
+    kws_arena = j["arena_bytes"]
     code, j = json_of(capsys, ["inspect", str(model_path("mnist_lstm_int8")), "--json"])
     assert j["unsupported"][0]["op"] == "UNIDIRECTIONAL_SEQUENCE_LSTM" and j["arena_bytes"] is None
     code = cli.main(["inspect", str(KWS)])
     text = capsys.readouterr().out
-    assert "depthwise_conv2d" in text and "arena 16000 bytes" in text
+    assert "depthwise_conv2d" in text and f"arena {kws_arena} bytes" in text

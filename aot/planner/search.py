@@ -1,0 +1,89 @@
+"""Choose the op order, the in-place ops and the placement that give the smallest arena."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aot.ir import Graph
+from aot.planner import inplace
+from aot.planner.liveness import activation_buffers, lower_bound
+from aot.planner.plan import Plan, plan_memory
+
+
+def reordered(g: Graph, order: list[int]) -> Graph:
+    return replace(g, ops=[g.ops[i] for i in order])
+
+
+def memory_aware_order(g: Graph) -> list[int]:
+    """A topological order that, among the ready ops, runs first the one that grows the live
+    set least (frees the most): it helps on branching graphs (residual blocks)."""
+    producers = g.producers()
+    consumers = g.consumers()
+    deps = {i: {producers[n] for n in op.inputs if n is not None and n in producers} for i, op in enumerate(g.ops)}
+    remaining_uses = {n: len(set(c)) for n, c in consumers.items()}
+    done: list[int] = []
+    ready = sorted(i for i, d in deps.items() if not d)
+    while ready:
+        def growth(i: int) -> tuple[int, int]:
+            op = g.ops[i]
+            alloc = sum(g.t(n).nbytes for n in op.outputs)
+            freed = sum(g.t(n).nbytes for n in set(op.inputs) if n is not None and not g.t(n).is_const
+                        and remaining_uses.get(n) == 1 and n not in g.outputs)
+            return (alloc - freed, i)
+
+        best = min(ready, key=growth)
+        ready.remove(best)
+        done.append(best)
+        for n in set(g.ops[best].inputs):
+            if n is not None and n in remaining_uses:
+                remaining_uses[n] -= 1
+        for i, d in deps.items():
+            if i not in done and i not in ready and d <= set(done):
+                ready.append(i)
+        ready.sort()
+    return done
+
+
+def _plan(g: Graph, chosen: dict[int, int], alignment: int, bound: int, order: list[int], try_exact: bool = False) -> Plan:
+    aliases, scratch, in_place = inplace.storage_groups(g, chosen)
+    return plan_memory(activation_buffers(g, scratch, aliases), alignment, bound, try_exact=try_exact,
+                       aliases=aliases, in_place=in_place, order=order)
+
+
+def _key(p: Plan) -> tuple[int, int]:
+    return (p.arena_bytes, len(p.in_place))
+
+
+def _choose_in_place(h: Graph, found: dict[int, int], alignment: int, bound: int, order: list[int]) -> dict[int, int]:
+    """Start from every candidate, then drop the in-place ops that do not shrink the arena
+    (sharing one base offset can fragment the arena), so only useful special kernels remain."""
+    chosen = dict(found)
+    best = _plan(h, chosen, alignment, bound, order)
+    for i in sorted(found):
+        if h.ops[i].kind == "reshape":
+            continue
+        trial = {k: v for k, v in chosen.items() if k != i}
+        plan = _plan(h, trial, alignment, bound, order)
+        if plan.arena_bytes <= best.arena_bytes:
+            chosen, best = trial, plan
+    return chosen
+
+
+def plan_graph(g: Graph, alignment: int = 4, allow_in_place: bool = True) -> Plan:
+    """The smallest valid plan over op orders x in-place choices x placement strategies.
+
+    ``plan.order`` gives the op order the plan (and so the generated code) follows."""
+    bound = lower_bound(g)
+    orders = [list(range(len(g.ops)))]
+    alt = memory_aware_order(g)
+    if alt != orders[0]:
+        orders.append(alt)
+    best: Plan | None = None
+    for order in orders:
+        h = reordered(g, order)
+        found = inplace.candidates(h) if allow_in_place else {}
+        chosen = _choose_in_place(h, found, alignment, bound, order)
+        plan = _plan(h, chosen, alignment, bound, order, try_exact=True)
+        if best is None or _key(plan) < _key(best):
+            best = plan
+    assert best is not None
+    return best
