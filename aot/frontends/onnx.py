@@ -85,7 +85,7 @@ def _fix_input_dims(graph: onnx.GraphProto) -> None:
         if vi.name in initializers or not vi.type.HasField("tensor_type"):
             continue
         for d in vi.type.tensor_type.shape.dim:
-            if not d.HasField("dim_value") or d.dim_value <= 0:
+            if not d.HasField("dim_value"):
                 d.Clear()
                 d.dim_value = 1
 
@@ -117,7 +117,10 @@ class Builder:
         for vi in [*self.graph.input, *self.graph.value_info, *self.graph.output]:
             self.infos[vi.name] = _info(vi)
         for init in self.graph.initializer:
-            self.add_const(init.name, numpy_helper.to_array(init))
+            try:
+                self.add_const(init.name, numpy_helper.to_array(init))
+            except Exception as e:  # exotic element types (float16, int4, ...)
+                self.problems.append((f"initializer {init.name!r}", "initializer", f"type not supported ({type(e).__name__}: {e})"))
 
     # -- tensors ------------------------------------------------------------------------------
     def add_const(self, name: str, data: np.ndarray, quant: Quant | None = None) -> str:

@@ -87,8 +87,8 @@ def _clip_range(b: Builder, node, attrs) -> dict:
     if b.opset < 11:
         return {"min": float(attrs.get("min", -np.inf)), "max": float(attrs.get("max", np.inf))}
     lo, hi = inp(node, 1), inp(node, 2)
-    return {"min": float(b.require_const(lo, "min")) if lo else -np.inf,
-            "max": float(b.require_const(hi, "max")) if hi else np.inf}
+    return {"min": float(b.require_const(lo, "min").reshape(-1)[0]) if lo else -np.inf,
+            "max": float(b.require_const(hi, "max").reshape(-1)[0]) if hi else np.inf}
 
 
 def _binary(b: Builder, node, attrs) -> None:
@@ -106,6 +106,8 @@ def _reshape(b: Builder, node, attrs) -> None:
     """Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout: the same elements, the inferred shape."""
     if node.op_type == "Dropout" and len([o for o in node.output if o]) > 1:
         raise Unsupported("the mask output of Dropout is not supported")
+    if node.op_type == "Dropout" and inp(node, 2) and (b.const(inp(node, 2)) is None or b.const(inp(node, 2)).any()):
+        raise Unsupported("training mode is not supported")
     x = b.value(node.input[0])
     y = node.output[0]
     if node.op_type == "Reshape" and y not in b.infos:

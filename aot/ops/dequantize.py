@@ -8,8 +8,8 @@ from aot.ir import Graph, Op
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if x.dtype not in ("int8", "int16") or y.dtype != "float32" or x.quant is None or not x.quant.per_tensor:
-        return [f"DEQUANTIZE {x.dtype} -> {y.dtype} is not supported (per-tensor int8/int16 -> float32)"]
+    if x.dtype not in ("int8", "uint8", "int16") or y.dtype != "float32" or x.quant is None or not x.quant.per_tensor:
+        return [f"DEQUANTIZE {x.dtype} -> {y.dtype} is not supported (per-tensor int8/uint8/int16 -> float32)"]
     return []
 
 

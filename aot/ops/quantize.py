@@ -11,7 +11,7 @@ def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if y.quant is None or not y.quant.per_tensor:
         return ["QUANTIZE needs a per-tensor quantised output"]
-    if x.dtype == "float32" and y.dtype in ("int8", "int16"):
+    if x.dtype == "float32" and y.dtype in ("int8", "uint8", "int16"):
         return []
     if x.dtype in ("int8", "int16") and y.dtype == "int8" and x.quant is not None and x.quant.per_tensor:
         return []

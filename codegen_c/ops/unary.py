@@ -9,7 +9,7 @@ EXPRESSIONS = {
     "relu": "v > 0.0f ? v : 0.0f",
     "leaky_relu": "v >= 0.0f ? v : v * {alpha}",
     "elu": "v >= 0.0f ? v : {alpha} * expm1f(v)",
-    "clip": "aot_clampf(v, {min}, {max})",
+    "clip": "(v < {min} ? {min} : v) > {max} ? {max} : (v < {min} ? {min} : v)",  # min(max(v, lo), hi)
     "sigmoid": "1.0f / (1.0f + expf(-v))",
     "hard_sigmoid": "aot_clampf({alpha} * v + {beta}, 0.0f, 1.0f)",
     "hardswish": "v * aot_clampf(v / 6.0f + 0.5f, 0.0f, 1.0f)",
