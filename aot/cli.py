@@ -29,12 +29,17 @@ def cmd_compile(args) -> int:
     t0 = time.perf_counter()
     cm = compile_file(args.model)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
+    if args.archive:
+        from aot.archive import write_archive
+
+        write_archive(Path(args.output), args.archive, cm.graph.name)
     seconds = time.perf_counter() - t0
     result = {
         "model": str(args.model), "output": str(args.output), "arena_bytes": meta["arena_bytes"],
         "activation_lower_bound": meta["activation_lower_bound"], "weights_bytes": meta["weights_bytes"],
         "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
         "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
+        "archive": str(args.archive) if args.archive else None,
     }
     if args.json:
         print(json.dumps(result))
@@ -44,6 +49,8 @@ def cmd_compile(args) -> int:
         print(f"  arena {meta['arena_bytes']:,} bytes (activation lower bound {meta['activation_lower_bound']:,})")
         print(f"  weights {meta['weights_bytes']:,} bytes")
         print(f"  files: {', '.join(result['files'])}")
+        if args.archive:
+            print(f"  archive: {args.archive}")
     return 0
 
 
@@ -112,6 +119,12 @@ def cmd_profile(args) -> int:
     return 0 if r.match else 1
 
 
+def cmd_project(args) -> int:
+    from aot.project import project_command
+
+    return project_command(args)
+
+
 def cmd_inspect(args) -> int:
     from aot.inspect import inspect_model
 
@@ -131,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("model", help=".tflite model")
     c.add_argument("-o", "--output", required=True, help="output folder")
     c.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    c.add_argument("--archive", metavar="OUT.tar", help="also write a deterministic tar (.tar, .tar.gz) of the output (docs/project.md)")
     common(c)
     c.set_defaults(func=cmd_compile)
 
@@ -148,8 +162,23 @@ def build_parser() -> argparse.ArgumentParser:
         common(r)
         r.set_defaults(func=func)
 
+    pr = sub.add_parser("project", help="a standalone firmware project: Makefile, CMake or Zephyr app (docs/project.md)")
+    pr.add_argument("model")
+    pr.add_argument("--template", choices=("make", "cmake", "zephyr"), default="make", help="build system (default make)")
+    pr.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
+    pr.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
+    pr.add_argument("-o", "--output", required=True, help="project folder (new, or an earlier project to regenerate)")
+    pr.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
+    common(pr)
+    pr.set_defaults(func=cmd_project)
+
     i = sub.add_parser("inspect", help="operators, tensors, quantisation, memory plan; unsupported operators")
     i.add_argument("model")
+    i.add_argument("--memory", action="store_true",
+                   help="the memory report: per-tensor plan, flash split into code and weights, stack bound (builds for --board)")
+    i.add_argument("--board", default="qemu-mps2-an386", help="board the --memory report builds for (default qemu-mps2-an386)")
+    i.add_argument("--plot", metavar="FILE", help="with --memory: draw the arena over time (.svg, or .png with matplotlib)")
     common(i)
     i.set_defaults(func=cmd_inspect)
     return p

@@ -1,7 +1,9 @@
 """`microaot inspect`: operators, tensors, quantisation, the memory plan, unsupported operators."""
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 from aot import ops
 from aot.compiler import compile_graph
@@ -30,6 +32,26 @@ def _op_entries(g: Graph) -> list[dict]:
     return out
 
 
+def memory_report(cm, board_name: str, plot: str | None) -> dict:
+    """Build the firmware for the board to split flash into code and weights and bound the stack."""
+    from aot.boards import load_board
+    from aot.plot import write_plot
+    from aot.runner import build_firmware
+
+    fw = build_firmware(cm, load_board(board_name))
+    b = fw.build
+    weights = fw.meta["weights_bytes"]
+    if plot:
+        write_plot(cm.plan, plot, cm.graph.name, [op.kind for op in cm.graph.ops])
+    return {
+        "board": board_name, "arena_bytes": cm.plan.arena_bytes, "activation_lower_bound": cm.plan.lower_bound,
+        "flash_bytes": b.flash_bytes, "weights_bytes": weights, "code_bytes": b.flash_bytes - weights,
+        "text": b.text, "rodata": b.rodata, "data": b.data, "bss": b.bss, "ram_bytes": b.ram_bytes,
+        "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "in_place": sorted(cm.plan.in_place),
+        "plot": plot,
+    }
+
+
 def inspect_model(args) -> int:
     g, problems = read_model(args.model)
     entries = _op_entries(g)
@@ -37,7 +59,7 @@ def inspect_model(args) -> int:
                 "quant": t.quant.to_json() if t.quant is not None else None} for n, t in g.tensors.items()]
     plan = cm = None
     if not problems:
-        cm = compile_graph(g, args.model, "")
+        cm = compile_graph(g, Path(args.model), hashlib.sha256(Path(args.model).read_bytes()).hexdigest())
         g, plan = cm.graph, cm.plan
     result = {
         "model": str(args.model), "inputs": g.inputs, "outputs": g.outputs, "ops": entries, "tensors": tensors,
@@ -45,6 +67,12 @@ def inspect_model(args) -> int:
         "arena_bytes": plan.arena_bytes if plan else None, "activation_lower_bound": plan.lower_bound if plan else None,
         "plan": [{"name": b.name, "offset": plan.offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last} for b in plan.buffers] if plan else None,
     }
+    if args.memory:
+        if cm is None:
+            from aot.errors import UnsupportedError
+
+            raise UnsupportedError(problems)
+        result["memory"] = memory_report(cm, args.board, args.plot)
     if args.json:
         print(json.dumps(result))
         return 0
@@ -61,6 +89,15 @@ def inspect_model(args) -> int:
         from aot.report import memory_table
 
         print(memory_table(cm))
+    if args.memory:
+        m = result["memory"]
+        print()
+        print(f"flash on {m['board']}: {m['flash_bytes']:,} B = code {m['code_bytes']:,} B + weights {m['weights_bytes']:,} B "
+              f"(.text {m['text']:,}, .rodata {m['rodata']:,}, .data {m['data']:,})")
+        print(f"RAM: static {m['ram_bytes']:,} B (.data + .bss, arena {m['arena_bytes']:,} B included) "
+              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (incomplete: see the build notes)'}")
+        if m["plot"]:
+            print(f"arena picture: {m['plot']}")
     if problems:
         print(f"unsupported ({len(problems)}):")
         for loc, op, why in problems:

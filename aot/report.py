@@ -21,10 +21,29 @@ def table(headers: list[str], rows: list[list], align: str | None = None) -> str
 
 
 def memory_table(cm: "CompiledModel") -> str:
-    plan = cm.plan
-    rows = [[b.name, plan.offsets[b.name], b.size, f"{b.first}..{b.last}"] for b in sorted(plan.buffers, key=lambda b: (plan.offsets[b.name], b.first))]
+    """Every activation tensor and scratch buffer: offset, bytes, live op steps, sharing."""
+    from aot.planner.liveness import lifetimes
+
+    plan, g = cm.plan, cm.graph
+    spans = lifetimes(g)
+    ids = {name: f"t{i}" for i, name in enumerate(spans)}
+    rows = []
+    for name, (first, last) in spans.items():
+        root = plan.aliases.get(name)
+        rows.append([ids[name], short(name), plan.offset(name), g.t(name).nbytes, f"{first}..{last}", f"shares {ids[root]}" if root else ""])
+    rows += [["", b.name, plan.offsets[b.name], b.size, f"{b.first}..{b.last}", "kernel scratch"] for b in plan.buffers if b.name.startswith("scratch#")]
+    rows.sort(key=lambda r: (r[2], r[4]))
+    in_place = ", ".join(f"#{i} {g.ops[i].kind}" for i in sorted(plan.in_place)) or "none"
     head = (
-        f"arena {plan.arena_bytes} bytes (planner {plan.planner}, alignment {plan.alignment}); "
-        f"activation lower bound {plan.lower_bound} bytes"
+        f"arena {plan.arena_bytes} bytes (planner {plan.planner}{', proven minimal' if plan.optimal else ''}, "
+        f"alignment {plan.alignment}); activation lower bound {plan.lower_bound} bytes\nin place: {in_place}"
     )
-    return head + "\n" + table(["buffer", "offset", "bytes", "live (ops)"], rows, "lrrl")
+    return head + "\n" + table(["id", "tensor", "offset", "bytes", "live (ops)", "storage"], rows, "llrrll")
+
+
+def short(name: str, width: int = 48) -> str:
+    """A long TFLite tensor name cut in the middle to fit a table column."""
+    if len(name) <= width:
+        return name
+    keep = (width - 3) // 2
+    return name[:keep] + "..." + name[-(width - 3 - keep):]

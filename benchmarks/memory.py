@@ -1,0 +1,61 @@
+"""Memory benchmark: per model, our arena beside the activation lower bound (recomputed) and
+tflite-micro's smallest arena, bisected to the byte in this same run (one process per probe),
+plus compile time (median of 3). Prints one table, writes JSON, and rewrites the Memory
+section of docs/benchmarks.md.
+
+    python benchmarks/memory.py [--models kws_ref_model_int8 ...] [--json out.json] [--no-doc]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+from common import FLOAT_MODELS, INT8_MODELS, MODELS, markdown_table, provenance, update_doc_section, write_json
+
+from aot.compiler import compile_file
+from tests.tflm import tflm_min_arena
+
+
+def measure(name: str) -> dict:
+    path = MODELS / f"{name}.tflite"
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        cm = compile_file(path)
+        times.append(time.perf_counter() - t0)
+    tflm = tflm_min_arena(path.read_bytes(), granularity=1)
+    return {
+        "model": name, "arena_bytes": cm.plan.arena_bytes, "activation_lower_bound": cm.plan.lower_bound,
+        "tflm_min_arena": tflm, "vs_bound": round(cm.plan.arena_bytes / cm.plan.lower_bound, 3),
+        "vs_tflm": round(cm.plan.arena_bytes / tflm, 3), "planner": cm.plan.planner,
+        "in_place_ops": len(cm.plan.in_place), "compile_seconds": round(statistics.median(times), 3),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", nargs="*", default=INT8_MODELS + FLOAT_MODELS)
+    ap.add_argument("--json", help="write the rows as JSON here")
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    args = ap.parse_args()
+    rows = []
+    for i, name in enumerate(args.models, 1):
+        print(f"[{i}/{len(args.models)}] {name} ...", file=sys.stderr, flush=True)
+        rows.append(measure(name))
+    headers = ["model", "arena B", "act. lower bound B", "TFLM min arena B", "arena / bound", "arena / TFLM",
+               "planner", "in-place ops", "compile s"]
+    table = [[r["model"], f"{r['arena_bytes']:,}", f"{r['activation_lower_bound']:,}", f"{r['tflm_min_arena']:,}",
+              f"{r['vs_bound']:.2f}", f"{r['vs_tflm']:.2f}", r["planner"], r["in_place_ops"], r["compile_seconds"]] for r in rows]
+    text = markdown_table(headers, table)
+    print(text)
+    write_json(args.json, rows)
+    if not args.no_doc:
+        update_doc_section("memory", f"## Memory\n\nMeasured {provenance()}. TFLM: tflite-micro's Python interpreter "
+                           f"(x86-64, 64-bit pointers), smallest `arena_size` that runs the model, bisected to the byte.\n\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
