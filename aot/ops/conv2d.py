@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot import quant
 from aot.ir import Graph, Op
 from aot.ops import conv_common
 from aot.ops.window import pad_nhwc, taps
@@ -48,13 +47,4 @@ def accumulate(op: Op, g: Graph, x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    x, w = inputs[0], g.t(op.inputs[1]).data
-    oc = w.shape[0]
-    if x.dtype == np.float32:
-        acc = accumulate(op, g, x.astype(np.float64), w.astype(np.float64))
-        acc += conv_common.bias_of(op, g, oc, np.float64)
-        return [quant.float_clamp(acc, op.attrs["activation"])]
-    st = conv_common.output_stage(op, g)
-    acc = accumulate(op, g, x.astype(np.int64) + st.input_offset, w.astype(np.int64))
-    acc += conv_common.bias_of(op, g, oc, np.int64)
-    return [quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)]
+    return conv_common.reference(op, g, inputs, accumulate)

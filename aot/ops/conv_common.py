@@ -68,3 +68,18 @@ def bias_of(op: Op, g: Graph, channels: int, dtype) -> np.ndarray:
     if len(op.inputs) > 2 and op.inputs[2] is not None:
         return g.t(op.inputs[2]).data.astype(dtype).reshape(channels)
     return np.zeros(channels, dtype=dtype)
+
+
+def reference(op: Op, g: Graph, inputs: list[np.ndarray], accumulate) -> list[np.ndarray]:
+    """The reference of a convolution whose ``accumulate(op, g, x, w)`` sums the taps: float in
+    float64, int8 with TFLite's offsets and per-channel requantisation."""
+    x, w = inputs[0], g.t(op.inputs[1]).data
+    oc = g.t(op.outputs[0]).shape[-1]
+    if x.dtype == np.float32:
+        acc = accumulate(op, g, x.astype(np.float64), w.astype(np.float64))
+        acc += bias_of(op, g, oc, np.float64)
+        return [quant.float_clamp(acc, op.attrs["activation"])]
+    st = output_stage(op, g)
+    acc = accumulate(op, g, x.astype(np.int64) + st.input_offset, w.astype(np.int64))
+    acc += bias_of(op, g, oc, np.int64)
+    return [quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)]
