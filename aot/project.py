@@ -1,0 +1,289 @@
+"""Standalone projects: a folder that builds the RPC firmware of one model without microaot.
+
+``generate_project(cm, board, out_dir, template)`` writes
+
+    model/            the generated model (model.c, model.h, aot_model.h, ..., metadata.json)
+    runtime/include/  runtime_c headers        runtime/src/  the RPC server, framing, CRC, main
+    boards/...        the board's start-up code, HAL and linker scripts, same layout as boards/
+    Makefile          (template make)  or  CMakeLists.txt + toolchain.cmake  (template cmake)
+    project.json      what was generated, how to build it and where the firmware lands
+    README.md         build, flash and run commands
+
+or, for template zephyr, a Zephyr application (zephyr_app/: CMakeLists.txt, prj.conf,
+src/hal_zephyr.c, boards/*.overlay|*.conf) with model/ and runtime/ and a microaot.cmake that
+names the board. Flags come from aot.build.recipe(), the same as `microaot run` uses, with the
+board's paths rewritten to the copies; no file of a project refers back to microaot.
+The layout and the flows are documented in docs/project.md.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from aot import __version__, runtime
+from aot.boards import Board, boards_dir
+from aot.build import IMAGE_FORMATS, recipe
+from aot.compiler import CompiledModel, emit
+from aot.errors import AotError
+from aot.resources import data_dir
+
+TEMPLATES = ("make", "cmake", "zephyr")
+MARKER = "project.json"
+_ROOT = "@ROOT@"   # stands for the project folder in relocated flags until a template renders them
+
+
+class ProjectError(AotError):
+    """The project cannot be generated (board without a Zephyr name, folder in use, ...)."""
+
+
+@dataclass
+class Project:
+    directory: Path
+    template: str
+    board: str | None                   # microaot board name
+    zephyr_board: str | None
+    build: list[str]                    # the command that builds it, run in ``directory``
+    firmware: str                       # the built firmware, relative to ``directory``
+    images: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)   # every file written, relative, sorted
+
+    def to_json(self) -> dict:
+        return {"generator": f"microaot {__version__}", "template": self.template, "board": self.board,
+                "zephyr_board": self.zephyr_board, "build": self.build, "firmware": self.firmware,
+                "images": self.images, "files": self.files}
+
+
+# ---- path relocation: the board's files under boards/ become the project's boards/ --------
+
+class _Relocator:
+    """Copies the board files a firmware needs into out_dir/boards/ (the same layout as the
+    microaot boards folder) and rewrites absolute paths in flags to ``@ROOT@boards/...``."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.src_root = boards_dir().resolve()
+        self.pattern = re.compile(re.escape(str(self.src_root)) + r"((?:/[^\s/'\";,]+)*)")
+        self.copied: dict[Path, str] = {}   # source -> project-relative path
+
+    def rel(self, path: Path) -> str:
+        path = Path(path).resolve()
+        try:
+            return "boards/" + path.relative_to(self.src_root).as_posix()
+        except ValueError:
+            raise ProjectError(f"{path} is outside the boards folder {self.src_root}: cannot copy it into a project") from None
+
+    def copy_file(self, path: Path) -> str:
+        path = Path(path).resolve()
+        if path not in self.copied:
+            rel = self.rel(path)
+            (self.out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, self.out_dir / rel)
+            self.copied[path] = rel
+        return self.copied[path]
+
+    def copy_dir(self, path: Path) -> str:
+        """A folder named by -I or -L: its headers and linker scripts (not its C files)."""
+        for f in sorted(Path(path).iterdir()):
+            if f.is_file() and f.suffix in (".h", ".ld"):
+                self.copy_file(f)
+        return self.rel(path)
+
+    def flag(self, text: str) -> str:
+        def sub(m: re.Match) -> str:
+            path = Path(m.group(0))
+            if path.is_file():
+                return _ROOT + self.copy_file(path)
+            if path.is_dir():
+                return _ROOT + self.copy_dir(path)
+            raise ProjectError(f"flag {text!r} names {path}, which does not exist")
+        return self.pattern.sub(sub, text)
+
+
+# ---- rendering -----------------------------------------------------------------------------
+
+def _make_word(text: str) -> str:
+    """One shell word in a Makefile recipe: shell-quoted, with make's $ and # escaped."""
+    return shlex.quote(text.replace(_ROOT, "")).replace("$", "$$").replace("#", "\\#")
+
+
+def _cmake_word(text: str) -> str:
+    """One quoted CMake argument; @ROOT@ becomes ${CMAKE_CURRENT_SOURCE_DIR}/."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return '"' + quoted.replace(_ROOT, "${CMAKE_CURRENT_SOURCE_DIR}/") + '"'
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates") / "project")),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["make_word"] = _make_word
+    env.filters["cmake_word"] = _cmake_word
+    return env
+
+
+def _render(env: jinja2.Environment, name: str, dest: Path, **values) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(env.get_template(name).render(**values))
+
+
+# ---- the generator -------------------------------------------------------------------------
+
+def _prepare(out_dir: Path) -> None:
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+        raise ProjectError(f"{out_dir} exists and is not empty (and is not a microaot project): "
+                           "choose a new folder")
+    if out_dir.exists():   # regenerating: drop what an earlier generation wrote
+        old = json.loads((out_dir / MARKER).read_text()) if (out_dir / MARKER).is_file() else {}
+        for rel in old.get("files", []):
+            (out_dir / rel).unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _copy_runtime(out_dir: Path, sources: list[Path]) -> tuple[list[str], str]:
+    inc = out_dir / "runtime" / "include"
+    inc.mkdir(parents=True, exist_ok=True)
+    for h in sorted(runtime.runtime_include_dir().glob("*.h")):
+        shutil.copyfile(h, inc / h.name)
+    src = out_dir / "runtime" / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    for c in sources:
+        shutil.copyfile(c, src / c.name)
+    return [f"runtime/src/{c.name}" for c in sources], "runtime/include"
+
+
+def zephyr_board_of(board: Board | None, zephyr_board: str | None) -> str:
+    if zephyr_board:
+        return zephyr_board
+    if board is None:
+        raise ProjectError("template zephyr needs --board (a microaot board with a zephyr_board key) "
+                           "or --zephyr-board")
+    if not board.zephyr_board:
+        raise ProjectError(f"board {board.name} has no zephyr_board in its board.toml; "
+                           "give the Zephyr board with --zephyr-board")
+    return board.zephyr_board
+
+
+def zephyr_board_file(zephyr_board: str, suffix: str) -> str:
+    """boards/<name>.overlay|.conf as Zephyr looks it up: 'mps2/an386' -> boards/mps2_an386.overlay."""
+    return f"boards/{zephyr_board.replace('/', '_')}{suffix}"
+
+
+def generate_project(cm: CompiledModel, board: Board | None, out_dir: Path | str, template: str, *,
+                     prefix: str = "model", profile: bool = False, zephyr_board: str | None = None) -> Project:
+    """Write a standalone project (see the module docstring) and return what it holds."""
+    if template not in TEMPLATES:
+        raise ProjectError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
+    if template != "zephyr" and board is None:
+        raise ProjectError(f"template {template} needs --board")
+    if template != "zephyr" and zephyr_board:
+        raise ProjectError("--zephyr-board is only for --template zephyr")
+    out_dir = Path(out_dir).resolve()
+    _prepare(out_dir)
+    emit(cm, out_dir / "model", prefix=prefix)
+    env = _env()
+    common = {"version": __version__, "model": cm.graph.name, "source": cm.source.name, "sha256": cm.model_hash,
+              "board": board, "profile": profile, "template": template}
+
+    if template == "zephyr":
+        project = _zephyr(board, out_dir, env, common, profile, zephyr_board_of(board, zephyr_board))
+    else:
+        project = _bare_metal(board, out_dir, env, common, template, profile)
+    _render(env, "README.md.j2", out_dir / "README.md", project=project, **common)
+    project.files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
+                           if p.is_file() and p.name != MARKER) + [MARKER]
+    (out_dir / MARKER).write_text(json.dumps(project.to_json(), indent=2) + "\n")
+    return project
+
+
+def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
+                profile: bool) -> Project:
+    r = recipe(board, profile=profile)
+    rel = _Relocator(out_dir)
+    runtime_srcs, runtime_inc = _copy_runtime(out_dir, runtime.runtime_sources(profile))
+    board_srcs = [rel.copy_file(p) for p in r.board_sources]
+    include_dirs = [runtime_inc]
+    for d in r.include_dirs[1:]:        # [0] is the runtime's include folder, copied above
+        include_dirs.append(rel.copy_dir(d))
+    include_dirs.append("model")
+    cflags = [rel.flag(f) for f in r.cflags]
+    ldflags = [rel.flag(f) for f in r.ldflags]
+    ldlibs = [rel.flag(f) for f in r.ldlibs]
+    _check_no_escape(out_dir, [*cflags, *ldflags, *ldlibs])
+
+    model_srcs = sorted(f"model/{p.name}" for p in (out_dir / "model").glob("*.c"))
+    values = dict(
+        common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"),
+        cross=board.run != "host", cpu=board.cpu or "unknown",
+        sources=[*model_srcs, *runtime_srcs, *board_srcs], include_dirs=include_dirs,
+        cflags=cflags, ldflags=ldflags, ldlibs=ldlibs,
+        linker_scripts=sorted(p for p in rel.copied.values() if p.endswith(".ld")),
+        executable=r.executable, images=[(s, IMAGE_FORMATS[s]) for s in r.images],
+    )
+    if template == "make":
+        _render(env, "make/Makefile.j2", out_dir / "Makefile", **values)
+        build = ["make"]
+    else:
+        _render(env, "cmake/CMakeLists.txt.j2", out_dir / "CMakeLists.txt", **values)
+        _render(env, "cmake/toolchain.cmake.j2", out_dir / "toolchain.cmake", **values)
+        build = ["cmake", "-B", "build", "-S", ".", "&&", "cmake", "--build", "build"]
+    stem = r.executable.removesuffix(".elf")
+    return Project(out_dir, template, board.name, board.zephyr_board, build, f"build/{r.executable}",
+                   [f"build/{stem}{s}" for s in r.images])
+
+
+def _check_no_escape(out_dir: Path, flags: list[str]) -> None:
+    """No flag may still name a file of the microaot installation."""
+    roots = {str(data_dir("boards").parent), str(data_dir("runtime_c").parent)}
+    for f in flags:
+        if any(root in f for root in roots):
+            raise ProjectError(f"flag {f!r} refers to the microaot installation; a project must not")
+
+
+def _zephyr(board: Board | None, out_dir: Path, env: jinja2.Environment, common: dict,
+            profile: bool, zephyr_board: str) -> Project:
+    app = data_dir("zephyr_app")
+    for f in sorted(app.rglob("*")):
+        if f.is_file() and f.name != ".keep":
+            dest = out_dir / f.relative_to(app)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dest)
+    # every runtime file, the profiler too: AOT_PROFILE is a CMake option of the app
+    _copy_runtime(out_dir, runtime.runtime_sources(True))
+    _render(env, "zephyr/microaot.cmake.j2", out_dir / "microaot.cmake", zephyr_board=zephyr_board,
+            board_name=board.name if board else zephyr_board, **common)
+    return Project(out_dir, "zephyr", board.name if board else None, zephyr_board,
+                   ["west", "build", "-b", zephyr_board, "."], "build/zephyr/zephyr.elf",
+                   ["build/zephyr/zephyr.bin", "build/zephyr/zephyr.hex"])
+
+
+def project_command(args) -> int:
+    """`microaot project MODEL --template T --board B -o DIR [--zephyr-board Z] [--profile]`."""
+    from aot.boards import load_board
+    from aot.compiler import compile_file
+
+    board = load_board(args.board) if args.board else None
+    cm = compile_file(args.model)
+    project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
+                               profile=args.profile, zephyr_board=args.zephyr_board)
+    result = {"model": str(args.model), "directory": str(project.directory), "arena_bytes": cm.plan.arena_bytes,
+              **project.to_json()}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    where = project.zephyr_board if project.template == "zephyr" else project.board
+    print(f"project {project.template} for {where} -> {project.directory}/ ({len(project.files)} files)")
+    print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
+    print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
+    run_board = project.board or "<board>"
+    if board is None or board.run == "port":
+        print(f"  then flash it and: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
+    else:
+        print(f"  the same firmware as: microaot run {args.model} --board {run_board}")
+    return 0
