@@ -47,7 +47,12 @@ class PortSession:
 
 
 def open_target(board: Board, executable: Path, *, port: str | None = None):
-    """The context manager that runs ``executable`` on ``board`` and exposes its serial URL."""
+    """The context manager that runs ``executable`` on ``board`` and exposes its serial URL.
+
+    An explicit ``port`` means firmware that already runs (a flashed board, or a QEMU or host
+    process started by hand, e.g. from a `microaot project` build): nothing is started then."""
+    if port:
+        return PortSession(board, port)
     if board.run == "qemu":
         from aot.qemu import QemuSession
 
@@ -56,7 +61,7 @@ def open_target(board: Board, executable: Path, *, port: str | None = None):
         from aot.host import HostSession
 
         return HostSession(executable)
-    port = port or board.port
+    port = board.port
     if not port:
         raise RunError(f"board {board.name} is a real board: flash {executable} onto it "
                        "(see docs/boards.md) and give its serial port, e.g. --port /dev/ttyACM0")
