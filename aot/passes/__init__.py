@@ -11,6 +11,7 @@ def optimize(g: Graph) -> Graph:
     from aot.passes.fold_affine import fold_affine
     from aot.passes.fold_constants import fold_constants
     from aot.passes.fuse_activation import fuse_activation
+    from aot.passes.fuse_pad import fuse_pad
     from aot.passes.layout import layout
     from aot.passes.qdq import qdq
 
@@ -20,4 +21,5 @@ def optimize(g: Graph) -> Graph:
     g = dce(fold_constants(g))
     g = dce(fold_affine(g))
     g = dce(fuse_activation(g))
+    g = fuse_pad(g)
     return dce(layout(g))
