@@ -20,7 +20,7 @@ import onnx
 import onnx.inliner
 from onnx import numpy_helper
 
-from aot.errors import ModelError
+from aot.errors import AotError, ModelError
 from aot.frontends.validate import check_graph
 from aot.ir import DTYPES, Graph, Op, Quant, Tensor
 
@@ -32,6 +32,10 @@ class Unsupported(Exception):
     """Raised by a node converter: the node (as configured) cannot be imported."""
 
 
+class _Downstream(Exception):
+    """A node reads the output of a node already reported unsupported."""
+
+
 def read_onnx(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
     """Read a model and list its problems instead of raising on them."""
     from aot.frontends import read_source
@@ -41,10 +45,23 @@ def read_onnx(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str, s
         name = Path(source).resolve().parent.name or name
     try:
         model = onnx.load_model_from_string(data)
+    except Exception as e:  # protobuf decode errors come in several types
+        raise ModelError(f"{name}: not an ONNX model ({type(e).__name__}: {_first_line(e)})") from None
+    try:
         onnx.checker.check_model(model)
-    except Exception as e:  # protobuf and checker errors come in many types
-        raise ModelError(f"{name}: not a valid ONNX model ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
-    return import_model(model, name)
+        checker = ""
+    except Exception as e:  # onnxruntime runs some models the checker refuses (e.g. newer attributes)
+        checker = f"; the ONNX checker also says: {_first_line(e)}"
+    try:
+        return import_model(model, name)
+    except AotError:
+        raise
+    except Exception as e:
+        raise ModelError(f"{name}: malformed ONNX model ({type(e).__name__}: {_first_line(e)}){checker}") from None
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0] if str(e) else ""
 
 
 def load_onnx(source: bytes | str | Path) -> Graph:
@@ -66,7 +83,7 @@ def import_model(model: onnx.ModelProto, name: str = "model", optimize: bool = T
         _fix_input_dims(model.graph)
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception as e:
-        raise ModelError(f"{name}: shape inference failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+        raise ModelError(f"{name}: shape inference failed ({type(e).__name__}: {_first_line(e)})") from None
     b = Builder(model, opset, name)
     g = b.build()
     if b.problems:
@@ -209,7 +226,7 @@ class Builder:
         from aot.frontends.onnx_ops import convert_node
 
         inits = {t.name for t in self.graph.initializer}
-        inputs = []
+        inputs, failed = [], set()
         for vi in self.graph.input:
             if vi.name in inits:
                 continue
@@ -220,13 +237,19 @@ class Builder:
         for i, node in enumerate(self.graph.node):
             self._loc = f"{node.name or '#' + str(i)} {node.op_type}"
             try:
+                if any(n in failed for n in node.input):  # downstream of a reported problem
+                    raise _Downstream()
                 convert_node(self, node)
-            except Unsupported as e:
-                self.problems.append((node.name or f"#{i}", node.op_type, str(e)))
+            except (Unsupported, _Downstream) as e:
+                failed.update(node.output)
+                if isinstance(e, Unsupported):
+                    self.problems.append((node.name or f"#{i}", node.op_type, str(e)))
                 self.ops.append(Op("unsupported", [n for n in node.input if n in self.tensors],
                                    [n for n in node.output if n in self.tensors], {"op": node.op_type}, name=self._loc))
         outputs = [vi.name for vi in self.graph.output]
         for name in outputs:
+            if name in failed:
+                continue
             if name not in self.tensors:
                 self.problems.append((f"output {name!r}", "output", "no supported node computes this output"))
             elif self.tensors[name].is_const:

@@ -138,7 +138,7 @@ def _gemm(b: Builder, node, attrs) -> None:
     if c is not None and b.const(c) is not None and b.const(c).size in (1, n) and b.shape(c)[-1:] in ((1,), (n,)):
         bias = b.add_const(b.fresh(c), np.broadcast_to(b.const(c).astype(np.float32).reshape(-1) * np.float32(beta), (n,)).copy())
     elif c is not None and b.shape(c) in ((n,), (1, n)) and beta == 1.0:
-        bias = b.reshape(b.value(c), (n,))
+        bias = b.value(c) if b.shape(c) == (n,) else b.reshape(b.value(c), (n,))
     elif c is not None:
         if beta != 1.0 and b.const(c) is None:
             raise Unsupported("beta != 1 needs a constant C")
@@ -232,6 +232,8 @@ def _dequantize(b: Builder, node, attrs) -> None:
         dtype, quant = _qparams(b, node, b.dtype(x), const_axis=axis)
         values = data.astype(np.int64) - (128 if b.dtype(x) == "uint8" else 0)
         x = b.add_const(b.fresh(x), values.astype(dtype), quant)
+        if b.infos.get(node.output[0], (None,))[0] is None:  # shape inference may skip these
+            b.infos[node.output[0]] = (data.shape, "float32")
     else:
         t = b.tensors[b.value(x)]
         dtype, quant = _qparams(b, node, t.dtype)

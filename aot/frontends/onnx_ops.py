@@ -32,13 +32,25 @@ def convert_node(b: Builder, node: onnx.NodeProto) -> None:
     if entry is None:
         raise Unsupported("operator is not supported")
     fn, known = entry
+    if node.op_type in _ELEMENTWISE:
+        _elementwise_shape(b, node, ins)
     unknown = sorted(set(attrs) - set(known))
     if unknown:
         raise Unsupported(f"attribute(s) {unknown} are not supported")
     missing = [n for n in ins if n not in b.tensors]
     if missing:
-        raise Unsupported(f"input(s) {missing} come from unsupported nodes")
+        raise Unsupported(f"input(s) {missing} are not computed by any node")
     fn(b, node, attrs)
+
+
+def _elementwise_shape(b: Builder, node: onnx.NodeProto, ins: list[str]) -> None:
+    """Shape inference sometimes leaves elementwise outputs unknown: broadcast the inputs'."""
+    out = node.output[0]
+    if b.infos.get(out, (None,))[0] is None and all(n in b.tensors for n in ins):
+        two = node.op_type in _BINARY or node.op_type == "Add"
+        shape = np.broadcast_shapes(*(b.tensors[n].shape for n in ins[:2 if two else 1]))
+        dtype = "float32" if node.op_type == "DequantizeLinear" else b.tensors[ins[0]].dtype
+        b.infos[out] = (tuple(shape), dtype)
 
 
 def _fold(b: Builder, node: onnx.NodeProto, attrs: dict) -> None:
@@ -211,3 +223,5 @@ CONVERTERS = {
     "Pad": (_pad, ("mode", "pads", "value", "paddings")),
     **{f"Reduce{f}": (_reduce, ("axes", "keepdims", "noop_with_empty_axes")) for f in ("Mean", "Sum", "Max", "Min", "Prod")},
 }
+
+_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "DequantizeLinear"}

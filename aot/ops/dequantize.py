@@ -19,4 +19,8 @@ def macs(op: Op, g: Graph) -> int:
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     q = g.t(op.inputs[0]).quant
-    return [(np.float64(q.s) * (inputs[0].astype(np.int64) - q.zp)).astype(np.float32)]
+    shape = [1] * inputs[0].ndim
+    if not q.per_tensor:  # per-axis: only constants (weights), folded at compile time
+        shape[q.axis] = -1
+    scale, zp = q.scale.astype(np.float64).reshape(shape), q.zero_point.reshape(shape)
+    return [(scale * (inputs[0].astype(np.int64) - zp)).astype(np.float32)]

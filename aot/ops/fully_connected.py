@@ -16,8 +16,8 @@ def check(op: Op, g: Graph) -> list[str]:
     x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
     if len(w.shape) != 2 or x.size % w.shape[1]:
         problems.append(f"weights {list(w.shape)} do not fit input {list(x.shape)}")
-    elif w.quant is not None and not w.quant.per_tensor:
-        problems.append("per-channel fully_connected weights are not supported")
+    elif w.quant is not None and not w.quant.per_tensor and (w.quant.axis != 0 or w.quant.zero_point.any()):
+        problems.append("per-channel fully_connected weights must be symmetric, along the output axis")
     return problems
 
 

@@ -109,7 +109,7 @@ def _fold_flatten(g: Graph, op: Op) -> bool:
         return False
     fcs = users(g, r.outputs[0])
     weights = [const_through_dequantize(g, fc.inputs[1]) if fc.kind == "fully_connected" and fc.inputs[0] == r.outputs[0] else None for fc in fcs]
-    if not fcs or any(w is None or len(users(g, w.name)) != 1 or (w.quant is not None and not w.quant.per_tensor) for w in weights):
+    if not fcs or any(w is None or len(users(g, w.name)) != 1 or (w.quant is not None and w.quant.axis not in (None, 0)) for w in weights):
         return False
     order = np.arange(flat.shape[1]).reshape(xs[1:]).transpose([p - 1 for p in perm[1:]]).ravel()
     for fc, w in zip(fcs, weights):
