@@ -73,24 +73,24 @@ def _sink(g: Graph, op: Op) -> bool:
     consumers = users(g, y)
     if y in g.outputs or not consumers:
         return False
-    plans = []
+    sunk = [c for c in consumers if c.kind == "transpose" or
+            (c.kind in ELEMENTWISE and (g.t(y).quant is None or g.t(y).quant.per_tensor))]
     for c in consumers:
-        if c.kind == "transpose":
-            plans.append((c, None))
-        elif c.kind in ELEMENTWISE and (g.t(y).quant is None or g.t(y).quant.per_tensor):
-            plans.append((c, None))
-        elif c.kind in BROADCASTING and (other := _other_operand(g, c, y, perm)) is not False:
-            plans.append((c, other))
-        else:
+        if c in sunk:
+            continue
+        sibling = [p for p in sunk if any(n in p.outputs for n in c.inputs[:2])]  # e.g. x * sigmoid(x)
+        if c.kind not in BROADCASTING or g.t(c.outputs[0]).shape != g.t(y).shape or \
+                (not sibling and _other_operand(g, c, y, perm) is False):
             return False
-    for c, other in plans:
+    for c in sorted(consumers, key=lambda c: c not in sunk):  # siblings first: they gain the transpose
         if c.kind == "transpose":
             c.inputs = [x]
             c.attrs = {"perm": tuple(perm[i] for i in c.attrs["perm"])}
             continue
+        other = _other_operand(g, c, y, perm) if c.kind in BROADCASTING else None
         out = c.outputs[0]
         moved = clone(g, out, shape=g.t(x).shape)
-        c.inputs = [x if n == y else (other if n is not None else None) for n in c.inputs]
+        c.inputs = [x if n == y else other for n in c.inputs]
         c.outputs = [moved]
         insert_after(g, c, Op("transpose", [moved], [out], {"perm": perm}, name=c.name))
     return True
