@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot import ops
@@ -21,24 +21,34 @@ class CompiledModel:
     plan: Plan
     model_hash: str
     source: Path
+    variants: dict = field(default_factory=dict)  # op index -> codegen_c.variants.Variant
+    features: tuple[str, ...] = ()  # CPU features the code was generated for (board.toml)
 
     @property
     def macs(self) -> int:
         return sum(ops.get(op.kind).macs(op, self.graph) for op in self.graph.ops)
 
 
-def compile_graph(g: Graph, source: Path, model_hash: str) -> CompiledModel:
-    """Plan the arena (which may reorder ops and run some in place) for the graph."""
+def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None) -> CompiledModel:
+    """Plan the arena (which may reorder ops and run some in place) for the graph, then choose
+    each op's kernel variant for the board's CPU features (or as the tuning record says) and
+    add the scratch buffers those variants need. No board: portable kernels."""
+    from codegen_c import variants
+
     plan = plan_graph(g, ARENA_ALIGNMENT)
     if plan.order is not None:
         g = reordered(g, plan.order)
-    return CompiledModel(g, plan, model_hash, source)
+    features = variants.features_of(board)
+    choice = variants.choose(g, features, tuning.variants_for(g, model_hash, board) if tuning else None, plan.in_place)
+    plan = variants.replan(g, plan, choice.scratch)
+    return CompiledModel(g, plan, model_hash, source, choice.variants, features)
 
 
-def compile_file(path: str | Path) -> CompiledModel:
+def compile_file(path: str | Path, *, board=None, tuning=None) -> CompiledModel:
+    """``board`` (aot.boards.Board) selects kernel variants; ``tuning`` an aot.tune.TuningRecord."""
     path = Path(path)
     g = load_model(path)
-    return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest())
+    return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest(), board=board, tuning=tuning)
 
 
 def tensor_meta(cm: CompiledModel, name: str) -> dict:
@@ -64,7 +74,7 @@ def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
 
 def emit(cm: CompiledModel, out_dir: Path, prefix: str = "model") -> dict:
     """Write the C sources, headers, metadata.json and memory.txt; return the metadata."""
-    gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash)
+    gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash, variants=cm.variants)
     meta = metadata(cm, gen.weights_bytes)
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
     from aot.report import memory_table

@@ -15,7 +15,7 @@ from codegen_c import ops as c_ops
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
 from codegen_c.context import LoweringContext
 
-RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h")
+RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")
 
 
 @dataclass
@@ -54,17 +54,25 @@ def _template_name(env: jinja2.Environment, kind: str, in_place: bool) -> str:
     return f"ops/{kind}.c.j2"
 
 
-def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "") -> GeneratedModel:
+def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "",
+             variants: dict | None = None) -> GeneratedModel:
+    """``variants`` {op index: codegen_c.variants.Variant}: ops/<kind>_<name>.c.j2 for those
+    not portable (their scratch is already in the plan)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
     ctx = LoweringContext(g, plan)
     kernels, calls = [], []
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
-        variables = c_ops.get(op.kind).lower(i, op, ctx)
+        variant = (variants or {}).get(i)
         x = g.t(op.inputs[0])
         w = g.t(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
-        template = _template_name(env, op.kind, i in plan.in_place)
+        if variant is not None and variant.name != "portable":
+            variables = c_ops.get(op.kind).lower_variant(i, op, ctx, variant, in_place=i in plan.in_place)
+            template = f"ops/{op.kind}_{variant.name}.c.j2"
+        else:
+            variables = c_ops.get(op.kind).lower(i, op, ctx)
+            template = _template_name(env, op.kind, i in plan.in_place)
         scratch = plan.offsets.get(f"scratch#{i}")
         kernels.append(env.get_template(template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables))
         calls.append({"fn": fn, "index": i, "name": op.name})
@@ -75,6 +83,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
         "max_dims": 6,
+        "dsp": any(v.name != "portable" for v in (variants or {}).values()),
     }
     files = []
     header = env.get_template("model.h.j2").render(**common)

@@ -20,3 +20,46 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
         "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
     }
+
+
+# --- DSP variant (templates/ops/conv2d_dsp.c.j2): im2col into int16 columns, 2x2 blocked
+# matrix multiply with SMLAD (runtime_c/include/aot_dsp.h), requantisation fused.
+
+
+def scratch_bytes(op: Op, g, variant) -> int:
+    """Two int16 columns of K4 values (one with knob block=1)."""
+    from codegen_c.variants import k4
+
+    _, kh, kw, ic = g.t(op.inputs[1]).shape if op.kind == "conv2d" else (0, *g.t(op.inputs[1]).shape[1:3], 1)
+    return (1 if variant.knob("block") == 1 else 2) * k4(kh * kw * ic) * 2
+
+
+def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False, weights=None) -> dict:
+    """Template variables of conv2d_dsp.c.j2; ``weights`` OHWI int8 (depthwise with IC = 1
+    passes its weights transposed)."""
+    import numpy as np
+
+    from codegen_c import variants as cv
+
+    g = ctx.graph
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    w = g.t(op.inputs[1]).data if weights is None else weights
+    n, h, wd, ic = x.shape
+    _, oh, ow, oc = y.shape
+    kh, kw = w.shape[1:3]
+    k = kh * kw * ic
+    st = cv.conv_common.output_stage(op, g)
+    pointwise = (kh, kw) == (1, 1) and tuple(op.attrs["stride"]) == (1, 1) and not any(op.attrs["pad"])
+    return {
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "w": ctx.derived(index, "w_dsp", cv.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k)), "int8"),
+        "bias": ctx.derived(index, "bias_dsp", cv.conv_common.bias_of(op, g, oc, np.int32), "int32"),
+        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, oc), "int32"),
+        "in_off": st.input_offset, "act_min": st.act_min, "act_max": st.act_max,
+        "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "KH": kh, "KW": kw, "K": k, "K4": cv.k4(k),
+        "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
+        "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
+        "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
+        "pointwise": pointwise, "block": 1 if variant.knob("block") == 1 else 2,
+        "backward": bool(in_place and oc > ic),
+    }

@@ -1,0 +1,221 @@
+"""Kernel variants: which templates an operator can be generated with on a board, which one is
+the default there, and the compile-time constants the DSP variants share.
+
+A variant is ``templates/ops/<kind>.c.j2`` (``portable``) or ``templates/ops/<kind>_<name>.c.j2``
+with knobs (template variables that change the generated loops, e.g. ``block``). Boards list
+their CPU features in board.toml (``features = ["dsp", ...]``); the DSP variants need "dsp"
+(the SIMD32 instructions of Cortex-M4/M7/M33/M55). The host keeps the portable code by default
+(the DSP kernels also compile there, through the plain-C twins of the intrinsics in
+runtime_c/include/aot_dsp.h, which is how the host tests check them).
+
+``candidates(op, g, features)`` lists what may be tried (the tuner measures them);
+``default(op, g, features)`` is the choice without a tuning record. A variant that needs a
+scratch buffer says how many bytes (``scratch_bytes``); the compiler places it in the arena.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aot.ir import Graph, Op
+from aot.ops import conv_common
+
+PORTABLE = "portable"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str = PORTABLE
+    knobs: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """'dsp', 'dsp:block=1', ...: how tuning records and progress messages name it."""
+        return self.name + "".join(f":{k}={v}" for k, v in self.knobs)
+
+    def knob(self, name: str, default=None):
+        return dict(self.knobs).get(name, default)
+
+    @staticmethod
+    def parse(key: str) -> "Variant":
+        name, *rest = key.split(":")
+        knobs = []
+        for part in rest:
+            k, _, v = part.partition("=")
+            knobs.append((k, json.loads(v) if v[:1].isdigit() or v[:1] == "-" else v))
+        return Variant(name, tuple(knobs))
+
+
+def features_of(board) -> tuple[str, ...]:
+    """CPU features of a Board (board.toml ``features``), () for None."""
+    if board is None:
+        return ()
+    return tuple(board.extra.get("features", ()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Which ops a DSP kernel handles
+
+
+def _int8(op: Op, g: Graph) -> bool:
+    return all(g.t(n).dtype == "int8" for n in (op.inputs[0], op.outputs[0]))
+
+
+def fast_requant(op: Op, g: Graph, product_in_float: bool = False) -> bool:
+    """aot_rq (one rounding step) equals TFLM's two roundings for these constants."""
+    st = conv_common.output_stage(op, g, product_in_float)
+    return bool(np.all(st.shift <= -1) and np.all(st.shift >= -23) and np.all(st.multiplier > (1 << 30)))
+
+
+def _conv_like(op: Op, g: Graph) -> bool:
+    """conv2d (one group), or depthwise with one input channel (a conv with IC = 1)."""
+    if op.kind == "conv2d":
+        return g.t(op.inputs[0]).shape[3] == g.t(op.inputs[1]).shape[3]
+    return op.kind == "depthwise_conv2d" and g.t(op.inputs[0]).shape[3] == 1
+
+
+def dsp_ok(op: Op, g: Graph) -> bool:
+    if op.kind not in ("conv2d", "depthwise_conv2d", "fully_connected") or not _int8(op, g):
+        return False
+    w = g.t(op.inputs[1])
+    if w.dtype != "int8" or np.any(np.asarray(w.quant.zero_point) != 0):
+        return False
+    if not fast_requant(op, g, op.kind == "fully_connected"):
+        return False
+    if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
+        return op.attrs["depth_multiplier"] == 1 and g.t(op.inputs[0]).shape[3] % 4 == 0
+    if op.kind == "conv2d":
+        return _conv_like(op, g)
+    return True
+
+
+def candidates(op: Op, g: Graph, features=()) -> list[Variant]:
+    """Variants to try for ``op`` on a core with ``features``, the portable one first."""
+    out = [Variant()]
+    if "dsp" not in features or not dsp_ok(op, g):
+        return out
+    if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
+        w = g.t(op.inputs[1])
+        out.append(Variant("dsp"))
+        if tuple(w.shape[1:3]) == (3, 3):
+            out.append(Variant("dsp", (("unroll", 1),)))
+        return out
+    out.append(Variant("dsp"))
+    if op.kind != "fully_connected":
+        out.append(Variant("dsp", (("block", 1),)))
+    return out
+
+
+def default(op: Op, g: Graph, features=()) -> Variant:
+    """The choice without measurements: the last candidate with no knobs, else the first DSP one."""
+    cands = candidates(op, g, features)
+    plain = [c for c in cands if c.name != PORTABLE and not c.knobs]
+    if op.kind == "depthwise_conv2d" and len(cands) == 3:
+        return cands[2]  # 3x3 unrolled
+    return plain[-1] if plain else cands[0]
+
+
+def in_place_ok(op: Op, g: Graph, variant: Variant) -> bool:
+    """May the variant's kernel write its output over its input (aot/planner/inplace.py)?"""
+    if variant.name == PORTABLE:
+        return True
+    if op.kind == "conv2d":
+        return True  # only 1x1 stride-1 convs run in place; the kernel walks the safe way
+    if op.kind == "depthwise_conv2d":
+        from codegen_c.ops import depthwise_conv2d
+
+        return depthwise_conv2d.in_place_safe(op, g)
+    return False
+
+
+def scratch_bytes(op: Op, g: Graph, variant: Variant) -> int:
+    """Arena bytes the variant's kernel needs while it runs (0: none)."""
+    if variant.name == PORTABLE:
+        return 0
+    from codegen_c import ops as c_ops
+
+    fn = getattr(c_ops.get(op.kind), "scratch_bytes", None)
+    return int(fn(op, g, variant)) if fn else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Compile-time constants of the DSP kernels
+
+
+def k4(k: int) -> int:
+    return (k + 3) // 4 * 4
+
+
+def weights_rows(w: np.ndarray) -> np.ndarray:
+    """[rows, K] int8 -> [rows, K4]: zero-padded, each group of 4 stored as w0 w2 w1 w3."""
+    rows, k = w.shape
+    out = np.zeros((rows, k4(k)), dtype=np.int8)
+    out[:, :k] = w
+    return out.reshape(rows, -1, 4)[:, :, [0, 2, 1, 3]].reshape(rows, -1)
+
+
+def rq_table(op: Op, g: Graph, channels: int, product_in_float: bool = False) -> np.ndarray:
+    """int32 [channels * 4]: aot_rq_t {m, e - 1, klo, khi} per output channel (aot_dsp.h)."""
+    st = conv_common.output_stage(op, g, product_in_float)
+    mult = np.broadcast_to(np.asarray(st.multiplier, dtype=np.int64), (channels,))
+    shift = np.broadcast_to(np.asarray(st.shift, dtype=np.int64), (channels,))
+    rows = []
+    for m, s in zip(mult.tolist(), shift.tolist()):
+        e = -s
+        k = (1 << 30) + (1 << (30 + e)) + st.output_offset * (1 << (31 + e))
+        klo, khi = k & 0xFFFFFFFF, k >> 32
+        rows.append([m, e - 1, klo - (1 << 32) if klo >= 1 << 31 else klo, khi])
+    return np.asarray(rows, dtype=np.int64).astype(np.int32).reshape(-1)
+
+
+def rq_reference(acc: np.ndarray, table: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """aot_rq in NumPy (for tests): the folded rounding of ``acc`` for channels ``channel``."""
+    t = table.reshape(-1, 4).astype(np.int64)[channel]
+    k = (t[..., 3] << 32) | (t[..., 2] & 0xFFFFFFFF)
+    acc = acc.astype(np.int64)
+    p = k - ((acc < 0).astype(np.int64) << 31) + acc * t[..., 0]
+    return (p >> 32) >> t[..., 1]
+
+
+@dataclass
+class Choice:
+    """The variant of every op of a compiled graph, and their scratch requests."""
+
+    variants: dict[int, Variant] = field(default_factory=dict)
+    scratch: dict[int, int] = field(default_factory=dict)
+
+
+def choose(g: Graph, features=(), tuning: dict[int, Variant] | None = None, in_place=frozenset()) -> Choice:
+    """Variants for every op: the tuning record's choice where given, else the board default.
+    Ops the planner runs in place keep their in-place kernel (its access order is its promise)
+    unless the variant's kernel keeps the same promise."""
+    ch = Choice()
+    for i, op in enumerate(g.ops):
+        if tuning is not None and i in tuning:
+            v = tuning[i]
+        else:
+            v = default(op, g, features)
+        if i in in_place and not in_place_ok(op, g, v):
+            v = Variant()
+        ch.variants[i] = v
+        need = scratch_bytes(op, g, v)
+        if need:
+            ch.scratch[i] = need
+    return ch
+
+
+def replan(g: Graph, plan, scratch: dict[int, int]):
+    """The plan again with the variants' scratch buffers added (same op order, same in-place
+    choices; an in-place op keeps its own scratch unless its variant asks for one)."""
+    if not scratch:
+        return plan
+    from aot.planner import inplace
+    from aot.planner.liveness import activation_buffers
+    from aot.planner.plan import plan_memory
+
+    merged = {i: inplace.scratch_bytes(g.ops[i], g) for i in plan.in_place}
+    merged.update(scratch)
+    return plan_memory(activation_buffers(g, merged, plan.aliases), plan.alignment, plan.lower_bound,
+                       aliases=plan.aliases, in_place=plan.in_place, order=plan.order)
