@@ -282,8 +282,11 @@ def project_command(args) -> int:
     print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
     print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
     run_board = project.board or "<board>"
-    if board is None or board.run == "port":
-        print(f"  then flash it and: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
-    else:
-        print(f"  the same firmware as: microaot run {args.model} --board {run_board}")
+    if board is not None and board.run == "qemu":
+        print(f"  start it under QEMU (README.md), then: microaot run {args.model} --board {run_board} "
+              "--port socket://127.0.0.1:4444")
+    elif board is None or board.run == "port":
+        print(f"  flash it, then: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
+    if project.template != "zephyr":
+        print(f"  the same RPC firmware as: microaot run {args.model} --board {run_board}")
     return 0

@@ -33,6 +33,7 @@ ZEPHYR_BOARDS = {
     "mps2/an386": ("uart0", True),
     "mps2/an500": ("uart0", True),
     "mps3/corstone300/an547": ("uart0", True),
+    "mps3/an547": ("uart0", True),             # the same board before Zephyr 4.0
     "nucleo_f746zg": ("usart3", True),
     "nucleo_l4r5zi": ("lpuart1", True),
 }
