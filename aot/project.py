@@ -142,7 +142,9 @@ def _prepare(out_dir: Path) -> None:
     if out_dir.exists():   # regenerating: drop what an earlier generation wrote
         old = json.loads((out_dir / MARKER).read_text()) if (out_dir / MARKER).is_file() else {}
         for rel in old.get("files", []):
-            (out_dir / rel).unlink(missing_ok=True)
+            path = (out_dir / rel).resolve()
+            if path.is_relative_to(out_dir) and path.is_file():
+                path.unlink()
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -208,10 +210,8 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
     rel = _Relocator(out_dir)
     runtime_srcs, runtime_inc = _copy_runtime(out_dir, runtime.runtime_sources(profile))
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
-    include_dirs = [runtime_inc]
-    for d in r.include_dirs[1:]:        # [0] is the runtime's include folder, copied above
-        include_dirs.append(rel.copy_dir(d))
-    include_dirs.append("model")
+    runtime_dir = runtime.runtime_include_dir().resolve()
+    include_dirs = [runtime_inc, *(rel.copy_dir(d) for d in r.include_dirs if Path(d).resolve() != runtime_dir), "model"]
     cflags = [rel.flag(f) for f in r.cflags]
     ldflags = [rel.flag(f) for f in r.ldflags]
     ldlibs = [rel.flag(f) for f in r.ldlibs]
