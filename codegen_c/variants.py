@@ -64,9 +64,17 @@ def _int8(op: Op, g: Graph) -> bool:
 
 
 def fast_requant(op: Op, g: Graph, product_in_float: bool = False) -> bool:
-    """aot_rq (one rounding step) equals TFLM's two roundings for these constants."""
+    """aot_rq (one rounding step) equals TFLM's two roundings for these constants: every
+    channel has a right shift of 1..31 and a normalised multiplier, or a zero multiplier."""
     st = conv_common.output_stage(op, g, product_in_float)
-    return bool(np.all(st.shift <= -1) and np.all(st.shift >= -23) and np.all(st.multiplier > (1 << 30)))
+    m, s = np.asarray(st.multiplier), np.asarray(st.shift)
+    return bool(np.all((m == 0) | ((s <= -1) & (s >= -31) & (m > (1 << 30)))))
+
+
+def folds_offset(op: Op, g: Graph, product_in_float: bool = False) -> bool:
+    """The output offset fits into aot_rq's 64-bit constant (right shifts up to 23)."""
+    st = conv_common.output_stage(op, g, product_in_float)
+    return bool(np.all((np.asarray(st.multiplier) == 0) | (np.asarray(st.shift) >= -23)))
 
 
 def _conv_like(op: Op, g: Graph) -> bool:
@@ -103,8 +111,6 @@ def candidates(op: Op, g: Graph, features=()) -> list[Variant]:
             out.append(Variant("dsp", (("unroll", 1),)))
         return out
     out.append(Variant("dsp"))
-    if op.kind != "fully_connected":
-        out.append(Variant("dsp", (("block", 1),)))
     return out
 
 
@@ -148,26 +154,37 @@ def k4(k: int) -> int:
     return (k + 3) // 4 * 4
 
 
-def weights_rows(w: np.ndarray) -> np.ndarray:
-    """[rows, K] int8 -> [rows, K4]: zero-padded, each group of 4 stored as w0 w2 w1 w3."""
+def weights_rows(w: np.ndarray, block: int = 1) -> np.ndarray:
+    """[rows, K] int8 -> int32 words for aot_mm_*: rows zero-padded to K4, each group of 4
+    stored w0 w2 w1 w3 (one word); rows interleaved per group in blocks of ``block`` rows
+    (the kernel's row blocking), the last rows % block one after another."""
     rows, k = w.shape
-    out = np.zeros((rows, k4(k)), dtype=np.int8)
-    out[:, :k] = w
-    return out.reshape(rows, -1, 4)[:, :, [0, 2, 1, 3]].reshape(rows, -1)
+    padded = np.zeros((rows, k4(k)), dtype=np.int8)
+    padded[:, :k] = w
+    words = padded.reshape(rows, -1, 4)[:, :, [0, 2, 1, 3]].copy().view("<i4").reshape(rows, -1)
+    full = rows // block * block
+    head = words[:full].reshape(full // block, block, words.shape[1]).transpose(0, 2, 1).reshape(-1)
+    return np.concatenate([head, words[full:].reshape(-1)]).astype(np.int32)
 
 
-def rq_table(op: Op, g: Graph, channels: int, product_in_float: bool = False) -> np.ndarray:
-    """int32 [channels * 4]: aot_rq_t {m, e - 1, klo, khi} per output channel (aot_dsp.h)."""
+def rq_table(op: Op, g: Graph, channels: int, product_in_float: bool = False) -> tuple[np.ndarray, int]:
+    """int32 [channels * 4]: aot_rq_t {m, e - 1, klo, khi} per output channel (aot_dsp.h), and
+    the offset the kernel still adds after aot_rq (0 when the output offset is folded in)."""
     st = conv_common.output_stage(op, g, product_in_float)
     mult = np.broadcast_to(np.asarray(st.multiplier, dtype=np.int64), (channels,))
     shift = np.broadcast_to(np.asarray(st.shift, dtype=np.int64), (channels,))
+    fold = folds_offset(op, g, product_in_float)
+    off = st.output_offset if fold else 0
     rows = []
     for m, s in zip(mult.tolist(), shift.tolist()):
-        e = -s
-        k = (1 << 30) + (1 << (30 + e)) + st.output_offset * (1 << (31 + e))
+        if m == 0:  # SRDHM(x, 0) = 0 whatever the shift
+            e, k = 1, (1 << 31) + off * (1 << 32)
+        else:
+            e = -s
+            k = (1 << 30) + (1 << (30 + e)) + off * (1 << (31 + e))
         klo, khi = k & 0xFFFFFFFF, k >> 32
         rows.append([m, e - 1, klo - (1 << 32) if klo >= 1 << 31 else klo, khi])
-    return np.asarray(rows, dtype=np.int64).astype(np.int32).reshape(-1)
+    return np.asarray(rows, dtype=np.int64).astype(np.int32).reshape(-1), (0 if fold else st.output_offset)
 
 
 def rq_reference(acc: np.ndarray, table: np.ndarray, channel: np.ndarray) -> np.ndarray:

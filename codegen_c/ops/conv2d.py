@@ -27,11 +27,14 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
 
 
 def scratch_bytes(op: Op, g, variant) -> int:
-    """Two int16 columns of K4 values (one with knob block=1)."""
+    """Two interleaved int16 columns (4 * K4 bytes), the int8 window (K4 bytes, not for 1x1)
+    and a dummy output row for an odd last pixel (OC bytes)."""
     from codegen_c.variants import k4
 
     _, kh, kw, ic = g.t(op.inputs[1]).shape if op.kind == "conv2d" else (0, *g.t(op.inputs[1]).shape[1:3], 1)
-    return (1 if variant.knob("block") == 1 else 2) * k4(kh * kw * ic) * 2
+    oc = g.t(op.outputs[0]).shape[3]
+    pointwise = (kh, kw) == (1, 1) and tuple(op.attrs["stride"]) == (1, 1) and not any(op.attrs["pad"])
+    return 4 * k4(kh * kw * ic) + (0 if pointwise else k4(kh * kw * ic)) + (oc + 3) // 4 * 4
 
 
 def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False, weights=None) -> dict:
@@ -52,14 +55,14 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     pointwise = (kh, kw) == (1, 1) and tuple(op.attrs["stride"]) == (1, 1) and not any(op.attrs["pad"])
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp", cv.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k)), "int8"),
+        "w": ctx.derived(index, "w_dsp", cv.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k), 2), "int32"),
         "bias": ctx.derived(index, "bias_dsp", cv.conv_common.bias_of(op, g, oc, np.int32), "int32"),
-        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, oc), "int32"),
+        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, oc)[0], "int32"),
+        "out_add": cv.rq_table(op, g, oc)[1],
         "in_off": st.input_offset, "act_min": st.act_min, "act_max": st.act_max,
         "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "KH": kh, "KW": kw, "K": k, "K4": cv.k4(k),
         "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
         "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
-        "pointwise": pointwise, "block": 1 if variant.knob("block") == 1 else 2,
-        "backward": bool(in_place and oc > ic),
+        "pointwise": pointwise, "backward": bool(in_place and oc > ic),
     }

@@ -35,9 +35,10 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     st = cv.conv_common.output_stage(op, g, True)
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.t(op.inputs[1]).data.astype(np.int8)), "int8"),
+        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.t(op.inputs[1]).data.astype(np.int8), 4), "int32"),
         "bias": ctx.derived(index, "bias_dsp", cv.conv_common.bias_of(op, g, n, np.int32), "int32"),
-        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, n, True), "int32"),
+        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, n, True)[0], "int32"),
+        "out_add": cv.rq_table(op, g, n, True)[1],
         "in_off": st.input_offset, "act_min": st.act_min, "act_max": st.act_max,
         "B": g.t(op.inputs[0]).size // k, "N": n, "K": k, "K4": cv.k4(k),
     }

@@ -18,6 +18,11 @@
 
 #include <stdint.h>
 
+/* GCC specialises the kernels for constant arguments and then warns about loops it proves
+ * never run (e.g. the row tail when n is a multiple of 4). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Waggressive-loop-optimizations"
+
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #include <arm_acle.h>
 #define AOT_SIMD32 1
@@ -38,8 +43,50 @@ static inline int32_t aot_sxtab16_ror8(int32_t a, uint32_t x)
 #define aot_smlad(a, b, acc) ((int32_t)__smlad((int32_t)(a), (int32_t)(b), (int32_t)(acc)))
 #define aot_smlabb(a, b, acc) ((int32_t)__smlabb((int32_t)(a), (int32_t)(b), (int32_t)(acc)))
 #define aot_smlatt(a, b, acc) ((int32_t)__smlatt((int32_t)(a), (int32_t)(b), (int32_t)(acc)))
-#define aot_pkhbt(a, b) ((int32_t)(((uint32_t)(a) & 0xFFFFu) | ((uint32_t)(b) << 16)))
-#define aot_pkhtb(a, b) ((int32_t)(((uint32_t)(a) & 0xFFFF0000u) | ((uint32_t)(b) >> 16)))
+static inline int32_t aot_pkhbt(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t aot_pkhtb(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+/* Four groups of taps: a0 += xa.lo * wa.lo, a1 += xa.hi * wa.hi, a2, a3 likewise with xb, wb
+ * (in asm so that the compiler keeps one accumulator chain per register). */
+#define AOT_MAC4_DW(a0, a1, a2, a3, xa, xb, wa, wb) \
+    __asm__("smlabb %0, %4, %6, %0\n\tsmlatt %1, %4, %6, %1\n\tsmlabb %2, %5, %7, %2\n\tsmlatt %3, %5, %7, %3" \
+            : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3) : "r"(xa), "r"(xb), "r"(wa), "r"(wb))
+/* Two weight words (rows a, b; 4 int8 each, stored w0 w2 w1 w3) from w, two columns of 4
+ * int16 from p (words x00 x01 of column 0, then x10 x11 of column 1): 16 MACs. */
+#define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                                   \
+    do {                                                                             \
+        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                \
+        __asm__("ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                \
+                "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                \
+                "sxtb16 %[t], %[va]\n\t"                                             \
+                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
+                "smlad %[a00], %[t], %[x00], %[a00]\n\t"                             \
+                "smlad %[a01], %[t], %[x10], %[a01]\n\t"                             \
+                "smlad %[a00], %[va], %[x01], %[a00]\n\t"                            \
+                "smlad %[a01], %[va], %[x11], %[a01]\n\t"                            \
+                "sxtb16 %[t], %[vb]\n\t"                                             \
+                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
+                "smlad %[a10], %[t], %[x00], %[a10]\n\t"                             \
+                "smlad %[a11], %[t], %[x10], %[a11]\n\t"                             \
+                "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                            \
+                "smlad %[a11], %[vb], %[x11], %[a11]"                                 \
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), \
+                  [w] "+r"(w), [p] "+r"(p), [va] "=&r"(va_), [vb] "=&r"(vb_),         \
+                  [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_),            \
+                  [x11] "=&r"(x11_), [t] "=&r"(t_)                                     \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
 #else
 #define AOT_SIMD32 0
 static inline int32_t aot_pack16(int32_t lo, int32_t hi)
@@ -90,6 +137,25 @@ static inline int32_t aot_pkhtb(int32_t a, int32_t b)
 {
     return (int32_t)(((uint32_t)a & 0xFFFF0000u) | ((uint32_t)b >> 16));
 }
+#define AOT_MAC4_DW(a0, a1, a2, a3, xa, xb, wa, wb) \
+    do {                                              \
+        a0 = aot_smlabb(xa, wa, a0);                  \
+        a1 = aot_smlatt(xa, wa, a1);                  \
+        a2 = aot_smlabb(xb, wb, a2);                  \
+        a3 = aot_smlatt(xb, wb, a3);                  \
+    } while (0)
+#define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                       \
+    do {                                                                 \
+        const int32_t va_ = (w)[0], vb_ = (w)[1];                        \
+        const int32_t wa0_ = aot_sxtb16(va_), wa1_ = aot_sxtb16_ror8(va_); \
+        const int32_t wb0_ = aot_sxtb16(vb_), wb1_ = aot_sxtb16_ror8(vb_); \
+        a00 = aot_smlad(wa1_, (p)[1], aot_smlad(wa0_, (p)[0], a00));     \
+        a01 = aot_smlad(wa1_, (p)[3], aot_smlad(wa0_, (p)[2], a01));     \
+        a10 = aot_smlad(wb1_, (p)[1], aot_smlad(wb0_, (p)[0], a10));     \
+        a11 = aot_smlad(wb1_, (p)[3], aot_smlad(wb0_, (p)[2], a11));     \
+        (w) += 2;                                                        \
+        (p) += 4;                                                        \
+    } while (0)
 #endif
 
 /* Unaligned 32-bit load (one LDR on v7-M). */
@@ -125,153 +191,160 @@ static inline int8_t aot_sat8(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v > hi ? hi : v);
 }
 
-/* dst[0..k4) = src[0..k) + off as int16, zeros after k. k4 = k rounded up to 4. */
-static inline void aot_col_s8(const int8_t *src, int16_t *dst, int k, int32_t off)
+/* Four weight words (rows a..d of a quad, stored w0 w2 w1 w3) from w against one column of
+ * 4 int16 from p (words x0 x1): 16 MACs. */
+#if AOT_SIMD32
+#define AOT_MM_4X1_STEP(w, p, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        int32_t va_, vb_, x0_, x1_, t_;                                              \
+        __asm__("ldrd %[x0], %[x1], [%[p]], #8\n\t"                                  \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "sxtb16 %[t], %[va]\n\t"                                             \
+                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
+                "smlad %[a0], %[t], %[x0], %[a0]\n\t"                                \
+                "smlad %[a0], %[va], %[x1], %[a0]\n\t"                               \
+                "sxtb16 %[t], %[vb]\n\t"                                             \
+                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
+                "smlad %[a1], %[t], %[x0], %[a1]\n\t"                                \
+                "smlad %[a1], %[vb], %[x1], %[a1]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "sxtb16 %[t], %[va]\n\t"                                             \
+                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
+                "smlad %[a2], %[t], %[x0], %[a2]\n\t"                                \
+                "smlad %[a2], %[va], %[x1], %[a2]\n\t"                               \
+                "sxtb16 %[t], %[vb]\n\t"                                             \
+                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
+                "smlad %[a3], %[t], %[x0], %[a3]\n\t"                                \
+                "smlad %[a3], %[vb], %[x1], %[a3]"                                   \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
+                  [w] "+r"(w), [p] "+r"(p), [va] "=&r"(va_), [vb] "=&r"(vb_),        \
+                  [x0] "=&r"(x0_), [x1] "=&r"(x1_), [t] "=&r"(t_)                    \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
+#else
+#define AOT_MM_4X1_STEP(w, p, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        a0 = aot_smlad(aot_sxtb16_ror8((w)[0]), (p)[1], aot_smlad(aot_sxtb16((w)[0]), (p)[0], a0)); \
+        a1 = aot_smlad(aot_sxtb16_ror8((w)[1]), (p)[1], aot_smlad(aot_sxtb16((w)[1]), (p)[0], a1)); \
+        a2 = aot_smlad(aot_sxtb16_ror8((w)[2]), (p)[1], aot_smlad(aot_sxtb16((w)[2]), (p)[0], a2)); \
+        a3 = aot_smlad(aot_sxtb16_ror8((w)[3]), (p)[1], aot_smlad(aot_sxtb16((w)[3]), (p)[0], a3)); \
+        (w) += 4;                                                                    \
+        (p) += 2;                                                                    \
+    } while (0)
+#endif
+
+/* Requantise, add `off` (the output offset when aot_rq_t could not fold it, else 0), clamp. */
+static inline int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off, int32_t lo, int32_t hi)
 {
-    int i = 0;
+    return aot_sat8(aot_rq(acc, q) + off, lo, hi);
+}
+
+/* k int8 values (+ off) as int16 pairs, four values (two words) per group, groups `stride`
+ * words apart from dst; the last group is zero-padded. */
+static inline void aot_col_s8(const int8_t *src, int32_t *dst, int k, int32_t off, int stride)
+{
 #if AOT_SIMD32
     const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
-    int32_t *d = (int32_t *)(void *)dst;
     for (int j = k >> 2; j > 0; --j) {
         const uint32_t v = aot_ld32(src);
         const int32_t a = aot_sxtab16(offp, v);       /* x0, x2 */
         const int32_t b = aot_sxtab16_ror8(offp, v);  /* x1, x3 */
-        d[0] = aot_pkhbt(a, b);
-        d[1] = aot_pkhtb(b, a);
-        d += 2;
+        dst[0] = aot_pkhbt(a, b);
+        dst[1] = aot_pkhtb(b, a);
+        dst += stride;
         src += 4;
     }
-    i = k & ~3;
-    src -= i;
+#else
+    for (int j = k >> 2; j > 0; --j) {
+        dst[0] = aot_pack16(src[0] + off, src[1] + off);
+        dst[1] = aot_pack16(src[2] + off, src[3] + off);
+        dst += stride;
+        src += 4;
+    }
 #endif
-    for (; i < k; ++i) {
-        dst[i] = (int16_t)(src[i] + off);
-    }
     if (k & 3) {
-        for (int j = k & 3; j < 4; ++j) {
-            dst[(k & ~3) + j] = 0;
+        int32_t v[4] = {0, 0, 0, 0};
+        for (int j = 0; j < (k & 3); ++j) {
+            v[j] = src[j] + off;
         }
+        dst[0] = (int32_t)(((uint32_t)v[0] & 0xFFFFu) | ((uint32_t)v[1] << 16));
+        dst[1] = (int32_t)(((uint32_t)v[2] & 0xFFFFu) | ((uint32_t)v[3] << 16));
     }
 }
 
-/* dst[0..n) = 0 (n even). */
-static inline void aot_zero16(int16_t *dst, int n)
+/* dst[0..n) = 0 (n words). */
+static inline void aot_zero32(int32_t *dst, int n)
 {
-    int32_t *d = (int32_t *)(void *)dst;
-    for (int i = 0; i < n; i += 2) {
-        *d++ = 0;
+    for (int i = 0; i < n; ++i) {
+        dst[i] = 0;
     }
 }
 
-/* Two columns c0, c1 (K4 values each) times n rows of weights: out0[r], out1[r] for r < n. */
-static __attribute__((noinline, unused)) void aot_mm_2col(const int8_t *w, const int16_t *c0, const int16_t *c1,
-                                                           int k4, int n, const int32_t *bias, const aot_rq_t *rq,
-                                                           int8_t *out0, int8_t *out1, int32_t lo, int32_t hi)
+/* Two columns interleaved in `cols` (per group of 4 values: 2 words of column 0, then 2 of
+ * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
+ * out0[r], out1[r] for r < n. */
+static __attribute__((noinline, unused)) void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n,
+                                                           const int32_t *bias, const aot_rq_t *rq, int8_t *out0,
+                                                           int8_t *out1, int32_t off, int32_t lo, int32_t hi)
 {
     int r = 0;
     for (; r + 2 <= n; r += 2) {
-        const int8_t *wa = w + r * k4;
-        const int8_t *wb = wa + k4;
-        const int32_t *p0 = (const int32_t *)(const void *)c0;
-        const int32_t *p1 = (const int32_t *)(const void *)c1;
+        const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00, a10 = bias[r + 1], a11 = a10;
-        for (int k = k4 >> 2; k > 0; --k) {
-            const uint32_t va = aot_ld32(wa);
-            const uint32_t vb = aot_ld32(wb);
-            wa += 4;
-            wb += 4;
-            const int32_t x00 = p0[0], x01 = p0[1];
-            const int32_t x10 = p1[0], x11 = p1[1];
-            p0 += 2;
-            p1 += 2;
-            const int32_t wa0 = aot_sxtb16(va), wa1 = aot_sxtb16_ror8(va);
-            a00 = aot_smlad(wa0, x00, a00);
-            a00 = aot_smlad(wa1, x01, a00);
-            a01 = aot_smlad(wa0, x10, a01);
-            a01 = aot_smlad(wa1, x11, a01);
-            const int32_t wb0 = aot_sxtb16(vb), wb1 = aot_sxtb16_ror8(vb);
-            a10 = aot_smlad(wb0, x00, a10);
-            a10 = aot_smlad(wb1, x01, a10);
-            a11 = aot_smlad(wb0, x10, a11);
-            a11 = aot_smlad(wb1, x11, a11);
+        for (int k = groups; k > 0; --k) {
+            AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
         }
-        out0[r] = aot_sat8(aot_rq(a00, rq + r), lo, hi);
-        out1[r] = aot_sat8(aot_rq(a01, rq + r), lo, hi);
-        out0[r + 1] = aot_sat8(aot_rq(a10, rq + r + 1), lo, hi);
-        out1[r + 1] = aot_sat8(aot_rq(a11, rq + r + 1), lo, hi);
+        out0[r] = aot_out(a00, rq + r, off, lo, hi);
+        out1[r] = aot_out(a01, rq + r, off, lo, hi);
+        out0[r + 1] = aot_out(a10, rq + r + 1, off, lo, hi);
+        out1[r + 1] = aot_out(a11, rq + r + 1, off, lo, hi);
     }
     if (r < n) {
-        const int8_t *wa = w + r * k4;
-        const int32_t *p0 = (const int32_t *)(const void *)c0;
-        const int32_t *p1 = (const int32_t *)(const void *)c1;
+        const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00;
-        for (int k = k4 >> 2; k > 0; --k) {
-            const uint32_t va = aot_ld32(wa);
-            wa += 4;
-            const int32_t wa0 = aot_sxtb16(va), wa1 = aot_sxtb16_ror8(va);
-            a00 = aot_smlad(wa0, p0[0], a00);
-            a00 = aot_smlad(wa1, p0[1], a00);
-            a01 = aot_smlad(wa0, p1[0], a01);
-            a01 = aot_smlad(wa1, p1[1], a01);
-            p0 += 2;
-            p1 += 2;
+        for (int k = groups; k > 0; --k) {
+            const int32_t v = *w++;
+            const int32_t w0 = aot_sxtb16(v), w1 = aot_sxtb16_ror8(v);
+            a00 = aot_smlad(w1, p[1], aot_smlad(w0, p[0], a00));
+            a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
+            p += 4;
         }
-        out0[r] = aot_sat8(aot_rq(a00, rq + r), lo, hi);
-        out1[r] = aot_sat8(aot_rq(a01, rq + r), lo, hi);
+        out0[r] = aot_out(a00, rq + r, off, lo, hi);
+        out1[r] = aot_out(a01, rq + r, off, lo, hi);
     }
 }
 
-/* One column c (K4 values) times n rows of weights, four rows at a time: out[r] for r < n. */
-static __attribute__((noinline, unused)) void aot_mm_1col(const int8_t *w, const int16_t *c, int k4, int n,
+/* One column (2 words per group) times n weight rows (quads of rows interleaved per group,
+ * then the last n % 4 rows one after another): out[r] for r < n. */
+static __attribute__((noinline, unused)) void aot_mm_1col(const int32_t *w, const int32_t *col, int groups, int n,
                                                            const int32_t *bias, const aot_rq_t *rq, int8_t *out,
-                                                           int32_t lo, int32_t hi)
+                                                           int32_t off, int32_t lo, int32_t hi)
 {
     int r = 0;
     for (; r + 4 <= n; r += 4) {
-        const int8_t *w0 = w + r * k4;
-        const int8_t *w1 = w0 + k4;
-        const int8_t *w2 = w1 + k4;
-        const int8_t *w3 = w2 + k4;
-        const int32_t *p = (const int32_t *)(const void *)c;
+        const int32_t *p = col;
         int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (int k = k4 >> 2; k > 0; --k) {
-            const int32_t x0 = p[0], x1 = p[1];
-            p += 2;
-            uint32_t v = aot_ld32(w0);
-            w0 += 4;
-            a0 = aot_smlad(aot_sxtb16(v), x0, a0);
-            a0 = aot_smlad(aot_sxtb16_ror8(v), x1, a0);
-            v = aot_ld32(w1);
-            w1 += 4;
-            a1 = aot_smlad(aot_sxtb16(v), x0, a1);
-            a1 = aot_smlad(aot_sxtb16_ror8(v), x1, a1);
-            v = aot_ld32(w2);
-            w2 += 4;
-            a2 = aot_smlad(aot_sxtb16(v), x0, a2);
-            a2 = aot_smlad(aot_sxtb16_ror8(v), x1, a2);
-            v = aot_ld32(w3);
-            w3 += 4;
-            a3 = aot_smlad(aot_sxtb16(v), x0, a3);
-            a3 = aot_smlad(aot_sxtb16_ror8(v), x1, a3);
+        for (int k = groups; k > 0; --k) {
+            AOT_MM_4X1_STEP(w, p, a0, a1, a2, a3);
         }
-        out[r] = aot_sat8(aot_rq(a0, rq + r), lo, hi);
-        out[r + 1] = aot_sat8(aot_rq(a1, rq + r + 1), lo, hi);
-        out[r + 2] = aot_sat8(aot_rq(a2, rq + r + 2), lo, hi);
-        out[r + 3] = aot_sat8(aot_rq(a3, rq + r + 3), lo, hi);
+        out[r] = aot_out(a0, rq + r, off, lo, hi);
+        out[r + 1] = aot_out(a1, rq + r + 1, off, lo, hi);
+        out[r + 2] = aot_out(a2, rq + r + 2, off, lo, hi);
+        out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
     }
     for (; r < n; ++r) {
-        const int8_t *w0 = w + r * k4;
-        const int32_t *p = (const int32_t *)(const void *)c;
+        const int32_t *p = col;
         int32_t a0 = bias[r];
-        for (int k = k4 >> 2; k > 0; --k) {
-            const uint32_t v = aot_ld32(w0);
-            w0 += 4;
-            a0 = aot_smlad(aot_sxtb16(v), p[0], a0);
-            a0 = aot_smlad(aot_sxtb16_ror8(v), p[1], a0);
+        for (int k = groups; k > 0; --k) {
+            const int32_t v = *w++;
+            a0 = aot_smlad(aot_sxtb16_ror8(v), p[1], aot_smlad(aot_sxtb16(v), p[0], a0));
             p += 2;
         }
-        out[r] = aot_sat8(aot_rq(a0, rq + r), lo, hi);
+        out[r] = aot_out(a0, rq + r, off, lo, hi);
     }
 }
+
+#pragma GCC diagnostic pop
 
 #endif
