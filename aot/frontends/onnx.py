@@ -223,7 +223,7 @@ class Builder:
 
     # -- the graph ------------------------------------------------------------------------------
     def build(self) -> Graph:
-        from aot.frontends.onnx_ops import convert_node
+        from aot.frontends.onnx_ops import convert_node, converter
 
         inits = {t.name for t in self.graph.initializer}
         inputs, failed = [], set()
@@ -238,6 +238,7 @@ class Builder:
             self._loc = f"{node.name or '#' + str(i)} {node.op_type}"
             try:
                 if any(n in failed for n in node.input):  # downstream of a reported problem
+                    converter(node, attributes(node))  # still report its own operator / attributes
                     raise _Downstream()
                 convert_node(self, node)
             except (Unsupported, _Downstream) as e:

@@ -20,27 +20,33 @@ def inp(node: onnx.NodeProto, i: int) -> str | None:
 
 
 def convert_node(b: Builder, node: onnx.NodeProto) -> None:
-    from aot.frontends.onnx_nn import NN_CONVERTERS
-
     if node.domain not in ("", "ai.onnx"):
         raise Unsupported(f"operators of domain {node.domain!r} are not supported")
     attrs = attributes(node)
     ins = [n for n in node.input if n]
     if node.op_type == "Shape" or (node.op_type not in _KEEP and all(b.const(n) is not None for n in ins)):
         return _fold(b, node, attrs)
-    entry = CONVERTERS.get(node.op_type) or NN_CONVERTERS.get(node.op_type)
-    if entry is None:
-        raise Unsupported("operator is not supported")
-    fn, known = entry
+    fn = converter(node, attrs)
     if node.op_type in _ELEMENTWISE:
         _elementwise_shape(b, node, ins)
-    unknown = sorted(set(attrs) - set(known))
-    if unknown:
-        raise Unsupported(f"attribute(s) {unknown} are not supported")
     missing = [n for n in ins if n not in b.tensors]
     if missing:
         raise Unsupported(f"input(s) {missing} are not computed by any node")
     fn(b, node, attrs)
+
+
+def converter(node: onnx.NodeProto, attrs: dict):
+    """The node's converter; Unsupported for an unknown operator or attribute."""
+    from aot.frontends.onnx_nn import NN_CONVERTERS
+
+    entry = CONVERTERS.get(node.op_type) or NN_CONVERTERS.get(node.op_type)
+    if entry is None or node.domain not in ("", "ai.onnx"):
+        raise Unsupported("operator is not supported" if node.domain in ("", "ai.onnx") else f"operators of domain {node.domain!r} are not supported")
+    fn, known = entry
+    unknown = sorted(set(attrs) - set(known))
+    if unknown:
+        raise Unsupported(f"attribute(s) {unknown} are not supported")
+    return fn
 
 
 def _elementwise_shape(b: Builder, node: onnx.NodeProto, ins: list[str]) -> None:
