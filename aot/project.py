@@ -221,7 +221,8 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
     values = dict(
         common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"),
         cross=board.run != "host", cpu=board.cpu or "unknown",
-        sources=[*model_srcs, *runtime_srcs, *board_srcs], include_dirs=include_dirs,
+        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.build
+        include_dirs=include_dirs,
         cflags=cflags, ldflags=ldflags, ldlibs=ldlibs,
         linker_scripts=sorted(p for p in rel.copied.values() if p.endswith(".ld")),
         executable=r.executable, images=[(s, IMAGE_FORMATS[s]) for s in r.images],
@@ -269,7 +270,7 @@ def project_command(args) -> int:
     from aot.compiler import compile_file
 
     board = load_board(args.board) if args.board else None
-    cm = compile_file(args.model)
+    cm = compile_file(args.model, board=board)   # kernel variants for its CPU features
     project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
                                profile=args.profile, zephyr_board=args.zephyr_board)
     result = {"model": str(args.model), "directory": str(project.directory), "arena_bytes": cm.plan.arena_bytes,

@@ -38,7 +38,7 @@ def installation_paths() -> set[str]:
 
 def make_project(tmp: Path, template: str, board, model: str, **kw) -> tuple[Path, CompiledModel, Project]:
     """Generate, move to tmp/elsewhere/project, check it names nothing outside itself."""
-    cm = compile_file(MODELS / model)
+    cm = compile_file(MODELS / model, board=board)   # as `microaot project` does: the board's kernel variants
     gen = tmp / "generated"
     project = generate_project(cm, board, gen, template, **kw)
     moved = tmp / "elsewhere" / "project"

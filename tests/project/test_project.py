@@ -65,12 +65,18 @@ def test_qemu_project_builds_and_answers_the_rpc(tmp_path, template, board_name)
 
 @pytest.mark.qemu
 def test_project_firmware_is_the_one_microaot_run_builds(tmp_path):
-    """Same objects and flags (less the stack-usage analysis flags): same section sizes."""
+    """Same sources, flags (less the stack-usage analysis flags) and link order: the same image."""
     board = load_board("qemu-mps2-an386")
     folder, cm, project = make_project(tmp_path, "make", board, KWS)
     build_project(folder, "make", board.cc)
     ours = build(board, folder / "model", tmp_path / "microaot-build")
-    assert section_sizes(board, folder / project.firmware) == section_sizes(board, ours.executable)
+    theirs = folder / project.firmware
+    assert section_sizes(board, theirs) == section_sizes(board, ours.executable)
+    images = []
+    for elf in (theirs, ours.executable):
+        subprocess.run([board.binutil("objcopy"), "-O", "binary", str(elf), str(elf.with_suffix(".bin"))], check=True)
+        images.append(elf.with_suffix(".bin").read_bytes())
+    assert images[0] == images[1]
 
 
 def test_real_board_projects_make_and_cmake_give_the_same_images(tmp_path):
