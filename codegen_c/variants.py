@@ -107,8 +107,6 @@ def candidates(op: Op, g: Graph, features=()) -> list[Variant]:
     if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
         w = g.t(op.inputs[1])
         out.append(Variant("dsp"))
-        if tuple(w.shape[1:3]) == (3, 3):
-            out.append(Variant("dsp", (("unroll", 1),)))
         return out
     out.append(Variant("dsp"))
     return out
@@ -118,8 +116,6 @@ def default(op: Op, g: Graph, features=()) -> Variant:
     """The choice without measurements: the last candidate with no knobs, else the first DSP one."""
     cands = candidates(op, g, features)
     plain = [c for c in cands if c.name != PORTABLE and not c.knobs]
-    if op.kind == "depthwise_conv2d" and len(cands) == 3:
-        return cands[2]  # 3x3 unrolled
     return plain[-1] if plain else cands[0]
 
 

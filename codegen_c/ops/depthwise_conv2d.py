@@ -86,5 +86,5 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
         "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
         "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
-        "WP": _ring_width(op, g), "unroll": variant.knob("unroll") == 1,
+        "WP": _ring_width(op, g),
     }

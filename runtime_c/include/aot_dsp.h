@@ -60,6 +60,21 @@ static inline int32_t aot_pkhtb(int32_t a, int32_t b)
 #define AOT_MAC4_DW(a0, a1, a2, a3, xa, xb, wa, wb) \
     __asm__("smlabb %0, %4, %6, %0\n\tsmlatt %1, %4, %6, %1\n\tsmlabb %2, %5, %7, %2\n\tsmlatt %3, %5, %7, %3" \
             : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3) : "r"(xa), "r"(xb), "r"(wa), "r"(wb))
+/* AOT_MAC4_DW on the words at byte offsets xo of p (xa, xb) and wo of w (wa, wb). */
+#define AOT_DW_TAP(a0, a1, a2, a3, P_, XO_, W_, WO_)                                               \
+    do {                                                                                       \
+        int32_t xa_, xb_, wa_, wb_;                                                            \
+        __asm__("ldrd %[xa], %[xb], [%[p], %[xo]]\n\t"                                          \
+                "ldrd %[wa], %[wb], [%[w], %[wo]]\n\t"                                          \
+                "smlabb %[a0], %[xa], %[wa], %[a0]\n\t"                                         \
+                "smlatt %[a1], %[xa], %[wa], %[a1]\n\t"                                         \
+                "smlabb %[a2], %[xb], %[wb], %[a2]\n\t"                                         \
+                "smlatt %[a3], %[xb], %[wb], %[a3]"                                              \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xa] "=&r"(xa_),  \
+                  [xb] "=&r"(xb_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)                             \
+                : [p] "r"(P_), [xo] "i"(XO_), [w] "r"(W_), [wo] "i"(WO_)                            \
+                : "memory");                                                                   \
+    } while (0)
 /* Two weight words (rows a, b; 4 int8 each, stored w0 w2 w1 w3) from w, two columns of 4
  * int16 from p (words x00 x01 of column 0, then x10 x11 of column 1): 16 MACs. */
 #define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                                   \
@@ -144,6 +159,8 @@ static inline int32_t aot_pkhtb(int32_t a, int32_t b)
         a2 = aot_smlabb(xb, wb, a2);                  \
         a3 = aot_smlatt(xb, wb, a3);                  \
     } while (0)
+#define AOT_DW_TAP(a0, a1, a2, a3, p, xo, w, wo) \
+    AOT_MAC4_DW(a0, a1, a2, a3, (p)[(xo) / 4], (p)[(xo) / 4 + 1], (w)[(wo) / 4], (w)[(wo) / 4 + 1])
 #define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                       \
     do {                                                                 \
         const int32_t va_ = (w)[0], vb_ = (w)[1];                        \
@@ -342,6 +359,60 @@ static __attribute__((noinline, unused)) void aot_mm_1col(const int32_t *w, cons
             p += 2;
         }
         out[r] = aot_out(a0, rq + r, off, lo, hi);
+    }
+}
+
+/* One output row of a depthwise convolution (depth multiplier 1, channels a multiple of 4).
+ * Input rows are int16 with the input offset added, group-major: for each group of 4 channels,
+ * `pitch` words holding 2 words per column (zero columns stand for left/right padding).
+ * rows[ky] points at the row of tap row ky (a zero row for top/bottom padding). Weights wq:
+ * per group, per tap, the words (w0,w1), (w2,w3). Output pixel ox reads columns
+ * ox * sw + kx * dw. */
+static __attribute__((noinline, unused)) void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw,
+                                                          int pitch, int groups, int ow, int sw,
+                                                          const int32_t *wq, const int32_t *bias, const aot_rq_t *rq,
+                                                          int8_t *out, int c, int32_t off, int32_t lo, int32_t hi)
+{
+    const int step = 2 * sw;
+    const int taps = kh * kw;
+    for (int g = 0; g < groups; ++g, wq += 2 * taps, bias += 4, rq += 4, out += 4) {
+        int8_t *o = out;
+        if (kh == 3 && kw == 3 && dw == 1) {
+            const int32_t *p0 = rows[0] + g * pitch, *p1 = rows[1] + g * pitch, *p2 = rows[2] + g * pitch;
+            for (int ox = ow; ox > 0; --ox, p0 += step, p1 += step, p2 += step, o += c) {
+                int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+#define AOT_DW_TAP_(p, k, t) AOT_DW_TAP(a0, a1, a2, a3, p, 8 * (k), wq, 8 * (t))
+                AOT_DW_TAP_(p0, 0, 0);
+                AOT_DW_TAP_(p0, 1, 1);
+                AOT_DW_TAP_(p0, 2, 2);
+                AOT_DW_TAP_(p1, 0, 3);
+                AOT_DW_TAP_(p1, 1, 4);
+                AOT_DW_TAP_(p1, 2, 5);
+                AOT_DW_TAP_(p2, 0, 6);
+                AOT_DW_TAP_(p2, 1, 7);
+                AOT_DW_TAP_(p2, 2, 8);
+#undef AOT_DW_TAP_
+                o[0] = aot_out(a0, rq, off, lo, hi);
+                o[1] = aot_out(a1, rq + 1, off, lo, hi);
+                o[2] = aot_out(a2, rq + 2, off, lo, hi);
+                o[3] = aot_out(a3, rq + 3, off, lo, hi);
+            }
+            continue;
+        }
+        for (int ox = 0; ox < ow; ++ox, o += c) {
+            int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+            const int32_t *w = wq;
+            for (int ky = 0; ky < kh; ++ky) {
+                const int32_t *p = rows[ky] + g * pitch + ox * step;
+                for (int kx = 0; kx < kw; ++kx, p += 2 * dw, w += 2) {
+                    AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
+                }
+            }
+            o[0] = aot_out(a0, rq, off, lo, hi);
+            o[1] = aot_out(a1, rq + 1, off, lo, hi);
+            o[2] = aot_out(a2, rq + 2, off, lo, hi);
+            o[3] = aot_out(a3, rq + 3, off, lo, hi);
+        }
     }
 }
 
