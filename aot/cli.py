@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, inspect.
+"""The `microaot` command line: compile, run, profile, tune, inspect.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -27,7 +27,7 @@ def cmd_compile(args) -> int:
     from aot.compiler import compile_file, emit
 
     t0 = time.perf_counter()
-    cm = compile_file(args.model)
+    cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args))
     meta = emit(cm, Path(args.output), prefix=args.prefix)
     if args.archive:
         from aot.archive import write_archive
@@ -61,7 +61,7 @@ def _run_common(args, profile: bool):
     from aot.runner import run_on_board
 
     board = load_board(args.board)
-    cm = compile_file(args.model)
+    cm = compile_file(args.model, board=board, tuning=_tuning(args))
     inputs = load_inputs(cm.graph, args.inputs, args.seed)
     _progress(args, f"building {cm.graph.name} for {board.name} ...")
     result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
@@ -125,6 +125,39 @@ def cmd_project(args) -> int:
     return project_command(args)
 
 
+def _board_or_none(name):
+    from aot.boards import load_board
+
+    return load_board(name) if name else None
+
+
+def _tuning(args):
+    from aot.tune import TuningRecord
+
+    return TuningRecord.load(args.tuning) if getattr(args, "tuning", None) else None
+
+
+def cmd_tune(args) -> int:
+    from aot.boards import load_board
+    from aot.report import table
+    from aot.tune import tune
+
+    board = load_board(args.board)
+    record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet))
+    if args.output:
+        record.save(args.output)
+    if args.json:
+        print(json.dumps(record.to_json()))
+        return 0
+    unit = record.counter_unit
+    rows = [[e["index"], e["op"], e["variant"], *(f"{e['measured'].get(k, 0):,}" if k in e["measured"] else "" for k in ("portable", "dsp"))]
+            for e in record.ops]
+    print(table(["#", "op", "chosen", f"portable {unit}", f"dsp {unit}"], rows, "rllrr"))
+    print(f"tuned {record.model} on {record.board}: {record.total:,} {unit} per inference (bit-exact)"
+          + (f"; record written to {args.output}" if args.output else ""))
+    return 0
+
+
 def cmd_inspect(args) -> int:
     from aot.inspect import inspect_model
 
@@ -144,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("model", help=".tflite model")
     c.add_argument("-o", "--output", required=True, help="output folder")
     c.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    c.add_argument("--board", help="generate the kernel variants for this board's CPU (default: portable C)")
+    c.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
     c.add_argument("--archive", metavar="OUT.tar", help="also write a deterministic tar (.tar, .tar.gz) of the output (docs/project.md)")
     common(c)
     c.set_defaults(func=cmd_compile)
@@ -157,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--inputs", help=".npy (single input) or .npz keyed by input name; default random")
         r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
         r.add_argument("--build-dir", type=Path, help="where to generate and build (default: a cache folder)")
+        r.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
         if name == "run":
             r.add_argument("--save-outputs", metavar="DIR", help="write DIR/outputs.npz keyed by output name")
         common(r)
@@ -172,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
     common(pr)
     pr.set_defaults(func=cmd_project)
+
+    t = sub.add_parser("tune", help="measure each operator's kernel variants on a board, keep the fastest bit-exact")
+    t.add_argument("model")
+    t.add_argument("--board", required=True, help="board to measure on (e.g. qemu-mps2-an386)")
+    t.add_argument("-o", "--output", help="write the tuning record (JSON) here")
+    t.add_argument("--inputs", help=".npy / .npz inputs for the measuring runs; default random")
+    t.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    common(t)
+    t.set_defaults(func=cmd_tune)
 
     i = sub.add_parser("inspect", help="operators, tensors, quantisation, memory plan; unsupported operators")
     i.add_argument("model")
