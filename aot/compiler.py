@@ -1,14 +1,18 @@
-"""The compile pipeline: model file -> Graph -> Plan -> C sources + metadata.json."""
+"""The compile pipeline: model file -> Graph -> passes -> Graph' -> Plan -> C sources + metadata.json."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot import ops
+from aot.errors import UnsupportedError
 from aot.frontends import load_model
+from aot.frontends.validate import check_graph
 from aot.ir import Graph
+from aot.passes import optimize
 from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
 
@@ -29,10 +33,28 @@ class CompiledModel:
         return sum(ops.get(op.kind).macs(op, self.graph) for op in self.graph.ops)
 
 
+def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
+    """A frontend's graph through the pass pipeline (aot.passes.optimize, the one place it runs,
+    for every frontend), then every op's check: (optimized graph, problems). The caller's
+    graph is left untouched (the passes edit in place, so they run on a copy)."""
+    g = optimize(copy.deepcopy(g))
+    return g, check_graph(g)
+
+
 def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None) -> CompiledModel:
-    """Plan the arena (which may reorder ops and run some in place) for the graph, then choose
-    each op's kernel variant for the board's CPU features (or as the tuning record says) and
-    add the scratch buffers those variants need. No board: portable kernels."""
+    """Optimize and check the frontend's graph (``prepare``; raises UnsupportedError), then
+    ``compile_prepared``."""
+    g, problems = prepare(g)
+    if problems:
+        raise UnsupportedError(problems)
+    return compile_prepared(g, source, model_hash, board=board, tuning=tuning)
+
+
+def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None) -> CompiledModel:
+    """For a graph out of ``prepare``: plan the arena (which may reorder ops and run some in
+    place), then choose each op's kernel variant for the board's CPU features (or as the
+    tuning record says) and add the scratch buffers those variants need. No board: portable
+    kernels."""
     from codegen_c import variants
 
     plan = plan_graph(g, ARENA_ALIGNMENT)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from aot import ops
-from aot.compiler import compile_graph
+from aot.compiler import compile_prepared, prepare
 from aot.frontends import read_model
 from aot.ir import Graph
 from aot.report import table
@@ -53,14 +53,18 @@ def memory_report(cm, board_name: str, plot: str | None) -> dict:
 
 
 def inspect_model(args) -> int:
+    """The graph as compiled (after the passes, in plan order) when the model has no problems;
+    else as far as it got: the imported graph, or the optimized one if the ops' checks failed."""
     g, problems = read_model(args.model)
+    plan = cm = None
+    if not problems:
+        g, problems = prepare(g)
+    if not problems:
+        cm = compile_prepared(g, Path(args.model), hashlib.sha256(Path(args.model).read_bytes()).hexdigest())
+        g, plan = cm.graph, cm.plan
     entries = _op_entries(g)
     tensors = [{"name": n, "dtype": t.dtype, "shape": list(t.shape), "const": t.is_const, "bytes": t.nbytes,
                 "quant": t.quant.to_json() if t.quant is not None else None} for n, t in g.tensors.items()]
-    plan = cm = None
-    if not problems:
-        cm = compile_graph(g, Path(args.model), hashlib.sha256(Path(args.model).read_bytes()).hexdigest())
-        g, plan = cm.graph, cm.plan
     result = {
         "model": str(args.model), "inputs": g.inputs, "outputs": g.outputs, "ops": entries, "tensors": tensors,
         "unsupported": [{"location": loc, "op": op, "reason": why} for loc, op, why in problems],

@@ -2,9 +2,10 @@
 
 The import keeps ONNX's semantics exactly: tensors stay in ONNX layout (NCHW), and each
 convolution or pooling node becomes our NHWC kernel between two explicit transposes. The
-passes in aot/passes then fold constants, cancel and sink those transposes (a plain CNN
-keeps none at run time), fold BatchNormalization / bias adds into the convolutions, fuse
-Relu / Clip, and turn QuantizeLinear/DequantizeLinear pairs into our int8 kernels.
+passes in aot/passes (run by the compiler, aot.compiler.prepare, as for every frontend) then
+fold constants, cancel and sink those transposes (a plain CNN keeps none at run time), fold
+BatchNormalization / bias adds into the convolutions, fuse Relu / Clip, and turn
+QuantizeLinear/DequantizeLinear pairs into our int8 kernels; the ops' checks run after them.
 
 Before conversion: model-local functions are inlined, symbolic (or unknown) dimensions of
 the graph inputs are fixed to 1 (a batch of one) and shapes are inferred; nodes whose
@@ -21,7 +22,6 @@ import onnx.inliner
 from onnx import numpy_helper
 
 from aot.errors import AotError, ModelError
-from aot.frontends.validate import check_graph
 from aot.ir import DTYPES, Graph, Op, Quant, Tensor
 
 MIN_OPSET = 7
@@ -73,8 +73,11 @@ def load_onnx(source: bytes | str | Path) -> Graph:
     return g
 
 
-def import_model(model: onnx.ModelProto, name: str = "model", optimize: bool = True) -> tuple[Graph, list[tuple[str, str, str]]]:
-    """ModelProto -> (Graph, problems); with ``optimize`` the default passes run on the result."""
+def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, list[tuple[str, str, str]]]:
+    """ModelProto -> (Graph, problems): the graph as imported, in ONNX's semantics, and the
+    nodes, attributes and types the importer cannot take. The ops' own checks come after the
+    passes (aot.compiler.prepare): before them a QDQ model's conv reads dequantized weights,
+    which no kernel takes and the QDQ pass turns into int8 weights."""
     opset = {o.domain or "": o.version for o in model.opset_import}.get("", 0)
     if opset < MIN_OPSET:
         raise ModelError(f"{name}: opset {opset} is older than the oldest supported ({MIN_OPSET})")
@@ -85,14 +88,7 @@ def import_model(model: onnx.ModelProto, name: str = "model", optimize: bool = T
     except Exception as e:
         raise ModelError(f"{name}: shape inference failed ({type(e).__name__}: {_first_line(e)})") from None
     b = Builder(model, opset, name)
-    g = b.build()
-    if b.problems:
-        return g, b.problems
-    if optimize:
-        from aot.passes import optimize as run_passes
-
-        g = run_passes(g)
-    return g, check_graph(g)
+    return b.build(), b.problems
 
 
 def _fix_input_dims(graph: onnx.GraphProto) -> None:

@@ -1,5 +1,8 @@
-"""Checks every frontend runs on the graph it built: each op known, configured as we support,
-and shapes consistent. Returns every problem at once as (location, operator, reason)."""
+"""Checks that each op is known, configured as we support, and shapes consistent. Returns every
+problem at once as (location, operator, reason). The compiler runs them on every graph after
+the passes (aot.compiler.prepare); the TFLite frontend also runs them on the graph it built
+(already kernel level), so that `read_model` lists them. The ONNX frontend cannot: its graph
+only becomes kernel level through the passes (e.g. QDQ weights)."""
 from __future__ import annotations
 
 from aot import ops

@@ -22,6 +22,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from aot.compiler import prepare
 from aot.errors import AotError, UnsupportedError
 from aot.frontends.onnx import import_model
 from aot.frontends.onnx_nn import NN_CONVERTERS
@@ -100,6 +101,8 @@ def import_case(c: Case) -> None:
             continue
         try:
             g, problems = import_model(model, c.name)
+            if not problems:  # as the compiler does: the passes, then the ops' checks
+                g, problems = prepare(g)
         except AotError as e:
             problems, reason = None, str(e)
         except Exception as e:  # an importer crash is a failure, not a rejection

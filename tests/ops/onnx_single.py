@@ -8,7 +8,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from aot.boards import load_board
-from aot.compiler import compile_graph
+from aot.compiler import compile_graph, prepare
 from aot.frontends.onnx import import_model
 from aot.reference import run_graph
 from aot.runner import compare, run_on_board
@@ -32,6 +32,8 @@ def check_node(kind: str, op_type: str, inputs: dict[str, np.ndarray], consts=No
 
     model = node_model(op_type, inputs, consts or {}, n_out, **attrs)
     g, problems = import_model(model, op_type)
+    assert not problems, problems
+    g, problems = prepare(g)  # the passes and the ops' checks, as the compiler runs them
     assert not problems, problems
     assert kind in [op.kind for op in g.ops], [op.kind for op in g.ops]
     want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, inputs)
