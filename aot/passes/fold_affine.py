@@ -27,10 +27,10 @@ def _channel_const(g: Graph, op: Op, y: str, channels: int) -> np.ndarray | None
     other = [n for n in op.inputs[:2] if n != y]
     if len(other) != 1 or not g.t(other[0]).is_const or g.t(op.outputs[0]).shape != g.t(y).shape:
         return None
-    c = g.t(other[0]).data.astype(np.float64)
+    c = g.t(other[0]).data
     if c.size not in (1, channels) or (c.size == channels and c.shape[-1] != channels) or c.dtype.kind != "f":
         return None
-    return np.broadcast_to(c.reshape(-1), (channels,))
+    return np.broadcast_to(c.astype(np.float64).reshape(-1), (channels,))
 
 
 def _fold(g: Graph, op: Op) -> bool:

@@ -82,6 +82,7 @@ def _fuse(g: Graph, op: Op) -> None:
     q = only_user(g, y)
     if g.t(y).dtype != "float32" or q is None or q.kind != "quantize" or g.t(q.outputs[0]).dtype != "int8":
         return
+    known = set(g.tensors)
     if op.kind in KERNELS:
         inputs = _kernel_inputs(g, op)
     else:
@@ -95,6 +96,8 @@ def _fuse(g: Graph, op: Op) -> None:
     op.inputs, op.outputs = inputs, list(q.outputs)
     if ops.get(op.kind).check(op, g):
         op.inputs, op.outputs = before
+        for name in set(g.tensors) - known:  # the int32 bias made for the rejected kernel
+            del g.tensors[name]
         return
     g.ops.remove(q)
 
