@@ -150,14 +150,17 @@ def k4(k: int) -> int:
     return (k + 3) // 4 * 4
 
 
-def weights_rows(w: np.ndarray, block: int = 1) -> np.ndarray:
-    """[rows, K] int8 -> int32 words for aot_mm_*: rows zero-padded to K4, each group of 4
-    stored w0 w2 w1 w3 (one word); rows interleaved per group in blocks of ``block`` rows
-    (the kernel's row blocking), the last rows % block one after another."""
+def weights_rows(w: np.ndarray, block: int = 1, natural: bool = False) -> np.ndarray:
+    """[rows, K] int8 -> int32 words for aot_mm_2col / aot_fc_s8: rows zero-padded to K4, each
+    group of 4 stored w0 w2 w1 w3 (one word; SXTB16 pairs it with an int16 column), or
+    ``natural`` w0 w1 w2 w3 (pairs bytes 0,2 / 1,3 with an int8 input word read the same way);
+    rows interleaved per group in blocks of ``block`` rows (the kernel's row blocking), the
+    last rows % block one after another."""
     rows, k = w.shape
     padded = np.zeros((rows, k4(k)), dtype=np.int8)
     padded[:, :k] = w
-    words = padded.reshape(rows, -1, 4)[:, :, [0, 2, 1, 3]].copy().view("<i4").reshape(rows, -1)
+    order = [0, 1, 2, 3] if natural else [0, 2, 1, 3]
+    words = padded.reshape(rows, -1, 4)[:, :, order].copy().view("<i4").reshape(rows, -1)
     full = rows // block * block
     head = words[:full].reshape(full // block, block, words.shape[1]).transpose(0, 2, 1).reshape(-1)
     return np.concatenate([head, words[full:].reshape(-1)]).astype(np.int32)

@@ -10,8 +10,9 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
 
 
 # --- DSP variant (templates/ops/depthwise_conv2d_dsp.c.j2). With one input channel it is a
-# convolution (conv2d's DSP kernel, weights transposed to OHWI); otherwise the input rows a
-# window needs sit in a ring of int16 rows in the scratch buffer (input offset added, zero
+# convolution (conv2d's DSP kernel, weights transposed to OHWI); otherwise a block of groups of
+# four channels at a time (knob ``groups``; default all): the input rows a window needs, those
+# channels only, sit in a ring of int16 rows in the scratch buffer (input offset added, zero
 # columns for the left/right padding, a zero row for the top/bottom), and each group of four
 # channels accumulates with SMLABB/SMLATT against weights pre-extended to int16 pairs.
 
@@ -32,13 +33,21 @@ def _ring_width(op: Op, g) -> int:
 def scratch_bytes(op: Op, g, variant) -> int:
     if _as_conv(op, g):
         return conv2d.scratch_bytes(op, g, variant)
-    kh, c = g.t(op.inputs[1]).shape[1], g.t(op.inputs[0]).shape[3]
-    return (kh + 1) * _ring_width(op, g) * c * 2
+    kh = g.t(op.inputs[1]).shape[1]
+    return (kh + 1) * _ring_width(op, g) * 4 * 2 * block_groups(op, g, variant)
+
+
+def block_groups(op: Op, g, variant) -> int:
+    """Groups of 4 channels per pass over the rows: the knob ``groups`` (fewer: a smaller ring,
+    more passes), else all of them."""
+    total = g.t(op.inputs[0]).shape[3] // 4
+    return max(1, min(total, int(variant.knob("groups", total))))
 
 
 def in_place_safe(op: Op, g) -> bool:
     """Run over its own input, the ring kernel copies each input row before an output row
-    overwrites it (rows are copied when first needed, outputs written row by row)."""
+    overwrites it (rows are copied when first needed, outputs written row by row; one block
+    of groups of channels at a time, whose outputs only overwrite that block's inputs)."""
     if _as_conv(op, g):
         return False
     n, h, wd, _ = g.t(op.inputs[0]).shape
@@ -86,5 +95,5 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
         "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
         "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
-        "WP": _ring_width(op, g),
+        "WP": _ring_width(op, g), "GB": block_groups(op, g, variant),
     }

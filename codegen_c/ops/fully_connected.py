@@ -15,14 +15,23 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     }
 
 
-# --- DSP variant (templates/ops/fully_connected_dsp.c.j2): the input row, offset added, as one
-# int16 column in the scratch buffer; four weight rows at a time with SMLAD (aot_mm_1col).
+# --- DSP variant (templates/ops/fully_connected_dsp.c.j2): four weight rows at a time meet the
+# int8 input words read in place (SXTB16 of bytes 0,2 and 1,3; weights in natural byte order)
+# with SMLAD (aot_fc_s8 in aot_dsp.h); the input offset is folded into the bias at compile time
+# (bias + in_off * row sum), so the kernel needs no scratch.
 
 
-def scratch_bytes(op: Op, g, variant) -> int:
-    from codegen_c.variants import k4
+def folded_bias(op: Op, g) -> "np.ndarray":
+    """bias[r] + input_offset * sum_k w[r, k] (int32, wrapping like the kernel's sums)."""
+    import numpy as np
 
-    return k4(g.t(op.inputs[1]).shape[1]) * 2
+    from codegen_c import variants as cv
+
+    n, _ = g.t(op.inputs[1]).shape
+    st = cv.conv_common.output_stage(op, g, True)
+    rows = g.t(op.inputs[1]).data.astype(np.int64).sum(axis=1)
+    total = cv.conv_common.bias_of(op, g, n, np.int64) + st.input_offset * rows
+    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
 def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
@@ -35,10 +44,10 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     st = cv.conv_common.output_stage(op, g, True)
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.t(op.inputs[1]).data.astype(np.int8), 4), "int32"),
-        "bias": ctx.derived(index, "bias_dsp", cv.conv_common.bias_of(op, g, n, np.int32), "int32"),
+        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.t(op.inputs[1]).data.astype(np.int8), 4, natural=True), "int32"),
+        "bias": ctx.derived(index, "bias_dsp", folded_bias(op, g), "int32"),
         "rq": ctx.derived(index, "rq", cv.rq_table(op, g, n, True)[0], "int32"),
         "out_add": cv.rq_table(op, g, n, True)[1],
-        "in_off": st.input_offset, "act_min": st.act_min, "act_max": st.act_max,
-        "B": g.t(op.inputs[0]).size // k, "N": n, "K": k, "K4": cv.k4(k),
+        "act_min": st.act_min, "act_max": st.act_max,
+        "B": g.t(op.inputs[0]).size // k, "N": n, "K": k,
     }

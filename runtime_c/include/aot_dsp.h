@@ -208,54 +208,115 @@ static inline int8_t aot_sat8(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v > hi ? hi : v);
 }
 
-/* Four weight words (rows a..d of a quad, stored w0 w2 w1 w3) from w against one column of
- * 4 int16 from p (words x0 x1): 16 MACs. */
-#if AOT_SIMD32
-#define AOT_MM_4X1_STEP(w, p, a0, a1, a2, a3)                                        \
-    do {                                                                             \
-        int32_t va_, vb_, x0_, x1_, t_;                                              \
-        __asm__("ldrd %[x0], %[x1], [%[p]], #8\n\t"                                  \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "sxtb16 %[t], %[va]\n\t"                                             \
-                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
-                "smlad %[a0], %[t], %[x0], %[a0]\n\t"                                \
-                "smlad %[a0], %[va], %[x1], %[a0]\n\t"                               \
-                "sxtb16 %[t], %[vb]\n\t"                                             \
-                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
-                "smlad %[a1], %[t], %[x0], %[a1]\n\t"                                \
-                "smlad %[a1], %[vb], %[x1], %[a1]\n\t"                               \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "sxtb16 %[t], %[va]\n\t"                                             \
-                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
-                "smlad %[a2], %[t], %[x0], %[a2]\n\t"                                \
-                "smlad %[a2], %[va], %[x1], %[a2]\n\t"                               \
-                "sxtb16 %[t], %[vb]\n\t"                                             \
-                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
-                "smlad %[a3], %[t], %[x0], %[a3]\n\t"                                \
-                "smlad %[a3], %[vb], %[x1], %[a3]"                                   \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
-                  [w] "+r"(w), [p] "+r"(p), [va] "=&r"(va_), [vb] "=&r"(vb_),        \
-                  [x0] "=&r"(x0_), [x1] "=&r"(x1_), [t] "=&r"(t_)                    \
-                :                                                                    \
-                : "memory");                                                         \
-    } while (0)
-#else
-#define AOT_MM_4X1_STEP(w, p, a0, a1, a2, a3)                                        \
-    do {                                                                             \
-        a0 = aot_smlad(aot_sxtb16_ror8((w)[0]), (p)[1], aot_smlad(aot_sxtb16((w)[0]), (p)[0], a0)); \
-        a1 = aot_smlad(aot_sxtb16_ror8((w)[1]), (p)[1], aot_smlad(aot_sxtb16((w)[1]), (p)[0], a1)); \
-        a2 = aot_smlad(aot_sxtb16_ror8((w)[2]), (p)[1], aot_smlad(aot_sxtb16((w)[2]), (p)[0], a2)); \
-        a3 = aot_smlad(aot_sxtb16_ror8((w)[3]), (p)[1], aot_smlad(aot_sxtb16((w)[3]), (p)[0], a3)); \
-        (w) += 4;                                                                    \
-        (p) += 2;                                                                    \
-    } while (0)
-#endif
-
 /* Requantise, add `off` (the output offset when aot_rq_t could not fold it, else 0), clamp. */
 static inline int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off, int32_t lo, int32_t hi)
 {
     return aot_sat8(aot_rq(acc, q) + off, lo, hi);
 }
+
+/* Four weight words (rows a..d of a quad, 4 int8 each in natural order) from w against one
+ * word of 4 int8 inputs read straight from x (no offset: it is folded into the bias):
+ * SXTB16 pairs bytes 0,2 and (ror 8) bytes 1,3 of both. 16 MACs. x may be unaligned (LDR). */
+#if AOT_SIMD32
+#define AOT_FC_4X4_STEP(W_, X_, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        int32_t xa_, xb_, va_, vb_, t_;                                              \
+        __asm__("ldr %[xa], [%[x]], #4\n\t"                                          \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "sxtb16 %[xb], %[xa], ror #8\n\t"                                    \
+                "sxtb16 %[xa], %[xa]\n\t"                                            \
+                "sxtb16 %[t], %[va]\n\t"                                             \
+                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
+                "smlad %[a0], %[t], %[xa], %[a0]\n\t"                                \
+                "smlad %[a0], %[va], %[xb], %[a0]\n\t"                               \
+                "sxtb16 %[t], %[vb]\n\t"                                             \
+                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
+                "smlad %[a1], %[t], %[xa], %[a1]\n\t"                                \
+                "smlad %[a1], %[vb], %[xb], %[a1]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "sxtb16 %[t], %[va]\n\t"                                             \
+                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
+                "smlad %[a2], %[t], %[xa], %[a2]\n\t"                                \
+                "smlad %[a2], %[va], %[xb], %[a2]\n\t"                               \
+                "sxtb16 %[t], %[vb]\n\t"                                             \
+                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
+                "smlad %[a3], %[t], %[xa], %[a3]\n\t"                                \
+                "smlad %[a3], %[vb], %[xb], %[a3]"                                   \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
+                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),        \
+                  [xa] "=&r"(xa_), [xb] "=&r"(xb_), [t] "=&r"(t_)                    \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
+#else
+#define AOT_FC_4X4_STEP(w, x, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        const uint32_t v_ = aot_ld32(x);                                             \
+        const int32_t xa_ = aot_sxtb16(v_), xb_ = aot_sxtb16_ror8(v_);               \
+        a0 = aot_smlad(aot_sxtb16_ror8((w)[0]), xb_, aot_smlad(aot_sxtb16((w)[0]), xa_, a0)); \
+        a1 = aot_smlad(aot_sxtb16_ror8((w)[1]), xb_, aot_smlad(aot_sxtb16((w)[1]), xa_, a1)); \
+        a2 = aot_smlad(aot_sxtb16_ror8((w)[2]), xb_, aot_smlad(aot_sxtb16((w)[2]), xa_, a2)); \
+        a3 = aot_smlad(aot_sxtb16_ror8((w)[3]), xb_, aot_smlad(aot_sxtb16((w)[3]), xa_, a3)); \
+        (w) += 4;                                                                    \
+        (x) += 4;                                                                    \
+    } while (0)
+#endif
+
+/* The last k & 3 int8 of a row (k & 3 > 0) as a word, zeros above (their weights are 0). */
+static inline uint32_t aot_tail32(const int8_t *x, int rem)
+{
+    uint32_t v = (uint8_t)x[0];
+    if (rem > 1) {
+        v |= (uint32_t)(uint8_t)x[1] << 8;
+    }
+    if (rem > 2) {
+        v |= (uint32_t)(uint8_t)x[2] << 16;
+    }
+    return v;
+}
+
+/* A fully connected row: k int8 inputs read in place from x (any alignment; the input offset
+ * is folded into the bias at compile time) times n weight rows (natural byte order, rows
+ * zero-padded to a multiple of 4, quads of rows interleaved per group of 4 values, then the
+ * last n % 4 rows one after another): out[r] for r < n. No scratch. */
+static __attribute__((noinline, unused)) void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n,
+                                                         const int32_t *bias, const aot_rq_t *rq, int8_t *out,
+                                                         int32_t off, int32_t lo, int32_t hi)
+{
+    const int full = k >> 2, rem = k & 3;
+    const uint32_t last = rem ? aot_tail32(x + (k & ~3), rem) : 0u;
+    const int8_t *xl = (const int8_t *)&last;
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+        const int8_t *p = x;
+        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
+        for (int j = full >> 1; j > 0; --j) {
+            AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+            AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+        }
+        if (full & 1) {
+            AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+        }
+        if (rem) {
+            p = xl;
+            AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+        }
+        out[r] = aot_out(a0, rq + r, off, lo, hi);
+        out[r + 1] = aot_out(a1, rq + r + 1, off, lo, hi);
+        out[r + 2] = aot_out(a2, rq + r + 2, off, lo, hi);
+        out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
+    }
+    for (; r < n; ++r) {
+        int32_t a0 = bias[r];
+        for (int j = 0; j < full + (rem != 0); ++j) {
+            const uint32_t v = j < full ? aot_ld32(x + 4 * j) : last;
+            const int32_t u = *w++;
+            a0 = aot_smlad(aot_sxtb16_ror8(u), aot_sxtb16_ror8(v), aot_smlad(aot_sxtb16(u), aot_sxtb16(v), a0));
+        }
+        out[r] = aot_out(a0, rq + r, off, lo, hi);
+    }
+}
+
 
 /* k int8 values (+ off) as int16 pairs, four values (two words) per group, groups `stride`
  * words apart from dst; the last group is zero-padded. */
@@ -281,12 +342,51 @@ static inline void aot_col_s8(const int8_t *src, int32_t *dst, int k, int32_t of
     }
 #endif
     if (k & 3) {
-        int32_t v[4] = {0, 0, 0, 0};
-        for (int j = 0; j < (k & 3); ++j) {
-            v[j] = src[j] + off;
-        }
-        dst[0] = (int32_t)(((uint32_t)v[0] & 0xFFFFu) | ((uint32_t)v[1] << 16));
-        dst[1] = (int32_t)(((uint32_t)v[2] & 0xFFFFu) | ((uint32_t)v[3] << 16));
+        const uint32_t v0 = (uint32_t)(src[0] + off);
+        const uint32_t v1 = (k & 3) > 1 ? (uint32_t)(src[1] + off) : 0u;
+        const uint32_t v2 = (k & 3) > 2 ? (uint32_t)(src[2] + off) : 0u;
+        dst[0] = (int32_t)((v0 & 0xFFFFu) | (v1 << 16));
+        dst[1] = (int32_t)(v2 & 0xFFFFu);
+    }
+}
+
+/* Two int16 columns interleaved per group of 4 values (2 words of column 0, then 2 of column
+ * 1): col is the int16 view of the buffer plus 4 * column, value k lives at
+ * col[(k >> 2) * 8 + (k & 3)]. aot_col_put writes n int8 values of src (+ off) at k..k+n-1,
+ * aot_col_zero n zeros (padding: the input zero point plus its offset); both return k + n.
+ * Written in increasing k, a group's last values may be clobbered with zeros until the next
+ * call writes them; values past K in the last group are don't-cares (their weights are 0). */
+static inline int aot_col_put(int16_t *col, int k, const int8_t *src, int n, int32_t off)
+{
+    for (; n > 0 && (k & 3); --n, ++k) {
+        col[(k >> 2) * 8 + (k & 3)] = (int16_t)(*src++ + off);
+    }
+    if (n > 0) {
+        aot_col_s8(src, (int32_t *)(void *)(col + (k >> 2) * 8), n, off, 4);
+        k += n;
+    }
+    return k;
+}
+
+static inline int aot_col_zero(int16_t *col, int k, int n)
+{
+    const int end = k + n;
+    for (; n > 0 && (k & 3); --n, ++k) {
+        col[(k >> 2) * 8 + (k & 3)] = 0;
+    }
+    for (int32_t *d = (int32_t *)(void *)(col + (k >> 2) * 8); n > 0; n -= 4, d += 4) {
+        d[0] = 0;
+        d[1] = 0;
+    }
+    return end;
+}
+
+/* The interleaved column 0 copied into column 1 (groups of 4 values). */
+static inline void aot_col_dup(int32_t *cols, int groups)
+{
+    for (; groups > 0; --groups, cols += 4) {
+        cols[2] = cols[0];
+        cols[3] = cols[1];
     }
 }
 
@@ -329,36 +429,6 @@ static __attribute__((noinline, unused)) void aot_mm_2col(const int32_t *w, cons
         }
         out0[r] = aot_out(a00, rq + r, off, lo, hi);
         out1[r] = aot_out(a01, rq + r, off, lo, hi);
-    }
-}
-
-/* One column (2 words per group) times n weight rows (quads of rows interleaved per group,
- * then the last n % 4 rows one after another): out[r] for r < n. */
-static __attribute__((noinline, unused)) void aot_mm_1col(const int32_t *w, const int32_t *col, int groups, int n,
-                                                           const int32_t *bias, const aot_rq_t *rq, int8_t *out,
-                                                           int32_t off, int32_t lo, int32_t hi)
-{
-    int r = 0;
-    for (; r + 4 <= n; r += 4) {
-        const int32_t *p = col;
-        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (int k = groups; k > 0; --k) {
-            AOT_MM_4X1_STEP(w, p, a0, a1, a2, a3);
-        }
-        out[r] = aot_out(a0, rq + r, off, lo, hi);
-        out[r + 1] = aot_out(a1, rq + r + 1, off, lo, hi);
-        out[r + 2] = aot_out(a2, rq + r + 2, off, lo, hi);
-        out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
-    }
-    for (; r < n; ++r) {
-        const int32_t *p = col;
-        int32_t a0 = bias[r];
-        for (int k = groups; k > 0; --k) {
-            const int32_t v = *w++;
-            a0 = aot_smlad(aot_sxtb16_ror8(v), p[1], aot_smlad(aot_sxtb16(v), p[0], a0));
-            p += 2;
-        }
-        out[r] = aot_out(a0, rq + r, off, lo, hi);
     }
 }
 
