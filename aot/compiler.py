@@ -41,36 +41,39 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
     return g, check_graph(g)
 
 
-def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None) -> CompiledModel:
+def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
     """Optimize and check the frontend's graph (``prepare``; raises UnsupportedError), then
     ``compile_prepared``."""
     g, problems = prepare(g)
     if problems:
         raise UnsupportedError(problems)
-    return compile_prepared(g, source, model_hash, board=board, tuning=tuning)
+    return compile_prepared(g, source, model_hash, board=board, tuning=tuning, priority=priority)
 
 
-def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None) -> CompiledModel:
+def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None,
+                     priority: str = "balanced") -> CompiledModel:
     """For a graph out of ``prepare``: plan the arena (which may reorder ops and run some in
     place), then choose each op's kernel variant for the board's CPU features (or as the
-    tuning record says) and add the scratch buffers those variants need. No board: portable
-    kernels."""
+    tuning record says) and add the scratch buffers those variants need, as ``priority``
+    ("balanced", "speed", "ram"; codegen_c/variants.py: select) trades speed for RAM. No
+    board: portable kernels."""
     from codegen_c import variants
 
     plan = plan_graph(g, ARENA_ALIGNMENT)
     if plan.order is not None:
         g = reordered(g, plan.order)
     features = variants.features_of(board)
-    choice = variants.choose(g, features, tuning.variants_for(g, model_hash, board) if tuning else None, plan.in_place)
-    plan = variants.replan(g, plan, choice.scratch)
+    choice, plan = variants.select(g, plan, features, tuning.variants_for(g, model_hash, board) if tuning else None, priority)
     return CompiledModel(g, plan, model_hash, source, choice.variants, features)
 
 
-def compile_file(path: str | Path, *, board=None, tuning=None) -> CompiledModel:
-    """``board`` (aot.boards.Board) selects kernel variants; ``tuning`` an aot.tune.TuningRecord."""
+def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
+    """``board`` (aot.boards.Board) selects kernel variants; ``tuning`` an aot.tune.TuningRecord;
+    ``priority`` "balanced" (the default: no DSP scratch that raises the arena), "speed", "ram"."""
     path = Path(path)
     g = load_model(path)
-    return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest(), board=board, tuning=tuning)
+    return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest(), board=board, tuning=tuning,
+                         priority=priority)
 
 
 def tensor_meta(cm: CompiledModel, name: str) -> dict:

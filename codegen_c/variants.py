@@ -11,6 +11,12 @@ runtime_c/include/aot_dsp.h, which is how the host tests check them).
 ``candidates(op, g, features)`` lists what may be tried (the tuner measures them);
 ``default(op, g, features)`` is the choice without a tuning record. A variant that needs a
 scratch buffer says how many bytes (``scratch_bytes``); the compiler places it in the arena.
+
+``select`` makes the choice memory-aware (``priority``, `--priority` on the command line):
+"speed" takes the fastest variants whatever their scratch costs; "balanced" (the default)
+keeps the arena at or below the portable plan's: an op whose DSP scratch would raise it gets
+a leaner knob of its DSP kernel (``lean``) or, failing that, the portable kernel; "ram" goes
+for the smallest arena (a DSP kernel only where the arena does not grow by it).
 """
 from __future__ import annotations
 
@@ -220,6 +226,70 @@ def choose(g: Graph, features=(), tuning: dict[int, Variant] | None = None, in_p
         if need:
             ch.scratch[i] = need
     return ch
+
+
+PRIORITIES = ("balanced", "speed", "ram")
+DEFAULT_PRIORITY = "balanced"
+
+
+def lean(op: Op, g: Graph, v: Variant) -> list[Variant]:
+    """``v`` then its knob settings that need less scratch (slower), leanest last: the depthwise
+    ring for fewer channel groups per pass (``groups``: half as many each time, down to 1);
+    a convolution without im2col columns (``cols=0``: no scratch, windows read in place)."""
+    out = [v]
+    if v.name != "dsp" or v.knobs:
+        return out
+    if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
+        n = g.t(op.inputs[0]).shape[3] // 4 // 2
+        while n >= 1:
+            out.append(Variant("dsp", (("groups", n),)))
+            n //= 2
+    elif _conv_like(op, g):
+        from codegen_c.ops import conv2d
+
+        if conv2d.direct_ok(op, g):
+            out.append(Variant("dsp", (("cols", 0),)))
+    return out
+
+
+def select(g: Graph, plan, features=(), tuning: dict[int, Variant] | None = None, priority: str = DEFAULT_PRIORITY,
+           preferred: dict[int, Variant] | None = None):
+    """(Choice, plan with the scratch buffers) for ``plan``, the portable plan of ``g``.
+
+    Ops in ``tuning`` (a tuning record) keep the record's variant. The others start from
+    ``preferred`` (else the board default); with priority "speed" that is the choice. With
+    "balanced", if the scratch buffers raise the arena above the portable plan's, the DSP ops
+    are added back one at a time, most MACs first, each with the fastest of its ``lean``
+    variants that keeps the arena at or below the portable one (else the portable kernel).
+    "ram" does the same with the bound lowered to the smallest arena found so far."""
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+    from aot import ops as ir_ops
+
+    tuning = tuning or {}
+    want = choose(g, features, {**(preferred or {}), **tuning}, plan.in_place)
+    full = replan(g, plan, want.scratch)
+    if priority == "speed" or (priority == "balanced" and full.arena_bytes <= plan.arena_bytes):
+        return want, full
+    fixed = set(tuning)
+    current = {i: (v if i in fixed else Variant()) for i, v in want.variants.items()}
+    best_choice = choose(g, features, current, plan.in_place)
+    best_plan = replan(g, plan, best_choice.scratch)
+    bound = plan.arena_bytes if priority == "balanced" else min(plan.arena_bytes, best_plan.arena_bytes)
+    movable = [i for i, v in want.variants.items() if i not in fixed and v.name != PORTABLE]
+    movable.sort(key=lambda i: (-ir_ops.get(g.ops[i].kind).macs(g.ops[i], g), i))
+    for i in movable:
+        for v in lean(g.ops[i], g, want.variants[i]):
+            trial = choose(g, features, {**current, i: v}, plan.in_place)
+            if trial.variants[i].key != v.key:
+                continue
+            tplan = replan(g, plan, trial.scratch)
+            if tplan.arena_bytes <= bound:
+                current[i], best_choice, best_plan = v, trial, tplan
+                if priority == "ram":
+                    bound = min(bound, tplan.arena_bytes)
+                break
+    return best_choice, best_plan
 
 
 def replan(g: Graph, plan, scratch: dict[int, int]):

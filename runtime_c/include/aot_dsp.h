@@ -318,6 +318,43 @@ static __attribute__((noinline, unused)) void aot_fc_s8(const int8_t *x, const i
 }
 
 
+/* One output pixel of a convolution read straight from the int8 input (no im2col): kh row
+ * segments seg[ky] of 4 * words int8 each (any alignment) times n weight rows (per row the kh
+ * segments, natural byte order, zero-padded to whole words; quads of rows interleaved per
+ * group of 4 values, then the last n % 4 rows one after another): out[r] for r < n. The
+ * input offset is folded into the bias; padding is read as the input zero point. */
+static __attribute__((noinline, unused)) void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w,
+                                                           int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out,
+                                                           int32_t off, int32_t lo, int32_t hi)
+{
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
+        for (int ky = 0; ky < kh; ++ky) {
+            const int8_t *p = seg[ky];
+            for (int j = words; j > 0; --j) {
+                AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+            }
+        }
+        out[r] = aot_out(a0, rq + r, off, lo, hi);
+        out[r + 1] = aot_out(a1, rq + r + 1, off, lo, hi);
+        out[r + 2] = aot_out(a2, rq + r + 2, off, lo, hi);
+        out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
+    }
+    for (; r < n; ++r) {
+        int32_t a0 = bias[r];
+        for (int ky = 0; ky < kh; ++ky) {
+            const int8_t *p = seg[ky];
+            for (int j = words; j > 0; --j, p += 4) {
+                const uint32_t v = aot_ld32(p);
+                const int32_t u = *w++;
+                a0 = aot_smlad(aot_sxtb16_ror8(u), aot_sxtb16_ror8(v), aot_smlad(aot_sxtb16(u), aot_sxtb16(v), a0));
+            }
+        }
+        out[r] = aot_out(a0, rq + r, off, lo, hi);
+    }
+}
+
 /* k int8 values (+ off) as int16 pairs, four values (two words) per group, groups `stride`
  * words apart from dst; the last group is zero-padded. */
 static inline void aot_col_s8(const int8_t *src, int32_t *dst, int k, int32_t off, int stride)
