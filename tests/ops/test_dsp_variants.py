@@ -3,7 +3,10 @@ NumPy reference bit for bit: on the host through the plain-C twins of the intrin
 the emulated Cortex-M4 (qemu-mps2-an386) with the real SMLAD/SXTB16 instructions.
 
 Random single-op models come from tests/op_models.py, plus depthwise and pointwise shapes the
-random draws rarely hit (channels a multiple of 4, one input channel with a multiplier).
+random draws rarely hit (channels a multiple of 4, one input channel with a multiplier) and
+fully connected layers with K % 4 != 0 and several rows (inputs off 4-byte alignment). Each
+case runs with the fastest DSP variant and with its leaner knobs (codegen_c/variants.py:
+lean: the depthwise ring for fewer channel groups, convolutions without im2col columns).
 """
 import dataclasses
 import hashlib
@@ -17,6 +20,7 @@ from aot.boards import load_board
 from aot.compiler import compile_graph
 from aot.frontends.tflite import load_tflite
 from aot.runner import run_on_board
+from aot.tune import TuningRecord
 from codegen_c import variants as cv
 from tests.op_models import Model, make, random_inputs
 
@@ -50,6 +54,18 @@ def _pointwise(rng, cin: int, cout: int) -> bytes:
     return m.finish("CONV_2D", [x, w, bias], [y], padding="VALID", stride=(1, 1), dilation=(1, 1), activation=act)
 
 
+def _fully_connected(rng, k: int, units: int, batch: int) -> bytes:
+    m = Model(rng, "int8")
+    act = m.activation()
+    x = m.input("x", (batch, k))
+    w, w_scales = m.weights("w", (units, k), None, k)
+    lo, hi = m.mac_output_range(x, w_scales, k, act)
+    bias = m.bias("bias", units, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
+    y = m.output((batch, units), lo, hi)
+    ins = [x, w] if bias is None else [x, w, bias]
+    return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=False)
+
+
 def model_for(case: str, seed: int) -> bytes:
     rng = np.random.default_rng([seed, 8])
     if case == "depthwise":
@@ -58,10 +74,13 @@ def model_for(case: str, seed: int) -> bytes:
         return _depthwise(rng, 1, int(rng.choice([4, 8])), tuple(int(k) for k in rng.integers(2, 6, 2)))
     if case == "pointwise":
         return _pointwise(rng, int(rng.choice([3, 4, 8, 16])), int(rng.integers(1, 20)))
+    if case == "fc_odd":  # K % 4 = 1, 2, 3 (and 0), rows % 4 != 0, batch rows off alignment
+        return _fully_connected(rng, int(rng.integers(1, 40)) * 4 + seed % 4, int(rng.integers(1, 12)), int(rng.integers(1, 4)))
     return make(case, seed, "int8")
 
 
-CASES = [(c, s) for c in ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise") for s in range(6)]
+KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd")
+CASES = [(c, s) for c in KINDS for s in range(6)]
 
 
 def dsp_board(name: str = "host"):
@@ -70,11 +89,30 @@ def dsp_board(name: str = "host"):
     return dataclasses.replace(b, extra={**b.extra, "features": ["dsp"]})
 
 
-def check(case: str, seed: int, board, build_dir) -> None:
+def compiled(case: str, seed: int, board, knobs: int = 0):
+    """The case compiled with priority speed (knobs=0), or with every DSP op's leaner variant
+    number ``knobs`` (codegen_c/variants.py: lean; None when it has fewer)."""
     model = model_for(case, seed)
     g = load_tflite(model)
     g.name = f"{case}_{seed}"
-    cm = compile_graph(g, Path(f"{g.name}.tflite"), hashlib.sha256(model).hexdigest(), board=board)
+    digest = hashlib.sha256(model).hexdigest()
+    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=board, priority="speed")
+    if knobs:
+        ops = []
+        for i, op in enumerate(cm.graph.ops):
+            options = cv.lean(op, cm.graph, cm.variants[i])
+            ops.append({"index": i, "op": op.kind, "variant": options[min(knobs, len(options) - 1)].key})
+        if all(e["variant"] == cm.variants[e["index"]].key for e in ops):
+            return model, None
+        record = TuningRecord(g.name, digest, board.name, ops)
+        cm = compile_graph(load_tflite(model), Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
+    return model, cm
+
+
+def check(case: str, seed: int, board, build_dir, knobs: int = 0) -> None:
+    model, cm = compiled(case, seed, board, knobs)
+    if cm is None:
+        pytest.skip("no leaner variant")
     used = [v.key for v in cm.variants.values() if v.name == "dsp"]
     op = cm.graph.ops[0]
     assert used or not cv.dsp_ok(op, cm.graph), f"{case} {seed}: the DSP variant was not chosen"
@@ -89,13 +127,27 @@ def test_dsp_variant_on_host(case, seed, tmp_path):
     check(case, seed, dsp_board("host"), tmp_path)
 
 
-QEMU_CASES = [(c, s) for c in ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise") for s in range(2)]
+LEAN_CASES = [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
+
+
+@pytest.mark.parametrize("case,seed,knobs", LEAN_CASES)
+def test_lean_dsp_variant_on_host(case, seed, knobs, tmp_path):
+    check(case, seed, dsp_board("host"), tmp_path, knobs)
+
+
+QEMU_CASES = [(c, s) for c in KINDS for s in range(2)]
 
 
 @pytest.mark.qemu
 @pytest.mark.parametrize("case,seed", QEMU_CASES)
 def test_dsp_variant_on_cortex_m4(case, seed, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)])
+def test_lean_dsp_variant_on_cortex_m4(case, seed, knobs, tmp_path):
+    check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
 
 
 def test_random_cases_reach_the_dsp_kernels():
@@ -105,7 +157,7 @@ def test_random_cases_reach_the_dsp_kernels():
     for case, seed in CASES:
         model = model_for(case, seed)
         g = load_tflite(model)
-        cm = compile_graph(g, Path("x.tflite"), "0", board=board)
+        cm = compile_graph(g, Path("x.tflite"), "0", board=board, priority="speed")
         hits += any(v.name == "dsp" for v in cm.variants.values())
     assert hits >= len(CASES) * 2 // 3
 

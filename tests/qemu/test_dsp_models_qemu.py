@@ -1,6 +1,7 @@
 """The MLPerf Tiny (and other int8) models with the boards' default kernel variants (the DSP
-ones on Cortex-M4/M7/M55) run bit-exact under QEMU; a tuning record applied twice gives the
-same sources; a record for another model is rejected."""
+ones on Cortex-M4/M7/M55) run bit-exact under QEMU, with every priority; with the default
+priority their arena is no larger than the portable build's (and the activation lower bound);
+a tuning record applied twice gives the same sources; a record for another model is rejected."""
 import json
 
 import pytest
@@ -24,6 +25,31 @@ def test_dsp_model_on_qemu(board, name, tmp_path):
     assert any(v.name == "dsp" for v in cm.variants.values()) or name not in ("kws_ref_model_int8", "ad01_int8")
     result = run_on_board(cm, b, random_inputs(cm.graph, 5), build_dir=tmp_path)
     assert result.match and result.max_abs_diff == 0, [(c.name, c.max_abs_diff) for c in result.comparisons]
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("priority,name", [(p, m) for p in ("speed", "ram") for m in ("kws_ref_model_int8", "sww_ref_model_int8", "ic_resnet8_int8")])
+def test_dsp_model_priorities_on_qemu(priority, name, tmp_path):
+    b = load_board("qemu-mps2-an386")
+    cm = compile_file(model_path(name), board=b, priority=priority)
+    result = run_on_board(cm, b, random_inputs(cm.graph, 5), build_dir=tmp_path)
+    assert result.match and result.max_abs_diff == 0, [(c.name, c.max_abs_diff) for c in result.comparisons]
+
+
+@pytest.mark.parametrize("name", INT8_MODELS)
+def test_dsp_arena_within_portable_and_bound(name):
+    """Default priority (balanced): the DSP build needs no more arena than the portable one and
+    stays within the activation lower bound; at most one op falls back to its portable kernel
+    (the others keep a DSP kernel, maybe a leaner knob of it); "ram" is never larger."""
+    b = load_board("qemu-mps2-an386")
+    portable = compile_file(model_path(name)).plan
+    cm = compile_file(model_path(name), board=b)
+    assert cm.plan.arena_bytes <= portable.arena_bytes
+    assert cm.plan.arena_bytes <= cm.plan.lower_bound
+    fast = compile_file(model_path(name), board=b, priority="speed")
+    fell_back = [i for i, v in fast.variants.items() if v.name == "dsp" and cm.variants[i].name != "dsp"]
+    assert len(fell_back) <= 1, fell_back
+    assert compile_file(model_path(name), board=b, priority="ram").plan.arena_bytes <= cm.plan.arena_bytes
 
 
 def _record(name: str, board: str, variant: str = "dsp") -> TuningRecord:
