@@ -27,7 +27,7 @@ def cmd_compile(args) -> int:
     from aot.compiler import compile_file, emit
 
     t0 = time.perf_counter()
-    cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args))
+    cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
     if args.archive:
         from aot.archive import write_archive
@@ -61,7 +61,7 @@ def _run_common(args, profile: bool):
     from aot.runner import run_on_board
 
     board = load_board(args.board)
-    cm = compile_file(args.model, board=board, tuning=_tuning(args))
+    cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
     inputs = load_inputs(cm.graph, args.inputs, args.seed)
     _progress(args, f"building {cm.graph.name} for {board.name} ...")
     result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
@@ -143,7 +143,8 @@ def cmd_tune(args) -> int:
     from aot.tune import tune
 
     board = load_board(args.board)
-    record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet))
+    record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet),
+                  priority=args.priority)
     if args.output:
         record.save(args.output)
     if args.json:
@@ -173,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
+    def priority(sp):
+        sp.add_argument("--priority", choices=("balanced", "speed", "ram"), default="balanced",
+                        help="kernel choice on a board: balanced (default: the fast DSP kernels unless their scratch "
+                             "would raise the arena above the portable build's), speed (fastest, whatever RAM), "
+                             "ram (smallest arena); see docs/architecture.md")
+
     c = sub.add_parser("compile", help="generate C sources, header, metadata.json and a memory report")
     c.add_argument("model", help=".tflite model")
     c.add_argument("-o", "--output", required=True, help="output folder")
@@ -180,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--board", help="generate the kernel variants for this board's CPU (default: portable C)")
     c.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
     c.add_argument("--archive", metavar="OUT.tar", help="also write a deterministic tar (.tar, .tar.gz) of the output (docs/project.md)")
+    priority(c)
     common(c)
     c.set_defaults(func=cmd_compile)
 
@@ -195,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
         if name == "run":
             r.add_argument("--save-outputs", metavar="DIR", help="write DIR/outputs.npz keyed by output name")
+        priority(r)
         common(r)
         r.set_defaults(func=func)
 
@@ -206,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("-o", "--output", required=True, help="project folder (new, or an earlier project to regenerate)")
     pr.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
     pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
+    priority(pr)
     common(pr)
     pr.set_defaults(func=cmd_project)
 
@@ -215,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("-o", "--output", help="write the tuning record (JSON) here")
     t.add_argument("--inputs", help=".npy / .npz inputs for the measuring runs; default random")
     t.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    priority(t)
     common(t)
     t.set_defaults(func=cmd_tune)
 

@@ -270,7 +270,7 @@ def project_command(args) -> int:
     from aot.compiler import compile_file
 
     board = load_board(args.board) if args.board else None
-    cm = compile_file(args.model, board=board)   # kernel variants for its CPU features
+    cm = compile_file(args.model, board=board, priority=getattr(args, "priority", "balanced"))  # kernel variants for its CPU features
     project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
                                profile=args.profile, zephyr_board=args.zephyr_board)
     result = {"model": str(args.model), "directory": str(project.directory), "arena_bytes": cm.plan.arena_bytes,

@@ -6,11 +6,15 @@ Measuring: configuration j gives every op its j-th candidate (or its last one); 
 one profiled run per configuration measure every op at once (per-op counts do not depend on
 the other ops' kernels). A configuration whose outputs differ from the NumPy reference is
 measured again one op at a time to find the culprit, which is then not chosen. A final run
-with the chosen mix checks bit-exactness and gives the total.
+with the chosen mix checks bit-exactness and gives the total. With priority "balanced" (the
+default) or "ram", the fastest choice then goes through the same memory-aware selection as
+compile (codegen_c/variants.py: select): an op whose DSP scratch would raise the arena gets a
+leaner knob or the portable kernel, and the record holds that final choice, so compiling
+with the record gives exactly the measured code whatever --priority says.
 
 Record format (version 1):
     {"format": 1, "model": name, "sha256": model file hash, "board": name, "features": [...],
-     "counter_unit": "instructions", "total": count, "bit_exact": true,
+     "counter_unit": "instructions", "total": count, "bit_exact": true, "priority": "balanced",
      "ops": [{"index": i, "op": kind, "variant": "dsp", "measured": {"portable": n, "dsp": m}}]}
 Op indices are those of the compiled graph (after the planner's op order).
 """
@@ -40,11 +44,12 @@ class TuningRecord:
     counter_unit: str = "instructions"
     total: int = 0
     bit_exact: bool = True
+    priority: str = "balanced"  # informative: the --priority the record was tuned with
 
     def to_json(self) -> dict:
         return {"format": FORMAT, "model": self.model, "sha256": self.sha256, "board": self.board,
                 "features": list(self.features), "counter_unit": self.counter_unit, "total": self.total,
-                "bit_exact": self.bit_exact, "ops": self.ops}
+                "bit_exact": self.bit_exact, "priority": self.priority, "ops": self.ops}
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
@@ -56,7 +61,8 @@ class TuningRecord:
         try:
             return TuningRecord(str(data["model"]), str(data["sha256"]), str(data["board"]), list(data["ops"]),
                                 list(data.get("features", [])), data.get("counter_unit", "instructions"),
-                                int(data.get("total", 0)), bool(data.get("bit_exact", True)))
+                                int(data.get("total", 0)), bool(data.get("bit_exact", True)),
+                                str(data.get("priority", "balanced")))
         except (KeyError, TypeError, ValueError) as e:
             raise TuningError(f"{where}: malformed tuning record ({e})") from e
 
@@ -93,7 +99,7 @@ def _say(progress, text: str) -> None:
 
 
 def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,
-         progress: bool = True) -> TuningRecord:
+         progress: bool = True, priority: str = "balanced") -> TuningRecord:
     """Measure the candidates of every op of ``model`` on ``board`` and return the record."""
     from aot.compiler import compile_file
     from aot.inputs import load_inputs
@@ -142,10 +148,12 @@ def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Pa
         ok = {k: v for k, v in measured[i].items() if k not in bad[i]}
         key = min(ok, key=lambda k: (ok[k], k != cv.PORTABLE)) if ok else cv.PORTABLE
         best[i] = cv.Variant.parse(key)
+    portable = compile_file(model)
+    best = cv.select(portable.graph, portable.plan, feats, priority=priority, preferred=best)[0].variants
     cm, r = run(best, "best")
     record = TuningRecord(g.name, base.model_hash, board.name,
                           [{"index": i, "op": g.ops[i].kind, "variant": best[i].key, "measured": measured[i]}
-                           for i in sorted(best)], list(feats), r.counter_unit, int(r.counter), bool(r.match))
+                           for i in sorted(best)], list(feats), r.counter_unit, int(r.counter), bool(r.match), priority)
     _say(progress, f"best: {r.counter:,} {r.counter_unit} per inference ({'bit-exact' if r.match else 'MISMATCH'})")
     if not r.match:
         raise TuningError("the tuned combination does not match the NumPy reference")
