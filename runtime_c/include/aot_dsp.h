@@ -275,6 +275,18 @@ static inline uint32_t aot_tail32(const int8_t *x, int rem)
     return v;
 }
 
+/* acc + words 4-byte groups of int8 from p (any alignment) times one weight row's words at
+ * *w (natural byte order; *w advances). */
+static inline int32_t aot_dot1_s8(const int8_t *p, const int32_t **w, int words, int32_t acc)
+{
+    for (; words > 0; --words, p += 4) {
+        const uint32_t v = aot_ld32(p);
+        const int32_t u = *(*w)++;
+        acc = aot_smlad(aot_sxtb16_ror8(u), aot_sxtb16_ror8(v), aot_smlad(aot_sxtb16(u), aot_sxtb16(v), acc));
+    }
+    return acc;
+}
+
 /* A fully connected row: k int8 inputs read in place from x (any alignment; the input offset
  * is folded into the bias at compile time) times n weight rows (natural byte order, rows
  * zero-padded to a multiple of 4, quads of rows interleaved per group of 4 values, then the
@@ -307,13 +319,8 @@ static __attribute__((noinline, unused)) void aot_fc_s8(const int8_t *x, const i
         out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
     }
     for (; r < n; ++r) {
-        int32_t a0 = bias[r];
-        for (int j = 0; j < full + (rem != 0); ++j) {
-            const uint32_t v = j < full ? aot_ld32(x + 4 * j) : last;
-            const int32_t u = *w++;
-            a0 = aot_smlad(aot_sxtb16_ror8(u), aot_sxtb16_ror8(v), aot_smlad(aot_sxtb16(u), aot_sxtb16(v), a0));
-        }
-        out[r] = aot_out(a0, rq + r, off, lo, hi);
+        const int32_t a0 = aot_dot1_s8(x, &w, full, bias[r]);
+        out[r] = aot_out(rem ? aot_dot1_s8(xl, &w, 1, a0) : a0, rq + r, off, lo, hi);
     }
 }
 
@@ -344,12 +351,7 @@ static __attribute__((noinline, unused)) void aot_conv_px(const int8_t *const *s
     for (; r < n; ++r) {
         int32_t a0 = bias[r];
         for (int ky = 0; ky < kh; ++ky) {
-            const int8_t *p = seg[ky];
-            for (int j = words; j > 0; --j, p += 4) {
-                const uint32_t v = aot_ld32(p);
-                const int32_t u = *w++;
-                a0 = aot_smlad(aot_sxtb16_ror8(u), aot_sxtb16_ror8(v), aot_smlad(aot_sxtb16(u), aot_sxtb16(v), a0));
-            }
+            a0 = aot_dot1_s8(seg[ky], &w, words, a0);
         }
         out[r] = aot_out(a0, rq + r, off, lo, hi);
     }
