@@ -337,10 +337,17 @@ static __attribute__((noinline, unused)) void aot_conv_px(const int8_t *const *s
     int r = 0;
     for (; r + 4 <= n; r += 4) {
         int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (int ky = 0; ky < kh; ++ky) {
-            const int8_t *p = seg[ky];
-            for (int j = words; j > 0; --j) {
+        if (words == 1) { /* one word per row segment (e.g. KW * IC = 4): no inner loop */
+            for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
+                const int8_t *p = *sp;
                 AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+            }
+        } else {
+            for (int ky = 0; ky < kh; ++ky) {
+                const int8_t *p = seg[ky];
+                for (int j = words; j > 0; --j) {
+                    AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+                }
             }
         }
         out[r] = aot_out(a0, rq + r, off, lo, hi);
