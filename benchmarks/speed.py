@@ -94,7 +94,9 @@ def section(rows: list[dict]) -> str:
     return (f"## Speed\n\nMeasured {provenance()}. Instructions per inference under QEMU 7.2 with "
             f"`-icount shift=0` (instructions, not cycles), random int8 inputs; `portable`: the portable C "
             f"kernels; `best`: the per-op variants `microaot tune` keeps (DSP kernels with SMLAD on the "
-            f"Cortex-M4/M7/M55 boards). Code B = flash (.text + .rodata + .data) minus weight bytes (weights "
+            f"Cortex-M4/M7/M55 boards) with the default `--priority balanced`: no DSP scratch that would raise "
+            f"the arena above the portable build's (docs/architecture.md, Kernel variants and RAM; the arenas are "
+            f"in the Memory section). Code B = flash (.text + .rodata + .data) minus weight bytes (weights "
             f"include the pre-arranged DSP weights and requantisation tables); limit 16 KiB. TFLM + CMSIS-NN "
             f"anchors measured on qemu-mps2-an386 on the same emulator; target best / CMSIS-NN <= {TARGET}. "
             f"`python benchmarks/speed.py` regenerates this table.\n\n{text}")
