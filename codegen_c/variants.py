@@ -268,7 +268,7 @@ def select(g: Graph, plan, features=(), tuning: dict[int, Variant] | None = None
 
     tuning = tuning or {}
     want = choose(g, features, {**(preferred or {}), **tuning}, plan.in_place)
-    full = replan(g, plan, want.scratch)
+    full = replan(g, plan, want.scratch, try_exact=True)
     if priority == "speed" or (priority == "balanced" and full.arena_bytes <= plan.arena_bytes):
         return want, full
     fixed = set(tuning)
@@ -289,12 +289,14 @@ def select(g: Graph, plan, features=(), tuning: dict[int, Variant] | None = None
                 if priority == "ram":
                     bound = min(bound, tplan.arena_bytes)
                 break
-    return best_choice, best_plan
+    # the search compares fast heuristic plans; the exact search can only shrink the winner
+    return best_choice, replan(g, plan, best_choice.scratch, try_exact=True)
 
 
-def replan(g: Graph, plan, scratch: dict[int, int]):
+def replan(g: Graph, plan, scratch: dict[int, int], try_exact: bool = False):
     """The plan again with the variants' scratch buffers added (same op order, same in-place
-    choices; an in-place op keeps its own scratch unless its variant asks for one)."""
+    choices; an in-place op keeps its own scratch unless its variant asks for one). The exact
+    placement search runs only when asked: the variant search calls this many times."""
     if not scratch:
         return plan
     from aot.planner import inplace
@@ -303,5 +305,5 @@ def replan(g: Graph, plan, scratch: dict[int, int]):
 
     merged = {i: inplace.scratch_bytes(g.ops[i], g) for i in plan.in_place}
     merged.update(scratch)
-    return plan_memory(activation_buffers(g, merged, plan.aliases), plan.alignment, plan.lower_bound,
+    return plan_memory(activation_buffers(g, merged, plan.aliases), plan.alignment, plan.lower_bound, try_exact=try_exact,
                        aliases=plan.aliases, in_place=plan.in_place, order=plan.order)
