@@ -90,7 +90,19 @@ def _conv_like(op: Op, g: Graph) -> bool:
     return op.kind == "depthwise_conv2d" and g.t(op.inputs[0]).shape[3] == 1
 
 
+ELEMENTWISE_DSP = ("add", "average_pool2d", "max_pool2d")
+
+
 def dsp_ok(op: Op, g: Graph) -> bool:
+    if op.kind in ELEMENTWISE_DSP:
+        # same-shape add (constants folded, codegen_c/ops/add.py: dsp_add); pools with channels
+        # a multiple of 4 (four per word); broadcasting adds and other pools stay portable
+        from codegen_c import ops as c_ops
+
+        mod = c_ops.get(op.kind)
+        if not mod.dsp_ok(op, g):
+            return False
+        return op.kind != "add" or mod.dsp_add(op, g) is not None
     if op.kind not in ("conv2d", "depthwise_conv2d", "fully_connected") or not _int8(op, g):
         return False
     w = g.t(op.inputs[1])
@@ -129,6 +141,8 @@ def in_place_ok(op: Op, g: Graph, variant: Variant) -> bool:
     """May the variant's kernel write its output over its input (aot/planner/inplace.py)?"""
     if variant.name == PORTABLE:
         return True
+    if op.kind == "add":
+        return True  # words of 4 elements, each read (both inputs) before it is written
     if op.kind == "conv2d":
         return True  # only 1x1 stride-1 convs run in place; the kernel walks the safe way
     if op.kind == "depthwise_conv2d":

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import numpy as np
 
 from aot import quant
@@ -32,3 +35,97 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     else:
         v["p"] = add.params(op, g)
     return v
+
+
+# --- DSP variant (templates/ops/add_dsp.c.j2), same-shape int8 inputs: four elements per word
+# load. TFLite rescales both inputs to 2^20 fixed point; the input with the larger scale gets
+# the multiplier 1/2 exactly, so its term is (v + offset) << 19, and the other input's term is
+# one of 256 values. The constants fold at compile time, checked over all 65536 input pairs:
+# - "sum" (both scales equal, zero points may differ): the output depends on a + b only, a
+#   511-byte table of the whole add (requantisation and clamp included), SXTAB16 sums two
+#   pairs per instruction;
+# - "rq": acc = table[a] (the scaled term plus the other input's offset) + (b << 19), then
+#   aot_rq (one rounding, output offset folded) where that equals the two roundings for every
+#   pair, else TFLite's aot_mbqm.
+
+
+@dataclass(frozen=True)
+class DspAdd:
+    mode: str  # "sum" | "rq" | "mbqm"
+    swap: bool  # the table belongs to input 2 (input 1 is the linear one)
+    table: np.ndarray  # int8 [511] ("sum") or int32 [256] indexed by the table input's byte
+    rq: tuple = ()  # aot_rq_t {m, sh, klo, khi} ("rq")
+    out_add: int = 0  # offset added after aot_rq when it could not be folded
+
+
+def dsp_ok(op: Op, g) -> bool:
+    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
+    return (a.dtype == b.dtype == y.dtype == "int8" and a.shape == b.shape == y.shape
+            and all(t.quant is not None and t.quant.per_tensor for t in (a, b, y)))
+
+
+def dsp_add(op: Op, g) -> DspAdd | None:
+    """The folded constants of the DSP add, None if no fold reproduces the reference exactly."""
+    return _dsp_add(add.params(op, g))
+
+
+@functools.lru_cache(maxsize=64)
+def _dsp_add(p: add.AddParams) -> DspAdd | None:
+    from codegen_c import variants as cv
+
+    v = np.arange(-128, 128, dtype=np.int64)
+    sa = quant.mbqm((v + p.input1_offset) << add.LEFT_SHIFT, p.input1_multiplier, p.input1_shift).astype(np.int64)
+    sb = quant.mbqm((v + p.input2_offset) << add.LEFT_SHIFT, p.input2_multiplier, p.input2_shift).astype(np.int64)
+    half = add.LEFT_SHIFT - 1
+    lin_a = bool(np.array_equal(sa, (v + p.input1_offset) << half))
+    lin_b = bool(np.array_equal(sb, (v + p.input2_offset) << half))
+    acc = sa[:, None] + sb[None, :]  # [a, b]
+    want = np.clip(quant.mbqm(acc, p.output_multiplier, p.output_shift) + p.output_offset, p.act_min, p.act_max)
+    if lin_a and lin_b:
+        s = np.arange(-256, 255)
+        ia = np.clip(s + 128, 0, 255)  # one pair (a, b) with a + b = s: a = s clipped to int8
+        ib = s - (ia - 128) + 128
+        table = want[ia, ib]
+        grid = v[:, None] + v[None, :]
+        if np.array_equal(table[grid + 256], want):
+            return DspAdd("sum", False, table.astype(np.int8))
+    if not (lin_a or lin_b):
+        return None
+    swap = not lin_b  # the linear input is the one shifted in the kernel
+    if swap:
+        table, acc = sb + (p.input1_offset << half), acc.T
+    else:
+        table = sa + (p.input2_offset << half)
+    # table indexed by the byte (v & 0xFF): values 0..127 then -128..-1
+    byte_order = np.concatenate([table[128:], table[:128]])
+    want_k = want.T if swap else want  # [table input, linear input]
+    acc_k = table[:, None] + (v[None, :] << half)
+    assert np.array_equal(acc_k, acc), "folded add terms differ"
+    m, sh = p.output_multiplier, p.output_shift
+    if m > (1 << 30) and -31 <= sh <= -1:
+        e = -sh
+        fold = e <= 23
+        off = p.output_offset if fold else 0
+        k = (1 << 30) + (1 << (30 + e)) + off * (1 << (31 + e))
+        klo, khi = k & 0xFFFFFFFF, k >> 32
+        row = np.array([m, e - 1, klo - (1 << 32) if klo >= 1 << 31 else klo, khi], dtype=np.int64)
+        got = cv.rq_reference(acc_k, row.astype(np.int32), np.zeros(acc_k.shape, dtype=np.int64))
+        got = np.clip(got + (0 if fold else p.output_offset), p.act_min, p.act_max)
+        if np.array_equal(got, want_k):
+            return DspAdd("rq", swap, byte_order.astype(np.int32), tuple(int(x) for x in row.astype(np.int32)),
+                          0 if fold else p.output_offset)
+    return DspAdd("mbqm", swap, byte_order.astype(np.int32))
+
+
+def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
+    g = ctx.graph
+    d = dsp_add(op, g)
+    p = add.params(op, g)
+    a, b = ctx.ptr(op.inputs[0]), ctx.ptr(op.inputs[1])
+    if d.swap:
+        a, b = b, a
+    return {
+        "a": a, "b": b, "y": ctx.ptr(op.outputs[0], writable=True), "size": g.t(op.outputs[0]).size,
+        "mode": d.mode, "table": ctx.derived(index, "add_table", d.table, "int8" if d.mode == "sum" else "int32"),
+        "rq": list(d.rq), "out_add": d.out_add, "half": add.LEFT_SHIFT - 1, "p": p,
+    }

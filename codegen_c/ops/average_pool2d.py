@@ -24,3 +24,17 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1], "act_min": lo, "act_max": hi,
         "count_include_pad": bool(op.attrs.get("count_include_pad")),
     }
+
+
+# --- DSP variant (templates/ops/average_pool2d_dsp.c.j2 and max_pool2d_dsp.c.j2): int8 with
+# channels a multiple of 4, four channels per word load; same constants as the portable kernel.
+
+
+def dsp_ok(op: Op, g) -> bool:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    return (x.dtype == y.dtype == "int8" and len(x.shape) == 4 and x.shape[3] % 4 == 0
+            and op.attrs["filter"][1] <= 256)
+
+
+def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
+    return lower(index, op, ctx)

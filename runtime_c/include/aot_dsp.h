@@ -183,6 +183,42 @@ static inline uint32_t aot_ld32(const void *p)
     return v;
 }
 
+/* Unaligned 32-bit store (one STR on v7-M). */
+static inline void aot_st32(void *p, uint32_t v)
+{
+    __builtin_memcpy(p, &v, 4);
+}
+
+/* Per-byte signed maximum / minimum of four int8 lanes (SSUB8 sets the GE flags, SEL picks). */
+#if AOT_SIMD32
+static inline uint32_t aot_max8(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    return r;
+}
+static inline uint32_t aot_min8(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    return r;
+}
+#else
+static inline uint32_t aot_max8(uint32_t a, uint32_t b)
+{
+    uint32_t r = 0;
+    for (int k = 0; k < 32; k += 8) {
+        const int8_t x = (int8_t)(a >> k), y = (int8_t)(b >> k);
+        r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
+    }
+    return r;
+}
+static inline uint32_t aot_min8(uint32_t a, uint32_t b)
+{
+    return a ^ b ^ aot_max8(a, b); /* per byte: the one the maximum did not take */
+}
+#endif
+
 /* Requantisation of one output channel: m the multiplier, sh = right shift - 1, and
  * (khi:klo) = 2^30 + 2^(30+e) + out_offset * 2^(31+e) for the right shift e. TFLM's
  * MultiplyByQuantizedMultiplier rounds twice (SRDHM, then RoundingDivideByPOT); both
@@ -212,6 +248,13 @@ static inline int8_t aot_sat8(int32_t v, int32_t lo, int32_t hi)
 static inline int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off, int32_t lo, int32_t hi)
 {
     return aot_sat8(aot_rq(acc, q) + off, lo, hi);
+}
+
+/* int8 average of `count` values summing to `sum`, rounded half away from zero (TFLM). */
+static inline int8_t aot_avg8(int32_t sum, int32_t count, int32_t lo, int32_t hi)
+{
+    const int32_t q = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+    return aot_sat8(q, lo, hi);
 }
 
 /* Four weight words (rows a..d of a quad, 4 int8 each in natural order) from w against one

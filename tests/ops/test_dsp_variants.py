@@ -22,7 +22,7 @@ from aot.frontends.tflite import load_tflite
 from aot.runner import run_on_board
 from aot.tune import TuningRecord
 from codegen_c import variants as cv
-from tests.op_models import Model, make, random_inputs
+from tests.op_models import Model, clamp_range, make, random_inputs
 
 
 def _depthwise(rng, cin: int, mult: int, kernel=(3, 3)) -> bytes:
@@ -66,6 +66,37 @@ def _fully_connected(rng, k: int, units: int, batch: int) -> bytes:
     return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=False)
 
 
+def _same_shape_add(rng) -> bytes:
+    """A residual-style add: same shapes (sizes not always a multiple of 4); the inputs share
+    their scale (and maybe zero point) a third of the time, the "sum" fold of the DSP add."""
+    m = Model(rng, "int8")
+    shape = tuple(int(d) for d in (1, *rng.integers(1, 9, 2), rng.choice([1, 3, 4, 8, 16])))
+    a = m.input("a", shape)
+    pick = int(rng.integers(0, 3))
+    quant_b = {0: None, 1: (a.scale, int(rng.integers(-128, 128))), 2: (a.scale, a.zero_point)}[pick]
+    b = m.const_like("b", shape, quant_b) if rng.random() < 0.25 else m.input("b", shape, quant_b)
+    act = m.activation()
+    (lo1, hi1), (lo2, hi2) = a.real_range(), b.real_range()
+    y = m.output(shape, *clamp_range(lo1 + lo2, hi1 + hi2, act))
+    return m.finish("ADD", [a, b], [y], activation=act)
+
+
+def _pool4(rng, op: str, global_pool: bool = False) -> bytes:
+    """A pool with channels a multiple of 4 (the DSP kernels' case); ``global_pool``: one window
+    over the whole input (the kws/vww/ic classifier head), up to 300 cells."""
+    m = Model(rng, "int8")
+    c = int(rng.choice([4, 8, 12, 16, 32]))
+    if global_pool:
+        hw = tuple(int(d) for d in rng.integers(1, 21, 2))
+        win = {"kernel": hw, "stride": hw, "padding": "VALID", "hw": hw, "out_hw": (1, 1)}
+    else:
+        win = m.window(dilated=False)
+    x = m.input("x", (m.batch(), *win["hw"], c))
+    y = m.output((x.shape[0], *win["out_hw"], c), quant=(x.scale, x.zero_point))
+    return m.finish(op, [x], [y], filter=win["kernel"], stride=win["stride"], padding=win["padding"],
+                    activation=m.activation())
+
+
 def model_for(case: str, seed: int) -> bytes:
     rng = np.random.default_rng([seed, 8])
     if case == "depthwise":
@@ -76,11 +107,24 @@ def model_for(case: str, seed: int) -> bytes:
         return _pointwise(rng, int(rng.choice([3, 4, 8, 16])), int(rng.integers(1, 20)))
     if case == "fc_odd":  # K % 4 = 1, 2, 3 (and 0), rows % 4 != 0, batch rows off alignment
         return _fully_connected(rng, int(rng.integers(1, 40)) * 4 + seed % 4, int(rng.integers(1, 12)), int(rng.integers(1, 4)))
+    if case == "add_same":
+        return _same_shape_add(rng)
+    if case == "avg_pool4":
+        return _pool4(rng, "AVERAGE_POOL_2D")
+    if case == "max_pool4":
+        return _pool4(rng, "MAX_POOL_2D")
+    if case == "global_avg_pool":
+        return _pool4(rng, "AVERAGE_POOL_2D", global_pool=True)
     return make(case, seed, "int8")
 
 
 KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd")
 CASES = [(c, s) for c in KINDS for s in range(6)]
+# add and the pools: DSP where the shapes allow (same-shape add, channels % 4 == 0), else the
+# random draws of tests/op_models.py check that the rest stays portable and exact
+ELEMENTWISE = ("add_same", "avg_pool4", "max_pool4", "global_avg_pool")
+RANDOM_ELEMENTWISE = ("add", "average_pool_2d", "max_pool_2d")
+ELEMENTWISE_CASES = [(c, s) for c in ELEMENTWISE for s in range(8)] + [(c, s) for c in RANDOM_ELEMENTWISE for s in range(6)]
 
 
 def dsp_board(name: str = "host"):
@@ -127,6 +171,25 @@ def test_dsp_variant_on_host(case, seed, tmp_path):
     check(case, seed, dsp_board("host"), tmp_path)
 
 
+@pytest.mark.parametrize("case,seed", ELEMENTWISE_CASES)
+def test_elementwise_dsp_variant_on_host(case, seed, tmp_path):
+    check(case, seed, dsp_board("host"), tmp_path)
+
+
+def test_elementwise_cases_reach_the_dsp_kernels():
+    """Every same-shape add and every channels-%-4 pool gets its DSP kernel, the add in each fold."""
+    from codegen_c.ops import add as c_add
+
+    board, modes = dsp_board("host"), set()
+    for case, seed in [(c, s) for c in ELEMENTWISE for s in range(8)]:
+        g = load_tflite(model_for(case, seed))
+        cm = compile_graph(g, Path("x.tflite"), "0", board=board, priority="speed")
+        assert cm.variants[0].name == "dsp", (case, seed)
+        if case == "add_same":
+            modes.add(c_add.dsp_add(cm.graph.ops[0], cm.graph).mode)
+    assert {"sum", "rq"} <= modes
+
+
 LEAN_CASES = [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
 
 
@@ -141,6 +204,12 @@ QEMU_CASES = [(c, s) for c in KINDS for s in range(2)]
 @pytest.mark.qemu
 @pytest.mark.parametrize("case,seed", QEMU_CASES)
 def test_dsp_variant_on_cortex_m4(case, seed, tmp_path):
+    check(case, seed, load_board("qemu-mps2-an386"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("case,seed", [(c, s) for c in ELEMENTWISE + RANDOM_ELEMENTWISE for s in range(3)])
+def test_elementwise_dsp_variant_on_cortex_m4(case, seed, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path)
 
 
