@@ -44,18 +44,24 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
 # - "sum" (both scales equal, zero points may differ): the output depends on a + b only, a
 #   511-byte table of the whole add (requantisation and clamp included), SXTAB16 sums two
 #   pairs per instruction;
-# - "rq": acc = table[a] (the scaled term plus the other input's offset) + (b << 19), then
-#   aot_rq (one rounding, output offset folded) where that equals the two roundings for every
-#   pair, else TFLite's aot_mbqm.
+# - "mm": acc = table[a] (the scaled term plus the other input's offset, both times 2^k, k as
+#   large as int32 allows) + (b << (19 + k)); out = SSAT(SMMLA(acc, m, c) >> sh) with the
+#   rounding and the output offset in c, chosen so that every pair gives the reference;
+# - else "rq": acc as "mm" with k = 0, then aot_rq (one rounding, output offset folded) where
+#   that equals the two roundings for every pair, else "mbqm": TFLite's aot_mbqm.
 
 
 @dataclass(frozen=True)
 class DspAdd:
-    mode: str  # "sum" | "rq" | "mbqm"
+    mode: str  # "sum" | "mm" | "rq" | "mbqm"
     swap: bool  # the table belongs to input 2 (input 1 is the linear one)
     table: np.ndarray  # int8 [511] ("sum") or int32 [256] indexed by the table input's byte
-    rq: tuple = ()  # aot_rq_t {m, sh, klo, khi} ("rq")
-    out_add: int = 0  # offset added after aot_rq when it could not be folded
+    bshift: int = 0  # the linear input's shift
+    rq: tuple = ()  # "mm": (m, c, sh); "rq": aot_rq_t {m, sh, klo, khi}
+    out_add: int = 0  # "rq": offset added after aot_rq when it could not be folded
+
+
+MODES = ("sum", "mm", "rq", "mbqm")  # tried in this order (tests narrow it to reach the others)
 
 
 def dsp_ok(op: Op, g) -> bool:
@@ -66,11 +72,34 @@ def dsp_ok(op: Op, g) -> bool:
 
 def dsp_add(op: Op, g) -> DspAdd | None:
     """The folded constants of the DSP add, None if no fold reproduces the reference exactly."""
-    return _dsp_add(add.params(op, g))
+    return _dsp_add(add.params(op, g), MODES)
+
+
+def _mm(acc: np.ndarray, want: np.ndarray, p: add.AddParams) -> tuple[int, int, int] | None:
+    """(k, c, sh) such that clamp(((acc << k) * m >> 32) + c) >> sh) == want for every pair."""
+    m, e = p.output_multiplier, -p.output_shift
+    if not (0 < m < (1 << 31)) or e < 1:
+        return None
+    k = 0
+    while int(np.abs(acc).max()) << (k + 1) < (1 << 30):
+        k += 1
+    sh = e - 1 + k
+    if not 1 <= sh <= 31 or 128 << (add.LEFT_SHIFT - 1 + k) >= 1 << 31:
+        return None
+    base = ((acc << k) * m) >> 32
+    c0 = (p.output_offset << sh) + (1 << (sh - 1))
+    for d in sorted(range(-64, 65), key=abs):
+        c = c0 + d
+        r = base + c
+        if r.min() < -(1 << 31) or r.max() >= 1 << 31:
+            continue
+        if np.array_equal(np.clip(r >> sh, p.act_min, p.act_max), want):
+            return k, c, sh
+    return None
 
 
 @functools.lru_cache(maxsize=64)
-def _dsp_add(p: add.AddParams) -> DspAdd | None:
+def _dsp_add(p: add.AddParams, modes: tuple[str, ...]) -> DspAdd | None:
     from codegen_c import variants as cv
 
     v = np.arange(-128, 128, dtype=np.int64)
@@ -81,40 +110,44 @@ def _dsp_add(p: add.AddParams) -> DspAdd | None:
     lin_b = bool(np.array_equal(sb, (v + p.input2_offset) << half))
     acc = sa[:, None] + sb[None, :]  # [a, b]
     want = np.clip(quant.mbqm(acc, p.output_multiplier, p.output_shift) + p.output_offset, p.act_min, p.act_max)
-    if lin_a and lin_b:
+    if lin_a and lin_b and "sum" in modes:
         s = np.arange(-256, 255)
         ia = np.clip(s + 128, 0, 255)  # one pair (a, b) with a + b = s: a = s clipped to int8
         ib = s - (ia - 128) + 128
         table = want[ia, ib]
-        grid = v[:, None] + v[None, :]
-        if np.array_equal(table[grid + 256], want):
+        if np.array_equal(table[v[:, None] + v[None, :] + 256], want):
             return DspAdd("sum", False, table.astype(np.int8))
     if not (lin_a or lin_b):
         return None
     swap = not lin_b  # the linear input is the one shifted in the kernel
     if swap:
-        table, acc = sb + (p.input1_offset << half), acc.T
+        table, acc, want = sb + (p.input1_offset << half), acc.T, want.T
     else:
         table = sa + (p.input2_offset << half)
-    # table indexed by the byte (v & 0xFF): values 0..127 then -128..-1
-    byte_order = np.concatenate([table[128:], table[:128]])
-    want_k = want.T if swap else want  # [table input, linear input]
-    acc_k = table[:, None] + (v[None, :] << half)
-    assert np.array_equal(acc_k, acc), "folded add terms differ"
-    m, sh = p.output_multiplier, p.output_shift
-    if m > (1 << 30) and -31 <= sh <= -1:
-        e = -sh
+    # now acc[t, l] = table[t] + (l << half), want[t, l]: t the table input, l the linear one
+    assert np.array_equal(table[:, None] + (v[None, :] << half), acc), "folded add terms differ"
+
+    def byte_order(t):  # indexed by the byte (value & 0xFF): values 0..127, then -128..-1
+        return np.concatenate([t[128:], t[:128]]).astype(np.int32)
+
+    mm = _mm(acc, want, p) if "mm" in modes else None
+    if mm is not None:
+        k, c, sh = mm
+        return DspAdd("mm", swap, byte_order(table << k), half + k, (p.output_multiplier, c, sh))
+    m, shift = p.output_multiplier, p.output_shift
+    if "rq" in modes and m > (1 << 30) and -31 <= shift <= -1:
+        e = -shift
         fold = e <= 23
         off = p.output_offset if fold else 0
-        k = (1 << 30) + (1 << (30 + e)) + off * (1 << (31 + e))
-        klo, khi = k & 0xFFFFFFFF, k >> 32
+        kk = (1 << 30) + (1 << (30 + e)) + off * (1 << (31 + e))
+        klo, khi = kk & 0xFFFFFFFF, kk >> 32
         row = np.array([m, e - 1, klo - (1 << 32) if klo >= 1 << 31 else klo, khi], dtype=np.int64)
-        got = cv.rq_reference(acc_k, row.astype(np.int32), np.zeros(acc_k.shape, dtype=np.int64))
+        got = cv.rq_reference(acc, row.astype(np.int32), np.zeros(acc.shape, dtype=np.int64))
         got = np.clip(got + (0 if fold else p.output_offset), p.act_min, p.act_max)
-        if np.array_equal(got, want_k):
-            return DspAdd("rq", swap, byte_order.astype(np.int32), tuple(int(x) for x in row.astype(np.int32)),
+        if np.array_equal(got, want):
+            return DspAdd("rq", swap, byte_order(table), half, tuple(int(x) for x in row.astype(np.int32)),
                           0 if fold else p.output_offset)
-    return DspAdd("mbqm", swap, byte_order.astype(np.int32))
+    return DspAdd("mbqm", swap, byte_order(table), half)
 
 
 def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
@@ -127,5 +160,6 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     return {
         "a": a, "b": b, "y": ctx.ptr(op.outputs[0], writable=True), "size": g.t(op.outputs[0]).size,
         "mode": d.mode, "table": ctx.derived(index, "add_table", d.table, "int8" if d.mode == "sum" else "int32"),
-        "rq": list(d.rq), "out_add": d.out_add, "half": add.LEFT_SHIFT - 1, "p": p,
+        "rq": list(d.rq), "out_add": d.out_add, "bshift": d.bshift, "p": p,
+        "full_range": p.act_min == -128 and p.act_max == 127,
     }

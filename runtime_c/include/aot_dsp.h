@@ -189,6 +189,26 @@ static inline void aot_st32(void *p, uint32_t v)
     __builtin_memcpy(p, &v, 4);
 }
 
+/* SMMLA: the high word of a * m + (c << 32); aot_ssat8: v saturated to int8 (SSAT). */
+#if AOT_SIMD32
+static inline int32_t aot_smmla(int32_t a, int32_t m, int32_t c)
+{
+    int32_t r;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(m), "r"(c));
+    return r;
+}
+#define aot_ssat8(v) ((int32_t)__ssat((v), 8))
+#else
+static inline int32_t aot_smmla(int32_t a, int32_t m, int32_t c)
+{
+    return (int32_t)(((int64_t)a * m + (int64_t)((uint64_t)(uint32_t)c << 32)) >> 32);
+}
+static inline int32_t aot_ssat8(int32_t v)
+{
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
+}
+#endif
+
 /* Per-byte signed maximum / minimum of four int8 lanes (SSUB8 sets the GE flags, SEL picks). */
 #if AOT_SIMD32
 static inline uint32_t aot_max8(uint32_t a, uint32_t b)

@@ -187,7 +187,19 @@ def test_elementwise_cases_reach_the_dsp_kernels():
         assert cm.variants[0].name == "dsp", (case, seed)
         if case == "add_same":
             modes.add(c_add.dsp_add(cm.graph.ops[0], cm.graph).mode)
-    assert {"sum", "rq"} <= modes
+    assert {"sum", "mm"} <= modes
+
+
+@pytest.mark.parametrize("mode", ["rq", "mbqm"])
+@pytest.mark.parametrize("seed", range(4))
+def test_dsp_add_fallback_folds_on_host(mode, seed, tmp_path, monkeypatch):
+    """The add's slower folds, used where SMMLA finds no exact constant, stay exact too."""
+    from codegen_c.ops import add as c_add
+
+    monkeypatch.setattr(c_add, "MODES", (mode,))
+    g = load_tflite(model_for("add_same", seed))
+    assert c_add.dsp_add(g.ops[0], g).mode == mode
+    check("add_same", seed, dsp_board("host"), tmp_path)
 
 
 LEAN_CASES = [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
