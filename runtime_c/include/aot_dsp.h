@@ -270,6 +270,16 @@ static inline int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off, int32_
     return aot_sat8(aot_rq(acc, q) + off, lo, hi);
 }
 
+/* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
+static inline __attribute__((always_inline)) void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
+                            int32_t off, int32_t lo, int32_t hi)
+{
+    out[0] = aot_out(a0, q, off, lo, hi);
+    out[1] = aot_out(a1, q + 1, off, lo, hi);
+    out[2] = aot_out(a2, q + 2, off, lo, hi);
+    out[3] = aot_out(a3, q + 3, off, lo, hi);
+}
+
 /* int8 average of `count` values summing to `sum`, rounded half away from zero (TFLM). */
 static inline int8_t aot_avg8(int32_t sum, int32_t count, int32_t lo, int32_t hi)
 {
@@ -376,10 +386,7 @@ static __attribute__((noinline, unused)) void aot_fc_s8(const int8_t *x, const i
             p = xl;
             AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
         }
-        out[r] = aot_out(a0, rq + r, off, lo, hi);
-        out[r + 1] = aot_out(a1, rq + r + 1, off, lo, hi);
-        out[r + 2] = aot_out(a2, rq + r + 2, off, lo, hi);
-        out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off, lo, hi);
     }
     for (; r < n; ++r) {
         const int32_t a0 = aot_dot1_s8(x, &w, full, bias[r]);
@@ -413,10 +420,7 @@ static __attribute__((noinline, unused)) void aot_conv_px(const int8_t *const *s
                 }
             }
         }
-        out[r] = aot_out(a0, rq + r, off, lo, hi);
-        out[r + 1] = aot_out(a1, rq + r + 1, off, lo, hi);
-        out[r + 2] = aot_out(a2, rq + r + 2, off, lo, hi);
-        out[r + 3] = aot_out(a3, rq + r + 3, off, lo, hi);
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off, lo, hi);
     }
     for (; r < n; ++r) {
         int32_t a0 = bias[r];
@@ -571,10 +575,7 @@ static __attribute__((noinline, unused)) void aot_dw_row(const int32_t *const *r
                 AOT_DW_TAP_(p2, 1, 7);
                 AOT_DW_TAP_(p2, 2, 8);
 #undef AOT_DW_TAP_
-                o[0] = aot_out(a0, rq, off, lo, hi);
-                o[1] = aot_out(a1, rq + 1, off, lo, hi);
-                o[2] = aot_out(a2, rq + 2, off, lo, hi);
-                o[3] = aot_out(a3, rq + 3, off, lo, hi);
+                aot_out4(o, a0, a1, a2, a3, rq, off, lo, hi);
             }
             continue;
         }
@@ -587,10 +588,7 @@ static __attribute__((noinline, unused)) void aot_dw_row(const int32_t *const *r
                     AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
                 }
             }
-            o[0] = aot_out(a0, rq, off, lo, hi);
-            o[1] = aot_out(a1, rq + 1, off, lo, hi);
-            o[2] = aot_out(a2, rq + 2, off, lo, hi);
-            o[3] = aot_out(a3, rq + 3, off, lo, hi);
+            aot_out4(o, a0, a1, a2, a3, rq, off, lo, hi);
         }
     }
 }
