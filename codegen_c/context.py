@@ -40,7 +40,8 @@ class LoweringContext:
             data = values if values is not None else t.data
             dt = dtype or t.dtype
             ident = f"w{len(self.consts)}_{c_ident(name)}"
-            self.consts[name] = ConstArray(ident, ctype(dt), c_values(data, dt), int(np.asarray(data).size), int(np.asarray(data).size) * np.dtype(np.float32 if dt == "float32" else dt).itemsize)
+            count = int(np.asarray(data).size)
+            self.consts[name] = ConstArray(ident, ctype(dt), c_values(data, dt), count, count * np.dtype(dt).itemsize)
         return self.consts[name].ident
 
     def derived(self, op_index: int, what: str, values, dtype: str) -> str:

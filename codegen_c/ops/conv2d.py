@@ -12,7 +12,7 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     _, oh, ow, oc = y.shape
     _, kh, kw, icg = w.shape
     return {
-        **output_stage_vars(index, op, ctx, oc),
+        **output_stage_vars(index, op, ctx),
         "x": ctx.ptr(op.inputs[0]), "w": ctx.ptr(op.inputs[1]), "y": ctx.ptr(op.outputs[0], writable=True),
         "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "KH": kh, "KW": kw,
         "ICG": icg, "OCG": oc // max(ic // icg, 1),

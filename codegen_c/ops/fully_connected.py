@@ -9,7 +9,7 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
     n, k = g.t(op.inputs[1]).shape
     return {
-        **output_stage_vars(index, op, ctx, n, product_in_float=True),
+        **output_stage_vars(index, op, ctx, product_in_float=True),
         "x": ctx.ptr(op.inputs[0]), "w": ctx.ptr(op.inputs[1]), "y": ctx.ptr(op.outputs[0], writable=True),
         "B": g.t(op.inputs[0]).size // k, "N": n, "K": k,
     }

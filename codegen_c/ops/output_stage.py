@@ -8,7 +8,7 @@ from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 
 
-def output_stage_vars(index: int, op: Op, ctx: LoweringContext, channels: int, product_in_float: bool = False) -> dict:
+def output_stage_vars(index: int, op: Op, ctx: LoweringContext, product_in_float: bool = False) -> dict:
     g = ctx.graph
     x = g.t(op.inputs[0])
     bias = op.inputs[2] if len(op.inputs) > 2 and op.inputs[2] is not None else None
