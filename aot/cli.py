@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 
 from aot import __version__
-from aot.errors import AotError
+from aot.core.errors import AotError
 
 
 def _progress(args, text: str) -> None:
@@ -24,13 +24,13 @@ def _progress(args, text: str) -> None:
 
 
 def cmd_compile(args) -> int:
-    from aot.compiler import compile_file, emit
+    from aot.driver.compiler import compile_file, emit
 
     t0 = time.perf_counter()
     cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
     if args.archive:
-        from aot.archive import write_archive
+        from aot.target.archive import write_archive
 
         write_archive(Path(args.output), args.archive, cm.graph.name)
     seconds = time.perf_counter() - t0
@@ -55,10 +55,10 @@ def cmd_compile(args) -> int:
 
 
 def _run_common(args, profile: bool):
-    from aot.boards import load_board
-    from aot.compiler import compile_file
-    from aot.inputs import load_inputs
-    from aot.runner import run_on_board
+    from aot.driver.compiler import compile_file
+    from aot.driver.inputs import load_inputs
+    from aot.driver.runner import run_on_board
+    from aot.target.boards import load_board
 
     board = load_board(args.board)
     cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
@@ -69,8 +69,8 @@ def _run_common(args, profile: bool):
 
 
 def cmd_run(args) -> int:
-    from aot.inputs import save_outputs
-    from aot.report import table
+    from aot.driver.inputs import save_outputs
+    from aot.driver.report import table
 
     board, cm, r = _run_common(args, profile=False)
     if args.save_outputs:
@@ -99,7 +99,7 @@ def cmd_run(args) -> int:
 
 def cmd_profile(args) -> int:
     from aot import ops
-    from aot.report import table
+    from aot.driver.report import table
 
     board, cm, r = _run_common(args, profile=True)
     unit = "cycles" if r.counter_unit == "cycles" else ("instructions" if r.counter_unit == "instructions" else "ns")
@@ -120,27 +120,27 @@ def cmd_profile(args) -> int:
 
 
 def cmd_project(args) -> int:
-    from aot.project import project_command
+    from aot.target.project import project_command
 
     return project_command(args)
 
 
 def _board_or_none(name):
-    from aot.boards import load_board
+    from aot.target.boards import load_board
 
     return load_board(name) if name else None
 
 
 def _tuning(args):
-    from aot.tune import TuningRecord
+    from aot.driver.tune import TuningRecord
 
     return TuningRecord.load(args.tuning) if getattr(args, "tuning", None) else None
 
 
 def cmd_tune(args) -> int:
-    from aot.boards import load_board
-    from aot.report import table
-    from aot.tune import tune
+    from aot.driver.report import table
+    from aot.driver.tune import tune
+    from aot.target.boards import load_board
 
     board = load_board(args.board)
     record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet),
@@ -160,7 +160,7 @@ def cmd_tune(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from aot.inspect import inspect_model
+    from aot.driver.inspect import inspect_model
 
     return inspect_model(args)
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from common import MODELS, markdown_table, provenance, update_doc_section, write_json
 
-from aot.boards import load_board
-from aot.compiler import compile_file
-from aot.reference import random_inputs
-from aot.runner import run_on_board
+from aot.driver.compiler import compile_file
+from aot.driver.reference import random_inputs
+from aot.driver.runner import run_on_board
+from aot.target.boards import load_board
 
 HEADLINE = ["kws_ref_model_int8", "vww_96_int8", "ic_resnet8_int8", "ad01_int8", "person_detect_int8", "micro_speech_int8"]
 BOARDS = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps3-an547"]
@@ -43,7 +43,7 @@ def run(path: Path, board, tuning, build_dir: Path, seed: int = 5):
 
 def measure(name: str, board_name: str, *, tune: bool = True, work: Path | None = None) -> dict:
     """One row: portable vs best (tuned, else the board's default variants) on one board."""
-    from aot.tune import tune as tune_model
+    from aot.driver.tune import tune as tune_model
 
     path = MODELS / f"{name}.tflite"
     board = load_board(board_name)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from aot.ir import Graph, Tensor
+from aot.core.ir import Graph, Tensor
 from aot.planner import Plan
 from codegen_c.cfmt import c_ident, c_values, ctype
 
@@ -27,7 +27,7 @@ class LoweringContext:
 
     def ptr(self, name: str, *, writable: bool = False) -> str:
         """C expression of a pointer to a tensor: into the arena, or to its weights array."""
-        t = self.graph.t(name)
+        t = self.graph.tensor(name)
         if t.is_const:
             return self.weight(name)
         qual = "" if writable else "const "

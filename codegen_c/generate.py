@@ -8,9 +8,9 @@ from pathlib import Path
 import jinja2
 
 from aot import ops as aot_ops
-from aot.ir import DTYPE_CODES, Graph
+from aot.core.ir import DTYPE_CODES, Graph
+from aot.core.resources import data_dir
 from aot.planner import Plan
-from aot.resources import data_dir
 from codegen_c import ops as c_ops
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
 from codegen_c.context import LoweringContext
@@ -36,12 +36,12 @@ def _env() -> jinja2.Environment:
 
 
 def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
-    t = g.t(name)
+    t = g.tensor(name)
     quant = t.quant if t.quant is not None and t.quant.per_tensor else None
     return {
         "name": c_string(name), "dtype": DTYPE_CODES[t.dtype], "ndim": len(t.shape),
         "shape": ", ".join(str(d) for d in t.shape) or "0",
-        "scale": c_float(quant.s) if quant else "0.0f", "zero_point": quant.zp if quant else 0,
+        "scale": c_float(quant.tensor_scale) if quant else "0.0f", "zero_point": quant.tensor_zero_point if quant else 0,
         "offset": plan.offset(name), "bytes": t.nbytes,
     }
 
@@ -65,8 +65,8 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
         variant = (variants or {}).get(i)
-        x = g.t(op.inputs[0])
-        w = g.t(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
+        x = g.tensor(op.inputs[0])
+        w = g.tensor(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
         if variant is not None and variant.name != "portable":
             variables = c_ops.get(op.kind).lower_variant(i, op, ctx, variant, in_place=i in plan.in_place)
             template = f"ops/{op.kind}_{variant.name}.c.j2"
@@ -79,7 +79,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     PREFIX = c_ident(prefix).upper()
     common = {
         "prefix": c_ident(prefix), "PREFIX": PREFIX, "model_name": c_string(g.name), "model_hash": c_string(model_hash),
-        "arena_bytes": plan.arena_bytes, "lower_bound": plan.lower_bound, "planner": plan.planner,
+        "arena_bytes": plan.arena_bytes, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
         "max_dims": 6,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 
 PORTABLE = "portable"
@@ -58,7 +58,7 @@ def features_of(board) -> tuple[str, ...]:
     """CPU features of a Board (board.toml ``features``), () for None."""
     if board is None:
         return ()
-    return tuple(board.extra.get("features", ()))
+    return board.features
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ def features_of(board) -> tuple[str, ...]:
 
 
 def _int8(op: Op, g: Graph) -> bool:
-    return all(g.t(n).dtype == "int8" for n in (op.inputs[0], op.outputs[0]))
+    return all(g.tensor(n).dtype == "int8" for n in (op.inputs[0], op.outputs[0]))
 
 
 def fast_requant(op: Op, g: Graph, product_in_float: bool = False) -> bool:
@@ -86,8 +86,8 @@ def folds_offset(op: Op, g: Graph, product_in_float: bool = False) -> bool:
 def _conv_like(op: Op, g: Graph) -> bool:
     """conv2d (one group), or depthwise with one input channel (a conv with IC = 1)."""
     if op.kind == "conv2d":
-        return g.t(op.inputs[0]).shape[3] == g.t(op.inputs[1]).shape[3]
-    return op.kind == "depthwise_conv2d" and g.t(op.inputs[0]).shape[3] == 1
+        return g.tensor(op.inputs[0]).shape[3] == g.tensor(op.inputs[1]).shape[3]
+    return op.kind == "depthwise_conv2d" and g.tensor(op.inputs[0]).shape[3] == 1
 
 
 ELEMENTWISE_DSP = ("add", "average_pool2d", "max_pool2d")
@@ -105,13 +105,13 @@ def dsp_ok(op: Op, g: Graph) -> bool:
         return op.kind != "add" or mod.dsp_add(op, g) is not None
     if op.kind not in ("conv2d", "depthwise_conv2d", "fully_connected") or not _int8(op, g):
         return False
-    w = g.t(op.inputs[1])
+    w = g.tensor(op.inputs[1])
     if w.dtype != "int8" or np.any(np.asarray(w.quant.zero_point) != 0):
         return False
     if not fast_requant(op, g, op.kind == "fully_connected"):
         return False
     if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
-        return op.attrs["depth_multiplier"] == 1 and g.t(op.inputs[0]).shape[3] % 4 == 0
+        return op.attrs["depth_multiplier"] == 1 and g.tensor(op.inputs[0]).shape[3] % 4 == 0
     if op.kind == "conv2d":
         return _conv_like(op, g)
     return True
@@ -123,7 +123,7 @@ def candidates(op: Op, g: Graph, features=()) -> list[Variant]:
     if "dsp" not in features or not dsp_ok(op, g):
         return out
     if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
-        w = g.t(op.inputs[1])
+        w = g.tensor(op.inputs[1])
         out.append(Variant("dsp"))
         return out
     out.append(Variant("dsp"))
@@ -254,7 +254,7 @@ def lean(op: Op, g: Graph, v: Variant) -> list[Variant]:
     if v.name != "dsp" or v.knobs:
         return out
     if op.kind == "depthwise_conv2d" and not _conv_like(op, g):
-        n = g.t(op.inputs[0]).shape[3] // 4 // 2
+        n = g.tensor(op.inputs[0]).shape[3] // 4 // 2
         while n >= 1:
             out.append(Variant("dsp", (("groups", n),)))
             n //= 2
@@ -319,5 +319,5 @@ def replan(g: Graph, plan, scratch: dict[int, int], try_exact: bool = False):
 
     merged = {i: inplace.scratch_bytes(g.ops[i], g) for i in plan.in_place}
     merged.update(scratch)
-    return plan_memory(activation_buffers(g, merged, plan.aliases), plan.alignment, plan.lower_bound, try_exact=try_exact,
+    return plan_memory(activation_buffers(g, merged, plan.aliases), plan.alignment, plan.largest_op_bytes, try_exact=try_exact,
                        aliases=plan.aliases, in_place=plan.in_place, order=plan.order)

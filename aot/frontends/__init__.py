@@ -1,10 +1,10 @@
-"""Model importers: each turns a file into an aot.ir.Graph."""
+"""Model importers: each turns a file into an aot.core.ir.Graph."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from aot.errors import ModelError, UnsupportedError
-from aot.ir import Graph
+from aot.core.errors import ModelError, UnsupportedError
+from aot.core.ir import Graph
 
 
 def load_model(path: str | Path) -> Graph:

@@ -2,7 +2,7 @@
 
 The import keeps ONNX's semantics exactly: tensors stay in ONNX layout (NCHW), and each
 convolution or pooling node becomes our NHWC kernel between two explicit transposes. The
-passes in aot/passes (run by the compiler, aot.compiler.prepare, as for every frontend) then
+passes in aot/passes (run by the compiler, aot.driver.compiler.prepare, as for every frontend) then
 fold constants, cancel and sink those transposes (a plain CNN keeps none at run time), fold
 BatchNormalization / bias adds into the convolutions, fuse Relu / Clip, and turn
 QuantizeLinear/DequantizeLinear pairs into our int8 kernels; the ops' checks run after them.
@@ -21,8 +21,8 @@ import onnx
 import onnx.inliner
 from onnx import numpy_helper
 
-from aot.errors import AotError, ModelError
-from aot.ir import DTYPES, Graph, Op, Quant, Tensor
+from aot.core.errors import AotError, ModelError
+from aot.core.ir import DTYPES, Graph, Op, Quant, Tensor
 
 MIN_OPSET = 7
 _NP_TO_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
@@ -65,7 +65,7 @@ def _first_line(e: Exception) -> str:
 
 
 def load_onnx(source: bytes | str | Path) -> Graph:
-    from aot.errors import UnsupportedError
+    from aot.core.errors import UnsupportedError
 
     g, problems = read_onnx(source)
     if problems:
@@ -76,7 +76,7 @@ def load_onnx(source: bytes | str | Path) -> Graph:
 def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, list[tuple[str, str, str]]]:
     """ModelProto -> (Graph, problems): the graph as imported, in ONNX's semantics, and the
     nodes, attributes and types the importer cannot take. The ops' own checks come after the
-    passes (aot.compiler.prepare): before them a QDQ model's conv reads dequantized weights,
+    passes (aot.driver.compiler.prepare): before them a QDQ model's conv reads dequantized weights,
     which no kernel takes and the QDQ pass turns into int8 weights."""
     opset = {o.domain or "": o.version for o in model.opset_import}.get("", 0)
     if opset < MIN_OPSET:

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import onnx
 
+from aot.core.ir import Quant, Tensor
 from aot.frontends.onnx import Builder, Unsupported
 from aot.frontends.onnx_ops import convert_node, inp
-from aot.ir import Quant, Tensor
 
 TO_NHWC, TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 

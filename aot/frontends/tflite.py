@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import tflite
 
-from aot.errors import ModelError, UnsupportedError
+from aot.core.errors import ModelError, UnsupportedError
+from aot.core.ir import Graph, Op, Quant, Tensor
 from aot.frontends.validate import check_graph
-from aot.ir import Graph, Op, Quant, Tensor
 from aot.ops.window import same_or_valid
 
 _TYPES = {

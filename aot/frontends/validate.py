@@ -1,12 +1,12 @@
 """Checks that each op is known, configured as we support, and shapes consistent. Returns every
 problem at once as (location, operator, reason). The compiler runs them on every graph after
-the passes (aot.compiler.prepare); the TFLite frontend also runs them on the graph it built
+the passes (aot.driver.compiler.prepare); the TFLite frontend also runs them on the graph it built
 (already kernel level), so that `read_model` lists them. The ONNX frontend cannot: its graph
 only becomes kernel level through the passes (e.g. QDQ weights)."""
 from __future__ import annotations
 
 from aot import ops
-from aot.ir import Graph
+from aot.core.ir import Graph
 
 
 def check_graph(g: Graph) -> list[tuple[str, str, str]]:
@@ -32,8 +32,8 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
 
 
 def _window_shape(op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    kernel = op.attrs.get("filter") or g.t(op.inputs[1]).shape[1:3]
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    kernel = op.attrs.get("filter") or g.tensor(op.inputs[1]).shape[1:3]
     dil = op.attrs.get("dilation", (1, 1))
     top, left, bottom, right = op.attrs["pad"]
     expect = tuple(

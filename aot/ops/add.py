@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aot import quant
-from aot.ir import Graph, Op
+from aot.core import quant
+from aot.core.ir import Graph, Op
 
 LEFT_SHIFT = 20
 
@@ -30,17 +30,17 @@ class AddParams:
 
 
 def params(op: Op, g: Graph) -> AddParams:
-    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
-    twice_max = 2 * np.float64(max(np.float32(a.quant.s), np.float32(b.quant.s)))
-    m1, s1 = quant.quantize_multiplier(np.float64(np.float32(a.quant.s)) / twice_max)
-    m2, s2 = quant.quantize_multiplier(np.float64(np.float32(b.quant.s)) / twice_max)
-    mo, so = quant.quantize_multiplier(twice_max / ((1 << LEFT_SHIFT) * np.float64(np.float32(y.quant.s))))
-    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.s, y.quant.zp)
-    return AddParams(-a.quant.zp, -b.quant.zp, y.quant.zp, m1, s1, m2, s2, mo, so, lo, hi)
+    a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
+    twice_max = 2 * np.float64(max(np.float32(a.quant.tensor_scale), np.float32(b.quant.tensor_scale)))
+    m1, s1 = quant.quantize_multiplier(np.float64(np.float32(a.quant.tensor_scale)) / twice_max)
+    m2, s2 = quant.quantize_multiplier(np.float64(np.float32(b.quant.tensor_scale)) / twice_max)
+    mo, so = quant.quantize_multiplier(twice_max / ((1 << LEFT_SHIFT) * np.float64(np.float32(y.quant.tensor_scale))))
+    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
+    return AddParams(-a.quant.tensor_zero_point, -b.quant.tensor_zero_point, y.quant.tensor_zero_point, m1, s1, m2, s2, mo, so, lo, hi)
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
+    a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
     problems = []
     if not (a.dtype == b.dtype == y.dtype) or a.dtype not in ("int8", "float32"):
         problems.append(f"types {a.dtype}+{b.dtype}->{y.dtype} are not supported (int8 or float32)")

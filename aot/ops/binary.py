@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 FUNCTIONS = {
     "sub": np.subtract,
@@ -17,7 +17,7 @@ FUNCTIONS = {
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
+    a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
     if op.attrs.get("fn") not in FUNCTIONS:
         return [f"elementwise function {op.attrs.get('fn')!r} is not supported"]
     if not (a.dtype == b.dtype == y.dtype == "float32"):

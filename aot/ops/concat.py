@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    xs, y = [g.t(n) for n in op.inputs], g.t(op.outputs[0])
+    xs, y = [g.tensor(n) for n in op.inputs], g.tensor(op.outputs[0])
     axis = op.attrs["axis"]
     if any(x.dtype != y.dtype for x in xs):
         return ["all inputs need the output's type"]

@@ -9,34 +9,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 from aot.ops.window import pad_nhwc, taps
 
 
 def check(op: Op, g: Graph) -> list[str]:
     problems = conv_common.check_dtypes(op, g)
-    w = g.t(op.inputs[1])
-    if len(w.shape) != 4 or len(g.t(op.inputs[0]).shape) != 4:
+    w = g.tensor(op.inputs[1])
+    if len(w.shape) != 4 or len(g.tensor(op.inputs[0]).shape) != 4:
         problems.append("only 2-D convolution on 4-D NHWC tensors is supported")
-    elif g.t(op.inputs[0]).shape[3] % w.shape[3] or w.shape[0] % (g.t(op.inputs[0]).shape[3] // w.shape[3]):
-        problems.append(f"input channels {g.t(op.inputs[0]).shape[3]} and weights {list(w.shape)} do not form groups")
+    elif g.tensor(op.inputs[0]).shape[3] % w.shape[3] or w.shape[0] % (g.tensor(op.inputs[0]).shape[3] // w.shape[3]):
+        problems.append(f"input channels {g.tensor(op.inputs[0]).shape[3]} and weights {list(w.shape)} do not form groups")
     return problems
 
 
 def macs(op: Op, g: Graph) -> int:
-    _, oh, ow, oc = g.t(op.outputs[0]).shape
-    _, kh, kw, ic = g.t(op.inputs[1]).shape
-    return oh * ow * oc * kh * kw * ic * g.t(op.outputs[0]).shape[0]
+    _, oh, ow, oc = g.tensor(op.outputs[0]).shape
+    _, kh, kw, ic = g.tensor(op.inputs[1]).shape
+    return oh * ow * oc * kh * kw * ic * g.tensor(op.outputs[0]).shape[0]
 
 
 def groups(op: Op, g: Graph) -> int:
-    return g.t(op.inputs[0]).shape[3] // g.t(op.inputs[1]).shape[3]
+    return g.tensor(op.inputs[0]).shape[3] // g.tensor(op.inputs[1]).shape[3]
 
 
 def accumulate(op: Op, g: Graph, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Sum over taps of x*w with a real-zero padding; x and w already offset, any dtype."""
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     xp = pad_nhwc(x, op.attrs["pad"])
     acc = np.zeros(y.shape, dtype=x.dtype)
     ig, og = w.shape[3], w.shape[0] // groups(op, g)

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aot import quant
-from aot.ir import Graph, Op
+from aot.core import quant
+from aot.core.ir import Graph, Op
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
@@ -25,8 +25,8 @@ class OutputStage:
 
 
 def check_dtypes(op: Op, g: Graph) -> list[str]:
-    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
-    y = g.t(op.outputs[0])
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
+    y = g.tensor(op.outputs[0])
     problems = []
     if op.attrs.get("activation", "NONE") not in ACTIVATIONS:
         problems.append(f"fused activation {op.attrs['activation']} is not supported")
@@ -37,7 +37,7 @@ def check_dtypes(op: Op, g: Graph) -> list[str]:
             problems.append(f"int8 input needs int8 weights and output, got {w.dtype} weights and {y.dtype} output")
         elif x.quant is None or w.quant is None or y.quant is None:
             problems.append("int8 tensors without quantisation parameters")
-        elif len(op.inputs) > 2 and op.inputs[2] is not None and g.t(op.inputs[2]).dtype != "int32":
+        elif len(op.inputs) > 2 and op.inputs[2] is not None and g.tensor(op.inputs[2]).dtype != "int32":
             problems.append("int8 convolution needs an int32 bias")
     elif x.dtype != "float32":
         problems.append(f"input type {x.dtype} is not supported (int8 or float32)")
@@ -53,28 +53,28 @@ def output_stage(op: Op, g: Graph, product_in_float: bool = False) -> OutputStag
     double; fully_connected (GetQuantizedConvolutionMultipler) forms the product in float
     first: ``product_in_float`` selects that rounding.
     """
-    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
-    in_s, out_s = np.float32(x.quant.s), np.float64(np.float32(y.quant.s))
+    x, w, y = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    in_s, out_s = np.float32(x.quant.tensor_scale), np.float64(np.float32(y.quant.tensor_scale))
     if product_in_float:
         reals = [np.float64(np.float32(in_s * ws)) / out_s for ws in w.quant.scale]
     else:
         reals = [np.float64(in_s) * np.float64(ws) / out_s for ws in w.quant.scale]
     mult, shift = quant.quantize_multiplier_array(reals)
-    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.s, y.quant.zp)
-    return OutputStage(mult, shift, -x.quant.zp, -int(w.quant.zero_point[0]), y.quant.zp, lo, hi)
+    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
+    return OutputStage(mult, shift, -x.quant.tensor_zero_point, -int(w.quant.zero_point[0]), y.quant.tensor_zero_point, lo, hi)
 
 
 def bias_of(op: Op, g: Graph, channels: int, dtype) -> np.ndarray:
     if len(op.inputs) > 2 and op.inputs[2] is not None:
-        return g.t(op.inputs[2]).data.astype(dtype).reshape(channels)
+        return g.tensor(op.inputs[2]).data.astype(dtype).reshape(channels)
     return np.zeros(channels, dtype=dtype)
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray], accumulate) -> list[np.ndarray]:
     """The reference of a convolution whose ``accumulate(op, g, x, w)`` sums the taps: float in
     float64, int8 with TFLite's offsets and per-channel requantisation."""
-    x, w = inputs[0], g.t(op.inputs[1]).data
-    oc = g.t(op.outputs[0]).shape[-1]
+    x, w = inputs[0], g.tensor(op.inputs[1]).data
+    oc = g.tensor(op.outputs[0]).shape[-1]
     if x.dtype == np.float32:
         acc = accumulate(op, g, x.astype(np.float64), w.astype(np.float64))
         acc += bias_of(op, g, oc, np.float64)

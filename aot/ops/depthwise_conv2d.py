@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 from aot.ops.window import pad_nhwc, taps
 
 
 def check(op: Op, g: Graph) -> list[str]:
     problems = conv_common.check_dtypes(op, g)
-    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     if len(w.shape) != 4 or len(x.shape) != 4 or w.shape[0] != 1:
         problems.append("depthwise weights must be [1, KH, KW, C]")
     elif w.shape[3] != x.shape[3] * op.attrs["depth_multiplier"]:
@@ -22,13 +22,13 @@ def check(op: Op, g: Graph) -> list[str]:
 
 
 def macs(op: Op, g: Graph) -> int:
-    n, oh, ow, oc = g.t(op.outputs[0]).shape
-    _, kh, kw, _ = g.t(op.inputs[1]).shape
+    n, oh, ow, oc = g.tensor(op.outputs[0]).shape
+    _, kh, kw, _ = g.tensor(op.inputs[1]).shape
     return n * oh * ow * oc * kh * kw
 
 
 def accumulate(op: Op, g: Graph, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     xp = pad_nhwc(np.repeat(x, op.attrs["depth_multiplier"], axis=3), op.attrs["pad"])
     acc = np.zeros(y.shape, dtype=x.dtype)
     for i, j, patch in taps(xp, y.shape[1:3], w.shape[1:3], op.attrs["stride"], op.attrs["dilation"]):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if x.dtype not in ("int8", "uint8", "int16") or y.dtype != "float32" or x.quant is None or not x.quant.per_tensor:
         return [f"DEQUANTIZE {x.dtype} -> {y.dtype} is not supported (per-tensor int8/uint8/int16 -> float32)"]
     return []
@@ -18,7 +18,7 @@ def macs(op: Op, g: Graph) -> int:
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    q = g.t(op.inputs[0]).quant
+    q = g.tensor(op.inputs[0]).quant
     shape = [1] * inputs[0].ndim
     if not q.per_tensor:  # per-axis: only constants (weights), folded at compile time
         shape[q.axis] = -1

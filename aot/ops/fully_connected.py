@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot import quant
-from aot.ir import Graph, Op
+from aot.core import quant
+from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 
 
 def check(op: Op, g: Graph) -> list[str]:
     problems = conv_common.check_dtypes(op, g)
-    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     if len(w.shape) != 2 or x.size % w.shape[1]:
         problems.append(f"weights {list(w.shape)} do not fit input {list(x.shape)}")
     elif w.quant is not None and not w.quant.per_tensor and (w.quant.axis != 0 or w.quant.zero_point.any()):
@@ -22,14 +22,14 @@ def check(op: Op, g: Graph) -> list[str]:
 
 
 def macs(op: Op, g: Graph) -> int:
-    n, k = g.t(op.inputs[1]).shape
-    return g.t(op.inputs[0]).size // k * n * k
+    n, k = g.tensor(op.inputs[1]).shape
+    return g.tensor(op.inputs[0]).size // k * n * k
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    w = g.t(op.inputs[1]).data
+    w = g.tensor(op.inputs[1]).data
     n, k = w.shape
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     x = inputs[0].reshape(-1, k)
     if x.dtype == np.float32:
         acc = x.astype(np.float64) @ w.astype(np.float64).T + conv_common.bias_of(op, g, n, np.float64)

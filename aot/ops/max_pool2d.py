@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.ops import pool_common
 from aot.ops.pool_common import check, macs  # noqa: F401  (the op's faces)
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect"}
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     before, after, mode = op.attrs["before"], op.attrs["after"], op.attrs["mode"]
     if mode not in MODES:
         return [f"pad mode {mode!r} is not supported"]

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot import quant
-from aot.ir import Graph, Op
+from aot.core import quant
+from aot.core.ir import Graph, Op
 from aot.ops.window import pad_nhwc, taps
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     problems = []
     if x.dtype not in ("int8", "float32"):
         problems.append(f"input type {x.dtype} is not supported (int8 or float32)")
-    elif x.dtype == "int8" and (x.quant is None or y.quant is None or x.quant.s != y.quant.s or x.quant.zp != y.quant.zp):
+    elif x.dtype == "int8" and (x.quant is None or y.quant is None or x.quant.tensor_scale != y.quant.tensor_scale or x.quant.tensor_zero_point != y.quant.tensor_zero_point):
         problems.append("int8 pooling needs identical input and output quantisation")
     if len(x.shape) != 4:
         problems.append("pooling needs a 4-D NHWC input")
@@ -22,7 +22,7 @@ def check(op: Op, g: Graph) -> list[str]:
 
 def windows(op: Op, g: Graph, x: np.ndarray, fill):
     """Yield every window tap of the padded input, plus a mask of in-bounds taps."""
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     pad = op.attrs["pad"]
     xp = pad_nhwc(x, pad, fill)
     inside = pad_nhwc(np.ones((1, *x.shape[1:3], 1), dtype=np.int64), pad, 0)
@@ -32,10 +32,10 @@ def windows(op: Op, g: Graph, x: np.ndarray, fill):
 
 
 def clamp(op: Op, g: Graph, out: np.ndarray) -> np.ndarray:
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     if y.dtype == "float32":
         return quant.float_clamp(out, op.attrs["activation"])
-    lo, hi = quant.activation_range(op.attrs["activation"], y.dtype, y.quant.s, y.quant.zp)
+    lo, hi = quant.activation_range(op.attrs["activation"], y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
     return np.clip(out, lo, hi).astype(np.int8)
 
 

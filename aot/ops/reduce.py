@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 FUNCTIONS = {"mean": np.mean, "sum": np.sum, "max": np.max, "min": np.min, "prod": np.prod}
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if op.attrs.get("fn") not in FUNCTIONS:
         return [f"reduction {op.attrs.get('fn')!r} is not supported"]
     if not (x.dtype == y.dtype == "float32"):
@@ -29,4 +29,4 @@ def macs(op: Op, g: Graph) -> int:
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     out = FUNCTIONS[op.attrs["fn"]](inputs[0].astype(np.float64), axis=tuple(op.attrs["axes"]))
-    return [np.asarray(out).astype(np.float32).reshape(g.t(op.outputs[0]).shape)]
+    return [np.asarray(out).astype(np.float32).reshape(g.tensor(op.outputs[0]).shape)]

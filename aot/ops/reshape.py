@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if x.size != y.size or x.dtype != y.dtype:
         return [f"cannot reshape {x.dtype}{list(x.shape)} to {y.dtype}{list(y.shape)}"]
     return []
@@ -18,4 +18,4 @@ def macs(op: Op, g: Graph) -> int:
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    return [inputs[0].reshape(g.t(op.outputs[0]).shape)]
+    return [inputs[0].reshape(g.tensor(op.outputs[0]).shape)]

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 
 def indices(op: Op, g: Graph) -> list[np.ndarray]:
     """The input index read along every axis."""
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     return [s + k * np.arange(n) for s, k, n in zip(op.attrs["starts"], op.attrs["steps"], y.shape)]
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if not (len(op.attrs["starts"]) == len(op.attrs["steps"]) == len(x.shape) == len(y.shape)) or x.dtype != y.dtype:
         return ["starts/steps must give one entry per axis"]
     for idx, n in zip(indices(op, g), x.shape):

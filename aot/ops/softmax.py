@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aot import fixedpoint, quant
-from aot.ir import Graph, Op
+from aot.core import fixedpoint, quant
+from aot.core.ir import Graph, Op
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12
@@ -26,7 +26,7 @@ class SoftmaxParams:
 def params(op: Op, g: Graph) -> SoftmaxParams:
     """PreprocessSoftmaxScaling + CalculateInputRadius, as TFLM's softmax Prepare."""
     beta = np.float64(np.float32(op.attrs.get("beta", 1.0)))
-    in_scale = np.float64(np.float32(g.t(op.inputs[0]).quant.s))
+    in_scale = np.float64(np.float32(g.tensor(op.inputs[0]).quant.tensor_scale))
     real = min(beta * in_scale * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
     mult, shift = quant.quantize_multiplier(float(real))
     max_input_rescaled = (
@@ -36,11 +36,11 @@ def params(op: Op, g: Graph) -> SoftmaxParams:
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if x.dtype == y.dtype == "float32":
         return []
     if x.dtype == y.dtype == "int8":
-        if y.quant is None or abs(y.quant.s - 1 / 256) > 1e-9 or y.quant.zp != -128:
+        if y.quant is None or abs(y.quant.tensor_scale - 1 / 256) > 1e-9 or y.quant.tensor_zero_point != -128:
             return ["int8 softmax output must have scale 1/256 and zero point -128"]
         return []
     return [f"softmax {x.dtype} -> {y.dtype} is not supported (int8 or float32)"]

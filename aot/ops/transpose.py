@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     perm = tuple(op.attrs["perm"])
     if sorted(perm) != list(range(len(x.shape))):
         return [f"perm {list(perm)} is not a permutation of the {len(x.shape)} axes"]

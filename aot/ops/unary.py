@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 FUNCTIONS = {
     "relu": lambda x, a: np.maximum(x, 0.0),
@@ -25,7 +25,7 @@ FUNCTIONS = {
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if op.attrs.get("fn") not in FUNCTIONS:
         return [f"elementwise function {op.attrs.get('fn')!r} is not supported"]
     if not (x.dtype == y.dtype == "float32") or x.shape != y.shape:

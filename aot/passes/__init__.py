@@ -1,11 +1,11 @@
 """Graph -> Graph rewrites. Each module holds one pass; ``optimize`` runs the default pipeline
-(the compiler calls it once, for every frontend: aot.compiler.prepare). Every pass keeps the
+(the compiler calls it once, for every frontend: aot.driver.compiler.prepare). Every pass keeps the
 graph's meaning: the NumPy reference gives the same outputs before and after (bit for bit,
 except fold_affine's float rounding and qdq's int8 kernels where QDQ said so; see
 tests/passes)."""
 from __future__ import annotations
 
-from aot.ir import Graph
+from aot.core.ir import Graph
 
 
 def optimize(g: Graph) -> Graph:

@@ -1,7 +1,7 @@
 """Dead code elimination: drop ops none of whose outputs is used, and unreferenced tensors."""
 from __future__ import annotations
 
-from aot.ir import Graph
+from aot.core.ir import Graph
 
 
 def dce(g: Graph) -> Graph:

@@ -1,7 +1,7 @@
 """Small graph-editing helpers the passes share."""
 from __future__ import annotations
 
-from aot.ir import Graph, Op, Tensor
+from aot.core.ir import Graph, Op, Tensor
 
 
 def fresh(g: Graph, base: str) -> str:
@@ -13,7 +13,7 @@ def fresh(g: Graph, base: str) -> str:
 
 def clone(g: Graph, name: str, shape=None, data=None, quant="same", dtype: str | None = None) -> str:
     """A new tensor like ``name`` (another shape, constant data or quantisation if given)."""
-    t = g.t(name)
+    t = g.tensor(name)
     new = fresh(g, name)
     g.tensors[new] = Tensor(new, t.shape if shape is None else tuple(shape), dtype or t.dtype,
                             t.quant if quant == "same" else quant, data)
@@ -52,9 +52,9 @@ def const_through_dequantize(g: Graph, name: str | None) -> Tensor | None:
     """The constant behind ``name``: itself, or the input of the dequantize producing it."""
     if name is None:
         return None
-    if g.t(name).is_const:
-        return g.t(name)
+    if g.tensor(name).is_const:
+        return g.tensor(name)
     p = producer(g, name)
-    if p is not None and p.kind == "dequantize" and g.t(p.inputs[0]).is_const:
-        return g.t(p.inputs[0])
+    if p is not None and p.kind == "dequantize" and g.tensor(p.inputs[0]).is_const:
+        return g.tensor(p.inputs[0])
     return None

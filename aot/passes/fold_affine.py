@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.passes.edit import clone, only_user
 
 # kind -> the weight axis of the output channel
@@ -25,21 +25,21 @@ def fold_affine(g: Graph) -> Graph:
 def _channel_const(g: Graph, op: Op, y: str, channels: int) -> np.ndarray | None:
     """The other operand of op (consuming y) as a per-channel vector, if constant and it fits."""
     other = [n for n in op.inputs[:2] if n != y]
-    if len(other) != 1 or not g.t(other[0]).is_const or g.t(op.outputs[0]).shape != g.t(y).shape:
+    if len(other) != 1 or not g.tensor(other[0]).is_const or g.tensor(op.outputs[0]).shape != g.tensor(y).shape:
         return None
-    c = g.t(other[0]).data
+    c = g.tensor(other[0]).data
     if c.size not in (1, channels) or (c.size == channels and c.shape[-1] != channels) or c.dtype.kind != "f":
         return None
     return np.broadcast_to(c.astype(np.float64).reshape(-1), (channels,))
 
 
 def _fold(g: Graph, op: Op) -> bool:
-    w, y = g.t(op.inputs[1]), op.outputs[0]
+    w, y = g.tensor(op.inputs[1]), op.outputs[0]
     nxt = only_user(g, y)
     if w.dtype != "float32" or not w.is_const or op.attrs.get("activation", "NONE") != "NONE" or nxt is None:
         return False
     bias = op.inputs[2] if len(op.inputs) > 2 else None
-    if bias is not None and not g.t(bias).is_const:
+    if bias is not None and not g.tensor(bias).is_const:
         return False
     axis = CHANNEL_AXIS[op.kind]
     channels = w.shape[axis]
@@ -47,7 +47,7 @@ def _fold(g: Graph, op: Op) -> bool:
     fn = "add" if nxt.kind == "add" and nxt.attrs.get("activation", "NONE") == "NONE" else nxt.attrs.get("fn") if nxt.kind == "binary" else None
     if c is None or fn not in ("add", "mul"):
         return False
-    b = g.t(bias).data.astype(np.float64) if bias is not None else np.zeros(channels)
+    b = g.tensor(bias).data.astype(np.float64) if bias is not None else np.zeros(channels)
     if fn == "mul":
         shape = [1] * len(w.shape)
         shape[axis] = channels

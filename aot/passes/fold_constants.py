@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from aot import ops
-from aot.ir import Graph, Op, Quant
+from aot.core.ir import Graph, Op, Quant
 from aot.passes.edit import clone, only_user, producer
 
 
@@ -18,31 +18,31 @@ def fold_constants(g: Graph, keep: tuple[str, ...] = ()) -> Graph:
             if op.kind in ("transpose", "reshape") and _hoist_over_dequantize(g, op):
                 changed = True
             elif op.kind not in keep and op.kind != "unsupported" and _all_const(g, op) and not set(op.outputs) & set(g.outputs):
-                values = ops.get(op.kind).reference(op, g, [None if n is None else g.t(n).data for n in op.inputs])
+                values = ops.get(op.kind).reference(op, g, [None if n is None else g.tensor(n).data for n in op.inputs])
                 for name, v in zip(op.outputs, values):
-                    g.t(name).data = np.ascontiguousarray(np.asarray(v, dtype=g.t(name).np_dtype).reshape(g.t(name).shape))
+                    g.tensor(name).data = np.ascontiguousarray(np.asarray(v, dtype=g.tensor(name).np_dtype).reshape(g.tensor(name).shape))
                 g.ops.remove(op)
                 changed = True
     return g
 
 
 def _all_const(g: Graph, op: Op) -> bool:
-    return all(n is None or g.t(n).is_const for n in op.inputs)
+    return all(n is None or g.tensor(n).is_const for n in op.inputs)
 
 
 def _hoist_over_dequantize(g: Graph, op: Op) -> bool:
     """transpose/reshape(dequantize(c)) -> dequantize(transpose/reshape(c)), c constant."""
     dq = producer(g, op.inputs[0])
-    if dq is None or dq.kind != "dequantize" or not g.t(dq.inputs[0]).is_const or only_user(g, op.inputs[0]) is not op:
+    if dq is None or dq.kind != "dequantize" or not g.tensor(dq.inputs[0]).is_const or only_user(g, op.inputs[0]) is not op:
         return False
-    c = g.t(dq.inputs[0])
+    c = g.tensor(dq.inputs[0])
     q = c.quant
     if op.kind == "transpose":
         data = c.data.transpose(op.attrs["perm"])
         if q is not None and not q.per_tensor:
             q = Quant(q.scale, q.zero_point, list(op.attrs["perm"]).index(q.axis))
     else:
-        data = c.data.reshape(g.t(op.outputs[0]).shape)
+        data = c.data.reshape(g.tensor(op.outputs[0]).shape)
         if q is not None and not q.per_tensor:
             return False
     dq.inputs = [clone(g, c.name, shape=data.shape, data=np.ascontiguousarray(data), quant=q)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.passes.edit import only_user
 
 FUSIBLE = ("conv2d", "depthwise_conv2d", "fully_connected", "add", "max_pool2d", "average_pool2d")
@@ -31,7 +31,7 @@ def fuse_activation(g: Graph) -> Graph:
             continue
         chain = _chain(g, op)
         if chain:
-            act = activation_of(chain[-2] if g.t(op.outputs[0]).dtype == "int8" else chain[-1])
+            act = activation_of(chain[-2] if g.tensor(op.outputs[0]).dtype == "int8" else chain[-1])
             op.attrs = {**op.attrs, "activation": act}
             op.outputs = list(chain[-1].outputs)
             for dead in chain:
@@ -41,7 +41,7 @@ def fuse_activation(g: Graph) -> Graph:
 
 def _chain(g: Graph, op: Op) -> list[Op] | None:
     """The ops fused away (their last writes the fused result), or None."""
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     first = only_user(g, y.name)
     if y.dtype == "float32":
         return [first] if first is not None and activation_of(first) else None
@@ -51,6 +51,6 @@ def _chain(g: Graph, op: Op) -> list[Op] | None:
     if act is None or not activation_of(act):
         return None
     q = only_user(g, act.outputs[0])
-    if q is None or q.kind != "quantize" or g.t(q.outputs[0]).dtype != "int8" or g.t(q.outputs[0]).quant.to_json() != y.quant.to_json():
+    if q is None or q.kind != "quantize" or g.tensor(q.outputs[0]).dtype != "int8" or g.tensor(q.outputs[0]).quant.to_json() != y.quant.to_json():
         return None
     return [first, act, q]

@@ -6,7 +6,7 @@ value is a real zero: 0.0 for float, the input zero point for int8. Only the H a
 be padded, and x must have no other reader of the padded tensor."""
 from __future__ import annotations
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.passes.dce import dce
 from aot.passes.edit import only_user
 
@@ -14,11 +14,11 @@ CONSUMERS = ("conv2d", "depthwise_conv2d")
 
 
 def _real_zero(g: Graph, pad: Op) -> bool:
-    x = g.t(pad.inputs[0])
+    x = g.tensor(pad.inputs[0])
     value = pad.attrs.get("value", 0)
     if x.dtype == "float32":
         return float(value) == 0.0
-    return x.quant is not None and x.quant.per_tensor and int(value) == x.quant.zp
+    return x.quant is not None and x.quant.per_tensor and int(value) == x.quant.tensor_zero_point
 
 
 def _spatial_only(pad: Op) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.passes.edit import clone, const_through_dequantize, insert_after, producer, replace_uses, users
 
 ELEMENTWISE = ("unary", "quantize", "dequantize")
@@ -29,7 +29,7 @@ def layout(g: Graph) -> Graph:
             if op.kind == "transpose" and op in g.ops:
                 changed |= _compose(g, op) or _sink(g, op) or _fold_flatten(g, op)
     for op in g.ops:
-        if op.kind == "transpose" and _moves_only_ones(g.t(op.inputs[0]).shape, op.attrs["perm"]):
+        if op.kind == "transpose" and _moves_only_ones(g.tensor(op.inputs[0]).shape, op.attrs["perm"]):
             op.kind, op.attrs = "reshape", {}
     return g
 
@@ -53,9 +53,9 @@ def _other_operand(g: Graph, op: Op, y: str, perm) -> str | None | bool:
     others = [n for n in op.inputs[:2] if n != y]
     if not others:
         return None
-    other = g.t(others[0])
+    other = g.tensor(others[0])
     rank = len(perm)
-    if g.t(op.outputs[0]).shape != g.t(y).shape or len(other.shape) > rank:
+    if g.tensor(op.outputs[0]).shape != g.tensor(y).shape or len(other.shape) > rank:
         return False
     if other.is_const:
         full = other.data.reshape((1,) * (rank - len(other.shape)) + other.shape)
@@ -74,12 +74,12 @@ def _sink(g: Graph, op: Op) -> bool:
     if y in g.outputs or not consumers:
         return False
     sunk = [c for c in consumers if c.kind == "transpose" or
-            (c.kind in ELEMENTWISE and (g.t(y).quant is None or g.t(y).quant.per_tensor))]
+            (c.kind in ELEMENTWISE and (g.tensor(y).quant is None or g.tensor(y).quant.per_tensor))]
     for c in consumers:
         if c in sunk:
             continue
         sibling = [p for p in sunk if any(n in p.outputs for n in c.inputs[:2])]  # e.g. x * sigmoid(x)
-        if c.kind not in BROADCASTING or g.t(c.outputs[0]).shape != g.t(y).shape or \
+        if c.kind not in BROADCASTING or g.tensor(c.outputs[0]).shape != g.tensor(y).shape or \
                 (not sibling and _other_operand(g, c, y, perm) is False):
             return False
     for c in sorted(consumers, key=lambda c: c not in sunk):  # siblings first: they gain the transpose
@@ -89,7 +89,7 @@ def _sink(g: Graph, op: Op) -> bool:
             continue
         other = _other_operand(g, c, y, perm) if c.kind in BROADCASTING else None
         out = c.outputs[0]
-        moved = clone(g, out, shape=g.t(x).shape)
+        moved = clone(g, out, shape=g.tensor(x).shape)
         c.inputs = [x if n == y else other for n in c.inputs]
         c.outputs = [moved]
         insert_after(g, c, Op("transpose", [moved], [out], {"perm": perm}, name=c.name))
@@ -103,8 +103,8 @@ def _fold_flatten(g: Graph, op: Op) -> bool:
     if y in g.outputs or len(consumers) != 1 or consumers[0].kind != "reshape" or perm[0] != 0:
         return False
     r = consumers[0]
-    flat = g.t(r.outputs[0])
-    xs = g.t(x).shape
+    flat = g.tensor(r.outputs[0])
+    xs = g.tensor(x).shape
     if len(flat.shape) != 2 or flat.shape[0] != xs[0] or r.outputs[0] in g.outputs:
         return False
     fcs = users(g, r.outputs[0])

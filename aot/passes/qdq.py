@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from aot import ops
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 from aot.passes.edit import clone, const_through_dequantize, only_user, producer, replace_uses
 
 KERNELS = {"conv2d": 0, "depthwise_conv2d": 3, "fully_connected": 0}  # per-channel weight axis
@@ -45,7 +45,7 @@ def _sink_dequantize(g: Graph, op: Op) -> bool:
     if q is None or op.attrs.get("activation", "NONE") != "NONE":
         return False
     y = op.outputs[0]
-    moved = clone(g, y, dtype="int8", quant=g.t(q).quant)
+    moved = clone(g, y, dtype="int8", quant=g.tensor(q).quant)
     op.inputs, op.outputs = [q], [moved]
     g.ops.insert(g.ops.index(op) + 1, Op("dequantize", [moved], [y], {}, name=op.name))
     return True
@@ -54,10 +54,10 @@ def _sink_dequantize(g: Graph, op: Op) -> bool:
 def _requantize(g: Graph, op: Op) -> bool:
     """quantize(dequantize(q)): q itself when the parameters agree, else an int8 requantisation."""
     q = _int8_source(g, op.inputs[0])
-    y = g.t(op.outputs[0])
+    y = g.tensor(op.outputs[0])
     if q is None or y.dtype != "int8":
         return False
-    if g.t(q).quant.to_json() == y.quant.to_json() and y.name not in g.outputs:
+    if g.tensor(q).quant.to_json() == y.quant.to_json() and y.name not in g.outputs:
         replace_uses(g, y.name, q)
         g.ops.remove(op)
         return True
@@ -72,7 +72,7 @@ def _int8_source(g: Graph, name: str | None, const_ok: bool = False) -> str | No
     p = producer(g, name)
     if p is None or p.kind != "dequantize":
         return None
-    t = g.t(p.inputs[0])
+    t = g.tensor(p.inputs[0])
     ok = t.dtype == "int8" and (const_ok or not t.is_const) and t.quant is not None and t.quant.per_tensor
     return t.name if ok else None
 
@@ -80,7 +80,7 @@ def _int8_source(g: Graph, name: str | None, const_ok: bool = False) -> str | No
 def _fuse(g: Graph, op: Op) -> None:
     y = op.outputs[0]
     q = only_user(g, y)
-    if g.t(y).dtype != "float32" or q is None or q.kind != "quantize" or g.t(q.outputs[0]).dtype != "int8":
+    if g.tensor(y).dtype != "float32" or q is None or q.kind != "quantize" or g.tensor(q.outputs[0]).dtype != "int8":
         return
     known = set(g.tensors)
     if op.kind in KERNELS:
@@ -88,7 +88,7 @@ def _fuse(g: Graph, op: Op) -> None:
     else:
         n = 2 if op.kind == "add" else len(op.inputs)
         inputs = [_int8_source(g, name, const_ok=op.kind == "add") for name in op.inputs[:n]]
-        if op.kind != "add" and any(g.t(i).quant.to_json() != g.t(q.outputs[0]).quant.to_json() for i in inputs if i):
+        if op.kind != "add" and any(g.tensor(i).quant.to_json() != g.tensor(q.outputs[0]).quant.to_json() for i in inputs if i):
             return
     if inputs is None or None in inputs[:2 if op.kind != "concat" else len(inputs)]:
         return
@@ -121,7 +121,7 @@ def _kernel_inputs(g: Graph, op: Op) -> list[str | None] | None:
     real = b.data.astype(np.float64)
     if b.quant is not None:
         real = (real - b.quant.zero_point.astype(np.float64)) * b.quant.scale.astype(np.float64)
-    scale = np.float64(g.t(x).quant.s) * w.quant.scale.astype(np.float64)
+    scale = np.float64(g.tensor(x).quant.tensor_scale) * w.quant.scale.astype(np.float64)
     ints = np.round(real.reshape(-1) / scale)
     if np.abs(ints).max(initial=0) >= 2**31:
         return None

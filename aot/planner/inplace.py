@@ -17,18 +17,18 @@ The planner may only use a rule when that input's storage dies at the op.
 """
 from __future__ import annotations
 
-from aot.ir import Graph, Op
+from aot.core.ir import Graph, Op
 
 
 def _pointwise(op: Op, g: Graph) -> bool:
-    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     return (w.shape[1:3] == (1, 1) and tuple(op.attrs["stride"]) == (1, 1) and not any(op.attrs["pad"])
             and w.shape[3] == x.shape[3])
 
 
 def _same_shape_add(op: Op, g: Graph) -> list[int]:
-    y = g.t(op.outputs[0])
-    return [k for k in (0, 1) if g.t(op.inputs[k]).shape == y.shape and g.t(op.inputs[k]).dtype == y.dtype]
+    y = g.tensor(op.outputs[0])
+    return [k for k in (0, 1) if g.tensor(op.inputs[k]).shape == y.shape and g.tensor(op.inputs[k]).dtype == y.dtype]
 
 
 RULES = {
@@ -38,7 +38,7 @@ RULES = {
     "conv2d": (lambda op, g: [0] if _pointwise(op, g) else [], None),
     "depthwise_conv2d": (
         lambda op, g: [0] if op.attrs["depth_multiplier"] == 1 else [],
-        lambda op, g: g.t(op.inputs[0]).shape[1] * g.t(op.inputs[0]).shape[2] * g.t(op.inputs[0]).np_dtype.itemsize,
+        lambda op, g: g.tensor(op.inputs[0]).shape[1] * g.tensor(op.inputs[0]).shape[2] * g.tensor(op.inputs[0]).np_dtype.itemsize,
     ),
 }
 
@@ -57,7 +57,7 @@ def candidates(g: Graph) -> dict[int, int]:
             continue
         for k in rule[0](op, g):
             name = op.inputs[k]
-            if name is not None and not g.t(name).is_const:
+            if name is not None and not g.tensor(name).is_const:
                 found[i] = k
                 break
     return found

@@ -8,7 +8,7 @@ intervals intersect may not share bytes.
 """
 from __future__ import annotations
 
-from aot.ir import Graph
+from aot.core.ir import Graph
 from aot.planner.plan import Buffer
 
 
@@ -30,7 +30,7 @@ def activation_buffers(g: Graph, scratch: dict[int, int] | None = None, aliases:
     aliases = aliases or {}
     members: dict[str, list[tuple[int, int, int]]] = {}
     for name, (first, last) in lifetimes(g).items():
-        members.setdefault(aliases.get(name, name), []).append((first, last, g.t(name).nbytes))
+        members.setdefault(aliases.get(name, name), []).append((first, last, g.tensor(name).nbytes))
     buffers = []
     for root, spans in members.items():
         first, last = min(s[0] for s in spans), max(s[1] for s in spans)
@@ -45,7 +45,7 @@ def activation_buffers(g: Graph, scratch: dict[int, int] | None = None, aliases:
     return buffers
 
 
-def lower_bound(g: Graph) -> int:
+def largest_op_bytes(g: Graph) -> int:
     """The activation lower bound of the models README: max over ops of live bytes (no aliasing)."""
     buffers = activation_buffers(g)
     return max((sum(b.size for b in buffers if b.first <= k <= b.last) for k in range(len(g.ops))), default=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from aot.errors import AotError
+from aot.core.errors import AotError
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Plan:
     arena_bytes: int
     alignment: int
     planner: str
-    lower_bound: int = 0
+    largest_op_bytes: int = 0  # the largest single op's inputs + outputs (no sharing): what most planners cannot go below
     aliases: dict[str, str] = field(default_factory=dict)  # tensor -> buffer it shares (in place, reshape)
     in_place: frozenset[int] = frozenset()  # ops whose output overwrites an input, in their kernel's order
     order: list[int] | None = None  # op order the plan was made for, as indices of the model's order
@@ -163,28 +163,28 @@ def validate(plan: Plan) -> None:
                 raise AotError(f"memory plan: {a.name} and {b.name} are live together but overlap in the arena")
 
 
-def plan_memory(buffers: list[Buffer], alignment: int = 4, lower_bound: int = 0, *, try_exact: bool = True, **extra) -> Plan:
+def plan_memory(buffers: list[Buffer], alignment: int = 4, largest_op_bytes: int = 0, *, try_exact: bool = True, **extra) -> Plan:
     """Run every placement strategy (and the exact search on small sets), validate each plan,
     keep the smallest (ties: first listed)."""
     best: Plan | None = None
     for name, planner in PLANNERS.items():
         offsets = planner(buffers, alignment)
-        plan = _make(buffers, offsets, alignment, name, lower_bound, extra)
+        plan = _make(buffers, offsets, alignment, name, largest_op_bytes, extra)
         if best is None or plan.arena_bytes < best.arena_bytes:
             best = plan
     assert best is not None
     found = exact(buffers, alignment, best.arena_bytes + 1) if try_exact else None
     if found is not None:
         offsets, proven = found
-        plan = _make(buffers, offsets, alignment, "exact", lower_bound, extra)
+        plan = _make(buffers, offsets, alignment, "exact", largest_op_bytes, extra)
         plan.optimal = proven
         if plan.arena_bytes <= best.arena_bytes:
             best = plan
     return best
 
 
-def _make(buffers, offsets, alignment, name, lower_bound, extra) -> Plan:
+def _make(buffers, offsets, alignment, name, largest_op_bytes, extra) -> Plan:
     arena = align_up(max((offsets[b.name] + b.size for b in buffers), default=0), alignment)
-    plan = Plan(buffers, offsets, arena, alignment, name, lower_bound, **extra)
+    plan = Plan(buffers, offsets, arena, alignment, name, largest_op_bytes, **extra)
     validate(plan)
     return plan

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aot.ir import Graph
+from aot.core.ir import Graph
 from aot.planner import inplace
-from aot.planner.liveness import activation_buffers, lower_bound
+from aot.planner.liveness import activation_buffers, largest_op_bytes
 from aot.planner.plan import Plan, plan_memory
 
 
@@ -25,8 +25,8 @@ def memory_aware_order(g: Graph) -> list[int]:
     while ready:
         def growth(i: int) -> tuple[int, int]:
             op = g.ops[i]
-            alloc = sum(g.t(n).nbytes for n in op.outputs)
-            freed = sum(g.t(n).nbytes for n in set(op.inputs) if n is not None and not g.t(n).is_const
+            alloc = sum(g.tensor(n).nbytes for n in op.outputs)
+            freed = sum(g.tensor(n).nbytes for n in set(op.inputs) if n is not None and not g.tensor(n).is_const
                         and remaining_uses.get(n) == 1 and n not in g.outputs)
             return (alloc - freed, i)
 
@@ -72,7 +72,7 @@ def plan_graph(g: Graph, alignment: int = 4, allow_in_place: bool = True) -> Pla
     """The smallest valid plan over op orders x in-place choices x placement strategies.
 
     ``plan.order`` gives the op order the plan (and so the generated code) follows."""
-    bound = lower_bound(g)
+    bound = largest_op_bytes(g)
     orders = [list(range(len(g.ops)))]
     alt = memory_aware_order(g)
     if alt != orders[0]:

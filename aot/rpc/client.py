@@ -15,11 +15,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import serial
 
-from aot.errors import RunError
-from aot.ir import DTYPE_CODES, DTYPES
+from aot.core.errors import RunError
+from aot.core.ir import DTYPE_CODES, DTYPES
 from aot.rpc.errors import RpcClosed, RpcCrcError, RpcFrameError, RpcRemoteError, RpcTimeout
-from aot.rpc.protocol import (MAX_PAYLOAD, REPLY_FLAG, BadFrame, Cmd, Frame, Status, StreamDecoder, command_name,
-                              encode_frame)
+from aot.rpc.protocol import MAX_PAYLOAD, REPLY_FLAG, BadFrame, Cmd, Frame, Status, StreamDecoder, command_name, encode_frame
 
 DTYPE_NAMES = {code: name for name, code in DTYPE_CODES.items()}
 # The device never executed the request: safe to resend any command.

@@ -1,7 +1,7 @@
-"""Typed errors of the serial RPC. All are ``aot.errors.RunError`` so the CLI shows one line."""
+"""Typed errors of the serial RPC. All are ``aot.core.errors.RunError`` so the CLI shows one line."""
 from __future__ import annotations
 
-from aot.errors import RunError
+from aot.core.errors import RunError
 from aot.rpc.protocol import status_name
 
 

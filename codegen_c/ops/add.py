@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aot import quant
-from aot.ir import Op
+from aot.core import quant
+from aot.core.ir import Op
 from aot.ops import add
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
@@ -16,7 +16,7 @@ from codegen_c.nd import affine, broadcast_strides
 def broadcast_vars(op: Op, ctx: LoweringContext) -> dict:
     """Pointers and index expressions of a two-input broadcasting op (add, binary)."""
     g = ctx.graph
-    a, b, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    a, b, y = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
     assert np.broadcast_shapes(a.shape, b.shape) == y.shape
     return {
         "a": ctx.ptr(op.inputs[0]), "b": ctx.ptr(op.inputs[1]), "y": ctx.ptr(op.outputs[0], writable=True),
@@ -27,7 +27,7 @@ def broadcast_vars(op: Op, ctx: LoweringContext) -> dict:
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
-    a = g.t(op.inputs[0])
+    a = g.tensor(op.inputs[0])
     v = {**broadcast_vars(op, ctx), "quantized": a.dtype != "float32", "left_shift": add.LEFT_SHIFT}
     if a.dtype == "float32":
         lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "float32", None, 0)
@@ -65,7 +65,7 @@ MODES = ("sum", "mm", "rq", "mbqm")  # tried in this order (tests narrow it to r
 
 
 def dsp_ok(op: Op, g) -> bool:
-    a, b, y = (g.t(n) for n in (*op.inputs[:2], op.outputs[0]))
+    a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
     return (a.dtype == b.dtype == y.dtype == "int8" and a.shape == b.shape == y.shape
             and all(t.quant is not None and t.quant.per_tensor for t in (a, b, y)))
 
@@ -158,7 +158,7 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     if d.swap:
         a, b = b, a
     return {
-        "a": a, "b": b, "y": ctx.ptr(op.outputs[0], writable=True), "size": g.t(op.outputs[0]).size,
+        "a": a, "b": b, "y": ctx.ptr(op.outputs[0], writable=True), "size": g.tensor(op.outputs[0]).size,
         "mode": d.mode, "table": ctx.derived(index, "add_table", d.table, "int8" if d.mode == "sum" else "int32"),
         "rq": list(d.rq), "out_add": d.out_add, "bshift": d.bshift, "p": p,
         "full_range": p.act_min == -128 and p.act_max == 127,

@@ -1,20 +1,20 @@
 from __future__ import annotations
 
-from aot import quant
-from aot.ir import Op
+from aot.core import quant
+from aot.core.ir import Op
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     act = op.attrs.get("activation", "NONE")
     if y.dtype == "float32":
         lo, hi = quant.activation_range(act, "float32", None, 0)
         lo, hi = c_float(lo), c_float(hi)
     else:
-        lo, hi = quant.activation_range(act, y.dtype, y.quant.s, y.quant.zp)
+        lo, hi = quant.activation_range(act, y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
     n, h, w, c = x.shape
     return {
         "quantized": x.dtype != "float32", "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
@@ -31,7 +31,7 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
 
 
 def dsp_ok(op: Op, g) -> bool:
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     return (x.dtype == y.dtype == "int8" and len(x.shape) == 4 and x.shape[3] % 4 == 0
             and op.attrs["filter"][1] <= 256)
 

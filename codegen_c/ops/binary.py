@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from codegen_c.context import LoweringContext
 from codegen_c.ops.add import broadcast_vars
 

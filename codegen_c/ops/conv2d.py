@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from codegen_c.context import LoweringContext
 from codegen_c.ops.output_stage import output_stage_vars
 
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
-    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    x, w, y = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
     n, h, wd, ic = x.shape
     _, oh, ow, oc = y.shape
     _, kh, kw, icg = w.shape
@@ -28,7 +28,7 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
 
 def _kernel(op: Op, g) -> tuple[int, int, int]:
     """(KH, KW, IC) of the kernel (depthwise with one input channel: IC = 1)."""
-    _, kh, kw, ic = g.t(op.inputs[1]).shape if op.kind == "conv2d" else (0, *g.t(op.inputs[1]).shape[1:3], 1)
+    _, kh, kw, ic = g.tensor(op.inputs[1]).shape if op.kind == "conv2d" else (0, *g.tensor(op.inputs[1]).shape[1:3], 1)
     return kh, kw, ic
 
 
@@ -65,8 +65,8 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     from codegen_c import variants as cv
 
     g = ctx.graph
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    w = g.t(op.inputs[1]).data if weights is None else weights
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    w = g.tensor(op.inputs[1]).data if weights is None else weights
     n, h, wd, ic = x.shape
     _, oh, ow, oc = y.shape
     kh, kw = w.shape[1:3]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from codegen_c.context import LoweringContext
 from codegen_c.ops import conv2d
 
@@ -18,13 +18,13 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
 
 
 def _as_conv(op: Op, g) -> bool:
-    return g.t(op.inputs[0]).shape[3] == 1
+    return g.tensor(op.inputs[0]).shape[3] == 1
 
 
 def _ring_width(op: Op, g) -> int:
     """Columns of a ring row: left padding + input width + the right padding the taps reach."""
-    _, _, wd, _ = g.t(op.inputs[0]).shape
-    ow, kw = g.t(op.outputs[0]).shape[2], g.t(op.inputs[1]).shape[2]
+    _, _, wd, _ = g.tensor(op.inputs[0]).shape
+    ow, kw = g.tensor(op.outputs[0]).shape[2], g.tensor(op.inputs[1]).shape[2]
     pl, sw, dw = op.attrs["pad"][1], op.attrs["stride"][1], op.attrs["dilation"][1]
     reach = (ow - 1) * sw + (kw - 1) * dw + 1
     return pl + wd + max(0, reach - pl - wd)
@@ -33,14 +33,14 @@ def _ring_width(op: Op, g) -> int:
 def scratch_bytes(op: Op, g, variant) -> int:
     if _as_conv(op, g):
         return conv2d.scratch_bytes(op, g, variant)
-    kh = g.t(op.inputs[1]).shape[1]
+    kh = g.tensor(op.inputs[1]).shape[1]
     return (kh + 1) * _ring_width(op, g) * 4 * 2 * block_groups(op, g, variant)
 
 
 def block_groups(op: Op, g, variant) -> int:
     """Groups of 4 channels per pass over the rows: the knob ``groups`` (fewer: a smaller ring,
     more passes), else all of them."""
-    total = g.t(op.inputs[0]).shape[3] // 4
+    total = g.tensor(op.inputs[0]).shape[3] // 4
     return max(1, min(total, int(variant.knob("groups", total))))
 
 
@@ -50,9 +50,9 @@ def in_place_safe(op: Op, g) -> bool:
     of groups of channels at a time, whose outputs only overwrite that block's inputs)."""
     if _as_conv(op, g):
         return False
-    n, h, wd, _ = g.t(op.inputs[0]).shape
-    _, oh, ow, _ = g.t(op.outputs[0]).shape
-    kh, sh, pt = g.t(op.inputs[1]).shape[1], op.attrs["stride"][0], op.attrs["pad"][0]
+    n, h, wd, _ = g.tensor(op.inputs[0]).shape
+    _, oh, ow, _ = g.tensor(op.outputs[0]).shape
+    kh, sh, pt = g.tensor(op.inputs[1]).shape[1], op.attrs["stride"][0], op.attrs["pad"][0]
     if n != 1:
         return False
     copied = 0
@@ -71,10 +71,10 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     from codegen_c import variants as cv
 
     g = ctx.graph
-    w = g.t(op.inputs[1]).data
+    w = g.tensor(op.inputs[1]).data
     if _as_conv(op, g):
         return {**conv2d.lower_variant(index, op, ctx, variant, in_place, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     n, h, wd, c = x.shape
     _, oh, ow, _ = y.shape
     kh, kw = w.shape[1:3]

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from codegen_c.context import LoweringContext
 from codegen_c.ops.output_stage import output_stage_vars
 
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
-    n, k = g.t(op.inputs[1]).shape
+    n, k = g.tensor(op.inputs[1]).shape
     return {
         **output_stage_vars(index, op, ctx, product_in_float=True),
         "x": ctx.ptr(op.inputs[0]), "w": ctx.ptr(op.inputs[1]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "B": g.t(op.inputs[0]).size // k, "N": n, "K": k,
+        "B": g.tensor(op.inputs[0]).size // k, "N": n, "K": k,
     }
 
 
@@ -27,9 +27,9 @@ def folded_bias(op: Op, g) -> "np.ndarray":
 
     from codegen_c import variants as cv
 
-    n, _ = g.t(op.inputs[1]).shape
+    n, _ = g.tensor(op.inputs[1]).shape
     st = cv.conv_common.output_stage(op, g, True)
-    rows = g.t(op.inputs[1]).data.astype(np.int64).sum(axis=1)
+    rows = g.tensor(op.inputs[1]).data.astype(np.int64).sum(axis=1)
     total = cv.conv_common.bias_of(op, g, n, np.int64) + st.input_offset * rows
     return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
@@ -40,14 +40,14 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
     from codegen_c import variants as cv
 
     g = ctx.graph
-    n, k = g.t(op.inputs[1]).shape
+    n, k = g.tensor(op.inputs[1]).shape
     st = cv.conv_common.output_stage(op, g, True)
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.t(op.inputs[1]).data.astype(np.int8), 4, natural=True), "int32"),
+        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.tensor(op.inputs[1]).data.astype(np.int8), 4, natural=True), "int32"),
         "bias": ctx.derived(index, "bias_dsp", folded_bias(op, g), "int32"),
         "rq": ctx.derived(index, "rq", cv.rq_table(op, g, n, True)[0], "int32"),
         "out_add": cv.rq_table(op, g, n, True)[1],
         "act_min": st.act_min, "act_max": st.act_max,
-        "B": g.t(op.inputs[0]).size // k, "N": n, "K": k,
+        "B": g.tensor(op.inputs[0]).size // k, "N": n, "K": k,
     }

@@ -1,8 +1,8 @@
 """Template variables of the requantising output stage shared by conv, depthwise and fc."""
 from __future__ import annotations
 
-from aot import quant
-from aot.ir import Op
+from aot.core import quant
+from aot.core.ir import Op
 from aot.ops import conv_common
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
@@ -10,7 +10,7 @@ from codegen_c.context import LoweringContext
 
 def output_stage_vars(index: int, op: Op, ctx: LoweringContext, product_in_float: bool = False) -> dict:
     g = ctx.graph
-    x = g.t(op.inputs[0])
+    x = g.tensor(op.inputs[0])
     bias = op.inputs[2] if len(op.inputs) > 2 and op.inputs[2] is not None else None
     v = {"quantized": x.dtype == "int8", "bias": ctx.ptr(bias) if bias else None}
     if x.dtype == "float32":

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.ir import Op
+from aot.core.ir import Op
 from aot.ops import quantize
 from codegen_c.cfmt import c_float, ctype
 from codegen_c.context import LoweringContext
@@ -10,13 +10,13 @@ from codegen_c.context import LoweringContext
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     v = {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "size": x.size,
-         "from_float": x.dtype == "float32", "YT": ctype(y.dtype), "out_zp": y.quant.zp,
+         "from_float": x.dtype == "float32", "YT": ctype(y.dtype), "out_zp": y.quant.tensor_zero_point,
          "qmin": int(np.iinfo(y.np_dtype).min), "qmax": int(np.iinfo(y.np_dtype).max)}
     if x.dtype == "float32":
-        v["scale"] = c_float(y.quant.s)
+        v["scale"] = c_float(y.quant.tensor_scale)
     else:
-        v["in_zp"] = x.quant.zp
+        v["in_zp"] = x.quant.tensor_zero_point
         v["mult"], v["shift"] = quantize.requant_params(op, g)
     return v

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from codegen_c.context import LoweringContext
 from codegen_c.nd import affine, strides
 
@@ -12,7 +12,7 @@ COMBINE = {
 
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
-    x, y = ctx.graph.t(op.inputs[0]), ctx.graph.t(op.outputs[0])
+    x, y = ctx.graph.tensor(op.inputs[0]), ctx.graph.tensor(op.outputs[0])
     axes = op.attrs["axes"]
     kept = [1 if a in axes else n for a, n in enumerate(x.shape)]  # the output shape with kept dims
     dst = [0 if a in axes else s for a, s in enumerate(strides(tuple(kept)))]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from aot.ops import softmax
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
@@ -8,7 +8,7 @@ from codegen_c.context import LoweringContext
 
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     g = ctx.graph
-    x = g.t(op.inputs[0])
+    x = g.tensor(op.inputs[0])
     depth = x.shape[-1]
     v = {"quantized": x.dtype == "int8", "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
          "rows": x.size // depth, "depth": depth}

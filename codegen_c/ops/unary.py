@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aot.ir import Op
+from aot.core.ir import Op
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 
@@ -26,4 +26,4 @@ EXPRESSIONS = {
 def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     params = {k: c_float(v) for k, v in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-            "size": ctx.graph.t(op.inputs[0]).size, "expr": EXPRESSIONS[op.attrs["fn"]].format(**params)}
+            "size": ctx.graph.tensor(op.inputs[0]).size, "expr": EXPRESSIONS[op.attrs["fn"]].format(**params)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aot.boards import list_boards, load_board
+from aot.target.boards import list_boards, load_board
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QEMU_BOARDS = [n for n in list_boards() if load_board(n).run == "qemu"]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from aot.boards import load_board
-from aot.build import BuildResult, build_sources
 from board_helpers import FIXTURES, need_tools
+
+from aot.target.boards import load_board
+from aot.target.build import BuildResult, build_sources
 
 
 @pytest.fixture(scope="session")

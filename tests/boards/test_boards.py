@@ -1,4 +1,4 @@
-"""aot/boards.py: every board.toml loads, agrees with its linker script, and errors are clear."""
+"""aot/target/boards.py: every board.toml loads, agrees with its linker script, and errors are clear."""
 from __future__ import annotations
 
 import re
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from aot.boards import BoardError, list_boards, load_board, parse_board
-from aot.errors import RunError
-from aot.session import PortSession, open_target
+from aot.core.errors import RunError
+from aot.target.boards import BoardError, list_boards, load_board, parse_board
+from aot.target.session import PortSession, open_target
 
 BARE_METAL = [n for n in list_boards() if load_board(n).run != "host"]
 
@@ -68,8 +68,8 @@ def test_real_board_needs_a_port(tmp_path):
 
 
 def test_open_target_picks_the_session_kind(tmp_path):
-    from aot.host import HostSession
-    from aot.qemu import QemuSession
+    from aot.target.host import HostSession
+    from aot.target.qemu import QemuSession
 
     assert isinstance(open_target(load_board("qemu-mps2-an386"), tmp_path / "fw.elf"), QemuSession)
     assert isinstance(open_target(load_board("host"), tmp_path / "fw"), HostSession)

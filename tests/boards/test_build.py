@@ -1,4 +1,4 @@
-"""aot/build.py: firmware for every board, sizes, stack bound, cache, clear errors."""
+"""aot/target/build.py: firmware for every board, sizes, stack bound, cache, clear errors."""
 from __future__ import annotations
 
 import re
@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from aot.boards import load_board
-from aot.build import build, build_sources
-from aot.errors import BuildError
 from board_helpers import FIXTURES, need_tools
+
+from aot.core.errors import BuildError
+from aot.target.boards import load_board
+from aot.target.build import build, build_sources
 
 MOCK_MODEL = Path(__file__).parent.parent / "rpc" / "fixtures" / "mock_model.c"
 

@@ -6,11 +6,10 @@ import os
 import re
 
 import pytest
-
-from aot.boards import load_board
-from aot.qemu import QemuError, QemuSession
-
 from board_helpers import QEMU_BOARDS, LineClient, wait_until_dead
+
+from aot.target.boards import load_board
+from aot.target.qemu import QemuError, QemuSession
 
 pytestmark = pytest.mark.qemu
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from aot.boards import load_board
-from aot.build import build
-from aot.session import open_target
 from board_helpers import QEMU_BOARDS, need_tools
+
+from aot.target.boards import load_board
+from aot.target.build import build
+from aot.target.session import open_target
 
 pytestmark = pytest.mark.qemu
 MOCK_MODEL = Path(__file__).parent.parent / "rpc" / "fixtures" / "mock_model.c"

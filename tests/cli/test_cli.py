@@ -53,8 +53,8 @@ def test_run_host_json_inputs_and_saved_outputs(tmp_path, capsys):
                                "--save-outputs", str(tmp_path / "res"), "--build-dir", str(tmp_path / "b"), "--json"])
     assert code == 0 and j["match"] is True and j["max_abs_diff"] == 0 and j["arena_bytes"] == 32
     saved = np.load(tmp_path / "res" / "outputs.npz")
+    from aot.driver.reference import run_graph
     from aot.frontends import load_model
-    from aot.reference import run_graph
 
     g = load_model(HELLO)
     want = run_graph(g, {g.inputs[0]: x})
@@ -62,15 +62,15 @@ def test_run_host_json_inputs_and_saved_outputs(tmp_path, capsys):
 
 
 def test_run_exits_1_on_mismatch(tmp_path, capsys, monkeypatch):
-    import aot.runner
+    import aot.driver.runner
 
-    real = aot.runner.run_graph
+    real = aot.driver.runner.run_graph
 
     def wrong(g, inputs):
         out = real(g, inputs)
         return {k: (v + 1).astype(v.dtype) for k, v in out.items()}
 
-    monkeypatch.setattr(aot.runner, "run_graph", wrong)
+    monkeypatch.setattr(aot.driver.runner, "run_graph", wrong)
     code, j = json_of(capsys, ["run", str(HELLO), "--board", "host", "--build-dir", str(tmp_path), "--json"])
     assert code == 1 and j["match"] is False and j["max_abs_diff"] == 1
 

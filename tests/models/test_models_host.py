@@ -3,10 +3,10 @@ generated C on the host (through the RPC) agrees with the reference (int8 bit-ex
 import numpy as np
 import pytest
 
-from aot.boards import load_board
-from aot.compiler import compile_file
-from aot.reference import random_inputs, run_graph
-from aot.runner import run_on_board
+from aot.driver.compiler import compile_file
+from aot.driver.reference import random_inputs, run_graph
+from aot.driver.runner import run_on_board
+from aot.target.boards import load_board
 from tests.models_list import FLOAT_MODELS, INT8_MODELS, model_path
 from tests.tflm import run_tflm
 

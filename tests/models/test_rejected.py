@@ -1,8 +1,8 @@
 """Unsupported models are rejected up front with every problem listed, never a traceback."""
 import pytest
 
-from aot.compiler import compile_file
-from aot.errors import UnsupportedError
+from aot.core.errors import UnsupportedError
+from aot.driver.compiler import compile_file
 from tests.models_list import REJECTED, model_path
 
 

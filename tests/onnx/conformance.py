@@ -3,7 +3,7 @@ the NumPy reference and the generated C on the host.
 
 Each case of an operator we import ends as one of
 - passed: the NumPy reference matches the expected outputs (the case's rtol/atol; int8
-  outputs within one quantisation step) and the C matches the reference (aot.runner.compare);
+  outputs within one quantisation step) and the C matches the reference (aot.driver.runner.compare);
 - unsupported: the importer rejected it up front, with the reason (e.g. a type we lack);
 - failed: anything else (a wrong result, or an error that is not a clear rejection).
 Inputs that our kernels need constant (weights, shapes, pads, ...) are frozen into
@@ -22,13 +22,13 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from aot.compiler import prepare
-from aot.errors import AotError, UnsupportedError
+from aot.core.errors import AotError, UnsupportedError
+from aot.core.ir import Graph, Op, Tensor
+from aot.driver.compiler import prepare
+from aot.driver.reference import run_graph
 from aot.frontends.onnx import import_model
 from aot.frontends.onnx_nn import NN_CONVERTERS
 from aot.frontends.onnx_ops import CONVERTERS
-from aot.ir import Graph, Op, Tensor
-from aot.reference import run_graph
 
 SUPPORTED = sorted(set(CONVERTERS) | set(NN_CONVERTERS))
 
@@ -112,7 +112,7 @@ def import_case(c: Case) -> None:
             reason = str(UnsupportedError(problems))
         elif problems is not None:
             c.graph = g
-            c.feeds = {n: np.asarray(v).reshape(g.t(n).shape) for n, v in zip(g.inputs, c.inputs)}
+            c.feeds = {n: np.asarray(v).reshape(g.tensor(n).shape) for n, v in zip(g.inputs, c.inputs)}
             return
     c.status, c.reason = "unsupported", reason
 
@@ -162,11 +162,11 @@ def check_c(cases: list[Case], build_dir=None) -> None:
     a case whose C differs becomes failed. A batch that does not build is split in halves."""
     from pathlib import Path
 
-    from aot.boards import load_board
-    from aot.compiler import compile_graph
-    from aot.runner import run_on_board
+    from aot.driver.compiler import compile_graph
+    from aot.driver.runner import run_on_board
+    from aot.target.boards import load_board
 
-    runnable = [c for c in cases if c.status == "passed" and c.graph.ops and all(c.graph.t(n).size for n in c.graph.outputs)]
+    runnable = [c for c in cases if c.status == "passed" and c.graph.ops and all(c.graph.tensor(n).size for n in c.graph.outputs)]
     if not runnable:
         return
     g, feeds = merge(runnable)

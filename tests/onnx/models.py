@@ -8,10 +8,10 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from aot.boards import load_board
-from aot.compiler import compile_file
-from aot.reference import run_graph
-from aot.runner import RunResult, compare, run_on_board
+from aot.driver.compiler import compile_file
+from aot.driver.reference import run_graph
+from aot.driver.runner import RunResult, compare, run_on_board
+from aot.target.boards import load_board
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models" / "onnx"
@@ -30,7 +30,7 @@ def onnxruntime_outputs(path: Path, feeds: dict[str, np.ndarray]) -> list[np.nda
 
 
 def assert_float_close(got: np.ndarray, want: np.ndarray, what: str, rtol: float = 1e-4) -> float:
-    """|got - want| <= 1e-5 + rtol * max|want| (aot/runner.py's tolerance); returns the max diff."""
+    """|got - want| <= 1e-5 + rtol * max|want| (aot/driver/runner.py's tolerance); returns the max diff."""
     c = compare(what, got.astype(np.float32), np.asarray(want, dtype=np.float32))
     tol = 1e-5 + rtol * float(np.abs(want).max(initial=0.0))
     assert c.max_abs_diff <= tol, f"{what}: max |diff| {c.max_abs_diff:g} > {tol:g}"

@@ -4,7 +4,7 @@ made by onnxruntime's static quantisation within one quantisation step of onnxru
 import numpy as np
 import pytest
 
-from aot.compiler import compile_file
+from aot.driver.compiler import compile_file
 from tests.onnx.models import MODELS, assert_float_close, onnxruntime_outputs, quantize_qdq, read_pb, reference, run_host
 
 MNIST = MODELS / "mnist8" / "model.onnx"
@@ -30,7 +30,7 @@ def test_model_matches_onnxruntime(name, tmp_path):
     path = MODELS / name
     g = compile_file(path).graph
     rng = np.random.default_rng(1)
-    feeds = {n: rng.uniform(-1, 1, g.t(n).shape).astype(np.float32) for n in g.inputs}
+    feeds = {n: rng.uniform(-1, 1, g.tensor(n).shape).astype(np.float32) for n in g.inputs}
     want = onnxruntime_outputs(path, feeds)
     for got, w in zip(reference(path, feeds), want):
         assert_float_close(got, w, f"{name} reference")
@@ -42,8 +42,8 @@ def test_qdq_int8_model(name, shape, tmp_path):
     path = quantize_qdq(MODELS / name, tmp_path / "qdq.onnx", shape)
     g = compile_file(path).graph
     kernels = [op for op in g.ops if op.kind in ("conv2d", "fully_connected")]
-    assert kernels and all(g.t(op.inputs[0]).dtype == "int8" for op in kernels), "QDQ not folded into int8 kernels"
-    out_scale = g.t(g.ops[-1].inputs[0]).quant.s  # the final dequantize
+    assert kernels and all(g.tensor(op.inputs[0]).dtype == "int8" for op in kernels), "QDQ not folded into int8 kernels"
+    out_scale = g.tensor(g.ops[-1].inputs[0]).quant.tensor_scale  # the final dequantize
     rng = np.random.default_rng(2)
     for _ in range(5):
         feeds = {g.inputs[0]: rng.uniform(0, 1, shape).astype(np.float32)}

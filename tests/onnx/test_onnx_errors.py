@@ -8,7 +8,7 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
-from aot.errors import ModelError, UnsupportedError
+from aot.core.errors import ModelError, UnsupportedError
 from aot.frontends import load_model
 from tests.onnx.models import MODELS
 
@@ -45,4 +45,4 @@ def test_every_problem_listed_by_node_name(tmp_path):
 
 def test_symbolic_batch_becomes_one():
     g = load_model(MODELS / "tfl_helloworld.onnx")
-    assert g.t(g.inputs[0]).shape == (1, 1) and g.t(g.outputs[0]).shape == (1, 1)
+    assert g.tensor(g.inputs[0]).shape == (1, 1) and g.tensor(g.outputs[0]).shape == (1, 1)

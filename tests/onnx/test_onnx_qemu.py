@@ -2,9 +2,9 @@
 model bit-exact with the NumPy reference."""
 import pytest
 
-from aot.boards import load_board
-from aot.compiler import compile_file
-from aot.runner import run_on_board
+from aot.driver.compiler import compile_file
+from aot.driver.runner import run_on_board
+from aot.target.boards import load_board
 from tests.onnx.models import MODELS, assert_float_close, quantize_qdq, read_pb
 
 pytestmark = pytest.mark.qemu

@@ -4,7 +4,7 @@ the NumPy reference and the generated C on the host, with no transpose inside th
 import numpy as np
 import pytest
 
-from aot.compiler import compile_file
+from aot.driver.compiler import compile_file
 from tests.onnx.models import assert_float_close, reference, run_host
 
 torch = pytest.importorskip("torch")

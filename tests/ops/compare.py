@@ -1,10 +1,10 @@
-"""Compare the NumPy reference (aot.reference.run_graph) with tflite-micro on generated models."""
+"""Compare the NumPy reference (aot.driver.reference.run_graph) with tflite-micro on generated models."""
 from __future__ import annotations
 
 import numpy as np
 
+from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
-from aot.reference import run_graph
 from tests.op_models import GENERATORS, make, random_inputs
 from tests.tflm import run_tflm
 
@@ -55,9 +55,9 @@ def check_c_against_reference(op: str, dtype: str, seed: int, build_dir) -> None
     import hashlib
     from pathlib import Path
 
-    from aot.boards import load_board
-    from aot.compiler import compile_graph
-    from aot.runner import run_on_board
+    from aot.driver.compiler import compile_graph
+    from aot.driver.runner import run_on_board
+    from aot.target.boards import load_board
 
     model = make(op, seed, dtype)
     g = load_tflite(model)

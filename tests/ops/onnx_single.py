@@ -7,11 +7,11 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from aot.boards import load_board
-from aot.compiler import compile_graph, prepare
+from aot.driver.compiler import compile_graph, prepare
+from aot.driver.reference import run_graph
+from aot.driver.runner import compare, run_on_board
 from aot.frontends.onnx import import_model
-from aot.reference import run_graph
-from aot.runner import compare, run_on_board
+from aot.target.boards import load_board
 
 
 def node_model(op_type: str, inputs: dict[str, np.ndarray], consts: dict[str, np.ndarray], n_out: int = 1, opset: int = 17, **attrs) -> onnx.ModelProto:

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aot import quant
-from aot.boards import load_board
-from aot.compiler import compile_graph
+from aot.core import quant
+from aot.driver.compiler import compile_graph
+from aot.driver.runner import run_on_board
+from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
-from aot.runner import run_on_board
-from aot.tune import TuningRecord
+from aot.target.boards import load_board
 from codegen_c import variants as cv
 from tests.op_models import Model, clamp_range, make, random_inputs
 

@@ -1,7 +1,7 @@
 """Every malformed variant of a valid model is reported as a ModelError, never a crash."""
 import pytest
 
-from aot.errors import ModelError
+from aot.core.errors import ModelError
 from aot.frontends.tflite import load_tflite
 from tests.malformed import malformed_variants
 from tests.op_models import CASES, make

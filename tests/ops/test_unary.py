@@ -1,5 +1,5 @@
 """unary (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSwish, HardSigmoid, Elu, ...): reference vs
-onnxruntime, C (float32 libm) vs reference within aot/runner.py's float tolerance."""
+onnxruntime, C (float32 libm) vs reference within aot/driver/runner.py's float tolerance."""
 import numpy as np
 import pytest
 

@@ -25,7 +25,7 @@ def installed(tmp_path_factory):
 
 def test_wheel_compiles_and_runs_outside_the_repo(installed):
     tmp, env = installed
-    where = subprocess.run([sys.executable, "-c", "import aot, aot.resources as r; print(aot.__file__); print(r.data_dir('templates'))"],
+    where = subprocess.run([sys.executable, "-c", "import aot, aot.core.resources as r; print(aot.__file__); print(r.data_dir('templates'))"],
                            cwd=tmp, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert all(p.startswith(str(tmp / "site")) for p in where), where
     model = tmp / "site" / "aot" / "_data" / "models" / "hello_world_int8.tflite"

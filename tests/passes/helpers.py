@@ -6,8 +6,8 @@ import copy
 
 import numpy as np
 
-from aot.ir import Graph, Op, Tensor
-from aot.reference import random_inputs, run_graph
+from aot.core.ir import Graph, Op, Tensor
+from aot.driver.reference import random_inputs, run_graph
 
 SEEDS = range(4)
 
@@ -51,7 +51,7 @@ def assert_unchanged(fn, g: Graph, **kw) -> Graph:
     assert ops_of(h) == ops_of(g)
     assert sorted(h.tensors) == sorted(g.tensors)
     for name, t in g.tensors.items():
-        u = h.t(name)
+        u = h.tensor(name)
         assert (u.shape, u.dtype, u.is_const) == (t.shape, t.dtype, t.is_const), name
         if t.is_const:
             np.testing.assert_array_equal(u.data, t.data)

@@ -2,7 +2,7 @@
 reference gives the same bits before and after."""
 import numpy as np
 
-from aot.ir import Op, Tensor
+from aot.core.ir import Op, Tensor
 from aot.passes.dce import dce
 from tests.passes.helpers import assert_bit_exact, assert_idempotent, assert_unchanged, graph, kinds, run_pass
 

@@ -11,12 +11,12 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
+from aot.core.ir import Op, Quant, Tensor
+from aot.driver.reference import random_inputs, run_graph
 from aot.frontends.onnx import import_model
-from aot.ir import Op, Quant, Tensor
 from aot.passes.dce import dce
 from aot.passes.fold_affine import fold_affine
 from aot.passes.layout import layout
-from aot.reference import random_inputs, run_graph
 from tests.passes.helpers import assert_idempotent, assert_unchanged, graph, kinds, run_pass
 
 RNG = np.random.default_rng(17)
@@ -78,13 +78,13 @@ def test_multiply_and_add_fold_into_the_kernel(kind, bias):
     h = run_pass(fold_affine, g)
     assert kinds(dce(h)) == [kind] and h.ops[0].outputs == ["out"]
     axis = {"conv2d": 0, "depthwise_conv2d": 3, "fully_connected": 0}[kind]
-    s, t = g.t("c0").data.astype(np.float64).reshape(-1), g.t("c1").data.astype(np.float64).reshape(-1)
-    shape = [1] * len(g.t("w").shape)
+    s, t = g.tensor("c0").data.astype(np.float64).reshape(-1), g.tensor("c1").data.astype(np.float64).reshape(-1)
+    shape = [1] * len(g.tensor("w").shape)
     shape[axis] = C
-    np.testing.assert_array_equal(h.t(h.ops[0].inputs[1]).data, (g.t("w").data * s.reshape(shape).astype(np.float32)))
-    b = g.t("b").data.astype(np.float64) if bias else np.zeros(C)
+    np.testing.assert_array_equal(h.tensor(h.ops[0].inputs[1]).data, (g.tensor("w").data * s.reshape(shape).astype(np.float32)))
+    b = g.tensor("b").data.astype(np.float64) if bias else np.zeros(C)
     scaled = (b * s).astype(np.float32)  # one step at a time: the multiply's bias is a float32 constant
-    np.testing.assert_array_equal(h.t(h.ops[0].inputs[2]).data, (scaled.astype(np.float64) + t).astype(np.float32))
+    np.testing.assert_array_equal(h.tensor(h.ops[0].inputs[2]).data, (scaled.astype(np.float64) + t).astype(np.float32))
     assert_close(g, h)
 
 
@@ -126,14 +126,14 @@ def _not_foldable(case):
         g.ops[0].attrs["activation"] = "RELU"
     elif case == "non-constant-operand":
         g = _affine("conv2d", BATCHNORM[:1])
-        g.t("c0").data = None
-        g.t("c0").shape = (1, 6, 6, C)
+        g.tensor("c0").data = None
+        g.tensor("c0").shape = (1, 6, 6, C)
         g.inputs.append("c0")
     elif case == "spatial-constant":
         g = _affine("conv2d", [("binary", "mul", (1, 6, 6, 1))])
     elif case == "broadcast-grows-output":
         g = _affine("conv2d", [("binary", "mul", (2, 1, 1, C))])
-        g.t("out").shape = (2, 6, 6, C)
+        g.tensor("out").shape = (2, 6, 6, C)
     elif case == "sub":
         g = _affine("conv2d", [("binary", "sub", (C,))])
     elif case == "kernel-output-read-twice":
@@ -141,18 +141,18 @@ def _not_foldable(case):
         g.outputs.append("y")
     elif case == "integer-constant":
         g = _affine("conv2d", [("add", None, (C,))])
-        g.t("c0").data = np.arange(C, dtype=np.int32)
-        g.t("c0").dtype = "int32"
+        g.tensor("c0").data = np.arange(C, dtype=np.int32)
+        g.tensor("c0").dtype = "int32"
     else:  # int8 kernel
         g = _affine("conv2d", [("add", None, (C,))])
         for n, q in (("x", Quant([0.1], [0])), ("y", Quant([0.2], [0])), ("c0", Quant([0.1], [0])), ("out", Quant([0.2], [0]))):
-            t = g.t(n)
+            t = g.tensor(n)
             t.dtype, t.quant = "int8", q
             if t.is_const:
                 t.data = RNG.integers(-5, 5, t.shape, dtype=np.int8)
-        g.t("w").dtype, g.t("w").quant = "int8", Quant([0.01], [0])
-        g.t("w").data = RNG.integers(-127, 128, g.t("w").shape, dtype=np.int8)
-        g.t("b").dtype, g.t("b").data = "int32", RNG.integers(-100, 100, C).astype(np.int32)
+        g.tensor("w").dtype, g.tensor("w").quant = "int8", Quant([0.01], [0])
+        g.tensor("w").data = RNG.integers(-127, 128, g.tensor("w").shape, dtype=np.int8)
+        g.tensor("b").dtype, g.tensor("b").data = "int32", RNG.integers(-100, 100, C).astype(np.int32)
     return g
 
 

@@ -5,7 +5,7 @@ as int8, a per-axis quantisation's axis follows the permutation)."""
 import numpy as np
 import pytest
 
-from aot.ir import Op, Quant, Tensor
+from aot.core.ir import Op, Quant, Tensor
 from aot.passes.fold_constants import fold_constants
 from tests.passes.helpers import assert_bit_exact, assert_idempotent, assert_unchanged, graph, kinds, run_pass
 
@@ -30,7 +30,7 @@ def test_constant_ops_fold_bit_exactly():
     g, c = _const_chain()
     h = run_pass(fold_constants, g)
     assert kinds(h) == ["add"] and h.ops[0].inputs == ["x", "er"]
-    er = h.t("er")
+    er = h.tensor("er")
     assert er.is_const and er.data.dtype == np.float32 and er.data.shape == (1, 1, 4, 3)
     np.testing.assert_array_equal(er.data[0, 0], np.exp(c.T.astype(np.float64)).astype(np.float32))
     assert_bit_exact(g, h)
@@ -54,11 +54,11 @@ def test_kept_dequantize_moves_below_the_data_movement(per_axis, movement):
     assert kinds(h) == ["dequantize", "binary"]
     dq = h.ops[0]
     assert dq.outputs == ["wm"]
-    w = h.t(dq.inputs[0])
-    assert w.dtype == "int8" and w.is_const and w.shape == h.t("wm").shape
-    np.testing.assert_array_equal(w.data, g.t("w").data.T if movement == "transpose" else g.t("w").data.reshape(1, 6))
+    w = h.tensor(dq.inputs[0])
+    assert w.dtype == "int8" and w.is_const and w.shape == h.tensor("wm").shape
+    np.testing.assert_array_equal(w.data, g.tensor("w").data.T if movement == "transpose" else g.tensor("w").data.reshape(1, 6))
     if per_axis:
-        assert w.quant.axis == 1 and list(w.quant.scale) == list(g.t("w").quant.scale)
+        assert w.quant.axis == 1 and list(w.quant.scale) == list(g.tensor("w").quant.scale)
     assert_bit_exact(g, h)
 
 
@@ -70,7 +70,7 @@ def test_per_axis_dequantize_is_not_reshaped():
 def test_without_keep_the_dequantize_folds_too(per_axis):
     g = _dequantized(per_axis, "transpose")
     h = run_pass(fold_constants, g)
-    assert kinds(h) == ["binary"] and h.t("wm").is_const and h.t("wm").dtype == "float32"
+    assert kinds(h) == ["binary"] and h.tensor("wm").is_const and h.tensor("wm").dtype == "float32"
     assert_bit_exact(g, h)
 
 

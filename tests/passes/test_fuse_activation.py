@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from aot.ir import Op, Quant, Tensor
+from aot.core.ir import Op, Quant, Tensor
 from aot.passes.fuse_activation import fuse_activation
 from tests.passes.helpers import assert_bit_exact, assert_idempotent, assert_unchanged, graph, kinds, outputs_on, run_pass
 
@@ -86,11 +86,11 @@ def test_int8_dequantize_activation_quantize_fuses_bit_exactly(kind, act):
     g = _with_activation(kind, "int8", *act)
     h = run_pass(fuse_activation, g)
     assert kinds(h) == [kind] and h.ops[0].attrs["activation"] == ACTS[act] and h.ops[0].outputs == ["z"]
-    assert h.t("z").dtype == "int8"
+    assert h.tensor("z").dtype == "int8"
     assert_bit_exact(g, h)
     # the clamp really bites: some outputs sit on its bounds
     z = np.concatenate([outputs_on(h, s)["z"].ravel() for s in range(4)])
-    assert (z == YQ.zp).sum() > 0 if act[0] == "relu" else (z == YQ.zp + round(act[2] / YQ.s)).sum() > 0
+    assert (z == YQ.tensor_zero_point).sum() > 0 if act[0] == "relu" else (z == YQ.tensor_zero_point + round(act[2] / YQ.tensor_scale)).sum() > 0
 
 
 @pytest.mark.parametrize("case", ["clip-0-5", "tanh", "already-fused", "output-also-read", "output-is-graph-output",
@@ -105,7 +105,7 @@ def test_float_cases_that_do_not_fuse_are_unchanged(case):
         g.ops[0].attrs["activation"] = "RELU6"
     elif case == "output-also-read":
         g = _with_activation("conv2d", "float32")
-        g.tensors["n"] = Tensor("n", g.t("y").shape, "float32")
+        g.tensors["n"] = Tensor("n", g.tensor("y").shape, "float32")
         g.ops.append(Op("unary", ["y"], ["n"], {"fn": "neg"}))
         g.outputs.append("n")
     elif case == "output-is-graph-output":

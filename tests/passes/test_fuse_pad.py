@@ -5,9 +5,9 @@ import copy
 import numpy as np
 import pytest
 
-from aot.ir import Graph, Op, Quant, Tensor
+from aot.core.ir import Graph, Op, Quant, Tensor
+from aot.driver.reference import random_inputs, run_graph
 from aot.passes.fuse_pad import fuse_pad
-from aot.reference import random_inputs, run_graph
 
 
 def _graph(dtype: str, pad_value, before=(0, 1, 2, 0), after=(0, 2, 0, 0), kind="conv2d") -> Graph:

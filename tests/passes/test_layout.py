@@ -8,8 +8,8 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
+from aot.core.ir import Op, Tensor
 from aot.frontends.onnx import import_model
-from aot.ir import Op, Tensor
 from aot.passes.dce import dce
 from aot.passes.layout import layout
 from tests.passes.helpers import assert_bit_exact, assert_idempotent, assert_unchanged, graph, kinds, run_pass
@@ -56,7 +56,7 @@ def test_plain_cnn_keeps_no_transpose():
     h = run_pass(_layout, g)
     assert kinds(h) == ["reshape", "conv2d", "unary", "max_pool2d", "conv2d", "binary", "unary", "reshape", "fully_connected"]
     fc = h.ops[-1]
-    assert not np.array_equal(h.t(fc.inputs[1]).data, g.t(fc.inputs[1]).data)  # columns permuted to NHWC order
+    assert not np.array_equal(h.tensor(fc.inputs[1]).data, g.tensor(fc.inputs[1]).data)  # columns permuted to NHWC order
     assert_bit_exact(g, h)
 
 

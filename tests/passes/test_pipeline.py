@@ -1,5 +1,5 @@
 """The whole pass pipeline (aot.passes.optimize) on every supported bundled model, and where the
-compiler runs it: once, for every frontend (aot.compiler.prepare), after the import.
+compiler runs it: once, for every frontend (aot.driver.compiler.prepare), after the import.
 
 TFLite graphs are already kernel level: the pipeline keeps every op as it is and the NumPy
 reference gives the same bits. ONNX graphs shrink (transposes, bias adds and activations go)
@@ -14,14 +14,14 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
-import aot.compiler
+import aot.driver.compiler
 import aot.passes.fold_affine
-from aot.compiler import compile_file, compile_graph, prepare
+from aot.driver.compiler import compile_file, compile_graph, prepare
+from aot.driver.reference import random_inputs, run_graph
 from aot.frontends import load_model, read_model
 from aot.frontends.onnx import import_model
 from aot.frontends.validate import check_graph
 from aot.passes import optimize
-from aot.reference import random_inputs, run_graph
 from tests.models_list import FLOAT_MODELS, INT8_MODELS, model_path
 from tests.onnx.models import MODELS as ONNX_DIR
 from tests.passes.helpers import assert_bit_exact, kinds, ops_of
@@ -67,13 +67,13 @@ def test_pipeline_is_idempotent(path):
 
 def test_compile_runs_the_pipeline_once_without_touching_the_callers_graph(monkeypatch):
     calls = []
-    real = aot.compiler.optimize
+    real = aot.driver.compiler.optimize
 
     def counting(g):
         calls.append(g.name)
         return real(g)
 
-    monkeypatch.setattr(aot.compiler, "optimize", counting)
+    monkeypatch.setattr(aot.driver.compiler, "optimize", counting)
     path = ONNX_DIR / "mnist8" / "model.onnx"
     cm = compile_file(path)
     assert calls == ["mnist8"] and "transpose" not in kinds(cm.graph)
@@ -112,7 +112,7 @@ def test_ops_are_checked_after_the_passes(tmp_path):
     h, problems = prepare(g)
     assert problems == []
     conv = next(op for op in h.ops if op.kind == "conv2d")
-    assert h.t(conv.inputs[0]).dtype == h.t(conv.inputs[1]).dtype == "int8"
+    assert h.tensor(conv.inputs[0]).dtype == h.tensor(conv.inputs[1]).dtype == "int8"
     path = tmp_path / "qdq.onnx"
     onnx.save(_qdq_conv_model(), str(path))
     g, problems = read_model(path)

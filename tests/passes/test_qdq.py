@@ -11,11 +11,11 @@ dequantized constants folded (fold_constants): our float kernels read constant w
 import numpy as np
 import pytest
 
-from aot.ir import Op, Quant, Tensor
+from aot.core.ir import Op, Quant, Tensor
+from aot.driver.reference import random_inputs, run_graph
 from aot.passes.dce import dce
 from aot.passes.fold_constants import fold_constants
 from aot.passes.qdq import qdq
-from aot.reference import random_inputs, run_graph
 from tests.passes.helpers import assert_bit_exact, assert_idempotent, assert_unchanged, graph, kinds, run_pass
 
 RNG = np.random.default_rng(23)
@@ -87,15 +87,15 @@ def test_kernel_island_becomes_int8_within_one_step(kind, bias):
     assert kinds(h) == [kind]
     op = h.ops[0]
     assert op.inputs[:2] == ["x", "w"] and op.outputs == ["y"]
-    assert [h.t(n).dtype for n in op.inputs if n] == ["int8", "int8"] + (["int32"] if bias else [])
-    np.testing.assert_array_equal(h.t("w").data, g.t("w").data)
+    assert [h.tensor(n).dtype for n in op.inputs if n] == ["int8", "int8"] + (["int32"] if bias else [])
+    np.testing.assert_array_equal(h.tensor("w").data, g.tensor("w").data)
     assert_within_one_step(g, h)
 
 
 def test_per_tensor_fully_connected_weights():
     g = _kernel_island("fully_connected", wq=Quant([0.006], [0]))
     h = run_pass(_qdq, g)
-    assert kinds(h) == ["fully_connected"] and h.t(h.ops[0].inputs[0]).dtype == "int8"
+    assert kinds(h) == ["fully_connected"] and h.tensor(h.ops[0].inputs[0]).dtype == "int8"
     assert_within_one_step(g, h)
 
 
@@ -140,13 +140,13 @@ def test_data_movement_island_runs_on_int8_bit_exactly():
     g = _movement_island()
     h = run_pass(_qdq, g)
     assert kinds(h) == ["max_pool2d", "transpose", "reshape", "concat", "dequantize"]
-    assert all(h.t(op.outputs[0]).dtype == "int8" for op in h.ops[:-1])
+    assert all(h.tensor(op.outputs[0]).dtype == "int8" for op in h.ops[:-1])
     assert_bit_exact(g, h)
 
 
 def _asymmetric_weights():
     g = _kernel_island("conv2d")
-    g.t("w").quant = Quant(g.t("w").quant.scale, np.full(6, 3), 0)
+    g.tensor("w").quant = Quant(g.tensor("w").quant.scale, np.full(6, 3), 0)
     return g
 
 
@@ -165,7 +165,7 @@ def _float_output():
 
 def _wrong_weight_axis():
     g = _kernel_island("conv2d")
-    g.t("w").quant = Quant(RNG.uniform(0.004, 0.008, 4), np.zeros(4), 3)
+    g.tensor("w").quant = Quant(RNG.uniform(0.004, 0.008, 4), np.zeros(4), 3)
     return g
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aot.compiler import CompiledModel, compile_file
-from aot.inputs import load_inputs
-from aot.project import Project, generate_project
-from aot.reference import run_graph
-from aot.resources import data_dir
+from aot.core.resources import data_dir
+from aot.driver.compiler import CompiledModel, compile_file
+from aot.driver.inputs import load_inputs
+from aot.driver.reference import run_graph
 from aot.rpc.client import RpcClient
+from aot.target.project import Project, generate_project
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = data_dir("models")

@@ -9,10 +9,10 @@ import sys
 import tarfile
 
 import pytest
-
-from aot.archive import write_archive
-from aot.errors import AotError
 from project_helpers import MODELS, ROOT
+
+from aot.core.errors import AotError
+from aot.target.archive import write_archive
 
 KWS = MODELS / "kws_ref_model_int8.tflite"
 

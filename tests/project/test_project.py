@@ -9,15 +9,15 @@ import sys
 from dataclasses import replace
 
 import pytest
-
-from aot.boards import load_board
-from aot.build import build, section_sizes
-from aot.compiler import compile_file
-from aot.host import HostSession
-from aot.inputs import load_inputs
-from aot.project import ProjectError, generate_project
-from aot.qemu import QemuSession
 from project_helpers import MODELS, ROOT, check_rpc, clean_env, make_project, need_tools, run_build
+
+from aot.driver.compiler import compile_file
+from aot.driver.inputs import load_inputs
+from aot.target.boards import load_board
+from aot.target.build import build, section_sizes
+from aot.target.host import HostSession
+from aot.target.project import ProjectError, generate_project
+from aot.target.qemu import QemuSession
 
 KWS = "kws_ref_model_int8.tflite"
 HELLO = "hello_world_int8.tflite"

@@ -13,16 +13,16 @@ import subprocess
 import time
 
 import pytest
+from project_helpers import STUB, check_rpc, clean_env, make_project, need_tools, run_build
 
-from aot import runtime
-from aot.boards import list_boards, load_board
-from aot.host import HostSession
-from aot.project import zephyr_board_file
-from aot.qemu import QemuSession
-from aot.resources import data_dir
+from aot.core.resources import data_dir
 from aot.rpc.errors import RpcRemoteError
 from aot.rpc.protocol import Cmd, Status, encode_frame
-from project_helpers import STUB, check_rpc, clean_env, make_project, need_tools, run_build
+from aot.target import runtime
+from aot.target.boards import list_boards, load_board
+from aot.target.host import HostSession
+from aot.target.project import zephyr_board_file
+from aot.target.qemu import QemuSession
 
 KWS = "kws_ref_model_int8.tflite"
 APP = data_dir("zephyr_app")

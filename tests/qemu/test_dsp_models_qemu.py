@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from aot.boards import load_board
-from aot.compiler import compile_file, emit
-from aot.reference import random_inputs
-from aot.runner import run_on_board
-from aot.tune import TuningError, TuningRecord, tune
+from aot.driver.compiler import compile_file, emit
+from aot.driver.reference import random_inputs
+from aot.driver.runner import run_on_board
+from aot.driver.tune import TuningError, TuningRecord, tune
+from aot.target.boards import load_board
 from tests.models_list import INT8_MODELS, model_path
 
 DSP_CASES = ([("qemu-mps2-an386", m) for m in INT8_MODELS]
@@ -45,7 +45,7 @@ def test_dsp_arena_within_portable_and_bound(name):
     portable = compile_file(model_path(name)).plan
     cm = compile_file(model_path(name), board=b)
     assert cm.plan.arena_bytes <= portable.arena_bytes
-    assert cm.plan.arena_bytes <= cm.plan.lower_bound
+    assert cm.plan.arena_bytes <= cm.plan.largest_op_bytes
     fast = compile_file(model_path(name), board=b, priority="speed")
     fell_back = [i for i, v in fast.variants.items() if v.name == "dsp" and cm.variants[i].name != "dsp"]
     assert len(fell_back) <= 1, fell_back

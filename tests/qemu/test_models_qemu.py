@@ -2,10 +2,10 @@
 smaller set on the other QEMU boards; float models on the M4 within the float tolerance."""
 import pytest
 
-from aot.boards import load_board
-from aot.compiler import compile_file
-from aot.reference import random_inputs
-from aot.runner import run_on_board
+from aot.driver.compiler import compile_file
+from aot.driver.reference import random_inputs
+from aot.driver.runner import run_on_board
+from aot.target.boards import load_board
 from tests.models_list import FLOAT_MODELS, INT8_MODELS, model_path
 
 pytestmark = pytest.mark.qemu

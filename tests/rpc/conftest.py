@@ -1,4 +1,4 @@
-"""Build the host firmware with the mock model (plain gcc; aot/build.py is not needed here)."""
+"""Build the host firmware with the mock model (plain gcc; aot/target/build.py is not needed here)."""
 from __future__ import annotations
 
 import shutil
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aot.resources import data_dir
-from aot.runtime import runtime_include_dir, runtime_sources
+from aot.core.resources import data_dir
+from aot.target.runtime import runtime_include_dir, runtime_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"]

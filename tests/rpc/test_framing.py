@@ -7,8 +7,7 @@ import subprocess
 
 import pytest
 
-from aot.rpc.protocol import (MAX_PAYLOAD, BadFrame, Cmd, Frame, State, Status, StreamDecoder, crc16,
-                              decode_frame, encode_frame)
+from aot.rpc.protocol import MAX_PAYLOAD, BadFrame, Cmd, Frame, State, Status, StreamDecoder, crc16, decode_frame, encode_frame
 
 
 def crc16_reference(data: bytes) -> int:

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aot.errors import RunError
-from aot.host import HostSession
+from aot.core.errors import RunError
 from aot.rpc import RpcClient, RpcClosed, RpcCrcError, RpcFrameError, RpcRemoteError, RpcTimeout
 from aot.rpc.protocol import MAX_PAYLOAD, Cmd, Frame, Status, StreamDecoder, encode_frame
+from aot.target.host import HostSession
 
 
 @pytest.fixture
@@ -356,7 +356,7 @@ def test_firmware_exits_when_the_host_process_is_killed(mock_firmware):
     """No orphan even if Python dies without cleaning up: the pty hangs up, the HAL exits."""
     import subprocess
     import sys
-    code = ("import sys, time\nfrom aot.host import HostSession\n"
+    code = ("import sys, time\nfrom aot.target.host import HostSession\n"
             "s = HostSession(sys.argv[1]).start()\ns.client().ping()\n"
             "print(s.process.pid, flush=True)\ntime.sleep(60)\n")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from aot.runtime import runtime_include_dir, runtime_sources
+from aot.target.runtime import runtime_include_dir, runtime_sources
 
 WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-Wconversion", "-pedantic"]
 ARM = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-ffreestanding", "-Os"]

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aot.boards import load_board
-from aot.compiler import compile_file, compile_graph
+from aot.driver.compiler import compile_file, compile_graph
+from aot.driver.reference import random_inputs
+from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
-from aot.reference import random_inputs
-from aot.runner import run_on_board
+from aot.target.boards import load_board
 from tests.models_list import model_path
 from tests.tflite_builder import TFLiteBuilder
 
@@ -62,7 +62,7 @@ def test_single_op_in_place_is_bit_exact(kind, shape, oc, stride, dtype, tmp_pat
     cm = compile_graph(g, Path("inplace.tflite"), hashlib.sha256(model).hexdigest())
     assert cm.plan.in_place == {0}, "the planner should run this single op in place"
     assert cm.plan.offset(g.inputs[0]) == cm.plan.offset(g.outputs[0])
-    x, y = g.t(g.inputs[0]), g.t(g.outputs[0])
+    x, y = g.tensor(g.inputs[0]), g.tensor(g.outputs[0])
     scratch = cm.plan.offsets.get("scratch#0", None)
     expected_arena = max(x.nbytes, y.nbytes) + (x.shape[1] * x.shape[2] * x.np_dtype.itemsize if kind != "CONV_2D" else 0)
     assert cm.plan.arena_bytes <= -(-expected_arena // 4) * 4 + 4
@@ -81,4 +81,4 @@ def test_real_models_use_in_place_and_share_only_dying_storage():
         op = cm.graph.ops[i]
         src = next(n for n in op.inputs if n is not None and cm.plan.offset(n) == cm.plan.offset(op.outputs[0]))
         assert max(uses[src]) == i and src not in cm.graph.outputs, f"op {i} overwrites {src} which is read later"
-    assert cm.plan.arena_bytes < cm.plan.lower_bound
+    assert cm.plan.arena_bytes < cm.plan.largest_op_bytes

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from aot.errors import AotError
+from aot.core.errors import AotError
 from aot.frontends import load_model
 from aot.planner import Buffer, Plan, plan_memory
-from aot.planner.liveness import activation_buffers, lower_bound
+from aot.planner.liveness import activation_buffers, largest_op_bytes
 from aot.planner.plan import validate
 from tests.models_list import INT8_MODELS, model_path
 
@@ -40,7 +40,7 @@ def test_validator_rejects_overlap_misalignment_and_bounds():
     validate(Plan([a, Buffer("c", 100, 3, 4)], {"a": 0, "c": 0}, 100, 4, "manual"))  # disjoint lifetimes share
 
 
-# Activation lower bounds from the models README (recomputed by liveness.lower_bound).
+# Activation lower bounds from the models README (recomputed by liveness.largest_op_bytes).
 README_LOWER_BOUNDS = {"kws_ref_model_int8": 16000, "vww_96_int8": 55296, "ic_resnet8_int8": 49152, "ad01_int8": 768,
                        "sww_ref_model_int8": 6656, "hello_world_int8": 32, "micro_speech_int8": 5960, "person_detect_int8": 55296}
 
@@ -48,7 +48,7 @@ README_LOWER_BOUNDS = {"kws_ref_model_int8": 16000, "vww_96_int8": 55296, "ic_re
 @pytest.mark.parametrize("name", INT8_MODELS)
 def test_lower_bound_and_plan_on_real_models(name):
     g = load_model(model_path(name))
-    assert lower_bound(g) == README_LOWER_BOUNDS[name]
-    plan = plan_memory(activation_buffers(g), 4, lower_bound(g))
-    assert plan.arena_bytes >= plan.lower_bound
+    assert largest_op_bytes(g) == README_LOWER_BOUNDS[name]
+    plan = plan_memory(activation_buffers(g), 4, largest_op_bytes(g))
+    assert plan.arena_bytes >= plan.largest_op_bytes
     assert {b.name for b in plan.buffers} == set(g.activations())

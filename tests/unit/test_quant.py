@@ -1,12 +1,12 @@
-"""TFLite's integer arithmetic: NumPy (aot/quant.py) against exact big-integer arithmetic, and
+"""TFLite's integer arithmetic: NumPy (aot/core/quant.py) against exact big-integer arithmetic, and
 the C twins (runtime_c/include/aot_fixedpoint.h) against NumPy on the same values."""
 import subprocess
 
 import numpy as np
 import pytest
 
-from aot import quant
-from aot.resources import data_dir
+from aot.core import quant
+from aot.core.resources import data_dir
 
 EDGES = [0, 1, -1, 2**31 - 1, -(2**31), 2**30, -(2**30), 12345, -12345, 2**16, -(2**16) - 1]
 

@@ -1,10 +1,9 @@
 """Human-readable tables: the memory plan, the operator list, run comparisons."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from aot.compiler import CompiledModel
+from aot.core.ir import Graph
+from aot.planner import Plan
+from aot.planner.liveness import lifetimes
 
 
 def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
@@ -20,23 +19,20 @@ def table(headers: list[str], rows: list[list], align: str | None = None) -> str
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in cells)])
 
 
-def memory_table(cm: "CompiledModel") -> str:
+def memory_table(g: Graph, plan: Plan) -> str:
     """Every activation tensor and scratch buffer: offset, bytes, live op steps, sharing."""
-    from aot.planner.liveness import lifetimes
-
-    plan, g = cm.plan, cm.graph
     spans = lifetimes(g)
     ids = {name: f"t{i}" for i, name in enumerate(spans)}
     rows = []
     for name, (first, last) in spans.items():
         root = plan.aliases.get(name)
-        rows.append([ids[name], short(name), plan.offset(name), g.t(name).nbytes, f"{first}..{last}", f"shares {ids[root]}" if root else ""])
+        rows.append([ids[name], short(name), plan.offset(name), g.tensor(name).nbytes, f"{first}..{last}", f"shares {ids[root]}" if root else ""])
     rows += [["", b.name, plan.offsets[b.name], b.size, f"{b.first}..{b.last}", "kernel scratch"] for b in plan.buffers if b.name.startswith("scratch#")]
     rows.sort(key=lambda r: (r[2], r[4]))
     in_place = ", ".join(f"#{i} {g.ops[i].kind}" for i in sorted(plan.in_place)) or "none"
     head = (
         f"arena {plan.arena_bytes} bytes (planner {plan.planner}{', proven minimal' if plan.optimal else ''}, "
-        f"alignment {plan.alignment}); activation lower bound {plan.lower_bound} bytes\nin place: {in_place}"
+        f"alignment {plan.alignment}); activation lower bound {plan.largest_op_bytes} bytes\nin place: {in_place}"
     )
     return head + "\n" + table(["id", "tensor", "offset", "bytes", "live (ops)", "storage"], rows, "llrrll")
 

@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aot.errors import AotError
+from aot.core.errors import AotError
 
 FORMAT = 1
 
@@ -101,9 +101,9 @@ def _say(progress, text: str) -> None:
 def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,
          progress: bool = True, priority: str = "balanced") -> TuningRecord:
     """Measure the candidates of every op of ``model`` on ``board`` and return the record."""
-    from aot.compiler import compile_file
-    from aot.inputs import load_inputs
-    from aot.runner import cache_root, run_on_board
+    from aot.driver.compiler import compile_file
+    from aot.driver.inputs import load_inputs
+    from aot.driver.runner import cache_root, run_on_board
     from codegen_c import variants as cv
 
     base = compile_file(model, board=board)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aot.resources import data_dir
+from aot.core.resources import data_dir
 
 _SOURCES = ("aot_crc.c", "aot_framing.c", "aot_rpc_server.c", "main.c")
 _PROFILE_SOURCES = ("aot_profile.c",)

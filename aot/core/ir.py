@@ -48,13 +48,13 @@ class Quant:
         return self.scale.size == 1
 
     @property
-    def s(self) -> float:
+    def tensor_scale(self) -> float:
         """The per-tensor scale (float32 value as a Python float)."""
         assert self.per_tensor
         return float(self.scale[0])
 
     @property
-    def zp(self) -> int:
+    def tensor_zero_point(self) -> int:
         assert self.zero_point.size >= 1
         return int(self.zero_point[0])
 
@@ -111,7 +111,7 @@ class Graph:
     outputs: list[str]
     name: str = "model"
 
-    def t(self, name: str) -> Tensor:
+    def tensor(self, name: str) -> Tensor:
         return self.tensors[name]
 
     def producers(self) -> dict[str, int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.quant import INT32_MAX, rdbpot, saturating_left_shift, srdhm
+from aot.core.quant import INT32_MAX, rdbpot, saturating_left_shift, srdhm
 
 EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308), (2, 39332535), (3, 720401), (4, 242))
 

@@ -4,9 +4,9 @@ Output in out_dir: firmware.elf (firmware for host), firmware.map, obj/<group>/*
 .su/.ci, build.json (input hash and sizes), and for real boards firmware.bin / firmware.hex.
 
 One compiler call per C file (in parallel), then one link. Every object gets a ``.su`` and
-a ``.ci`` file for the stack bound (aot/stack_usage.py). A build whose inputs (sources,
+a ``.ci`` file for the stack bound (aot/target/stack_usage.py). A build whose inputs (sources,
 headers, linker scripts, flags, compiler) hash the same as the last one in ``out_dir`` is not
-redone. Errors raise aot.errors.BuildError with the compiler's first error lines; a model
+redone. Errors raise aot.core.errors.BuildError with the compiler's first error lines; a model
 that does not fit the board's memory fails at link time and is reported with the region,
 what the firmware needs and what the board has.
 """
@@ -23,17 +23,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from aot import runtime
-from aot.boards import Board
-from aot.errors import BuildError
-from aot.stack_usage import StackBound, stack_bound
+from aot.core.errors import BuildError
+from aot.target import runtime
+from aot.target.boards import Board
+from aot.target.stack_usage import StackBound, stack_bound
 
 COMMON_CFLAGS = (
     "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
     "-ffunction-sections", "-fdata-sections",
 )
-# Only for the stack bound of aot/stack_usage.py: they do not change the code, and a
-# standalone project (aot/project.py) leaves them out.
+# Only for the stack bound of aot/target/stack_usage.py: they do not change the code, and a
+# standalone project (aot/target/project.py) leaves them out.
 ANALYSIS_CFLAGS = ("-fstack-usage", "-fcallgraph-info=su")
 STAMP = "build.json"
 _REGION_OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
@@ -69,7 +69,7 @@ class BuildResult:
 @dataclass(frozen=True)
 class Recipe:
     """What a firmware for one board is made of, whoever builds it: build_sources() here, or
-    the Makefile / CMakeLists.txt of a standalone project (aot/project.py).
+    the Makefile / CMakeLists.txt of a standalone project (aot/target/project.py).
 
     A compile is ``cc cflags -I<include_dirs> -c file.c``; the link is
     ``cc ldflags objects ldlibs -o executable`` (ldlibs after the objects: -T, -l, specs)."""

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aot.boards import Board
-from aot.build import BuildResult, build
-from aot.compiler import CompiledModel, emit
-from aot.reference import run_graph
+from aot.driver.compiler import CompiledModel, emit
+from aot.driver.reference import run_graph
+from aot.target.boards import Board
+from aot.target.build import BuildResult, build
 
 
 def cache_root() -> Path:
@@ -88,7 +88,7 @@ class RunResult:
 
 def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray], *, port: str | None = None,
                  profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
-    from aot.session import open_target
+    from aot.target.session import open_target
 
     fw = build_firmware(cm, board, profile=profile, build_dir=build_dir)
     expected = run_graph(cm.graph, inputs)
@@ -97,6 +97,6 @@ def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray],
             info = client.info()
             outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs])
             per_op = client.profile() if profile else []
-    outputs = {n: o.reshape(cm.graph.t(n).shape) for n, o in zip(cm.graph.outputs, outs)}
+    outputs = {n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)}
     comps = [compare(n, outputs[n], expected[n]) for n in cm.graph.outputs]
     return RunResult(fw, outputs, expected, comps, int(counter), info.get("counter_unit", board.counter), per_op)

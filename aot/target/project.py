@@ -11,7 +11,7 @@
 
 or, for template zephyr, a Zephyr application (zephyr_app/: CMakeLists.txt, prj.conf,
 src/hal_zephyr.c, boards/*.overlay|*.conf) with model/ and runtime/ and a microaot.cmake that
-names the board. Flags come from aot.build.recipe(), the same as `microaot run` uses, with the
+names the board. Flags come from aot.target.build.recipe(), the same as `microaot run` uses, with the
 board's paths rewritten to the copies; no file of a project refers back to microaot.
 The layout and the flows are documented in docs/project.md.
 """
@@ -26,12 +26,13 @@ from pathlib import Path
 
 import jinja2
 
-from aot import __version__, runtime
-from aot.boards import Board, boards_dir
-from aot.build import IMAGE_FORMATS, recipe
-from aot.compiler import CompiledModel, emit
-from aot.errors import AotError
-from aot.resources import data_dir
+from aot import __version__
+from aot.core.errors import AotError
+from aot.core.resources import data_dir
+from aot.driver.compiler import CompiledModel, emit
+from aot.target import runtime
+from aot.target.boards import Board, boards_dir
+from aot.target.build import IMAGE_FORMATS, recipe
 
 TEMPLATES = ("make", "cmake", "zephyr")
 MARKER = "project.json"
@@ -221,7 +222,7 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
     values = dict(
         common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"),
         cross=board.run != "host", cpu=board.cpu or "unknown",
-        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.build
+        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.target.build
         include_dirs=include_dirs,
         cflags=cflags, ldflags=ldflags, ldlibs=ldlibs,
         linker_scripts=sorted(p for p in rel.copied.values() if p.endswith(".ld")),
@@ -266,8 +267,8 @@ def _zephyr(board: Board | None, out_dir: Path, env: jinja2.Environment, common:
 
 def project_command(args) -> int:
     """`microaot project MODEL --template T --board B -o DIR [--zephyr-board Z] [--profile]`."""
-    from aot.boards import load_board
-    from aot.compiler import compile_file
+    from aot.driver.compiler import compile_file
+    from aot.target.boards import load_board
 
     board = load_board(args.board) if args.board else None
     cm = compile_file(args.model, board=board, priority=getattr(args, "priority", "balanced"))  # kernel variants for its CPU features

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aot.boards import Board
-from aot.errors import RunError
+from aot.core.errors import RunError
+from aot.target.boards import Board
 
 
 class PortSession:
@@ -54,11 +54,11 @@ def open_target(board: Board, executable: Path, *, port: str | None = None):
     if port:
         return PortSession(board, port)
     if board.run == "qemu":
-        from aot.qemu import QemuSession
+        from aot.target.qemu import QemuSession
 
         return QemuSession(board, executable)
     if board.run == "host":
-        from aot.host import HostSession
+        from aot.target.host import HostSession
 
         return HostSession(executable)
     port = board.port

@@ -24,8 +24,8 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from aot.boards import Board
-from aot.errors import RunError
+from aot.core.errors import RunError
+from aot.target.boards import Board
 
 CHARDEV_ID = "aotuart"
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot import ops
-from aot.errors import UnsupportedError
+from aot.core.errors import UnsupportedError
+from aot.core.ir import Graph
+from aot.driver.report import memory_table
 from aot.frontends import load_model
 from aot.frontends.validate import check_graph
-from aot.ir import Graph
 from aot.passes import optimize
 from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
@@ -68,7 +69,7 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
 
 
 def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
-    """``board`` (aot.boards.Board) selects kernel variants; ``tuning`` an aot.tune.TuningRecord;
+    """``board`` (aot.target.boards.Board) selects kernel variants; ``tuning`` an aot.driver.tune.TuningRecord;
     ``priority`` "balanced" (the default: no DSP scratch that raises the arena), "speed", "ram"."""
     path = Path(path)
     g = load_model(path)
@@ -77,7 +78,7 @@ def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "
 
 
 def tensor_meta(cm: CompiledModel, name: str) -> dict:
-    t = cm.graph.t(name)
+    t = cm.graph.tensor(name)
     return {
         "name": name, "shape": list(t.shape), "dtype": t.dtype,
         "quant": t.quant.to_json() if t.quant is not None else None,
@@ -91,7 +92,7 @@ def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
         "model": g.name, "source": cm.source.name, "sha256": cm.model_hash,
         "inputs": [tensor_meta(cm, n) for n in g.inputs], "outputs": [tensor_meta(cm, n) for n in g.outputs],
         "arena_bytes": cm.plan.arena_bytes, "arena_alignment": cm.plan.alignment, "planner": cm.plan.planner,
-        "activation_lower_bound": cm.plan.lower_bound, "weights_bytes": weights_bytes,
+        "activation_lower_bound": cm.plan.largest_op_bytes, "weights_bytes": weights_bytes,
         "ops": len(g.ops), "macs": cm.macs,
         "operators": [{"index": i, "op": op.kind, "source": op.name, "macs": ops.get(op.kind).macs(op, g)} for i, op in enumerate(g.ops)],
     }
@@ -102,7 +103,5 @@ def emit(cm: CompiledModel, out_dir: Path, prefix: str = "model") -> dict:
     gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash, variants=cm.variants)
     meta = metadata(cm, gen.weights_bytes)
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
-    from aot.report import memory_table
-
-    (out_dir / "memory.txt").write_text(memory_table(cm) + "\n")
+    (out_dir / "memory.txt").write_text(memory_table(cm.graph, cm.plan) + "\n")
     return meta

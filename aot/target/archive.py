@@ -14,7 +14,7 @@ import os
 import tarfile
 from pathlib import Path
 
-from aot.errors import AotError
+from aot.core.errors import AotError
 
 
 def _mtime() -> int:

@@ -6,17 +6,17 @@ import json
 from pathlib import Path
 
 from aot import ops
-from aot.compiler import compile_prepared, prepare
+from aot.core.ir import Graph
+from aot.driver.compiler import compile_prepared, prepare
+from aot.driver.report import table
 from aot.frontends import read_model
-from aot.ir import Graph
-from aot.report import table
 
 
 def _quant_text(t) -> str:
     if t.quant is None:
         return ""
     if t.quant.per_tensor:
-        return f"s={t.quant.s:.6g} zp={t.quant.zp}"
+        return f"s={t.quant.tensor_scale:.6g} zp={t.quant.tensor_zero_point}"
     return f"per-channel[{t.quant.scale.size}] axis={t.quant.axis}"
 
 
@@ -34,9 +34,9 @@ def _op_entries(g: Graph) -> list[dict]:
 
 def memory_report(cm, board_name: str, plot: str | None) -> dict:
     """Build the firmware for the board to split flash into code and weights and bound the stack."""
-    from aot.boards import load_board
-    from aot.plot import write_plot
-    from aot.runner import build_firmware
+    from aot.driver.plot import write_plot
+    from aot.driver.runner import build_firmware
+    from aot.target.boards import load_board
 
     fw = build_firmware(cm, load_board(board_name))
     b = fw.build
@@ -44,7 +44,7 @@ def memory_report(cm, board_name: str, plot: str | None) -> dict:
     if plot:
         write_plot(cm.plan, plot, cm.graph.name, [op.kind for op in cm.graph.ops])
     return {
-        "board": board_name, "arena_bytes": cm.plan.arena_bytes, "activation_lower_bound": cm.plan.lower_bound,
+        "board": board_name, "arena_bytes": cm.plan.arena_bytes, "activation_lower_bound": cm.plan.largest_op_bytes,
         "flash_bytes": b.flash_bytes, "weights_bytes": weights, "code_bytes": b.flash_bytes - weights,
         "text": b.text, "rodata": b.rodata, "data": b.data, "bss": b.bss, "ram_bytes": b.ram_bytes,
         "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "in_place": sorted(cm.plan.in_place),
@@ -68,12 +68,12 @@ def inspect_model(args) -> int:
     result = {
         "model": str(args.model), "inputs": g.inputs, "outputs": g.outputs, "ops": entries, "tensors": tensors,
         "unsupported": [{"location": loc, "op": op, "reason": why} for loc, op, why in problems],
-        "arena_bytes": plan.arena_bytes if plan else None, "activation_lower_bound": plan.lower_bound if plan else None,
+        "arena_bytes": plan.arena_bytes if plan else None, "activation_lower_bound": plan.largest_op_bytes if plan else None,
         "plan": [{"name": b.name, "offset": plan.offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last} for b in plan.buffers] if plan else None,
     }
     if args.memory:
         if cm is None:
-            from aot.errors import UnsupportedError
+            from aot.core.errors import UnsupportedError
 
             raise UnsupportedError(problems)
         result["memory"] = memory_report(cm, args.board, args.plot)
@@ -90,9 +90,9 @@ def inspect_model(args) -> int:
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()
     if cm:
-        from aot.report import memory_table
+        from aot.driver.report import memory_table
 
-        print(memory_table(cm))
+        print(memory_table(cm.graph, cm.plan))
     if args.memory:
         m = result["memory"]
         print()

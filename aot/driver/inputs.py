@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aot.errors import AotError
-from aot.ir import Graph
-from aot.reference import check_inputs, random_inputs
+from aot.core.errors import AotError
+from aot.core.ir import Graph
+from aot.driver.reference import check_inputs, random_inputs
 
 
 def load_inputs(g: Graph, path: str | Path | None, seed: int = 0) -> dict[str, np.ndarray]:

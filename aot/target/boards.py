@@ -11,11 +11,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aot.errors import AotError
-from aot.resources import data_dir
+from aot.core.errors import AotError
+from aot.core.resources import data_dir
 
 RUN_KINDS = ("qemu", "host", "port")
 COUNTER_UNITS = ("instructions", "cycles", "ns")
+# CPU features a kernel may require (codegen_c kernel declarations): "dsp" = the Armv7E-M SIMD32
+# instructions (SMLAD, SXTB16, SSAT16; Cortex-M4/M7/M33/M55); "mve" = Helium (Cortex-M55).
+FEATURES = ("dsp", "mve")
 
 
 class BoardError(AotError):
@@ -42,6 +45,7 @@ class Board:
     port: str | None = None                 # serial port of a real board, e.g. /dev/ttyACM0
     baudrate: int = 115200
     zephyr_board: str | None = None
+    features: tuple[str, ...] = ()          # CPU features kernels may use (FEATURES)
     extra: dict = field(default_factory=dict)  # keys this module does not interpret
 
     def binutil(self, tool: str) -> str:
@@ -158,6 +162,10 @@ def parse_board(path: Path) -> Board:
     counter = data.get("counter", "cycles")
     if counter not in COUNTER_UNITS:
         raise fail(f"counter must be one of {', '.join(COUNTER_UNITS)}, not {counter!r}")
+    features = tuple(data.get("features", ()))
+    unknown = [f for f in features if f not in FEATURES]
+    if not isinstance(data.get("features", []), list) or unknown:
+        raise fail(f"features must be a list of {', '.join(FEATURES)}, not {data.get('features')!r}")
     for key in ("flash_bytes", "ram_bytes", "stack_bytes", "baudrate"):
         if key in data and (not isinstance(data[key], int) or data[key] <= 0):
             raise fail(f"{key} must be a positive integer")
@@ -181,5 +189,6 @@ def parse_board(path: Path) -> Board:
         port=data.get("port"),
         baudrate=data.get("baudrate", 115200),
         zephyr_board=data.get("zephyr_board"),
+        features=features,
         extra={k: v for k, v in data.items() if k not in known},
     )

@@ -4,15 +4,15 @@ from __future__ import annotations
 import numpy as np
 
 from aot import ops
-from aot.errors import AotError
-from aot.ir import Graph
+from aot.core.errors import AotError
+from aot.core.ir import Graph
 
 
 def check_inputs(g: Graph, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Inputs by name, each of the declared shape and dtype."""
     checked = {}
     for name in g.inputs:
-        t = g.t(name)
+        t = g.tensor(name)
         if name not in inputs:
             raise AotError(f"missing input {name!r} (expected {t.dtype}{list(t.shape)})")
         a = np.asarray(inputs[name])
@@ -26,10 +26,10 @@ def run_graph(g: Graph, inputs: dict[str, np.ndarray], keep_all: bool = False) -
     """Evaluate the graph; returns the graph outputs by name (every tensor if keep_all)."""
     values: dict[str, np.ndarray] = dict(check_inputs(g, inputs))
     for op in g.ops:
-        args = [None if n is None else (g.t(n).data if g.t(n).is_const else values[n]) for n in op.inputs]
+        args = [None if n is None else (g.tensor(n).data if g.tensor(n).is_const else values[n]) for n in op.inputs]
         results = ops.get(op.kind).reference(op, g, args)
         for name, value in zip(op.outputs, results):
-            t = g.t(name)
+            t = g.tensor(name)
             assert value.dtype == t.np_dtype and value.size == t.size, (op.name, name, value.dtype, value.shape, t.shape)
             values[name] = value.reshape(t.shape)
     if keep_all:
@@ -42,7 +42,7 @@ def random_inputs(g: Graph, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     out = {}
     for name in g.inputs:
-        t = g.t(name)
+        t = g.tensor(name)
         if t.dtype == "float32":
             out[name] = rng.uniform(-1, 1, size=t.shape).astype(np.float32)
         else:

@@ -1,0 +1,1 @@
+"""The compiler's core: the graph IR, TFLite's integer arithmetic, errors, data folders."""

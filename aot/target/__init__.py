@@ -1,0 +1,1 @@
+"""Targets: boards, firmware builds, QEMU / host / serial sessions, standalone projects, archives."""
