@@ -10,10 +10,13 @@ import jinja2
 from aot import ops as aot_ops
 from aot.core.ir import DTYPE_CODES, Graph
 from aot.core.resources import data_dir
+from aot.core.text import short
 from aot.planner import Plan
-from codegen_c import ops as c_ops
+from aot.planner.liveness import SCRATCH
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel, KernelChoice
+from codegen_c.registry import resolve
 
 RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")
 
@@ -46,35 +49,49 @@ def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
     }
 
 
-def _template_name(env: jinja2.Environment, kind: str, in_place: bool) -> str:
-    """ops/<kind>.c.j2, or its in-place twin ops/<kind>_inplace.c.j2 where the op writes over its
-    input and the portable kernel's order is not already safe for that (add, softmax, reshape)."""
-    if in_place and f"ops/{kind}_inplace.c.j2" in env.list_templates():
-        return f"ops/{kind}_inplace.c.j2"
-    return f"ops/{kind}.c.j2"
+def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoice) -> str:
+    """The comment that opens op ``i``'s function: its source op, tensors, kernel, memory."""
+    op = g.ops[i]
+
+    def tensor(name: str) -> str:
+        t = g.tensor(name)
+        shape = "x".join(map(str, t.shape)) or "scalar"
+        where = "constant" if t.is_const else f"arena +{plan.offset(name)}"
+        return f"{short(name)} {t.dtype}[{shape}] {where}"
+
+    lines = [f"op {i}: {op.kind} ({op.name or 'no source name'})"]
+    lines += [f"  in  {tensor(n)}" for n in op.inputs if n is not None]
+    lines += [f"  out {tensor(n)}" for n in op.outputs]
+    knobs = ", ".join(f"{k}={v}" for k, v in choice.knobs) or "defaults"
+    lines.append(f"kernel {kernel.name} ({kernel.template}), knobs: {knobs}")
+    where = plan.overwritten_input(i, op.inputs, op.outputs[0])
+    memory = [f"in place over input {where}" if where is not None else "not in place"]
+    scratch = plan.offsets.get(f"{SCRATCH}{i}")
+    if scratch is not None:
+        memory.append(f"scratch {next(b.size for b in plan.buffers if b.name == f'{SCRATCH}{i}')} B at arena +{scratch}")
+    lines.append(", ".join(memory))
+    return "/* " + "\n * ".join(line.replace("*/", "* /") for line in lines) + " */\n"
 
 
 def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "",
-             variants: dict | None = None) -> GeneratedModel:
-    """``variants`` {op index: codegen_c.variants.Variant}: ops/<kind>_<name>.c.j2 for those
-    not portable (their scratch is already in the plan)."""
+             kernels: dict[int, KernelChoice] | None = None) -> GeneratedModel:
+    """``kernels`` {op index: KernelChoice}, the driver's choice (aot/driver/choose.py; default:
+    every op's reference kernel): each op's function is its kernel's template, rendered with
+    its lowering's variables (its scratch buffer is already in the plan)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
     ctx = LoweringContext(g, plan)
-    kernels, calls = [], []
+    functions, calls = [], []
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
-        variant = (variants or {}).get(i)
+        choice = (kernels or {}).get(i, KernelChoice())
+        kernel = resolve(op, g, choice, plan.overwritten_input(i, op.inputs, op.outputs[0]))
         x = g.tensor(op.inputs[0])
         w = g.tensor(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
-        if variant is not None and variant.name != "portable":
-            variables = c_ops.get(op.kind).lower_variant(i, op, ctx, variant, in_place=i in plan.in_place)
-            template = f"ops/{op.kind}_{variant.name}.c.j2"
-        else:
-            variables = c_ops.get(op.kind).lower(i, op, ctx)
-            template = _template_name(env, op.kind, i in plan.in_place)
-        scratch = plan.offsets.get(f"scratch#{i}")
-        kernels.append(env.get_template(template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables))
+        variables = kernel.lower(i, op, ctx, dict(choice.knobs))
+        scratch = plan.offsets.get(f"{SCRATCH}{i}")
+        body = env.get_template(kernel.template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables)
+        functions.append(_op_comment(g, plan, i, kernel, choice) + body)
         calls.append({"fn": fn, "index": i, "name": op.name})
     PREFIX = c_ident(prefix).upper()
     common = {
@@ -83,11 +100,11 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
         "max_dims": 6,
-        "dsp": any(v.name != "portable" for v in (variants or {}).values()),
+        "dsp": any(c.name == "dsp" for c in (kernels or {}).values()),
     }
     files = []
     header = env.get_template("model.h.j2").render(**common)
-    source = env.get_template("model.c.j2").render(kernels=kernels, calls=calls, consts=list(ctx.consts.values()), **common)
+    source = env.get_template("model.c.j2").render(kernels=functions, calls=calls, consts=list(ctx.consts.values()), **common)
     for name, text in (("model.h", header), ("model.c", source)):
         (out_dir / name).write_text(text)
         files.append(out_dir / name)

@@ -10,12 +10,14 @@ from pathlib import Path
 from aot import ops
 from aot.core.errors import UnsupportedError
 from aot.core.ir import Graph
+from aot.driver import choose
 from aot.driver.report import memory_table
 from aot.frontends import load_model
 from aot.frontends.validate import check_graph
 from aot.passes import optimize
 from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
+from codegen_c.kernel import KernelChoice
 
 ARENA_ALIGNMENT = 4
 
@@ -26,7 +28,7 @@ class CompiledModel:
     plan: Plan
     model_hash: str
     source: Path
-    variants: dict = field(default_factory=dict)  # op index -> codegen_c.variants.Variant
+    variants: dict[int, KernelChoice] = field(default_factory=dict)  # op index -> its kernel (codegen_c/kernel.py)
     features: tuple[str, ...] = ()  # CPU features the code was generated for (board.toml)
 
     @property
@@ -54,18 +56,16 @@ def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning
 def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None,
                      priority: str = "balanced") -> CompiledModel:
     """For a graph out of ``prepare``: plan the arena (which may reorder ops and run some in
-    place), then choose each op's kernel variant for the board's CPU features (or as the
-    tuning record says) and add the scratch buffers those variants need, as ``priority``
-    ("balanced", "speed", "ram"; codegen_c/variants.py: select) trades speed for RAM. No
-    board: portable kernels."""
-    from codegen_c import variants
-
-    plan = plan_graph(g, ARENA_ALIGNMENT)
+    place, as the kernels every core has offer), then choose each op's kernel for the board's
+    CPU features (or as the tuning record says) and add the scratch buffers those kernels need,
+    as ``priority`` ("balanced", "speed", "ram"; aot/driver/choose.py) trades speed for RAM.
+    No board: portable kernels."""
+    plan = plan_graph(g, ARENA_ALIGNMENT, choose.offers(g))
     if plan.order is not None:
         g = reordered(g, plan.order)
-    features = variants.features_of(board)
-    choice, plan = variants.select(g, plan, features, tuning.variants_for(g, model_hash, board) if tuning else None, priority)
-    return CompiledModel(g, plan, model_hash, source, choice.variants, features)
+    features = board.features if board is not None else ()
+    choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
+    return CompiledModel(g, plan, model_hash, source, choice.kernels, features)
 
 
 def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
@@ -100,7 +100,7 @@ def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
 
 def emit(cm: CompiledModel, out_dir: Path, prefix: str = "model") -> dict:
     """Write the C sources, headers, metadata.json and memory.txt; return the metadata."""
-    gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash, variants=cm.variants)
+    gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash, kernels=cm.variants)
     meta = metadata(cm, gen.weights_bytes)
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
     (out_dir / "memory.txt").write_text(memory_table(cm.graph, cm.plan) + "\n")

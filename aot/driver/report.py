@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from aot.core.ir import Graph
+from aot.core.text import short
 from aot.planner import Plan
 from aot.planner.liveness import lifetimes
 
@@ -35,11 +36,3 @@ def memory_table(g: Graph, plan: Plan) -> str:
         f"alignment {plan.alignment}); activation lower bound {plan.largest_op_bytes} bytes\nin place: {in_place}"
     )
     return head + "\n" + table(["id", "tensor", "offset", "bytes", "live (ops)", "storage"], rows, "llrrll")
-
-
-def short(name: str, width: int = 48) -> str:
-    """A long TFLite tensor name cut in the middle to fit a table column."""
-    if len(name) <= width:
-        return name
-    keep = (width - 3) // 2
-    return name[:keep] + "..." + name[-(width - 3 - keep):]

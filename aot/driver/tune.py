@@ -8,7 +8,7 @@ the other ops' kernels). A configuration whose outputs differ from the NumPy ref
 measured again one op at a time to find the culprit, which is then not chosen. A final run
 with the chosen mix checks bit-exactness and gives the total. With priority "balanced" (the
 default) or "ram", the fastest choice then goes through the same memory-aware selection as
-compile (codegen_c/variants.py: select): an op whose DSP scratch would raise the arena gets a
+compile (aot/driver/choose.py: select): an op whose DSP scratch would raise the arena gets a
 leaner knob or the portable kernel, and the record holds that final choice, so compiling
 with the record gives exactly the measured code whatever --priority says.
 
@@ -26,6 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot.core.errors import AotError
+from aot.driver import choose
+from aot.driver.compiler import compile_file
+from aot.driver.inputs import load_inputs
+from aot.driver.runner import cache_root, run_on_board
+from codegen_c.kernel import KernelChoice
 
 FORMAT = 1
 
@@ -74,10 +79,8 @@ class TuningRecord:
             raise TuningError(f"cannot read tuning record {path}: {e}") from e
         return TuningRecord.from_json(data, str(path))
 
-    def variants_for(self, g, model_hash: str, board=None) -> dict:
-        """{op index: Variant} for the compiled graph ``g``; rejects another model's record."""
-        from codegen_c.variants import Variant
-
+    def kernels_for(self, g, model_hash: str, board=None) -> dict[int, KernelChoice]:
+        """{op index: KernelChoice} for the compiled graph ``g``; rejects another model's record."""
         if model_hash != self.sha256:
             raise TuningError(f"tuning record is for model {self.model!r} (sha256 {self.sha256[:12]}...), "
                               f"not this model (sha256 {model_hash[:12]}...)")
@@ -89,7 +92,7 @@ class TuningRecord:
             if i >= len(g.ops) or g.ops[i].kind != kind:
                 raise TuningError(f"tuning record: op {i} is {kind!r} in the record but "
                                   f"{g.ops[i].kind if i < len(g.ops) else 'missing'!r} in the model")
-            out[i] = Variant.parse(entry["variant"])
+            out[i] = KernelChoice.parse(entry["variant"])
         return out
 
 
@@ -101,15 +104,10 @@ def _say(progress, text: str) -> None:
 def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,
          progress: bool = True, priority: str = "balanced") -> TuningRecord:
     """Measure the candidates of every op of ``model`` on ``board`` and return the record."""
-    from aot.driver.compiler import compile_file
-    from aot.driver.inputs import load_inputs
-    from aot.driver.runner import cache_root, run_on_board
-    from codegen_c import variants as cv
-
     base = compile_file(model, board=board)
     g = base.graph
-    feats = cv.features_of(board)
-    cands = {i: cv.candidates(op, g, feats) for i, op in enumerate(g.ops)}
+    feats = board.features
+    cands = {i: choose.options(g, base.plan, i, feats) for i in range(len(g.ops))}
     data = load_inputs(g, inputs, seed)
     root = Path(build_root) if build_root else cache_root() / f"{g.name}-{base.model_hash[:12]}" / f"tune-{board.name}"
     measured: dict[int, dict[str, int]] = {i: {} for i in cands}
@@ -127,7 +125,7 @@ def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Pa
         choice = {i: c[min(j, len(c) - 1)] for i, c in cands.items()}
         _say(progress, f"configuration {j + 1}/{rounds}: building and running ...")
         cm, r = run(choice, f"config{j}")
-        suspects = [i for i in cands if cm.variants[i].key == choice[i].key and choice[i].name != cv.PORTABLE]
+        suspects = [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]
         if not r.match:
             _say(progress, "  outputs differ from the reference: measuring its DSP ops one at a time")
             for i in suspects:
@@ -146,10 +144,11 @@ def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Pa
     best = {}
     for i, c in cands.items():
         ok = {k: v for k, v in measured[i].items() if k not in bad[i]}
-        key = min(ok, key=lambda k: (ok[k], k != cv.PORTABLE)) if ok else cv.PORTABLE
-        best[i] = cv.Variant.parse(key)
+        first = cands[i][0].key  # the reference kernel: wins ties, and stands in when nothing else is exact
+        key = min(ok, key=lambda k: (ok[k], k != first)) if ok else first
+        best[i] = KernelChoice.parse(key)
     portable = compile_file(model)
-    best = cv.select(portable.graph, portable.plan, feats, priority=priority, preferred=best)[0].variants
+    best = choose.select(portable.graph, portable.plan, feats, priority=priority, preferred=best)[0].kernels
     cm, r = run(best, "best")
     record = TuningRecord(g.name, base.model_hash, board.name,
                           [{"index": i, "op": g.ops[i].kind, "variant": best[i].key, "measured": measured[i]}

@@ -12,6 +12,9 @@ from aot.core.ir import Graph
 from aot.planner.plan import Buffer
 
 
+SCRATCH = "scratch#"  # buffer name prefix of an op's scratch request: scratch#<op index>
+
+
 def lifetimes(g: Graph) -> dict[str, tuple[int, int]]:
     n = len(g.ops)
     producers = g.producers()
@@ -41,7 +44,7 @@ def activation_buffers(g: Graph, scratch: dict[int, int] | None = None, aliases:
         buffers.append(Buffer(root, max(profile), first, last, profile))
     for index, size in sorted((scratch or {}).items()):
         if size > 0:
-            buffers.append(Buffer(f"scratch#{index}", size, index, index))
+            buffers.append(Buffer(f"{SCRATCH}{index}", size, index, index))
     return buffers
 
 

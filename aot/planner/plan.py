@@ -57,6 +57,13 @@ class Plan:
     def offset(self, name: str) -> int:
         return self.offsets[self.aliases.get(name, name)]
 
+    def overwritten_input(self, index: int, inputs: list[str | None], output: str) -> int | None:
+        """Which of op ``index``'s inputs its output overwrites (None: the op is not in place)."""
+        if index not in self.in_place:
+            return None
+        root = self.aliases.get(output, output)
+        return next(k for k, name in enumerate(inputs) if name is not None and self.aliases.get(name, name) == root)
+
 
 def align_up(x: int, a: int) -> int:
     return (x + a - 1) // a * a

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aot.core.ir import Graph
-from aot.planner import inplace
+from aot.planner.inplace import Overwrite, storage_groups
 from aot.planner.liveness import activation_buffers, largest_op_bytes
 from aot.planner.plan import Plan, plan_memory
 
@@ -43,8 +43,8 @@ def memory_aware_order(g: Graph) -> list[int]:
     return done
 
 
-def _plan(g: Graph, chosen: dict[int, int], alignment: int, bound: int, order: list[int], try_exact: bool = False) -> Plan:
-    aliases, scratch, in_place = inplace.storage_groups(g, chosen)
+def _plan(g: Graph, chosen: dict[int, Overwrite], alignment: int, bound: int, order: list[int], try_exact: bool = False) -> Plan:
+    aliases, scratch, in_place = storage_groups(g, chosen)
     return plan_memory(activation_buffers(g, scratch, aliases), alignment, bound, try_exact=try_exact,
                        aliases=aliases, in_place=in_place, order=order)
 
@@ -53,13 +53,14 @@ def _key(p: Plan) -> tuple[int, int]:
     return (p.arena_bytes, len(p.in_place))
 
 
-def _choose_in_place(h: Graph, found: dict[int, int], alignment: int, bound: int, order: list[int]) -> dict[int, int]:
-    """Start from every candidate, then drop the in-place ops that do not shrink the arena
-    (sharing one base offset can fragment the arena), so only useful special kernels remain."""
+def _choose_in_place(h: Graph, found: dict[int, Overwrite], alignment: int, bound: int, order: list[int]) -> dict[int, Overwrite]:
+    """Start from every offer, then drop the in-place ops that do not shrink the arena
+    (sharing one base offset can fragment the arena), so only useful special kernels remain;
+    views (the output is the input's bytes) always stay."""
     chosen = dict(found)
     best = _plan(h, chosen, alignment, bound, order)
     for i in sorted(found):
-        if h.ops[i].kind == "reshape":
+        if found[i].view:
             continue
         trial = {k: v for k, v in chosen.items() if k != i}
         plan = _plan(h, trial, alignment, bound, order)
@@ -68,9 +69,10 @@ def _choose_in_place(h: Graph, found: dict[int, int], alignment: int, bound: int
     return chosen
 
 
-def plan_graph(g: Graph, alignment: int = 4, allow_in_place: bool = True) -> Plan:
+def plan_graph(g: Graph, alignment: int = 4, offers: dict[int, Overwrite] | None = None) -> Plan:
     """The smallest valid plan over op orders x in-place choices x placement strategies.
 
+    ``offers`` {op index in ``g``: Overwrite}: the ops that may run in place (none: no op does).
     ``plan.order`` gives the op order the plan (and so the generated code) follows."""
     bound = largest_op_bytes(g)
     orders = [list(range(len(g.ops)))]
@@ -80,7 +82,7 @@ def plan_graph(g: Graph, alignment: int = 4, allow_in_place: bool = True) -> Pla
     best: Plan | None = None
     for order in orders:
         h = reordered(g, order)
-        found = inplace.candidates(h) if allow_in_place else {}
+        found = {step: (offers or {})[i] for step, i in enumerate(order) if i in (offers or {})}
         chosen = _choose_in_place(h, found, alignment, bound, order)
         plan = _plan(h, chosen, alignment, bound, order, try_exact=True)
         if best is None or _key(plan) < _key(best):

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from aot.core import quant
-from aot.core.ir import Op
+from aot.core.ir import Graph, Op
 from aot.ops import add
+from codegen_c import dsp
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, broadcast_strides
 
 
@@ -25,7 +27,7 @@ def broadcast_vars(op: Op, ctx: LoweringContext) -> dict:
     }
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     a = g.tensor(op.inputs[0])
     v = {**broadcast_vars(op, ctx), "quantized": a.dtype != "float32", "left_shift": add.LEFT_SHIFT}
@@ -64,13 +66,22 @@ class DspAdd:
 MODES = ("sum", "mm", "rq", "mbqm")  # tried in this order (tests narrow it to reach the others)
 
 
-def dsp_ok(op: Op, g) -> bool:
+def same_shape_inputs(op: Op, g: Graph) -> tuple[int, ...]:
+    """The inputs of the output's shape and type: element i of both inputs is read before
+    element i of the output is written (the DSP kernel: words of 4 elements), so the output
+    may overwrite either."""
+    y = g.tensor(op.outputs[0])
+    return tuple(k for k in (0, 1) if g.tensor(op.inputs[k]).shape == y.shape and g.tensor(op.inputs[k]).dtype == y.dtype)
+
+
+def dsp_applies(op: Op, g: Graph) -> bool:
+    """Same-shape int8 inputs whose constants fold (dsp_add)."""
     a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
     return (a.dtype == b.dtype == y.dtype == "int8" and a.shape == b.shape == y.shape
-            and all(t.quant is not None and t.quant.per_tensor for t in (a, b, y)))
+            and all(t.quant is not None and t.quant.per_tensor for t in (a, b, y)) and dsp_add(op, g) is not None)
 
 
-def dsp_add(op: Op, g) -> DspAdd | None:
+def dsp_add(op: Op, g: Graph) -> DspAdd | None:
     """The folded constants of the DSP add, None if no fold reproduces the reference exactly."""
     return _dsp_add(add.params(op, g), MODES)
 
@@ -100,8 +111,6 @@ def _mm(acc: np.ndarray, want: np.ndarray, p: add.AddParams) -> tuple[int, int, 
 
 @functools.lru_cache(maxsize=64)
 def _dsp_add(p: add.AddParams, modes: tuple[str, ...]) -> DspAdd | None:
-    from codegen_c import variants as cv
-
     v = np.arange(-128, 128, dtype=np.int64)
     sa = quant.mbqm((v + p.input1_offset) << add.LEFT_SHIFT, p.input1_multiplier, p.input1_shift).astype(np.int64)
     sb = quant.mbqm((v + p.input2_offset) << add.LEFT_SHIFT, p.input2_multiplier, p.input2_shift).astype(np.int64)
@@ -136,13 +145,9 @@ def _dsp_add(p: add.AddParams, modes: tuple[str, ...]) -> DspAdd | None:
         return DspAdd("mm", swap, byte_order(table << k), half + k, (p.output_multiplier, c, sh))
     m, shift = p.output_multiplier, p.output_shift
     if "rq" in modes and m > (1 << 30) and -31 <= shift <= -1:
-        e = -shift
-        fold = e <= 23
-        off = p.output_offset if fold else 0
-        kk = (1 << 30) + (1 << (30 + e)) + off * (1 << (31 + e))
-        klo, khi = kk & 0xFFFFFFFF, kk >> 32
-        row = np.array([m, e - 1, klo - (1 << 32) if klo >= 1 << 31 else klo, khi], dtype=np.int64)
-        got = cv.rq_reference(acc, row.astype(np.int32), np.zeros(acc.shape, dtype=np.int64))
+        fold = dsp.folds_offset(np.array([shift]), np.array([m]))
+        row = np.array(dsp.rq_row(m, shift, p.output_offset if fold else 0), dtype=np.int64)
+        got = dsp.rq_apply(acc, row.astype(np.int32), np.zeros(acc.shape, dtype=np.int64))
         got = np.clip(got + (0 if fold else p.output_offset), p.act_min, p.act_max)
         if np.array_equal(got, want):
             return DspAdd("rq", swap, byte_order(table), half, tuple(int(x) for x in row.astype(np.int32)),
@@ -150,7 +155,7 @@ def _dsp_add(p: add.AddParams, modes: tuple[str, ...]) -> DspAdd | None:
     return DspAdd("mbqm", swap, byte_order(table), half)
 
 
-def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
+def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     d = dsp_add(op, g)
     p = add.params(op, g)
@@ -163,3 +168,9 @@ def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: b
         "rq": list(d.rq), "out_add": d.out_add, "bshift": d.bshift, "p": p,
         "full_range": p.act_min == -128 and p.act_max == 127,
     }
+
+
+KERNELS = (
+    Kernel("portable", "ops/add.c.j2", lower, overwrites=same_shape_inputs),
+    Kernel("dsp", "ops/add_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies, overwrites=same_shape_inputs),
+)

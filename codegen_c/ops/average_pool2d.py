@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from aot.core import quant
-from aot.core.ir import Op
+from aot.core.ir import Graph, Op
+from codegen_c import dsp
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     act = op.attrs.get("activation", "NONE")
@@ -26,15 +28,18 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     }
 
 
-# --- DSP variant (templates/ops/average_pool2d_dsp.c.j2 and max_pool2d_dsp.c.j2): int8 with
+# --- DSP kernels (templates/ops/average_pool2d_dsp.c.j2 and max_pool2d_dsp.c.j2): int8 with
 # channels a multiple of 4, four channels per word load; same constants as the portable kernel.
 
 
-def dsp_ok(op: Op, g) -> bool:
+def dsp_applies(op: Op, g: Graph) -> bool:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     return (x.dtype == y.dtype == "int8" and len(x.shape) == 4 and x.shape[3] % 4 == 0
             and op.attrs["filter"][1] <= 256)
 
 
-def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
-    return lower(index, op, ctx)
+
+KERNELS = (
+    Kernel("portable", "ops/average_pool2d.c.j2", lower),
+    Kernel("dsp", "ops/average_pool2d_dsp.c.j2", lower, features=dsp.DSP, applies=dsp_applies),
+)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from aot.core.ir import Op
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 from codegen_c.ops.add import broadcast_vars
 
 # The C expression of each aot.ops.binary function of `u` and `v` (floats).
@@ -15,5 +16,8 @@ EXPRESSIONS = {
 }
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     return {**broadcast_vars(op, ctx), "expr": EXPRESSIONS[op.attrs["fn"]]}
+
+
+KERNELS = (Kernel("portable", "ops/binary.c.j2", lower),)

@@ -1,108 +1,126 @@
+"""CONV_2D kernels: portable (templates/ops/conv2d.c.j2), portable in place for 1x1 stride-1
+convolutions (conv2d_inplace.c.j2: walks forward when outputs are narrower than inputs,
+backward when wider), and DSP (conv2d_dsp.c.j2: im2col of two int16 columns at a time, 2x2
+blocked SMLAD matrix multiply, requantisation fused; knob ``cols=0``: no columns, the window
+rows read in place, conv2d_dsp_direct.c.j2)."""
 from __future__ import annotations
 
-from aot.core.ir import Op
+import numpy as np
+
+from aot.core.ir import Graph, Op
+from aot.ops import conv_common
+from codegen_c import dsp
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 from codegen_c.ops.output_stage import output_stage_vars
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
-    g = ctx.graph
-    x, w, y = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
-    n, h, wd, ic = x.shape
-    _, oh, ow, oc = y.shape
-    _, kh, kw, icg = w.shape
+def window_vars(op: Op, g: Graph) -> dict:
+    """Shapes, strides, dilations and padding of a convolution (input, output, kernel window)."""
+    n, h, wd, ic = g.tensor(op.inputs[0]).shape
+    _, oh, ow, oc = g.tensor(op.outputs[0]).shape
     return {
-        **output_stage_vars(index, op, ctx),
-        "x": ctx.ptr(op.inputs[0]), "w": ctx.ptr(op.inputs[1]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "KH": kh, "KW": kw,
-        "ICG": icg, "OCG": oc // max(ic // icg, 1),
+        "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc,
         "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
         "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
     }
 
 
-# --- DSP variant (templates/ops/conv2d_dsp.c.j2): im2col of two int16 columns at a time, 2x2 blocked
-# matrix multiply with SMLAD (runtime_c/include/aot_dsp.h), requantisation fused.
-
-
-def _kernel(op: Op, g) -> tuple[int, int, int]:
-    """(KH, KW, IC) of the kernel (depthwise with one input channel: IC = 1)."""
-    _, kh, kw, ic = g.tensor(op.inputs[1]).shape if op.kind == "conv2d" else (0, *g.tensor(op.inputs[1]).shape[1:3], 1)
-    return kh, kw, ic
-
-
-def direct(variant) -> bool:
-    """The knob cols=0: no im2col columns, the window read straight from the input."""
-    return variant.knob("cols") == 0
-
-
-DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel may gather on the stack
-
-
-def direct_ok(op: Op, g) -> bool:
-    from codegen_c.variants import k4
-
-    kh, kw, ic = _kernel(op, g)
-    return kh * k4(kw * ic) <= DIRECT_STACK_LIMIT
-
-
-def scratch_bytes(op: Op, g, variant) -> int:
-    """Two interleaved int16 columns: 4 * K4 bytes (K = KH * KW * IC); none with cols=0."""
-    from codegen_c.variants import k4
-
-    if direct(variant):
-        return 0
-    kh, kw, ic = _kernel(op, g)
-    return 4 * k4(kh * kw * ic)
-
-
-def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False, weights=None) -> dict:
-    """Template variables of conv2d_dsp.c.j2; ``weights`` OHWI int8 (depthwise with IC = 1
-    passes its weights transposed)."""
-    import numpy as np
-
-    from codegen_c import variants as cv
-
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
-    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    ic = g.tensor(op.inputs[0]).shape[3]
+    oc = g.tensor(op.outputs[0]).shape[3]
+    _, kh, kw, icg = g.tensor(op.inputs[1]).shape
+    return {
+        **output_stage_vars(index, op, ctx), **window_vars(op, g),
+        "x": ctx.ptr(op.inputs[0]), "w": ctx.ptr(op.inputs[1]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "KH": kh, "KW": kw, "ICG": icg, "OCG": oc // max(ic // icg, 1),
+    }
+
+
+def one_by_one(op: Op, kh: int, kw: int) -> bool:
+    """A 1x1 window, stride 1, no padding: output pixel p reads input pixel p only."""
+    return (kh, kw) == (1, 1) and tuple(op.attrs["stride"]) == (1, 1) and not any(op.attrs["pad"])
+
+
+def pointwise(op: Op, g: Graph) -> tuple[int, ...]:
+    """Input 0 for a 1x1, stride-1, unpadded, one-group convolution: it can run in place."""
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
+    return (0,) if one_by_one(op, *w.shape[1:3]) and w.shape[3] == x.shape[3] else ()
+
+
+# --- DSP. The kernel serves depthwise convolutions with one input channel too (a conv with
+# IC = 1, weights transposed): ``weights`` then gives the OHWI weights.
+
+
+def kernel_window(op: Op, g: Graph) -> tuple[int, int, int]:
+    """(KH, KW, IC) of the convolution (depthwise with one input channel: IC = 1)."""
+    if op.kind == "conv2d":
+        return tuple(g.tensor(op.inputs[1]).shape[1:])  # type: ignore[return-value]
+    return (*g.tensor(op.inputs[1]).shape[1:3], 1)  # type: ignore[return-value]
+
+
+DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may gather on the stack
+
+
+def dsp_knobs(op: Op, g: Graph) -> list:
+    """Default, then cols=0 (no scratch) where the window rows fit the stack limit."""
+    kh, kw, ic = kernel_window(op, g)
+    return [(), (("cols", 0),)] if kh * dsp.round_up4(kw * ic) <= DIRECT_STACK_LIMIT else [()]
+
+
+def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
+    """Two interleaved int16 columns: 4 * K4 bytes (K = KH * KW * IC); none with cols=0."""
+    if knobs.get("cols") == 0:
+        return 0
+    kh, kw, ic = kernel_window(op, g)
+    return 4 * dsp.round_up4(kh * kw * ic)
+
+
+def dsp_applies(op: Op, g: Graph) -> bool:
+    """One group (depthwise: one input channel), int8 with aot_rq's requantisation."""
+    return g.tensor(op.inputs[0]).shape[3] == kernel_window(op, g)[2] and dsp.int8_dsp_ok(op, g)
+
+
+def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np.ndarray | None = None) -> dict:
+    g = ctx.graph
+    ic, oc = g.tensor(op.inputs[0]).shape[3], g.tensor(op.outputs[0]).shape[3]
     w = g.tensor(op.inputs[1]).data if weights is None else weights
-    n, h, wd, ic = x.shape
-    _, oh, ow, oc = y.shape
     kh, kw = w.shape[1:3]
     k = kh * kw * ic
-    st = cv.conv_common.output_stage(op, g)
-    pointwise = (kh, kw) == (1, 1) and tuple(op.attrs["stride"]) == (1, 1) and not any(op.attrs["pad"])
-    if direct(variant):
+    stage = conv_common.output_stage(op, g)
+    table, out_add = dsp.rq_table(op, g, oc)
+    in_place = index in ctx.plan.in_place
+    if knobs.get("cols") == 0:
         # window rows (KW * IC int8) zero-padded to whole words; input offset folded into the bias
-        s4 = cv.k4(kw * ic)
+        s4 = dsp.round_up4(kw * ic)
         rows = np.zeros((oc, kh, s4), dtype=np.int8)
         rows[:, :, : kw * ic] = np.asarray(w, dtype=np.int8).reshape(oc, kh, kw * ic)
-        total = cv.conv_common.bias_of(op, g, oc, np.int64) + st.input_offset * np.asarray(w, dtype=np.int64).reshape(oc, -1).sum(axis=1)
-        return {
-            "direct": True, "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-            "w": ctx.derived(index, "w_dsp", cv.weights_rows(rows.reshape(oc, -1), 4, natural=True), "int32"),
-            "bias": ctx.derived(index, "bias_dsp", ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32), "int32"),
-            "rq": ctx.derived(index, "rq", cv.rq_table(op, g, oc)[0], "int32"),
-            "out_add": cv.rq_table(op, g, oc)[1], "zp": -st.input_offset,
-            "act_min": st.act_min, "act_max": st.act_max,
-            "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "KH": kh, "KW": kw, "S4": s4,
-            "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
-            "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
-            "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
-            "pointwise": pointwise, "in_place": in_place, "backward": bool(in_place and oc > ic),
+        total = conv_common.bias_of(op, g, oc, np.int64) + stage.input_offset * np.asarray(w, dtype=np.int64).reshape(oc, -1).sum(axis=1)
+        form = {
+            "direct": True, "S4": s4, "zp": -stage.input_offset,
+            "w": ctx.derived(index, "w_dsp", dsp.weights_rows(rows.reshape(oc, -1), 4, natural=True), "int32"),
+            "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
+        }
+    else:
+        form = {
+            "direct": False, "K": k, "K4": dsp.round_up4(k), "in_off": stage.input_offset,
+            "w": ctx.derived(index, "w_dsp", dsp.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k), 2), "int32"),
+            "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, oc, np.int32), "int32"),
         }
     return {
-        "direct": False,
+        **form, **window_vars(op, g), "KH": kh, "KW": kw,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp", cv.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k), 2), "int32"),
-        "bias": ctx.derived(index, "bias_dsp", cv.conv_common.bias_of(op, g, oc, np.int32), "int32"),
-        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, oc)[0], "int32"),
-        "out_add": cv.rq_table(op, g, oc)[1],
-        "in_off": st.input_offset, "act_min": st.act_min, "act_max": st.act_max,
-        "N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "KH": kh, "KW": kw, "K": k, "K4": cv.k4(k),
-        "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
-        "DH": op.attrs["dilation"][0], "DW": op.attrs["dilation"][1],
-        "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1],
-        "pointwise": pointwise, "backward": bool(in_place and oc > ic),
+        "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
+        "act_min": stage.act_min, "act_max": stage.act_max, "pointwise": one_by_one(op, kh, kw),
+        "in_place": in_place, "backward": bool(in_place and oc > ic),
     }
+
+
+KERNELS = (
+    Kernel("portable", "ops/conv2d.c.j2", lower),
+    Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
+    Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies, scratch=dsp_scratch,
+           overwrites=pointwise, knobs=dsp_knobs),
+)

@@ -1,11 +1,21 @@
+"""FULLY_CONNECTED kernels: portable (templates/ops/fully_connected.c.j2) and DSP
+(fully_connected_dsp.c.j2): four weight rows at a time meet the int8 input words read in place
+(SXTB16 of bytes 0,2 and 1,3; weights in natural byte order) with SMLAD (aot_fc_s8 in
+aot_dsp.h); the input offset is folded into the bias at compile time (bias + in_off * row
+sum), so the kernel needs no scratch."""
 from __future__ import annotations
 
-from aot.core.ir import Op
+import numpy as np
+
+from aot.core.ir import Graph, Op
+from aot.ops import conv_common
+from codegen_c import dsp
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 from codegen_c.ops.output_stage import output_stage_vars
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     n, k = g.tensor(op.inputs[1]).shape
     return {
@@ -15,39 +25,34 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     }
 
 
-# --- DSP variant (templates/ops/fully_connected_dsp.c.j2): four weight rows at a time meet the
-# int8 input words read in place (SXTB16 of bytes 0,2 and 1,3; weights in natural byte order)
-# with SMLAD (aot_fc_s8 in aot_dsp.h); the input offset is folded into the bias at compile time
-# (bias + in_off * row sum), so the kernel needs no scratch.
-
-
-def folded_bias(op: Op, g) -> "np.ndarray":
+def folded_bias(op: Op, g: Graph) -> np.ndarray:
     """bias[r] + input_offset * sum_k w[r, k] (int32, wrapping like the kernel's sums)."""
-    import numpy as np
-
-    from codegen_c import variants as cv
-
     n, _ = g.tensor(op.inputs[1]).shape
-    st = cv.conv_common.output_stage(op, g, True)
+    stage = conv_common.output_stage(op, g, True)
     rows = g.tensor(op.inputs[1]).data.astype(np.int64).sum(axis=1)
-    total = cv.conv_common.bias_of(op, g, n, np.int64) + st.input_offset * rows
-    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+    return dsp.wrap_int32(conv_common.bias_of(op, g, n, np.int64) + stage.input_offset * rows)
 
 
-def lower_variant(index: int, op: Op, ctx: LoweringContext, variant, in_place: bool = False) -> dict:
-    import numpy as np
+def dsp_applies(op: Op, g: Graph) -> bool:
+    return dsp.int8_dsp_ok(op, g, product_in_float=True)
 
-    from codegen_c import variants as cv
 
+def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     n, k = g.tensor(op.inputs[1]).shape
-    st = cv.conv_common.output_stage(op, g, True)
+    stage = conv_common.output_stage(op, g, True)
+    table, out_add = dsp.rq_table(op, g, n, True)
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp", cv.weights_rows(g.tensor(op.inputs[1]).data.astype(np.int8), 4, natural=True), "int32"),
+        "w": ctx.derived(index, "w_dsp", dsp.weights_rows(g.tensor(op.inputs[1]).data.astype(np.int8), 4, natural=True), "int32"),
         "bias": ctx.derived(index, "bias_dsp", folded_bias(op, g), "int32"),
-        "rq": ctx.derived(index, "rq", cv.rq_table(op, g, n, True)[0], "int32"),
-        "out_add": cv.rq_table(op, g, n, True)[1],
-        "act_min": st.act_min, "act_max": st.act_max,
+        "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
+        "act_min": stage.act_min, "act_max": stage.act_max,
         "B": g.tensor(op.inputs[0]).size // k, "N": n, "K": k,
     }
+
+
+KERNELS = (
+    Kernel("portable", "ops/fully_connected.c.j2", lower),
+    Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies),
+)

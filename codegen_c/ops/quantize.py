@@ -6,9 +6,10 @@ from aot.core.ir import Op
 from aot.ops import quantize
 from codegen_c.cfmt import c_float, ctype
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     v = {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "size": x.size,
@@ -20,3 +21,6 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
         v["in_zp"] = x.quant.tensor_zero_point
         v["mult"], v["shift"] = quantize.requant_params(op, g)
     return v
+
+
+KERNELS = (Kernel("portable", "ops/quantize.c.j2", lower),)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from aot.core.ir import Op
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, strides
 
 # (initial value, combine(acc, v)) of each aot.ops.reduce function
@@ -11,7 +12,7 @@ COMBINE = {
 }
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     x, y = ctx.graph.tensor(op.inputs[0]), ctx.graph.tensor(op.outputs[0])
     axes = op.attrs["axes"]
     kept = [1 if a in axes else n for a, n in enumerate(x.shape)]  # the output shape with kept dims
@@ -20,3 +21,6 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "dims": list(x.shape),
             "out_size": y.size, "dst": affine(dst), "init": init, "combine": combine,
             "count": x.size // max(y.size, 1) if op.attrs["fn"] == "mean" else None}
+
+
+KERNELS = (Kernel("portable", "ops/reduce.c.j2", lower),)

@@ -4,9 +4,10 @@ from aot.core.ir import Op
 from aot.ops import softmax
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel, first_input
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     x = g.tensor(op.inputs[0])
     depth = x.shape[-1]
@@ -19,3 +20,6 @@ def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
     else:
         v["beta"] = c_float(op.attrs.get("beta", 1.0))
     return v
+
+
+KERNELS = (Kernel("portable", "ops/softmax.c.j2", lower, overwrites=first_input),)

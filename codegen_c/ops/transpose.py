@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from aot.core.ir import Op
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, strides
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     x, y = ctx.graph.tensor(op.inputs[0]), ctx.graph.tensor(op.outputs[0])
     st = strides(x.shape)
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
             "dims": list(y.shape), "src": affine([st[p] for p in op.attrs["perm"]])}
+
+
+KERNELS = (Kernel("portable", "ops/transpose.c.j2", lower),)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from aot.core.ir import Op
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
+from codegen_c.kernel import Kernel
 
 # The C expression of each aot.ops.unary function of `v` (float); {alpha} etc. are attributes.
 EXPRESSIONS = {
@@ -23,7 +24,10 @@ EXPRESSIONS = {
 }
 
 
-def lower(index: int, op: Op, ctx: LoweringContext) -> dict:
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     params = {k: c_float(v) for k, v in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
             "size": ctx.graph.tensor(op.inputs[0]).size, "expr": EXPRESSIONS[op.attrs["fn"]].format(**params)}
+
+
+KERNELS = (Kernel("portable", "ops/unary.c.j2", lower),)

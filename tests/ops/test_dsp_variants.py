@@ -5,7 +5,7 @@ the emulated Cortex-M4 (qemu-mps2-an386) with the real SMLAD/SXTB16 instructions
 Random single-op models come from tests/op_models.py, plus depthwise and pointwise shapes the
 random draws rarely hit (channels a multiple of 4, one input channel with a multiplier) and
 fully connected layers with K % 4 != 0 and several rows (inputs off 4-byte alignment). Each
-case runs with the fastest DSP variant and with its leaner knobs (codegen_c/variants.py:
+case runs with the fastest DSP variant and with its leaner knobs (aot/driver/choose.py:
 lean: the depthwise ring for fewer channel groups, convolutions without im2col columns).
 """
 import dataclasses
@@ -21,7 +21,9 @@ from aot.driver.runner import run_on_board
 from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
-from codegen_c import variants as cv
+from aot.driver.choose import leaner
+from codegen_c import dsp
+from codegen_c.registry import candidates
 from tests.op_models import Model, clamp_range, make, random_inputs
 
 
@@ -130,12 +132,12 @@ ELEMENTWISE_CASES = [(c, s) for c in ELEMENTWISE for s in range(8)] + [(c, s) fo
 def dsp_board(name: str = "host"):
     """The board with the "dsp" feature (the host board gets it to run the C twins)."""
     b = load_board(name)
-    return dataclasses.replace(b, extra={**b.extra, "features": ["dsp"]})
+    return dataclasses.replace(b, features=("dsp",))
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
     """The case compiled with priority speed (knobs=0), or with every DSP op's leaner variant
-    number ``knobs`` (codegen_c/variants.py: lean; None when it has fewer)."""
+    number ``knobs`` (aot/driver/choose.py: leaner; None when it has fewer)."""
     model = model_for(case, seed)
     g = load_tflite(model)
     g.name = f"{case}_{seed}"
@@ -144,7 +146,7 @@ def compiled(case: str, seed: int, board, knobs: int = 0):
     if knobs:
         ops = []
         for i, op in enumerate(cm.graph.ops):
-            options = cv.lean(op, cm.graph, cm.variants[i])
+            options = leaner(cm.graph, cm.plan, i, cm.variants[i], board.features)
             ops.append({"index": i, "op": op.kind, "variant": options[min(knobs, len(options) - 1)].key})
         if all(e["variant"] == cm.variants[e["index"]].key for e in ops):
             return model, None
@@ -159,7 +161,7 @@ def check(case: str, seed: int, board, build_dir, knobs: int = 0) -> None:
         pytest.skip("no leaner variant")
     used = [v.key for v in cm.variants.values() if v.name == "dsp"]
     op = cm.graph.ops[0]
-    assert used or not cv.dsp_ok(op, cm.graph), f"{case} {seed}: the DSP variant was not chosen"
+    assert used or not any(k.name == "dsp" for k in candidates(op, cm.graph, board.features)), f"{case} {seed}: the DSP variant was not chosen"
     inputs = random_inputs(model, np.random.default_rng(seed))
     result = run_on_board(cm, board, dict(zip(cm.graph.inputs, inputs)), build_dir=Path(build_dir))
     for c in result.comparisons:
@@ -244,7 +246,7 @@ def test_random_cases_reach_the_dsp_kernels():
 
 
 def test_folded_requantisation_equals_tflm():
-    """aot_rq's single rounding (rq_reference, its NumPy twin) equals TFLM's two roundings
+    """aot_rq's single rounding (dsp.rq_apply, its NumPy twin, on the compiler's dsp.rq_row table) equals TFLM's two roundings
     plus the output offset, over random multipliers, shifts 1..31, zero multipliers."""
     rng = np.random.default_rng(3)
     for trial in range(600):
@@ -252,19 +254,16 @@ def test_folded_requantisation_equals_tflm():
         m = 0 if zero else int(rng.integers((1 << 30) + 1, 1 << 31))
         e = 0 if zero else int(rng.integers(1, 32))
         off = int(rng.integers(-128, 128))
-        fold = zero or e <= 23
-        o = off if fold else 0
-        ee, k = (1, (1 << 31) + o * (1 << 32)) if zero else (e, (1 << 30) + (1 << (30 + e)) + o * (1 << (31 + e)))
-        klo, khi = k & 0xFFFFFFFF, k >> 32
-        table = np.array([m, ee - 1, klo - (1 << 32) if klo >= 1 << 31 else klo, khi], dtype=np.int64).astype(np.int32)
+        fold = dsp.folds_offset(np.array([-e]), np.array([m]))
+        table = np.array(dsp.rq_row(m, -e, off if fold else 0), dtype=np.int64).astype(np.int32)  # the compiler's table
         acc = np.concatenate([rng.integers(-2**31, 2**31, 64), rng.integers(-3000, 3000, 64), [-2**31, 2**31 - 1, 0, -1]])
         want = quant.mbqm(acc, m, -e).astype(np.int64) + off
-        got = cv.rq_reference(acc, table, np.zeros(acc.size, dtype=int)) + (0 if fold else off)
+        got = dsp.rq_apply(acc, table, np.zeros(acc.size, dtype=int)) + (0 if fold else off)
         assert np.array_equal(want, got), (m, e, off)
 
 
 def test_weight_rows_layout():
     w = np.arange(2 * 6, dtype=np.int8).reshape(2, 6)
-    words = cv.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
+    words = dsp.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
     # per group: row 0 then row 1; bytes w0 w2 w1 w3; K padded 6 -> 8 with zeros
     assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
