@@ -18,7 +18,7 @@ from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel, KernelChoice
 from codegen_c.registry import resolve
 
-RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")
+RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")  # copied beside model.c
 
 
 @dataclass
@@ -81,7 +81,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
     ctx = LoweringContext(g, plan)
-    functions, calls = [], []
+    functions, calls, runtime = [], [], set()
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
         choice = (kernels or {}).get(i, KernelChoice())
@@ -92,6 +92,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         scratch = plan.offsets.get(f"{SCRATCH}{i}")
         body = env.get_template(kernel.template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables)
         functions.append(_op_comment(g, plan, i, kernel, choice) + body)
+        runtime.update(kernel.runtime)
         calls.append({"fn": fn, "index": i, "name": op.name})
     PREFIX = c_ident(prefix).upper()
     common = {
@@ -100,7 +101,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
         "max_dims": 6,
-        "dsp": any(c.name == "dsp" for c in (kernels or {}).values()),
+        "kernel_headers": sorted(f for f in runtime if f.endswith(".h")),
     }
     files = []
     header = env.get_template("model.h.j2").render(**common)

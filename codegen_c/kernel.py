@@ -18,7 +18,9 @@ outside its declaration knows it.
   reading each element before it is written (its access order is the promise);
 - ``view``: its output *is* its input (a reshape): the planner always shares the storage;
 - ``knobs(op, graph) -> [knob settings]``: settings to try, default first, then leaner ones
-  (less scratch, slower), as tuples of (name, value).
+  (less scratch, slower), as tuples of (name, value);
+- ``runtime``: the runtime_c files its code calls (headers model.c includes, sources built
+  beside it), e.g. the DSP kernels' aot_dsp.h.
 
 Everything else reads these declarations (codegen_c/registry.py answers the questions): the
 compile driver's choice policy (aot/driver/choose.py), the planner (in-place pairs and scratch
@@ -64,6 +66,7 @@ class Kernel:
     in_place_only: bool = False
     view: bool = False
     knobs: Callable[[Op, Graph], list[Knobs]] = _default_only
+    runtime: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

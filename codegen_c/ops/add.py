@@ -172,5 +172,5 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 
 KERNELS = (
     Kernel("portable", "ops/add.c.j2", lower, overwrites=same_shape_inputs),
-    Kernel("dsp", "ops/add_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies, overwrites=same_shape_inputs),
+    Kernel("dsp", "ops/add_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, overwrites=same_shape_inputs),
 )

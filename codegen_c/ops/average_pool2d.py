@@ -41,5 +41,5 @@ def dsp_applies(op: Op, g: Graph) -> bool:
 
 KERNELS = (
     Kernel("portable", "ops/average_pool2d.c.j2", lower),
-    Kernel("dsp", "ops/average_pool2d_dsp.c.j2", lower, features=dsp.DSP, applies=dsp_applies),
+    Kernel("dsp", "ops/average_pool2d_dsp.c.j2", lower, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
 )

@@ -121,6 +121,6 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
 KERNELS = (
     Kernel("portable", "ops/conv2d.c.j2", lower),
     Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
-    Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies, scratch=dsp_scratch,
+    Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=pointwise, knobs=dsp_knobs),
 )

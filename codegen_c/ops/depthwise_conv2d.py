@@ -132,6 +132,6 @@ KERNELS = (
     Kernel("portable", "ops/depthwise_conv2d.c.j2", lower),
     Kernel("portable", "ops/depthwise_conv2d_inplace.c.j2", lower, scratch=plane_scratch, overwrites=multiplier_one,
            in_place_only=True),
-    Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies, scratch=dsp_scratch,
+    Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=ring_in_place, knobs=dsp_knobs),
 )

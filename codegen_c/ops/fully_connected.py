@@ -54,5 +54,5 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 
 KERNELS = (
     Kernel("portable", "ops/fully_connected.c.j2", lower),
-    Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, applies=dsp_applies),
+    Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
 )

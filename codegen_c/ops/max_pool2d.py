@@ -8,5 +8,5 @@ from codegen_c.ops.average_pool2d import dsp_applies, lower
 
 KERNELS = (
     Kernel("portable", "ops/max_pool2d.c.j2", lower),
-    Kernel("dsp", "ops/max_pool2d_dsp.c.j2", lower, features=dsp.DSP, applies=dsp_applies),
+    Kernel("dsp", "ops/max_pool2d_dsp.c.j2", lower, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
 )
