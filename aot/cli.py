@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 import traceback
@@ -25,6 +26,7 @@ def _progress(args, text: str) -> None:
 
 def cmd_compile(args) -> int:
     from aot.driver.compiler import compile_file, emit
+    from aot.driver.report import largest_op_keys
 
     t0 = time.perf_counter()
     cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
@@ -36,7 +38,7 @@ def cmd_compile(args) -> int:
     seconds = time.perf_counter() - t0
     result = {
         "model": str(args.model), "output": str(args.output), "arena_bytes": meta["arena_bytes"],
-        "activation_lower_bound": meta["activation_lower_bound"], "weights_bytes": meta["weights_bytes"],
+        **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
         "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
         "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
         "archive": str(args.archive) if args.archive else None,
@@ -46,7 +48,7 @@ def cmd_compile(args) -> int:
     else:
         print(f"compiled {args.model} -> {args.output}/ in {seconds:.2f} s")
         print(f"  operators {meta['ops']}, MACs {meta['macs']:,}")
-        print(f"  arena {meta['arena_bytes']:,} bytes (activation lower bound {meta['activation_lower_bound']:,})")
+        print(f"  arena {meta['arena_bytes']:,} bytes (largest op inputs + outputs {cm.plan.largest_op_bytes:,})")
         print(f"  weights {meta['weights_bytes']:,} bytes")
         print(f"  files: {', '.join(result['files'])}")
         if args.archive:
@@ -120,9 +122,30 @@ def cmd_profile(args) -> int:
 
 
 def cmd_project(args) -> int:
-    from aot.target.project import project_command
+    from aot.driver.compiler import compile_file
+    from aot.driver.project import generate_project
 
-    return project_command(args)
+    board = _board_or_none(args.board)
+    cm = compile_file(args.model, board=board, priority=args.priority)  # kernel variants for its CPU features
+    project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
+                               profile=args.profile, zephyr_board=args.zephyr_board)
+    if args.json:
+        print(json.dumps({"model": str(args.model), "directory": str(project.directory),
+                          "arena_bytes": cm.plan.arena_bytes, **project.to_json()}))
+        return 0
+    where = project.zephyr_board if project.template == "zephyr" else project.board
+    print(f"project {project.template} for {where} -> {project.directory}/ ({len(project.files)} files)")
+    print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
+    print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
+    run_board = project.board or "<board>"
+    if board is not None and board.run == "qemu":
+        print(f"  start it under QEMU (README.md), then: microaot run {args.model} --board {run_board} "
+              "--port socket://127.0.0.1:4444")
+    elif board is None or board.run == "port":
+        print(f"  flash it, then: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
+    if project.template != "zephyr":
+        print(f"  the same RPC firmware as: microaot run {args.model} --board {run_board}")
+    return 0
 
 
 def _board_or_none(name):
@@ -161,8 +184,48 @@ def cmd_tune(args) -> int:
 
 def cmd_inspect(args) -> int:
     from aot.driver.inspect import inspect_model
+    from aot.driver.report import memory_table, table
 
-    return inspect_model(args)
+    board = _board_or_none(args.board) if args.memory else None
+    insp = inspect_model(args.model, memory_board=board, plot=args.plot)
+    if args.json:
+        print(json.dumps(insp.to_json()))
+        return 0
+    g = insp.graph
+    print(f"model {args.model}: {len(g.ops)} operators, {len(g.tensors)} tensors")
+    print()
+    print(table(["#", "op", "source", "MACs", "outputs"],
+                [[e["index"], e["op"], e["source"], "-" if e["macs"] is None else e["macs"], ", ".join(e["outputs"])]
+                 for e in insp.ops()], "rllrl"))
+    print()
+    rows = [[n, t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+            for n, t in g.tensors.items()]
+    print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
+    print()
+    if insp.compiled:
+        print(memory_table(g, insp.plan))
+    if insp.memory:
+        m = insp.memory
+        print()
+        print(f"flash on {m['board']}: {m['flash_bytes']:,} B = code {m['code_bytes']:,} B + weights {m['weights_bytes']:,} B "
+              f"(.text {m['text']:,}, .rodata {m['rodata']:,}, .data {m['data']:,})")
+        print(f"RAM: static {m['ram_bytes']:,} B (.data + .bss, arena {m['arena_bytes']:,} B included) "
+              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (incomplete: see the build notes)'}")
+        if m["plot"]:
+            print(f"arena picture: {m['plot']}")
+    if insp.problems:
+        print(f"unsupported ({len(insp.problems)}):")
+        for loc, op, why in insp.problems:
+            print(f"  {loc} {op}: {why}")
+    return 0
+
+
+def _quant_text(q) -> str:
+    if q is None:
+        return ""
+    if q.per_tensor:
+        return f"s={q.tensor_scale:.6g} zp={q.tensor_zero_point}"
+    return f"per-channel[{q.scale.size}] axis={q.axis}"
 
 
 def build_parser() -> argparse.ArgumentParser:

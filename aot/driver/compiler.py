@@ -11,7 +11,7 @@ from aot import ops
 from aot.core.errors import UnsupportedError
 from aot.core.ir import Graph
 from aot.driver import choose
-from aot.driver.report import memory_table
+from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
 from aot.frontends.validate import check_graph
 from aot.passes import optimize
@@ -92,7 +92,7 @@ def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
         "model": g.name, "source": cm.source.name, "sha256": cm.model_hash,
         "inputs": [tensor_meta(cm, n) for n in g.inputs], "outputs": [tensor_meta(cm, n) for n in g.outputs],
         "arena_bytes": cm.plan.arena_bytes, "arena_alignment": cm.plan.alignment, "planner": cm.plan.planner,
-        "activation_lower_bound": cm.plan.largest_op_bytes, "weights_bytes": weights_bytes,
+        **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": weights_bytes,
         "ops": len(g.ops), "macs": cm.macs,
         "operators": [{"index": i, "op": op.kind, "source": op.name, "macs": ops.get(op.kind).macs(op, g)} for i, op in enumerate(g.ops)],
     }

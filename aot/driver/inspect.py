@@ -2,108 +2,97 @@
 from __future__ import annotations
 
 import hashlib
-import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from aot import ops
+from aot.core.errors import UnsupportedError
 from aot.core.ir import Graph
-from aot.driver.compiler import compile_prepared, prepare
-from aot.driver.report import table
+from aot.driver.compiler import CompiledModel, compile_prepared, prepare
+from aot.driver.plot import write_plot
+from aot.driver.report import largest_op_keys
+from aot.driver.runner import build_firmware
 from aot.frontends import read_model
+from aot.planner import Plan
+from aot.target.boards import Board
 
 
-def _quant_text(t) -> str:
-    if t.quant is None:
-        return ""
-    if t.quant.per_tensor:
-        return f"s={t.quant.tensor_scale:.6g} zp={t.quant.tensor_zero_point}"
-    return f"per-channel[{t.quant.scale.size}] axis={t.quant.axis}"
+@dataclass
+class Inspection:
+    """A model as far as it compiles: ``graph`` is the compiled one (after the passes, in plan
+    order) when there are no ``problems``; else the imported graph, or the optimized one if the
+    ops' checks failed (``compiled`` is None then)."""
+    model: str | Path                            # the model file, as given
+    graph: Graph
+    problems: list[tuple[str, str, str]]         # (location, operator, reason)
+    compiled: CompiledModel | None
+    memory: dict | None = None                   # memory_report(), when asked for
+
+    @property
+    def plan(self) -> Plan | None:
+        return self.compiled.plan if self.compiled else None
+
+    def ops(self) -> list[dict]:
+        g = self.graph
+        out = []
+        for i, op in enumerate(g.ops):
+            supported = op.kind != "unsupported"
+            out.append({
+                "index": i, "op": op.kind if supported else op.attrs["op"], "source": op.name,
+                "inputs": [n for n in op.inputs if n is not None], "outputs": op.outputs,
+                "macs": ops.get(op.kind).macs(op, g) if supported else None, "supported": supported,
+            })
+        return out
+
+    def to_json(self) -> dict:
+        """`microaot inspect --json`'s object."""
+        g, plan = self.graph, self.plan
+        tensors = [{"name": n, "dtype": t.dtype, "shape": list(t.shape), "const": t.is_const, "bytes": t.nbytes,
+                    "quant": t.quant.to_json() if t.quant is not None else None} for n, t in g.tensors.items()]
+        result = {
+            "model": str(self.model), "inputs": g.inputs, "outputs": g.outputs, "ops": self.ops(), "tensors": tensors,
+            "unsupported": [{"location": loc, "op": op, "reason": why} for loc, op, why in self.problems],
+            "arena_bytes": plan.arena_bytes if plan else None,
+            **largest_op_keys(plan.largest_op_bytes if plan else None),
+            "plan": [{"name": b.name, "offset": plan.offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
+                     for b in plan.buffers] if plan else None,
+        }
+        if self.memory is not None:
+            result["memory"] = self.memory
+        return result
 
 
-def _op_entries(g: Graph) -> list[dict]:
-    out = []
-    for i, op in enumerate(g.ops):
-        supported = op.kind != "unsupported"
-        out.append({
-            "index": i, "op": op.kind if supported else op.attrs["op"], "source": op.name,
-            "inputs": [n for n in op.inputs if n is not None], "outputs": op.outputs,
-            "macs": ops.get(op.kind).macs(op, g) if supported else None, "supported": supported,
-        })
-    return out
-
-
-def memory_report(cm, board_name: str, plot: str | None) -> dict:
-    """Build the firmware for the board to split flash into code and weights and bound the stack."""
-    from aot.driver.plot import write_plot
-    from aot.driver.runner import build_firmware
-    from aot.target.boards import load_board
-
-    fw = build_firmware(cm, load_board(board_name))
+def memory_report(cm: CompiledModel, board: Board, plot: Path | str | None = None) -> dict:
+    """Build the firmware for the board to split flash into code and weights and bound the stack;
+    ``plot`` (.svg, .png) also draws the arena over time."""
+    fw = build_firmware(cm, board)
     b = fw.build
     weights = fw.meta["weights_bytes"]
     if plot:
         write_plot(cm.plan, plot, cm.graph.name, [op.kind for op in cm.graph.ops])
     return {
-        "board": board_name, "arena_bytes": cm.plan.arena_bytes, "activation_lower_bound": cm.plan.largest_op_bytes,
+        "board": board.name, "arena_bytes": cm.plan.arena_bytes, **largest_op_keys(cm.plan.largest_op_bytes),
         "flash_bytes": b.flash_bytes, "weights_bytes": weights, "code_bytes": b.flash_bytes - weights,
         "text": b.text, "rodata": b.rodata, "data": b.data, "bss": b.bss, "ram_bytes": b.ram_bytes,
         "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "in_place": sorted(cm.plan.in_place),
-        "plot": plot,
+        "plot": None if plot is None else str(plot),
     }
 
 
-def inspect_model(args) -> int:
-    """The graph as compiled (after the passes, in plan order) when the model has no problems;
-    else as far as it got: the imported graph, or the optimized one if the ops' checks failed."""
-    g, problems = read_model(args.model)
-    plan = cm = None
+def inspect_model(model: str | Path, *, memory_board: Board | None = None,
+                  plot: Path | str | None = None) -> Inspection:
+    """Import, optimize, check and plan ``model`` as far as it goes. ``memory_board`` adds the
+    memory report for that board (memory_report; the model must compile: else UnsupportedError)."""
+    g, problems = read_model(model)
+    cm = None
     if not problems:
         g, problems = prepare(g)
     if not problems:
-        cm = compile_prepared(g, Path(args.model), hashlib.sha256(Path(args.model).read_bytes()).hexdigest())
-        g, plan = cm.graph, cm.plan
-    entries = _op_entries(g)
-    tensors = [{"name": n, "dtype": t.dtype, "shape": list(t.shape), "const": t.is_const, "bytes": t.nbytes,
-                "quant": t.quant.to_json() if t.quant is not None else None} for n, t in g.tensors.items()]
-    result = {
-        "model": str(args.model), "inputs": g.inputs, "outputs": g.outputs, "ops": entries, "tensors": tensors,
-        "unsupported": [{"location": loc, "op": op, "reason": why} for loc, op, why in problems],
-        "arena_bytes": plan.arena_bytes if plan else None, "activation_lower_bound": plan.largest_op_bytes if plan else None,
-        "plan": [{"name": b.name, "offset": plan.offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last} for b in plan.buffers] if plan else None,
-    }
-    if args.memory:
+        cm = compile_prepared(g, Path(model), hashlib.sha256(Path(model).read_bytes()).hexdigest())
+        g = cm.graph
+    result = Inspection(model, g, problems, cm)
+    if memory_board is not None:
         if cm is None:
-            from aot.core.errors import UnsupportedError
-
             raise UnsupportedError(problems)
-        result["memory"] = memory_report(cm, args.board, args.plot)
-    if args.json:
-        print(json.dumps(result))
-        return 0
-    print(f"model {args.model}: {len(g.ops)} operators, {len(g.tensors)} tensors")
-    print()
-    print(table(["#", "op", "source", "MACs", "outputs"],
-                [[e["index"], e["op"], e["source"], "-" if e["macs"] is None else e["macs"], ", ".join(e["outputs"])] for e in entries], "rllrl"))
-    print()
-    rows = [[n, t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t)]
-            for n, t in g.tensors.items()]
-    print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
-    print()
-    if cm:
-        from aot.driver.report import memory_table
-
-        print(memory_table(cm.graph, cm.plan))
-    if args.memory:
-        m = result["memory"]
-        print()
-        print(f"flash on {m['board']}: {m['flash_bytes']:,} B = code {m['code_bytes']:,} B + weights {m['weights_bytes']:,} B "
-              f"(.text {m['text']:,}, .rodata {m['rodata']:,}, .data {m['data']:,})")
-        print(f"RAM: static {m['ram_bytes']:,} B (.data + .bss, arena {m['arena_bytes']:,} B included) "
-              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (incomplete: see the build notes)'}")
-        if m["plot"]:
-            print(f"arena picture: {m['plot']}")
-    if problems:
-        print(f"unsupported ({len(problems)}):")
-        for loc, op, why in problems:
-            print(f"  {loc} {op}: {why}")
-    return 0
+        result.memory = memory_report(cm, memory_board, plot)
+    return result

@@ -35,7 +35,7 @@ def arena_svg(plan: Plan, title: str, op_names: list[str]) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11">',
         f'<text x="{MARGIN}" y="20" font-size="14">{escape(title)}: arena {plan.arena_bytes:,} B, '
-        f'activation lower bound {plan.largest_op_bytes:,} B ({plan.planner})</text>',
+        f'largest op inputs + outputs {plan.largest_op_bytes:,} B ({plan.planner})</text>',
         f'<rect x="{MARGIN}" y="{MARGIN}" width="{WIDTH - 2 * MARGIN}" height="{HEIGHT - 2 * MARGIN}" fill="none" stroke="#888"/>',
     ]
     for b, t, off, size in _boxes(plan):
@@ -76,6 +76,6 @@ def write_plot(plan: Plan, path: Path, title: str, op_names: list[str]) -> None:
     ax.set_ylim(plan.arena_bytes, 0)
     ax.set_xlabel("op step")
     ax.set_ylabel("arena offset (bytes)")
-    ax.set_title(f"{title}: arena {plan.arena_bytes:,} B, lower bound {plan.largest_op_bytes:,} B")
+    ax.set_title(f"{title}: arena {plan.arena_bytes:,} B, largest op inputs + outputs {plan.largest_op_bytes:,} B")
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

@@ -33,6 +33,12 @@ def memory_table(g: Graph, plan: Plan) -> str:
     in_place = ", ".join(f"#{i} {g.ops[i].kind}" for i in sorted(plan.in_place)) or "none"
     head = (
         f"arena {plan.arena_bytes} bytes (planner {plan.planner}{', proven minimal' if plan.optimal else ''}, "
-        f"alignment {plan.alignment}); activation lower bound {plan.largest_op_bytes} bytes\nin place: {in_place}"
+        f"alignment {plan.alignment}); largest op inputs + outputs {plan.largest_op_bytes} bytes\nin place: {in_place}"
     )
     return head + "\n" + table(["id", "tensor", "offset", "bytes", "live (ops)", "storage"], rows, "llrrll")
+
+
+def largest_op_keys(largest_op_bytes: int | None) -> dict:
+    """The largest single op's inputs + outputs (Plan.largest_op_bytes) as JSON reports give it:
+    ``largest_op_bytes``, and under its older name ``activation_lower_bound`` (kept: scripts read it)."""
+    return {"activation_lower_bound": largest_op_bytes, "largest_op_bytes": largest_op_bytes}

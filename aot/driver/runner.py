@@ -11,6 +11,7 @@ from aot.driver.compiler import CompiledModel, emit
 from aot.driver.reference import run_graph
 from aot.target.boards import Board
 from aot.target.build import BuildResult, build
+from aot.target.session import open_target
 
 
 def cache_root() -> Path:
@@ -88,8 +89,6 @@ class RunResult:
 
 def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray], *, port: str | None = None,
                  profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
-    from aot.target.session import open_target
-
     fw = build_firmware(cm, board, profile=profile, build_dir=build_dir)
     expected = run_graph(cm.graph, inputs)
     with open_target(board, fw.build.executable, port=port) as target:

@@ -15,18 +15,6 @@ def load_model(path: str | Path) -> Graph:
     return g
 
 
-def read_source(source: bytes | str | Path) -> tuple[bytes, str]:
-    """A model's bytes and a name for it (the file's stem, or "model" for bytes)."""
-    if not isinstance(source, (str, Path)):
-        return bytes(source), "model"
-    path = Path(source)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ModelError(f"cannot read {path}: {e.strerror}") from None
-    return data, path.stem
-
-
 def read_model(path: str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
     """Import a model and list its problems (location, operator, reason) instead of raising."""
     path = Path(path)

@@ -19,17 +19,18 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnx.inliner
-from onnx import numpy_helper
+from onnx.reference import ReferenceEvaluator
 
-from aot.core.errors import AotError, ModelError
-from aot.core.ir import DTYPES, Graph, Op, Quant, Tensor
+from aot.core.errors import AotError, ModelError, UnsupportedError
+from aot.core.ir import Graph, Op
+from aot.frontends.onnx_builder import Builder, Unsupported, attributes
+from aot.frontends.onnx_nn import NN_CONVERTERS
+from aot.frontends.onnx_ops import CONVERTERS, elementwise_shape
+from aot.frontends.source import read_source
 
 MIN_OPSET = 7
-_NP_TO_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
-
-
-class Unsupported(Exception):
-    """Raised by a node converter: the node (as configured) cannot be imported."""
+# Nodes never evaluated at import even with constant inputs: the QDQ pass needs them.
+_KEEP = {"DequantizeLinear"}
 
 
 class _Downstream(Exception):
@@ -38,8 +39,6 @@ class _Downstream(Exception):
 
 def read_onnx(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
     """Read a model and list its problems instead of raising on them."""
-    from aot.frontends import read_source
-
     data, name = read_source(source)
     if name == "model" and isinstance(source, (str, Path)):  # the ONNX model zoo's dir/model.onnx
         name = Path(source).resolve().parent.name or name
@@ -65,8 +64,6 @@ def _first_line(e: Exception) -> str:
 
 
 def load_onnx(source: bytes | str | Path) -> Graph:
-    from aot.core.errors import UnsupportedError
-
     g, problems = read_onnx(source)
     if problems:
         raise UnsupportedError(problems)
@@ -87,8 +84,8 @@ def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, li
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception as e:
         raise ModelError(f"{name}: shape inference failed ({type(e).__name__}: {_first_line(e)})") from None
-    b = Builder(model, opset, name)
-    return b.build(), b.problems
+    b = Builder(model, opset, name, convert_node)
+    return _convert_graph(b), b.problems
 
 
 def _fix_input_dims(graph: onnx.GraphProto) -> None:
@@ -103,163 +100,88 @@ def _fix_input_dims(graph: onnx.GraphProto) -> None:
                 d.dim_value = 1
 
 
-def attributes(node: onnx.NodeProto) -> dict:
-    out = {}
-    for a in node.attribute:
-        v = onnx.helper.get_attribute_value(a)
-        if isinstance(v, bytes):
-            v = v.decode()
-        elif isinstance(v, onnx.TensorProto):
-            v = numpy_helper.to_array(v)
-        out[a.name] = v
-    return out
+def _convert_graph(b: Builder) -> Graph:
+    """Every node in order; a node that cannot be converted becomes an "unsupported" op and its
+    problem is listed (its consumers then list only their own operator / attribute problems)."""
+    graph = b.graph
+    inits = {t.name for t in graph.initializer}
+    inputs, failed = [], set()
+    for vi in graph.input:
+        if vi.name in inits:
+            continue
+        try:
+            inputs.append(b.value(vi.name))
+        except Unsupported as e:
+            b.problems.append((f"input {vi.name!r}", "input", str(e)))
+    for i, node in enumerate(graph.node):
+        b.location = f"{node.name or '#' + str(i)} {node.op_type}"
+        try:
+            if any(n in failed for n in node.input):  # downstream of a reported problem
+                converter(node, attributes(node))  # still report its own operator / attributes
+                raise _Downstream()
+            convert_node(b, node)
+        except (Unsupported, _Downstream) as e:
+            failed.update(node.output)
+            if isinstance(e, Unsupported):
+                b.problems.append((node.name or f"#{i}", node.op_type, str(e)))
+            b.ops.append(Op("unsupported", [n for n in node.input if n in b.tensors],
+                            [n for n in node.output if n in b.tensors], {"op": node.op_type}, name=b.location))
+    outputs = [vi.name for vi in graph.output]
+    for name in outputs:
+        if name in failed:
+            continue
+        if name not in b.tensors:
+            b.problems.append((f"output {name!r}", "output", "no supported node computes this output"))
+        elif b.tensors[name].is_const:
+            b.problems.append((f"output {name!r}", "output", "the output is a constant"))
+    return Graph(b.tensors, b.ops, inputs, outputs, name=b.name)
 
 
-class Builder:
-    """Converts nodes one by one (aot/frontends/onnx_ops.py) into IR tensors and ops."""
-
-    def __init__(self, model: onnx.ModelProto, opset: int, name: str):
-        self.model, self.opset, self.name = model, opset, name
-        self.graph = model.graph
-        self.tensors: dict[str, Tensor] = {}
-        self.ops: list[Op] = []
-        self.problems: list[tuple[str, str, str]] = []
-        self.infos: dict[str, tuple[tuple[int, ...] | None, str | None]] = {}
-        self._loc = ""
-        self._count = 0
-        for vi in [*self.graph.input, *self.graph.value_info, *self.graph.output]:
-            self.infos[vi.name] = _info(vi)
-        for init in self.graph.initializer:
-            try:
-                self.add_const(init.name, numpy_helper.to_array(init))
-            except Exception as e:  # exotic element types (float16, int4, ...)
-                self.problems.append((f"initializer {init.name!r}", "initializer", f"type not supported ({type(e).__name__}: {e})"))
-
-    # -- tensors ------------------------------------------------------------------------------
-    def add_const(self, name: str, data: np.ndarray, quant: Quant | None = None) -> str:
-        data = np.asarray(data)
-        if data.dtype == np.bool_:
-            data = data.astype(np.uint8)
-        if data.dtype not in _NP_TO_DTYPE:
-            raise Unsupported(f"constant {name!r} of type {data.dtype} is not supported")
-        self.tensors[name] = Tensor(name, data.shape, _NP_TO_DTYPE[data.dtype], quant, np.ascontiguousarray(data))
-        return name
-
-    def const(self, name: str) -> np.ndarray | None:
-        t = self.tensors.get(name)
-        return t.data if t is not None and t.is_const else None
-
-    def require_const(self, name: str, what: str) -> np.ndarray:
-        value = self.const(name)
-        if value is None:
-            raise Unsupported(f"{what} ({name!r}) must be a constant")
-        return value
-
-    def shape(self, name: str) -> tuple[int, ...]:
-        if name in self.tensors:
-            return self.tensors[name].shape
-        shape, _ = self.infos.get(name, (None, None))
-        if shape is None:
-            raise Unsupported(f"the shape of {name!r} could not be inferred")
-        return shape
-
-    def dtype(self, name: str) -> str:
-        if name in self.tensors:
-            return self.tensors[name].dtype
-        _, dtype = self.infos.get(name, (None, None))
-        if dtype is None:
-            raise Unsupported(f"the type of {name!r} is not supported")
-        return dtype
-
-    def value(self, name: str, quant: Quant | None = None) -> str:
-        """The activation tensor ``name`` (created from the inferred shape on first use)."""
-        if name not in self.tensors:
-            self.tensors[name] = Tensor(name, self.shape(name), self.dtype(name), quant)
-        return name
-
-    def fresh(self, base: str) -> str:
-        while True:
-            self._count += 1
-            name = f"{base}:{self._count}"
-            if name not in self.tensors and name not in self.infos:
-                return name
-
-    def new(self, base: str, shape, dtype: str, quant: Quant | None = None) -> str:
-        name = self.fresh(base)
-        self.tensors[name] = Tensor(name, tuple(shape), dtype, quant)
-        return name
-
-    # -- ops ----------------------------------------------------------------------------------
-    def emit(self, kind: str, inputs: list[str | None], outputs: list[str], **attrs) -> None:
-        self.ops.append(Op(kind, list(inputs), list(outputs), attrs, name=self._loc))
-
-    def unary(self, kind: str, x: str, shape, out: str | None = None, dtype: str | None = None, **attrs) -> str:
-        """Emit a one-input op writing ``out`` (or a new tensor of ``shape``); returns the output."""
-        y = self.value(out) if out is not None else self.new(x, shape, dtype or self.tensors[x].dtype, self.tensors[x].quant)
-        self.emit(kind, [x], [y], **attrs)
-        return y
-
-    def transpose(self, x: str, perm, out: str | None = None) -> str:
-        perm = tuple(int(p) for p in perm)
-        data = self.const(x)
-        if data is not None and out is None:
-            t = self.tensors[x]
-            quant = t.quant
-            if quant is not None and not quant.per_tensor:
-                quant = Quant(quant.scale, quant.zero_point, perm.index(quant.axis))
-            return self.add_const(self.fresh(x), data.transpose(perm), quant)
-        shape = tuple(self.tensors[x].shape[p] for p in perm)
-        return self.unary("transpose", x, shape, out, perm=perm)
-
-    def reshape(self, x: str, shape, out: str | None = None) -> str:
-        data = self.const(x)
-        if data is not None and out is None and (self.tensors[x].quant is None or self.tensors[x].quant.per_tensor):
-            return self.add_const(self.fresh(x), data.reshape(shape), self.tensors[x].quant)
-        return self.unary("reshape", x, tuple(shape), out)
-
-    # -- the graph ------------------------------------------------------------------------------
-    def build(self) -> Graph:
-        from aot.frontends.onnx_ops import convert_node, converter
-
-        inits = {t.name for t in self.graph.initializer}
-        inputs, failed = [], set()
-        for vi in self.graph.input:
-            if vi.name in inits:
-                continue
-            try:
-                inputs.append(self.value(vi.name))
-            except Unsupported as e:
-                self.problems.append((f"input {vi.name!r}", "input", str(e)))
-        for i, node in enumerate(self.graph.node):
-            self._loc = f"{node.name or '#' + str(i)} {node.op_type}"
-            try:
-                if any(n in failed for n in node.input):  # downstream of a reported problem
-                    converter(node, attributes(node))  # still report its own operator / attributes
-                    raise _Downstream()
-                convert_node(self, node)
-            except (Unsupported, _Downstream) as e:
-                failed.update(node.output)
-                if isinstance(e, Unsupported):
-                    self.problems.append((node.name or f"#{i}", node.op_type, str(e)))
-                self.ops.append(Op("unsupported", [n for n in node.input if n in self.tensors],
-                                   [n for n in node.output if n in self.tensors], {"op": node.op_type}, name=self._loc))
-        outputs = [vi.name for vi in self.graph.output]
-        for name in outputs:
-            if name in failed:
-                continue
-            if name not in self.tensors:
-                self.problems.append((f"output {name!r}", "output", "no supported node computes this output"))
-            elif self.tensors[name].is_const:
-                self.problems.append((f"output {name!r}", "output", "the output is a constant"))
-        return Graph(self.tensors, self.ops, inputs, outputs, name=self.name)
+# -- node dispatch ---------------------------------------------------------------------------------
+def convert_node(b: Builder, node: onnx.NodeProto) -> None:
+    """Convert one node: evaluated at once when all its inputs are constants (Shape: when its
+    input's shape is known), else by its converter (onnx_ops.CONVERTERS, onnx_nn.NN_CONVERTERS)."""
+    if node.domain not in ("", "ai.onnx"):
+        raise Unsupported(f"operators of domain {node.domain!r} are not supported")
+    attrs = attributes(node)
+    ins = [n for n in node.input if n]
+    if node.op_type == "Shape" or (node.op_type not in _KEEP and all(b.const(n) is not None for n in ins)):
+        return _fold(b, node, attrs)
+    fn = converter(node, attrs)
+    elementwise_shape(b, node)
+    missing = [n for n in ins if n not in b.tensors]
+    if missing:
+        raise Unsupported(f"input(s) {missing} are not computed by any node")
+    fn(b, node, attrs)
 
 
-def _info(vi: onnx.ValueInfoProto) -> tuple[tuple[int, ...] | None, str | None]:
-    tt = vi.type.tensor_type
+def converter(node: onnx.NodeProto, attrs: dict):
+    """The node's converter; Unsupported for an unknown operator or attribute."""
+    entry = CONVERTERS.get(node.op_type) or NN_CONVERTERS.get(node.op_type)
+    if entry is None or node.domain not in ("", "ai.onnx"):
+        raise Unsupported("operator is not supported" if node.domain in ("", "ai.onnx") else f"operators of domain {node.domain!r} are not supported")
+    fn, known = entry
+    unknown = sorted(set(attrs) - set(known))
+    if unknown:
+        raise Unsupported(f"attribute(s) {unknown} are not supported")
+    return fn
+
+
+def _fold(b: Builder, node: onnx.NodeProto, attrs: dict) -> None:
+    """Evaluate a node whose inputs are all constants; Shape only needs the input's shape."""
+    if node.op_type == "Shape":
+        shape = np.array(b.shape(node.input[0]), dtype=np.int64)
+        start, end = attrs.get("start", 0), attrs.get("end", None)
+        b.add_const(node.output[0], shape[start:end])
+        return
+    feeds = {n: b.const(n) for n in node.input if n}
     try:
-        dtype = _NP_TO_DTYPE.get(np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type)))
-    except Exception:
-        dtype = None
-    if not tt.HasField("shape") or any(not d.HasField("dim_value") for d in tt.shape.dim):
-        return None, dtype
-    return tuple(int(d.dim_value) for d in tt.shape.dim), dtype
+        model = onnx.helper.make_model(
+            onnx.helper.make_graph([node], "fold", [onnx.helper.make_tensor_value_info(n, onnx.helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for n, v in feeds.items()],
+                                   [onnx.helper.make_empty_tensor_value_info(o) for o in node.output if o]),
+            opset_imports=[onnx.helper.make_opsetid("", b.opset)])
+        values = ReferenceEvaluator(model).run(None, feeds)
+    except Exception as e:
+        raise Unsupported(f"evaluating the constant node failed ({type(e).__name__}: {e})") from None
+    for name, v in zip([o for o in node.output if o], values):
+        b.add_const(name, np.asarray(v))

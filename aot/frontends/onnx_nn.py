@@ -12,8 +12,7 @@ import numpy as np
 import onnx
 
 from aot.core.ir import Quant, Tensor
-from aot.frontends.onnx import Builder, Unsupported
-from aot.frontends.onnx_ops import convert_node, inp
+from aot.frontends.onnx_builder import Builder, Unsupported, inp
 
 TO_NHWC, TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
@@ -79,7 +78,7 @@ def _conv(b: Builder, node, attrs) -> None:
     bias = inp(node, 2)
     if bias is not None and b.const(bias) is None:
         bias = b.value(bias)
-    (_, c, h, wd), (oc, icg, kh, kw) = b.shape(x), b.shape(w)
+    (_, c, h, wd), (oc, icg, _, _) = b.shape(x), b.shape(w)
     y4 = _y4(b, node)
     win = _window(b, attrs, (h, wd), attrs.get("kernel_shape", b.shape(node.input[1])[2:]), y4[2:])
     group = attrs.get("group", 1)
@@ -250,7 +249,7 @@ def _synthetic(b: Builder, op_type: str, inputs, shape, **attrs) -> str:
     """Convert a node made up here (the float core of a QLinear* node); returns its output."""
     out = b.fresh(op_type.lower())
     b.infos[out] = (tuple(shape), "float32")
-    convert_node(b, onnx.helper.make_node(op_type, list(inputs), [out], **attrs))
+    b.convert(onnx.helper.make_node(op_type, list(inputs), [out], **attrs))
     return out
 
 
@@ -267,7 +266,7 @@ def _qlinear(b: Builder, node, attrs) -> None:
         core.append(_synthetic(b, "DequantizeLinear", [ins[8], bias_scale], b.shape(ins[8]), axis=0))
     kind = "Conv" if node.op_type == "QLinearConv" else "MatMul"
     y = _synthetic(b, kind, core, b.shape(node.output[0]), **attrs)
-    convert_node(b, onnx.helper.make_node("QuantizeLinear", [y, ys, yz], [node.output[0]]))
+    b.convert(onnx.helper.make_node("QuantizeLinear", [y, ys, yz], [node.output[0]]))
 
 
 _CONV_ATTRS = ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides")

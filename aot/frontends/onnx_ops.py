@@ -1,85 +1,15 @@
-"""ONNX node converters: elementwise, shape and data-movement operators, and the dispatch.
+"""ONNX node converters: elementwise, shape and data-movement operators.
 
-Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/frontends/onnx.py)
-and raises Unsupported with a reason. Convolution, pooling, Gemm, normalisation and
-quantisation nodes live in aot/frontends/onnx_nn.py.
+Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/frontends/onnx_builder.py)
+and raises Unsupported with a reason; aot/frontends/onnx.py dispatches nodes to them. Convolution,
+pooling, Gemm, normalisation and quantisation nodes live in aot/frontends/onnx_nn.py.
 """
 from __future__ import annotations
 
 import numpy as np
 import onnx
 
-from aot.frontends.onnx import Builder, Unsupported, attributes
-
-# Nodes never evaluated at import even with constant inputs: the QDQ pass needs them.
-_KEEP = {"DequantizeLinear"}
-
-
-def inp(node: onnx.NodeProto, i: int) -> str | None:
-    return node.input[i] if len(node.input) > i and node.input[i] else None
-
-
-def convert_node(b: Builder, node: onnx.NodeProto) -> None:
-    if node.domain not in ("", "ai.onnx"):
-        raise Unsupported(f"operators of domain {node.domain!r} are not supported")
-    attrs = attributes(node)
-    ins = [n for n in node.input if n]
-    if node.op_type == "Shape" or (node.op_type not in _KEEP and all(b.const(n) is not None for n in ins)):
-        return _fold(b, node, attrs)
-    fn = converter(node, attrs)
-    if node.op_type in _ELEMENTWISE:
-        _elementwise_shape(b, node, ins)
-    missing = [n for n in ins if n not in b.tensors]
-    if missing:
-        raise Unsupported(f"input(s) {missing} are not computed by any node")
-    fn(b, node, attrs)
-
-
-def converter(node: onnx.NodeProto, attrs: dict):
-    """The node's converter; Unsupported for an unknown operator or attribute."""
-    from aot.frontends.onnx_nn import NN_CONVERTERS
-
-    entry = CONVERTERS.get(node.op_type) or NN_CONVERTERS.get(node.op_type)
-    if entry is None or node.domain not in ("", "ai.onnx"):
-        raise Unsupported("operator is not supported" if node.domain in ("", "ai.onnx") else f"operators of domain {node.domain!r} are not supported")
-    fn, known = entry
-    unknown = sorted(set(attrs) - set(known))
-    if unknown:
-        raise Unsupported(f"attribute(s) {unknown} are not supported")
-    return fn
-
-
-def _elementwise_shape(b: Builder, node: onnx.NodeProto, ins: list[str]) -> None:
-    """Shape inference sometimes leaves elementwise outputs unknown: broadcast the inputs'."""
-    out = node.output[0]
-    if b.infos.get(out, (None,))[0] is None and all(n in b.tensors for n in ins):
-        two = node.op_type in _BINARY or node.op_type == "Add"
-        shape = np.broadcast_shapes(*(b.tensors[n].shape for n in ins[:2 if two else 1]))
-        dtype = "float32" if node.op_type == "DequantizeLinear" else b.tensors[ins[0]].dtype
-        b.infos[out] = (tuple(shape), dtype)
-
-
-def _fold(b: Builder, node: onnx.NodeProto, attrs: dict) -> None:
-    """Evaluate a node whose inputs are all constants; Shape only needs the input's shape."""
-    if node.op_type == "Shape":
-        shape = np.array(b.shape(node.input[0]), dtype=np.int64)
-        start, end = attrs.get("start", 0), attrs.get("end", None)
-        b.add_const(node.output[0], shape[start:end])
-        return
-    from onnx.reference import ReferenceEvaluator
-
-    feeds = {n: b.const(n) for n in node.input if n}
-    try:
-        model = onnx.helper.make_model(
-            onnx.helper.make_graph([node], "fold", [onnx.helper.make_tensor_value_info(n, onnx.helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for n, v in feeds.items()],
-                                   [onnx.helper.make_empty_tensor_value_info(o) for o in node.output if o]),
-            opset_imports=[onnx.helper.make_opsetid("", b.opset)])
-        values = ReferenceEvaluator(model).run(None, feeds)
-    except Exception as e:
-        raise Unsupported(f"evaluating the constant node failed ({type(e).__name__}: {e})") from None
-    for name, v in zip([o for o in node.output if o], values):
-        b.add_const(name, np.asarray(v))
-
+from aot.frontends.onnx_builder import Builder, Unsupported, inp
 
 # -- elementwise ---------------------------------------------------------------------------------
 _UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "HardSwish": "hardswish", "Abs": "abs",
@@ -231,3 +161,14 @@ CONVERTERS = {
 }
 
 _ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "DequantizeLinear"}
+
+
+def elementwise_shape(b: Builder, node: onnx.NodeProto) -> None:
+    """Shape inference sometimes leaves elementwise outputs unknown: broadcast the inputs'."""
+    out = node.output[0]
+    ins = [n for n in node.input if n]
+    if node.op_type in _ELEMENTWISE and b.infos.get(out, (None,))[0] is None and all(n in b.tensors for n in ins):
+        two = node.op_type in _BINARY or node.op_type == "Add"
+        shape = np.broadcast_shapes(*(b.tensors[n].shape for n in ins[:2 if two else 1]))
+        dtype = "float32" if node.op_type == "DequantizeLinear" else b.tensors[ins[0]].dtype
+        b.infos[out] = (tuple(shape), dtype)

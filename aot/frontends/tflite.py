@@ -13,6 +13,7 @@ import tflite
 
 from aot.core.errors import ModelError, UnsupportedError
 from aot.core.ir import Graph, Op, Quant, Tensor
+from aot.frontends.source import read_source
 from aot.frontends.validate import check_graph
 from aot.ops.window import same_or_valid
 
@@ -42,8 +43,6 @@ def read_tflite(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str,
     """Read a model and list its problems instead of raising on them (for `inspect`).
 
     An unsupported operator appears as an op of kind "unsupported" (attrs["op"] names it)."""
-    from aot.frontends import read_source
-
     data, name = read_source(source)
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelError(f"{name}: not a TFLite flatbuffer (missing the 'TFL3' identifier, {len(data)} bytes)")

@@ -1,8 +1,9 @@
 """Standalone projects: a folder that builds the RPC firmware of one model without microaot.
 
-``generate_project(cm, board, out_dir, template)`` writes
+``write_project(model_dir, board, out_dir, template)`` writes, around ``model_dir`` (a compiled
+model folder: `microaot compile`'s output; aot.driver.project.generate_project emits one),
 
-    model/            the generated model (model.c, model.h, aot_model.h, ..., metadata.json)
+    model/            a copy of model_dir (model.c, model.h, aot_model.h, ..., metadata.json)
     runtime/include/  runtime_c headers        runtime/src/  the RPC server, framing, CRC, main
     boards/...        the board's start-up code, HAL and linker scripts, same layout as boards/
     Makefile          (template make)  or  CMakeLists.txt + toolchain.cmake  (template cmake)
@@ -29,7 +30,6 @@ import jinja2
 from aot import __version__
 from aot.core.errors import AotError
 from aot.core.resources import data_dir
-from aot.driver.compiler import CompiledModel, emit
 from aot.target import runtime
 from aot.target.boards import Board, boards_dir
 from aot.target.build import IMAGE_FORMATS, recipe
@@ -178,20 +178,24 @@ def zephyr_board_file(zephyr_board: str, suffix: str) -> str:
     return f"boards/{zephyr_board.replace('/', '_')}{suffix}"
 
 
-def generate_project(cm: CompiledModel, board: Board | None, out_dir: Path | str, template: str, *,
-                     prefix: str = "model", profile: bool = False, zephyr_board: str | None = None) -> Project:
-    """Write a standalone project (see the module docstring) and return what it holds."""
+def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | str, template: str, *,
+                  profile: bool = False, zephyr_board: str | None = None) -> Project:
+    """Write a standalone project (see the module docstring) around the compiled model folder
+    ``model_dir`` and return what it holds."""
     if template not in TEMPLATES:
         raise ProjectError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
     if template != "zephyr" and board is None:
         raise ProjectError(f"template {template} needs --board")
     if template != "zephyr" and zephyr_board:
         raise ProjectError("--zephyr-board is only for --template zephyr")
-    out_dir = Path(out_dir).resolve()
+    model_dir, out_dir = Path(model_dir).resolve(), Path(out_dir).resolve()
+    meta = _model_metadata(model_dir)
+    if model_dir.is_relative_to(out_dir) or out_dir.is_relative_to(model_dir):
+        raise ProjectError(f"the model folder {model_dir} and the project folder {out_dir} overlap")
     _prepare(out_dir)
-    emit(cm, out_dir / "model", prefix=prefix)
+    shutil.copytree(model_dir, out_dir / "model", dirs_exist_ok=True)
     env = _env()
-    common = {"version": __version__, "model": cm.graph.name, "source": cm.source.name, "sha256": cm.model_hash,
+    common = {"version": __version__, "model": meta["model"], "source": meta["source"], "sha256": meta["sha256"],
               "board": board, "profile": profile, "template": template}
 
     if template == "zephyr":
@@ -203,6 +207,16 @@ def generate_project(cm: CompiledModel, board: Board | None, out_dir: Path | str
                            if p.is_file() and p.name != MARKER) + [MARKER]
     (out_dir / MARKER).write_text(json.dumps(project.to_json(), indent=2) + "\n")
     return project
+
+
+def _model_metadata(model_dir: Path) -> dict:
+    """The compiled model's name, source file name and hash (its metadata.json)."""
+    try:
+        meta = json.loads((model_dir / "metadata.json").read_text())
+        return {key: meta[key] for key in ("model", "source", "sha256")}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ProjectError(f"{model_dir} is not a compiled model folder (microaot compile's output): "
+                           f"its metadata.json cannot be read ({type(e).__name__}: {e})") from None
 
 
 def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
@@ -263,32 +277,3 @@ def _zephyr(board: Board | None, out_dir: Path, env: jinja2.Environment, common:
     return Project(out_dir, "zephyr", board.name if board else None, zephyr_board,
                    ["west", "build", "-b", zephyr_board, "."], "build/zephyr/zephyr.elf",
                    ["build/zephyr/zephyr.bin", "build/zephyr/zephyr.hex"])
-
-
-def project_command(args) -> int:
-    """`microaot project MODEL --template T --board B -o DIR [--zephyr-board Z] [--profile]`."""
-    from aot.driver.compiler import compile_file
-    from aot.target.boards import load_board
-
-    board = load_board(args.board) if args.board else None
-    cm = compile_file(args.model, board=board, priority=getattr(args, "priority", "balanced"))  # kernel variants for its CPU features
-    project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
-                               profile=args.profile, zephyr_board=args.zephyr_board)
-    result = {"model": str(args.model), "directory": str(project.directory), "arena_bytes": cm.plan.arena_bytes,
-              **project.to_json()}
-    if args.json:
-        print(json.dumps(result))
-        return 0
-    where = project.zephyr_board if project.template == "zephyr" else project.board
-    print(f"project {project.template} for {where} -> {project.directory}/ ({len(project.files)} files)")
-    print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
-    print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
-    run_board = project.board or "<board>"
-    if board is not None and board.run == "qemu":
-        print(f"  start it under QEMU (README.md), then: microaot run {args.model} --board {run_board} "
-              "--port socket://127.0.0.1:4444")
-    elif board is None or board.run == "port":
-        print(f"  flash it, then: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
-    if project.template != "zephyr":
-        print(f"  the same RPC firmware as: microaot run {args.model} --board {run_board}")
-    return 0

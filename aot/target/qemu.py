@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aot.core.errors import RunError
+from aot.rpc.client import RpcClient
 from aot.target.boards import Board
 
 CHARDEV_ID = "aotuart"
@@ -146,6 +147,4 @@ class QemuSession:
 
     def client(self, timeout: float = 5.0, **kw: Any):
         """An RpcClient on the UART that notices QEMU's death at once."""
-        from aot.rpc.client import RpcClient
-
         return RpcClient(self.url, timeout, alive=self.alive, **kw)

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from aot.core.errors import RunError
+from aot.rpc.client import RpcClient
 from aot.target.boards import Board
+from aot.target.host import HostSession
+from aot.target.qemu import QemuSession
 
 
 class PortSession:
@@ -41,8 +44,6 @@ class PortSession:
         pass
 
     def client(self, timeout: float = 5.0, **kw: Any):
-        from aot.rpc.client import RpcClient
-
         return RpcClient(self.url, timeout, baudrate=self.board.baudrate, **kw)
 
 
@@ -54,12 +55,8 @@ def open_target(board: Board, executable: Path, *, port: str | None = None):
     if port:
         return PortSession(board, port)
     if board.run == "qemu":
-        from aot.target.qemu import QemuSession
-
         return QemuSession(board, executable)
     if board.run == "host":
-        from aot.target.host import HostSession
-
         return HostSession(executable)
     port = board.port
     if not port:

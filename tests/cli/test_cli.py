@@ -124,3 +124,27 @@ def test_inspect_lists_ops_plan_and_unsupported(capsys):
     code = cli.main(["inspect", str(KWS)])
     text = capsys.readouterr().out
     assert "depthwise_conv2d" in text and f"arena {kws_arena} bytes" in text
+
+
+def test_largest_op_bytes_under_both_names(tmp_path, capsys):
+    """The largest single op's inputs + outputs: `largest_op_bytes`, and the older key
+    `activation_lower_bound` with the same value, in compile --json and inspect --json (--memory too)."""
+    code, j = json_of(capsys, ["compile", str(KWS), "-o", str(tmp_path / "out"), "--json"])
+    assert code == 0 and j["largest_op_bytes"] == j["activation_lower_bound"] == 16000
+    assert cli.main(["compile", str(KWS), "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert "largest op inputs + outputs 16,000" in capsys.readouterr().out
+    plot = tmp_path / "arena.svg"
+    code, j = json_of(capsys, ["inspect", str(HELLO), "--memory", "--board", "host", "--plot", str(plot), "--json"])
+    assert code == 0 and j["largest_op_bytes"] == j["activation_lower_bound"] == 32
+    m = j["memory"]
+    assert m["board"] == "host" and m["largest_op_bytes"] == m["activation_lower_bound"] == 32
+    assert m["code_bytes"] + m["weights_bytes"] == m["flash_bytes"] and m["plot"] == str(plot)
+    assert "largest op inputs + outputs 32 B" in plot.read_text()
+    assert cli.main(["inspect", str(HELLO)]) == 0
+    assert "largest op inputs + outputs 32 bytes" in capsys.readouterr().out
+
+
+def test_inspect_memory_of_an_unsupported_model_is_one_error(capsys):
+    code = cli.main(["inspect", str(model_path("mnist_lstm_int8")), "--memory", "--board", "host"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("microaot: error:") and "UNIDIRECTIONAL_SEQUENCE_LSTM" in err

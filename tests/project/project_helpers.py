@@ -16,9 +16,10 @@ import pytest
 from aot.core.resources import data_dir
 from aot.driver.compiler import CompiledModel, compile_file
 from aot.driver.inputs import load_inputs
+from aot.driver.project import generate_project
 from aot.driver.reference import run_graph
 from aot.rpc.client import RpcClient
-from aot.target.project import Project, generate_project
+from aot.target.project import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = data_dir("models")

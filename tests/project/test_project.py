@@ -11,12 +11,14 @@ from dataclasses import replace
 import pytest
 from project_helpers import MODELS, ROOT, check_rpc, clean_env, make_project, need_tools, run_build
 
+from aot import cli
 from aot.driver.compiler import compile_file
 from aot.driver.inputs import load_inputs
+from aot.driver.project import generate_project
 from aot.target.boards import load_board
 from aot.target.build import build, section_sizes
 from aot.target.host import HostSession
-from aot.target.project import ProjectError, generate_project
+from aot.target.project import ProjectError, write_project
 from aot.target.qemu import QemuSession
 
 KWS = "kws_ref_model_int8.tflite"
@@ -175,3 +177,16 @@ def test_cli_project_json(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "aot", "project", str(MODELS / HELLO), "--board", "host",
                           "--template", "zephyr", "-o", str(tmp_path / "z")], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "zephyr_board" in bad.stderr
+
+
+def test_write_project_around_a_compiled_folder(tmp_path):
+    """aot.target.project takes a folder `microaot compile` wrote: no compiler object needed."""
+    compiled = tmp_path / "compiled"
+    assert cli.main(["compile", str(MODELS / HELLO), "-o", str(compiled), "-q"]) == 0
+    project = write_project(compiled, load_board("host"), tmp_path / "p", "make")
+    assert (tmp_path / "p" / "model" / "model.c").read_bytes() == (compiled / "model.c").read_bytes()
+    assert "model/metadata.json" in project.files and "Makefile" in project.files
+    with pytest.raises(ProjectError, match="not a compiled model folder"):
+        write_project(tmp_path / "p" / "boards", load_board("host"), tmp_path / "q", "make")
+    with pytest.raises(ProjectError, match="overlap"):
+        write_project(compiled, load_board("host"), compiled / "p", "make")
