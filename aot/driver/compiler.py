@@ -14,7 +14,7 @@ from aot.driver import choose
 from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
 from aot.frontends.validate import check_graph
-from aot.passes import optimize
+from aot.passes.pipeline import optimize
 from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
 from codegen_c.kernel import KernelChoice
@@ -37,7 +37,7 @@ class CompiledModel:
 
 
 def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
-    """A frontend's graph through the pass pipeline (aot.passes.optimize, the one place it runs,
+    """A frontend's graph through the pass pipeline (aot.passes.pipeline.optimize, the one place it runs,
     for every frontend), then every op's check: (optimized graph, problems). The caller's
     graph is left untouched (the passes edit in place, so they run on a copy)."""
     g = optimize(copy.deepcopy(g))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from aot.core.ir import Graph
 from aot.planner.plan import Buffer
 
-
 SCRATCH = "scratch#"  # buffer name prefix of an op's scratch request: scratch#<op index>
 
 

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from aot.core import quant
+from aot.driver.choose import leaner
 from aot.driver.compiler import compile_graph
 from aot.driver.runner import run_on_board
 from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
-from aot.driver.choose import leaner
 from codegen_c import dsp
 from codegen_c.registry import candidates
 from tests.op_models import Model, clamp_range, make, random_inputs

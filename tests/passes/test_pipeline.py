@@ -1,4 +1,4 @@
-"""The whole pass pipeline (aot.passes.optimize) on every supported bundled model, and where the
+"""The whole pass pipeline (aot.passes.pipeline.optimize) on every supported bundled model, and where the
 compiler runs it: once, for every frontend (aot.driver.compiler.prepare), after the import.
 
 TFLite graphs are already kernel level: the pipeline keeps every op as it is and the NumPy
@@ -15,13 +15,13 @@ import pytest
 from onnx import helper, numpy_helper
 
 import aot.driver.compiler
-import aot.passes.fold_affine
+import aot.passes.pipeline
 from aot.driver.compiler import compile_file, compile_graph, prepare
 from aot.driver.reference import random_inputs, run_graph
 from aot.frontends import load_model, read_model
 from aot.frontends.onnx import import_model
 from aot.frontends.validate import check_graph
-from aot.passes import optimize
+from aot.passes.pipeline import optimize
 from tests.models_list import FLOAT_MODELS, INT8_MODELS, model_path
 from tests.onnx.models import MODELS as ONNX_DIR
 from tests.passes.helpers import assert_bit_exact, kinds, ops_of
@@ -51,7 +51,7 @@ def test_onnx_models_shrink_and_keep_their_outputs(name, monkeypatch):
         for n in g.outputs:
             scale = float(np.abs(want[n]).max())
             assert scale > 0 and np.abs(got[n].astype(np.float64) - want[n]).max() <= 1e-6 * scale, (n, s)
-    monkeypatch.setattr(aot.passes.fold_affine, "fold_affine", lambda g: g)
+    monkeypatch.setattr(aot.passes.pipeline, "fold_affine", lambda g: g)
     exact = optimize(copy.deepcopy(g))
     assert len(exact.ops) < len(g.ops) and "transpose" not in kinds(exact)
     assert_bit_exact(g, exact, seeds=range(3))
