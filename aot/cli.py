@@ -174,9 +174,10 @@ def cmd_tune(args) -> int:
         print(json.dumps(record.to_json()))
         return 0
     unit = record.counter_unit
-    rows = [[e["index"], e["op"], e["variant"], *(f"{e['measured'].get(k, 0):,}" if k in e["measured"] else "" for k in ("portable", "dsp"))]
+    kernels = list(dict.fromkeys(k for e in record.ops for k in e["measured"]))  # every kernel measured, first seen first
+    rows = [[e["index"], e["op"], e["variant"], *(f"{e['measured'][k]:,}" if k in e["measured"] else "" for k in kernels)]
             for e in record.ops]
-    print(table(["#", "op", "chosen", f"portable {unit}", f"dsp {unit}"], rows, "rllrr"))
+    print(table(["#", "op", "chosen", *(f"{k} {unit}" for k in kernels)], rows, "rll" + "r" * len(kernels)))
     print(f"tuned {record.model} on {record.board}: {record.total:,} {unit} per inference (bit-exact)"
           + (f"; record written to {args.output}" if args.output else ""))
     return 0

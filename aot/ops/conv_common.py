@@ -79,7 +79,7 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray], accumulate) -> list[np
         acc = accumulate(op, g, x.astype(np.float64), w.astype(np.float64))
         acc += bias_of(op, g, oc, np.float64)
         return [quant.float_clamp(acc, op.attrs["activation"])]
-    st = output_stage(op, g)
-    acc = accumulate(op, g, x.astype(np.int64) + st.input_offset, w.astype(np.int64))
+    stage = output_stage(op, g)
+    acc = accumulate(op, g, x.astype(np.int64) + stage.input_offset, w.astype(np.int64))
     acc += bias_of(op, g, oc, np.int64)
-    return [quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)]
+    return [quant.requantize(acc, stage.multiplier, stage.shift, stage.output_offset, stage.act_min, stage.act_max)]

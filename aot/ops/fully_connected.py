@@ -34,8 +34,8 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     if x.dtype == np.float32:
         acc = x.astype(np.float64) @ w.astype(np.float64).T + conv_common.bias_of(op, g, n, np.float64)
         return [quant.float_clamp(acc, op.attrs["activation"]).reshape(y.shape)]
-    st = conv_common.output_stage(op, g, product_in_float=True)
-    acc = (x.astype(np.int64) + st.input_offset) @ (w.astype(np.int64) + st.weight_offset).T
+    stage = conv_common.output_stage(op, g, product_in_float=True)
+    acc = (x.astype(np.int64) + stage.input_offset) @ (w.astype(np.int64) + stage.weight_offset).T
     acc += conv_common.bias_of(op, g, n, np.int64)
-    out = quant.requantize(acc, st.multiplier, st.shift, st.output_offset, st.act_min, st.act_max)
+    out = quant.requantize(acc, stage.multiplier, stage.shift, stage.output_offset, stage.act_min, stage.act_max)
     return [out.reshape(y.shape)]

@@ -263,8 +263,8 @@ def _input_hash(board: Board, groups: dict[str, list[Path]], include_dirs: list[
     h.update(json.dumps([board.cc, cflags, ldflags, list(board.ldflags)]).encode())
     cc = shutil.which(board.cc)
     if cc:
-        st = Path(cc).resolve().stat()
-        h.update(f"{cc}:{st.st_size}:{st.st_mtime_ns}".encode())
+        info = Path(cc).resolve().stat()
+        h.update(f"{cc}:{info.st_size}:{info.st_mtime_ns}".encode())
     files: set[Path] = {p for sources in groups.values() for p in sources}
     dirs = {*include_dirs, board.dir, *(p.parent for p in board.sources)}
     for d in dirs:

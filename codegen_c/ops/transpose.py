@@ -8,9 +8,9 @@ from codegen_c.nd import affine, strides
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     x, y = ctx.graph.tensor(op.inputs[0]), ctx.graph.tensor(op.outputs[0])
-    st = strides(x.shape)
+    in_strides = strides(x.shape)
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-            "dims": list(y.shape), "src": affine([st[p] for p in op.attrs["perm"]])}
+            "dims": list(y.shape), "src": affine([in_strides[p] for p in op.attrs["perm"]])}
 
 
 KERNELS = (Kernel("portable", "ops/transpose.c.j2", lower),)
