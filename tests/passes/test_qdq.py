@@ -65,7 +65,7 @@ def _kernel_island(kind, wq=None, bias="float", out_quant=YQ):
         tensors.append(_f("b", (oc,), RNG.uniform(-3, 3, oc).astype(np.float32)))
         inputs.append("b")
     elif bias == "int32":  # as onnxruntime writes it: int32 at input_scale * weight_scale, dequantized
-        scale = np.float32(XQ.s) * wq.scale
+        scale = np.float32(XQ.tensor_scale) * wq.scale
         tensors += [Tensor("bq", (oc,), "int32", Quant(scale, np.zeros(oc), 0), RNG.integers(-12000, 12000, oc).astype(np.int32)),
                     _f("b", (oc,))]
         ops.append(Op("dequantize", ["bq"], ["b"]))
