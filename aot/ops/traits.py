@@ -47,8 +47,8 @@ class OpTraits:
 
     zero_padding: bool = False
     """``attrs["pad"]`` (top, left, bottom, right) pads input 0's H and W axes (NHWC) with real
-    zeros (0.0; int8: the input's zero point), so op(pad(x)) is the op with the pads added to its
-    own when pad(x) pads H and W with a real zero."""
+    zeros (0.0; int8: the input's zero point): a PAD of H and W by a real zero before the op is
+    the same as adding its widths to ``attrs["pad"]``."""
 
     rearranges_elements: bool = False
     """Data movement only, nothing lost: one input, and the output holds each of its elements
