@@ -4,7 +4,8 @@ Every module ``aot/ops/<kind>.py`` defines:
 
 - ``check(op, graph) -> list[str]``: reasons the op (as configured) is unsupported, [] if fine;
 - ``reference(op, graph, inputs) -> list[np.ndarray]``: the NumPy golden model;
-- ``macs(op, graph) -> int``: multiply-accumulates (0 for ops that have none).
+- ``macs(op, graph) -> int``: multiply-accumulates (0 for ops that have none);
+- ``TRAITS``: an ``OpTraits`` (``aot/ops/traits.py``), what the graph passes may rely on about it.
 
 Constants derived from quantisation (multipliers, shifts, clamp ranges) are computed by
 functions in the same module so that the C lowering in ``codegen_c/ops/<kind>.py`` bakes
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+
+from aot.ops.traits import OpTraits
 
 KINDS = (
     "conv2d",
@@ -40,3 +43,8 @@ def get(kind: str) -> ModuleType:
     if kind not in KINDS:
         raise KeyError(kind)
     return importlib.import_module(f"aot.ops.{kind}")
+
+
+def traits(kind: str) -> OpTraits:
+    """``kind``'s traits; a kind outside KINDS (a frontend's "unsupported" placeholder) has none."""
+    return get(kind).TRAITS if kind in KINDS else OpTraits()

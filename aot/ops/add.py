@@ -10,6 +10,9 @@ import numpy as np
 
 from aot.core import quant
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits(fused_activation=True, broadcasting=True, rescales_int8_operands=True)
 
 LEFT_SHIFT = 20
 

@@ -8,7 +8,10 @@ import numpy as np
 
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
+from aot.ops.traits import OpTraits
 from aot.ops.window import pad_nhwc, taps
+
+TRAITS = OpTraits(weight_channel_axis=3, fused_activation=True, zero_padding=True)
 
 
 def check(op: Op, g: Graph) -> list[str]:

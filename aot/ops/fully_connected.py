@@ -9,6 +9,9 @@ import numpy as np
 from aot.core import quant
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits(weight_channel_axis=0, asymmetric_weights=True, fused_activation=True)
 
 
 def check(op: Op, g: Graph) -> list[str]:

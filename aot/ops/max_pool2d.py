@@ -6,6 +6,9 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops import pool_common
 from aot.ops.pool_common import check, macs  # noqa: F401  (the op's faces)
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits(fused_activation=True, commutes_with_quantization=True, shared_quantization=True)
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:

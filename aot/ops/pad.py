@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits()
 
 MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect"}
 

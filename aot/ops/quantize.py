@@ -5,6 +5,9 @@ import numpy as np
 
 from aot.core import quant
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits(elementwise=True)
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits()
 
 FUNCTIONS = {"mean": np.mean, "sum": np.sum, "max": np.max, "min": np.min, "prod": np.prod}
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits(commutes_with_quantization=True, shared_quantization=True, rearranges_elements=True)
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits(commutes_with_quantization=True, shared_quantization=True)
 
 
 def indices(op: Op, g: Graph) -> list[np.ndarray]:

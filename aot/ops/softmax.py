@@ -11,6 +11,9 @@ import numpy as np
 
 from aot.core import fixedpoint, quant
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
+
+TRAITS = OpTraits()
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUMULATION_INTEGER_BITS = 12

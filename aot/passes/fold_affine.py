@@ -1,15 +1,14 @@
 """Fold a per-channel multiply and add by constants (BatchNormalization, a separate bias Add)
-into the float conv2d / depthwise_conv2d / fully_connected before it: weights and bias change
-at compile time, the elementwise ops disappear."""
+into the float op with weights before it (conv2d / depthwise_conv2d / fully_connected: its
+traits' ``weight_channel_axis``): weights and bias change at compile time, the elementwise ops
+disappear."""
 from __future__ import annotations
 
 import numpy as np
 
+from aot import ops
 from aot.core.ir import Graph, Op
 from aot.passes.edit import clone, only_user
-
-# kind -> the weight axis of the output channel
-CHANNEL_AXIS = {"conv2d": 0, "depthwise_conv2d": 3, "fully_connected": 0}
 
 
 def fold_affine(g: Graph) -> Graph:
@@ -17,7 +16,7 @@ def fold_affine(g: Graph) -> Graph:
     while changed:
         changed = False
         for op in list(g.ops):
-            if op.kind in CHANNEL_AXIS and op in g.ops:
+            if ops.traits(op.kind).weight_channel_axis is not None and op in g.ops:
                 changed |= _fold(g, op)
     return g
 
@@ -41,7 +40,7 @@ def _fold(g: Graph, op: Op) -> bool:
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     if bias is not None and not g.tensor(bias).is_const:
         return False
-    axis = CHANNEL_AXIS[op.kind]
+    axis = ops.traits(op.kind).weight_channel_axis
     channels = w.shape[axis]
     c = _channel_const(g, nxt, y, channels)
     fn = "add" if nxt.kind == "add" and nxt.attrs.get("activation", "NONE") == "NONE" else nxt.attrs.get("fn") if nxt.kind == "binary" else None

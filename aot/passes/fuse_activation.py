@@ -1,4 +1,5 @@
-"""Fuse Relu / Clip into the op before it (its ``activation`` attr) where that is exact:
+"""Fuse Relu / Clip into the op before it where that is exact (an op whose traits have
+``fused_activation``: its ``activation`` attr):
 relu -> RELU, clip(0, 6) -> RELU6, clip(-1, 1) -> RELU_N1_TO_1, clip(0, inf) -> RELU.
 
 float: op -> unary. int8: op -> dequantize -> unary -> quantize with the op's own output
@@ -7,10 +8,9 @@ from __future__ import annotations
 
 import math
 
+from aot import ops
 from aot.core.ir import Graph, Op
 from aot.passes.edit import only_user
-
-FUSIBLE = ("conv2d", "depthwise_conv2d", "fully_connected", "add", "max_pool2d", "average_pool2d")
 
 
 def activation_of(op: Op) -> str | None:
@@ -27,7 +27,7 @@ def activation_of(op: Op) -> str | None:
 
 def fuse_activation(g: Graph) -> Graph:
     for op in list(g.ops):
-        if op.kind not in FUSIBLE or op.attrs.get("activation", "NONE") != "NONE" or op not in g.ops:
+        if not ops.traits(op.kind).fused_activation or op.attrs.get("activation", "NONE") != "NONE" or op not in g.ops:
             continue
         chain = _chain(g, op)
         if chain:

@@ -1,16 +1,15 @@
-"""Fuse a constant PAD of the spatial axes into the convolution that reads it.
+"""Fuse a constant PAD of the spatial axes into the op that reads it and pads with zeros itself.
 
-Our convolutions skip out-of-bounds taps, which is the same as reading a real zero. So
-conv(pad(x)) == conv(x) with the pad added to the conv's own padding exactly when the padded
-value is a real zero: 0.0 for float, the input zero point for int8. Only the H and W axes may
-be padded, and x must have no other reader of the padded tensor."""
+Our convolutions skip out-of-bounds taps, which is the same as reading a real zero (their traits'
+``zero_padding``). So conv(pad(x)) == conv(x) with the pad added to the conv's own padding
+exactly when the padded value is a real zero: 0.0 for float, the input zero point for int8.
+Only the H and W axes may be padded, and x must have no other reader of the padded tensor."""
 from __future__ import annotations
 
+from aot import ops
 from aot.core.ir import Graph, Op
 from aot.passes.dce import dce
 from aot.passes.edit import only_user
-
-CONSUMERS = ("conv2d", "depthwise_conv2d")
 
 
 def _real_zero(g: Graph, pad: Op) -> bool:
@@ -31,7 +30,7 @@ def fuse_pad(g: Graph) -> Graph:
         if pad.attrs["mode"] != "constant" or not _spatial_only(pad) or not _real_zero(g, pad):
             continue
         conv = only_user(g, pad.outputs[0])
-        if conv is None or conv.kind not in CONSUMERS or conv.inputs[0] != pad.outputs[0]:
+        if conv is None or not ops.traits(conv.kind).zero_padding or conv.inputs[0] != pad.outputs[0]:
             continue
         top, left, bottom, right = conv.attrs["pad"]
         b, a = pad.attrs["before"], pad.attrs["after"]

@@ -2,10 +2,10 @@
 
 Repeatedly, for each transpose T (perm p) from x to y:
 - T of T composes into one transpose; an identity transpose disappears;
-- if every consumer of y is a transpose or an elementwise op (unary, quantize, dequantize,
-  add/binary with a constant or equally transposed other operand), T sinks below them (the
-  constant is permuted at compile time), so that the NCHW->NHWC transpose of the next kernel
-  meets it and both vanish;
+- if every consumer of y is a transpose or an elementwise op (traits ``elementwise``: unary,
+  quantize, dequantize; or ``broadcasting``: add/binary with a constant or equally transposed
+  other operand), T sinks below them (the constant is permuted at compile time), so that the
+  NCHW->NHWC transpose of the next kernel meets it and both vanish;
 - a flatten (reshape to [N, K]) of T(x) feeding only fully-connected ops with constant weights
   reads x directly; the weights' columns are permuted instead (ONNX's element order is kept);
 - a transpose that moves only axes of size one becomes a reshape.
@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from aot import ops
 from aot.core.ir import Graph, Op
 from aot.passes.edit import clone, const_through_dequantize, insert_after, producer, replace_uses, users
-
-ELEMENTWISE = ("unary", "quantize", "dequantize")
-BROADCASTING = ("add", "binary")
 
 
 def layout(g: Graph) -> Graph:
@@ -74,12 +72,12 @@ def _sink(g: Graph, op: Op) -> bool:
     if y in g.outputs or not consumers:
         return False
     sunk = [c for c in consumers if c.kind == "transpose" or
-            (c.kind in ELEMENTWISE and (g.tensor(y).quant is None or g.tensor(y).quant.per_tensor))]
+            (ops.traits(c.kind).elementwise and (g.tensor(y).quant is None or g.tensor(y).quant.per_tensor))]
     for c in consumers:
         if c in sunk:
             continue
         sibling = [p for p in sunk if any(n in p.outputs for n in c.inputs[:2])]  # e.g. x * sigmoid(x)
-        if c.kind not in BROADCASTING or g.tensor(c.outputs[0]).shape != g.tensor(y).shape or \
+        if not ops.traits(c.kind).broadcasting or g.tensor(c.outputs[0]).shape != g.tensor(y).shape or \
                 (not sibling and _other_operand(g, c, y, perm) is False):
             return False
     for c in sorted(consumers, key=lambda c: c not in sunk):  # siblings first: they gain the transpose
@@ -87,7 +85,7 @@ def _sink(g: Graph, op: Op) -> bool:
             c.inputs = [x]
             c.attrs = {"perm": tuple(perm[i] for i in c.attrs["perm"])}
             continue
-        other = _other_operand(g, c, y, perm) if c.kind in BROADCASTING else None
+        other = _other_operand(g, c, y, perm) if ops.traits(c.kind).broadcasting else None
         out = c.outputs[0]
         moved = clone(g, out, shape=g.tensor(x).shape)
         c.inputs = [x if n == y else other for n in c.inputs]
@@ -109,7 +107,8 @@ def _fold_flatten(g: Graph, op: Op) -> bool:
         return False
     fcs = users(g, r.outputs[0])
     weights = [const_through_dequantize(g, fc.inputs[1]) if fc.kind == "fully_connected" and fc.inputs[0] == r.outputs[0] else None for fc in fcs]
-    if not fcs or any(w is None or len(users(g, w.name)) != 1 or (w.quant is not None and w.quant.axis not in (None, 0)) for w in weights):
+    rows = ops.traits("fully_connected").weight_channel_axis  # per-channel quantisation may stay on it
+    if not fcs or any(w is None or len(users(g, w.name)) != 1 or (w.quant is not None and w.quant.axis not in (None, rows)) for w in weights):
         return False
     order = np.arange(flat.shape[1]).reshape(xs[1:]).transpose([p - 1 for p in perm[1:]]).ravel()
     for fc, w in zip(fcs, weights):

@@ -1,13 +1,17 @@
 """QDQ folding: DequantizeLinear -> float op -> QuantizeLinear becomes one int8 op.
 
-- conv2d / depthwise_conv2d / fully_connected whose input is dequantized from int8, whose
-  weights are dequantized int8 constants (symmetric, per-tensor or per output channel) and
-  whose only consumer quantizes to int8 run as our int8 kernels (TFLite arithmetic); the bias
-  becomes int32 at scale input_scale * weight_scale;
-- add of two dequantized int8 tensors, quantized to int8, runs as the int8 add;
-- data movement and max pooling (reshape, transpose, slice, max_pool2d) commute with a
-  per-tensor dequantize: the dequantize moves below them and they run on int8 values;
-- concat and average_pool2d between equal quantisations run on the int8 values;
+What an op allows is its traits (aot/ops/traits.py):
+- an op with weights (``weight_channel_axis``: conv2d, depthwise_conv2d, fully_connected) whose
+  input is dequantized from int8, whose weights are dequantized int8 constants (symmetric unless
+  ``asymmetric_weights``; per-tensor or per output channel) and whose only consumer quantizes to
+  int8 runs as our int8 kernel (TFLite arithmetic); the bias becomes int32 at scale
+  input_scale * weight_scale;
+- an op that ``rescales_int8_operands`` (add) of dequantized int8 tensors, quantized to int8,
+  runs as the int8 op;
+- an op that ``commutes_with_quantization`` (data movement, max pooling) of a per-tensor
+  dequantize: the dequantize moves below it and it runs on int8 values;
+- an op with ``shared_quantization`` (concat, average_pool2d) between equal quantisations runs on
+  the int8 values;
 - quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation.
 A rewrite the int8 kernel's check rejects is undone: that part stays float.
 """
@@ -17,11 +21,8 @@ import numpy as np
 
 from aot import ops
 from aot.core.ir import Graph, Op
+from aot.ops.traits import OpTraits
 from aot.passes.edit import clone, const_through_dequantize, only_user, producer, replace_uses
-
-KERNELS = {"conv2d": 0, "depthwise_conv2d": 3, "fully_connected": 0}  # per-channel weight axis
-COMMUTING = ("reshape", "transpose", "slice", "max_pool2d")
-TRANSPARENT = ("concat", "average_pool2d")
 
 
 def qdq(g: Graph) -> Graph:
@@ -29,18 +30,25 @@ def qdq(g: Graph) -> Graph:
     while changed:
         changed = False
         for op in list(g.ops):
-            if op in g.ops and op.kind in COMMUTING:
+            if op in g.ops and ops.traits(op.kind).commutes_with_quantization:
                 changed |= _sink_dequantize(g, op)
             elif op in g.ops and op.kind == "quantize":
                 changed |= _requantize(g, op)
     for op in list(g.ops):
-        if op in g.ops and (op.kind in KERNELS or op.kind == "add" or op.kind in TRANSPARENT):
+        if op in g.ops and _fusible(ops.traits(op.kind)):
             _fuse(g, op)
     return g
 
 
+def _fusible(t: OpTraits) -> bool:
+    """An op whose dequantize -> op -> quantize island may become the int8 op (one that commutes
+    with quantization had the dequantize moved below it instead)."""
+    return t.weight_channel_axis is not None or t.rescales_int8_operands or \
+        (t.shared_quantization and not t.commutes_with_quantization)
+
+
 def _sink_dequantize(g: Graph, op: Op) -> bool:
-    """op(dequantize(q)) -> dequantize(op(q)) for data movement and max pooling."""
+    """op(dequantize(q)) -> dequantize(op(q)) for an op that commutes with quantization."""
     q = _int8_source(g, op.inputs[0])
     if q is None or op.attrs.get("activation", "NONE") != "NONE":
         return False
@@ -83,14 +91,14 @@ def _fuse(g: Graph, op: Op) -> None:
     if g.tensor(y).dtype != "float32" or q is None or q.kind != "quantize" or g.tensor(q.outputs[0]).dtype != "int8":
         return
     known = set(g.tensors)
-    if op.kind in KERNELS:
-        inputs = _kernel_inputs(g, op)
+    t = ops.traits(op.kind)
+    if t.weight_channel_axis is not None:
+        inputs = _kernel_inputs(g, op, t)
     else:
-        n = 2 if op.kind == "add" else len(op.inputs)
-        inputs = [_int8_source(g, name, const_ok=op.kind == "add") for name in op.inputs[:n]]
-        if op.kind != "add" and any(g.tensor(i).quant.to_json() != g.tensor(q.outputs[0]).quant.to_json() for i in inputs if i):
+        inputs = [_int8_source(g, name, const_ok=t.rescales_int8_operands) for name in op.inputs]
+        if not t.rescales_int8_operands and any(g.tensor(i).quant.to_json() != g.tensor(q.outputs[0]).quant.to_json() for i in inputs if i):
             return
-    if inputs is None or None in inputs[:2 if op.kind != "concat" else len(inputs)]:
+    if inputs is None or None in inputs:
         return
     before = (op.inputs, op.outputs)
     op.inputs, op.outputs = inputs, list(q.outputs)
@@ -102,15 +110,14 @@ def _fuse(g: Graph, op: Op) -> None:
     g.ops.remove(q)
 
 
-def _kernel_inputs(g: Graph, op: Op) -> list[str | None] | None:
+def _kernel_inputs(g: Graph, op: Op, t: OpTraits) -> list[str] | None:
     x = _int8_source(g, op.inputs[0])
     w = const_through_dequantize(g, op.inputs[1])
     if x is None or w is None or w.dtype != "int8" or w.quant is None:
         return None
-    axis = KERNELS[op.kind]
-    if not w.quant.per_tensor and w.quant.axis != axis:
+    if not w.quant.per_tensor and w.quant.axis != t.weight_channel_axis:
         return None
-    if op.kind != "fully_connected" and np.any(w.quant.zero_point != 0):  # fc checks its own
+    if not t.asymmetric_weights and np.any(w.quant.zero_point != 0):
         return None
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     if bias is None:
