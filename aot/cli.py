@@ -195,9 +195,9 @@ def cmd_inspect(args) -> int:
     g = insp.graph
     print(f"model {args.model}: {len(g.ops)} operators, {len(g.tensors)} tensors")
     print()
-    print(table(["#", "op", "source", "MACs", "outputs"],
-                [[e["index"], e["op"], e["source"], "-" if e["macs"] is None else e["macs"], ", ".join(e["outputs"])]
-                 for e in insp.ops()], "rllrl"))
+    print(table(["#", "op", "source", "kernel", "MACs", "outputs"],
+                [[e["index"], e["op"], e["source"], e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
+                  ", ".join(e["outputs"])] for e in insp.ops()], "rlllrl"))
     print()
     rows = [[n, t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]

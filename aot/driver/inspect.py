@@ -41,6 +41,7 @@ class Inspection:
                 "index": i, "op": op.kind if supported else op.attrs["op"], "source": op.name,
                 "inputs": [n for n in op.inputs if n is not None], "outputs": op.outputs,
                 "macs": ops.get(op.kind).macs(op, g) if supported else None, "supported": supported,
+                "kernel": self.compiled.variants[i].key if self.compiled else None,
             })
         return out
 
@@ -81,14 +82,15 @@ def memory_report(cm: CompiledModel, board: Board, plot: Path | str | None = Non
 
 def inspect_model(model: str | Path, *, memory_board: Board | None = None,
                   plot: Path | str | None = None) -> Inspection:
-    """Import, optimize, check and plan ``model`` as far as it goes. ``memory_board`` adds the
-    memory report for that board (memory_report; the model must compile: else UnsupportedError)."""
+    """Import, optimize, check and plan ``model`` as far as it goes (portable kernels). With
+    ``memory_board`` it compiles with that board's kernels and adds its memory report
+    (memory_report; the model must compile: else UnsupportedError)."""
     g, problems = read_model(model)
     cm = None
     if not problems:
         g, problems = prepare(g)
     if not problems:
-        cm = compile_prepared(g, Path(model), hashlib.sha256(Path(model).read_bytes()).hexdigest())
+        cm = compile_prepared(g, Path(model), hashlib.sha256(Path(model).read_bytes()).hexdigest(), board=memory_board)
         g = cm.graph
     result = Inspection(model, g, problems, cm)
     if memory_board is not None:
