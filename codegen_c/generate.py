@@ -11,11 +11,13 @@ from aot import ops as aot_ops
 from aot.core.ir import DTYPE_CODES, Graph
 from aot.core.resources import data_dir
 from aot.planner import Plan
+from codegen_c import cexpr
 from codegen_c import ops as c_ops
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
 from codegen_c.context import LoweringContext
 
 RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")
+DSP_RUNTIME_SOURCES = ("aot_dsp.c",)  # copied beside model.c when a kernel uses them
 
 
 @dataclass
@@ -26,13 +28,16 @@ class GeneratedModel:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(cexpr.FILTERS)
+    env.globals.update(cexpr.GLOBALS)
+    return env
 
 
 def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
@@ -94,6 +99,9 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     runtime_include = data_dir("runtime_c") / "include"
     for name in RUNTIME_HEADERS:
         shutil.copyfile(runtime_include / name, out_dir / name)
+        files.append(out_dir / name)
+    for name in DSP_RUNTIME_SOURCES if common["dsp"] else ():
+        shutil.copyfile(data_dir("runtime_c") / "src" / name, out_dir / name)
         files.append(out_dir / name)
     weights = sum(c.nbytes for c in ctx.consts.values())
     return GeneratedModel(files, weights, plan.arena_bytes)

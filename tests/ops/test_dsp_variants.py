@@ -130,7 +130,7 @@ ELEMENTWISE_CASES = [(c, s) for c in ELEMENTWISE for s in range(8)] + [(c, s) fo
 def dsp_board(name: str = "host"):
     """The board with the "dsp" feature (the host board gets it to run the C twins)."""
     b = load_board(name)
-    return dataclasses.replace(b, extra={**b.extra, "features": ["dsp"]})
+    return dataclasses.replace(b, features=("dsp",))
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):

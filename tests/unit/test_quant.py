@@ -7,6 +7,7 @@ import pytest
 
 from aot.core import quant
 from aot.core.resources import data_dir
+from aot.target.build import WARNING_CFLAGS
 
 EDGES = [0, 1, -1, 2**31 - 1, -(2**31), 2**30, -(2**30), 12345, -12345, 2**16, -(2**16) - 1]
 
@@ -77,7 +78,7 @@ def test_c_twins_match_numpy(tmp_path):
     src.write_text(C_PROGRAM)
     exe = tmp_path / "fp"
     include = data_dir("runtime_c") / "include"
-    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I", str(include), str(src), "-o", str(exe)], check=True)
+    subprocess.run(["gcc", "-std=c99", "-O2", *WARNING_CFLAGS, "-I", str(include), str(src), "-o", str(exe)], check=True)
     rng = np.random.default_rng(2)
     a = _values(rng, 5000)
     b = np.abs(_values(rng, 5000)[::-1]) % (2**31)  # multipliers are non-negative q31
