@@ -42,12 +42,6 @@ class Affine:
         return _affine(other) - self
 
     def __mul__(self, k: int) -> Affine:
-        if isinstance(k, Affine):
-            if not k.terms:
-                return self * k.const
-            if not self.terms:
-                return k * self.const
-            raise TypeError(f"({self}) * ({k}) is not affine")
         k = int(k)
         return Affine(tuple((n, c * k) for n, c in self.terms if c * k), self.const * k, self.ranges)
 
@@ -67,11 +61,10 @@ class Affine:
         return value(text, rng)
 
     def bind(self, indices: list[Affine]) -> Affine:
-        """The N-D index i0, i1, ... (codegen_c/nd.py) of the loops whose indices are ``indices``."""
-        out = Affine((), self.const)
-        for name, c in self.terms:
-            out = out + indices[int(name[1:])] * c
-        return out
+        """An expression in the N-D indices i0, i1, ... (codegen_c/nd.py) with the indices of
+        the template's loops in their place (the constant 0 for an axis of one element)."""
+        by_name = {nd_index(d): ix for d, ix in enumerate(indices)}
+        return sum((by_name[name] * c for name, c in self.terms), Affine((), self.const))
 
     def __mod__(self, k: int) -> Affine:
         """C's ``%`` by a positive constant, of a non-negative value."""
@@ -113,17 +106,28 @@ class Affine:
         return self._bound(max)
 
     def __str__(self) -> str:
-        if self.terms and self.terms[0][1] < 0 and self.const > 0:   # "49 - y0", not "-y0 + 49"
-            return str(self.const) + str(Affine(self.terms, 0, self.ranges)).replace("-", " - ", 1)
-        parts: list[str] = []
-        for name, c in self.terms:
-            atom = f"({name})" if " " in name and abs(c) != 1 else name
-            text = atom if abs(c) == 1 else f"{atom} * {abs(c)}"
-            parts.append(("-" if c < 0 else "") + text if not parts else (" - " if c < 0 else " + ") + text)
-        if self.const or not parts:
-            c = self.const
-            parts.append(str(c) if not parts else (" - " if c < 0 else " + ") + str(abs(c)))
-        return "".join(parts)
+        """Terms in first-use order, then the constant ("49 - y0" rather than "-y0 + 49")."""
+        items = [(_term(name, abs(c)), c < 0) for name, c in self.terms]
+        if self.const:
+            constant = (str(abs(self.const)), self.const < 0)
+            first = 0 if items and items[0][1] and self.const > 0 else len(items)
+            items.insert(first, constant)
+        if not items:
+            return "0"
+        text = ("-" if items[0][1] else "") + items[0][0]
+        return text + "".join((" - " if negative else " + ") + t for t, negative in items[1:])
+
+
+def _term(name: str, k: int) -> str:
+    """``name * k`` (k > 0), the name in parentheses if it is an expression."""
+    if k == 1:
+        return name
+    return f"({name}) * {k}" if " " in name else f"{name} * {k}"
+
+
+def nd_index(axis: int) -> str:
+    """The name of the index of N-D loop ``axis`` (codegen_c/nd.py, templates/ops/nd.j2)."""
+    return f"i{axis}"
 
 
 def _affine(x: Affine | int) -> Affine:
@@ -153,7 +157,7 @@ def indices(*dims: tuple[str, int]) -> list[Affine]:
 
 def axes(shape: list[int]) -> list[tuple[str, int]]:
     """(name, extent) of the N-D loops over ``shape``: i0, i1, ... (codegen_c/nd.py)."""
-    return [(f"i{d}", n) for d, n in enumerate(shape)]
+    return [(nd_index(d), n) for d, n in enumerate(shape)]
 
 
 def plus(e: Affine | int) -> str:
@@ -164,27 +168,24 @@ def plus(e: Affine | int) -> str:
     return f" - {text[1:]}" if text.startswith("-") else f" + {text}"
 
 
+def _may_leave(e: Affine, n: int) -> tuple[bool, bool]:
+    """Whether e may be below 0, and whether it may be n or more."""
+    return e.lo is None or e.lo < 0, e.hi is None or e.hi >= n
+
+
 def in_range(e: Affine, n: int, name: str | None = None) -> str:
     """The C condition ``0 <= e < n`` (``e`` written as ``name`` if given), without the halves
     that the range of ``e`` already guarantees: "" when both are."""
     text = name or str(e)
-    conds = []
-    if e.lo is None or e.lo < 0:
-        conds.append(f"{text} >= 0")
-    if e.hi is None or e.hi >= n:
-        conds.append(f"{text} < {n}")
-    return " && ".join(conds)
+    below, above = _may_leave(e, n)
+    return " && ".join(c for c, needed in ((f"{text} >= 0", below), (f"{text} < {n}", above)) if needed)
 
 
 def out_of_range(e: Affine, n: int, name: str | None = None) -> str:
     """The C condition ``e < 0 || e >= n``, without the halves that cannot hold: "" if none can."""
     text = name or str(e)
-    conds = []
-    if e.lo is None or e.lo < 0:
-        conds.append(f"{text} < 0")
-    if e.hi is None or e.hi >= n:
-        conds.append(f"{text} >= {n}")
-    return " || ".join(conds)
+    below, above = _may_leave(e, n)
+    return " || ".join(c for c, possible in ((f"{text} < 0", below), (f"{text} >= {n}", above)) if possible)
 
 
 def product(a: Affine, b: Affine) -> str:

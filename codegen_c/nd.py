@@ -1,7 +1,7 @@
 """Index arithmetic for the N-D loops of templates/ops/nd.j2 (indices i0, i1, ...)."""
 from __future__ import annotations
 
-from codegen_c.cexpr import Affine, value
+from codegen_c.cexpr import Affine, nd_index, value
 
 
 def strides(shape: tuple[int, ...]) -> list[int]:
@@ -16,7 +16,7 @@ def strides(shape: tuple[int, ...]) -> list[int]:
 def affine(coefs: list[int], base: int = 0) -> Affine:
     """``i0 * c0 + i1 * c1 + ... + base``; the template binds the indices to its loops'
     (Affine.bind: 0 for an axis of one element)."""
-    return sum((value(f"i{d}") * c for d, c in enumerate(coefs)), Affine((), base))
+    return sum((value(nd_index(d)) * c for d, c in enumerate(coefs)), Affine((), base))
 
 
 def broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:

@@ -92,3 +92,41 @@ def test_c_twins_match_numpy(tmp_path):
     np.testing.assert_array_equal(got[:, 0], quant.srdhm(a, b))
     np.testing.assert_array_equal(got[:, 1], quant.rdbpot(a, np.abs(s)))
     np.testing.assert_array_equal(got[:, 2], quant.mbqm(a, b, s))
+
+
+FIXEDPOINT_PROGRAM = r"""
+#include <stdio.h>
+#include "aot_fixedpoint.h"
+int main(void) {
+    long long a, x; int bits;
+    while (scanf("%lld %d %lld", &a, &bits, &x) == 3) {
+        int over;
+        const int32_t r = aot_get_reciprocal((int32_t)x, bits, &over);
+        printf("%ld %ld %d\n", (long)aot_exp_on_negative_values((int32_t)a, bits), (long)r, over);
+    }
+    return 0;
+}
+"""
+
+
+def test_softmax_fixed_point_c_twins_match_numpy(tmp_path):
+    """aot_exp_on_negative_values and aot_get_reciprocal (softmax's helpers in aot_fixedpoint.h)
+    against aot/core/fixedpoint.py, for the integer bits softmax uses and others."""
+    from aot.core import fixedpoint
+
+    src, exe = tmp_path / "fx.c", tmp_path / "fx"
+    src.write_text(FIXEDPOINT_PROGRAM)
+    include = data_dir("runtime_c") / "include"
+    subprocess.run(["gcc", "-std=c99", "-O2", *WARNING_CFLAGS, "-I", str(include), str(src), "-o", str(exe)], check=True)
+    rng = np.random.default_rng(3)
+    a = -(np.abs(_values(rng, 3000)) % (2**31))                     # exp's argument: <= 0
+    x = np.abs(_values(rng, 3000))[::-1] % (2**31 - 1) + 1           # the reciprocal's: > 0
+    cases = [(bits, a, x) for bits in (1, 5, 6, 12)]
+    text = "".join(f"{u} {bits} {v}\n" for bits, aa, xx in cases for u, v in zip(aa.tolist(), xx.tolist()))
+    out = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True).stdout.split("\n")
+    got = np.array([list(map(int, line.split())) for line in out if line]).reshape(len(cases), -1, 3)
+    for (bits, aa, xx), g in zip(cases, got):
+        recip, over = fixedpoint.get_reciprocal(xx, bits)
+        np.testing.assert_array_equal(g[:, 0], fixedpoint.exp_on_negative_values(aa, bits), err_msg=f"exp, {bits} bits")
+        np.testing.assert_array_equal(g[:, 1], recip, err_msg=f"reciprocal, {bits} bits")
+        np.testing.assert_array_equal(g[:, 2], over, err_msg=f"bits over unit, {bits} bits")
