@@ -333,7 +333,8 @@ void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, c
  * per group, per tap, the words (w0,w1), (w2,w3). Output pixel ox reads columns
  * ox * sw + kx * dw; its 4 channels of group g go to out + ox * c + 4 * g. */
 void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off, int32_t lo, int32_t hi);
+                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off,
+                int32_t lo, int32_t hi);
 void aot_dw_row_sat(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
                     const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c);
 

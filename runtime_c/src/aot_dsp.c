@@ -7,6 +7,8 @@
  * compares); the linker keeps only the entry points a model calls. */
 #include "aot_dsp.h"
 
+#define AOT_ALWAYS_INLINE static inline __attribute__((always_inline))
+
 #if AOT_SIMD32
 /* Four groups of taps: a0 += xa.lo * wa.lo, a1 += xa.hi * wa.hi, a2, a3 likewise with xb, wb. */
 #define AOT_MAC4_DW(a0, a1, a2, a3, xa, xb, wa, wb) \
@@ -131,9 +133,8 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
 #endif
 
 /* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
-static inline __attribute__((always_inline)) void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2,
-                                                           int32_t a3, const aot_rq_t *q, int32_t off,
-                                                           int32_t lo, int32_t hi)
+AOT_ALWAYS_INLINE void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
+                                int32_t off, int32_t lo, int32_t hi)
 {
     out[0] = aot_out(a0, q, off, lo, hi);
     out[1] = aot_out(a1, q + 1, off, lo, hi);
@@ -166,8 +167,8 @@ static inline int32_t aot_dot1_s8(const int8_t *p, const int32_t **w, int words,
     return acc;
 }
 
-static inline __attribute__((always_inline)) void fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-               int8_t *out, int32_t off, int32_t lo, int32_t hi)
+AOT_ALWAYS_INLINE void fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
+                             int8_t *out, int32_t off, int32_t lo, int32_t hi)
 {
     const int full = k >> 2, rem = k & 3;
     const uint32_t last = rem ? aot_tail32(x + (k & ~3), rem) : 0u;
@@ -195,8 +196,8 @@ static inline __attribute__((always_inline)) void fc_s8(const int8_t *x, const i
     }
 }
 
-static inline __attribute__((always_inline)) void conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out, int32_t off, int32_t lo, int32_t hi)
+AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
+                               const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int32_t lo, int32_t hi)
 {
     int r = 0;
     for (; r + 4 <= n; r += 4) {
@@ -225,8 +226,8 @@ static inline __attribute__((always_inline)) void conv_px(const int8_t *const *s
     }
 }
 
-static inline __attribute__((always_inline)) void mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off, int32_t lo, int32_t hi)
+AOT_ALWAYS_INLINE void mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                               const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off, int32_t lo, int32_t hi)
 {
     int r = 0;
     for (; r + 2 <= n; r += 2) {
@@ -255,9 +256,9 @@ static inline __attribute__((always_inline)) void mm_2col(const int32_t *w, cons
     }
 }
 
-static inline __attribute__((always_inline)) void dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off,
-                int32_t lo, int32_t hi)
+AOT_ALWAYS_INLINE void dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow,
+                              int sw, const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c,
+                              int32_t off, int32_t lo, int32_t hi)
 {
     const int step = 2 * sw;
     const int taps = kh * kw;

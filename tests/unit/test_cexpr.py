@@ -67,28 +67,7 @@ def test_if_chain_leaves_out_the_cases_that_never_hold():
     assert if_chain(("a", "x;")) == "if (a) {\nx;\n}"
 
 
-def test_c_layout_indents_by_braces_and_aligns_continuations():
-    text = """static void f(uint8_t *arena)
-{
-        int a = 0;  /* { not a brace */
-  for (int i = 0; i < 4; ++i) {
-
-  g(a,
- b, "}");
-      }
-/* a comment
-* continued */
-#if X
-  }
-#endif
-
-
-int g(void)
-{
-return 0;
-}
-"""
-    want = """static void f(uint8_t *arena)
+LAID_OUT = """static void f(uint8_t *arena)
 {
     int a = 0;  /* { not a brace */
     for (int i = 0; i < 4; ++i) {
@@ -106,5 +85,13 @@ int g(void)
     return 0;
 }
 """
-    assert c_layout(text) == want
-    assert c_layout(want) == want
+
+
+def test_c_layout_indents_by_braces_and_aligns_continuations():
+    """Any leading blanks and blank lines in, the same C laid out by its braces out."""
+    lines = LAID_OUT.splitlines()
+    messy = "\n".join(" " * (3 * i % 7) + line.strip() + "\n" * (line.endswith("{") + 2 * (not line))
+                      for i, line in enumerate(lines))
+    assert messy != LAID_OUT
+    assert c_layout(messy + "\n") == LAID_OUT
+    assert c_layout(LAID_OUT) == LAID_OUT
