@@ -146,8 +146,8 @@ def constant(k: int) -> Affine:
 
 def index(name: str, extent: int) -> Affine:
     """The index of a loop over ``range(extent)``: the constant 0 when it has one iteration
-    (the template then writes no loop)."""
-    return Affine((), 0) if extent == 1 else value(name, (0, extent - 1))
+    (the template then writes no loop); no range when it has none (an empty tensor)."""
+    return Affine((), 0) if extent == 1 else value(name, (0, extent - 1) if extent else None)
 
 
 def indices(*dims: tuple[str, int]) -> list[Affine]:
