@@ -31,7 +31,8 @@ class LoweringContext:
         if t.is_const:
             return self.weight(name)
         qual = "" if writable else "const "
-        return f"(({qual}{ctype(t.dtype)} *)(arena + {self.plan.offset(name)}))"
+        offset = self.plan.offset(name)
+        return f"(({qual}{ctype(t.dtype)} *)(arena + {offset}))" if offset else f"(({qual}{ctype(t.dtype)} *)arena)"
 
     def weight(self, name: str, values: np.ndarray | None = None, dtype: str | None = None) -> str:
         """Register a constant array (a tensor's data, or derived values) and return its C name."""

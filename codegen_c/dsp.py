@@ -9,7 +9,7 @@ from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 
 DSP = frozenset({"dsp"})  # the board feature the DSP kernels need
-RUNTIME = ("aot_dsp.h",)  # the runtime_c files their code calls
+RUNTIME = ("aot_dsp.h", "aot_dsp.c")  # the runtime_c files their code calls
 
 
 def round_up4(k: int) -> int:

@@ -13,6 +13,7 @@ from aot.core.resources import data_dir
 from aot.core.text import short
 from aot.planner import Plan
 from aot.planner.liveness import SCRATCH
+from codegen_c import cexpr
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel, KernelChoice
@@ -29,13 +30,16 @@ class GeneratedModel:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(cexpr.FILTERS)
+    env.globals.update(cexpr.GLOBALS)
+    return env
 
 
 def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
@@ -112,6 +116,9 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     runtime_include = data_dir("runtime_c") / "include"
     for name in RUNTIME_HEADERS:
         shutil.copyfile(runtime_include / name, out_dir / name)
+        files.append(out_dir / name)
+    for name in sorted(f for f in runtime if f.endswith(".c")):  # the kernels' runtime sources
+        shutil.copyfile(data_dir("runtime_c") / "src" / name, out_dir / name)
         files.append(out_dir / name)
     weights = sum(c.nbytes for c in ctx.consts.values())
     return GeneratedModel(files, weights, plan.arena_bytes)

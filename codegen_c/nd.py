@@ -1,6 +1,8 @@
 """Index arithmetic for the N-D loops of templates/ops/nd.j2 (indices i0, i1, ...)."""
 from __future__ import annotations
 
+from codegen_c.cexpr import Affine, nd_index, value
+
 
 def strides(shape: tuple[int, ...]) -> list[int]:
     """Row-major element strides of ``shape``."""
@@ -11,11 +13,10 @@ def strides(shape: tuple[int, ...]) -> list[int]:
     return list(reversed(out))
 
 
-def affine(coefs: list[int], base: int = 0) -> str:
-    """C expression ``base + i0 * c0 + ...`` (terms with a zero coefficient left out)."""
-    terms = [str(base)] if base else []
-    terms += [f"i{d} * {c}" if c != 1 else f"i{d}" for d, c in enumerate(coefs) if c]
-    return " + ".join(terms) or "0"
+def affine(coefs: list[int], base: int = 0) -> Affine:
+    """``i0 * c0 + i1 * c1 + ... + base``; the template binds the indices to its loops'
+    (Affine.bind: 0 for an axis of one element)."""
+    return sum((value(nd_index(d)) * c for d, c in enumerate(coefs)), Affine((), base))
 
 
 def broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:

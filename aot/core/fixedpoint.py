@@ -1,7 +1,7 @@
 """gemmlowp fixed-point functions used by TFLite's int8 softmax, bit-exact, vectorised.
 
 A FixedPoint<int32, I> value is its raw int32 (I integer bits, 31 - I fractional bits);
-multiplication of two raws is srdhm. The C twins live in templates/ops/softmax.c.j2.
+multiplication of two raws is srdhm. The C twins live in runtime_c/include/aot_fixedpoint.h.
 """
 from __future__ import annotations
 

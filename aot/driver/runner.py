@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class Firmware:
 
 def build_firmware(cm: CompiledModel, board: Board, *, profile: bool = False, build_dir: Path | None = None) -> Firmware:
     directory = build_dir_for(cm, board, profile, build_dir)
+    shutil.rmtree(directory / "model", ignore_errors=True)  # the build compiles every .c there: none may be stale
     meta = emit(cm, directory / "model")
     result = build(board, directory / "model", directory / "build", profile=profile)
     return Firmware(meta, result, directory)

@@ -1,5 +1,6 @@
-/* TFLite's integer arithmetic as static inline C99: the twins of aot/quant.py and
- * aot/fixedpoint.py. Generated kernels include this header; nothing here allocates. */
+/* TFLite's integer arithmetic as static inline C99: the twins of aot/core/quant.py and
+ * aot/core/fixedpoint.py (gemmlowp's fixed point, for softmax). Generated kernels include
+ * this header; nothing here allocates. */
 #ifndef AOT_FIXEDPOINT_H
 #define AOT_FIXEDPOINT_H
 
@@ -31,6 +32,87 @@ static inline int32_t aot_mbqm(int32_t x, int32_t m, int shift)
     const int left = shift > 0 ? shift : 0;
     const int right = shift > 0 ? 0 : -shift;
     return aot_rdbpot(aot_srdhm((int32_t)((uint32_t)x << left), m), right);
+}
+
+/* SaturatingRoundingMultiplyByPOT with a positive exponent: x * 2^e saturated to int32. */
+static inline int32_t aot_sat_shl(int32_t x, int e)
+{
+    const int32_t threshold = (int32_t)((((uint32_t)1) << (31 - e)) - 1u);
+    if (x > threshold) {
+        return INT32_MAX;
+    }
+    if (x < -threshold) {
+        return INT32_MIN;
+    }
+    return (int32_t)((uint32_t)x << e);
+}
+
+/* A FixedPoint<int32, I> value is its raw int32 with I integer bits and 31 - I fractional
+ * ones; the product of two raws is aot_srdhm. */
+
+/* exp(a) for a in [-1/4, 0), a and the result with 0 integer bits. */
+static inline int32_t aot_exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a)
+{
+    const int32_t constant_term = 1895147668;   /* exp(-1/8) */
+    const int32_t constant_1_over_3 = 715827883;
+    const int32_t x = a + (1 << 28);            /* a + 1/8 */
+    const int32_t x2 = aot_srdhm(x, x);
+    const int32_t x3 = aot_srdhm(x2, x);
+    const int32_t x4 = aot_srdhm(x2, x2);
+    const int32_t x4_over_4 = aot_rdbpot(x4, 2);
+    const int32_t poly = aot_rdbpot(aot_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, 1);
+    return constant_term + aot_srdhm(constant_term, x + poly);
+}
+
+/* exp(a) for a <= 0 with `integer_bits` integer bits; the result with 0 integer bits. */
+static inline int32_t aot_exp_on_negative_values(int32_t a, int integer_bits)
+{
+    /* exp(-2^k) for k = -2 .. 4, with 0 integer bits */
+    static const int32_t barrel[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+    const int frac_bits = 31 - integer_bits;
+    const int32_t one_quarter = (int32_t)1 << (frac_bits - 2);
+    const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
+    int32_t result = aot_exp_on_interval_between_negative_one_quarter_and_0_excl(
+        aot_sat_shl(a_mod_quarter_minus_one_quarter, integer_bits));
+    const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
+    for (int k = 0; k < 7; ++k) {
+        const int exponent = k - 2;
+        if (integer_bits > exponent && (remainder & ((int32_t)1 << (frac_bits + exponent)))) {
+            result = aot_srdhm(result, barrel[k]);
+        }
+    }
+    if (integer_bits > 5 && a < -((int32_t)1 << (36 - integer_bits))) {
+        result = 0;
+    }
+    return a == 0 ? INT32_MAX : result;
+}
+
+/* 1 / (1 + a) for a in [0, 1); a and the result with 0 integer bits (Newton-Raphson). */
+static inline int32_t aot_one_over_one_plus_x_for_x_in_0_1(int32_t a)
+{
+    const int64_t s = (int64_t)a + INT32_MAX;
+    const int32_t half_denominator = (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);  /* RoundingHalfSum */
+    const int32_t constant_48_over_17 = 1515870810;
+    const int32_t constant_neg_32_over_17 = -1010580540;
+    int32_t x = constant_48_over_17 + aot_srdhm(half_denominator, constant_neg_32_over_17);
+    for (int i = 0; i < 3; ++i) {
+        const int32_t one_minus = (1 << 29) - aot_srdhm(half_denominator, x);
+        x = x + aot_sat_shl(aot_srdhm(x, one_minus), 2);
+    }
+    return aot_sat_shl(x, 1);
+}
+
+/* TFLite's GetReciprocal: 1 / x for x > 0 with `x_integer_digits` integer bits, as the raw
+ * with 0 integer bits of 1 / x scaled by 2^-num_bits_over_unit. */
+static inline int32_t aot_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit)
+{
+    int headroom_plus_one = 0;   /* leading zeros of x */
+    while (headroom_plus_one < 32 && !(((uint32_t)x << headroom_plus_one) & 0x80000000u)) {
+        ++headroom_plus_one;
+    }
+    *num_bits_over_unit = x_integer_digits - headroom_plus_one;
+    const int32_t shifted_minus_one = (int32_t)(((uint32_t)x << headroom_plus_one) - 0x80000000u);
+    return aot_one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
 }
 
 static inline int32_t aot_clamp(int32_t x, int32_t lo, int32_t hi)

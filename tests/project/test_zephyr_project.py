@@ -20,6 +20,7 @@ from aot.rpc.errors import RpcRemoteError
 from aot.rpc.protocol import Cmd, Status, encode_frame
 from aot.target import runtime
 from aot.target.boards import list_boards, load_board
+from aot.target.build import WARNING_CFLAGS
 from aot.target.host import HostSession
 from aot.target.project import zephyr_board_file
 from aot.target.qemu import QemuSession
@@ -143,7 +144,7 @@ def stub_app(project, tmp_path_factory):
     folder, cm, _ = project
     sources = [*cmake_sources(folder), "runtime/src/aot_profile.c"]
     exe = tmp_path_factory.mktemp("stub") / "zephyr_app_stub"
-    cmd = ["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-DAOT_PROFILE",
+    cmd = ["gcc", "-std=c99", "-O2", *WARNING_CFLAGS, "-DAOT_PROFILE",
            '-DAOT_BOARD_NAME="qemu-mps2-an386"', f"-I{STUB}", f"-I{folder / 'runtime/include'}",
            f"-I{folder / 'model'}", *sorted({str(folder / s) for s in sources}), str(STUB / "zephyr_stub.c"),
            "-lm", "-o", str(exe)]

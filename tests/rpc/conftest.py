@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from aot.core.resources import data_dir
+from aot.target.build import WARNING_CFLAGS
 from aot.target.runtime import runtime_include_dir, runtime_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"]
+CFLAGS = ["-std=c99", "-O2", *WARNING_CFLAGS]
 
 
 def gcc(out: Path, sources: list[Path], *flags: str) -> Path:

@@ -6,9 +6,10 @@ import subprocess
 
 import pytest
 
+from aot.target.build import WARNING_CFLAGS
 from aot.target.runtime import runtime_include_dir, runtime_sources
 
-WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-Wconversion", "-pedantic"]
+WARN = ["-std=c99", *WARNING_CFLAGS, "-pedantic"]
 ARM = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-ffreestanding", "-Os"]
 
 

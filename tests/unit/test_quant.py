@@ -7,6 +7,7 @@ import pytest
 
 from aot.core import quant
 from aot.core.resources import data_dir
+from aot.target.build import WARNING_CFLAGS
 
 EDGES = [0, 1, -1, 2**31 - 1, -(2**31), 2**30, -(2**30), 12345, -12345, 2**16, -(2**16) - 1]
 
@@ -72,12 +73,19 @@ int main(void) {
 """
 
 
-def test_c_twins_match_numpy(tmp_path):
-    src = tmp_path / "fp.c"
-    src.write_text(C_PROGRAM)
-    exe = tmp_path / "fp"
+def run_c(tmp_path, program: str, rows) -> np.ndarray:
+    """Compile ``program`` (reads lines of numbers on stdin, prints lines of numbers) against
+    runtime_c/include and run it on ``rows``: its output as an int64 array, one row per line."""
+    src, exe = tmp_path / "twin.c", tmp_path / "twin"
+    src.write_text(program)
     include = data_dir("runtime_c") / "include"
-    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I", str(include), str(src), "-o", str(exe)], check=True)
+    subprocess.run(["gcc", "-std=c99", "-O2", *WARNING_CFLAGS, "-I", str(include), str(src), "-o", str(exe)], check=True)
+    text = "".join(" ".join(map(str, row)) + "\n" for row in rows)
+    out = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True).stdout.split("\n")
+    return np.array([list(map(int, line.split())) for line in out if line])
+
+
+def test_c_twins_match_numpy(tmp_path):
     rng = np.random.default_rng(2)
     a = _values(rng, 5000)
     b = np.abs(_values(rng, 5000)[::-1]) % (2**31)  # multipliers are non-negative q31
@@ -85,9 +93,40 @@ def test_c_twins_match_numpy(tmp_path):
     s = rng.integers(-31, 8, size=a.size)
     # MultiplyByQuantizedMultiplier's left shift must not overflow int32, as in TFLite's use
     a = np.where(s > 0, a >> 8, a)
-    text = "".join(f"{x} {y} {z}\n" for x, y, z in zip(a.tolist(), b.tolist(), s.tolist()))
-    out = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True).stdout.split("\n")
-    got = np.array([list(map(int, line.split())) for line in out if line])
+    got = run_c(tmp_path, C_PROGRAM, zip(a.tolist(), b.tolist(), s.tolist()))
     np.testing.assert_array_equal(got[:, 0], quant.srdhm(a, b))
     np.testing.assert_array_equal(got[:, 1], quant.rdbpot(a, np.abs(s)))
     np.testing.assert_array_equal(got[:, 2], quant.mbqm(a, b, s))
+
+
+FIXEDPOINT_PROGRAM = r"""
+#include <stdio.h>
+#include "aot_fixedpoint.h"
+int main(void) {
+    long long a, x; int bits;
+    while (scanf("%lld %d %lld", &a, &bits, &x) == 3) {
+        int over;
+        const int32_t r = aot_get_reciprocal((int32_t)x, bits, &over);
+        printf("%ld %ld %d\n", (long)aot_exp_on_negative_values((int32_t)a, bits), (long)r, over);
+    }
+    return 0;
+}
+"""
+
+
+def test_softmax_fixed_point_c_twins_match_numpy(tmp_path):
+    """aot_exp_on_negative_values and aot_get_reciprocal (softmax's helpers in aot_fixedpoint.h)
+    against aot/core/fixedpoint.py, for the integer bits softmax uses and others."""
+    from aot.core import fixedpoint
+
+    rng = np.random.default_rng(3)
+    a = -(np.abs(_values(rng, 3000)) % (2**31))                     # exp's argument: <= 0
+    x = np.abs(_values(rng, 3000))[::-1] % (2**31 - 1) + 1           # the reciprocal's: > 0
+    cases = [(bits, a, x) for bits in (1, 5, 6, 12)]
+    rows = [(u, bits, v) for bits, aa, xx in cases for u, v in zip(aa.tolist(), xx.tolist())]
+    got = run_c(tmp_path, FIXEDPOINT_PROGRAM, rows).reshape(len(cases), -1, 3)
+    for (bits, aa, xx), g in zip(cases, got):
+        recip, over = fixedpoint.get_reciprocal(xx, bits)
+        np.testing.assert_array_equal(g[:, 0], fixedpoint.exp_on_negative_values(aa, bits), err_msg=f"exp, {bits} bits")
+        np.testing.assert_array_equal(g[:, 1], recip, err_msg=f"reciprocal, {bits} bits")
+        np.testing.assert_array_equal(g[:, 2], over, err_msg=f"bits over unit, {bits} bits")
