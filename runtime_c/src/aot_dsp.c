@@ -207,6 +207,12 @@ AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, cons
                 const int8_t *p = *sp;
                 AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
             }
+        } else if (words == 2) { /* two (e.g. KW * IC = 8) */
+            for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
+                const int8_t *p = *sp;
+                AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+                AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+            }
         } else {
             for (int ky = 0; ky < kh; ++ky) {
                 const int8_t *p = seg[ky];
@@ -286,10 +292,17 @@ AOT_ALWAYS_INLINE void dw_row(const int32_t *const *rows, int kh, int kw, int dw
         for (int ox = 0; ox < ow; ++ox, o += c) {
             int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
             const int32_t *w = wq;
-            for (int ky = 0; ky < kh; ++ky) {
-                const int32_t *p = rows[ky] + g * pitch + ox * step;
-                for (int kx = 0; kx < kw; ++kx, p += 2 * dw, w += 2) {
+            if (kw == 1) { /* a kernel of one column (e.g. along time): no inner loop */
+                for (int ky = 0; ky < kh; ++ky, w += 2) {
+                    const int32_t *p = rows[ky] + g * pitch + ox * step;
                     AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
+                }
+            } else {
+                for (int ky = 0; ky < kh; ++ky) {
+                    const int32_t *p = rows[ky] + g * pitch + ox * step;
+                    for (int kx = 0; kx < kw; ++kx, p += 2 * dw, w += 2) {
+                        AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
+                    }
                 }
             }
             aot_out4(o, a0, a1, a2, a3, rq, off, lo, hi);
