@@ -106,12 +106,13 @@ class Affine:
         return self._bound(max)
 
     def __str__(self) -> str:
-        """Terms in first-use order, then the constant ("49 - y0" rather than "-y0 + 49")."""
+        """Terms in first-use order (outer loops' first, as templates write them) with the
+        constant after the first: ``oy * 2 - 1 + ky``, which C groups as (oy * 2 - 1) + ky,
+        an invariant of the inner loop; "49 - y0" rather than "-y0 + 49"."""
         items = [(_term(name, abs(c)), c < 0) for name, c in self.terms]
         if self.const:
             constant = (str(abs(self.const)), self.const < 0)
-            first = 0 if items and items[0][1] and self.const > 0 else len(items)
-            items.insert(first, constant)
+            items.insert(0 if items and items[0][1] and self.const > 0 else min(len(items), 1), constant)
         if not items:
             return "0"
         text = ("-" if items[0][1] else "") + items[0][0]

@@ -192,7 +192,7 @@ static inline int32_t aot_rq(int32_t acc, const aot_rq_t *q)
 }
 
 /* v clamped to [lo, hi] (within the int8 range): one SSAT where the bounds are known to be
- * the whole int8 range once inlined (the _sat kernels, most output stages). */
+ * the whole int8 range once inlined. */
 static inline int8_t aot_sat8(int32_t v, int32_t lo, int32_t hi)
 {
     if (__builtin_constant_p(lo == -128 && hi == 127) && lo == -128 && hi == 127) {
@@ -202,10 +202,19 @@ static inline int8_t aot_sat8(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v > hi ? hi : v);
 }
 
-/* Requantise, add `off` (the output offset when aot_rq_t could not fold it, else 0), clamp. */
-static inline int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off, int32_t lo, int32_t hi)
+/* dst[0..n) clamped to [lo, hi], four values per word (SSUB8 + SEL): the activation range
+ * after a kernel of aot_dsp.c, which saturate to int8 (for -128 <= lo <= hi <= 127,
+ * clamp(SSAT(v), lo, hi) = clamp(v, lo, hi)). */
+static inline void aot_clamp_s8(int8_t *dst, int n, int32_t lo, int32_t hi)
 {
-    return aot_sat8(aot_rq(acc, q) + off, lo, hi);
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        aot_st32(dst + i, aot_min8(aot_max8(aot_ld32(dst + i), lo4), hi4));
+    }
+    for (; i < n; ++i) {
+        dst[i] = aot_sat8(dst[i], lo, hi);
+    }
 }
 
 /* int8 average of `count` values summing to `sum`, rounded half away from zero (TFLM). */
@@ -295,16 +304,16 @@ static inline void aot_zero32(int32_t *dst, int n)
     }
 }
 
-/* The kernels of aot_dsp.c. Each writes its outputs as aot_out(acc, rq + r, off, lo, hi); its
- * twin aot_<kernel>_sat, without those three arguments, as aot_out(acc, rq + r, 0, -128, 127),
- * the usual case, a little faster. */
+/* The kernels of aot_dsp.c. Each output is SSAT(aot_rq(acc, rq + r) + off): `off` is the
+ * output offset where aot_rq_t could not fold it; an activation range narrower than int8 is
+ * aot_clamp_s8 over the outputs afterwards. aot_<kernel>_sat is aot_<kernel> with off 0. */
 
 /* A fully connected row: k int8 inputs read in place from x (any alignment; the input offset
  * is folded into the bias at compile time) times n weight rows (natural byte order, rows
  * zero-padded to a multiple of 4, quads of rows interleaved per group of 4 values, then the
  * last n % 4 rows one after another): out[r] for r < n. No scratch. */
 void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-               int8_t *out, int32_t off, int32_t lo, int32_t hi);
+               int8_t *out, int32_t off);
 void aot_fc_s8_sat(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
                    int8_t *out);
 
@@ -314,7 +323,7 @@ void aot_fc_s8_sat(const int8_t *x, const int32_t *w, int k, int n, const int32_
  * group of 4 values, then the last n % 4 rows one after another): out[r] for r < n. The
  * input offset is folded into the bias; padding is read as the input zero point. */
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out, int32_t off, int32_t lo, int32_t hi);
+                 const aot_rq_t *rq, int8_t *out, int32_t off);
 void aot_conv_px_sat(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
                      const aot_rq_t *rq, int8_t *out);
 
@@ -322,7 +331,7 @@ void aot_conv_px_sat(const int8_t *const *seg, int kh, int words, const int32_t 
  * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
  * out0[r], out1[r] for r < n. */
 void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off, int32_t lo, int32_t hi);
+                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
 void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
                      const aot_rq_t *rq, int8_t *out0, int8_t *out1);
 
@@ -331,11 +340,15 @@ void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, c
  * `pitch` words holding 2 words per column (zero columns stand for left/right padding).
  * rows[ky] points at the row of tap row ky (a zero row for top/bottom padding). Weights wq:
  * per group, per tap, the words (w0,w1), (w2,w3). Output pixel ox reads columns
- * ox * sw + kx * dw; its 4 channels of group g go to out + ox * c + 4 * g. */
+ * ox * sw + kx * dw; its 4 channels of group g go to out + ox * c + 4 * g. aot_dw_row_3x3 is
+ * the kernel for kh = kw = 3, dw = 1 (each tap one LDRD pair and four MACs, unrolled). */
 void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off,
-                int32_t lo, int32_t hi);
+                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 void aot_dw_row_sat(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
                     const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c);
+void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
+                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
+void aot_dw_row_3x3_sat(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
+                        const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c);
 
 #endif

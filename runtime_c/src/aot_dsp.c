@@ -2,9 +2,9 @@
  * only calls them). The inner steps are asm on cores with SIMD32 so that the compiler keeps
  * one accumulator chain per register; elsewhere (the host, Cortex-M0/M3) their plain C twins
  * run the same kernels bit for bit. Each kernel is one always-inline body and two entry
- * points: aot_<kernel>(..., off, lo, hi) and aot_<kernel>_sat(...) for the usual output
- * stage (off 0, the whole int8 range: one SSAT per output instead of an add and two
- * compares); the linker keeps only the entry points a model calls. */
+ * points: aot_<kernel>(..., off) and aot_<kernel>_sat(...) for off 0, the usual case (the
+ * output offset folded into aot_rq_t): one register and one add per output less. The linker
+ * keeps only the entry points a model calls. */
 #include "aot_dsp.h"
 
 #define AOT_ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -132,14 +132,21 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
     } while (0)
 #endif
 
+/* One output: requantised, plus `off` (the output offset where aot_rq_t could not fold it,
+ * else 0), saturated to int8 (SSAT); a narrower activation range is aot_clamp_s8's, after. */
+AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
+{
+    return aot_ssat8(aot_rq(acc, q) + off);
+}
+
 /* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
 AOT_ALWAYS_INLINE void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
-                                int32_t off, int32_t lo, int32_t hi)
+                                int32_t off)
 {
-    out[0] = aot_out(a0, q, off, lo, hi);
-    out[1] = aot_out(a1, q + 1, off, lo, hi);
-    out[2] = aot_out(a2, q + 2, off, lo, hi);
-    out[3] = aot_out(a3, q + 3, off, lo, hi);
+    out[0] = aot_out(a0, q, off);
+    out[1] = aot_out(a1, q + 1, off);
+    out[2] = aot_out(a2, q + 2, off);
+    out[3] = aot_out(a3, q + 3, off);
 }
 
 /* The last k & 3 int8 of a row (k & 3 > 0) as a word, zeros above (their weights are 0). */
@@ -168,7 +175,7 @@ static inline int32_t aot_dot1_s8(const int8_t *p, const int32_t **w, int words,
 }
 
 AOT_ALWAYS_INLINE void fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-                             int8_t *out, int32_t off, int32_t lo, int32_t hi)
+                             int8_t *out, int32_t off)
 {
     const int full = k >> 2, rem = k & 3;
     const uint32_t last = rem ? aot_tail32(x + (k & ~3), rem) : 0u;
@@ -188,16 +195,16 @@ AOT_ALWAYS_INLINE void fc_s8(const int8_t *x, const int32_t *w, int k, int n, co
             p = xl;
             AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
         }
-        aot_out4(out + r, a0, a1, a2, a3, rq + r, off, lo, hi);
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
     }
     for (; r < n; ++r) {
         const int32_t a0 = aot_dot1_s8(x, &w, full, bias[r]);
-        out[r] = aot_out(rem ? aot_dot1_s8(xl, &w, 1, a0) : a0, rq + r, off, lo, hi);
+        out[r] = aot_out(rem ? aot_dot1_s8(xl, &w, 1, a0) : a0, rq + r, off);
     }
 }
 
 AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
-                               const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int32_t lo, int32_t hi)
+                               const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     int r = 0;
     for (; r + 4 <= n; r += 4) {
@@ -205,6 +212,12 @@ AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, cons
         if (words == 1) { /* one word per row segment (e.g. KW * IC = 4): no inner loop */
             for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
                 const int8_t *p = *sp;
+                AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
+            }
+        } else if (words == 2) { /* two (e.g. KW * IC = 8) */
+            for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
+                const int8_t *p = *sp;
+                AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
                 AOT_FC_4X4_STEP(w, p, a0, a1, a2, a3);
             }
         } else {
@@ -215,19 +228,19 @@ AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, cons
                 }
             }
         }
-        aot_out4(out + r, a0, a1, a2, a3, rq + r, off, lo, hi);
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
     }
     for (; r < n; ++r) {
         int32_t a0 = bias[r];
         for (int ky = 0; ky < kh; ++ky) {
             a0 = aot_dot1_s8(seg[ky], &w, words, a0);
         }
-        out[r] = aot_out(a0, rq + r, off, lo, hi);
+        out[r] = aot_out(a0, rq + r, off);
     }
 }
 
 AOT_ALWAYS_INLINE void mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                               const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off, int32_t lo, int32_t hi)
+                               const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
 {
     int r = 0;
     for (; r + 2 <= n; r += 2) {
@@ -236,10 +249,10 @@ AOT_ALWAYS_INLINE void mm_2col(const int32_t *w, const int32_t *cols, int groups
         for (int k = groups; k > 0; --k) {
             AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
         }
-        out0[r] = aot_out(a00, rq + r, off, lo, hi);
-        out1[r] = aot_out(a01, rq + r, off, lo, hi);
-        out0[r + 1] = aot_out(a10, rq + r + 1, off, lo, hi);
-        out1[r + 1] = aot_out(a11, rq + r + 1, off, lo, hi);
+        out0[r] = aot_out(a00, rq + r, off);
+        out1[r] = aot_out(a01, rq + r, off);
+        out0[r + 1] = aot_out(a10, rq + r + 1, off);
+        out1[r + 1] = aot_out(a11, rq + r + 1, off);
     }
     if (r < n) {
         const int32_t *p = cols;
@@ -251,99 +264,123 @@ AOT_ALWAYS_INLINE void mm_2col(const int32_t *w, const int32_t *cols, int groups
             a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
             p += 4;
         }
-        out0[r] = aot_out(a00, rq + r, off, lo, hi);
-        out1[r] = aot_out(a01, rq + r, off, lo, hi);
+        out0[r] = aot_out(a00, rq + r, off);
+        out1[r] = aot_out(a01, rq + r, off);
+    }
+}
+
+AOT_ALWAYS_INLINE void dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw,
+                                  const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c,
+                                  int32_t off)
+{
+    const int step = 2 * sw;
+    for (int g = 0; g < groups; ++g, wq += 18, bias += 4, rq += 4, out += 4) {
+        const int32_t *p0 = rows[0] + g * pitch, *p1 = rows[1] + g * pitch, *p2 = rows[2] + g * pitch;
+        int8_t *o = out;
+        for (int ox = ow; ox > 0; --ox, p0 += step, p1 += step, p2 += step, o += c) {
+            int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+#define AOT_DW_TAP_(p, k, t) AOT_DW_TAP(a0, a1, a2, a3, p, 8 * (k), wq, 8 * (t))
+            AOT_DW_TAP_(p0, 0, 0);
+            AOT_DW_TAP_(p0, 1, 1);
+            AOT_DW_TAP_(p0, 2, 2);
+            AOT_DW_TAP_(p1, 0, 3);
+            AOT_DW_TAP_(p1, 1, 4);
+            AOT_DW_TAP_(p1, 2, 5);
+            AOT_DW_TAP_(p2, 0, 6);
+            AOT_DW_TAP_(p2, 1, 7);
+            AOT_DW_TAP_(p2, 2, 8);
+#undef AOT_DW_TAP_
+            aot_out4(o, a0, a1, a2, a3, rq, off);
+        }
     }
 }
 
 AOT_ALWAYS_INLINE void dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow,
                               int sw, const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c,
-                              int32_t off, int32_t lo, int32_t hi)
+                              int32_t off)
 {
     const int step = 2 * sw;
-    const int taps = kh * kw;
-    for (int g = 0; g < groups; ++g, wq += 2 * taps, bias += 4, rq += 4, out += 4) {
+    for (int g = 0; g < groups; ++g, wq += 2 * kh * kw, bias += 4, rq += 4, out += 4) {
         int8_t *o = out;
-        if (kh == 3 && kw == 3 && dw == 1) {
-            const int32_t *p0 = rows[0] + g * pitch, *p1 = rows[1] + g * pitch, *p2 = rows[2] + g * pitch;
-            for (int ox = ow; ox > 0; --ox, p0 += step, p1 += step, p2 += step, o += c) {
-                int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-#define AOT_DW_TAP_(p, k, t) AOT_DW_TAP(a0, a1, a2, a3, p, 8 * (k), wq, 8 * (t))
-                AOT_DW_TAP_(p0, 0, 0);
-                AOT_DW_TAP_(p0, 1, 1);
-                AOT_DW_TAP_(p0, 2, 2);
-                AOT_DW_TAP_(p1, 0, 3);
-                AOT_DW_TAP_(p1, 1, 4);
-                AOT_DW_TAP_(p1, 2, 5);
-                AOT_DW_TAP_(p2, 0, 6);
-                AOT_DW_TAP_(p2, 1, 7);
-                AOT_DW_TAP_(p2, 2, 8);
-#undef AOT_DW_TAP_
-                aot_out4(o, a0, a1, a2, a3, rq, off, lo, hi);
-            }
-            continue;
-        }
         for (int ox = 0; ox < ow; ++ox, o += c) {
             int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
             const int32_t *w = wq;
-            for (int ky = 0; ky < kh; ++ky) {
-                const int32_t *p = rows[ky] + g * pitch + ox * step;
-                for (int kx = 0; kx < kw; ++kx, p += 2 * dw, w += 2) {
+            if (kw == 1) { /* a kernel of one column (e.g. along time): no inner loop */
+                for (int ky = 0; ky < kh; ++ky, w += 2) {
+                    const int32_t *p = rows[ky] + g * pitch + ox * step;
                     AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
                 }
+            } else {
+                for (int ky = 0; ky < kh; ++ky) {
+                    const int32_t *p = rows[ky] + g * pitch + ox * step;
+                    for (int kx = 0; kx < kw; ++kx, p += 2 * dw, w += 2) {
+                        AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
+                    }
+                }
             }
-            aot_out4(o, a0, a1, a2, a3, rq, off, lo, hi);
+            aot_out4(o, a0, a1, a2, a3, rq, off);
         }
     }
 }
 
-#define AOT_SAT 0, -128, 127  /* off, lo, hi of the _sat entry points */
+/* The entry points: each kernel with `off`, and its _sat twin for off 0. */
 
 void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-               int8_t *out, int32_t off, int32_t lo, int32_t hi)
+               int8_t *out, int32_t off)
 {
-    fc_s8(x, w, k, n, bias, rq, out, off, lo, hi);
+    fc_s8(x, w, k, n, bias, rq, out, off);
 }
 
 void aot_fc_s8_sat(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
                    int8_t *out)
 {
-    fc_s8(x, w, k, n, bias, rq, out, AOT_SAT);
+    fc_s8(x, w, k, n, bias, rq, out, 0);
 }
 
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out, int32_t off, int32_t lo, int32_t hi)
+                 const aot_rq_t *rq, int8_t *out, int32_t off)
 {
-    conv_px(seg, kh, words, w, n, bias, rq, out, off, lo, hi);
+    conv_px(seg, kh, words, w, n, bias, rq, out, off);
 }
 
 void aot_conv_px_sat(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
                      const aot_rq_t *rq, int8_t *out)
 {
-    conv_px(seg, kh, words, w, n, bias, rq, out, AOT_SAT);
+    conv_px(seg, kh, words, w, n, bias, rq, out, 0);
 }
 
 void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off, int32_t lo, int32_t hi)
+                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
 {
-    mm_2col(w, cols, groups, n, bias, rq, out0, out1, off, lo, hi);
+    mm_2col(w, cols, groups, n, bias, rq, out0, out1, off);
 }
 
 void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
                      const aot_rq_t *rq, int8_t *out0, int8_t *out1)
 {
-    mm_2col(w, cols, groups, n, bias, rq, out0, out1, AOT_SAT);
+    mm_2col(w, cols, groups, n, bias, rq, out0, out1, 0);
 }
 
 void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off,
-                int32_t lo, int32_t hi)
+                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off)
 {
-    dw_row(rows, kh, kw, dw, pitch, groups, ow, sw, wq, bias, rq, out, c, off, lo, hi);
+    dw_row(rows, kh, kw, dw, pitch, groups, ow, sw, wq, bias, rq, out, c, off);
 }
 
 void aot_dw_row_sat(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
                     const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c)
 {
-    dw_row(rows, kh, kw, dw, pitch, groups, ow, sw, wq, bias, rq, out, c, AOT_SAT);
+    dw_row(rows, kh, kw, dw, pitch, groups, ow, sw, wq, bias, rq, out, c, 0);
+}
+
+void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
+                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off)
+{
+    dw_row_3x3(rows, pitch, groups, ow, sw, wq, bias, rq, out, c, off);
+}
+
+void aot_dw_row_3x3_sat(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
+                        const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c)
+{
+    dw_row_3x3(rows, pitch, groups, ow, sw, wq, bias, rq, out, c, 0);
 }
