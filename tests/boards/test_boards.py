@@ -103,3 +103,10 @@ def test_inherit_concatenates_lists(tmp_path):
     assert board.sources == ((tmp_path / "common" / "x.c").resolve(),)
     assert board.ldflags == (f"-T{(tmp_path / 'b').resolve()}/l.ld",)
     assert board.run == "host"
+
+def test_board_features_are_typed_and_checked(tmp_path):
+    assert load_board("qemu-mps2-an386").features == ("dsp",) and load_board("host").features == ()
+    assert "features" not in load_board("qemu-mps3-an547").extra
+    for k, bad in enumerate(('"dsp"', '["dsp", "avx"]', '[1]')):
+        with pytest.raises(BoardError, match="features must be a list of dsp, mve"):
+            parse_board(_write_board(tmp_path, f"f{k}", f'name = "f{k}"\ncc = "gcc"\nfeatures = {bad}\n'))
