@@ -106,17 +106,39 @@ class Affine:
         return self._bound(max)
 
     def __str__(self) -> str:
-        """Terms in first-use order (outer loops' first, as templates write them) with the
-        constant after the first: ``oy * 2 - 1 + ky``, which C groups as (oy * 2 - 1) + ky,
-        an invariant of the inner loop; "49 - y0" rather than "-y0 + 49"."""
-        items = [(_term(name, abs(c)), c < 0) for name, c in self.terms]
-        if self.const:
-            constant = (str(abs(self.const)), self.const < 0)
-            items.insert(0 if items and items[0][1] and self.const > 0 else min(len(items), 1), constant)
-        if not items:
-            return "0"
-        text = ("-" if items[0][1] else "") + items[0][0]
-        return text + "".join((" - " if negative else " + ") + t for t, negative in items[1:])
+        return _render(list(self.terms), self.const)
+
+
+def _render(terms: list[tuple[str, int]], const: int) -> str:
+    """Row-major index arithmetic as one writes it, nested where terms share a stride:
+    ``(iy * 96 + ix) * 3``, ``((oc * 3 + ky) * 3 + kx) * 3``, ``(oy * 24 + ox) * 32 + oc``
+    (compilers also optimise this form best); the constant with the outer terms, ``oy * 2 - 1
+    + ky``, which C groups as (oy * 2 - 1) + ky, an invariant of the inner loop; "49 - y0"
+    rather than "-y0 + 49"."""
+    if not terms:
+        return str(const)
+    step = min(abs(c) for _, c in terms)
+    if step > 1 and len(terms) > 1 and all(c % step == 0 for _, c in terms):
+        inner = _render([(n, c // step) for n, c in terms], const // step if const % step == 0 else 0)
+        return _join([(f"({inner}) * {step}", False)] + ([] if const % step == 0 else [_number(const)]))
+    inner = [t for t in terms if abs(t[1]) == step]
+    outer = [t for t in terms if abs(t[1]) != step]
+    if outer and len(terms) > 1:
+        return _join([(_render(outer, const), False)] + [(_term(n, abs(c)), c < 0) for n, c in inner])
+    items = [(_term(n, abs(c)), c < 0) for n, c in terms]
+    if const:
+        items.insert(0 if items[0][1] and const > 0 else 1, _number(const))
+    return _join(items)
+
+
+def _number(k: int) -> tuple[str, bool]:
+    return str(abs(k)), k < 0
+
+
+def _join(items: list[tuple[str, bool]]) -> str:
+    """``a + b - c`` of (text, negative) pairs."""
+    text = ("-" if items[0][1] else "") + items[0][0]
+    return text + "".join((" - " if negative else " + ") + t for t, negative in items[1:])
 
 
 def _term(name: str, k: int) -> str:
@@ -162,11 +184,25 @@ def axes(shape: list[int]) -> list[tuple[str, int]]:
 
 
 def plus(e: Affine | int) -> str:
-    """`` + e`` to follow a pointer or a sum; "" when e is 0."""
+    """`` + e`` to follow a pointer or a sum; "" when e is 0. An offset of several terms is
+    parenthesised, ``x + (iy * 10 + ix)``: one pointer addition of an integer, which compilers
+    optimise better than a chain of pointer additions."""
     text = str(_affine(e))
     if text == "0":
         return ""
+    if _is_sum(text):
+        return f" + ({text})"
     return f" - {text[1:]}" if text.startswith("-") else f" + {text}"
+
+
+def _is_sum(text: str) -> bool:
+    """Whether C text has a + or - outside parentheses (after its first character)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i > 0 and ch in "+-" and text[i - 1] == " ":
+            return True
+    return False
 
 
 def _may_leave(e: Affine, n: int) -> tuple[bool, bool]:

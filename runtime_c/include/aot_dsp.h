@@ -306,7 +306,7 @@ static inline void aot_zero32(int32_t *dst, int n)
 
 /* The kernels of aot_dsp.c. Each output is SSAT(aot_rq(acc, rq + r) + off): `off` is the
  * output offset where aot_rq_t could not fold it; an activation range narrower than int8 is
- * aot_clamp_s8 over the outputs afterwards. aot_<kernel>_sat is aot_<kernel> with off 0. */
+ * aot_clamp_s8 over the outputs afterwards. */
 
 /* A fully connected row: k int8 inputs read in place from x (any alignment; the input offset
  * is folded into the bias at compile time) times n weight rows (natural byte order, rows
@@ -314,8 +314,6 @@ static inline void aot_zero32(int32_t *dst, int n)
  * last n % 4 rows one after another): out[r] for r < n. No scratch. */
 void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
                int8_t *out, int32_t off);
-void aot_fc_s8_sat(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-                   int8_t *out);
 
 /* One output pixel of a convolution read straight from the int8 input (no im2col): kh row
  * segments seg[ky] of 4 * words int8 each (any alignment) times n weight rows (per row the kh
@@ -324,16 +322,12 @@ void aot_fc_s8_sat(const int8_t *x, const int32_t *w, int k, int n, const int32_
  * input offset is folded into the bias; padding is read as the input zero point. */
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
                  const aot_rq_t *rq, int8_t *out, int32_t off);
-void aot_conv_px_sat(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
-                     const aot_rq_t *rq, int8_t *out);
 
 /* Two columns interleaved in `cols` (per group of 4 values: 2 words of column 0, then 2 of
  * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
  * out0[r], out1[r] for r < n. */
 void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
                  const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
-void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                     const aot_rq_t *rq, int8_t *out0, int8_t *out1);
 
 /* One output row of a depthwise convolution (depth multiplier 1, channels a multiple of 4).
  * Input rows are int16 with the input offset added, group-major: for each group of 4 channels,
@@ -344,11 +338,7 @@ void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, c
  * the kernel for kh = kw = 3, dw = 1 (each tap one LDRD pair and four MACs, unrolled). */
 void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
                 const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
-void aot_dw_row_sat(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                    const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c);
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
-void aot_dw_row_3x3_sat(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
-                        const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c);
 
 #endif

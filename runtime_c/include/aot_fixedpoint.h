@@ -67,20 +67,25 @@ static inline int32_t aot_exp_on_interval_between_negative_one_quarter_and_0_exc
 /* exp(a) for a <= 0 with `integer_bits` integer bits; the result with 0 integer bits. */
 static inline int32_t aot_exp_on_negative_values(int32_t a, int integer_bits)
 {
-    /* exp(-2^k) for k = -2 .. 4, with 0 integer bits */
-    static const int32_t barrel[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
     const int frac_bits = 31 - integer_bits;
     const int32_t one_quarter = (int32_t)1 << (frac_bits - 2);
     const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
     int32_t result = aot_exp_on_interval_between_negative_one_quarter_and_0_excl(
         aot_sat_shl(a_mod_quarter_minus_one_quarter, integer_bits));
     const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
-    for (int k = 0; k < 7; ++k) {
-        const int exponent = k - 2;
-        if (integer_bits > exponent && (remainder & ((int32_t)1 << (frac_bits + exponent)))) {
-            result = aot_srdhm(result, barrel[k]);
-        }
+    /* gemmlowp's barrel shifter: times exp(-2^k) for each bit 2^k of the remainder */
+#define AOT_EXP_BARREL(k, exp_minus_2_pow_k)                                                    \
+    if (integer_bits > (k) && (remainder & ((int32_t)1 << (frac_bits + (k))))) {               \
+        result = aot_srdhm(result, exp_minus_2_pow_k);                                         \
     }
+    AOT_EXP_BARREL(-2, 1672461947)
+    AOT_EXP_BARREL(-1, 1302514674)
+    AOT_EXP_BARREL(0, 790015084)
+    AOT_EXP_BARREL(1, 290630308)
+    AOT_EXP_BARREL(2, 39332535)
+    AOT_EXP_BARREL(3, 720401)
+    AOT_EXP_BARREL(4, 242)
+#undef AOT_EXP_BARREL
     if (integer_bits > 5 && a < -((int32_t)1 << (36 - integer_bits))) {
         result = 0;
     }

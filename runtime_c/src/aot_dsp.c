@@ -1,10 +1,7 @@
 /* The large DSP-extension kernels declared in aot_dsp.h, compiled once per firmware (model.c
  * only calls them). The inner steps are asm on cores with SIMD32 so that the compiler keeps
  * one accumulator chain per register; elsewhere (the host, Cortex-M0/M3) their plain C twins
- * run the same kernels bit for bit. Each kernel is one always-inline body and two entry
- * points: aot_<kernel>(..., off) and aot_<kernel>_sat(...) for off 0, the usual case (the
- * output offset folded into aot_rq_t): one register and one add per output less. The linker
- * keeps only the entry points a model calls. */
+ * run the same kernels bit for bit. The linker keeps only the kernels a model calls. */
 #include "aot_dsp.h"
 
 #define AOT_ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -174,7 +171,7 @@ static inline int32_t aot_dot1_s8(const int8_t *p, const int32_t **w, int words,
     return acc;
 }
 
-AOT_ALWAYS_INLINE void fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
+void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
                              int8_t *out, int32_t off)
 {
     const int full = k >> 2, rem = k & 3;
@@ -203,7 +200,7 @@ AOT_ALWAYS_INLINE void fc_s8(const int8_t *x, const int32_t *w, int k, int n, co
     }
 }
 
-AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
+void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
                                const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     int r = 0;
@@ -239,7 +236,7 @@ AOT_ALWAYS_INLINE void conv_px(const int8_t *const *seg, int kh, int words, cons
     }
 }
 
-AOT_ALWAYS_INLINE void mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
                                const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
 {
     int r = 0;
@@ -269,7 +266,7 @@ AOT_ALWAYS_INLINE void mm_2col(const int32_t *w, const int32_t *cols, int groups
     }
 }
 
-AOT_ALWAYS_INLINE void dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw,
+void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw,
                                   const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c,
                                   int32_t off)
 {
@@ -295,7 +292,7 @@ AOT_ALWAYS_INLINE void dw_row_3x3(const int32_t *const *rows, int pitch, int gro
     }
 }
 
-AOT_ALWAYS_INLINE void dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow,
+void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow,
                               int sw, const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c,
                               int32_t off)
 {
@@ -306,9 +303,9 @@ AOT_ALWAYS_INLINE void dw_row(const int32_t *const *rows, int kh, int kw, int dw
             int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
             const int32_t *w = wq;
             if (kw == 1) { /* a kernel of one column (e.g. along time): no inner loop */
-                for (int ky = 0; ky < kh; ++ky, w += 2) {
-                    const int32_t *p = rows[ky] + g * pitch + ox * step;
-                    AOT_MAC4_DW(a0, a1, a2, a3, p[0], p[1], w[0], w[1]);
+                const int at = g * pitch + ox * step;
+                for (const int32_t *const *row = rows, *const *end = rows + kh; row != end; ++row, w += 2) {
+                    AOT_DW_TAP(a0, a1, a2, a3, *row + at, 0, w, 0);
                 }
             } else {
                 for (int ky = 0; ky < kh; ++ky) {
@@ -321,66 +318,4 @@ AOT_ALWAYS_INLINE void dw_row(const int32_t *const *rows, int kh, int kw, int dw
             aot_out4(o, a0, a1, a2, a3, rq, off);
         }
     }
-}
-
-/* The entry points: each kernel with `off`, and its _sat twin for off 0. */
-
-void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-               int8_t *out, int32_t off)
-{
-    fc_s8(x, w, k, n, bias, rq, out, off);
-}
-
-void aot_fc_s8_sat(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
-                   int8_t *out)
-{
-    fc_s8(x, w, k, n, bias, rq, out, 0);
-}
-
-void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out, int32_t off)
-{
-    conv_px(seg, kh, words, w, n, bias, rq, out, off);
-}
-
-void aot_conv_px_sat(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
-                     const aot_rq_t *rq, int8_t *out)
-{
-    conv_px(seg, kh, words, w, n, bias, rq, out, 0);
-}
-
-void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
-{
-    mm_2col(w, cols, groups, n, bias, rq, out0, out1, off);
-}
-
-void aot_mm_2col_sat(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                     const aot_rq_t *rq, int8_t *out0, int8_t *out1)
-{
-    mm_2col(w, cols, groups, n, bias, rq, out0, out1, 0);
-}
-
-void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off)
-{
-    dw_row(rows, kh, kw, dw, pitch, groups, ow, sw, wq, bias, rq, out, c, off);
-}
-
-void aot_dw_row_sat(const int32_t *const *rows, int kh, int kw, int dw, int pitch, int groups, int ow, int sw,
-                    const int32_t *wq, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c)
-{
-    dw_row(rows, kh, kw, dw, pitch, groups, ow, sw, wq, bias, rq, out, c, 0);
-}
-
-void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
-                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off)
-{
-    dw_row_3x3(rows, pitch, groups, ow, sw, wq, bias, rq, out, c, off);
-}
-
-void aot_dw_row_3x3_sat(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
-                        const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c)
-{
-    dw_row_3x3(rows, pitch, groups, ow, sw, wq, bias, rq, out, c, 0);
 }

@@ -18,7 +18,8 @@ def test_constant_arithmetic_is_folded():
     oy, ky = index("oy", 25), index("ky", 3)
     assert str(oy * 1 - 1 + ky * 1) == "oy - 1 + ky"   # (oy - 1) + ky: invariant in the ky loop
     assert str(oy * 2 - 0 + ky * 0) == "oy * 2"
-    assert str((oy * 5 + ky) * 64 + 3 - 3) == "oy * 320 + ky * 64"
+    assert str((oy * 5 + ky) * 64 + 3 - 3) == "(oy * 5 + ky) * 64"          # row-major, nested
+    assert str(value("iy") * 288 + value("ix") * 3 + 1) == "(iy * 96 + ix) * 3 + 1"
     assert str(49 - value("y0")) == "49 - y0"
     assert str(oy - oy + 7) == "7"
     assert str(constant(0)) == "0" and str(-oy) == "-oy"
@@ -55,8 +56,9 @@ def test_nd_index_binds_to_the_loops():
 
 def test_plus_and_product():
     assert plus(constant(0)) == "" and plus(constant(-128)) == " - 128" and plus(index("p", 9) * 4) == " + p * 4"
+    assert plus(index("iy", 9) * 10 + value("ix") - 1) == " + (iy * 10 - 1 + ix)"
     assert product(constant(3), constant(4)) == "12"
-    assert product(value("fy1") - value("fy0"), constant(2)) == "fy1 * 2 - fy0 * 2"
+    assert product(value("fy1") - value("fy0"), constant(2)) == "(fy1 - fy0) * 2"
     assert product(value("fy1") - value("fy0"), value("fx1")) == "(fy1 - fy0) * fx1"
 
 

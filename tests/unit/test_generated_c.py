@@ -15,7 +15,7 @@ from codegen_c.cexpr import c_layout
 from tests.models_list import FLOAT_MODELS, INT8_MODELS, MODELS_DIR
 
 MODELS = [MODELS_DIR / f"{m}.tflite" for m in INT8_MODELS + FLOAT_MODELS] + sorted(MODELS_DIR.glob("onnx/**/*.onnx"))
-KERNEL = re.compile(r"^static void (op\d+_\w+)\(uint8_t \*arena\)\n\{\n(.*?)^\}$", re.M | re.S)
+KERNEL = re.compile(r"^(?:static void|AOT_OP) (op\d+_\w+)\(uint8_t \*arena\)\n\{\n(.*?)^\}$", re.M | re.S)
 UNFOLDED = re.compile(r"\* 1\b|[+-] 0\b|[+-] -\d|\+ \(-")
 
 
