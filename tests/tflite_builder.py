@@ -90,6 +90,15 @@ def _softmax_opts(beta: float = 1.0):
     return {"Beta": float(beta)}
 
 
+def _concat_opts(axis: int = 0, activation="NONE"):
+    return {"Axis": int(axis), **_act(activation)}
+
+
+def _strided_slice_opts(begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0):
+    return {"BeginMask": begin_mask, "EndMask": end_mask, "EllipsisMask": ellipsis_mask,
+            "NewAxisMask": new_axis_mask, "ShrinkAxisMask": shrink_axis_mask}
+
+
 def _no_opts():
     return {}
 
@@ -106,6 +115,13 @@ OPS: dict[str, tuple[int, str | None, Callable[..., dict[str, Any]]]] = {
     "SOFTMAX": (tflite.BuiltinOperator.SOFTMAX, "SoftmaxOptions", _softmax_opts),
     "QUANTIZE": (tflite.BuiltinOperator.QUANTIZE, "QuantizeOptions", _no_opts),
     "DEQUANTIZE": (tflite.BuiltinOperator.DEQUANTIZE, "DequantizeOptions", _no_opts),
+    "CONCATENATION": (tflite.BuiltinOperator.CONCATENATION, "ConcatenationOptions", _concat_opts),
+    "PAD": (tflite.BuiltinOperator.PAD, "PadOptions", _no_opts),
+    "PADV2": (tflite.BuiltinOperator.PADV2, "PadV2Options", _no_opts),
+    "TRANSPOSE": (tflite.BuiltinOperator.TRANSPOSE, "TransposeOptions", _no_opts),
+    "EXPAND_DIMS": (tflite.BuiltinOperator.EXPAND_DIMS, "ExpandDimsOptions", _no_opts),
+    "SLICE": (tflite.BuiltinOperator.SLICE, "SliceOptions", _no_opts),
+    "STRIDED_SLICE": (tflite.BuiltinOperator.STRIDED_SLICE, "StridedSliceOptions", _strided_slice_opts),
 }
 
 

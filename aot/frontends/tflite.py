@@ -75,6 +75,7 @@ class _Reader:
             t = self._tensor(i, names[i])
             if t is not None:
                 tensors[t.name] = t
+        self._tensors, self._names = tensors, names
         ops = [self._op(i, names) for i in range(self.sg.OperatorsLength())]
         inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
         outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
@@ -146,6 +147,19 @@ class _Reader:
             opts.Init(table.Bytes, table.Pos)
         return opts
 
+    def _const(self, ins, i: int, what: str) -> np.ndarray:
+        """The data of constant operand ``i`` (``what`` names it in the problem if absent or not constant)."""
+        t = self._tensors.get(ins[i]) if i < len(ins) and ins[i] is not None else None
+        if t is None or t.data is None:
+            raise _Unsupported(f"the {what} operand must be a constant tensor")
+        return np.asarray(t.data)
+
+    def _outs(self, op) -> list[str]:
+        return [self._names[i] for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
+
+    def _rank(self, ins) -> int:
+        return len(self._shapes[ins[0]])
+
     def _activation(self, opts) -> str:
         act = _ACTIVATIONS.get(opts.FusedActivationFunction(), "?")
         if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
@@ -211,6 +225,102 @@ def _softmax(r: _Reader, op, ins):
     return "softmax", {"beta": float(o.Beta()) if op.BuiltinOptions() is not None else 1.0}, ins[:1]
 
 
+def _concatenation(r: _Reader, op, ins):
+    o = r._options(op, tflite.ConcatenationOptions)
+    act = _ACTIVATIONS.get(o.FusedActivationFunction(), "?")
+    if act != "NONE":
+        raise _Unsupported(f"fused activation {act} is not supported on CONCATENATION")
+    rank = r._rank(ins)
+    axis = o.Axis()
+    if not -rank <= axis < rank:
+        raise _Unsupported(f"axis {axis} is out of range for rank {rank}")
+    ts = [r._tensors.get(n) for n in [*ins, *r._outs(op)]]
+    quants = {None if t is None or t.quant is None else str(t.quant.to_json()) for t in ts}
+    if len(quants) > 1:
+        raise _Unsupported("inputs and output are quantised differently (requantising concatenation is not supported)")
+    return "concat", {"axis": axis % rank}, ins
+
+
+def _pad_widths(r: _Reader, ins) -> tuple[list[int], list[int]]:
+    p = r._const(ins, 1, "paddings").astype(np.int64)
+    rank = r._rank(ins)
+    if p.shape != (rank, 2):
+        raise _Unsupported(f"paddings of shape {list(p.shape)} do not match a rank-{rank} input")
+    if (p < 0).any():
+        raise _Unsupported("negative paddings are not supported")
+    return [int(v) for v in p[:, 0]], [int(v) for v in p[:, 1]]
+
+
+def _pad(r: _Reader, op, ins):
+    before, after = _pad_widths(r, ins)
+    y = r._tensors.get(r._outs(op)[0])
+    quant = y.quant if y is not None else None
+    value = int(np.asarray(quant.zero_point).reshape(-1)[0]) if quant is not None else 0.0  # TFLM: the output zp
+    return "pad", {"before": before, "after": after, "mode": "constant", "value": value}, ins[:1]
+
+
+def _padv2(r: _Reader, op, ins):
+    if len(ins) < 3 or ins[2] is None:
+        return _pad(r, op, ins)  # no constant value: like PAD
+    before, after = _pad_widths(r, ins)
+    v = r._const(ins, 2, "constant value")
+    if v.size != 1:
+        raise _Unsupported("the constant value must hold one element")
+    value = v.reshape(-1)[0].item()  # int8: the raw stored value, as tflite-micro pads with it
+    return "pad", {"before": before, "after": after, "mode": "constant", "value": value}, ins[:1]
+
+
+def _transpose(r: _Reader, op, ins):
+    perm = [int(p) for p in r._const(ins, 1, "perm").reshape(-1)]
+    rank = r._rank(ins)
+    return "transpose", {"perm": [p % rank if -rank <= p < 0 else p for p in perm]}, ins[:1]
+
+
+def _expand_dims(r: _Reader, op, ins):
+    r._const(ins, 1, "axis")
+    return "reshape", {}, ins[:1]
+
+
+def _slice(r: _Reader, op, ins):
+    shape = r._shapes[ins[0]]
+    begin = [int(v) for v in r._const(ins, 1, "begin").reshape(-1)]
+    size = [int(v) for v in r._const(ins, 2, "size").reshape(-1)]
+    if len(begin) != len(shape) or len(size) != len(shape):
+        raise _Unsupported(f"begin/size need one entry per axis of the rank-{len(shape)} input")
+    for b, s, n in zip(begin, size, shape):
+        if not 0 <= b <= n or s < -1 or (s >= 0 and b + s > n):
+            raise _Unsupported(f"slice begin {begin} size {size} reads outside the input {list(shape)}")
+    return "slice", {"starts": begin, "steps": [1] * len(shape)}, ins[:1]
+
+
+def _strided_slice(r: _Reader, op, ins):
+    o = r._options(op, tflite.StridedSliceOptions)
+    for mask, name in ((o.EllipsisMask(), "ellipsis_mask"), (o.NewAxisMask(), "new_axis_mask"),
+                       (o.ShrinkAxisMask(), "shrink_axis_mask")):
+        if mask:
+            raise _Unsupported(f"{name} is not supported")
+    if o.Offset():
+        raise _Unsupported("offset is not supported")
+    shape = r._shapes[ins[0]]
+    begin, end, strides = (
+        [int(v) for v in r._const(ins, i, what).reshape(-1)] for i, what in ((1, "begin"), (2, "end"), (3, "strides")))
+    if not len(begin) == len(end) == len(strides) == len(shape):
+        raise _Unsupported(f"begin/end/strides need one entry per axis of the rank-{len(shape)} input")
+    if min(strides) <= 0:
+        raise _Unsupported("only positive strides are supported")
+    starts, counts = [], []
+    for a, n in enumerate(shape):
+        b = 0 if o.BeginMask() >> a & 1 else begin[a] + (n if begin[a] < 0 else 0)
+        e = n if o.EndMask() >> a & 1 else end[a] + (n if end[a] < 0 else 0)
+        b, e = min(max(b, 0), n), min(max(e, 0), n)
+        starts.append(int(b))
+        counts.append(max(0, -(-(e - b) // strides[a])))
+    out_shape = r._shapes[r._outs(op)[0]]
+    if tuple(counts) != tuple(out_shape):
+        raise _Unsupported(f"strided slice of {list(shape)} gives {counts}, the output is {list(out_shape)}")
+    return "slice", {"starts": starts, "steps": strides}, ins[:1]
+
+
 def _plain(kind):
     return lambda r, op, ins: (kind, {}, ins[:1])
 
@@ -225,6 +335,13 @@ _CONVERTERS = {
     "RESHAPE": _plain("reshape"),
     "SQUEEZE": _plain("reshape"),
     "SOFTMAX": _softmax,
+    "CONCATENATION": _concatenation,
+    "PAD": _pad,
+    "PADV2": _padv2,
+    "TRANSPOSE": _transpose,
+    "EXPAND_DIMS": _expand_dims,
+    "SLICE": _slice,
+    "STRIDED_SLICE": _strided_slice,
     "QUANTIZE": _plain("quantize"),
     "DEQUANTIZE": _plain("dequantize"),
 }
