@@ -95,6 +95,7 @@ class KernelChoice:
 
 
 def first_input(op: Op, g: Graph) -> tuple[int, ...]:
-    """``overwrites`` of a kernel that reads element i (or row r) of its input before it writes
-    element i (row r) of its output."""
+    """``overwrites`` of a kernel whose output may take its first input's storage: it reads
+    element i (or row r) before it writes element i (row r), or its output is that input's
+    bytes (``view``)."""
     return (0,)
