@@ -103,6 +103,14 @@ def _no_opts():
     return {}
 
 
+def _leaky_relu_opts(alpha: float = 0.2):
+    return {"Alpha": float(alpha)}
+
+
+def _reducer_opts(keep_dims: bool = False):
+    return {"KeepDims": bool(keep_dims)}
+
+
 # op name -> (BuiltinOperator code, BuiltinOptions table name or None, options writer)
 OPS: dict[str, tuple[int, str | None, Callable[..., dict[str, Any]]]] = {
     "CONV_2D": (tflite.BuiltinOperator.CONV_2D, "Conv2DOptions", _conv_opts),
@@ -122,6 +130,17 @@ OPS: dict[str, tuple[int, str | None, Callable[..., dict[str, Any]]]] = {
     "EXPAND_DIMS": (tflite.BuiltinOperator.EXPAND_DIMS, "ExpandDimsOptions", _no_opts),
     "SLICE": (tflite.BuiltinOperator.SLICE, "SliceOptions", _no_opts),
     "STRIDED_SLICE": (tflite.BuiltinOperator.STRIDED_SLICE, "StridedSliceOptions", _strided_slice_opts),
+    **{op: (getattr(tflite.BuiltinOperator, op), table, _add_opts)
+       for op, table in (("SUB", "SubOptions"), ("MUL", "MulOptions"), ("DIV", "DivOptions"))},
+    **{op: (getattr(tflite.BuiltinOperator, op), "MaximumMinimumOptions", _no_opts) for op in ("MAXIMUM", "MINIMUM")},
+    **{op: (getattr(tflite.BuiltinOperator, op), table, _no_opts)
+       for op, table in (("ABS", "AbsOptions"), ("NEG", "NegOptions"), ("EXP", "ExpOptions"),
+                         ("HARD_SWISH", "HardSwishOptions"), ("SQRT", None), ("FLOOR", None), ("CEIL", None),
+                         ("TANH", None), ("LOGISTIC", None), ("RELU", None), ("RELU6", None),
+                         ("ELU", None))},
+    "LEAKY_RELU": (tflite.BuiltinOperator.LEAKY_RELU, "LeakyReluOptions", _leaky_relu_opts),
+    **{op: (getattr(tflite.BuiltinOperator, op), "ReducerOptions", _reducer_opts)
+       for op in ("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN")},
 }
 
 

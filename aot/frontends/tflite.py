@@ -325,6 +325,51 @@ def _plain(kind):
     return lambda r, op, ins: (kind, {}, ins[:1])
 
 
+def _float_only(r: _Reader, op, data_ins, opname: str) -> None:
+    """Refuse a non-float32 data operand or result of the float-only unary/binary/reduce kinds."""
+    for n in [*data_ins, *r._outs(op)]:
+        t = r._tensors.get(n) if n is not None else None
+        if t is not None and t.dtype != "float32":
+            raise _Unsupported(f"{t.dtype} {opname} is not supported yet")
+
+
+def _binary(opname: str, fn: str, options=None):
+    """SUB/MUL/DIV (fused activation NONE only: the binary kind has no activation) and MAXIMUM/MINIMUM."""
+    def convert(r: _Reader, op, ins):
+        _float_only(r, op, ins[:2], opname)
+        if options is not None:
+            act = _ACTIVATIONS.get(r._options(op, options).FusedActivationFunction(), "?")
+            if act != "NONE":
+                raise _Unsupported(f"fused activation {act} is not supported on float {opname} yet")
+        return "binary", {"fn": fn}, ins[:2]
+
+    return convert
+
+
+def _unary(opname: str, fn: str, **params):
+    def convert(r: _Reader, op, ins):
+        _float_only(r, op, ins[:1], opname)
+        attrs = dict(params)
+        if opname == "LEAKY_RELU":
+            attrs["alpha"] = float(r._options(op, tflite.LeakyReluOptions).Alpha())
+        return "unary", {"fn": fn, **attrs}, ins[:1]
+
+    return convert
+
+
+def _reduce(opname: str, fn: str):
+    def convert(r: _Reader, op, ins):
+        _float_only(r, op, ins[:1], opname)
+        rank = r._rank(ins)
+        axes = [int(a) for a in r._const(ins, 1, "axis").reshape(-1)]
+        if any(not -rank <= a < rank for a in axes):
+            raise _Unsupported(f"axes {axes} are out of range for rank {rank}")
+        keep = bool(r._options(op, tflite.ReducerOptions).KeepDims())
+        return "reduce", {"fn": fn, "axes": sorted({a % rank for a in axes}), "keepdims": keep}, ins[:1]
+
+    return convert
+
+
 _CONVERTERS = {
     "CONV_2D": _conv2d,
     "DEPTHWISE_CONV_2D": _depthwise_conv2d,
@@ -342,6 +387,28 @@ _CONVERTERS = {
     "EXPAND_DIMS": _expand_dims,
     "SLICE": _slice,
     "STRIDED_SLICE": _strided_slice,
+    "SUB": _binary("SUB", "sub", tflite.SubOptions),
+    "MUL": _binary("MUL", "mul", tflite.MulOptions),
+    "DIV": _binary("DIV", "div", tflite.DivOptions),
+    "MAXIMUM": _binary("MAXIMUM", "max"),
+    "MINIMUM": _binary("MINIMUM", "min"),
+    "ABS": _unary("ABS", "abs"),
+    "NEG": _unary("NEG", "neg"),
+    "SQRT": _unary("SQRT", "sqrt"),
+    "EXP": _unary("EXP", "exp"),
+    "FLOOR": _unary("FLOOR", "floor"),
+    "CEIL": _unary("CEIL", "ceil"),
+    "TANH": _unary("TANH", "tanh"),
+    "LOGISTIC": _unary("LOGISTIC", "sigmoid"),
+    "RELU": _unary("RELU", "relu"),
+    "RELU6": _unary("RELU6", "clip", min=0.0, max=6.0),
+    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu"),
+    "HARD_SWISH": _unary("HARD_SWISH", "hardswish"),
+    "ELU": _unary("ELU", "elu", alpha=1.0),
+    "MEAN": _reduce("MEAN", "mean"),
+    "SUM": _reduce("SUM", "sum"),
+    "REDUCE_MAX": _reduce("REDUCE_MAX", "max"),
+    "REDUCE_MIN": _reduce("REDUCE_MIN", "min"),
     "QUANTIZE": _plain("quantize"),
     "DEQUANTIZE": _plain("dequantize"),
 }

@@ -22,7 +22,7 @@ def assert_same(got: np.ndarray, want: np.ndarray, what: str) -> None:
     assert got.dtype == want.dtype and got.shape == want.shape, \
         f"{what}: got {got.dtype}{list(got.shape)}, tflite-micro {want.dtype}{list(want.shape)}"
     if want.dtype.kind == "f":
-        bad = ~np.isclose(got, want, rtol=FLOAT_RTOL, atol=FLOAT_ATOL)
+        bad = ~np.isclose(got, want, rtol=FLOAT_RTOL, atol=FLOAT_ATOL, equal_nan=True)  # SQRT of x < 0
     else:
         bad = got != want
     if bad.any():
@@ -69,3 +69,32 @@ def check_c_against_reference(op: str, dtype: str, seed: int, build_dir) -> None
         if dtype == "int8":
             assert c.max_abs_diff == 0, f"{op} {dtype} seed {seed}: C differs from the reference on {c.name} by {c.max_abs_diff}"
         assert c.match, f"{op} {dtype} seed {seed}: C differs from the reference on {c.name} by {c.max_abs_diff} (tol {c.tolerance})"
+
+
+def op_tests(ops: list[str]):
+    """The two parametrised tests of a family of single-op generators, to assign at module level:
+    the reference against tflite-micro (every seed) and the host C against the reference (C_SEEDS)."""
+    import pytest
+
+    @pytest.mark.parametrize("op,dtype,seed", [(op, *c) for op in ops for c in cases(op)])
+    def test_matches_tflm(op, dtype, seed):
+        check_against_tflm(op, dtype, seed)
+
+    @pytest.mark.parametrize("op,dtype,seed", [(op, *c) for op in ops for c in c_cases(op)])
+    def test_c_matches_reference(op, dtype, seed, tmp_path):
+        check_c_against_reference(op, dtype, seed, tmp_path)
+
+    return test_matches_tflm, test_c_matches_reference
+
+
+def refusals(model: bytes) -> list[tuple[str, str, str]]:
+    """The problems ``inspect`` lists for a model that loading refuses (UnsupportedError)."""
+    import pytest
+
+    from aot.core.errors import UnsupportedError
+    from aot.frontends.tflite import read_tflite
+
+    problems = read_tflite(model)[1]
+    with pytest.raises(UnsupportedError):
+        load_tflite(model)
+    return problems

@@ -88,7 +88,7 @@ def test_builder_rejects_bad_arguments():
     with pytest.raises(ValueError):
         b.add_tensor("x", (2,), "int8", scale=[0.1, 0.2], zero_point=[0])
     with pytest.raises(ValueError):
-        b.add_op("MUL", [0, 1], [2])
+        b.add_op("NO_SUCH_OP", [0, 1], [2])
     with pytest.raises(TypeError):
         b.add_op("ADD", [0, 1], [2], stride=2)
 
