@@ -12,7 +12,7 @@ from aot.core.ir import DTYPE_CODES, Graph
 from aot.core.resources import data_dir
 from aot.core.text import short
 from aot.planner import Plan
-from aot.planner.liveness import SCRATCH
+from aot.planner.plan import SCRATCH
 from codegen_c import cexpr
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
 from codegen_c.context import LoweringContext
@@ -53,8 +53,9 @@ def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
     }
 
 
-def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoice) -> str:
-    """The comment that opens op ``i``'s function: its source op, tensors, kernel, memory."""
+def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoice, where: int | None) -> str:
+    """The comment that opens op ``i``'s function: its source op, tensors, kernel, memory
+    (``where``: the input it overwrites, None if not in place)."""
     op = g.ops[i]
 
     def tensor(name: str) -> str:
@@ -68,11 +69,10 @@ def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoi
     lines += [f"  out {tensor(n)}" for n in op.outputs]
     knobs = ", ".join(f"{k}={v}" for k, v in choice.knobs) or "defaults"
     lines.append(f"kernel {kernel.name} ({kernel.template}), knobs: {knobs}")
-    where = plan.overwritten_input(i, op.inputs, op.outputs[0])
     memory = [f"in place over input {where}" if where is not None else "not in place"]
     scratch = plan.offsets.get(f"{SCRATCH}{i}")
     if scratch is not None:
-        memory.append(f"scratch {next(b.size for b in plan.buffers if b.name == f'{SCRATCH}{i}')} B at arena +{scratch}")
+        memory.append(f"scratch {plan.scratch()[i]} B at arena +{scratch}")
     lines.append(", ".join(memory))
     return "/* " + "\n * ".join(line.replace("*/", "* /") for line in lines) + " */\n"
 
@@ -89,13 +89,14 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
         choice = (kernels or {}).get(i, KernelChoice())
-        kernel = resolve(op, g, choice, plan.overwritten_input(i, op.inputs, op.outputs[0]))
+        where = plan.overwritten_input(i, op.inputs, op.outputs[0])
+        kernel = resolve(op, g, choice, where)
         x = g.tensor(op.inputs[0])
         w = g.tensor(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
         variables = kernel.lower(i, op, ctx, dict(choice.knobs))
         scratch = plan.offsets.get(f"{SCRATCH}{i}")
         body = env.get_template(kernel.template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables)
-        functions.append(_op_comment(g, plan, i, kernel, choice) + body)
+        functions.append(_op_comment(g, plan, i, kernel, choice, where) + body)
         runtime.update(kernel.runtime)
         calls.append({"fn": fn, "index": i, "name": op.name})
     PREFIX = c_ident(prefix).upper()

@@ -22,7 +22,7 @@ from aot import ops
 from aot.core.ir import Graph
 from aot.planner import Plan, plan_memory
 from aot.planner.inplace import Overwrite
-from aot.planner.liveness import SCRATCH, activation_buffers
+from aot.planner.liveness import activation_buffers
 from codegen_c.kernel import Kernel, KernelChoice
 from codegen_c.registry import candidates, default_choice, find, in_place_offer
 
@@ -53,10 +53,10 @@ def _in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
     return plan.overwritten_input(i, g.ops[i].inputs, g.ops[i].outputs[0])
 
 
-def kernel_of(g: Graph, plan: Plan, i: int, choice: KernelChoice, features=()) -> Kernel:
-    """The declared kernel a choice names for op ``i`` (its reference kernel if the choice does
-    not apply there or would break the plan's in-place promise)."""
-    where = _in_place_input(plan, i, g)
+def kernel_of(g: Graph, i: int, choice: KernelChoice, features=(), where: int | None = None) -> Kernel:
+    """The declared kernel a choice names for op ``i`` running in place over input ``where``
+    (None: not in place); its reference kernel if the choice does not apply there or would
+    break that in-place promise."""
     return find(g.ops[i], g, choice.name, features, where) or candidates(g.ops[i], g, features, where)[0]
 
 
@@ -66,7 +66,7 @@ def choose(g: Graph, plan: Plan, features=(), wanted: dict[int, KernelChoice] | 
     for i, op in enumerate(g.ops):
         where = _in_place_input(plan, i, g)
         want = (wanted or {}).get(i) or default_choice(op, g, features, where)
-        kernel = kernel_of(g, plan, i, want, features)
+        kernel = kernel_of(g, i, want, features, where)
         knobs = want.knobs if kernel.name == want.name and want.knobs in kernel.knobs(op, g) else ()
         ch.kernels[i] = KernelChoice(kernel.name, knobs)
         need = kernel.scratch(op, g, dict(knobs))
@@ -86,7 +86,7 @@ def leaner(g: Graph, plan: Plan, i: int, choice: KernelChoice, features=()) -> l
     just ``choice`` when it already sets a knob."""
     if choice.knobs:
         return [choice]
-    kernel = kernel_of(g, plan, i, choice, features)
+    kernel = kernel_of(g, i, choice, features, _in_place_input(plan, i, g))
     return [choice] + [KernelChoice(kernel.name, k) for k in kernel.knobs(g.ops[i], g) if k]
 
 
@@ -94,7 +94,7 @@ def replan(g: Graph, plan: Plan, scratch: dict[int, int], try_exact: bool = Fals
     """``plan`` again (same op order and in-place ops) with ``scratch`` {op: bytes} as the kernels'
     scratch buffers (``plan`` itself when they are the ones it has). The exact placement search
     runs only when asked: the policy calls this many times."""
-    if scratch == {int(b.name.partition("#")[2]): b.size for b in plan.buffers if b.name.startswith(SCRATCH)}:
+    if scratch == plan.scratch():
         return plan
     return plan_memory(activation_buffers(g, scratch, plan.aliases), plan.alignment, plan.largest_op_bytes,
                        try_exact=try_exact, aliases=plan.aliases, in_place=plan.in_place, order=plan.order)

@@ -5,6 +5,7 @@ from aot.core.ir import Graph
 from aot.core.text import short
 from aot.planner import Plan
 from aot.planner.liveness import lifetimes
+from aot.planner.plan import SCRATCH
 
 
 def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
@@ -28,7 +29,7 @@ def memory_table(g: Graph, plan: Plan) -> str:
     for name, (first, last) in spans.items():
         root = plan.aliases.get(name)
         rows.append([ids[name], short(name), plan.offset(name), g.tensor(name).nbytes, f"{first}..{last}", f"shares {ids[root]}" if root else ""])
-    rows += [["", b.name, plan.offsets[b.name], b.size, f"{b.first}..{b.last}", "kernel scratch"] for b in plan.buffers if b.name.startswith("scratch#")]
+    rows += [["", b.name, plan.offsets[b.name], b.size, f"{b.first}..{b.last}", "kernel scratch"] for b in plan.buffers if b.name.startswith(SCRATCH)]
     rows.sort(key=lambda r: (r[2], r[4]))
     in_place = ", ".join(f"#{i} {g.ops[i].kind}" for i in sorted(plan.in_place)) or "none"
     head = (

@@ -346,13 +346,11 @@ def _binary(opname: str, fn: str, options=None):
     return convert
 
 
-def _unary(opname: str, fn: str, **params):
+def _unary(opname: str, fn: str, options=None, **params):
+    """``options(r, op) -> attrs`` reads the attributes an operator's options carry."""
     def convert(r: _Reader, op, ins):
         _float_only(r, op, ins[:1], opname)
-        attrs = dict(params)
-        if opname == "LEAKY_RELU":
-            attrs["alpha"] = float(r._options(op, tflite.LeakyReluOptions).Alpha())
-        return "unary", {"fn": fn, **attrs}, ins[:1]
+        return "unary", {"fn": fn, **params, **(options(r, op) if options else {})}, ins[:1]
 
     return convert
 
@@ -402,7 +400,8 @@ _CONVERTERS = {
     "LOGISTIC": _unary("LOGISTIC", "sigmoid"),
     "RELU": _unary("RELU", "relu"),
     "RELU6": _unary("RELU6", "clip", min=0.0, max=6.0),
-    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu"),
+    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu",
+                         lambda r, op: {"alpha": float(r._options(op, tflite.LeakyReluOptions).Alpha())}),
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish"),
     "ELU": _unary("ELU", "elu", alpha=1.0),
     "MEAN": _reduce("MEAN", "mean"),

@@ -9,9 +9,7 @@ intervals intersect may not share bytes.
 from __future__ import annotations
 
 from aot.core.ir import Graph
-from aot.planner.plan import Buffer
-
-SCRATCH = "scratch#"  # buffer name prefix of an op's scratch request: scratch#<op index>
+from aot.planner.plan import SCRATCH, Buffer
 
 
 def lifetimes(g: Graph) -> dict[str, tuple[int, int]]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from aot.core.errors import AotError
 
+SCRATCH = "scratch#"  # buffer name prefix of an op's scratch request: scratch#<op index>
+
 
 @dataclass(frozen=True)
 class Buffer:
@@ -56,6 +58,10 @@ class Plan:
 
     def offset(self, name: str) -> int:
         return self.offsets[self.aliases.get(name, name)]
+
+    def scratch(self) -> dict[int, int]:
+        """{op index: bytes} of the kernels' scratch buffers in this plan."""
+        return {int(b.name[len(SCRATCH):]): b.size for b in self.buffers if b.name.startswith(SCRATCH)}
 
     def overwritten_input(self, index: int, inputs: list[str | None], output: str) -> int | None:
         """Which of op ``index``'s inputs its output overwrites (None: the op is not in place)."""
