@@ -2,7 +2,7 @@
 NumPy reference bit for bit: on the host through the plain-C twins of the intrinsics, and on
 the emulated Cortex-M4 (qemu-mps2-an386) with the real SMLAD/SXTB16 instructions.
 
-Random single-op models come from tests/op_models.py, plus depthwise and pointwise shapes the
+Random single-op models come from tests/op_models/, plus depthwise and pointwise shapes the
 random draws rarely hit (channels a multiple of 4, one input channel with a multiplier) and
 fully connected layers with K % 4 != 0 and several rows (inputs off 4-byte alignment). Each
 case runs with the fastest DSP variant and with its leaner knobs (aot/driver/choose.py:
@@ -123,7 +123,7 @@ def model_for(case: str, seed: int) -> bytes:
 KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd")
 CASES = [(c, s) for c in KINDS for s in range(6)]
 # add and the pools: DSP where the shapes allow (same-shape add, channels % 4 == 0), else the
-# random draws of tests/op_models.py check that the rest stays portable and exact
+# random draws of tests/op_models/ check that the rest stays portable and exact
 ELEMENTWISE = ("add_same", "avg_pool4", "max_pool4", "global_avg_pool")
 RANDOM_ELEMENTWISE = ("add", "average_pool_2d", "max_pool_2d")
 ELEMENTWISE_CASES = [(c, s) for c in ELEMENTWISE for s in range(8)] + [(c, s) for c in RANDOM_ELEMENTWISE for s in range(6)]

@@ -6,18 +6,13 @@ generated C (host, RPC) vs the reference, on random single-op models; int8 bit-e
 import numpy as np
 import pytest
 
-from tests.op_models import Model, random_quant
+from tests.op_models import Model, i32, random_quant
 from tests.ops.compare import op_tests, refusals
 
 OPS = ["concatenation", "pad", "padv2", "transpose", "expand_dims", "slice", "strided_slice"]
 
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
-
-
-def _i32(m, name, values):
-    values = np.asarray(values, np.int32)
-    return m.b.add_tensor(name, values.shape, "int32", data=values)
 
 
 def test_concatenation_refuses_activation_and_requantisation():
@@ -49,7 +44,7 @@ def test_strided_slice_masks_are_refused(mask):
     m = Model(np.random.default_rng(0), "float32")
     x = m.input("x", (4, 5))
     y = m.output((4, 5))
-    model = m.finish("STRIDED_SLICE", [x, _i32(m, "b", [0, 0]), _i32(m, "e", [4, 5]), _i32(m, "s", [1, 1])], [y],
+    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", [0, 0]), i32(m, "e", [4, 5]), i32(m, "s", [1, 1])], [y],
                      **{mask: 1})
     problems = refusals(model)
     assert problems[0][1] == "STRIDED_SLICE" and mask in problems[0][2]
@@ -59,6 +54,6 @@ def test_strided_slice_negative_stride_is_refused():
     m = Model(np.random.default_rng(0), "float32")
     x = m.input("x", (4,))
     y = m.output((4,))
-    model = m.finish("STRIDED_SLICE", [x, _i32(m, "b", [-1]), _i32(m, "e", [-5]), _i32(m, "s", [-1])], [y])
+    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", [-1]), i32(m, "e", [-5]), i32(m, "s", [-1])], [y])
     problems = refusals(model)
     assert problems[0][1] == "STRIDED_SLICE" and "positive strides" in problems[0][2]

@@ -1,0 +1,58 @@
+"""What every TFLite operator converter shares.
+
+A converter is ``convert(r: Reader, op, ins) -> (kind, attrs, inputs)``: ``op`` is the flatbuffer
+operator, ``ins`` its input tensor names (None for an absent optional input); it raises
+``Unsupported`` with one reason when the operator, as configured, cannot be compiled (``inspect``
+lists it). ``Reader`` is what converters may ask of the model being read
+(implemented by ``aot.frontends.tflite._Reader``).
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from aot.core.ir import Tensor
+
+ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
+
+
+class Unsupported(Exception):
+    """One reason an operator cannot be compiled."""
+
+
+class Reader(Protocol):
+    shapes: dict[str, tuple[int, ...]]  # every tensor's shape, by name
+    tensors: dict[str, Tensor]  # the tensors of supported types, by name
+    names: list[str]  # tensor names by flatbuffer index
+
+    def options(self, op, cls):
+        """The operator's builtin options as ``cls`` (defaults if it has none)."""
+
+    def const(self, ins, i: int, what: str) -> np.ndarray:
+        """The data of constant operand ``i``; Unsupported naming ``what`` if absent or not constant."""
+
+    def outs(self, op) -> list[str]:
+        """The operator's output tensor names."""
+
+    def rank(self, ins) -> int:
+        """The rank of the first input."""
+
+    def activation(self, opts) -> str:
+        """The fused activation of ``opts`` (NONE, RELU, RELU6, RELU_N1_TO_1), else Unsupported."""
+
+    def window(self, opts, ins, kernel, dilation) -> dict:
+        """stride, dilation, explicit pad (top, left, bottom, right) and out_hw of a 2-D window op."""
+
+
+def plain(kind: str):
+    """A converter onto ``kind`` with no attributes and the first input only."""
+    return lambda r, op, ins: (kind, {}, ins[:1])
+
+
+def float_only(r: Reader, op, data_ins, opname: str) -> None:
+    """Refuse a non-float32 data operand or result of the float-only unary/binary/reduce kinds."""
+    for n in [*data_ins, *r.outs(op)]:
+        t = r.tensors.get(n) if n is not None else None
+        if t is not None and t.dtype != "float32":
+            raise Unsupported(f"{t.dtype} {opname} is not supported yet")

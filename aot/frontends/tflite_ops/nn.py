@@ -1,0 +1,61 @@
+"""TFLite convolution, fully-connected, pooling, ADD and SOFTMAX converters."""
+from __future__ import annotations
+
+import tflite
+
+from aot.frontends.tflite_ops.common import Reader, Unsupported
+
+
+def _conv2d(r: Reader, op, ins):
+    o = r.options(op, tflite.Conv2DOptions)
+    w = r.shapes[ins[1]]
+    win = r.window(o, ins, w[1:3], (o.DilationHFactor(), o.DilationWFactor()))
+    del win["out_hw"]
+    return "conv2d", {**win, "activation": r.activation(o)}, ins[:3]
+
+
+def _depthwise_conv2d(r: Reader, op, ins):
+    o = r.options(op, tflite.DepthwiseConv2DOptions)
+    w, x = r.shapes[ins[1]], r.shapes[ins[0]]
+    win = r.window(o, ins, w[1:3], (o.DilationHFactor(), o.DilationWFactor()))
+    del win["out_hw"]
+    multiplier = w[3] // x[3] if len(x) == 4 and x[3] else 1  # the option is unreliable in old models
+    return "depthwise_conv2d", {**win, "activation": r.activation(o), "depth_multiplier": multiplier}, ins[:3]
+
+
+def _fully_connected(r: Reader, op, ins):
+    o = r.options(op, tflite.FullyConnectedOptions)
+    if o.WeightsFormat() != 0:
+        raise Unsupported("shuffled weights format is not supported")
+    return "fully_connected", {"activation": r.activation(o)}, ins[:3]
+
+
+def _pool(kind):
+    def convert(r: Reader, op, ins):
+        o = r.options(op, tflite.Pool2DOptions)
+        kernel = (o.FilterHeight(), o.FilterWidth())
+        win = r.window(o, ins, kernel, (1, 1))
+        return kind, {"filter": kernel, "stride": win["stride"], "pad": win["pad"], "activation": r.activation(o)}, ins[:1]
+
+    return convert
+
+
+def _add(r: Reader, op, ins):
+    o = r.options(op, tflite.AddOptions)
+    return "add", {"activation": r.activation(o)}, ins[:2]
+
+
+def _softmax(r: Reader, op, ins):
+    o = r.options(op, tflite.SoftmaxOptions)
+    return "softmax", {"beta": float(o.Beta()) if op.BuiltinOptions() is not None else 1.0}, ins[:1]
+
+
+CONVERTERS = {
+    "CONV_2D": _conv2d,
+    "DEPTHWISE_CONV_2D": _depthwise_conv2d,
+    "FULLY_CONNECTED": _fully_connected,
+    "AVERAGE_POOL_2D": _pool("average_pool2d"),
+    "MAX_POOL_2D": _pool("max_pool2d"),
+    "ADD": _add,
+    "SOFTMAX": _softmax,
+}

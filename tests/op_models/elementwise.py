@@ -1,0 +1,81 @@
+"""Single-op models: ADD and the float32 elementwise / reduction builtins."""
+from __future__ import annotations
+
+import numpy as np
+
+from tests.op_models.base import BOTH, Model, T, clamp_range, i32, random_shape
+
+
+def _broadcast_operand(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with some dims set to 1 and, sometimes, leading dims dropped."""
+    dims = tuple(1 if rng.random() < 0.3 else d for d in shape)
+    return dims[int(rng.integers(0, len(dims) + 1)):] if rng.random() < 0.3 else dims
+
+
+def _binary_operands(m: Model) -> tuple[T, T]:
+    """Two operands of a random shape, often broadcast against each other, b sometimes constant."""
+    rng = m.rng
+    full = random_shape(rng, int(rng.integers(1, 5)))
+    shapes = [full, full] if rng.random() < 0.4 else [_broadcast_operand(rng, full) for _ in range(2)]
+    rng.shuffle(shapes)
+    a = m.input("a", shapes[0])
+    return a, m.const_like("b", shapes[1]) if rng.random() < 0.3 else m.input("b", shapes[1])
+
+
+def make_add(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    a, b = _binary_operands(m)
+    shapes = [a.shape, b.shape]
+    act = m.activation()
+    (lo1, hi1), (lo2, hi2) = a.real_range(), b.real_range()
+    y = m.output(np.broadcast_shapes(shapes[0], shapes[1]), *clamp_range(lo1 + lo2, hi1 + hi2, act))
+    return m.finish("ADD", [a, b], [y], activation=act)
+
+
+def _float_binary(op: str):
+    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
+        m = Model(rng, dtype)
+        a, b = _binary_operands(m)
+        y = m.output(np.broadcast_shapes(a.shape, b.shape))
+        return m.finish(op, [a, b], [y], **({"activation": "NONE"} if op in ("SUB", "MUL", "DIV") else {}))
+
+    return make_op
+
+
+def _float_unary(op: str):
+    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
+        m = Model(rng, dtype)
+        x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+        y = m.output(x.shape)
+        return m.finish(op, [x], [y], **({"alpha": float(rng.uniform(0.01, 0.5))} if op == "LEAKY_RELU" else {}))
+
+    return make_op
+
+
+def _float_reduce(op: str):
+    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
+        m = Model(rng, dtype)
+        x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+        rank = len(x.shape)
+        axes = sorted(int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False))
+        keep = bool(rng.random() < 0.5)
+        y_shape = [1 if a in axes else n for a, n in enumerate(x.shape) if keep or a not in axes]
+        written = [a - rank if rng.random() < 0.3 else a for a in axes]  # sometimes negative
+        y = m.output(y_shape)
+        return m.finish(op, [x, i32(m, "axis", written)], [y], keep_dims=keep)
+
+    return make_op
+
+
+# float32-only elementwise and reduction builtins (onto the binary / unary / reduce kinds)
+FLOAT_BINARY = ["SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM"]
+FLOAT_UNARY = ["ABS", "NEG", "SQRT", "EXP", "FLOOR", "CEIL", "TANH", "LOGISTIC", "RELU", "RELU6",
+               "LEAKY_RELU", "HARD_SWISH", "ELU"]
+FLOAT_REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
+
+
+GENERATORS = {
+    "add": (make_add, BOTH),
+    **{op.lower(): (make_op(op), ("float32",)) for ops, make_op in
+       ((FLOAT_BINARY, _float_binary), (FLOAT_UNARY, _float_unary), (FLOAT_REDUCE, _float_reduce)) for op in ops},
+}

@@ -1,0 +1,92 @@
+"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, SOFTMAX."""
+from __future__ import annotations
+
+import numpy as np
+
+from tests.op_models.base import BOTH, MAX_C, Model, random_shape
+
+
+def _conv_like(rng, dtype, depthwise: bool) -> bytes:
+    m = Model(rng, dtype)
+    win = m.window(dilated=True)
+    n, cin = m.batch(), m.channels()
+    if depthwise:
+        mult = int(rng.choice([1, 1, 2, 3]))
+        cout, fan_in = cin * mult, win["kernel"][0] * win["kernel"][1]
+        w_shape, axis = (1, *win["kernel"], cout), 3
+    else:
+        cout, fan_in = m.channels(), win["kernel"][0] * win["kernel"][1] * cin
+        w_shape, axis = (cout, *win["kernel"], cin), 0
+    act = m.activation()
+    x = m.input("x", (n, *win["hw"], cin))
+    w, w_scales = m.weights("w", w_shape, axis, fan_in)
+    lo, hi = m.mac_output_range(x, w_scales, fan_in, act)
+    bias = m.bias("bias", cout, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8 if m.q else 0.1)
+    y = m.output((n, *win["out_hw"], cout), lo, hi)
+    opts = {"padding": win["padding"], "stride": win["stride"], "dilation": win["dilation"], "activation": act}
+    if depthwise:
+        # TFLM segfaults on a depthwise conv whose bias slot is -1; leave the slot out instead.
+        ins = [x, w] if bias is None else [x, w, bias]
+        return m.finish("DEPTHWISE_CONV_2D", ins, [y], depth_multiplier=mult, **opts)
+    return m.finish("CONV_2D", [x, w, bias], [y], **opts)
+
+
+def make_conv_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _conv_like(rng, dtype, depthwise=False)
+
+
+def make_depthwise_conv_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _conv_like(rng, dtype, depthwise=True)
+
+
+def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x_shape = random_shape(rng, int(rng.integers(2, 5)))
+    keep_num_dims = bool(rng.random() < 0.5)
+    # Without keep_num_dims the input may be flattened whole (a "flatten + dense" head).
+    k = x_shape[-1] if keep_num_dims or rng.random() < 0.5 else int(np.prod(x_shape[1:]))
+    units, act = int(rng.integers(1, MAX_C + 1)), m.activation()
+    y_shape = (*x_shape[:-1], units) if keep_num_dims else (int(np.prod(x_shape)) // k, units)
+    x = m.input("x", x_shape)
+    w, w_scales = m.weights("w", (units, k), None, k)
+    lo, hi = m.mac_output_range(x, w_scales, k, act)
+    bias = m.bias("bias", units, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8 if m.q else 0.1)
+    y = m.output(y_shape, lo, hi)
+    return m.finish("FULLY_CONNECTED", [x, w, bias], [y], activation=act, keep_num_dims=keep_num_dims)
+
+
+def _pool(rng, dtype, op: str) -> bytes:
+    m = Model(rng, dtype)
+    win = m.window(dilated=False)
+    n, c = m.batch(), m.channels()
+    x = m.input("x", (n, *win["hw"], c))
+    y = m.output((n, *win["out_hw"], c), quant=(x.scale, x.zero_point))  # pools keep the input's quantisation
+    return m.finish(op, [x], [y], filter=win["kernel"], stride=win["stride"], padding=win["padding"],
+                    activation=m.activation())
+
+
+def make_average_pool_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _pool(rng, dtype, "AVERAGE_POOL_2D")
+
+
+def make_max_pool_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _pool(rng, dtype, "MAX_POOL_2D")
+
+
+def make_softmax(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    shape = random_shape(rng, int(rng.integers(1, 5)), max_dim=4)[:-1] + (int(rng.integers(1, 33)),)
+    x = m.input("x", shape)
+    y = m.output(shape, quant=(1 / 256, -128))
+    beta = 1.0 if rng.random() < 0.5 else float(rng.uniform(0.25, 2.0))
+    return m.finish("SOFTMAX", [x], [y], beta=beta)
+
+
+GENERATORS = {
+    "conv_2d": (make_conv_2d, BOTH),
+    "depthwise_conv_2d": (make_depthwise_conv_2d, BOTH),
+    "fully_connected": (make_fully_connected, BOTH),
+    "average_pool_2d": (make_average_pool_2d, BOTH),
+    "max_pool_2d": (make_max_pool_2d, BOTH),
+    "softmax": (make_softmax, BOTH),
+}

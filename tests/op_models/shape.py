@@ -1,0 +1,127 @@
+"""Single-op models: data movement (RESHAPE, CONCATENATION, PAD, TRANSPOSE, SLICE, ...)."""
+from __future__ import annotations
+
+import numpy as np
+
+from tests.op_models.base import (
+    BOTH,
+    Model,
+    factor_shape,
+    i32,
+    random_quant,
+    random_shape,
+)
+
+
+def make_reshape(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    y_shape = factor_shape(rng, int(np.prod(x.shape)), int(rng.integers(1, 5)))
+    y = m.output(y_shape, quant=(x.scale, x.zero_point))
+    new_shape = list(y_shape)
+    if rng.random() < 0.3:
+        new_shape[int(rng.integers(len(new_shape)))] = -1
+    how = rng.choice(["option", "tensor", "both"])
+    shape_t = None
+    if how != "option":
+        shape_t = m.b.add_tensor("shape", (len(new_shape),), "int32", data=np.asarray(new_shape, np.int32))
+    opts = {"new_shape": new_shape} if how != "tensor" else {}
+    return m.finish("RESHAPE", [x] if shape_t is None else [x, shape_t], [y], **opts)
+
+
+def make_concatenation(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    rank = int(rng.integers(1, 5))
+    base = random_shape(rng, rank)
+    axis = int(rng.integers(-rank, rank))
+    quant = random_quant(rng)
+    xs = []
+    for k in range(int(rng.integers(1, 4))):
+        shape = list(base)
+        shape[axis] = int(rng.integers(1, 5))
+        xs.append(m.const_like(f"c{k}", shape, quant) if k and rng.random() < 0.25 else m.input(f"x{k}", shape, quant))
+    y_shape = list(base)
+    y_shape[axis] = sum(x.shape[axis] for x in xs)
+    y = m.output(y_shape, quant=quant)
+    return m.finish("CONCATENATION", xs, [y], axis=axis)
+
+
+def _pad_like(rng, dtype, v2: bool) -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    pads = rng.integers(0, 3, (len(x.shape), 2))
+    y = m.output(tuple(int(n + a + b) for n, (a, b) in zip(x.shape, pads)), quant=(x.scale, x.zero_point))
+    ins = [x, m.b.add_tensor("paddings", pads.shape, "int32", data=pads.astype(np.int32))]
+    if v2:
+        value = rng.integers(-128, 128, (1,)) if m.q else rng.normal(0, 1, (1,))
+        ins.append(m.b.add_tensor("value", (1,), dtype, data=value.astype(np.int8 if m.q else np.float32),
+                                  **({"scale": x.scale, "zero_point": x.zero_point} if m.q else {})))
+    return m.finish("PADV2" if v2 else "PAD", ins, [y])
+
+
+def make_pad(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _pad_like(rng, dtype, False)
+
+
+def make_padv2(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _pad_like(rng, dtype, True)
+
+
+def make_transpose(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    perm = rng.permutation(len(x.shape))
+    y = m.output(tuple(x.shape[p] for p in perm), quant=(x.scale, x.zero_point))
+    return m.finish("TRANSPOSE", [x, i32(m, "perm", perm)], [y])
+
+
+def make_expand_dims(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 4))))
+    axis = int(rng.integers(-len(x.shape) - 1, len(x.shape) + 1))
+    y_shape = list(x.shape)
+    y_shape.insert(axis % (len(x.shape) + 1), 1)
+    y = m.output(y_shape, quant=(x.scale, x.zero_point))
+    return m.finish("EXPAND_DIMS", [x, i32(m, "axis", [axis])], [y])
+
+
+def make_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    begin = [int(rng.integers(0, n)) for n in x.shape]
+    size = [-1 if rng.random() < 0.25 else int(rng.integers(1, n - b + 1)) for n, b in zip(x.shape, begin)]
+    y = m.output([n - b if s == -1 else s for n, b, s in zip(x.shape, begin, size)], quant=(x.scale, x.zero_point))
+    return m.finish("SLICE", [x, i32(m, "begin", begin), i32(m, "size", size)], [y])
+
+
+def make_strided_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    rank = len(x.shape)
+    begin_mask, end_mask = int(rng.integers(0, 1 << rank)), int(rng.integers(0, 1 << rank))
+    begin, end, strides, counts = [], [], [], []
+    for a, n in enumerate(x.shape):
+        b = int(rng.integers(0, n))
+        e = int(rng.integers(b + 1, n + 1))
+        s = int(rng.integers(1, 4))
+        bb = 0 if begin_mask >> a & 1 else b
+        ee = n if end_mask >> a & 1 else e
+        counts.append(-(-(ee - bb) // s))
+        begin.append(b - n if rng.random() < 0.3 else b)  # sometimes negative (from the end)
+        end.append(e - n if rng.random() < 0.3 and e < n else e)
+        strides.append(s)
+    y = m.output(counts, quant=(x.scale, x.zero_point))
+    return m.finish("STRIDED_SLICE", [x, i32(m, "begin", begin), i32(m, "end", end), i32(m, "strides", strides)],
+                    [y], begin_mask=begin_mask, end_mask=end_mask)
+
+
+GENERATORS = {
+    "reshape": (make_reshape, BOTH),
+    "concatenation": (make_concatenation, BOTH),
+    "pad": (make_pad, BOTH),
+    "padv2": (make_padv2, BOTH),
+    "transpose": (make_transpose, BOTH),
+    "expand_dims": (make_expand_dims, BOTH),
+    "slice": (make_slice, BOTH),
+    "strided_slice": (make_strided_slice, BOTH),
+}
