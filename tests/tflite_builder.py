@@ -144,6 +144,24 @@ OPS: dict[str, tuple[int, str | None, Callable[..., dict[str, Any]]]] = {
 }
 
 
+def _generic_op(op: str, table: str | None = "", **fields: Any) -> tuple[int, str | None, dict[str, Any]]:
+    """Any builtin by its schema name; ``fields`` are its options' fields in snake_case (lists become
+    int32 vectors). The options table is ``<CamelCase op>Options`` unless ``table`` names it (None:
+    the operator has no options table)."""
+    code = getattr(tflite.BuiltinOperator, op, None)
+    if code is None:
+        raise ValueError(f"unknown builtin operator {op!r}")
+    if table == "":
+        table = "".join(w.capitalize() for w in op.split("_")) + "Options"
+    if table is not None and not hasattr(tflite.BuiltinOptions, table):
+        raise ValueError(f"{op}: no options table {table!r} (pass table=...)")
+    camel = {"".join(w.capitalize() for w in k.split("_")):
+             np.asarray(v, np.int32) if isinstance(v, (list, tuple)) else v for k, v in fields.items()}
+    if fields and table is None:
+        raise ValueError(f"{op}: options {sorted(fields)} given but no options table")
+    return code, table, camel
+
+
 @dataclass
 class _Tensor:
     name: str
@@ -205,14 +223,16 @@ class TFLiteBuilder:
         return len(self.tensors) - 1
 
     def add_op(self, op: str, inputs: Sequence[int | None], outputs: Sequence[int], **options: Any) -> int:
-        """Add a builtin operator; ``options`` are the keyword arguments of its writer above."""
-        if op not in OPS:
-            raise ValueError(f"unsupported operator {op!r} (known: {', '.join(OPS)})")
-        code, options_type, writer = OPS[op]
-        try:
-            fields = writer(**options)
-        except TypeError as e:
-            raise TypeError(f"{op}: {e}") from None
+        """Add a builtin operator; ``options`` are the keyword arguments of its writer in OPS, or for
+        any other builtin its schema fields in snake_case (see ``_generic_op``)."""
+        if op in OPS:
+            code, options_type, writer = OPS[op]
+            try:
+                fields = writer(**options)
+            except TypeError as e:
+                raise TypeError(f"{op}: {e}") from None
+        else:
+            code, options_type, fields = _generic_op(op, **options)
         ins = [-1 if i is None else int(i) for i in inputs]
         self.ops.append(_Op(code, ins, [int(o) for o in outputs], options_type, fields))
         return len(self.ops) - 1

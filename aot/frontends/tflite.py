@@ -130,11 +130,11 @@ class _Reader:
         loc = f"#{index}"
         ins = [names[i] if i >= 0 else None for i in op.InputsAsNumpy()] if op.InputsLength() else []
         outs = [names[i] for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
-        convert = CONVERTERS.get(opname)
+        entry = CONVERTERS.get(opname)
         try:
-            if convert is None:
+            if entry is None:
                 raise Unsupported("operator is not supported")
-            kind, attrs, ins = convert(self, op, ins)
+            kind, attrs, ins = entry[0](self, op, ins)
         except Unsupported as e:
             self.problems.append((loc, opname, str(e)))
             return Op("unsupported", ins, outs, {"op": opname}, name=f"{loc} {opname}")

@@ -85,6 +85,16 @@ def make_expand_dims(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("EXPAND_DIMS", [x, i32(m, "axis", [axis])], [y])
 
 
+def make_squeeze(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    shape = [1 if rng.random() < 0.5 else n for n in random_shape(rng, int(rng.integers(1, 5)))]
+    ones = [a for a, n in enumerate(shape) if n == 1]
+    dims = [a for a in ones if rng.random() < 0.5] if rng.random() < 0.7 else []  # none: every 1 goes
+    x = m.input("x", shape)
+    y = m.output([n for a, n in enumerate(shape) if a not in (dims or ones)], quant=(x.scale, x.zero_point))
+    return m.finish("SQUEEZE", [x], [y], squeeze_dims=[a - len(shape) if rng.random() < 0.3 else a for a in dims])
+
+
 def make_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     m = Model(rng, dtype)
     x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
@@ -122,6 +132,7 @@ GENERATORS = {
     "padv2": (make_padv2, BOTH),
     "transpose": (make_transpose, BOTH),
     "expand_dims": (make_expand_dims, BOTH),
+    "squeeze": (make_squeeze, BOTH),
     "slice": (make_slice, BOTH),
     "strided_slice": (make_strided_slice, BOTH),
 }

@@ -1,6 +1,8 @@
 """What every TFLite operator converter shares.
 
-A converter is ``convert(r: Reader, op, ins) -> (kind, attrs, inputs)``: ``op`` is the flatbuffer
+Each family module's ``CONVERTERS`` maps a builtin operator name to ``(converter, dtypes)``: the
+activation dtypes the converter and the kernels behind it take (``microaot ops`` lists them, and
+tests/ops/test_tflite_coverage.py checks each against a single-op generator). A converter is ``convert(r: Reader, op, ins) -> (kind, attrs, inputs)``: ``op`` is the flatbuffer
 operator, ``ins`` its input tensor names (None for an absent optional input); it raises
 ``Unsupported`` with one reason when the operator, as configured, cannot be compiled (``inspect``
 lists it). ``Reader`` is what converters may ask of the model being read
@@ -13,6 +15,9 @@ from typing import Protocol
 import numpy as np
 
 from aot.core.ir import Tensor
+
+INT8, FLOAT = ("int8",), ("float32",)
+BOTH = INT8 + FLOAT
 
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import ACTIVATIONS, Reader, Unsupported, float_only
+from aot.frontends.tflite_ops.common import (
+    ACTIVATIONS,
+    FLOAT,
+    Reader,
+    Unsupported,
+    float_only,
+)
 
 
 def _binary(opname: str, fn: str, options=None):
@@ -29,23 +35,23 @@ def _unary(opname: str, fn: str, options=None, **params):
 
 
 CONVERTERS = {
-    "SUB": _binary("SUB", "sub", tflite.SubOptions),
-    "MUL": _binary("MUL", "mul", tflite.MulOptions),
-    "DIV": _binary("DIV", "div", tflite.DivOptions),
-    "MAXIMUM": _binary("MAXIMUM", "max"),
-    "MINIMUM": _binary("MINIMUM", "min"),
-    "ABS": _unary("ABS", "abs"),
-    "NEG": _unary("NEG", "neg"),
-    "SQRT": _unary("SQRT", "sqrt"),
-    "EXP": _unary("EXP", "exp"),
-    "FLOOR": _unary("FLOOR", "floor"),
-    "CEIL": _unary("CEIL", "ceil"),
-    "TANH": _unary("TANH", "tanh"),
-    "LOGISTIC": _unary("LOGISTIC", "sigmoid"),
-    "RELU": _unary("RELU", "relu"),
-    "RELU6": _unary("RELU6", "clip", min=0.0, max=6.0),
-    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu",
-                         lambda r, op: {"alpha": float(r.options(op, tflite.LeakyReluOptions).Alpha())}),
-    "HARD_SWISH": _unary("HARD_SWISH", "hardswish"),
-    "ELU": _unary("ELU", "elu", alpha=1.0),
+    "SUB": (_binary("SUB", "sub", tflite.SubOptions), FLOAT),
+    "MUL": (_binary("MUL", "mul", tflite.MulOptions), FLOAT),
+    "DIV": (_binary("DIV", "div", tflite.DivOptions), FLOAT),
+    "MAXIMUM": (_binary("MAXIMUM", "max"), FLOAT),
+    "MINIMUM": (_binary("MINIMUM", "min"), FLOAT),
+    "ABS": (_unary("ABS", "abs"), FLOAT),
+    "NEG": (_unary("NEG", "neg"), FLOAT),
+    "SQRT": (_unary("SQRT", "sqrt"), FLOAT),
+    "EXP": (_unary("EXP", "exp"), FLOAT),
+    "FLOOR": (_unary("FLOOR", "floor"), FLOAT),
+    "CEIL": (_unary("CEIL", "ceil"), FLOAT),
+    "TANH": (_unary("TANH", "tanh"), FLOAT),
+    "LOGISTIC": (_unary("LOGISTIC", "sigmoid"), FLOAT),
+    "RELU": (_unary("RELU", "relu"), FLOAT),
+    "RELU6": (_unary("RELU6", "clip", min=0.0, max=6.0), FLOAT),
+    "LEAKY_RELU": (_unary("LEAKY_RELU", "leaky_relu",
+                         lambda r, op: {"alpha": float(r.options(op, tflite.LeakyReluOptions).Alpha())}), FLOAT),
+    "HARD_SWISH": (_unary("HARD_SWISH", "hardswish"), FLOAT),
+    "ELU": (_unary("ELU", "elu", alpha=1.0), FLOAT),
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, Reader, Unsupported
 
 
 def _conv2d(r: Reader, op, ins):
@@ -51,11 +51,11 @@ def _softmax(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "CONV_2D": _conv2d,
-    "DEPTHWISE_CONV_2D": _depthwise_conv2d,
-    "FULLY_CONNECTED": _fully_connected,
-    "AVERAGE_POOL_2D": _pool("average_pool2d"),
-    "MAX_POOL_2D": _pool("max_pool2d"),
-    "ADD": _add,
-    "SOFTMAX": _softmax,
+    "CONV_2D": (_conv2d, BOTH),
+    "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH),
+    "FULLY_CONNECTED": (_fully_connected, BOTH),
+    "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH),
+    "MAX_POOL_2D": (_pool("max_pool2d"), BOTH),
+    "ADD": (_add, BOTH),
+    "SOFTMAX": (_softmax, BOTH),
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import Reader, Unsupported, float_only
+from aot.frontends.tflite_ops.common import FLOAT, Reader, Unsupported, float_only
 
 
 def _reduce(opname: str, fn: str):
@@ -20,8 +20,8 @@ def _reduce(opname: str, fn: str):
 
 
 CONVERTERS = {
-    "MEAN": _reduce("MEAN", "mean"),
-    "SUM": _reduce("SUM", "sum"),
-    "REDUCE_MAX": _reduce("REDUCE_MAX", "max"),
-    "REDUCE_MIN": _reduce("REDUCE_MIN", "min"),
+    "MEAN": (_reduce("MEAN", "mean"), FLOAT),
+    "SUM": (_reduce("SUM", "sum"), FLOAT),
+    "REDUCE_MAX": (_reduce("REDUCE_MAX", "max"), FLOAT),
+    "REDUCE_MIN": (_reduce("REDUCE_MIN", "min"), FLOAT),
 }

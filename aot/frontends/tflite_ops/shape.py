@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import tflite
 
-from aot.frontends.tflite_ops.common import ACTIVATIONS, Reader, Unsupported, plain
+from aot.frontends.tflite_ops.common import (
+    ACTIVATIONS,
+    BOTH,
+    INT8,
+    Reader,
+    Unsupported,
+    plain,
+)
 
 
 def _concatenation(r: Reader, op, ins):
@@ -105,15 +112,15 @@ def _strided_slice(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "RESHAPE": plain("reshape"),
-    "SQUEEZE": plain("reshape"),
-    "CONCATENATION": _concatenation,
-    "PAD": _pad,
-    "PADV2": _padv2,
-    "TRANSPOSE": _transpose,
-    "EXPAND_DIMS": _expand_dims,
-    "SLICE": _slice,
-    "STRIDED_SLICE": _strided_slice,
-    "QUANTIZE": plain("quantize"),
-    "DEQUANTIZE": plain("dequantize"),
+    "RESHAPE": (plain("reshape"), BOTH),
+    "SQUEEZE": (plain("reshape"), BOTH),
+    "CONCATENATION": (_concatenation, BOTH),
+    "PAD": (_pad, BOTH),
+    "PADV2": (_padv2, BOTH),
+    "TRANSPOSE": (_transpose, BOTH),
+    "EXPAND_DIMS": (_expand_dims, BOTH),
+    "SLICE": (_slice, BOTH),
+    "STRIDED_SLICE": (_strided_slice, BOTH),
+    "QUANTIZE": (plain("quantize"), INT8),
+    "DEQUANTIZE": (plain("dequantize"), INT8),
 }
