@@ -33,14 +33,18 @@ def assert_same(got: np.ndarray, want: np.ndarray, what: str) -> None:
 
 
 def check_against_tflm(op: str, dtype: str, seed: int) -> None:
-    model = make(op, seed, dtype)
+    check_model_against_tflm(make(op, seed, dtype), seed, f"{op} {dtype} seed {seed}")
+
+
+def check_model_against_tflm(model: bytes, seed: int, what: str) -> None:
+    """The NumPy reference of ``model`` equals tflite-micro on random inputs drawn with ``seed``."""
     inputs = random_inputs(model, np.random.default_rng(seed))
     want = run_tflm(model, inputs)
     g = load_tflite(model)
     got = run_graph(g, dict(zip(g.inputs, inputs)))
     assert len(g.outputs) == len(want)
     for name, w in zip(g.outputs, want):
-        assert_same(got[name], w, f"{op} {dtype} seed {seed} output {name!r}")
+        assert_same(got[name], w, f"{what} output {name!r}")
 
 
 C_SEEDS = range(3)
@@ -50,8 +54,12 @@ def c_cases(op: str) -> list[tuple[str, int]]:
     return cases(op, C_SEEDS)
 
 
-def check_c_against_reference(op: str, dtype: str, seed: int, build_dir) -> None:
-    """Generated C on the host, through the RPC, equals the NumPy reference (int8 bit-exact)."""
+def check_c_against_reference(op: str, dtype: str, seed: int, build_dir, board: str = "host") -> None:
+    check_model_c(make(op, seed, dtype), f"{op}_{dtype}_{seed}", dtype, seed, build_dir, board)
+
+
+def check_model_c(model: bytes, name: str, dtype: str, seed: int, build_dir, board: str = "host") -> None:
+    """Generated C of ``model`` on ``board``, through the RPC, equals the NumPy reference (int8 bit-exact)."""
     import hashlib
     from pathlib import Path
 
@@ -59,16 +67,16 @@ def check_c_against_reference(op: str, dtype: str, seed: int, build_dir) -> None
     from aot.driver.runner import run_on_board
     from aot.target.boards import load_board
 
-    model = make(op, seed, dtype)
     g = load_tflite(model)
-    g.name = f"{op}_{dtype}_{seed}"
-    cm = compile_graph(g, Path(f"{g.name}.tflite"), hashlib.sha256(model).hexdigest())
+    g.name = name
+    target = load_board(board)
+    cm = compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=target)
     inputs = random_inputs(model, np.random.default_rng(seed))
-    result = run_on_board(cm, load_board("host"), dict(zip(g.inputs, inputs)), build_dir=Path(build_dir))
+    result = run_on_board(cm, target, dict(zip(g.inputs, inputs)), build_dir=Path(build_dir))
     for c in result.comparisons:
         if dtype == "int8":
-            assert c.max_abs_diff == 0, f"{op} {dtype} seed {seed}: C differs from the reference on {c.name} by {c.max_abs_diff}"
-        assert c.match, f"{op} {dtype} seed {seed}: C differs from the reference on {c.name} by {c.max_abs_diff} (tol {c.tolerance})"
+            assert c.max_abs_diff == 0, f"{name} on {board}: C differs from the reference on {c.name} by {c.max_abs_diff}"
+        assert c.match, f"{name} on {board}: C differs from the reference on {c.name} by {c.max_abs_diff} (tol {c.tolerance})"
 
 
 def op_tests(ops: list[str]):
