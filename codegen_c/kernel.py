@@ -17,6 +17,9 @@ outside its declaration knows it.
 - ``overwrites(op, graph) -> input indices``: inputs whose storage it may write its output over,
   reading each element before it is written (its access order is the promise);
 - ``view``: its output *is* its input (a reshape): the planner always shares the storage;
+- ``slices(op, graph) -> byte offsets``: its output is its inputs' bytes side by side (a
+  concatenation): input k may be produced straight into the output at byte ``slices[k]`` (None:
+  not that input; () : no input), and the kernel skips copying an input already in its place;
 - ``knobs(op, graph) -> [knob settings]``: settings to try, default first, then leaner ones
   (less scratch, slower), as tuples of (name, value);
 - ``runtime``: the runtime_c files its code calls (headers model.c includes, sources built
@@ -50,6 +53,10 @@ def _nothing(op: Op, g: Graph) -> tuple[int, ...]:
     return ()
 
 
+def _no_slices(op: Op, g: Graph) -> tuple[int | None, ...]:
+    return ()
+
+
 def _default_only(op: Op, g: Graph) -> list[Knobs]:
     return [()]
 
@@ -65,6 +72,7 @@ class Kernel:
     overwrites: Callable[[Op, Graph], tuple[int, ...]] = _nothing
     in_place_only: bool = False
     view: bool = False
+    slices: Callable[[Op, Graph], tuple[int | None, ...]] = _no_slices
     knobs: Callable[[Op, Graph], list[Knobs]] = _default_only
     runtime: tuple[str, ...] = ()
 

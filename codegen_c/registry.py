@@ -47,3 +47,12 @@ def in_place_offer(op: Op, g: Graph) -> tuple[Kernel, int] | None:
             if name is not None and not g.tensor(name).is_const:
                 return k, i
     return None
+
+
+def assemble_offer(op: Op, g: Graph) -> tuple[int | None, ...]:
+    """Where the first feature-free kernel that applies lets the planner place ``op``'s inputs in
+    its output (its ``slices``; () when none does)."""
+    for k in declared(op.kind):
+        if not k.features and k.applies(op, g) and k.slices(op, g):
+            return k.slices(op, g)
+    return ()

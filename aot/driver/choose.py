@@ -21,23 +21,27 @@ from dataclasses import dataclass, field
 from aot import ops
 from aot.core.ir import Graph
 from aot.planner import Plan, plan_memory
-from aot.planner.inplace import Overwrite
+from aot.planner.inplace import Assemble, Offer, Overwrite
 from aot.planner.liveness import activation_buffers
 from codegen_c.kernel import Kernel, KernelChoice
-from codegen_c.registry import candidates, default_choice, find, in_place_offer
+from codegen_c.registry import assemble_offer, candidates, default_choice, find, in_place_offer
 
 PRIORITIES = ("balanced", "speed", "ram")
 DEFAULT_PRIORITY = "balanced"
 
 
-def offers(g: Graph) -> dict[int, Overwrite]:
-    """{op index: Overwrite} for every op a feature-free kernel can run in place."""
-    out = {}
+def offers(g: Graph) -> dict[int, Offer]:
+    """{op index: Overwrite} for every op a feature-free kernel can run in place, {op index:
+    Assemble} for every op whose inputs a feature-free kernel lets the planner place in its output."""
+    out: dict[int, Offer] = {}
     for i, op in enumerate(g.ops):
         found = in_place_offer(op, g)
         if found is not None:
             kernel, k = found
             out[i] = Overwrite(k, kernel.scratch(op, g, {}), kernel.view)
+        slices = assemble_offer(op, g)
+        if slices:
+            out[i] = Assemble(slices)
     return out
 
 
@@ -96,8 +100,9 @@ def replan(g: Graph, plan: Plan, scratch: dict[int, int], try_exact: bool = Fals
     runs only when asked: the policy calls this many times."""
     if scratch == plan.scratch():
         return plan
-    return plan_memory(activation_buffers(g, scratch, plan.aliases), plan.alignment, plan.largest_op_bytes,
-                       try_exact=try_exact, aliases=plan.aliases, in_place=plan.in_place, order=plan.order)
+    return plan_memory(activation_buffers(g, scratch, plan.aliases, plan.deltas), plan.alignment, plan.largest_op_bytes,
+                       try_exact=try_exact, aliases=plan.aliases, deltas=plan.deltas, in_place=plan.in_place,
+                       order=plan.order)
 
 
 def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | None = None,

@@ -28,7 +28,9 @@ def memory_table(g: Graph, plan: Plan) -> str:
     rows = []
     for name, (first, last) in spans.items():
         root = plan.aliases.get(name)
-        rows.append([ids[name], short(name), plan.offset(name), g.tensor(name).nbytes, f"{first}..{last}", f"shares {ids[root]}" if root else ""])
+        delta = plan.deltas.get(name)
+        storage = (f"in {ids[root]} at +{delta}" if delta is not None else f"shares {ids[root]}") if root else ""
+        rows.append([ids[name], short(name), plan.offset(name), g.tensor(name).nbytes, f"{first}..{last}", storage])
     rows += [["", b.name, plan.offsets[b.name], b.size, f"{b.first}..{b.last}", "kernel scratch"] for b in plan.buffers if b.name.startswith(SCRATCH)]
     rows.sort(key=lambda r: (r[2], r[4]))
     in_place = ", ".join(f"#{i} {g.ops[i].kind}" for i in sorted(plan.in_place)) or "none"

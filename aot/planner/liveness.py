@@ -24,13 +24,15 @@ def lifetimes(g: Graph) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def activation_buffers(g: Graph, scratch: dict[int, int] | None = None, aliases: dict[str, str] | None = None) -> list[Buffer]:
+def activation_buffers(g: Graph, scratch: dict[int, int] | None = None, aliases: dict[str, str] | None = None,
+                       deltas: dict[str, int] | None = None) -> list[Buffer]:
     """One Buffer per storage group of non-constant tensors (``aliases`` maps a tensor to the
-    tensor whose storage it shares), plus one per op scratch request {op index: bytes}."""
-    aliases = aliases or {}
+    tensor whose storage it shares, ``deltas`` the byte it starts at there), plus one per op
+    scratch request {op index: bytes}."""
+    aliases, deltas = aliases or {}, deltas or {}
     members: dict[str, list[tuple[int, int, int]]] = {}
     for name, (first, last) in lifetimes(g).items():
-        members.setdefault(aliases.get(name, name), []).append((first, last, g.tensor(name).nbytes))
+        members.setdefault(aliases.get(name, name), []).append((first, last, deltas.get(name, 0) + g.tensor(name).nbytes))
     buffers = []
     for root, spans in members.items():
         first, last = min(s[0] for s in spans), max(s[1] for s in spans)

@@ -52,12 +52,13 @@ class Plan:
     planner: str
     largest_op_bytes: int = 0  # the largest single op's inputs + outputs (no sharing): what most planners cannot go below
     aliases: dict[str, str] = field(default_factory=dict)  # tensor -> buffer it shares (in place, reshape)
+    deltas: dict[str, int] = field(default_factory=dict)  # tensor -> its byte offset in that buffer (0 if absent)
     in_place: frozenset[int] = frozenset()  # ops whose output overwrites an input, in their kernel's order
     order: list[int] | None = None  # op order the plan was made for, as indices of the model's order
     optimal: bool = False  # the placement was proven minimal for these buffers
 
     def offset(self, name: str) -> int:
-        return self.offsets[self.aliases.get(name, name)]
+        return self.offsets[self.aliases.get(name, name)] + self.deltas.get(name, 0)
 
     def scratch(self) -> dict[int, int]:
         """{op index: bytes} of the kernels' scratch buffers in this plan."""

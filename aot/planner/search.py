@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aot.core.ir import Graph
-from aot.planner.inplace import Overwrite, storage_groups
+from aot.planner.inplace import Offer, storage_groups
 from aot.planner.liveness import activation_buffers, largest_op_bytes
 from aot.planner.plan import Plan, plan_memory
 
@@ -43,24 +43,26 @@ def memory_aware_order(g: Graph) -> list[int]:
     return done
 
 
-def _plan(g: Graph, chosen: dict[int, Overwrite], alignment: int, bound: int, order: list[int], try_exact: bool = False) -> Plan:
-    aliases, scratch, in_place = storage_groups(g, chosen)
-    return plan_memory(activation_buffers(g, scratch, aliases), alignment, bound, try_exact=try_exact,
-                       aliases=aliases, in_place=in_place, order=order)
+def _plan(g: Graph, chosen: dict[int, Offer], alignment: int, bound: int, order: list[int], try_exact: bool = False) -> Plan:
+    groups = storage_groups(g, chosen, alignment)
+    return plan_memory(activation_buffers(g, groups.scratch, groups.aliases, groups.deltas), alignment, bound,
+                       try_exact=try_exact, aliases=groups.aliases, deltas=groups.deltas, in_place=groups.in_place,
+                       order=order)
 
 
 def _key(p: Plan) -> tuple[int, int]:
     return (p.arena_bytes, len(p.in_place))
 
 
-def _choose_in_place(h: Graph, found: dict[int, Overwrite], alignment: int, bound: int, order: list[int]) -> dict[int, Overwrite]:
-    """Start from every offer, then drop the in-place ops that do not shrink the arena
-    (sharing one base offset can fragment the arena), so only useful special kernels remain;
-    views (the output is the input's bytes) always stay."""
+def _choose_in_place(h: Graph, found: dict[int, Offer], alignment: int, bound: int, order: list[int]) -> dict[int, Offer]:
+    """Start from every offer, then drop the in-place ops and assembled inputs that do not shrink
+    the arena (sharing storage can fragment the arena, and producing into a concatenation's output
+    makes it live earlier), so only useful ones remain; views (the output is the input's bytes)
+    always stay."""
     chosen = dict(found)
     best = _plan(h, chosen, alignment, bound, order)
     for i in sorted(found):
-        if found[i].view:
+        if getattr(found[i], "view", False):
             continue
         trial = {k: v for k, v in chosen.items() if k != i}
         plan = _plan(h, trial, alignment, bound, order)
@@ -69,10 +71,11 @@ def _choose_in_place(h: Graph, found: dict[int, Overwrite], alignment: int, boun
     return chosen
 
 
-def plan_graph(g: Graph, alignment: int = 4, offers: dict[int, Overwrite] | None = None) -> Plan:
+def plan_graph(g: Graph, alignment: int = 4, offers: dict[int, Offer] | None = None) -> Plan:
     """The smallest valid plan over op orders x in-place choices x placement strategies.
 
-    ``offers`` {op index in ``g``: Overwrite}: the ops that may run in place (none: no op does).
+    ``offers`` {op index in ``g``: Overwrite or Assemble}: the ops that may run in place or have
+    their inputs produced into their output (none: no op does).
     ``plan.order`` gives the op order the plan (and so the generated code) follows."""
     bound = largest_op_bytes(g)
     orders = [list(range(len(g.ops)))]

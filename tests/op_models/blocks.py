@@ -33,6 +33,13 @@ class Quantiser:
         self.quant: dict[int, tuple[float, int]] = {}  # tensor index -> (scale, zero point), int8 only
         self.names: dict[int, str] = {}
 
+    def shared(self, *names: str) -> None:
+        """The tensors ``names`` get one quantisation covering all their ranges (as a converter
+        unifies a concatenation's inputs and output)."""
+        if self.q:
+            lo, hi = min(self.ranges[n][0] for n in names), max(self.ranges[n][1] for n in names)
+            self.ranges.update({n: (lo, hi) for n in names})
+
     # -- tensors ------------------------------------------------------------------------------
     def act(self, name: str, shape, quant: tuple[float, int] | None = None) -> int:
         """An activation tensor: int8 with ``quant`` or the calibrated range of ``name``."""
@@ -209,12 +216,17 @@ def calibrate(model: bytes, seed: int) -> dict[str, tuple[float, float]]:
 
 def make_block(name: str, seed: int, dtype: str) -> bytes:
     """Block ``name`` with seed ``seed``: float32, or int8 post-training quantised from the same float weights."""
-    def rng():
-        return np.random.default_rng([seed, zlib.crc32(name.encode())])
+    return build(BLOCKS[name], seed, dtype)
 
-    model = BLOCKS[name](Quantiser(rng(), None))
+
+def build(block: Callable[[Quantiser], bytes], seed: int, dtype: str) -> bytes:
+    """Any ``block(q)`` builder, as ``make_block`` builds the named ones."""
+    def rng():
+        return np.random.default_rng([seed, zlib.crc32(block.__name__.encode())])
+
+    model = block(Quantiser(rng(), None))
     if dtype == "float32":
         return model
     if dtype != "int8":
         raise ValueError(f"dtype must be int8 or float32, not {dtype!r}")
-    return BLOCKS[name](Quantiser(rng(), calibrate(model, seed)))
+    return block(Quantiser(rng(), calibrate(model, seed)))
