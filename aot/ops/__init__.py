@@ -36,6 +36,8 @@ KINDS = (
     "unary",
     "binary",
     "reduce",
+    "resize_nearest",
+    "resize_bilinear",
 )
 
 

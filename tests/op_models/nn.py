@@ -1,9 +1,9 @@
-"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, SOFTMAX."""
+"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, SOFTMAX, resizes."""
 from __future__ import annotations
 
 import numpy as np
 
-from tests.op_models.base import BOTH, MAX_C, Model, random_shape
+from tests.op_models.base import BOTH, MAX_C, MAX_HW, Model, i32, random_shape
 
 
 def _conv_like(rng, dtype, depthwise: bool) -> bytes:
@@ -82,6 +82,29 @@ def make_softmax(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("SOFTMAX", [x], [y], beta=beta)
 
 
+def _resize(rng, dtype, op: str, both_flags: bool) -> bytes:
+    """Random NHWC input and target size (up- and downsampling, 1 included), flags drawn from
+    (align_corners, half_pixel_centers) in {FF, TF, FT} (+ TT where TFLM accepts it)."""
+    m = Model(rng, dtype)
+    n, c = m.batch(), m.channels()
+    hw = tuple(int(d) for d in rng.integers(1, MAX_HW + 1, 2))
+    out_hw = tuple(int(d) for d in rng.integers(1, 2 * MAX_HW + 1, 2))
+    flags = [(False, False), (True, False), (False, True)] + ([(True, True)] if both_flags else [])
+    align_corners, half_pixel_centers = flags[int(rng.integers(len(flags)))]
+    x = m.input("x", (n, *hw, c))
+    y = m.output((n, *out_hw, c), quant=(x.scale, x.zero_point))  # TFLM resizes the stored integers
+    return m.finish(op, [x, i32(m, "size", out_hw)], [y], align_corners=align_corners,
+                    half_pixel_centers=half_pixel_centers)
+
+
+def make_resize_nearest_neighbor(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _resize(rng, dtype, "RESIZE_NEAREST_NEIGHBOR", both_flags=True)
+
+
+def make_resize_bilinear(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return _resize(rng, dtype, "RESIZE_BILINEAR", both_flags=False)
+
+
 GENERATORS = {
     "conv_2d": (make_conv_2d, BOTH),
     "depthwise_conv_2d": (make_depthwise_conv_2d, BOTH),
@@ -89,4 +112,6 @@ GENERATORS = {
     "average_pool_2d": (make_average_pool_2d, BOTH),
     "max_pool_2d": (make_max_pool_2d, BOTH),
     "softmax": (make_softmax, BOTH),
+    "resize_nearest_neighbor": (make_resize_nearest_neighbor, BOTH),
+    "resize_bilinear": (make_resize_bilinear, BOTH),
 }

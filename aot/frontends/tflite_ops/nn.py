@@ -1,4 +1,4 @@
-"""TFLite convolution, fully-connected, pooling, ADD and SOFTMAX converters."""
+"""TFLite convolution, fully-connected, pooling, ADD, SOFTMAX and resize converters."""
 from __future__ import annotations
 
 import tflite
@@ -50,6 +50,18 @@ def _softmax(r: Reader, op, ins):
     return "softmax", {"beta": float(o.Beta()) if op.BuiltinOptions() is not None else 1.0}, ins[:1]
 
 
+def _resize(kind, options):
+    def convert(r: Reader, op, ins):
+        o = r.options(op, options)
+        size = r.const(ins, 1, "size").reshape(-1)
+        y = r.shapes[r.outs(op)[0]]
+        if size.size != 2 or len(y) != 4 or tuple(int(s) for s in size) != tuple(y[1:3]):
+            raise Unsupported(f"size {size.tolist()} does not give the output shape {list(y)}")
+        return kind, {"align_corners": bool(o.AlignCorners()), "half_pixel_centers": bool(o.HalfPixelCenters())}, ins[:1]
+
+    return convert
+
+
 CONVERTERS = {
     "CONV_2D": (_conv2d, BOTH),
     "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH),
@@ -58,4 +70,6 @@ CONVERTERS = {
     "MAX_POOL_2D": (_pool("max_pool2d"), BOTH),
     "ADD": (_add, BOTH),
     "SOFTMAX": (_softmax, BOTH),
+    "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), BOTH),
+    "RESIZE_BILINEAR": (_resize("resize_bilinear", tflite.ResizeBilinearOptions), BOTH),
 }
