@@ -38,6 +38,7 @@ KINDS = (
     "reduce",
     "resize_nearest",
     "resize_bilinear",
+    "batch_matmul",
 )
 
 

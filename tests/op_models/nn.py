@@ -1,4 +1,4 @@
-"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, SOFTMAX, resizes."""
+"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, BATCH_MATMUL, pools, SOFTMAX, resizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -55,6 +55,24 @@ def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes
     return m.finish("FULLY_CONNECTED", [x, w, bias], [y], activation=act, keep_num_dims=keep_num_dims)
 
 
+def make_batch_matmul(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """Ranks 2 to 5 each, batch axes broadcast (either side 1 or missing), adj_x/adj_y drawn,
+    rhs a constant one time in three."""
+    m = Model(rng, dtype)
+    rows, depth, cols = (int(d) for d in rng.integers(1, 9, 3))
+    batch = random_shape(rng, int(rng.integers(0, 4)), max_dim=3)
+    a_batch, b_batch = ([d if rng.random() < 0.7 else 1 for d in batch] for _ in range(2))
+    a_batch, b_batch = a_batch[int(rng.integers(len(a_batch) + 1)):], b_batch[int(rng.integers(len(b_batch) + 1)):]
+    adj_x, adj_y = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    a = m.input("a", (*a_batch, *((depth, rows) if adj_x else (rows, depth))))
+    b_shape = (*b_batch, *((cols, depth) if adj_y else (depth, cols)))
+    b = m.const_like("b", b_shape) if rng.random() < 1 / 3 else m.input("b", b_shape)
+    lo, hi = m.mac_output_range(a, np.array([b.scale * 2 / 255]), depth, "NONE") if m.q else (-1, 1)
+    y_batch = np.broadcast_shapes(tuple(a_batch), tuple(b_batch))
+    y = m.output((*y_batch, rows, cols), lo, hi)
+    return m.finish("BATCH_MATMUL", [a, b], [y], table="BatchMatMulOptions", adj_x=adj_x, adj_y=adj_y)
+
+
 def _pool(rng, dtype, op: str) -> bytes:
     m = Model(rng, dtype)
     win = m.window(dilated=False)
@@ -109,6 +127,7 @@ GENERATORS = {
     "conv_2d": (make_conv_2d, BOTH),
     "depthwise_conv_2d": (make_depthwise_conv_2d, BOTH),
     "fully_connected": (make_fully_connected, BOTH),
+    "batch_matmul": (make_batch_matmul, BOTH),
     "average_pool_2d": (make_average_pool_2d, BOTH),
     "max_pool_2d": (make_max_pool_2d, BOTH),
     "softmax": (make_softmax, BOTH),

@@ -1,4 +1,4 @@
-"""TFLite convolution, fully-connected, pooling, ADD, SOFTMAX and resize converters."""
+"""TFLite convolution, fully-connected, matmul, pooling, ADD, SOFTMAX and resize converters."""
 from __future__ import annotations
 
 import tflite
@@ -28,6 +28,11 @@ def _fully_connected(r: Reader, op, ins):
     if o.WeightsFormat() != 0:
         raise Unsupported("shuffled weights format is not supported")
     return "fully_connected", {"activation": r.activation(o)}, ins[:3]
+
+
+def _batch_matmul(r: Reader, op, ins):
+    o = r.options(op, tflite.BatchMatMulOptions)
+    return "batch_matmul", {"adj_x": bool(o.AdjX()), "adj_y": bool(o.AdjY())}, ins[:2]
 
 
 def _pool(kind):
@@ -66,6 +71,7 @@ CONVERTERS = {
     "CONV_2D": (_conv2d, BOTH),
     "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH),
     "FULLY_CONNECTED": (_fully_connected, BOTH),
+    "BATCH_MATMUL": (_batch_matmul, BOTH),
     "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH),
     "MAX_POOL_2D": (_pool("max_pool2d"), BOTH),
     "ADD": (_add, BOTH),
