@@ -39,6 +39,7 @@ KINDS = (
     "resize_nearest",
     "resize_bilinear",
     "batch_matmul",
+    "transpose_conv2d",
 )
 
 

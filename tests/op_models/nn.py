@@ -1,4 +1,5 @@
-"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, BATCH_MATMUL, pools, SOFTMAX, resizes."""
+"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, BATCH_MATMUL, pools,
+SOFTMAX, resizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,6 +38,27 @@ def make_conv_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
 
 def make_depthwise_conv_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return _conv_like(rng, dtype, depthwise=True)
+
+
+def make_transpose_conv(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """Random kernel, strides, SAME/VALID (output H = H * s, or (H - 1) * s + K), per-channel
+    weights, bias absent (its slot left out) one time in four."""
+    m = Model(rng, dtype)
+    n, cin, cout = m.batch(), m.channels(), m.channels()
+    kernel = tuple(int(k) for k in rng.integers(1, 6, 2))
+    stride = tuple(int(s) for s in rng.integers(1, 4, 2))
+    padding = str(rng.choice(["SAME", "VALID"]))
+    hw = tuple(int(d) for d in rng.integers(1, 8, 2))
+    out_hw = tuple(h * s if padding == "SAME" else (h - 1) * s + k for h, s, k in zip(hw, stride, kernel))
+    x = m.input("x", (n, *hw, cin))
+    fan_in = cin * max(1, (kernel[0] // stride[0]) * (kernel[1] // stride[1]))
+    w, w_scales = m.weights("w", (cout, *kernel, cin), 0, fan_in)
+    lo, hi = m.mac_output_range(x, w_scales, fan_in, "NONE")
+    bias = m.bias("bias", cout, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8 if m.q else 0.1)
+    y = m.output((n, *out_hw, cout), lo, hi)
+    ins = [i32(m, "output_shape", (n, *out_hw, cout)), w, x] + ([] if bias is None else [bias])
+    return m.finish("TRANSPOSE_CONV", ins, [y], padding=0 if padding == "SAME" else 1,
+                    stride_h=stride[0], stride_w=stride[1])
 
 
 def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes:
@@ -126,6 +148,7 @@ def make_resize_bilinear(rng: np.random.Generator, dtype: str = "int8") -> bytes
 GENERATORS = {
     "conv_2d": (make_conv_2d, BOTH),
     "depthwise_conv_2d": (make_depthwise_conv_2d, BOTH),
+    "transpose_conv": (make_transpose_conv, BOTH),
     "fully_connected": (make_fully_connected, BOTH),
     "batch_matmul": (make_batch_matmul, BOTH),
     "average_pool_2d": (make_average_pool_2d, BOTH),

@@ -1,4 +1,4 @@
-"""TFLite NN builtins (RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, BATCH_MATMUL, ...): NumPy reference vs tflite-micro
+"""TFLite NN builtins (RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, BATCH_MATMUL, TRANSPOSE_CONV, ...): NumPy reference vs tflite-micro
 and generated C (host) vs the reference on random single-op models; int8 bit-exact, float32 within
 1e-5; unsupported configurations refused with one problem naming the operator.
 """
@@ -7,7 +7,7 @@ import numpy as np
 from tests.op_models import Model, i32
 from tests.ops.compare import op_tests, refusals
 
-OPS = ["resize_nearest_neighbor", "resize_bilinear", "batch_matmul"]
+OPS = ["resize_nearest_neighbor", "resize_bilinear", "batch_matmul", "transpose_conv"]
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
 

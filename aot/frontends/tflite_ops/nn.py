@@ -1,9 +1,10 @@
-"""TFLite convolution, fully-connected, matmul, pooling, ADD, SOFTMAX and resize converters."""
+"""TFLite convolution, transpose convolution, fully-connected, matmul, pooling, ADD, SOFTMAX and resize converters."""
 from __future__ import annotations
 
 import tflite
 
 from aot.frontends.tflite_ops.common import BOTH, Reader, Unsupported
+from aot.ops.window import same_or_valid
 
 
 def _conv2d(r: Reader, op, ins):
@@ -21,6 +22,23 @@ def _depthwise_conv2d(r: Reader, op, ins):
     del win["out_hw"]
     multiplier = w[3] // x[3] if len(x) == 4 and x[3] else 1  # the option is unreliable in old models
     return "depthwise_conv2d", {**win, "activation": r.activation(o), "depth_multiplier": multiplier}, ins[:3]
+
+
+def _transpose_conv(r: Reader, op, ins):
+    """Inputs (output_shape, weights, x, optional bias) onto transpose_conv2d (x, weights, bias)."""
+    o = r.options(op, tflite.TransposeConvOptions)
+    if r.activation(o) != "NONE":
+        raise Unsupported("a fused activation on TRANSPOSE_CONV is not supported (TFLM ignores it for int8)")
+    if o.Padding() not in (0, 1):
+        raise Unsupported("needs SAME or VALID padding")
+    y, w = r.shapes[r.outs(op)[0]], r.shapes[ins[1]]
+    size = r.const(ins, 0, "output_shape").reshape(-1)
+    if len(y) != 4 or len(w) != 4 or tuple(int(s) for s in size) != tuple(y):
+        raise Unsupported(f"output_shape {size.tolist()} is not the output's shape {list(y)}")
+    stride, padding = (o.StrideH(), o.StrideW()), ("SAME", "VALID")[o.Padding()]
+    crop = tuple(same_or_valid(padding, y[1 + a], w[1 + a], stride[a])[1] for a in (0, 1))
+    bias = ins[3] if len(ins) > 3 else None
+    return "transpose_conv2d", {"stride": stride, "crop": crop, "activation": "NONE"}, [ins[2], ins[1], bias]
 
 
 def _fully_connected(r: Reader, op, ins):
@@ -70,6 +88,7 @@ def _resize(kind, options):
 CONVERTERS = {
     "CONV_2D": (_conv2d, BOTH),
     "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH),
+    "TRANSPOSE_CONV": (_transpose_conv, BOTH),
     "FULLY_CONNECTED": (_fully_connected, BOTH),
     "BATCH_MATMUL": (_batch_matmul, BOTH),
     "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH),
