@@ -40,6 +40,8 @@ KINDS = (
     "resize_bilinear",
     "batch_matmul",
     "transpose_conv2d",
+    "l2_pool2d",
+    "l2_normalization",
 )
 
 

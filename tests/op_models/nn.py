@@ -1,8 +1,9 @@
-"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, BATCH_MATMUL, pools,
-SOFTMAX, resizes."""
+"""Single-op models: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, BATCH_MATMUL, pools
+(L2_POOL_2D too), SOFTMAX, L2_NORMALIZATION, resizes."""
 from __future__ import annotations
 
 import numpy as np
+import tflite
 
 from tests.op_models.base import BOTH, MAX_C, MAX_HW, Model, i32, random_shape
 
@@ -113,6 +114,27 @@ def make_max_pool_2d(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return _pool(rng, dtype, "MAX_POOL_2D")
 
 
+def make_l2_pool_2d(rng: np.random.Generator, dtype: str = "float32") -> bytes:
+    m = Model(rng, dtype)
+    win = m.window(dilated=False)
+    n, c = m.batch(), m.channels()
+    x = m.input("x", (n, *win["hw"], c))
+    y = m.output((n, *win["out_hw"], c))
+    (fh, fw), (sh, sw) = win["kernel"], win["stride"]
+    return m.finish("L2_POOL_2D", [x], [y], table="Pool2DOptions", padding=0 if win["padding"] == "SAME" else 1,
+                    stride_h=sh, stride_w=sw, filter_height=fh, filter_width=fw,
+                    fused_activation_function=getattr(tflite.ActivationFunctionType, m.activation()))
+
+
+def make_l2_normalization(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """Rank 1 to 4, last axis up to 32; int8 output in 1/128 steps, zero point 0 (TFLM's)."""
+    m = Model(rng, dtype)
+    shape = random_shape(rng, int(rng.integers(0, 4)), max_dim=4) + (int(rng.integers(1, 33)),)
+    x = m.input("x", shape)
+    y = m.output(shape, quant=(1 / 128, 0))
+    return m.finish("L2_NORMALIZATION", [x], [y], table="L2NormOptions")
+
+
 def make_softmax(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     m = Model(rng, dtype)
     shape = random_shape(rng, int(rng.integers(1, 5)), max_dim=4)[:-1] + (int(rng.integers(1, 33)),)
@@ -153,7 +175,9 @@ GENERATORS = {
     "batch_matmul": (make_batch_matmul, BOTH),
     "average_pool_2d": (make_average_pool_2d, BOTH),
     "max_pool_2d": (make_max_pool_2d, BOTH),
+    "l2_pool_2d": (make_l2_pool_2d, ("float32",)),
     "softmax": (make_softmax, BOTH),
+    "l2_normalization": (make_l2_normalization, BOTH),
     "resize_nearest_neighbor": (make_resize_nearest_neighbor, BOTH),
     "resize_bilinear": (make_resize_bilinear, BOTH),
 }

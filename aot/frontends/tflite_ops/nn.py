@@ -1,9 +1,10 @@
-"""TFLite convolution, transpose convolution, fully-connected, matmul, pooling, ADD, SOFTMAX and resize converters."""
+"""TFLite convolution, transpose convolution, fully-connected, matmul, pooling, ADD, SOFTMAX, resize and L2
+normalisation converters."""
 from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, FLOAT, Reader, Unsupported
 from aot.ops.window import same_or_valid
 
 
@@ -73,6 +74,12 @@ def _softmax(r: Reader, op, ins):
     return "softmax", {"beta": float(o.Beta()) if op.BuiltinOptions() is not None else 1.0}, ins[:1]
 
 
+def _l2_normalization(r: Reader, op, ins):
+    if r.activation(r.options(op, tflite.L2NormOptions)) != "NONE":
+        raise Unsupported("a fused activation on L2_NORMALIZATION is not supported (nor by TFLite Micro)")
+    return "l2_normalization", {}, ins[:1]
+
+
 def _resize(kind, options):
     def convert(r: Reader, op, ins):
         o = r.options(op, options)
@@ -93,6 +100,8 @@ CONVERTERS = {
     "BATCH_MATMUL": (_batch_matmul, BOTH),
     "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH),
     "MAX_POOL_2D": (_pool("max_pool2d"), BOTH),
+    "L2_POOL_2D": (_pool("l2_pool2d"), FLOAT),
+    "L2_NORMALIZATION": (_l2_normalization, BOTH),
     "ADD": (_add, BOTH),
     "SOFTMAX": (_softmax, BOTH),
     "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), BOTH),
