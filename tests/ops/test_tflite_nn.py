@@ -30,11 +30,18 @@ def test_resize_bilinear_refuses_requantisation():
     assert len(problems) == 1 and problems[0][1] == "RESIZE_BILINEAR" and "quantised alike" in problems[0][2]
 
 
-def test_l2_normalization_int8_small_and_large_sums_match_tflm():
+def test_l2_normalization_int8_small_and_large_sums(tmp_path):
     """Sums of squares 0 and 1 (GetInvSqrtQuantizedMultiplierExp's special case), 2 (a negative
-    shift turned into a left shift of the multiplier) and >= 2^29 (the divide-by-4 loop)."""
+    shift turned into a left shift of the multiplier) and >= 2^29 (the divide-by-4 loop): the
+    reference equals tflite-micro, the host C the reference."""
+    import hashlib
+    from pathlib import Path
+
+    from aot.driver.compiler import compile_graph
     from aot.driver.reference import run_graph
+    from aot.driver.runner import run_on_board
     from aot.frontends.tflite import load_tflite
+    from aot.target.boards import load_board
     from tests.tflm import run_tflm
 
     m = Model(np.random.default_rng(0), "int8")
@@ -49,6 +56,9 @@ def test_l2_normalization_int8_small_and_large_sums_match_tflm():
     g = load_tflite(model)
     got = run_graph(g, {g.inputs[0]: rows})[g.outputs[0]]
     np.testing.assert_array_equal(got, run_tflm(model, [rows])[0])
+    cm = compile_graph(g, Path("l2n.tflite"), hashlib.sha256(model).hexdigest())
+    result = run_on_board(cm, load_board("host"), {g.inputs[0]: rows}, build_dir=Path(tmp_path))
+    assert [c.max_abs_diff for c in result.comparisons] == [0]
 
 
 def test_int8_l2_pool_is_refused():
