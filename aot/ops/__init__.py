@@ -36,6 +36,12 @@ KINDS = (
     "unary",
     "binary",
     "reduce",
+    "resize_nearest",
+    "resize_bilinear",
+    "batch_matmul",
+    "transpose_conv2d",
+    "l2_pool2d",
+    "l2_normalization",
 )
 
 

@@ -17,6 +17,7 @@ WEIGHTED = {  # kind: input, weight and output shapes, attrs
     "conv2d": ((1, 5, 5, 3), (4, 3, 3, 3), (1, 5, 5, 4), CONV),
     "depthwise_conv2d": ((1, 5, 5, 3), (1, 3, 3, 6), (1, 5, 5, 6), {**CONV, "depth_multiplier": 2}),
     "fully_connected": ((2, 8), (4, 8), (2, 4), {"activation": "NONE"}),
+    "transpose_conv2d": ((1, 3, 3, 3), (4, 3, 3, 3), (1, 6, 6, 4), {"stride": (2, 2), "crop": (0, 0), "activation": "NONE"}),
 }
 XQ, YQ = Quant([0.02], [3]), Quant([0.2], [-5])
 PASSES = sorted(Path(aot.passes.__file__).parent.glob("*.py"))
