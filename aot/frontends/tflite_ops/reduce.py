@@ -1,14 +1,13 @@
-"""TFLite reductions over constant axes (MEAN, SUM, REDUCE_MAX, REDUCE_MIN)."""
+"""TFLite reductions over constant axes (MEAN, SUM, REDUCE_MAX, REDUCE_MIN), float32 and int8."""
 from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import FLOAT, Reader, Unsupported, float_only
+from aot.frontends.tflite_ops.common import BOTH, Reader, Unsupported
 
 
-def _reduce(opname: str, fn: str):
+def _reduce(fn: str):
     def convert(r: Reader, op, ins):
-        float_only(r, op, ins[:1], opname)
         rank = r.rank(ins)
         axes = [int(a) for a in r.const(ins, 1, "axis").reshape(-1)]
         if any(not -rank <= a < rank for a in axes):
@@ -20,8 +19,8 @@ def _reduce(opname: str, fn: str):
 
 
 CONVERTERS = {
-    "MEAN": (_reduce("MEAN", "mean"), FLOAT),
-    "SUM": (_reduce("SUM", "sum"), FLOAT),
-    "REDUCE_MAX": (_reduce("REDUCE_MAX", "max"), FLOAT),
-    "REDUCE_MIN": (_reduce("REDUCE_MIN", "min"), FLOAT),
+    "MEAN": (_reduce("mean"), BOTH),
+    "SUM": (_reduce("sum"), BOTH),
+    "REDUCE_MAX": (_reduce("max"), BOTH),
+    "REDUCE_MIN": (_reduce("min"), BOTH),
 }
