@@ -1,9 +1,10 @@
-"""Single-op models: the reductions (MEAN, SUM, REDUCE_MAX, REDUCE_MIN) over constant axes, float32
-and int8. Some draws are the 4-D reduction over H and W (a global average pool); int8 MEAN sometimes
+"""Single-op models: the reductions (MEAN, SUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN) over
+constant axes, float32 and int8. Some draws are the 4-D reduction over H and W (a global average pool); int8 MEAN sometimes
 keeps its input quantisation, int8 REDUCE_MAX/MIN always do (tflite-micro requires it)."""
 from __future__ import annotations
 
 import numpy as np
+import tflite
 
 from tests.op_models.base import Model, i32, quant_for_range, random_shape
 
@@ -43,3 +44,22 @@ REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
 FLOAT_REDUCE = REDUCE  # the name tests/ops/test_tflite_elementwise_float.py imported them by
 
 GENERATORS = {op.lower(): (_reduce(op), ("int8", "float32")) for op in REDUCE}
+
+
+def _arg(op: str):
+    """ARG_MAX / ARG_MIN along a random axis (sometimes written negative), int32 indices; int8
+    inputs repeat values often, so ties (the first index wins) are common."""
+
+    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
+        m = Model(rng, dtype)
+        x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+        rank = len(x.shape)
+        axis = int(rng.integers(rank))
+        y = m.output(x.shape[:axis] + x.shape[axis + 1:], dtype="int32")
+        written = axis - rank if rng.random() < 0.3 else axis
+        return m.finish(op, [x, i32(m, "axis", [written])], [y], output_type=tflite.TensorType.INT32)
+
+    return make_op
+
+
+GENERATORS.update({op.lower(): (_arg(op), ("int8", "float32")) for op in ("ARG_MAX", "ARG_MIN")})

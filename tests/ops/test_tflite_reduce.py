@@ -1,15 +1,17 @@
-"""TFLite MEAN, SUM, REDUCE_MAX, REDUCE_MIN (constant axes, keep_dims), int8 and float32: NumPy
+"""TFLite MEAN, SUM, REDUCE_MAX, REDUCE_MIN (constant axes, keep_dims), ARG_MAX, ARG_MIN (int32
+indices), int8 and float32: NumPy
 reference vs tflite-micro and generated C (host) vs the reference on random single-op models, int8
 bit-exact (both of tflite-micro's int8 MEAN paths), float32 within 1e-5; what tflite-micro refuses
 is refused with one problem naming the operator."""
 import numpy as np
 import pytest
+import tflite
 
 from tests.op_models import Model
 from tests.op_models.reduce import REDUCE
 from tests.ops.compare import op_tests, refusals
 
-test_matches_tflm, test_c_matches_reference = op_tests([op.lower() for op in REDUCE])
+test_matches_tflm, test_c_matches_reference = op_tests([op.lower() for op in REDUCE] + ["arg_max", "arg_min"])
 
 
 @pytest.mark.parametrize("op,fn", [("REDUCE_MAX", "max"), ("REDUCE_MIN", "min")])
@@ -27,3 +29,12 @@ def test_reduce_axes_must_be_constant():
     axis = m.tensor("axis", (1,), dtype="int32", graph_input=True)
     problems = refusals(m.finish("MEAN", [x, axis], [m.output((2,))]))
     assert problems == [("#0", "MEAN", "the axis operand must be a constant tensor")]
+
+
+def test_arg_max_into_int64_is_refused():
+    m = Model(np.random.default_rng(0), "float32")
+    x = m.input("x", (2, 3))
+    axis = m.b.add_tensor("axis", (1,), "int32", data=np.asarray([1], np.int32))
+    y = m.output((2,), dtype="int64")
+    problems = refusals(m.finish("ARG_MAX", [x, axis], [y], output_type=tflite.TensorType.INT64))
+    assert problems == [("#0", "ARG_MAX", "arg_max of float32 into int64 is not supported (int8 or float32 into int32)")]

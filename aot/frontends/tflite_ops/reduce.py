@@ -1,4 +1,5 @@
-"""TFLite reductions over constant axes (MEAN, SUM, REDUCE_MAX, REDUCE_MIN), float32 and int8."""
+"""TFLite reductions over constant axes, float32 and int8: MEAN, SUM, REDUCE_MAX, REDUCE_MIN and
+ARG_MAX, ARG_MIN (int32 indices)."""
 from __future__ import annotations
 
 import tflite
@@ -18,9 +19,22 @@ def _reduce(fn: str):
     return convert
 
 
+def _arg(fn: str):
+    def convert(r: Reader, op, ins):
+        rank = r.rank(ins)
+        axis = r.const(ins, 1, "axis").reshape(-1)
+        if axis.size != 1 or not -rank <= int(axis[0]) < rank:
+            raise Unsupported(f"axis {axis.tolist()} is not one axis of the rank-{rank} input")
+        return "arg_minmax", {"fn": fn, "axis": int(axis[0]) % rank}, ins[:1]
+
+    return convert
+
+
 CONVERTERS = {
     "MEAN": (_reduce("mean"), BOTH),
     "SUM": (_reduce("sum"), BOTH),
     "REDUCE_MAX": (_reduce("max"), BOTH),
     "REDUCE_MIN": (_reduce("min"), BOTH),
+    "ARG_MAX": (_arg("max"), BOTH),
+    "ARG_MIN": (_arg("min"), BOTH),
 }
