@@ -37,6 +37,7 @@ KINDS = (
     "binary",
     "reduce",
     "arg_minmax",
+    "cumsum",
 )
 
 

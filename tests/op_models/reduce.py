@@ -63,3 +63,18 @@ def _arg(op: str):
 
 
 GENERATORS.update({op.lower(): (_arg(op), ("int8", "float32")) for op in ("ARG_MAX", "ARG_MIN")})
+
+
+def make_cumsum(rng: np.random.Generator, dtype: str = "float32") -> bytes:
+    """CUMSUM along a random axis, exclusive and reverse drawn; int8 output covering the running sums."""
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    axis = int(rng.integers(len(x.shape)))
+    quant = _output_quant(m, "SUM", x, x.shape[axis]) if m.q else None
+    y = m.output(x.shape, quant=quant)
+    written = axis - len(x.shape) if rng.random() < 0.3 else axis
+    return m.finish("CUMSUM", [x, i32(m, "axis", [written])], [y], exclusive=bool(rng.random() < 0.5),
+                    reverse=bool(rng.random() < 0.5))
+
+
+GENERATORS["cumsum"] = (make_cumsum, ("int8", "float32"))
