@@ -38,6 +38,7 @@ KINDS = (
     "reduce",
     "arg_minmax",
     "cumsum",
+    "embedding_lookup",
 )
 
 

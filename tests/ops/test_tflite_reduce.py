@@ -1,8 +1,7 @@
 """TFLite MEAN, SUM, REDUCE_MAX, REDUCE_MIN (constant axes, keep_dims), ARG_MAX, ARG_MIN (int32
-indices), CUMSUM (exclusive, reverse), int8 and float32: NumPy
-reference vs tflite-micro and generated C (host) vs the reference on random single-op models, int8
-bit-exact (both of tflite-micro's int8 MEAN paths), float32 within 1e-5; what tflite-micro refuses
-is refused with one problem naming the operator."""
+indices), CUMSUM (exclusive, reverse), EMBEDDING_LOOKUP, int8 and float32: NumPy reference vs
+tflite-micro and generated C (host) vs the reference on random single-op models, int8 bit-exact,
+float32 within 1e-5; what tflite-micro refuses is refused with one problem naming the operator."""
 import numpy as np
 import pytest
 import tflite
@@ -11,7 +10,9 @@ from tests.op_models import Model
 from tests.op_models.reduce import REDUCE
 from tests.ops.compare import op_tests, refusals
 
-test_matches_tflm, test_c_matches_reference = op_tests([op.lower() for op in REDUCE] + ["arg_max", "arg_min", "cumsum"])
+OPS = [op.lower() for op in REDUCE] + ["arg_max", "arg_min", "cumsum", "embedding_lookup"]
+
+test_matches_tflm, test_c_matches_reference = op_tests(OPS)
 
 
 @pytest.mark.parametrize("op,fn", [("REDUCE_MAX", "max"), ("REDUCE_MIN", "min")])
