@@ -10,6 +10,9 @@ import numpy as np
 from tests.op_models.base import Model, T, random_shape
 
 JITTER = (0.8, 1.25)  # a calibrated scale is within this factor of the one covering the range
+QUANTIZE = ("int8", "int16")  # from float32
+REQUANTIZE = {"int8": ("int8", "uint8", "int16"), "uint8": ("int8",), "int16": ("int8", "int16")}  # source: outputs
+DEQUANTIZE = ("int8", "uint8", "int16")
 
 
 def _scale(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -32,6 +35,11 @@ def _qtensor(m: Model, name: str, shape, dtype: str, quant: tuple[float, int] | 
     return t
 
 
+def _check(dtype: str, allowed: tuple[str, ...], what: str) -> None:
+    if dtype not in allowed:
+        raise ValueError(f"{what}: dtype must be one of {allowed}, not {dtype!r}")
+
+
 def _covering(m: Model, x: T, src: str, dtype: str) -> tuple[float, int]:
     """Quantisation of ``dtype`` covering the real range of ``x`` (over all values of ``src``)."""
     i, o = np.iinfo(np.dtype(src)), np.iinfo(np.dtype(dtype))
@@ -47,6 +55,7 @@ def _requantize(src: str):
     values saturate), or, between int8 and uint8, the same scale with the zero point moved by 128."""
 
     def make_op(rng: np.random.Generator, dtype: str) -> bytes:
+        _check(dtype, REQUANTIZE[src], f"QUANTIZE from {src}")
         m = Model(rng, "int8")
         shape = random_shape(rng, int(rng.integers(1, 5)))
         x = _qtensor(m, "x", shape, src, graph_input=True)
@@ -65,6 +74,7 @@ def _requantize(src: str):
 
 def make_quantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     """float32 -> ``dtype``; inputs are in [-1, 1), the scale random, so some values saturate."""
+    _check(dtype, QUANTIZE, "QUANTIZE from float32")
     m = Model(rng, "int8")
     shape = random_shape(rng, int(rng.integers(1, 5)))
     x = _qtensor(m, "x", shape, "float32", graph_input=True)
@@ -72,6 +82,7 @@ def make_quantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
 
 
 def make_dequantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    _check(dtype, DEQUANTIZE, "DEQUANTIZE")
     m = Model(rng, "int8")
     shape = random_shape(rng, int(rng.integers(1, 5)))
     x = _qtensor(m, "x", shape, dtype, graph_input=True)
@@ -79,9 +90,7 @@ def make_dequantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
 
 
 GENERATORS = {
-    "quantize": (make_quantize, ("int8", "int16")),
-    "requantize": (_requantize("int8"), ("int8", "uint8", "int16")),
-    "requantize_from_uint8": (_requantize("uint8"), ("int8",)),
-    "requantize_from_int16": (_requantize("int16"), ("int8", "int16")),
-    "dequantize": (make_dequantize, ("int8", "uint8", "int16")),
+    "quantize": (make_quantize, QUANTIZE),
+    **{"requantize" + ("" if src == "int8" else f"_from_{src}"): (_requantize(src), outs) for src, outs in REQUANTIZE.items()},
+    "dequantize": (make_dequantize, DEQUANTIZE),
 }
