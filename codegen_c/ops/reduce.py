@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-import numpy as np
-
 from aot.core.ir import Graph, Op
 from aot.ops import reduce
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, strides
 
-# (initial value, combine(acc, v)) of each aot.ops.reduce function, by accumulator type
+# (initial value, combine(acc, v)) of each aot.ops.reduce function; max and min start from the
+# extreme of the input dtype
 COMBINE = {
     "mean": ("0", "acc + v"), "sum": ("0", "acc + v"), "prod": ("1", "acc * v"),
-    "max": (None, "v > acc ? v : acc"), "min": (None, "v < acc ? v : acc"),
+    "max": ({"float32": "(-INFINITY)", "int8": "-128"}, "v > acc ? v : acc"),
+    "min": ({"float32": "INFINITY", "int8": "127"}, "v < acc ? v : acc"),
 }
-FLOAT_EXTREMES = {"max": "(-INFINITY)", "min": "INFINITY"}
 
 
 def int32_sum(op: Op, g: Graph) -> bool:
@@ -46,10 +45,9 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     kept = [1 if a in axes else n for a, n in enumerate(x.shape)]  # the output shape with kept dims
     dst = [0 if a in axes else s for a, s in enumerate(strides(tuple(kept)))]
     init, combine = COMBINE[fn]
-    if init is None:
-        init = FLOAT_EXTREMES[fn] if x.dtype == "float32" else str(np.iinfo(np.int8).min if fn == "max" else np.iinfo(np.int8).max)
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "dims": list(x.shape),
-            "out_size": y.size, "dst": affine(dst), "init": init, "combine": combine,
+            "out_size": y.size, "dst": affine(dst), "init": init[x.dtype] if isinstance(init, dict) else init,
+            "combine": combine,
             "ACC": "int32_t" if int32_sum(op, g) else ("float" if x.dtype == "float32" else "int8_t"),
             "YT": "float" if y.dtype == "float32" else "int8_t", "finish": _finish(op, g)}
 
