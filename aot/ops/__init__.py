@@ -42,6 +42,9 @@ KINDS = (
     "transpose_conv2d",
     "l2_pool2d",
     "l2_normalization",
+    "arg_minmax",
+    "cumsum",
+    "embedding_lookup",
 )
 
 

@@ -1,4 +1,5 @@
-"""QUANTIZE: float32 -> int8/int16 (round half away from zero), or int8/int16 -> int8 requantise."""
+"""QUANTIZE: float32 -> int8/int16 (round half away from zero), or an integer requantisation between
+the pairs tflite-micro runs (int8 -> int8/uint8/int16, uint8 -> int8, int16 -> int8/int16)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,16 +10,21 @@ from aot.ops.traits import OpTraits
 
 TRAITS = OpTraits(elementwise=True)
 
+# the output dtypes of each input dtype: tflite-micro's (quantize_common.cc, int32 aside), and
+# float32 -> uint8 for ONNX's QuantizeLinear onto a uint8 graph output
+PAIRS = {"float32": ("int8", "uint8", "int16"), "int8": ("int8", "uint8", "int16"), "uint8": ("int8",),
+         "int16": ("int8", "int16")}
+
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if y.quant is None or not y.quant.per_tensor:
         return ["QUANTIZE needs a per-tensor quantised output"]
-    if x.dtype == "float32" and y.dtype in ("int8", "uint8", "int16"):
-        return []
-    if x.dtype in ("int8", "int16") and y.dtype == "int8" and x.quant is not None and x.quant.per_tensor:
-        return []
-    return [f"QUANTIZE {x.dtype} -> {y.dtype} is not supported"]
+    if y.dtype not in PAIRS.get(x.dtype, ()):
+        return [f"QUANTIZE {x.dtype} -> {y.dtype} is not supported"]
+    if x.dtype != "float32" and (x.quant is None or not x.quant.per_tensor):
+        return [f"QUANTIZE from {x.dtype} needs a per-tensor quantised input"]
+    return []
 
 
 def macs(op: Op, g: Graph) -> int:
@@ -26,7 +32,7 @@ def macs(op: Op, g: Graph) -> int:
 
 
 def requant_params(op: Op, g: Graph) -> tuple[int, int]:
-    """Multiplier and shift of an integer -> int8 requantisation (TFLM quantize_common)."""
+    """Multiplier and shift of an integer requantisation (TFLM quantize_common)."""
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     return quant.quantize_multiplier(np.float64(np.float32(x.quant.tensor_scale)) / np.float64(np.float32(y.quant.tensor_scale)))
 

@@ -1,26 +1,55 @@
 from __future__ import annotations
 
-from aot.core.ir import Op
+from aot.core.ir import Graph, Op
+from aot.ops import reduce
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, strides
 
-# (initial value, combine(acc, v)) of each aot.ops.reduce function
+# (initial value, combine(acc, v)) of each aot.ops.reduce function; max and min start from the
+# extreme of the input dtype
 COMBINE = {
-    "mean": ("0.0f", "acc + v"), "sum": ("0.0f", "acc + v"), "prod": ("1.0f", "acc * v"),
-    "max": ("(-INFINITY)", "v > acc ? v : acc"), "min": ("INFINITY", "v < acc ? v : acc"),
+    "mean": ("0", "acc + v"), "sum": ("0", "acc + v"), "prod": ("1", "acc * v"),
+    "max": ({"float32": "(-INFINITY)", "int8": "-128"}, "v > acc ? v : acc"),
+    "min": ({"float32": "INFINITY", "int8": "127"}, "v < acc ? v : acc"),
 }
 
 
+def int32_sum(op: Op, g: Graph) -> bool:
+    """An int8 mean or sum: it adds into an int32 scratch buffer, then rescales."""
+    return g.tensor(op.inputs[0]).dtype == "int8" and op.attrs["fn"] in ("mean", "sum")
+
+
+def sum_scratch(op: Op, g: Graph, knobs: dict) -> int:
+    return 4 * g.tensor(op.outputs[0]).size if int32_sum(op, g) else 0
+
+
+def _finish(op: Op, g: Graph) -> str | None:
+    """The output computed from ``a``, its accumulator (None: the accumulator is the output)."""
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    n = reduce.count(op, g)
+    if x.dtype == "float32":
+        return f"a / {n}.0f" if op.attrs["fn"] == "mean" else None
+    if not int32_sum(op, g):
+        return None
+    mult, shift = reduce.int8_rescale(op, g)
+    offset = x.quant.tensor_zero_point * n
+    shifted = f"a - {offset}" if offset >= 0 else f"a + {-offset}"
+    return f"(int8_t)aot_clamp(aot_mbqm({shifted}, {mult}, {shift}) + {y.quant.tensor_zero_point}, -128, 127)"
+
+
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
-    x, y = ctx.graph.tensor(op.inputs[0]), ctx.graph.tensor(op.outputs[0])
-    axes = op.attrs["axes"]
+    g = ctx.graph
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    fn, axes = op.attrs["fn"], op.attrs["axes"]
     kept = [1 if a in axes else n for a, n in enumerate(x.shape)]  # the output shape with kept dims
     dst = [0 if a in axes else s for a, s in enumerate(strides(tuple(kept)))]
-    init, combine = COMBINE[op.attrs["fn"]]
+    init, combine = COMBINE[fn]
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "dims": list(x.shape),
-            "out_size": y.size, "dst": affine(dst), "init": init, "combine": combine,
-            "count": x.size // max(y.size, 1) if op.attrs["fn"] == "mean" else None}
+            "out_size": y.size, "dst": affine(dst), "init": init[x.dtype] if isinstance(init, dict) else init,
+            "combine": combine,
+            "ACC": "int32_t" if int32_sum(op, g) else ("float" if x.dtype == "float32" else "int8_t"),
+            "YT": "float" if y.dtype == "float32" else "int8_t", "finish": _finish(op, g)}
 
 
-KERNELS = (Kernel("portable", "ops/reduce.c.j2", lower),)
+KERNELS = (Kernel("portable", "ops/reduce.c.j2", lower, scratch=sum_scratch),)

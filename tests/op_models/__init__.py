@@ -1,6 +1,6 @@
 """Random single-operator .tflite models (int8 or float32) for oracle tests.
 
-One module per operator family (``nn``, ``elementwise``, ``shape``, ``quant``), each with
+One module per operator family (``nn``, ``elementwise``, ``shape``, ``quant``, ``reduce``, ``lookup``), each with
 ``make_<op>(rng, dtype) -> bytes`` makers and a ``GENERATORS`` table; here ``GENERATORS`` maps
 every op to its maker and the dtypes it accepts, ``CASES`` lists every (op, dtype) pair,
 ``make`` draws one model deterministically and ``random_inputs`` draws inputs for any model.
@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import elementwise, nn, quant, shape
+from tests.op_models import elementwise, lookup, nn, quant, reduce, shape
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
     clamp_range,
@@ -22,10 +22,12 @@ from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     random_quant,
     random_shape,
 )
-from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_REDUCE, FLOAT_UNARY  # noqa: F401
+from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_UNARY  # noqa: F401
+from tests.op_models.reduce import FLOAT_REDUCE  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **quant.GENERATORS,
+    **reduce.GENERATORS, **lookup.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 

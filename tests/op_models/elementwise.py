@@ -1,9 +1,9 @@
-"""Single-op models: ADD and the float32 elementwise / reduction builtins."""
+"""Single-op models: ADD and the float32 elementwise builtins."""
 from __future__ import annotations
 
 import numpy as np
 
-from tests.op_models.base import BOTH, Model, T, clamp_range, i32, random_shape
+from tests.op_models.base import BOTH, Model, T, clamp_range, random_shape
 
 
 def _broadcast_operand(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -52,30 +52,14 @@ def _float_unary(op: str):
     return make_op
 
 
-def _float_reduce(op: str):
-    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
-        m = Model(rng, dtype)
-        x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
-        rank = len(x.shape)
-        axes = sorted(int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False))
-        keep = bool(rng.random() < 0.5)
-        y_shape = [1 if a in axes else n for a, n in enumerate(x.shape) if keep or a not in axes]
-        written = [a - rank if rng.random() < 0.3 else a for a in axes]  # sometimes negative
-        y = m.output(y_shape)
-        return m.finish(op, [x, i32(m, "axis", written)], [y], keep_dims=keep)
-
-    return make_op
-
-
-# float32-only elementwise and reduction builtins (onto the binary / unary / reduce kinds)
+# float32-only elementwise builtins (onto the binary / unary kinds)
 FLOAT_BINARY = ["SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM"]
 FLOAT_UNARY = ["ABS", "NEG", "SQRT", "EXP", "FLOOR", "CEIL", "TANH", "LOGISTIC", "RELU", "RELU6",
                "LEAKY_RELU", "HARD_SWISH", "ELU"]
-FLOAT_REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
 
 
 GENERATORS = {
     "add": (make_add, BOTH),
     **{op.lower(): (make_op(op), ("float32",)) for ops, make_op in
-       ((FLOAT_BINARY, _float_binary), (FLOAT_UNARY, _float_unary), (FLOAT_REDUCE, _float_reduce)) for op in ops},
+       ((FLOAT_BINARY, _float_binary), (FLOAT_UNARY, _float_unary)) for op in ops},
 }

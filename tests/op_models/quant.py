@@ -1,42 +1,96 @@
-"""Single-op models: QUANTIZE (float32 -> int8, int8 -> int8) and DEQUANTIZE."""
+"""Single-op models: QUANTIZE and DEQUANTIZE between the dtypes tflite-micro converts.
+
+A generator's dtype is the integer side it is named for: the output of ``quantize`` (from float32)
+and of the ``requantize_from_<dtype>`` ones, the input of ``dequantize``.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from tests.op_models.base import Model, random_quant, random_shape
+from tests.op_models.base import Model, T, random_shape
+
+JITTER = (0.8, 1.25)  # a calibrated scale is within this factor of the one covering the range
+QUANTIZE = ("int8", "int16")  # from float32
+REQUANTIZE = {"int8": ("int8", "uint8", "int16"), "uint8": ("int8",), "int16": ("int8", "int16")}  # source: outputs
+DEQUANTIZE = ("int8", "uint8", "int16")
 
 
-def _check_int8(dtype: str, op: str) -> None:
-    if dtype != "int8":
-        raise ValueError(f"{op} converts to/from int8; dtype must be 'int8', not {dtype!r}")
+def _scale(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
-def make_quantize(rng: np.random.Generator, dtype: str = "int8", source: str = "float32") -> bytes:
-    """float32 -> int8, or int8 -> int8 requantisation with ``source="int8"``."""
-    _check_int8(dtype, "QUANTIZE")
+def _qtensor(m: Model, name: str, shape, dtype: str, quant: tuple[float, int] | None = None,
+             graph_input: bool = False) -> T:
+    """A float32 or quantised int8/uint8/int16 tensor (int16 symmetric, as converters make it)."""
+    if dtype == "float32":
+        t = T(m.b.add_tensor(name, shape, "float32"), tuple(shape))
+    else:
+        info = np.iinfo(np.dtype(dtype))
+        if quant is None:
+            zp = 0 if dtype == "int16" else int(m.rng.integers(info.min, info.max + 1))
+            quant = (_scale(m.rng, 0.005, 0.2) * (256 / (info.max - info.min + 1)), zp)
+        t = T(m.b.add_tensor(name, shape, dtype, scale=quant[0], zero_point=quant[1]), tuple(shape), *quant)
+    if graph_input:
+        m.inputs.append(t.index)
+    return t
+
+
+def _check(dtype: str, allowed: tuple[str, ...], what: str) -> None:
+    if dtype not in allowed:
+        raise ValueError(f"{what}: dtype must be one of {allowed}, not {dtype!r}")
+
+
+def _covering(m: Model, x: T, src: str, dtype: str) -> tuple[float, int]:
+    """Quantisation of ``dtype`` covering the real range of ``x`` (over all values of ``src``)."""
+    i, o = np.iinfo(np.dtype(src)), np.iinfo(np.dtype(dtype))
+    lo, hi = x.scale * (i.min - x.zero_point), x.scale * (i.max - x.zero_point)
+    if dtype == "int16":
+        return max(-lo, hi) / o.max * _scale(m.rng, *JITTER), 0
+    scale = (hi - lo) / (o.max - o.min) * _scale(m.rng, *JITTER)
+    return scale, int(np.clip(np.round(o.min - lo / scale), o.min, o.max))
+
+
+def _requantize(src: str):
+    """QUANTIZE from ``src`` to the generator's dtype: covering the input's range, random (some
+    values saturate), or, between int8 and uint8, the same scale with the zero point moved by 128."""
+
+    def make_op(rng: np.random.Generator, dtype: str) -> bytes:
+        _check(dtype, REQUANTIZE[src], f"QUANTIZE from {src}")
+        m = Model(rng, "int8")
+        shape = random_shape(rng, int(rng.integers(1, 5)))
+        x = _qtensor(m, "x", shape, src, graph_input=True)
+        draw = rng.random()
+        if {src, dtype} == {"int8", "uint8"} and draw < 0.4:
+            quant = (x.scale, x.zero_point + (128 if dtype == "uint8" else -128))  # always in range
+        elif draw < 0.7:
+            quant = _covering(m, x, src, dtype)
+        else:
+            quant = None
+        y = _qtensor(m, "y", shape, dtype, quant)
+        return m.finish("QUANTIZE", [x], [y])
+
+    return make_op
+
+
+def make_quantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """float32 -> ``dtype``; inputs are in [-1, 1), the scale random, so some values saturate."""
+    _check(dtype, QUANTIZE, "QUANTIZE from float32")
     m = Model(rng, "int8")
     shape = random_shape(rng, int(rng.integers(1, 5)))
-    x = m.input("x", shape, dtype=source)
-    covering = source == "int8" and rng.random() < 0.5  # else random: some values saturate
-    y = m.output(shape, *x.real_range()) if covering else m.output(shape, quant=random_quant(rng))
-    return m.finish("QUANTIZE", [x], [y])
-
-
-def make_requantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
-    return make_quantize(rng, dtype, source="int8")
+    x = _qtensor(m, "x", shape, "float32", graph_input=True)
+    return m.finish("QUANTIZE", [x], [_qtensor(m, "y", shape, dtype)])
 
 
 def make_dequantize(rng: np.random.Generator, dtype: str = "int8") -> bytes:
-    _check_int8(dtype, "DEQUANTIZE")
+    _check(dtype, DEQUANTIZE, "DEQUANTIZE")
     m = Model(rng, "int8")
     shape = random_shape(rng, int(rng.integers(1, 5)))
-    x = m.input("x", shape)
-    y = m.output(shape, dtype="float32")
-    return m.finish("DEQUANTIZE", [x], [y])
+    x = _qtensor(m, "x", shape, dtype, graph_input=True)
+    return m.finish("DEQUANTIZE", [x], [_qtensor(m, "y", shape, "float32")])
 
 
 GENERATORS = {
-    "quantize": (make_quantize, ("int8",)),
-    "requantize": (make_requantize, ("int8",)),
-    "dequantize": (make_dequantize, ("int8",)),
+    "quantize": (make_quantize, QUANTIZE),
+    **{"requantize" + ("" if src == "int8" else f"_from_{src}"): (_requantize(src), outs) for src, outs in REQUANTIZE.items()},
+    "dequantize": (make_dequantize, DEQUANTIZE),
 }

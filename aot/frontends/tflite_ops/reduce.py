@@ -1,14 +1,14 @@
-"""TFLite reductions over constant axes (MEAN, SUM, REDUCE_MAX, REDUCE_MIN)."""
+"""TFLite reductions over constant axes, float32 and int8: MEAN, SUM, REDUCE_MAX, REDUCE_MIN and
+ARG_MAX, ARG_MIN (int32 indices), and the scan CUMSUM (exclusive, reverse)."""
 from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import FLOAT, Reader, Unsupported, float_only
+from aot.frontends.tflite_ops.common import BOTH, Reader, Unsupported
 
 
-def _reduce(opname: str, fn: str):
+def _reduce(fn: str):
     def convert(r: Reader, op, ins):
-        float_only(r, op, ins[:1], opname)
         rank = r.rank(ins)
         axes = [int(a) for a in r.const(ins, 1, "axis").reshape(-1)]
         if any(not -rank <= a < rank for a in axes):
@@ -19,9 +19,30 @@ def _reduce(opname: str, fn: str):
     return convert
 
 
+def _one_axis(r: Reader, ins) -> int:
+    """The constant single axis operand (input 1), made non-negative."""
+    rank = r.rank(ins)
+    axis = r.const(ins, 1, "axis").reshape(-1)
+    if axis.size != 1 or not -rank <= int(axis[0]) < rank:
+        raise Unsupported(f"axis {axis.tolist()} is not one axis of the rank-{rank} input")
+    return int(axis[0]) % rank
+
+
+def _arg(fn: str):
+    return lambda r, op, ins: ("arg_minmax", {"fn": fn, "axis": _one_axis(r, ins)}, ins[:1])
+
+
+def _cumsum(r: Reader, op, ins):
+    o = r.options(op, tflite.CumsumOptions)
+    return "cumsum", {"axis": _one_axis(r, ins), "exclusive": bool(o.Exclusive()), "reverse": bool(o.Reverse())}, ins[:1]
+
+
 CONVERTERS = {
-    "MEAN": (_reduce("MEAN", "mean"), FLOAT),
-    "SUM": (_reduce("SUM", "sum"), FLOAT),
-    "REDUCE_MAX": (_reduce("REDUCE_MAX", "max"), FLOAT),
-    "REDUCE_MIN": (_reduce("REDUCE_MIN", "min"), FLOAT),
+    "MEAN": (_reduce("mean"), BOTH),
+    "SUM": (_reduce("sum"), BOTH),
+    "REDUCE_MAX": (_reduce("max"), BOTH),
+    "REDUCE_MIN": (_reduce("min"), BOTH),
+    "ARG_MAX": (_arg("max"), BOTH),
+    "ARG_MIN": (_arg("min"), BOTH),
+    "CUMSUM": (_cumsum, BOTH),
 }

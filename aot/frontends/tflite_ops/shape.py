@@ -8,7 +8,6 @@ import tflite
 from aot.frontends.tflite_ops.common import (
     ACTIVATIONS,
     BOTH,
-    INT8,
     Reader,
     Unsupported,
     plain,
@@ -121,6 +120,4 @@ CONVERTERS = {
     "EXPAND_DIMS": (_expand_dims, BOTH),
     "SLICE": (_slice, BOTH),
     "STRIDED_SLICE": (_strided_slice, BOTH),
-    "QUANTIZE": (plain("quantize"), INT8),
-    "DEQUANTIZE": (plain("dequantize"), INT8),
 }
