@@ -2,7 +2,8 @@
 
 Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/frontends/onnx_builder.py)
 and raises Unsupported with a reason; aot/frontends/onnx.py dispatches nodes to them. Convolution,
-pooling, Gemm, normalisation and quantisation nodes live in aot/frontends/onnx_nn.py.
+pooling, Gemm, normalisation and quantisation nodes live in aot/frontends/onnx_nn.py; CONVERTERS
+takes in the families of the other modules (onnx_reduce.py: reductions, ArgMax, CumSum).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import onnx
 
 from aot.frontends.onnx_builder import Builder, Unsupported, inp
+from aot.frontends.onnx_reduce import REDUCE_CONVERTERS
 
 # -- elementwise ---------------------------------------------------------------------------------
 _UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "HardSwish": "hardswish", "Abs": "abs",
@@ -131,22 +133,6 @@ def _pad(b: Builder, node, attrs) -> None:
     b.unary("pad", x, None, node.output[0], before=before, after=after, mode=attrs.get("mode", "constant"), value=value)
 
 
-def _reduce(b: Builder, node, attrs) -> None:
-    x = b.value(node.input[0])
-    rank = len(b.shape(x))
-    if inp(node, 1):
-        axes = [int(a) for a in b.require_const(inp(node, 1), "axes")]
-    else:
-        axes = list(attrs.get("axes", []))
-    if not axes:
-        if attrs.get("noop_with_empty_axes"):
-            b.unary("reshape", x, None, node.output[0])
-            return
-        axes = list(range(rank))
-    fn = node.op_type[len("Reduce"):].lower()
-    b.unary("reduce", x, None, node.output[0], fn=fn, axes=sorted({a % rank for a in axes}), keepdims=bool(attrs.get("keepdims", 1)))
-
-
 CONVERTERS = {
     **{op: (_unary, ()) for op in _UNARY},
     "LeakyRelu": (_unary, ("alpha",)), "Elu": (_unary, ("alpha",)), "HardSigmoid": (_unary, ("alpha", "beta")),
@@ -157,7 +143,7 @@ CONVERTERS = {
     "Transpose": (_transpose, ("perm",)), "Concat": (_concat, ("axis",)),
     "Split": (_split, ("axis", "split", "num_outputs")), "Slice": (_slice, ("starts", "ends", "axes")),
     "Pad": (_pad, ("mode", "pads", "value", "paddings")),
-    **{f"Reduce{f}": (_reduce, ("axes", "keepdims", "noop_with_empty_axes")) for f in ("Mean", "Sum", "Max", "Min", "Prod")},
+    **REDUCE_CONVERTERS,
 }
 
 _ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "DequantizeLinear"}

@@ -1,6 +1,7 @@
-"""ARG_MAX / ARG_MIN along one axis: attrs fn ("max" or "min"), axis (non-negative); int8 or
-float32 input, int32 output (the axis dropped). The index of the first extreme value, as
-tflite-micro's reference ArgMinMax (a strict comparison walking the axis upwards)."""
+"""ARG_MAX / ARG_MIN along one axis: attrs fn ("max" or "min"), axis (non-negative), optional last
+(ONNX's select_last_index, default False); int8 or float32 input, int32 output (the axis dropped).
+The index of the first extreme value, as tflite-micro's reference ArgMinMax (a strict comparison
+walking the axis upwards); with last, of the last one (a non-strict comparison)."""
 from __future__ import annotations
 
 import numpy as np
@@ -32,5 +33,9 @@ def macs(op: Op, g: Graph) -> int:
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    out = FUNCTIONS[op.attrs["fn"]](inputs[0], axis=op.attrs["axis"])  # the first extreme, as TFLM
+    x, axis = inputs[0], op.attrs["axis"]
+    if op.attrs.get("last"):  # the first extreme of the reversed axis, counted from the end
+        out = x.shape[axis] - 1 - FUNCTIONS[op.attrs["fn"]](np.flip(x, axis), axis=axis)
+    else:
+        out = FUNCTIONS[op.attrs["fn"]](x, axis=axis)  # the first extreme, as TFLM
     return [np.asarray(out).astype(np.int32).reshape(g.tensor(op.outputs[0]).shape)]
