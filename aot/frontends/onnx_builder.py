@@ -69,7 +69,7 @@ class Builder:
             data = data.astype(np.uint8)
         if data.dtype not in _NP_TO_DTYPE:
             raise Unsupported(f"constant {name!r} of type {data.dtype} is not supported")
-        self.tensors[name] = Tensor(name, data.shape, _NP_TO_DTYPE[data.dtype], quant, np.ascontiguousarray(data))
+        self.tensors[name] = Tensor(name, data.shape, _NP_TO_DTYPE[data.dtype], quant, np.ascontiguousarray(data).reshape(data.shape))  # 0-D stays 0-D
         return name
 
     def const(self, name: str) -> np.ndarray | None:
