@@ -235,7 +235,7 @@ def _dequantize(b: Builder, node, attrs) -> None:
             b.infos[node.output[0]] = (data.shape, "float32")
     else:
         t = b.tensors[b.value(x)]
-        dtype, quant = _qparams(b, node, t.dtype)
+        dtype, quant = _qparams(b, node, b.dtype(inp(node, 2)) if inp(node, 2) else t.dtype)  # the zero point's: uint8 is held as int8
         if t.dtype == "uint8":  # a uint8 graph input keeps its type
             quant = Quant(quant.scale, quant.zero_point + 128)
         if t.quant is None:

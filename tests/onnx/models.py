@@ -51,9 +51,10 @@ def reference(path: Path, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     return [out[n] for n in g.outputs]
 
 
-def quantize_qdq(src: Path, dst: Path, input_shape, seed: int = 0) -> Path:
-    """Static int8 QDQ quantisation (activations and weights int8, weights per channel) by
-    onnxruntime, calibrated on uniform [0, 1) inputs; the model is moved to opset 13 first."""
+def quantize_qdq(src: Path, dst: Path, input_shape, seed: int = 0, activations: str = "QInt8") -> Path:
+    """Static QDQ quantisation (activations int8, or uint8 given activations="QUInt8"; weights
+    int8 per channel) by onnxruntime, calibrated on uniform [0, 1) inputs; the model is moved to
+    opset 13 first."""
     from onnx import version_converter
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -74,5 +75,5 @@ def quantize_qdq(src: Path, dst: Path, input_shape, seed: int = 0) -> Path:
             return next(self.batches, None)
 
     quantize_static(str(float_path), str(dst), Reader(), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True)
+                    activation_type=QuantType[activations], weight_type=QuantType.QInt8, per_channel=True)
     return dst
