@@ -12,6 +12,8 @@ What an op allows is its traits (aot/ops/traits.py):
   dequantize: the dequantize moves below it and it runs on int8 values;
 - an op with ``shared_quantization`` (concat, average_pool2d) between equal quantisations runs on
   the int8 values;
+- so does a max / min reduction (order is kept by a positive scale; see _order_preserving);
+- an arg max / min of a per-tensor dequantize reads the int8 values (the same order, ties alike);
 - quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation.
 A rewrite the int8 kernel's check rejects is undone: that part stays float.
 """
@@ -30,8 +32,10 @@ def qdq(g: Graph) -> Graph:
     while changed:
         changed = False
         for op in list(g.ops):
-            if op in g.ops and ops.traits(op.kind).commutes_with_quantization:
+            if op in g.ops and (ops.traits(op.kind).commutes_with_quantization or _order_preserving(op)):
                 changed |= _sink_dequantize(g, op)
+            elif op in g.ops and op.kind == "arg_minmax":
+                changed |= _arg_of_int8(g, op)
             elif op in g.ops and op.kind == "quantize":
                 changed |= _requantize(g, op)
     for op in list(g.ops):
@@ -56,6 +60,22 @@ def _sink_dequantize(g: Graph, op: Op) -> bool:
     moved = clone(g, y, dtype="int8", quant=g.tensor(q).quant)
     op.inputs, op.outputs = [q], [moved]
     g.ops.insert(g.ops.index(op) + 1, Op("dequantize", [moved], [y], {}, name=op.name))
+    return True
+
+
+def _order_preserving(op: Op) -> bool:
+    """A reduction that picks one of its inputs by order (max, min): on the stored int8 values of
+    a positive-scale per-tensor quantisation it picks the same element, so it commutes exactly."""
+    return op.kind == "reduce" and op.attrs["fn"] in ("max", "min")
+
+
+def _arg_of_int8(g: Graph, op: Op) -> bool:
+    """arg_minmax(dequantize(q)) -> arg_minmax(q): dequantizing is strictly increasing (scale > 0),
+    so the order and the ties, hence the index, are those of the int8 values."""
+    q = _int8_source(g, op.inputs[0])
+    if q is None or not g.tensor(q).quant.tensor_scale > 0:
+        return False
+    op.inputs = [q, *op.inputs[1:]]
     return True
 
 

@@ -13,6 +13,7 @@ from tests.onnx.models import (
     reference,
     run_host,
 )
+from tests.onnx.qdq_single import check_qdq, qparams
 
 
 @pytest.mark.parametrize("name,shape", [("mnist8/model.onnx", (1, 1, 28, 28)), ("atmega_mnist_simplified.onnx", (1, 1, 14, 14))])
@@ -29,3 +30,43 @@ def test_uint8_activations_model(name, shape, tmp_path):
         got, want = reference(path, feeds)[0], onnxruntime_outputs(path, feeds)[0]
         assert np.abs(got - want).max() <= out_scale * 1.001, "more than one quantisation step from onnxruntime"
     assert run_host(path, feeds, tmp_path / "build").max_abs_diff == 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("op_type", ["ArgMax", "ArgMin"])
+def test_arg_of_dequantized_runs_on_int8(op_type, seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    qtype = ("int8", "uint8")[seed % 2]
+    x = rng.uniform(-1, 1, (2, 5, 3)).astype(np.float32)
+    check_qdq("arg_minmax", True, op_type, {"x": x}, in_q=[qparams(rng, qtype)], qtype=qtype, opset=13,
+              tmp_path=tmp_path if seed < 2 else None, axis=int(rng.integers(-3, 3)), keepdims=seed % 2,
+              select_last_index=int(rng.integers(0, 2)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("op_type", ["ReduceMax", "ReduceMin"])
+def test_reduce_max_min_run_on_int8(op_type, seed, tmp_path):
+    """Same parameters in and out: exact; others: an int8 requantisation after, within a step."""
+    rng = np.random.default_rng(seed)
+    qtype = ("int8", "uint8")[seed % 2]
+    x = rng.uniform(-1, 1, (3, 4, 2)).astype(np.float32)
+    q = qparams(rng, qtype)
+    check_qdq("reduce", True, op_type, {"x": x}, in_q=[q], out_q=q if seed < 2 else qparams(rng, qtype), qtype=qtype,
+              tmp_path=tmp_path if seed in (0, 3) else None, axes=[int(rng.integers(-3, 3))], keepdims=seed // 2)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("op_type", ["ReduceMean", "ReduceSum"])
+def test_reduce_mean_sum_stay_float(op_type, seed, tmp_path):
+    """int8 MEAN / SUM round differently from dequantize -> float -> quantize: float between Q/DQ."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (3, 4, 2)).astype(np.float32)
+    check_qdq("reduce", False, op_type, {"x": x}, in_q=[qparams(rng)], out_q=qparams(rng), opset=13 if op_type == "ReduceMean" else 11,
+              tmp_path=tmp_path if seed == 0 else None, axes=[1])
+
+
+def test_cumsum_stays_float(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (3, 4)).astype(np.float32)
+    check_qdq("cumsum", False, "CumSum", {"x": x}, {"axis": np.array(1, np.int64)}, in_q=[qparams(rng)], out_q=(0.05, 0),
+              tmp_path=tmp_path, reverse=1)
