@@ -13,7 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import elementwise, nn, quant, shape
+from tests.op_models import activations, elementwise, nn, quant, shape
+from tests.op_models.activations import FLOAT_UNARY  # noqa: F401
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
     clamp_range,
@@ -22,10 +23,11 @@ from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     random_quant,
     random_shape,
 )
-from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_REDUCE, FLOAT_UNARY  # noqa: F401
+from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_REDUCE  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **quant.GENERATORS,
+    **activations.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 

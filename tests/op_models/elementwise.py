@@ -42,16 +42,6 @@ def _float_binary(op: str):
     return make_op
 
 
-def _float_unary(op: str):
-    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
-        m = Model(rng, dtype)
-        x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
-        y = m.output(x.shape)
-        return m.finish(op, [x], [y], **({"alpha": float(rng.uniform(0.01, 0.5))} if op == "LEAKY_RELU" else {}))
-
-    return make_op
-
-
 def _float_reduce(op: str):
     def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
         m = Model(rng, dtype)
@@ -69,13 +59,11 @@ def _float_reduce(op: str):
 
 # float32-only elementwise and reduction builtins (onto the binary / unary / reduce kinds)
 FLOAT_BINARY = ["SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM"]
-FLOAT_UNARY = ["ABS", "NEG", "SQRT", "EXP", "FLOOR", "CEIL", "TANH", "LOGISTIC", "RELU", "RELU6",
-               "LEAKY_RELU", "HARD_SWISH", "ELU"]
 FLOAT_REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
 
 
 GENERATORS = {
     "add": (make_add, BOTH),
     **{op.lower(): (make_op(op), ("float32",)) for ops, make_op in
-       ((FLOAT_BINARY, _float_binary), (FLOAT_UNARY, _float_unary), (FLOAT_REDUCE, _float_reduce)) for op in ops},
+       ((FLOAT_BINARY, _float_binary), (FLOAT_REDUCE, _float_reduce)) for op in ops},
 }
