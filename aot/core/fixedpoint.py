@@ -1,7 +1,8 @@
-"""gemmlowp fixed-point functions used by TFLite's int8 softmax, bit-exact, vectorised.
+"""gemmlowp fixed-point functions used by TFLite's int8 softmax, logistic and tanh, bit-exact, vectorised.
 
 A FixedPoint<int32, I> value is its raw int32 (I integer bits, 31 - I fractional bits);
-multiplication of two raws is srdhm. The C twins live in runtime_c/include/aot_fixedpoint.h.
+multiplication of two raws is srdhm. The C twins live in runtime_c/include/aot_fixedpoint.h
+(logistic and tanh have none: they run at compile time, into the int8 tables of aot/ops/int8_tables.py).
 """
 from __future__ import annotations
 
@@ -44,9 +45,10 @@ def exp_on_negative_values(a: np.ndarray, integer_bits: int) -> np.ndarray:
     return np.where(a == 0, INT32_MAX, result)
 
 
-def one_over_one_plus_x_for_x_in_0_1(a: np.ndarray) -> np.ndarray:
-    """1 / (1 + a) for a in [0, 1) in FixedPoint<int32, 0>; result in FixedPoint<int32, 0>."""
-    s = a + INT32_MAX
+def _half_denominator_reciprocal(a: np.ndarray) -> np.ndarray:
+    """FixedPoint<int32, 2> raw of 1 / ((1 + a) / 2) for a in [0, 1): gemmlowp's Newton-Raphson
+    division shared by one_over_one_plus_x_for_x_in_0_1 and one_minus_x_over_one_plus_x_for_x_in_0_1."""
+    s = np.asarray(a, dtype=np.int64) + INT32_MAX
     half_denominator = np.where(s >= 0, (s + 1) // 2, -((-(s - 1)) // 2))  # RoundingHalfSum
     constant_48_over_17 = 1515870810
     constant_neg_32_over_17 = -1010580540
@@ -56,7 +58,33 @@ def one_over_one_plus_x_for_x_in_0_1(a: np.ndarray) -> np.ndarray:
         half_denominator_times_x = srdhm(half_denominator, x)
         one_minus = one_f2 - half_denominator_times_x
         x = x + saturating_left_shift(srdhm(x, one_minus), 2)
-    return saturating_left_shift(x, 1)
+    return x
+
+
+def one_over_one_plus_x_for_x_in_0_1(a: np.ndarray) -> np.ndarray:
+    """1 / (1 + a) for a in [0, 1) in FixedPoint<int32, 0>; result in FixedPoint<int32, 0>."""
+    return saturating_left_shift(_half_denominator_reciprocal(a), 1)
+
+
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a: np.ndarray) -> np.ndarray:
+    """(1 - a) / (1 + a) for a in [0, 1) in FixedPoint<int32, 0>; result in FixedPoint<int32, 0>."""
+    return saturating_left_shift(_half_denominator_reciprocal(a) - (1 << 29), 2)
+
+
+def logistic(a: np.ndarray, integer_bits: int) -> np.ndarray:
+    """gemmlowp::logistic of FixedPoint<int32, integer_bits> raws; result in FixedPoint<int32, 0>."""
+    a = np.asarray(a, dtype=np.int64)
+    positive = a > 0
+    on_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-np.abs(a), integer_bits))
+    return np.where(a == 0, 1 << 30, np.where(positive, on_positive, INT32_MAX - on_positive))
+
+
+def tanh(a: np.ndarray, integer_bits: int) -> np.ndarray:
+    """gemmlowp::tanh of FixedPoint<int32, integer_bits> raws; result in FixedPoint<int32, 0>."""
+    a = np.asarray(a, dtype=np.int64)
+    # tanh(|a|) = (1 - exp(-2|a|)) / (1 + exp(-2|a|)); -|a| read with one more integer bit is -2|a|
+    t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-np.abs(a), integer_bits + 1))
+    return np.where(a == 0, 0, np.where(a < 0, -t, t))
 
 
 def count_leading_zeros_u32(x: np.ndarray) -> np.ndarray:

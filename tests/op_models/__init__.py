@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from tests.op_models import activations, elementwise, nn, quant, shape
-from tests.op_models.activations import FLOAT_UNARY  # noqa: F401
+from tests.op_models.activations import FLOAT_UNARY, UNARY  # noqa: F401
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
     clamp_range,

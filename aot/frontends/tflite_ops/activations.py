@@ -1,33 +1,46 @@
-"""TFLite activations and elementwise builtins of one input (onto the unary kind)."""
+"""TFLite activations and elementwise builtins of one input (onto the unary kind): float32, and
+int8 for those tflite-micro has an int8 kernel for (aot/ops/int8_tables.py)."""
 from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import FLOAT, Reader, float_only
+from aot.frontends.tflite_ops.common import BOTH, FLOAT, Reader, Unsupported
 
 
-def _unary(opname: str, fn: str, options=None, **params):
-    """``options(r, op) -> attrs`` reads the attributes an operator's options carry."""
+def _unary(opname: str, fn: str, dtypes: tuple[str, ...], options=None, **params):
+    """(converter, dtypes); ``options(r, op) -> attrs`` reads the attributes an operator's options carry."""
     def convert(r: Reader, op, ins):
-        float_only(r, op, ins[:1], opname)
+        for n in [ins[0], *r.outs(op)]:
+            t = r.tensors.get(n) if n is not None else None
+            if t is not None and t.dtype not in dtypes:
+                raise Unsupported(f"{t.dtype} {opname} is not supported yet")
         return "unary", {"fn": fn, **params, **(options(r, op) if options else {})}, ins[:1]
 
-    return convert
+    return convert, dtypes
+
+
+def _alpha(r: Reader, op) -> dict:
+    return {"alpha": float(r.options(op, tflite.LeakyReluOptions).Alpha())}
 
 
 CONVERTERS = {
-    "ABS": (_unary("ABS", "abs"), FLOAT),
-    "NEG": (_unary("NEG", "neg"), FLOAT),
-    "SQRT": (_unary("SQRT", "sqrt"), FLOAT),
-    "EXP": (_unary("EXP", "exp"), FLOAT),
-    "FLOOR": (_unary("FLOOR", "floor"), FLOAT),
-    "CEIL": (_unary("CEIL", "ceil"), FLOAT),
-    "TANH": (_unary("TANH", "tanh"), FLOAT),
-    "LOGISTIC": (_unary("LOGISTIC", "sigmoid"), FLOAT),
-    "RELU": (_unary("RELU", "relu"), FLOAT),
-    "RELU6": (_unary("RELU6", "clip", min=0.0, max=6.0), FLOAT),
-    "LEAKY_RELU": (_unary("LEAKY_RELU", "leaky_relu",
-                         lambda r, op: {"alpha": float(r.options(op, tflite.LeakyReluOptions).Alpha())}), FLOAT),
-    "HARD_SWISH": (_unary("HARD_SWISH", "hardswish"), FLOAT),
-    "ELU": (_unary("ELU", "elu", alpha=1.0), FLOAT),
+    "ABS": _unary("ABS", "abs", BOTH),
+    "NEG": _unary("NEG", "neg", FLOAT),
+    "SQRT": _unary("SQRT", "sqrt", FLOAT),
+    "RSQRT": _unary("RSQRT", "rsqrt", BOTH),
+    "SQUARE": _unary("SQUARE", "square", FLOAT),
+    "EXP": _unary("EXP", "exp", FLOAT),
+    "LOG": _unary("LOG", "log", FLOAT),
+    "SIN": _unary("SIN", "sin", FLOAT),
+    "COS": _unary("COS", "cos", FLOAT),
+    "FLOOR": _unary("FLOOR", "floor", FLOAT),
+    "CEIL": _unary("CEIL", "ceil", FLOAT),
+    "ROUND": _unary("ROUND", "round", FLOAT),
+    "TANH": _unary("TANH", "tanh", BOTH),
+    "LOGISTIC": _unary("LOGISTIC", "sigmoid", BOTH),
+    "RELU": _unary("RELU", "relu", BOTH),
+    "RELU6": _unary("RELU6", "clip", BOTH, min=0.0, max=6.0),
+    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", BOTH, _alpha),
+    "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),
+    "ELU": _unary("ELU", "elu", BOTH, alpha=1.0),
 }
