@@ -36,6 +36,7 @@ KINDS = (
     "unary",
     "binary",
     "reduce",
+    "prelu",
 )
 
 

@@ -48,6 +48,18 @@ def _real_range(op: str, x) -> tuple[float, float]:
     }.get(op, (-1.0, 1.0))
 
 
+def make_prelu(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """x of rank 1-4, alpha broadcast against it (some dims 1, leading ones dropped), usually constant."""
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    dims = tuple(1 if rng.random() < 0.5 else d for d in x.shape)
+    shape = dims[int(rng.integers(0, len(dims) + 1)):] if rng.random() < 0.5 else dims
+    alpha = m.const_like("alpha", shape) if rng.random() < 0.8 else m.input("alpha", shape)
+    (lo, hi), (alo, ahi) = x.real_range(), alpha.real_range()
+    y = m.output(x.shape, min(lo * ahi, lo * alo, 0.0), max(hi, lo * alo, 1e-3))
+    return m.finish("PRELU", [x, alpha], [y], table=None)
+
+
 NO_OPTIONS = ("RSQRT", "LOG", "SIN", "ROUND")  # builtins without an options table in the schema
 # float32-only builtins of one input (onto the unary kind)
 FLOAT_UNARY = ["NEG", "SQRT", "EXP", "FLOOR", "CEIL", "SQUARE", "LOG", "SIN", "COS", "ROUND"]
@@ -58,4 +70,5 @@ UNARY = ["ABS", "RSQRT", "TANH", "LOGISTIC", "RELU", "RELU6", "LEAKY_RELU", "HAR
 GENERATORS = {
     **{op.lower(): (_unary(op), ("float32",)) for op in FLOAT_UNARY},
     **{op.lower(): (_unary(op), BOTH) for op in UNARY},
+    "prelu": (make_prelu, BOTH),
 }

@@ -1,4 +1,4 @@
-"""TFLite activations and elementwise builtins of one input (onto the unary kind): float32, and
+"""TFLite activations and elementwise builtins of one input (onto the unary kind) and PRELU: float32, and
 int8 for those tflite-micro has an int8 kernel for (aot/ops/int8_tables.py)."""
 from __future__ import annotations
 
@@ -10,13 +10,23 @@ from aot.frontends.tflite_ops.common import BOTH, FLOAT, Reader, Unsupported
 def _unary(opname: str, fn: str, dtypes: tuple[str, ...], options=None, **params):
     """(converter, dtypes); ``options(r, op) -> attrs`` reads the attributes an operator's options carry."""
     def convert(r: Reader, op, ins):
-        for n in [ins[0], *r.outs(op)]:
-            t = r.tensors.get(n) if n is not None else None
-            if t is not None and t.dtype not in dtypes:
-                raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+        _only(r, op, ins[:1], opname, dtypes)
         return "unary", {"fn": fn, **params, **(options(r, op) if options else {})}, ins[:1]
 
     return convert, dtypes
+
+
+def _only(r: Reader, op, data_ins, opname: str, dtypes: tuple[str, ...]) -> None:
+    """Refuse a data operand or result of a dtype the builtin is not supported for."""
+    for n in [*data_ins, *r.outs(op)]:
+        t = r.tensors.get(n) if n is not None else None
+        if t is not None and t.dtype not in dtypes:
+            raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+
+
+def _prelu(r: Reader, op, ins):
+    _only(r, op, ins[:2], "PRELU", BOTH)
+    return "prelu", {}, ins[:2]
 
 
 def _alpha(r: Reader, op) -> dict:
@@ -43,4 +53,5 @@ CONVERTERS = {
     "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", BOTH, _alpha),
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),
     "ELU": _unary("ELU", "elu", BOTH, alpha=1.0),
+    "PRELU": (_prelu, BOTH),
 }
