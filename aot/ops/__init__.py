@@ -37,6 +37,7 @@ KINDS = (
     "binary",
     "reduce",
     "prelu",
+    "log_softmax",
 )
 
 

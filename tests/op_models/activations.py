@@ -60,6 +60,13 @@ def make_prelu(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("PRELU", [x, alpha], [y], table=None)
 
 
+def make_log_softmax(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    depth = int(rng.integers(1, 41))  # the last axis, sometimes long enough to reach diff_min
+    x = m.input("x", random_shape(rng, int(rng.integers(0, 4))) + (depth,))
+    return m.finish("LOG_SOFTMAX", [x], [m.output(x.shape, quant=(16 / 256, 127))])
+
+
 NO_OPTIONS = ("RSQRT", "LOG", "SIN", "ROUND")  # builtins without an options table in the schema
 # float32-only builtins of one input (onto the unary kind)
 FLOAT_UNARY = ["NEG", "SQRT", "EXP", "FLOOR", "CEIL", "SQUARE", "LOG", "SIN", "COS", "ROUND"]
@@ -71,4 +78,5 @@ GENERATORS = {
     **{op.lower(): (_unary(op), ("float32",)) for op in FLOAT_UNARY},
     **{op.lower(): (_unary(op), BOTH) for op in UNARY},
     "prelu": (make_prelu, BOTH),
+    "log_softmax": (make_log_softmax, BOTH),
 }

@@ -1,6 +1,6 @@
 """TFLite activations and elementwise builtins of one input, int8 (bit-exact) and float32, onto the
-unary kind: ABS, RSQRT, TANH, LOGISTIC, RELU, RELU6, LEAKY_RELU, HARD_SWISH, ELU; and PRELU
-(alpha broadcast, constant or not). NumPy reference vs
+unary kind: ABS, RSQRT, TANH, LOGISTIC, RELU, RELU6, LEAKY_RELU, HARD_SWISH, ELU; PRELU
+(alpha broadcast, constant or not) and LOG_SOFTMAX. NumPy reference vs
 tflite-micro and generated C (host) vs the reference on random single-op models; every int8 table
 against tflite-micro over all 256 inputs; int8 configurations tflite-micro refuses are refused
 with one problem naming the operator.
@@ -15,7 +15,7 @@ from tests.op_models.activations import NO_OPTIONS
 from tests.ops.compare import assert_same, op_tests, refusals
 from tests.tflm import run_tflm
 
-OPS = [op.lower() for op in UNARY] + ["prelu"]
+OPS = [op.lower() for op in UNARY] + ["prelu", "log_softmax"]
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
 

@@ -1,4 +1,4 @@
-"""TFLite activations and elementwise builtins of one input (onto the unary kind) and PRELU: float32, and
+"""TFLite activations and elementwise builtins of one input (onto the unary kind), PRELU and LOG_SOFTMAX: float32, and
 int8 for those tflite-micro has an int8 kernel for (aot/ops/int8_tables.py)."""
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ def _prelu(r: Reader, op, ins):
     return "prelu", {}, ins[:2]
 
 
+def _log_softmax(r: Reader, op, ins):
+    _only(r, op, ins[:1], "LOG_SOFTMAX", BOTH)
+    return "log_softmax", {}, ins[:1]
+
+
 def _alpha(r: Reader, op) -> dict:
     return {"alpha": float(r.options(op, tflite.LeakyReluOptions).Alpha())}
 
@@ -54,4 +59,5 @@ CONVERTERS = {
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),
     "ELU": _unary("ELU", "elu", BOTH, alpha=1.0),
     "PRELU": (_prelu, BOTH),
+    "LOG_SOFTMAX": (_log_softmax, BOTH),
 }
