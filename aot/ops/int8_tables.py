@@ -108,8 +108,8 @@ def _elu(v, xs, xz, ys, yz, attrs):
     if attrs.get("alpha", 1.0) != 1.0:
         raise NotInt8("int8 ELU is supported for alpha 1 only")
     x = (_f32(xs) * (v - xz).astype(np.float32)).astype(np.float32)
-    # expf via float64 then rounded to float32: correctly rounded, as glibc's expf is
-    transformed = np.where(x < 0, np.exp(x.astype(np.float64)).astype(np.float32) - np.float32(1), x)
+    # expf as exp in float64 rounded to float32 (what glibc's expf returns but in the rarest ties)
+    transformed = np.where(x < 0, np.exp(np.minimum(x, 0).astype(np.float64)).astype(np.float32) - np.float32(1), x)
     rescaled = (transformed * (np.float32(1) / _f32(ys))).astype(np.float32)
     wide = rescaled.astype(np.float64)  # TfLiteRound: half away from zero (exact in float64)
     rounded = np.sign(wide) * np.floor(np.abs(wide) + 0.5)
