@@ -51,3 +51,31 @@ def _int8(op: str, shape, x_quant, y_quant, **options) -> bytes:
 ])
 def test_int8_configurations_tflm_refuses_are_refused(op, y_quant, reason):
     assert refusals(_int8(op, (2, 3), (0.05, 3), y_quant)) == [("#0", op, reason)]
+
+
+def test_log_softmax_int8_output_quantisation_is_refused():
+    m = Model(np.random.default_rng(0), "int8")
+    x = m.input("x", (2, 5), quant=(0.05, 3))
+    model = m.finish("LOG_SOFTMAX", [x], [m.output((2, 5), quant=(1 / 256, -128))])
+    assert refusals(model) == [("#0", "LOG_SOFTMAX", "int8 log_softmax output must have scale 16/256 and zero point 127")]
+
+
+def test_round_halves_to_even(tmp_path):
+    """ROUND on exact halves (random inputs never hit them): tflite-micro, the reference and the host C."""
+    from pathlib import Path
+
+    from aot.driver.compiler import compile_graph
+    from aot.driver.runner import run_on_board
+    from aot.target.boards import load_board
+
+    x = np.asarray([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -0.49999997], np.float32)
+    m = Model(np.random.default_rng(0), "float32")
+    model = m.finish("ROUND", [m.input("x", x.shape)], [m.output(x.shape)], table=None)
+    want = np.asarray([-2, -2, -0, 0, 2, 2, 4, -0], np.float32)
+    np.testing.assert_array_equal(run_tflm(model, [x])[0], want)
+    g = load_tflite(model)
+    g.name = "round_halves"
+    np.testing.assert_array_equal(run_graph(g, {g.inputs[0]: x})[g.outputs[0]], want)
+    cm = compile_graph(g, Path("round_halves.tflite"), "0" * 64)
+    result = run_on_board(cm, load_board("host"), {g.inputs[0]: x}, build_dir=tmp_path)
+    np.testing.assert_array_equal(result.outputs[g.outputs[0]], want)
