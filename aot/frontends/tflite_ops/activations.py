@@ -1,5 +1,5 @@
-"""TFLite activations and elementwise builtins of one input (onto the unary kind), PRELU and LOG_SOFTMAX: float32, and
-int8 for those tflite-micro has an int8 kernel for (aot/ops/int8_tables.py)."""
+"""TFLite activations and elementwise builtins of one input (onto the unary kind), PRELU and
+LOG_SOFTMAX: float32, and int8 where tflite-micro has an int8 kernel (aot/ops/int8_tables.py)."""
 from __future__ import annotations
 
 import tflite
@@ -24,14 +24,13 @@ def _only(r: Reader, op, data_ins, opname: str, dtypes: tuple[str, ...]) -> None
             raise Unsupported(f"{t.dtype} {opname} is not supported yet")
 
 
-def _prelu(r: Reader, op, ins):
-    _only(r, op, ins[:2], "PRELU", BOTH)
-    return "prelu", {}, ins[:2]
+def _onto(kind: str, opname: str, n_inputs: int):
+    """(converter, dtypes) of a builtin onto ``kind`` with no attributes and its first ``n_inputs``."""
+    def convert(r: Reader, op, ins):
+        _only(r, op, ins[:n_inputs], opname, BOTH)
+        return kind, {}, ins[:n_inputs]
 
-
-def _log_softmax(r: Reader, op, ins):
-    _only(r, op, ins[:1], "LOG_SOFTMAX", BOTH)
-    return "log_softmax", {}, ins[:1]
+    return convert, BOTH
 
 
 def _alpha(r: Reader, op) -> dict:
@@ -58,6 +57,6 @@ CONVERTERS = {
     "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", BOTH, _alpha),
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),
     "ELU": _unary("ELU", "elu", BOTH, alpha=1.0),
-    "PRELU": (_prelu, BOTH),
-    "LOG_SOFTMAX": (_log_softmax, BOTH),
+    "PRELU": _onto("prelu", "PRELU", 2),
+    "LOG_SOFTMAX": _onto("log_softmax", "LOG_SOFTMAX", 1),
 }
