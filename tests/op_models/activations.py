@@ -67,15 +67,17 @@ def make_log_softmax(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("LOG_SOFTMAX", [x], [m.output(x.shape, quant=(16 / 256, 127))])
 
 
-NO_OPTIONS = ("RSQRT", "LOG", "SIN", "ROUND")  # builtins without an options table in the schema
+NO_OPTIONS = ("RSQRT", "LOG", "SIN", "ROUND", "RELU_N1_TO_1")  # builtins without an options table in the schema
 # float32-only builtins of one input (onto the unary kind)
 FLOAT_UNARY = ["NEG", "SQRT", "EXP", "FLOOR", "CEIL", "SQUARE", "LOG", "SIN", "COS", "ROUND"]
+# not registered in tflite-micro: tested against NumPy, not in the tflite-micro op tests
+NOT_IN_TFLM = ["RELU_N1_TO_1"]
 # float32 and int8
 UNARY = ["ABS", "RSQRT", "TANH", "LOGISTIC", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ELU"]
 
 
 GENERATORS = {
-    **{op.lower(): (_unary(op), ("float32",)) for op in FLOAT_UNARY},
+    **{op.lower(): (_unary(op), ("float32",)) for op in FLOAT_UNARY + NOT_IN_TFLM},
     **{op.lower(): (_unary(op), BOTH) for op in UNARY},
     "prelu": (make_prelu, BOTH),
     "log_softmax": (make_log_softmax, BOTH),

@@ -60,22 +60,48 @@ def test_log_softmax_int8_output_quantisation_is_refused():
     assert refusals(model) == [("#0", "LOG_SOFTMAX", "int8 log_softmax output must have scale 16/256 and zero point 127")]
 
 
-def test_round_halves_to_even(tmp_path):
-    """ROUND on exact halves (random inputs never hit them): tflite-micro, the reference and the host C."""
+def _host_c(model: bytes, x: np.ndarray, build_dir) -> np.ndarray:
+    """The one output of single-input ``model`` on ``x`` through the generated C on the host."""
     from pathlib import Path
 
     from aot.driver.compiler import compile_graph
     from aot.driver.runner import run_on_board
     from aot.target.boards import load_board
 
+    g = load_tflite(model)
+    g.name = "single_op"
+    cm = compile_graph(g, Path("single_op.tflite"), "0" * 64)
+    return run_on_board(cm, load_board("host"), {g.inputs[0]: x}, build_dir=build_dir).outputs[g.outputs[0]]
+
+
+def _reference(model: bytes, x: np.ndarray) -> np.ndarray:
+    g = load_tflite(model)
+    return run_graph(g, {g.inputs[0]: x})[g.outputs[0]]
+
+
+def test_round_halves_to_even(tmp_path):
+    """ROUND on exact halves (random inputs never hit them): tflite-micro, the reference and the host C."""
     x = np.asarray([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -0.49999997], np.float32)
     m = Model(np.random.default_rng(0), "float32")
     model = m.finish("ROUND", [m.input("x", x.shape)], [m.output(x.shape)], table=None)
     want = np.asarray([-2, -2, -0, 0, 2, 2, 4, -0], np.float32)
     np.testing.assert_array_equal(run_tflm(model, [x])[0], want)
+    np.testing.assert_array_equal(_reference(model, x), want)
+    np.testing.assert_array_equal(_host_c(model, x, tmp_path), want)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_relu_n1_to_1_clips(seed, tmp_path):
+    """RELU_N1_TO_1 (float32; tflite-micro has no kernel for it): the reference and the host C clip
+    inputs in [-3, 3) to [-1, 1]."""
+    model = make("relu_n1_to_1", seed, "float32")
     g = load_tflite(model)
-    g.name = "round_halves"
-    np.testing.assert_array_equal(run_graph(g, {g.inputs[0]: x})[g.outputs[0]], want)
-    cm = compile_graph(g, Path("round_halves.tflite"), "0" * 64)
-    result = run_on_board(cm, load_board("host"), {g.inputs[0]: x}, build_dir=tmp_path)
-    np.testing.assert_array_equal(result.outputs[g.outputs[0]], want)
+    shape = g.tensor(g.inputs[0]).shape
+    x = np.random.default_rng(seed).uniform(-3, 3, shape).astype(np.float32)
+    np.testing.assert_array_equal(_reference(model, x), np.clip(x, -1, 1))
+    np.testing.assert_array_equal(_host_c(model, x, tmp_path), np.clip(x, -1, 1))
+
+
+def test_int8_relu_n1_to_1_is_refused():
+    assert refusals(_int8("RELU_N1_TO_1", (2, 3), (0.05, 3), (1 / 128, 0), table=None)) == [
+        ("#0", "RELU_N1_TO_1", "int8 RELU_N1_TO_1 is not supported yet")]

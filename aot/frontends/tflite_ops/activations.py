@@ -54,6 +54,7 @@ CONVERTERS = {
     "LOGISTIC": _unary("LOGISTIC", "sigmoid", BOTH),
     "RELU": _unary("RELU", "relu", BOTH),
     "RELU6": _unary("RELU6", "clip", BOTH, min=0.0, max=6.0),
+    "RELU_N1_TO_1": _unary("RELU_N1_TO_1", "clip", FLOAT, min=-1.0, max=1.0),  # not in tflite-micro
     "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", BOTH, _alpha),
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),
     "ELU": _unary("ELU", "elu", BOTH, alpha=1.0),
