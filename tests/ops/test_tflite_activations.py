@@ -1,6 +1,7 @@
 """TFLite activations and elementwise builtins of one input, int8 (bit-exact) and float32, onto the
 unary kind: ABS, RSQRT, TANH, LOGISTIC, RELU, RELU6, LEAKY_RELU, HARD_SWISH, ELU; PRELU
-(alpha broadcast, constant or not) and LOG_SOFTMAX. NumPy reference vs
+(alpha broadcast, constant or not) and LOG_SOFTMAX. Also ROUND on exact halves and float32
+RELU_N1_TO_1 (which tflite-micro lacks) against NumPy. NumPy reference vs
 tflite-micro and generated C (host) vs the reference on random single-op models; every int8 table
 against tflite-micro over all 256 inputs; int8 configurations tflite-micro refuses are refused
 with one problem naming the operator.
