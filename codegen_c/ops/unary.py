@@ -36,7 +36,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     v = {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "size": x.size,
          "quantized": x.dtype == "int8"}
     if x.dtype == "int8":
-        v["table"] = ctx.weight(f"{op.outputs[0]}_table", unary.int8_table(op, ctx.graph), "int8")
+        v["table"] = ctx.derived(index, "table", unary.int8_table(op, ctx.graph), "int8")
     else:
         params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
         v["expr"] = EXPRESSIONS[op.attrs["fn"]].format(**params)
