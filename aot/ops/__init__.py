@@ -45,6 +45,8 @@ KINDS = (
     "arg_minmax",
     "cumsum",
     "embedding_lookup",
+    "prelu",
+    "log_softmax",
 )
 
 

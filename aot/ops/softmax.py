@@ -60,13 +60,26 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
         e = np.exp((x.astype(np.float64) - x.max(axis=-1, keepdims=True)) * beta)
         return [(e / e.sum(axis=-1, keepdims=True)).astype(np.float32)]
     p = params(op, g)
-    xi = x.astype(np.int64)
-    diff = xi - xi.max(axis=-1, keepdims=True)
-    live = diff >= p.diff_min
-    rescaled = quant.mbqm_greater_than_one(diff, p.input_multiplier, p.input_left_shift)
-    exps = fixedpoint.exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
-    sum_of_exps = np.where(live, quant.rdbpot(exps, ACCUMULATION_INTEGER_BITS), 0).sum(axis=-1, keepdims=True)
+    _, exps, live, sum_of_exps = exp_sums(x, p)
     shifted_scale, num_bits_over_unit = fixedpoint.get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS)
     unsat = quant.rdbpot(quant.srdhm(shifted_scale, exps), num_bits_over_unit + 31 - 8)
     out = np.clip(unsat - 128, -128, 127)
     return [np.where(live, out, -128).astype(np.int8)]
+
+
+def exp_sums(x: np.ndarray, p: SoftmaxParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What int8 softmax and log_softmax share, per row of the last axis: the differences to the row
+    maximum, their exponentials (FixedPoint<int32, 0>) after rescaling to FixedPoint<int32, 5>,
+    which differences take part (>= diff_min) and the sum of those exponentials in
+    FixedPoint<int32, 12> (keepdims)."""
+    xi = x.astype(np.int64)
+    diff = xi - xi.max(axis=-1, keepdims=True)
+    live = diff >= p.diff_min
+    exps = fixedpoint.exp_on_negative_values(rescale(diff, p), SCALED_DIFF_INTEGER_BITS)
+    sum_of_exps = np.where(live, quant.rdbpot(exps, ACCUMULATION_INTEGER_BITS), 0).sum(axis=-1, keepdims=True)
+    return diff, exps, live, sum_of_exps
+
+
+def rescale(diff: np.ndarray, p: SoftmaxParams) -> np.ndarray:
+    """A difference to the row maximum in FixedPoint<int32, 5>."""
+    return quant.mbqm_greater_than_one(diff, p.input_multiplier, p.input_left_shift)

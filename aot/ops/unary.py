@@ -1,10 +1,15 @@
-"""Elementwise float functions of one input: attrs fn (one of FUNCTIONS) and its parameters
-(alpha for leaky_relu / elu / hard_sigmoid, beta for hard_sigmoid, min / max for clip)."""
+"""Elementwise functions of one input: attrs fn (one of FUNCTIONS) and its parameters
+(alpha for leaky_relu / elu / hard_sigmoid, beta for hard_sigmoid, min / max for clip).
+
+float32: FUNCTIONS, in float64 then rounded. int8 (the functions of aot/ops/int8_tables.py):
+tflite-micro's integer arithmetic over the 256 possible inputs, a table the kernel indexes.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from aot.core.ir import Graph, Op
+from aot.ops import int8_tables
 from aot.ops.traits import OpTraits
 
 TRAITS = OpTraits(elementwise=True)
@@ -22,17 +27,35 @@ FUNCTIONS = {
     "neg": lambda x, a: -x,
     "exp": lambda x, a: np.exp(x),
     "sqrt": lambda x, a: np.sqrt(x),
+    "rsqrt": lambda x, a: 1.0 / np.sqrt(x),
+    "square": lambda x, a: x * x,
+    "log": lambda x, a: np.log(x),
+    "sin": lambda x, a: np.sin(x),
+    "cos": lambda x, a: np.cos(x),
     "floor": lambda x, a: np.floor(x),
     "ceil": lambda x, a: np.ceil(x),
+    "round": lambda x, a: np.round(x),  # half to even
 }
+
+
+def int8_table(op: Op, g: Graph) -> np.ndarray:
+    """The int8 outputs for the inputs -128..127 (int8_tables.NotInt8 if unsupported)."""
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    return int8_tables.table(op.attrs["fn"], op.attrs, x.quant, y.quant)
 
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
-    if op.attrs.get("fn") not in FUNCTIONS:
-        return [f"elementwise function {op.attrs.get('fn')!r} is not supported"]
-    if not (x.dtype == y.dtype == "float32") or x.shape != y.shape:
-        return [f"{op.attrs['fn']} {x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)} is not supported (float32 only)"]
+    fn = op.attrs.get("fn")
+    if fn not in FUNCTIONS:
+        return [f"elementwise function {fn!r} is not supported"]
+    if x.shape != y.shape or x.dtype != y.dtype or x.dtype not in ("float32", "int8"):
+        return [f"{fn} {x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)} is not supported (float32 or int8)"]
+    if x.dtype == "int8":
+        try:
+            int8_table(op, g)
+        except int8_tables.NotInt8 as e:
+            return [str(e)]
     return []
 
 
@@ -41,5 +64,8 @@ def macs(op: Op, g: Graph) -> int:
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    x = inputs[0]
+    if x.dtype == np.int8:
+        return [int8_table(op, g)[x.astype(np.int64) + 128]]
     with np.errstate(all="ignore"):
-        return [FUNCTIONS[op.attrs["fn"]](inputs[0].astype(np.float64), op.attrs).astype(np.float32)]
+        return [FUNCTIONS[op.attrs["fn"]](x.astype(np.float64), op.attrs).astype(np.float32)]

@@ -7,16 +7,24 @@ from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel, first_input
 
 
-def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
-    g = ctx.graph
-    x = g.tensor(op.inputs[0])
+def row_vars(op: Op, ctx: LoweringContext) -> dict:
+    """Pointers and row geometry of an op over the last axis (softmax, log_softmax)."""
+    x = ctx.graph.tensor(op.inputs[0])
     depth = x.shape[-1]
-    v = {"quantized": x.dtype == "int8", "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-         "rows": x.size // depth, "depth": depth}
-    if x.dtype == "int8":
-        p = softmax.params(op, g)
-        v.update(mult=p.input_multiplier, left_shift=p.input_left_shift, diff_min=p.diff_min,
-                 acc_bits=softmax.ACCUMULATION_INTEGER_BITS, diff_bits=softmax.SCALED_DIFF_INTEGER_BITS)
+    return {"quantized": x.dtype == "int8", "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+            "rows": x.size // depth, "depth": depth}
+
+
+def exp_vars(p: softmax.SoftmaxParams) -> dict:
+    """The constants of templates/ops/softmax_rows.j2 (int8)."""
+    return {"mult": p.input_multiplier, "left_shift": p.input_left_shift, "diff_min": p.diff_min,
+            "acc_bits": softmax.ACCUMULATION_INTEGER_BITS, "diff_bits": softmax.SCALED_DIFF_INTEGER_BITS}
+
+
+def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    v = row_vars(op, ctx)
+    if v["quantized"]:
+        v.update(exp_vars(softmax.params(op, ctx.graph)))
     else:
         v["beta"] = c_float(op.attrs.get("beta", 1.0))
     return v

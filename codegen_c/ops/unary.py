@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from aot.core.ir import Op
+from aot.ops import unary
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
-from codegen_c.kernel import Kernel
+from codegen_c.kernel import Kernel, first_input
 
 # The C expression of each aot.ops.unary function of `v` (float); {alpha} etc. are attributes.
 EXPRESSIONS = {
@@ -19,15 +20,27 @@ EXPRESSIONS = {
     "neg": "-v",
     "exp": "expf(v)",
     "sqrt": "sqrtf(v)",
+    "rsqrt": "1.0f / sqrtf(v)",
+    "square": "v * v",
+    "log": "logf(v)",
+    "sin": "sinf(v)",
+    "cos": "cosf(v)",
     "floor": "floorf(v)",
     "ceil": "ceilf(v)",
+    "round": "rintf(v)",  # half to even in the default rounding mode
 }
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
-    params = {k: c_float(v) for k, v in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
-    return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-            "size": ctx.graph.tensor(op.inputs[0]).size, "expr": EXPRESSIONS[op.attrs["fn"]].format(**params)}
+    x = ctx.graph.tensor(op.inputs[0])
+    v = {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "size": x.size,
+         "quantized": x.dtype == "int8"}
+    if x.dtype == "int8":
+        v["table"] = ctx.derived(index, "table", unary.int8_table(op, ctx.graph), "int8")
+    else:
+        params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
+        v["expr"] = EXPRESSIONS[op.attrs["fn"]].format(**params)
+    return v
 
 
-KERNELS = (Kernel("portable", "ops/unary.c.j2", lower),)
+KERNELS = (Kernel("portable", "ops/unary.c.j2", lower, overwrites=first_input),)

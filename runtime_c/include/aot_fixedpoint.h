@@ -1,5 +1,5 @@
 /* TFLite's integer arithmetic as static inline C99: the twins of aot/core/quant.py and
- * aot/core/fixedpoint.py (gemmlowp's fixed point, for softmax). Generated kernels include
+ * aot/core/fixedpoint.py (gemmlowp's fixed point, for softmax and log_softmax). Generated kernels include
  * this header; nothing here allocates. */
 #ifndef AOT_FIXEDPOINT_H
 #define AOT_FIXEDPOINT_H
@@ -107,17 +107,56 @@ static inline int32_t aot_one_over_one_plus_x_for_x_in_0_1(int32_t a)
     return aot_sat_shl(x, 1);
 }
 
+/* The leading zeros of x as a uint32 (32 for 0). */
+static inline int aot_clz(int32_t x)
+{
+    int n = 0;
+    while (n < 32 && !(((uint32_t)x << n) & 0x80000000u)) {
+        ++n;
+    }
+    return n;
+}
+
 /* TFLite's GetReciprocal: 1 / x for x > 0 with `x_integer_digits` integer bits, as the raw
  * with 0 integer bits of 1 / x scaled by 2^-num_bits_over_unit. */
 static inline int32_t aot_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit)
 {
-    int headroom_plus_one = 0;   /* leading zeros of x */
-    while (headroom_plus_one < 32 && !(((uint32_t)x << headroom_plus_one) & 0x80000000u)) {
-        ++headroom_plus_one;
-    }
+    const int headroom_plus_one = aot_clz(x);
     *num_bits_over_unit = x_integer_digits - headroom_plus_one;
     const int32_t shifted_minus_one = (int32_t)(((uint32_t)x << headroom_plus_one) - 0x80000000u);
     return aot_one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
+}
+
+/* TFLite's log_x_for_x_greater_than_or_equal_to_1_impl (for log_softmax): log(x) of x with
+ * `input_bits` integer bits, the result with `output_bits` integer bits. Raw sums wrap as
+ * gemmlowp's FixedPoint + does. */
+static inline int32_t aot_log_x_for_x_greater_than_or_equal_to_1(int32_t x, int input_bits, int output_bits)
+{
+    const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301, sqrt_half = 1518500250;
+    const int32_t alpha_n = 117049297, alpha_d = 127690142, alpha_i = 1057819769, alpha_f = 638450708;
+    const int accum_bits = output_bits + 1;
+    const int32_t shifted_quarter = aot_rdbpot(1 << 29, accum_bits);
+    const int z_a_headroom_plus_1 = aot_clz(x);
+    const int32_t r_a = aot_sat_shl(aot_srdhm(aot_sat_shl(x, z_a_headroom_plus_1 - 1), sqrt_half), 1);
+    const int64_t a_adj = (int64_t)aot_sat_shl(input_bits - z_a_headroom_plus_1, 31 - accum_bits) + shifted_quarter;
+    const int32_t z_a_pow_2_adj = (int32_t)(a_adj > INT32_MAX ? INT32_MAX : a_adj);
+    const int z_b_headroom = aot_clz(aot_srdhm(x, sqrt_half)) - 1;
+    const int32_t r_b = aot_sat_shl(x, z_b_headroom);
+    const int64_t b_adj = (int64_t)aot_sat_shl(input_bits - z_b_headroom, 31 - accum_bits) - shifted_quarter;
+    const int32_t z_b_pow_2_adj = (int32_t)(b_adj < INT32_MIN ? INT32_MIN : b_adj);
+    const int32_t r = r_a < r_b ? r_a : r_b;
+    const int32_t z_pow_2_adj = z_a_pow_2_adj > z_b_pow_2_adj ? z_a_pow_2_adj : z_b_pow_2_adj;
+    const int64_t s = (int64_t)r + sqrt_sqrt_half;
+    const int32_t p = (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);  /* RoundingHalfSum */
+    const int32_t q = (int32_t)((uint32_t)(r - sqrt_sqrt_half) * 2u);
+    const int32_t common_sq = aot_srdhm(q, q);
+    const int32_t num = (int32_t)((uint32_t)aot_srdhm(q, r) + (uint32_t)aot_srdhm(aot_srdhm(q, common_sq), alpha_n));
+    const int32_t inner = (int32_t)((uint32_t)alpha_i + (uint32_t)q + (uint32_t)aot_srdhm(alpha_d, common_sq));
+    const int32_t denom_minus_one = (int32_t)((uint32_t)aot_srdhm(p, inner) + (uint32_t)aot_srdhm(alpha_f, q));
+    const int32_t recip_denom = aot_one_over_one_plus_x_for_x_in_0_1(denom_minus_one);
+    const int32_t total = (int32_t)((uint32_t)aot_srdhm(z_pow_2_adj, log_2)
+                                    + (uint32_t)aot_srdhm(aot_rdbpot(num, accum_bits), recip_denom));
+    return aot_sat_shl(total, accum_bits - output_bits);
 }
 
 static inline int32_t aot_clamp(int32_t x, int32_t lo, int32_t hi)

@@ -13,7 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import elementwise, lookup, nn, quant, reduce, shape
+from tests.op_models import activations, elementwise, lookup, nn, quant, reduce, shape
+from tests.op_models.activations import FLOAT_UNARY, UNARY  # noqa: F401
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
     clamp_range,
@@ -22,12 +23,12 @@ from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     random_quant,
     random_shape,
 )
-from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_UNARY  # noqa: F401
+from tests.op_models.elementwise import FLOAT_BINARY  # noqa: F401
 from tests.op_models.reduce import FLOAT_REDUCE  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **quant.GENERATORS,
-    **reduce.GENERATORS, **lookup.GENERATORS,
+    **activations.GENERATORS, **reduce.GENERATORS, **lookup.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 

@@ -42,24 +42,16 @@ def _float_binary(op: str):
     return make_op
 
 
-def _float_unary(op: str):
-    def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
-        m = Model(rng, dtype)
-        x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
-        y = m.output(x.shape)
-        return m.finish(op, [x], [y], **({"alpha": float(rng.uniform(0.01, 0.5))} if op == "LEAKY_RELU" else {}))
 
     return make_op
 
 
-# float32-only elementwise builtins (onto the binary / unary kinds)
+# float32-only elementwise builtins (onto the binary kind)
 FLOAT_BINARY = ["SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM"]
-FLOAT_UNARY = ["ABS", "NEG", "SQRT", "EXP", "FLOOR", "CEIL", "TANH", "LOGISTIC", "RELU", "RELU6",
-               "LEAKY_RELU", "HARD_SWISH", "ELU"]
 
 
 GENERATORS = {
     "add": (make_add, BOTH),
     **{op.lower(): (make_op(op), ("float32",)) for ops, make_op in
-       ((FLOAT_BINARY, _float_binary), (FLOAT_UNARY, _float_unary)) for op in ops},
+       ((FLOAT_BINARY, _float_binary),) for op in ops},
 }

@@ -1,6 +1,7 @@
 """TFLite float32 elementwise builtins onto the existing binary / unary kinds:
-SUB, MUL, DIV, MAXIMUM, MINIMUM (broadcasting), ABS, NEG, SQRT, EXP, FLOOR, CEIL, TANH, LOGISTIC, RELU,
-RELU6, LEAKY_RELU, HARD_SWISH, ELU (the reductions: test_tflite_reduce.py). NumPy reference vs tflite-micro and generated C (host) vs the reference on random single-op
+SUB, MUL, DIV, MAXIMUM, MINIMUM (broadcasting), NEG, SQRT, EXP, FLOOR, CEIL, SQUARE, LOG, SIN, COS, ROUND
+(those of one input with an int8 form are in test_tflite_activations.py; the reductions in
+test_tflite_reduce.py). NumPy reference vs tflite-micro and generated C (host) vs the reference on random single-op
 models, float32 within 1e-5; int8 versions and fused activations on SUB/MUL/DIV are refused with one
 problem naming the operator.
 """
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.op_models import FLOAT_BINARY, FLOAT_UNARY, Model
+from tests.op_models.activations import NO_OPTIONS
 from tests.ops.compare import op_tests, refusals
 
 OPS = [op.lower() for op in FLOAT_BINARY + FLOAT_UNARY]
@@ -21,7 +23,7 @@ def _int8_model(op: str) -> bytes:
     x = m.input("x", (2, 3))
     if op in FLOAT_BINARY:
         return m.finish(op, [x, m.input("b", (2, 3))], [m.output((2, 3))])
-    return m.finish(op, [x], [m.output((2, 3))])
+    return m.finish(op, [x], [m.output((2, 3))], **({"table": None} if op in NO_OPTIONS else {}))
 
 
 @pytest.mark.parametrize("op", FLOAT_BINARY + FLOAT_UNARY)

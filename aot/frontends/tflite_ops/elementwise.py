@@ -25,33 +25,10 @@ def _binary(opname: str, fn: str, options=None):
     return convert
 
 
-def _unary(opname: str, fn: str, options=None, **params):
-    """``options(r, op) -> attrs`` reads the attributes an operator's options carry."""
-    def convert(r: Reader, op, ins):
-        float_only(r, op, ins[:1], opname)
-        return "unary", {"fn": fn, **params, **(options(r, op) if options else {})}, ins[:1]
-
-    return convert
-
-
 CONVERTERS = {
     "SUB": (_binary("SUB", "sub", tflite.SubOptions), FLOAT),
     "MUL": (_binary("MUL", "mul", tflite.MulOptions), FLOAT),
     "DIV": (_binary("DIV", "div", tflite.DivOptions), FLOAT),
     "MAXIMUM": (_binary("MAXIMUM", "max"), FLOAT),
     "MINIMUM": (_binary("MINIMUM", "min"), FLOAT),
-    "ABS": (_unary("ABS", "abs"), FLOAT),
-    "NEG": (_unary("NEG", "neg"), FLOAT),
-    "SQRT": (_unary("SQRT", "sqrt"), FLOAT),
-    "EXP": (_unary("EXP", "exp"), FLOAT),
-    "FLOOR": (_unary("FLOOR", "floor"), FLOAT),
-    "CEIL": (_unary("CEIL", "ceil"), FLOAT),
-    "TANH": (_unary("TANH", "tanh"), FLOAT),
-    "LOGISTIC": (_unary("LOGISTIC", "sigmoid"), FLOAT),
-    "RELU": (_unary("RELU", "relu"), FLOAT),
-    "RELU6": (_unary("RELU6", "clip", min=0.0, max=6.0), FLOAT),
-    "LEAKY_RELU": (_unary("LEAKY_RELU", "leaky_relu",
-                         lambda r, op: {"alpha": float(r.options(op, tflite.LeakyReluOptions).Alpha())}), FLOAT),
-    "HARD_SWISH": (_unary("HARD_SWISH", "hardswish"), FLOAT),
-    "ELU": (_unary("ELU", "elu", alpha=1.0), FLOAT),
 }
