@@ -173,20 +173,22 @@ def _batchnorm(b: Builder, node, attrs) -> None:
 
 
 def _softmax(b: Builder, node, attrs) -> None:
+    """Softmax and LogSoftmax (our kernels: over the last axis)."""
     x = b.value(node.input[0])
     shape = b.shape(x)
     rank = len(shape)
     axis = attrs.get("axis", 1 if b.opset < 13 else -1) % max(rank, 1)
     y = node.output[0]
+    kind, params = ("softmax", {"beta": 1.0}) if node.op_type == "Softmax" else ("log_softmax", {})
     if axis == rank - 1:
-        b.unary("softmax", x, None, y, beta=1.0)
+        b.unary(kind, x, None, y, **params)
     elif b.opset < 13:  # softmax over the flattened trailing axes
         flat = b.reshape(x, (int(np.prod(shape[:axis])), int(np.prod(shape[axis:]))))
-        b.reshape(b.unary("softmax", flat, b.shape(flat), beta=1.0), shape, out=y)
+        b.reshape(b.unary(kind, flat, b.shape(flat), **params), shape, out=y)
     else:
         perm = [a for a in range(rank) if a != axis] + [axis]
         moved = b.transpose(x, perm)
-        b.transpose(b.unary("softmax", moved, b.shape(moved), beta=1.0), list(np.argsort(perm)), out=y)
+        b.transpose(b.unary(kind, moved, b.shape(moved), **params), list(np.argsort(perm)), out=y)
 
 
 # -- quantisation ----------------------------------------------------------------------------------
@@ -277,7 +279,7 @@ NN_CONVERTERS = {
     "GlobalAveragePool": (_global_pool, ()), "GlobalMaxPool": (_global_pool, ()),
     "Gemm": (_gemm, ("alpha", "beta", "transA", "transB")), "MatMul": (_matmul, ()),
     "BatchNormalization": (_batchnorm, ("epsilon", "momentum", "spatial", "training_mode", "is_test", "consumed_inputs")),
-    "Softmax": (_softmax, ("axis",)),
+    "Softmax": (_softmax, ("axis",)), "LogSoftmax": (_softmax, ("axis",)),
     "QuantizeLinear": (_quantize, ("axis", "saturate", "block_size", "output_dtype", "precision")),
     "DequantizeLinear": (_dequantize, ("axis", "block_size", "output_dtype")),
 }

@@ -15,7 +15,8 @@ from aot.frontends.onnx_reduce import REDUCE_CONVERTERS
 
 # -- elementwise ---------------------------------------------------------------------------------
 _UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "HardSwish": "hardswish", "Abs": "abs",
-          "Neg": "neg", "Exp": "exp", "Sqrt": "sqrt", "Floor": "floor", "Ceil": "ceil"}
+          "Neg": "neg", "Exp": "exp", "Sqrt": "sqrt", "Floor": "floor", "Ceil": "ceil", "Round": "round",
+          "Sin": "sin", "Cos": "cos", "Log": "log", "Erf": "erf", "Reciprocal": "reciprocal", "Sign": "sign"}
 _BINARY = {"Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min", "Pow": "pow"}
 
 
@@ -30,6 +31,10 @@ def _unary(b: Builder, node, attrs) -> None:
         fn, params = "hard_sigmoid", {"alpha": attrs.get("alpha", 0.2), "beta": attrs.get("beta", 0.5)}
     elif node.op_type == "Clip":
         fn, params = "clip", _clip_range(b, node, attrs)
+    elif node.op_type == "Gelu":
+        if attrs.get("approximate", "none") not in ("none", "tanh"):
+            raise Unsupported(f"approximate={attrs['approximate']!r} is not supported (none, tanh)")
+        fn, params = "gelu", {"approximate": attrs.get("approximate", "none")}
     b.unary("unary", b.value(node.input[0]), None, node.output[0], fn=fn, **params)
 
 
@@ -39,6 +44,12 @@ def _clip_range(b: Builder, node, attrs) -> dict:
     lo, hi = inp(node, 1), inp(node, 2)
     return {"min": float(b.require_const(lo, "min").reshape(-1)[0]) if lo else -np.inf,
             "max": float(b.require_const(hi, "max").reshape(-1)[0]) if hi else np.inf}
+
+
+def _prelu(b: Builder, node, attrs) -> None:
+    """PRelu: the slope broadcasts to x (ONNX's unidirectional broadcasting)."""
+    slope = node.input[1] if b.const(node.input[1]) is not None else b.value(node.input[1])
+    b.emit("prelu", [b.value(node.input[0]), slope], [b.value(node.output[0])])
 
 
 def _binary(b: Builder, node, attrs) -> None:
@@ -136,7 +147,7 @@ def _pad(b: Builder, node, attrs) -> None:
 CONVERTERS = {
     **{op: (_unary, ()) for op in _UNARY},
     "LeakyRelu": (_unary, ("alpha",)), "Elu": (_unary, ("alpha",)), "HardSigmoid": (_unary, ("alpha", "beta")),
-    "Clip": (_unary, ("min", "max")),
+    "Clip": (_unary, ("min", "max")), "Gelu": (_unary, ("approximate",)), "PRelu": (_prelu, ()),
     "Add": (_binary, ()), **{op: (_binary, ()) for op in _BINARY},
     "Reshape": (_reshape, ("allowzero",)), "Flatten": (_reshape, ("axis",)), "Squeeze": (_reshape, ("axes",)),
     "Unsqueeze": (_reshape, ("axes",)), "Identity": (_reshape, ()), "Dropout": (_reshape, ("ratio", "seed")),
@@ -146,7 +157,7 @@ CONVERTERS = {
     **REDUCE_CONVERTERS,
 }
 
-_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "DequantizeLinear"}
+_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "PRelu", "DequantizeLinear"}
 
 
 def elementwise_shape(b: Builder, node: onnx.NodeProto) -> None:

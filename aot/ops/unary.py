@@ -1,10 +1,15 @@
 """Elementwise functions of one input: attrs fn (one of FUNCTIONS) and its parameters
-(alpha for leaky_relu / elu / hard_sigmoid, beta for hard_sigmoid, min / max for clip).
+(alpha for leaky_relu / elu / hard_sigmoid, beta for hard_sigmoid, min / max for clip,
+approximate "none" / "tanh" for gelu).
 
 float32: FUNCTIONS, in float64 then rounded. int8 (the functions of aot/ops/int8_tables.py):
-tflite-micro's integer arithmetic over the 256 possible inputs, a table the kernel indexes.
+tflite-micro's integer arithmetic over the 256 possible inputs, a table the kernel indexes; or,
+given attrs table (the 256 outputs for the inputs -128..127), that table: the QDQ pass
+(aot/passes/qdq.py) computes it as dequantize -> the float function -> quantize.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -35,12 +40,21 @@ FUNCTIONS = {
     "floor": lambda x, a: np.floor(x),
     "ceil": lambda x, a: np.ceil(x),
     "round": lambda x, a: np.round(x),  # half to even
+    "erf": lambda x, a: _erf(x),
+    "gelu": lambda x, a: 0.5 * x * (1.0 + (np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))
+                                          if a.get("approximate") == "tanh" else _erf(x / math.sqrt(2)))),
+    "reciprocal": lambda x, a: 1.0 / x,
+    "sign": lambda x, a: np.sign(x),
 }
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def int8_table(op: Op, g: Graph) -> np.ndarray:
     """The int8 outputs for the inputs -128..127 (int8_tables.NotInt8 if unsupported)."""
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if "table" in op.attrs:
+        return np.asarray(op.attrs["table"], dtype=np.int8)
     return int8_tables.table(op.attrs["fn"], op.attrs, x.quant, y.quant)
 
 

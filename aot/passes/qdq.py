@@ -14,7 +14,10 @@ What an op allows is its traits (aot/ops/traits.py):
   the int8 values;
 - so does a max / min reduction (order is kept by a positive scale; see _order_preserving);
 - an arg max / min of a per-tensor dequantize reads the int8 values (the same order, ties alike);
-- quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation.
+- quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation;
+- a float unary function between a per-tensor int8 dequantize and quantize becomes the int8
+  unary op with a table of its 256 outputs, computed by those three ops' references: equal for
+  every input to the float ops it replaces (an activation the op before can fuse excepted).
 A rewrite the int8 kernel's check rejects is undone: that part stays float.
 """
 from __future__ import annotations
@@ -25,6 +28,7 @@ from aot import ops
 from aot.core.ir import Graph, Op
 from aot.ops.traits import OpTraits
 from aot.passes.edit import clone, const_through_dequantize, only_user, producer, replace_uses
+from aot.passes.fuse_activation import activation_of
 
 
 def qdq(g: Graph) -> Graph:
@@ -41,6 +45,8 @@ def qdq(g: Graph) -> Graph:
     for op in list(g.ops):
         if op in g.ops and _fusible(ops.traits(op.kind)):
             _fuse(g, op)
+        elif op in g.ops and op.kind == "unary":
+            _tabulate(g, op)
     return g
 
 
@@ -77,6 +83,27 @@ def _arg_of_int8(g: Graph, op: Op) -> bool:
         return False
     op.inputs = [q, *op.inputs[1:]]
     return True
+
+
+def _tabulate(g: Graph, op: Op) -> None:
+    """dequantize -> float unary -> quantize (int8, per tensor) -> one int8 unary op whose table
+    is those three references evaluated on -128..127."""
+    q_in = _int8_source(g, op.inputs[0])
+    q = only_user(g, op.outputs[0])
+    if q_in is None or q is None or q.kind != "quantize" or g.tensor(op.outputs[0]).dtype != "float32":
+        return
+    out = g.tensor(q.outputs[0])
+    if out.dtype != "int8" or out.quant is None or not out.quant.per_tensor:
+        return
+    before = producer(g, q_in)
+    if activation_of(op) and before is not None and ops.traits(before.kind).fused_activation:
+        return  # fuse_activation folds it into the op before
+    values = np.arange(-128, 128, dtype=np.int8)
+    real = ops.get("dequantize").reference(producer(g, op.inputs[0]), g, [values])[0]
+    table = ops.get("quantize").reference(q, g, [ops.get("unary").reference(op, g, [real])[0]])[0]
+    op.inputs, op.outputs = [q_in], list(q.outputs)
+    op.attrs = {**op.attrs, "table": tuple(int(v) for v in table)}
+    g.ops.remove(q)
 
 
 def _requantize(g: Graph, op: Op) -> bool:

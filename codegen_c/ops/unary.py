@@ -28,6 +28,11 @@ EXPRESSIONS = {
     "floor": "floorf(v)",
     "ceil": "ceilf(v)",
     "round": "rintf(v)",  # half to even in the default rounding mode
+    "erf": "erff(v)",
+    "gelu": "0.5f * v * (1.0f + erff(v * 0.70710678f))",
+    "gelu_tanh": "0.5f * v * (1.0f + tanhf(0.79788456f * (v + 0.044715f * v * v * v)))",
+    "reciprocal": "1.0f / v",
+    "sign": "(float)((v > 0.0f) - (v < 0.0f))",
 }
 
 
@@ -39,7 +44,8 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         v["table"] = ctx.derived(index, "table", unary.int8_table(op, ctx.graph), "int8")
     else:
         params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
-        v["expr"] = EXPRESSIONS[op.attrs["fn"]].format(**params)
+        name = op.attrs["fn"] + ("_tanh" if op.attrs.get("approximate") == "tanh" else "")
+        v["expr"] = EXPRESSIONS[name].format(**params)
     return v
 
 

@@ -3,9 +3,12 @@ onnxruntime.quantization.quantize_static emits them): int8 kernels where the QDQ
 it exactly, float between the Q/DQ otherwise; the reference within one quantisation step of
 onnxruntime, the host C bit-exact with the reference. uint8 activations (QuantType.QUInt8) too."""
 import numpy as np
+import onnx
 import pytest
+from onnx import helper, numpy_helper
 
-from aot.driver.compiler import compile_file
+from aot.driver.compiler import compile_file, prepare
+from aot.frontends.onnx import import_model
 from tests.onnx.models import (
     MODELS,
     onnxruntime_outputs,
@@ -70,3 +73,41 @@ def test_cumsum_stays_float(tmp_path):
     x = rng.uniform(-1, 1, (3, 4)).astype(np.float32)
     check_qdq("cumsum", False, "CumSum", {"x": x}, {"axis": np.array(1, np.int64)}, in_q=[qparams(rng)], out_q=(0.05, 0),
               tmp_path=tmp_path, reverse=1)
+
+
+UNARY = ["Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu", "Elu", "Relu", "Clip", "Abs", "Neg", "Exp", "Erf",
+         "Gelu", "Sin", "Cos", "Round", "Floor", "Ceil", "Sign"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("op_type", UNARY)
+def test_unary_runs_as_an_int8_table(op_type, seed, tmp_path):
+    """dequantize -> f -> quantize over the 256 int8 (or uint8) values: exact against the float ops,
+    within a step of onnxruntime (which rounds halves to even, we away from zero)."""
+    rng = np.random.default_rng(seed)
+    qtype = ("int8", "uint8")[seed % 2]
+    x = rng.uniform(-3, 3, (2, 3, 5)).astype(np.float32)
+    x.flat[:3] = [-3.0, 0.0, 3.0]
+    in_q = (float(rng.uniform(0.02, 0.04)), 0 if qtype == "int8" else 128)
+    out_q = qparams(rng, qtype)
+    consts = {"lo": np.array(-0.5, np.float32), "hi": np.array(1.5, np.float32)} if op_type == "Clip" else {}
+    check_qdq("unary", True, op_type, {"x": x}, consts, in_q=[in_q], out_q=out_q, qtype=qtype, opset=20,
+              tmp_path=tmp_path if seed == 0 else None)
+
+
+def test_relu_after_conv_still_fuses():
+    """A QDQ Relu right after an int8 conv stays the conv's fused activation, not a table."""
+    rng = np.random.default_rng(0)
+    w = rng.integers(-100, 100, (4, 3, 3, 3)).astype(np.int8)
+    inits = {"w": w, "ws": np.array(0.01, np.float32), "wz": np.array(0, np.int8), "s": np.array(0.02, np.float32),
+             "z": np.array(0, np.int8), "ys": np.array(0.05, np.float32), "yz": np.array(-128, np.int8)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"]), helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"]),
+             helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"]), helper.make_node("Conv", ["xd", "wd"], ["c"]),
+             helper.make_node("QuantizeLinear", ["c", "ys", "yz"], ["cq"]), helper.make_node("DequantizeLinear", ["cq", "ys", "yz"], ["cd"]),
+             helper.make_node("Relu", ["cd"], ["r"]),
+             helper.make_node("QuantizeLinear", ["r", "ys", "yz"], ["rq"]), helper.make_node("DequantizeLinear", ["rq", "ys", "yz"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 6, 6])],
+                              [helper.make_empty_tensor_value_info("y")], [numpy_helper.from_array(v, n) for n, v in inits.items()])
+    g, problems = import_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+    g, problems = prepare(g)
+    assert not problems and "unary" not in [op.kind for op in g.ops], [op.kind for op in g.ops]
