@@ -3,7 +3,11 @@
 Each family module's ``CONVERTERS`` maps a builtin operator name to ``(converter, dtypes)``: the
 activation dtypes the converter and the kernels behind it take (``microaot ops`` lists them, and
 tests/ops/test_tflite_coverage.py checks each against a single-op generator). A converter is ``convert(r: Reader, op, ins) -> (kind, attrs, inputs)``: ``op`` is the flatbuffer
-operator, ``ins`` its input tensor names (None for an absent optional input); it raises
+operator, ``ins`` its input tensor names (None for an absent optional input). A converter that
+needs several IR ops returns instead a list of ``(kind, attrs, inputs, outputs)``, in execution
+order, whose outputs cover the operator's (``r.outs(op)``) and any intermediate tensors it made
+with ``r.temp``; an operator computed at compile time returns ``[]`` after ``r.fold`` made each
+of its outputs a constant. It raises
 ``Unsupported`` with one reason when the operator, as configured, cannot be compiled (``inspect``
 lists it). ``Reader`` is what converters may ask of the model being read
 (implemented by ``aot.frontends.tflite._Reader``).
@@ -39,6 +43,12 @@ class Reader(Protocol):
 
     def outs(self, op) -> list[str]:
         """The operator's output tensor names."""
+
+    def temp(self, like: str, shape) -> str:
+        """A new intermediate activation tensor of ``shape``, with ``like``'s dtype and quantisation."""
+
+    def fold(self, name: str, value: np.ndarray) -> None:
+        """Make output ``name`` a constant holding ``value`` (cast to its dtype)."""
 
     def rank(self, ins) -> int:
         """The rank of the first input."""
