@@ -105,24 +105,37 @@ def make_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
 
 
 def make_strided_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """Random begin/end (negative, out of range), strides of either sign, begin/end/shrink masks;
+    the output shape is Python's slicing of each axis (slice.indices clamps like TFLite)."""
     m = Model(rng, dtype)
     x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
     rank = len(x.shape)
     begin_mask, end_mask = int(rng.integers(0, 1 << rank)), int(rng.integers(0, 1 << rank))
-    begin, end, strides, counts = [], [], [], []
+    shrink_mask = int(rng.integers(0, 1 << rank)) if rng.random() < 0.4 else 0
+    begin, end, strides, y_shape = [], [], [], []
     for a, n in enumerate(x.shape):
-        b = int(rng.integers(0, n))
-        e = int(rng.integers(b + 1, n + 1))
-        s = int(rng.integers(1, 4))
-        bb = 0 if begin_mask >> a & 1 else b
-        ee = n if end_mask >> a & 1 else e
-        counts.append(-(-(ee - bb) // s))
-        begin.append(b - n if rng.random() < 0.3 else b)  # sometimes negative (from the end)
-        end.append(e - n if rng.random() < 0.3 and e < n else e)
+        if shrink_mask >> a & 1:
+            b = int(rng.integers(-n, n))
+            begin.append(b)
+            end.append(int(rng.integers(-n, n + 1)))  # ignored
+            strides.append(1)
+            continue
+        s = int(rng.choice([-3, -2, -1, 1, 2, 3]))
+        b, e = (int(v) for v in rng.integers(-n - 2, n + 3, 2))
+        sl = slice(None if begin_mask >> a & 1 else b, None if end_mask >> a & 1 else e, s)
+        count = len(range(*sl.indices(n)))
+        if count == 0:  # keep the output non-empty: make it run the whole axis
+            b, e = (0, n) if s > 0 else (n - 1, -n - 1)
+            count = len(range(*slice(b, e, s).indices(n)))
+            begin_mask &= ~(1 << a)
+            end_mask &= ~(1 << a)
+        begin.append(b)
+        end.append(e)
         strides.append(s)
-    y = m.output(counts, quant=(x.scale, x.zero_point))
+        y_shape.append(count)
+    y = m.output(y_shape, quant=(x.scale, x.zero_point))
     return m.finish("STRIDED_SLICE", [x, i32(m, "begin", begin), i32(m, "end", end), i32(m, "strides", strides)],
-                    [y], begin_mask=begin_mask, end_mask=end_mask)
+                    [y], begin_mask=begin_mask, end_mask=end_mask, shrink_axis_mask=shrink_mask)
 
 
 GENERATORS = {

@@ -6,6 +6,8 @@ generated C (host, RPC) vs the reference, on random single-op models; int8 bit-e
 import numpy as np
 import pytest
 
+from aot.driver.reference import run_graph
+from aot.frontends.tflite import load_tflite
 from tests.op_models import Model, i32, random_quant
 from tests.ops.compare import op_tests, refusals
 
@@ -39,21 +41,54 @@ def test_non_constant_operands_are_refused():
     assert problems == [("#0", "TRANSPOSE", "the perm operand must be a constant tensor")]
 
 
-@pytest.mark.parametrize("mask", ["ellipsis_mask", "new_axis_mask", "shrink_axis_mask"])
-def test_strided_slice_masks_are_refused(mask):
-    m = Model(np.random.default_rng(0), "float32")
-    x = m.input("x", (4, 5))
-    y = m.output((4, 5))
-    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", [0, 0]), i32(m, "e", [4, 5]), i32(m, "s", [1, 1])], [y],
-                     **{mask: 1})
-    problems = refusals(model)
-    assert problems[0][1] == "STRIDED_SLICE" and mask in problems[0][2]
+def _numpy_index(begin, end, strides, masks) -> tuple:
+    """The NumPy index a TensorFlow strided slice spec stands for."""
+    index = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = {k: bool(v >> i & 1) for k, v in masks.items()}
+        if bit["ellipsis_mask"]:
+            index.append(Ellipsis)
+        elif bit["new_axis_mask"]:
+            index.append(None)
+        elif bit["shrink_axis_mask"]:
+            index.append(b)
+        else:
+            index.append(slice(None if bit["begin_mask"] else b, None if bit["end_mask"] else e, s))
+    return tuple(index)
 
 
-def test_strided_slice_negative_stride_is_refused():
+@pytest.mark.parametrize("seed", range(20))
+def test_strided_slice_ellipsis_and_new_axis_match_numpy(seed):
+    """tflite-micro ignores ellipsis_mask and new_axis_mask (it sets them to 0), so these are
+    checked against NumPy's indexing, which TensorFlow's strided slice follows."""
+    rng = np.random.default_rng(seed)
+    m = Model(rng, "float32")
+    x_shape = tuple(int(d) for d in rng.integers(1, 5, int(rng.integers(1, 5))))
+    x = m.input("x", x_shape)
+    n = int(rng.integers(1, len(x_shape) + 2))
+    begin = [int(v) for v in rng.integers(-4, 5, n)]
+    end = [int(v) for v in rng.integers(-4, 5, n)]
+    strides = [int(rng.choice([-2, -1, 1, 2])) for _ in range(n)]
+    masks = {k: int(rng.integers(0, 1 << n)) for k in ("begin_mask", "end_mask", "new_axis_mask")}
+    masks["ellipsis_mask"] = 1 << int(rng.integers(n)) if rng.random() < 0.6 else 0
+    masks["shrink_axis_mask"] = 0
+    index = _numpy_index(begin, end, strides, masks)
+    value = np.random.default_rng(seed).uniform(-1, 1, x_shape).astype(np.float32)
+    try:
+        want = value[index]
+    except IndexError:
+        pytest.skip("more indices than axes")
+    y = m.output(want.shape)
+    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", begin), i32(m, "e", end), i32(m, "s", strides)], [y], **masks)
+    g = load_tflite(model)
+    got = run_graph(g, {g.inputs[0]: value})[g.outputs[0]]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_strided_slice_zero_stride_is_refused():
     m = Model(np.random.default_rng(0), "float32")
     x = m.input("x", (4,))
     y = m.output((4,))
-    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", [-1]), i32(m, "e", [-5]), i32(m, "s", [-1])], [y])
+    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", [0]), i32(m, "e", [4]), i32(m, "s", [0])], [y])
     problems = refusals(model)
-    assert problems[0][1] == "STRIDED_SLICE" and "positive strides" in problems[0][2]
+    assert problems[0][1] == "STRIDED_SLICE" and "stride is zero" in problems[0][2]

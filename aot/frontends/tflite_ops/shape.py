@@ -83,32 +83,72 @@ def _slice(r: Reader, op, ins):
     return "slice", {"starts": begin, "steps": [1] * len(shape)}, ins[:1]
 
 
+def _bit(mask: int, i) -> bool:
+    return i != "..." and bool(mask >> i & 1)
+
+
+def _dense_spec(o, rank: int, begin, end, strides) -> tuple[list[tuple], list[int | None]]:
+    """The strided slice spec with its ellipsis expanded (TensorFlow's BuildDenseSpec): one
+    (begin, end, stride, begin masked, end masked, shrink) per input axis, and the output's axes
+    as input axes (None for a new axis of one element; a shrunk axis has none)."""
+    spec = list(range(len(begin)))
+    ellipses = [i for i in spec if _bit(o.EllipsisMask(), i)]
+    if len(ellipses) > 1:
+        raise Unsupported("more than one ellipsis")
+    spec += [] if ellipses else ["..."]  # no ellipsis: one at the end
+    dense, axes = [], []
+    for k, i in enumerate(spec):
+        if i == "..." or _bit(o.EllipsisMask(), i):
+            rest = sum(1 for j in spec[k + 1:] if not _bit(o.NewAxisMask(), j))
+            for _ in range(rank - len(dense) - rest):
+                axes.append(len(dense))
+                dense.append((0, 0, 1, True, True, False))
+        elif _bit(o.NewAxisMask(), i):
+            axes.append(None)
+        else:
+            shrink = _bit(o.ShrinkAxisMask(), i)
+            if not shrink:
+                axes.append(len(dense))
+            dense.append((begin[i], end[i], strides[i], _bit(o.BeginMask(), i), _bit(o.EndMask(), i), shrink))
+    if len(dense) != rank:
+        raise Unsupported(f"the slice spec does not match a rank-{rank} input")
+    return dense, axes
+
+
 def _strided_slice(r: Reader, op, ins):
+    """tflite-micro's StartForAxis / StopForAxis per axis (clamped by the stride's sign), then a
+    reshape where shrink_axis_mask drops axes or new_axis_mask adds them."""
     o = r.options(op, tflite.StridedSliceOptions)
-    for mask, name in ((o.EllipsisMask(), "ellipsis_mask"), (o.NewAxisMask(), "new_axis_mask"),
-                       (o.ShrinkAxisMask(), "shrink_axis_mask")):
-        if mask:
-            raise Unsupported(f"{name} is not supported")
     if o.Offset():
         raise Unsupported("offset is not supported")
     shape = r.shapes[ins[0]]
     begin, end, strides = (
         [int(v) for v in r.const(ins, i, what).reshape(-1)] for i, what in ((1, "begin"), (2, "end"), (3, "strides")))
-    if not len(begin) == len(end) == len(strides) == len(shape):
-        raise Unsupported(f"begin/end/strides need one entry per axis of the rank-{len(shape)} input")
-    if min(strides) <= 0:
-        raise Unsupported("only positive strides are supported")
+    if not len(begin) == len(end) == len(strides):
+        raise Unsupported("begin, end and strides need the same length")
+    if 0 in strides:
+        raise Unsupported("a stride is zero")
+    dense, axes = _dense_spec(o, len(shape), begin, end, strides)
     starts, counts = [], []
-    for a, n in enumerate(shape):
-        b = 0 if o.BeginMask() >> a & 1 else begin[a] + (n if begin[a] < 0 else 0)
-        e = n if o.EndMask() >> a & 1 else end[a] + (n if end[a] < 0 else 0)
-        b, e = min(max(b, 0), n), min(max(e, 0), n)
-        starts.append(int(b))
-        counts.append(max(0, -(-(e - b) // strides[a])))
-    out_shape = r.shapes[r.outs(op)[0]]
-    if tuple(counts) != tuple(out_shape):
-        raise Unsupported(f"strided slice of {list(shape)} gives {counts}, the output is {list(out_shape)}")
-    return "slice", {"starts": starts, "steps": strides}, ins[:1]
+    for n, (b, e, s, b_masked, e_masked, shrink) in zip(shape, dense):
+        lo, hi = (0, n) if s > 0 else (-1, n - 1)
+        b = (lo if s > 0 else hi) if b_masked else b + (n if b < 0 else 0)
+        b = min(max(b, lo), hi)
+        e = b + 1 if shrink else (hi if s > 0 else lo) if e_masked else e + (n if e < 0 else 0)
+        e = min(max(e, lo), hi) if not shrink else e
+        starts.append(b if n else 0)
+        counts.append(max(0, -(-(e - b) // s)) if n else 0)
+    if any(c and not 0 <= b < n for b, c, n in zip(starts, counts, shape)):
+        raise Unsupported(f"strided slice begin {begin} reads outside the input {list(shape)}")
+    y = r.outs(op)[0]
+    out_shape = tuple(1 if a is None else counts[a] for a in axes)
+    if out_shape != r.shapes[y]:
+        raise Unsupported(f"strided slice of {list(shape)} gives {list(out_shape)}, the output is {list(r.shapes[y])}")
+    attrs = {"starts": starts, "steps": [s for _, _, s, *_ in dense]}
+    if tuple(counts) == out_shape:
+        return "slice", attrs, ins[:1]
+    block = r.temp(y, counts)
+    return [("slice", attrs, ins[:1], [block]), ("reshape", {}, [block], [y])]
 
 
 CONVERTERS = {
