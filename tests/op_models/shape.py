@@ -67,6 +67,15 @@ def make_padv2(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return _pad_like(rng, dtype, True)
 
 
+def make_mirror_pad(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
+    symmetric = bool(rng.random() < 0.5)
+    pads = np.asarray([[int(rng.integers(0, n + symmetric)) for _ in range(2)] for n in x.shape])
+    y = m.output(tuple(int(n + a + b) for n, (a, b) in zip(x.shape, pads)), quant=(x.scale, x.zero_point))
+    return m.finish("MIRROR_PAD", [x, i32(m, "paddings", pads)], [y], mode=int(symmetric))
+
+
 def make_transpose(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     m = Model(rng, dtype)
     x = m.input("x", random_shape(rng, int(rng.integers(1, 5))))
@@ -143,6 +152,7 @@ GENERATORS = {
     "concatenation": (make_concatenation, BOTH),
     "pad": (make_pad, BOTH),
     "padv2": (make_padv2, BOTH),
+    "mirror_pad": (make_mirror_pad, BOTH),
     "transpose": (make_transpose, BOTH),
     "expand_dims": (make_expand_dims, BOTH),
     "squeeze": (make_squeeze, BOTH),

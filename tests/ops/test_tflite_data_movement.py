@@ -11,7 +11,7 @@ from aot.frontends.tflite import load_tflite
 from tests.op_models import Model, i32, random_quant
 from tests.ops.compare import op_tests, refusals
 
-OPS = ["concatenation", "pad", "padv2", "transpose", "expand_dims", "squeeze", "slice", "strided_slice"]
+OPS = ["concatenation", "pad", "padv2", "mirror_pad", "transpose", "expand_dims", "squeeze", "slice", "strided_slice"]
 
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)

@@ -1,12 +1,18 @@
-"""TFLite operators of several inputs or outputs (PACK, UNPACK, SPLIT, SPLIT_V), each lowered to
-several IR ops (slices, reshapes, a concat): NumPy reference vs tflite-micro and generated C
-(host, RPC) vs the reference, on random single-op models; int8 bit-exact, float32 exact."""
+"""TFLite data movement lowered to several IR ops (PACK, UNPACK, SPLIT, SPLIT_V, DEPTH_TO_SPACE,
+SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, BROADCAST_TO, REVERSE_V2): NumPy reference vs
+tflite-micro and generated C (host, RPC) vs the reference, on random single-op models; int8
+bit-exact, float32 exact."""
 import numpy as np
+import pytest
 
-from tests.op_models import Model, i32
+from aot.driver.reference import run_graph
+from aot.frontends.tflite import load_tflite
+from tests.op_models import Model, i32, random_inputs
+from tests.op_models.layout import make_space_to_batch_nd
 from tests.ops.compare import op_tests, refusals
 
-OPS = ["pack", "unpack", "split", "split_v"]
+OPS = ["pack", "unpack", "split", "split_v", "depth_to_space", "space_to_depth", "space_to_batch_nd",
+       "batch_to_space_nd", "broadcast_to", "reverse_v2"]
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
 
@@ -17,3 +23,24 @@ def test_requantising_split_is_refused():
     ys = [m.tensor("y0", (2, 3), (0.1, 0)), m.tensor("y1", (2, 3), (0.2, 1))]
     problems = refusals(m.finish("SPLIT", [i32(m, "axis", [0]), x], ys, num_splits=2))
     assert len(problems) == 1 and problems[0][1] == "SPLIT" and "quantised differently" in problems[0][2]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+@pytest.mark.parametrize("seed", range(10))
+def test_space_to_batch_nd_pads_with_a_real_zero(seed, dtype):
+    """Padded SPACE_TO_BATCH_ND against NumPy written from TensorFlow's definition (tflite-micro
+    pads with an uninitialised value): pad with a real zero, then out[b * N + n, i, j] =
+    padded[n, i * bh + b // bw, j * bw + b % bw]."""
+    model = make_space_to_batch_nd(np.random.default_rng(seed), dtype, padded=True)
+    g = load_tflite(model)
+    x = random_inputs(model, np.random.default_rng(seed))[0]
+    block = [int(v) for v in g.tensor("block_shape").data]
+    pads = g.tensor("paddings").data
+    zero = g.tensor("x").quant.tensor_zero_point if dtype == "int8" else 0
+    p = np.pad(x, [(0, 0), *[tuple(w) for w in pads], *[(0, 0)] * (x.ndim - 1 - len(block))], constant_values=zero)
+    if len(block) == 1:
+        p, block = p[:, :, None], block + [1]
+    n, bh, bw = p.shape[0], block[0], block[1]
+    want = np.stack([p[k % n, k // n // bw::bh, k // n % bw::bw] for k in range(n * bh * bw)])
+    got = run_graph(g, {"x": x})["y"]
+    np.testing.assert_array_equal(got, want.reshape(got.shape))

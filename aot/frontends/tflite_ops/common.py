@@ -71,3 +71,11 @@ def float_only(r: Reader, op, data_ins, opname: str) -> None:
         t = r.tensors.get(n) if n is not None else None
         if t is not None and t.dtype != "float32":
             raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+
+
+def same_quantization(r: Reader, names, opname: str) -> None:
+    """Refuse int8 operands quantised differently: the op copies the stored bytes, like tflite-micro."""
+    quants = {None if t is None or t.quant is None else str(t.quant.to_json())
+              for t in (r.tensors.get(n) for n in names if n is not None)}
+    if len(quants) > 1:
+        raise Unsupported(f"inputs and outputs of {opname} are quantised differently (requantising is not supported)")

@@ -12,6 +12,7 @@ from aot.frontends.tflite_ops.common import (
     Reader,
     Unsupported,
     plain,
+    same_quantization,
 )
 
 
@@ -58,6 +59,16 @@ def _padv2(r: Reader, op, ins):
         raise Unsupported("the constant value must hold one element")
     value = v.reshape(-1)[0].item()  # int8: the raw stored value, as tflite-micro pads with it
     return "pad", {"before": before, "after": after, "mode": "constant", "value": value}, ins[:1]
+
+
+def _mirror_pad(r: Reader, op, ins):
+    before, after = _pad_widths(r, ins)
+    mode = {tflite.MirrorPadMode.REFLECT: "reflect", tflite.MirrorPadMode.SYMMETRIC: "symmetric"}.get(
+        r.options(op, tflite.MirrorPadOptions).Mode())
+    if mode is None:
+        raise Unsupported("unknown mirror pad mode")
+    same_quantization(r, [ins[0], *r.outs(op)], "MIRROR_PAD")
+    return "pad", {"before": before, "after": after, "mode": mode}, ins[:1]
 
 
 def _transpose(r: Reader, op, ins):
@@ -157,6 +168,7 @@ CONVERTERS = {
     "CONCATENATION": (_concatenation, BOTH),
     "PAD": (_pad, BOTH),
     "PADV2": (_padv2, BOTH),
+    "MIRROR_PAD": (_mirror_pad, BOTH),
     "TRANSPOSE": (_transpose, BOTH),
     "EXPAND_DIMS": (_expand_dims, BOTH),
     "SLICE": (_slice, BOTH),
