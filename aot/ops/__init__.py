@@ -36,6 +36,8 @@ KINDS = (
     "unary",
     "binary",
     "reduce",
+    "gather",
+    "gather_nd",
 )
 
 

@@ -147,6 +147,40 @@ def make_strided_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
                     [y], begin_mask=begin_mask, end_mask=end_mask, shrink_axis_mask=shrink_mask)
 
 
+def _indices(m: Model, shape, high, runtime: bool) -> int:
+    """Constant int32 indices in [0, high) (high: one bound, or one per last-axis entry), or
+    (``runtime``) a model input of int32 or int64, which random_inputs draws over the whole range:
+    out of range, so only for the C against the reference (tflite-micro stops on them, int64 too)."""
+    dtype = "int64" if runtime and m.rng.random() < 0.5 else "int32"
+    data = (m.rng.integers(0, 1 << 30, shape) % np.asarray(high)).astype(dtype)
+    if runtime:
+        return m.tensor("indices", shape, dtype=dtype, graph_input=True).index
+    return m.b.add_tensor("indices", shape, dtype, data=data)
+
+
+def make_gather(rng: np.random.Generator, dtype: str = "int8", runtime: bool = False) -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5)), 5))
+    rank = len(x.shape)
+    axis = int(rng.integers(rank))
+    bd = int(rng.integers(0, axis + 1)) if rng.random() < 0.4 else 0
+    idx_shape = tuple(x.shape[:bd]) + random_shape(rng, int(rng.integers(0, 3)), 4)
+    idx = _indices(m, idx_shape, x.shape[axis], runtime)
+    y = m.output(x.shape[:axis] + idx_shape[bd:] + x.shape[axis + 1:], quant=(x.scale, x.zero_point))
+    axis_opt = axis - rank if rng.random() < 0.3 else axis
+    return m.finish("GATHER", [x, idx], [y], axis=axis_opt, batch_dims=bd)
+
+
+def make_gather_nd(rng: np.random.Generator, dtype: str = "int8", runtime: bool = False) -> bytes:
+    m = Model(rng, dtype)
+    x = m.input("x", random_shape(rng, int(rng.integers(1, 5)), 5))
+    k = int(rng.integers(1, len(x.shape) + 1))
+    idx_shape = random_shape(rng, int(rng.integers(0, 3)), 4) + (k,)
+    idx = _indices(m, idx_shape, list(x.shape[:k]), runtime)
+    y = m.output(idx_shape[:-1] + x.shape[k:], quant=(x.scale, x.zero_point))
+    return m.finish("GATHER_ND", [x, idx], [y], table="GatherNdOptions")
+
+
 GENERATORS = {
     "reshape": (make_reshape, BOTH),
     "concatenation": (make_concatenation, BOTH),
@@ -158,4 +192,8 @@ GENERATORS = {
     "squeeze": (make_squeeze, BOTH),
     "slice": (make_slice, BOTH),
     "strided_slice": (make_strided_slice, BOTH),
+    "gather": (make_gather, BOTH),
+    "gather_nd": (make_gather_nd, BOTH),
+    "gather_runtime_indices": (lambda rng, dtype: make_gather(rng, dtype, True), BOTH),
+    "gather_nd_runtime_indices": (lambda rng, dtype: make_gather_nd(rng, dtype, True), BOTH),
 }

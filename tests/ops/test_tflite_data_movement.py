@@ -11,10 +11,13 @@ from aot.frontends.tflite import load_tflite
 from tests.op_models import Model, i32, random_quant
 from tests.ops.compare import op_tests, refusals
 
-OPS = ["concatenation", "pad", "padv2", "mirror_pad", "transpose", "expand_dims", "squeeze", "slice", "strided_slice"]
+OPS = ["concatenation", "pad", "padv2", "mirror_pad", "transpose", "expand_dims", "squeeze", "slice", "strided_slice", "gather", "gather_nd"]
 
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
+# Computed indices, int32 and int64, drawn over their whole range: tflite-micro stops on one out of
+# range (and takes no int64), the reference and the C clamp them alike.
+_, test_c_matches_reference_computed_indices = op_tests(["gather_runtime_indices", "gather_nd_runtime_indices"])
 
 
 def test_concatenation_refuses_activation_and_requantisation():

@@ -162,6 +162,30 @@ def _strided_slice(r: Reader, op, ins):
     return [("slice", attrs, ins[:1], [block]), ("reshape", {}, [block], [y])]
 
 
+def _index_operand(r: Reader, ins, opname: str) -> None:
+    t = r.tensors.get(ins[1]) if len(ins) > 1 and ins[1] is not None else None
+    if t is None or t.dtype not in ("int32", "int64"):
+        raise Unsupported(f"{opname} needs int32 or int64 indices")
+
+
+def _gather(r: Reader, op, ins):
+    _index_operand(r, ins, "GATHER")
+    same_quantization(r, [ins[0], *r.outs(op)], "GATHER")
+    o = r.options(op, tflite.GatherOptions)
+    rank, index_rank = r.rank(ins), len(r.shapes[ins[1]])
+    axis, bd = o.Axis(), o.BatchDims()
+    axis, bd = axis + (rank if axis < 0 else 0), bd + (index_rank if bd < 0 else 0)
+    if not 0 <= bd <= axis < rank or bd > index_rank:
+        raise Unsupported(f"axis {o.Axis()} / batch_dims {o.BatchDims()} do not fit a rank-{rank} input and rank-{index_rank} indices")
+    return "gather", {"axis": axis, "batch_dims": bd}, ins[:2]
+
+
+def _gather_nd(r: Reader, op, ins):
+    _index_operand(r, ins, "GATHER_ND")
+    same_quantization(r, [ins[0], *r.outs(op)], "GATHER_ND")
+    return "gather_nd", {}, ins[:2]
+
+
 CONVERTERS = {
     "RESHAPE": (plain("reshape"), BOTH),
     "SQUEEZE": (plain("reshape"), BOTH),
@@ -173,6 +197,8 @@ CONVERTERS = {
     "EXPAND_DIMS": (_expand_dims, BOTH),
     "SLICE": (_slice, BOTH),
     "STRIDED_SLICE": (_strided_slice, BOTH),
+    "GATHER": (_gather, BOTH),
+    "GATHER_ND": (_gather_nd, BOTH),
     "QUANTIZE": (plain("quantize"), INT8),
     "DEQUANTIZE": (plain("dequantize"), INT8),
 }
