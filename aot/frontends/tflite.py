@@ -176,15 +176,21 @@ class _Reader:
         self.shapes[name] = tuple(shape)
         return name
 
-    def fold(self, name: str, value: np.ndarray) -> None:
-        """Make tensor ``name`` a constant holding ``value`` (an operator computed at compile time)."""
+    def fold(self, name: str, value: np.ndarray) -> list:
+        """Tensor ``name`` holds ``value``, computed at compile time: it becomes a constant, or
+        (a graph output, which must be written) is copied from one; the IR ops that takes."""
         t = self.tensors.get(name)
         if t is None:
             raise Unsupported(f"tensor {name!r} has an unsupported type")
         value = np.asarray(value).astype(t.np_dtype)
         if value.shape != t.shape:
             raise Unsupported(f"the computed value of shape {list(value.shape)} does not fit tensor {name!r} {list(t.shape)}")
-        t.data = value
+        if name not in [self.names[i] for i in (self.sg.OutputsAsNumpy() if self.sg.OutputsLength() else [])]:
+            t.data = value
+            return []
+        const = self.temp(name, t.shape)
+        self.tensors[const].data = value
+        return [("reshape", {}, [const], [name])]
 
     def rank(self, ins) -> int:
         return len(self.shapes[ins[0]])

@@ -38,6 +38,7 @@ KINDS = (
     "reduce",
     "gather",
     "gather_nd",
+    "cast",
 )
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import elementwise, layout, nn, quant, shape
+from tests.op_models import elementwise, layout, nn, quant, shape, values
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
     clamp_range,
@@ -25,7 +25,7 @@ from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
 from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_REDUCE, FLOAT_UNARY  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
-    **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **layout.GENERATORS, **quant.GENERATORS,
+    **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **layout.GENERATORS, **values.GENERATORS, **quant.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 

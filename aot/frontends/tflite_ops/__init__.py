@@ -2,6 +2,7 @@
 converter interface); ``CONVERTERS`` maps each supported builtin name to its converter."""
 from __future__ import annotations
 
-from aot.frontends.tflite_ops import elementwise, layout, nn, reduce, shape
+from aot.frontends.tflite_ops import elementwise, layout, nn, reduce, shape, values
 
-CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **layout.CONVERTERS, **elementwise.CONVERTERS, **reduce.CONVERTERS}
+CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **layout.CONVERTERS, **values.CONVERTERS, **elementwise.CONVERTERS,
+              **reduce.CONVERTERS}

@@ -6,8 +6,8 @@ tests/ops/test_tflite_coverage.py checks each against a single-op generator). A 
 operator, ``ins`` its input tensor names (None for an absent optional input). A converter that
 needs several IR ops returns instead a list of ``(kind, attrs, inputs, outputs)``, in execution
 order, whose outputs cover the operator's (``r.outs(op)``) and any intermediate tensors it made
-with ``r.temp``; an operator computed at compile time returns ``[]`` after ``r.fold`` made each
-of its outputs a constant. It raises
+with ``r.temp``; an operator computed at compile time returns what ``r.fold`` returns (its output
+made a constant: no op, or a copy from a constant for a graph output). It raises
 ``Unsupported`` with one reason when the operator, as configured, cannot be compiled (``inspect``
 lists it). ``Reader`` is what converters may ask of the model being read
 (implemented by ``aot.frontends.tflite._Reader``).
@@ -47,8 +47,9 @@ class Reader(Protocol):
     def temp(self, like: str, shape) -> str:
         """A new intermediate activation tensor of ``shape``, with ``like``'s dtype and quantisation."""
 
-    def fold(self, name: str, value: np.ndarray) -> None:
-        """Make output ``name`` a constant holding ``value`` (cast to its dtype)."""
+    def fold(self, name: str, value: np.ndarray) -> list:
+        """Output ``name`` holds ``value`` (cast to its dtype), computed at compile time: the
+        (kind, attrs, inputs, outputs) ops that takes (none unless it is a graph output)."""
 
     def rank(self, ins) -> int:
         """The rank of the first input."""
