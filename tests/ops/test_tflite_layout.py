@@ -44,3 +44,34 @@ def test_space_to_batch_nd_pads_with_a_real_zero(seed, dtype):
     want = np.stack([p[k % n, k // n // bw::bh, k // n % bw::bw] for k in range(n * bh * bw)])
     got = run_graph(g, {"x": x})["y"]
     np.testing.assert_array_equal(got, want.reshape(got.shape))
+
+
+def _refused(build) -> tuple[str, str]:
+    m = Model(np.random.default_rng(0), "int8")
+    problems = refusals(build(m))
+    assert len(problems) == 1
+    return problems[0][1], problems[0][2]
+
+
+def test_unsupported_configurations_are_refused_by_name():
+    def gather_requantising(m):
+        x = m.input("x", (4, 3), (0.1, 0))
+        return m.finish("GATHER", [x, i32(m, "i", [1, 2])], [m.output((2, 3), quant=(0.2, 0))], axis=0)
+
+    def depth_to_space_3d(m):
+        x = m.input("x", (2, 2, 4), (0.1, 0))
+        return m.finish("DEPTH_TO_SPACE", [x], [m.output((4, 4, 1), quant=(0.1, 0))], block_size=2)
+
+    def broadcast_to_mismatch(m):
+        x = m.input("x", (3, 2), (0.1, 0))
+        return m.finish("BROADCAST_TO", [x, i32(m, "s", [3, 4])], [m.output((3, 4), quant=(0.1, 0))], table=None)
+
+    def cast_to_int64(m):
+        x = m.input("x", (3,), (0.1, 0))
+        return m.finish("CAST", [x], [m.output((3,), dtype="int64")], in_data_type=0, out_data_type=0)
+
+    assert _refused(gather_requantising) == ("GATHER", "inputs and outputs of GATHER are quantised differently "
+                                                       "(requantising is not supported)")
+    assert _refused(depth_to_space_3d) == ("DEPTH_TO_SPACE", "DEPTH_TO_SPACE needs a 4-D NHWC input")
+    assert _refused(broadcast_to_mismatch)[0] == "BROADCAST_TO"
+    assert _refused(cast_to_int64) == ("CAST", "cast is supported between float32, int8, uint8, int16, int32 only")

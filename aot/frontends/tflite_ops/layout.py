@@ -39,22 +39,22 @@ def _split_along(r: Reader, x: str, outs: list[str], axis: int, keep: bool):
     return steps
 
 
-def _split(r: Reader, op, ins):
-    outs = r.outs(op)
-    same_quantization(r, [ins[1], *outs], "SPLIT")
-    axis = r.const(ins, 0, "axis").reshape(-1)
-    if axis.size != 1:
-        raise Unsupported("the axis operand must hold one value")
-    return _split_along(r, ins[1], outs, _axis(int(axis[0]), len(r.shapes[ins[1]])), keep=True)
+def _split(opname: str, data: int, axis_operand: int):
+    """SPLIT (axis, x) and SPLIT_V (x, size_splits, axis): the outputs' shapes give the blocks."""
+    def convert(r: Reader, op, ins):
+        outs, x = r.outs(op), ins[data]
+        same_quantization(r, [x, *outs], opname)
+        axis = r.const(ins, axis_operand, "axis").reshape(-1)
+        if axis.size != 1:
+            raise Unsupported("the axis operand must hold one value")
+        axis = _axis(int(axis[0]), len(r.shapes[x]))
+        if opname == "SPLIT_V":
+            sizes = [int(v) for v in r.const(ins, 1, "size_splits").reshape(-1)]
+            if len(sizes) != len(outs) or any(s not in (-1, r.shapes[o][axis]) for s, o in zip(sizes, outs)):
+                raise Unsupported(f"size_splits {sizes} do not match the outputs")
+        return _split_along(r, x, outs, axis, keep=True)
 
-
-def _split_v(r: Reader, op, ins):
-    outs = r.outs(op)
-    same_quantization(r, [ins[0], *outs], "SPLIT_V")
-    axis = r.const(ins, 2, "axis").reshape(-1)
-    if axis.size != 1:
-        raise Unsupported("the axis operand must hold one value")
-    return _split_along(r, ins[0], outs, _axis(int(axis[0]), r.rank(ins)), keep=True)
+    return convert
 
 
 def _unpack(r: Reader, op, ins):
@@ -214,8 +214,8 @@ def _reverse_v2(r: Reader, op, ins):
 CONVERTERS = {
     "PACK": (_pack, BOTH),
     "UNPACK": (_unpack, BOTH),
-    "SPLIT": (_split, BOTH),
-    "SPLIT_V": (_split_v, BOTH),
+    "SPLIT": (_split("SPLIT", 1, 0), BOTH),
+    "SPLIT_V": (_split("SPLIT_V", 0, 2), BOTH),
     "DEPTH_TO_SPACE": (_depth_to_space, BOTH),
     "SPACE_TO_DEPTH": (_space_to_depth, BOTH),
     "SPACE_TO_BATCH_ND": (_space_to_batch_nd, BOTH),
