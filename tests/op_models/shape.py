@@ -197,3 +197,4 @@ GENERATORS = {
     "gather_runtime_indices": (lambda rng, dtype: make_gather(rng, dtype, True), BOTH),
     "gather_nd_runtime_indices": (lambda rng, dtype: make_gather_nd(rng, dtype, True), BOTH),
 }
+NOT_FOR_TFLM = {"gather_runtime_indices", "gather_nd_runtime_indices"}  # indices out of range, int64

@@ -74,3 +74,4 @@ GENERATORS = {
     "cast": (make_cast, BOTH),
     "cast_uint8": (lambda rng, dtype: make_cast(rng, dtype, ("uint8",)), BOTH),
 }
+NOT_FOR_TFLM = {"cast_uint8"}  # tflite-micro casts no uint8
