@@ -147,6 +147,53 @@ def make_strided_slice(rng: np.random.Generator, dtype: str = "int8") -> bytes:
                     [y], begin_mask=begin_mask, end_mask=end_mask, shrink_axis_mask=shrink_mask)
 
 
+def numpy_index(begin, end, strides, masks: dict) -> tuple:
+    """The NumPy index a TensorFlow strided slice spec stands for."""
+    index = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = {k: bool(v >> i & 1) for k, v in masks.items()}
+        if bit["ellipsis_mask"]:
+            index.append(Ellipsis)
+        elif bit["new_axis_mask"]:
+            index.append(None)
+        elif bit["shrink_axis_mask"]:
+            index.append(b)
+        else:
+            index.append(slice(None if bit["begin_mask"] else b, None if bit["end_mask"] else e, s))
+    return tuple(index)
+
+
+def strided_slice_masks(rng: np.random.Generator) -> tuple[tuple[int, ...], list, list, list, dict, tuple[int, ...]]:
+    """A random strided slice spec with ellipsis, new-axis and shrink masks that NumPy accepts, of a
+    non-empty output of at most 5 axes: (x shape, begin, end, strides, masks, that output shape)."""
+    while True:
+        x_shape = random_shape(rng, int(rng.integers(1, 5)), 4)
+        n = int(rng.integers(1, len(x_shape) + 2))
+        begin, end = ([int(v) for v in rng.integers(-4, 5, n)] for _ in range(2))
+        strides = [int(rng.choice([-2, -1, 1, 2])) for _ in range(n)]
+        masks = {k: int(rng.integers(0, 1 << n)) for k in ("begin_mask", "end_mask", "new_axis_mask")}
+        masks["ellipsis_mask"] = 1 << int(rng.integers(n)) if rng.random() < 0.6 else 0
+        shrink = int(rng.integers(0, 1 << n)) & ~masks["ellipsis_mask"] & ~masks["new_axis_mask"] if rng.random() < 0.4 else 0
+        masks["shrink_axis_mask"] = shrink
+        masks["begin_mask"] &= ~shrink  # (TensorFlow ignores it there, tflite-micro does not)
+        strides = [1 if shrink >> i & 1 else s for i, s in enumerate(strides)]  # as TensorFlow requires
+        try:
+            y_shape = np.empty(x_shape)[numpy_index(begin, end, strides, masks)].shape
+        except IndexError:  # more indices than axes, or a shrunk index out of range
+            continue
+        if len(y_shape) <= 5 and all(y_shape):  # (the C runtime describes up to 6-D tensors)
+            return x_shape, begin, end, strides, masks, y_shape
+
+
+def make_strided_slice_masks(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """Ellipsis and new-axis masks, which tflite-micro ignores (it sets them to 0)."""
+    m = Model(rng, dtype)
+    x_shape, begin, end, strides, masks, y_shape = strided_slice_masks(rng)
+    x = m.input("x", x_shape)
+    y = m.output(y_shape, quant=(x.scale, x.zero_point))
+    return m.finish("STRIDED_SLICE", [x, i32(m, "b", begin), i32(m, "e", end), i32(m, "s", strides)], [y], **masks)
+
+
 def _indices(m: Model, shape, high, runtime: bool) -> int:
     """Constant int32 indices in [0, high) (high: one bound, or one per last-axis entry), or
     (``runtime``) a model input of int32 or int64, which random_inputs draws over the whole range:
@@ -196,5 +243,7 @@ GENERATORS = {
     "gather_nd": (make_gather_nd, BOTH),
     "gather_runtime_indices": (lambda rng, dtype: make_gather(rng, dtype, True), BOTH),
     "gather_nd_runtime_indices": (lambda rng, dtype: make_gather_nd(rng, dtype, True), BOTH),
+    "strided_slice_masks": (make_strided_slice_masks, BOTH),
 }
-NOT_FOR_TFLM = {"gather_runtime_indices", "gather_nd_runtime_indices"}  # indices out of range, int64
+# indices out of range or int64; ellipsis and new-axis masks
+NOT_FOR_TFLM = {"gather_runtime_indices", "gather_nd_runtime_indices", "strided_slice_masks"}

@@ -8,16 +8,23 @@ import pytest
 
 from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
-from tests.op_models import Model, i32, random_quant
+from tests.op_models import Model, i32, random_inputs, random_quant
+from tests.op_models.shape import (
+    make_strided_slice_masks,
+    numpy_index,
+    strided_slice_masks,
+)
 from tests.ops.compare import op_tests, refusals
 
 OPS = ["concatenation", "pad", "padv2", "mirror_pad", "transpose", "expand_dims", "squeeze", "slice", "strided_slice", "gather", "gather_nd"]
 
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
-# Computed indices, int32 and int64, drawn over their whole range: tflite-micro stops on one out of
-# range (and takes no int64), the reference and the C clamp them alike.
-_, test_c_matches_reference_computed_indices = op_tests(["gather_runtime_indices", "gather_nd_runtime_indices"])
+# Models tflite-micro cannot run: computed indices, int32 and int64, drawn over their whole range
+# (it stops on one out of range and takes no int64; the reference and the C clamp them alike), and
+# strided slices with ellipsis and new-axis masks (it ignores them).
+_, test_c_matches_reference_computed_indices = op_tests(
+    ["gather_runtime_indices", "gather_nd_runtime_indices", "strided_slice_masks"])
 
 
 def test_concatenation_refuses_activation_and_requantisation():
@@ -44,48 +51,18 @@ def test_non_constant_operands_are_refused():
     assert problems == [("#0", "TRANSPOSE", "the perm operand must be a constant tensor")]
 
 
-def _numpy_index(begin, end, strides, masks) -> tuple:
-    """The NumPy index a TensorFlow strided slice spec stands for."""
-    index = []
-    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
-        bit = {k: bool(v >> i & 1) for k, v in masks.items()}
-        if bit["ellipsis_mask"]:
-            index.append(Ellipsis)
-        elif bit["new_axis_mask"]:
-            index.append(None)
-        elif bit["shrink_axis_mask"]:
-            index.append(b)
-        else:
-            index.append(slice(None if bit["begin_mask"] else b, None if bit["end_mask"] else e, s))
-    return tuple(index)
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_strided_slice_ellipsis_and_new_axis_match_numpy(seed):
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+@pytest.mark.parametrize("seed", range(10))
+def test_strided_slice_ellipsis_and_new_axis_match_numpy(seed, dtype):
     """tflite-micro ignores ellipsis_mask and new_axis_mask (it sets them to 0), so these are
-    checked against NumPy's indexing, which TensorFlow's strided slice follows."""
-    rng = np.random.default_rng(seed)
-    m = Model(rng, "float32")
-    x_shape = tuple(int(d) for d in rng.integers(1, 5, int(rng.integers(1, 5))))
-    x = m.input("x", x_shape)
-    n = int(rng.integers(1, len(x_shape) + 2))
-    begin = [int(v) for v in rng.integers(-4, 5, n)]
-    end = [int(v) for v in rng.integers(-4, 5, n)]
-    strides = [int(rng.choice([-2, -1, 1, 2])) for _ in range(n)]
-    masks = {k: int(rng.integers(0, 1 << n)) for k in ("begin_mask", "end_mask", "new_axis_mask")}
-    masks["ellipsis_mask"] = 1 << int(rng.integers(n)) if rng.random() < 0.6 else 0
-    masks["shrink_axis_mask"] = 0
-    index = _numpy_index(begin, end, strides, masks)
-    value = np.random.default_rng(seed).uniform(-1, 1, x_shape).astype(np.float32)
-    try:
-        want = value[index]
-    except IndexError:
-        pytest.skip("more indices than axes")
-    y = m.output(want.shape)
-    model = m.finish("STRIDED_SLICE", [x, i32(m, "b", begin), i32(m, "e", end), i32(m, "s", strides)], [y], **masks)
+    checked against NumPy's indexing, which TensorFlow's strided slice follows (and the C against
+    the reference by test_c_matches_reference_computed_indices)."""
+    x_shape, begin, end, strides, masks, _ = strided_slice_masks(np.random.default_rng(seed))
+    model = make_strided_slice_masks(np.random.default_rng(seed), dtype)
     g = load_tflite(model)
+    value = random_inputs(model, np.random.default_rng(seed))[0]
     got = run_graph(g, {g.inputs[0]: value})[g.outputs[0]]
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, value[numpy_index(begin, end, strides, masks)])
 
 
 def test_strided_slice_zero_stride_is_refused():

@@ -140,6 +140,8 @@ def _strided_slice(r: Reader, op, ins):
     if 0 in strides:
         raise Unsupported("a stride is zero")
     dense, axes = _dense_spec(o, len(shape), begin, end, strides)
+    if any(shrink and s < 0 for _, _, s, _, _, shrink in dense):
+        raise Unsupported("a shrunk axis needs a positive stride")
     starts, counts = [], []
     for n, (b, e, s, b_masked, e_masked, shrink) in zip(shape, dense):
         lo, hi = (0, n) if s > 0 else (-1, n - 1)
