@@ -29,7 +29,7 @@ GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 # Generators of models tflite-micro cannot run (checked only as generated C against the reference).
-NOT_FOR_TFLM = shape.NOT_FOR_TFLM | values.NOT_FOR_TFLM
+NOT_FOR_TFLM = shape.NOT_FOR_TFLM | layout.NOT_FOR_TFLM | values.NOT_FOR_TFLM
 TFLM_CASES = [(op, dtype) for op, dtype in CASES if op not in NOT_FOR_TFLM]
 
 

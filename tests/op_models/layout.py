@@ -155,4 +155,6 @@ GENERATORS = {
     "batch_to_space_nd": (make_batch_to_space_nd, BOTH),
     "broadcast_to": (make_broadcast_to, BOTH),
     "reverse_v2": (make_reverse_v2, BOTH),
+    "space_to_batch_nd_padded": (lambda rng, dtype: make_space_to_batch_nd(rng, dtype, True), BOTH),
 }
+NOT_FOR_TFLM = {"space_to_batch_nd_padded"}  # tflite-micro pads with an uninitialised value
