@@ -72,7 +72,6 @@ def _run_common(args, profile: bool):
 
 def cmd_run(args) -> int:
     from aot.driver.inputs import save_outputs
-    from aot.driver.report import table
 
     board, cm, r = _run_common(args, profile=False)
     if args.save_outputs:
@@ -83,20 +82,50 @@ def cmd_run(args) -> int:
         "arena_bytes": cm.plan.arena_bytes, "flash_bytes": r.firmware.build.flash_bytes,
         "ram_bytes": r.firmware.build.ram_bytes, "stack_bytes": r.firmware.build.stack.bytes,
         "counter_unit": r.counter_unit, "macs": macs,
-        "outputs": [{"name": c.name, "dtype": c.dtype, "shape": list(c.shape), "max_abs_diff": c.max_abs_diff,
-                     "mismatches": c.mismatches, "match": c.match} for c in r.comparisons],
+        "outputs": _comparisons_json(r.comparisons),
+        "reference": "model", "mismatch_against": r.mismatch_against, "approximations": r.approximations,
+        "passes": {"match": r.passes_match, "max_abs_diff": r.passes_max_abs_diff,
+                   "outputs": _comparisons_json(r.pass_comparisons)},
     }
     summary[r.counter_unit if r.counter_unit in ("instructions", "cycles") else "host_ns"] = r.counter
     if args.json:
         print(json.dumps(summary))
     else:
-        rows = [[c.name, c.dtype, "x".join(map(str, c.shape)), f"{c.max_abs_diff:g}", c.mismatches, "yes" if c.match else "NO"] for c in r.comparisons]
-        print(table(["output", "dtype", "shape", "max |diff|", "mismatches", "match"], rows, "lllrrl"))
+        print(_comparisons_table(r.comparisons))
+        if [c.max_abs_diff for c in r.pass_comparisons] != [c.max_abs_diff for c in r.comparisons]:
+            print("against the reference after the passes (the graph the C implements):")
+            print(_comparisons_table(r.pass_comparisons))
+        for note in r.approximations:
+            print(f"approximation: {note}")
         print(f"board {board.name}: {r.counter:,} {r.counter_unit} per inference"
               + (f" ({r.counter / macs:.2f} per MAC)" if macs and r.counter_unit != "ns" else ""))
         print(f"arena {cm.plan.arena_bytes:,} B, flash {r.firmware.build.flash_bytes:,} B, static RAM {r.firmware.build.ram_bytes:,} B, stack bound {r.firmware.build.stack.bytes:,} B")
-        print("MATCH: outputs equal the NumPy reference" if r.match else "MISMATCH: outputs differ from the NumPy reference")
+        print(_verdict(r))
     return 0 if r.match else 1
+
+
+def _comparisons_json(comparisons) -> list[dict]:
+    return [{"name": c.name, "dtype": c.dtype, "shape": list(c.shape), "max_abs_diff": c.max_abs_diff,
+             "mismatches": c.mismatches, "match": c.match} for c in comparisons]
+
+
+def _comparisons_table(comparisons) -> str:
+    from aot.driver.report import table
+
+    rows = [[c.name, c.dtype, "x".join(map(str, c.shape)), f"{c.max_abs_diff:g}", c.mismatches, "yes" if c.match else "NO"]
+            for c in comparisons]
+    return table(["output", "dtype", "shape", "max |diff|", "mismatches", "match"], rows, "lllrrl")
+
+
+def _verdict(r) -> str:
+    if not r.mismatch_against:
+        return "MATCH: outputs equal the NumPy reference of the model"
+    if r.match:
+        return ("MATCH: outputs equal the NumPy reference after the passes; they differ from the model's by "
+                f"{r.max_abs_diff:g} where the passes approximated (above)")
+    against = {"model": "the model's NumPy reference (the imported graph)",
+               "passes": "the NumPy reference after the passes (the graph the C implements)"}
+    return "MISMATCH: outputs differ from " + " and from ".join(against[w] for w in r.mismatch_against)
 
 
 def cmd_profile(args) -> int:

@@ -30,6 +30,7 @@ class CompiledModel:
     source: Path
     variants: dict[int, KernelChoice] = field(default_factory=dict)  # op index -> its kernel (codegen_c/kernel.py)
     features: tuple[str, ...] = ()  # CPU features the code was generated for (board.toml)
+    imported: Graph | None = None  # the frontend's graph before the passes: the model the reference checks
 
     @property
     def macs(self) -> int:
@@ -47,25 +48,25 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
 def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
     """Optimize and check the frontend's graph (``prepare``; raises UnsupportedError), then
     ``compile_prepared``."""
-    g, problems = prepare(g)
+    prepared, problems = prepare(g)
     if problems:
         raise UnsupportedError(problems)
-    return compile_prepared(g, source, model_hash, board=board, tuning=tuning, priority=priority)
+    return compile_prepared(prepared, source, model_hash, board=board, tuning=tuning, priority=priority, imported=g)
 
 
 def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None,
-                     priority: str = "balanced") -> CompiledModel:
+                     priority: str = "balanced", imported: Graph | None = None) -> CompiledModel:
     """For a graph out of ``prepare``: plan the arena (which may reorder ops and run some in
     place, as the kernels every core has offer), then choose each op's kernel for the board's
     CPU features (or as the tuning record says) and add the scratch buffers those kernels need,
     as ``priority`` ("balanced", "speed", "ram"; aot/driver/choose.py) trades speed for RAM.
-    No board: portable kernels."""
+    No board: portable kernels. ``imported``: the graph before ``prepare`` (what runs check against)."""
     plan = plan_graph(g, ARENA_ALIGNMENT, choose.offers(g))
     if plan.order is not None:
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
     choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
-    return CompiledModel(g, plan, model_hash, source, choice.kernels, features)
+    return CompiledModel(g, plan, model_hash, source, choice.kernels, features, imported)
 
 
 def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
