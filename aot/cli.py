@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, tune, inspect.
+"""The `microaot` command line: compile, run, profile, tune, inspect, ops.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -83,7 +83,9 @@ def cmd_run(args) -> int:
         "ram_bytes": r.firmware.build.ram_bytes, "stack_bytes": r.firmware.build.stack.bytes,
         "counter_unit": r.counter_unit, "macs": macs,
         "outputs": _comparisons_json(r.comparisons),
-        "reference": "model", "mismatch_against": r.mismatch_against, "approximations": r.approximations,
+        "reference": r.reference, "mismatch_against": r.mismatch_against, "approximations": r.approximations,
+        "model": {"match": r.model_match, "max_abs_diff": r.model_max_abs_diff,
+                  "outputs": _comparisons_json(r.model_comparisons)},
         "passes": {"match": r.passes_match, "max_abs_diff": r.passes_max_abs_diff,
                    "outputs": _comparisons_json(r.pass_comparisons)},
     }
@@ -91,8 +93,8 @@ def cmd_run(args) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(_comparisons_table(r.comparisons))
-        if [c.max_abs_diff for c in r.pass_comparisons] != [c.max_abs_diff for c in r.comparisons]:
+        print(_comparisons_table(r.model_comparisons))
+        if [c.max_abs_diff for c in r.pass_comparisons] != [c.max_abs_diff for c in r.model_comparisons]:
             print("against the reference after the passes (the graph the C implements):")
             print(_comparisons_table(r.pass_comparisons))
         for note in r.approximations:
@@ -122,7 +124,7 @@ def _verdict(r) -> str:
         return "MATCH: outputs equal the NumPy reference of the model"
     if r.match:
         return ("MATCH: outputs equal the NumPy reference after the passes; they differ from the model's by "
-                f"{r.max_abs_diff:g} where the passes approximated (above)")
+                f"{r.model_max_abs_diff:g} where the passes approximated (above)")
     against = {"model": "the model's NumPy reference (the imported graph)",
                "passes": "the NumPy reference after the passes (the graph the C implements)"}
     return "MISMATCH: outputs differ from " + " and from ".join(against[w] for w in r.mismatch_against)
@@ -250,6 +252,20 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_ops(args) -> int:
+    from aot.driver.operators import markdown, sections, supported
+    from aot.driver.report import table
+
+    s = supported()
+    if args.json:
+        print(json.dumps(s))
+    elif args.markdown:
+        print(markdown(s), end="")
+    else:
+        print("\n\n".join(f"{title}\n{table(headers, rows, 'l' * len(headers))}" for title, headers, rows in sections(s)))
+    return 0
+
+
 def _quant_text(q) -> str:
     if q is None:
         return ""
@@ -330,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--plot", metavar="FILE", help="with --memory: draw the arena over time (.svg, or .png with matplotlib)")
     common(i)
     i.set_defaults(func=cmd_inspect)
+
+    o = sub.add_parser("ops", help="supported operators per frontend and dtype, and the kernels of each IR kind")
+    o.add_argument("--markdown", action="store_true", help="the tables as Markdown (docs/operators.md)")
+    common(o)
+    o.set_defaults(func=cmd_ops)
     return p
 
 

@@ -14,6 +14,8 @@ from aot.driver import choose
 from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
 from aot.frontends.validate import check_graph
+from aot.passes.dce import dce
+from aot.passes.fold_constants import fold_constants
 from aot.passes.pipeline import optimize
 from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
@@ -30,7 +32,7 @@ class CompiledModel:
     source: Path
     variants: dict[int, KernelChoice] = field(default_factory=dict)  # op index -> its kernel (codegen_c/kernel.py)
     features: tuple[str, ...] = ()  # CPU features the code was generated for (board.toml)
-    imported: Graph | None = None  # the frontend's graph before the passes: the model the reference checks
+    imported: Graph | None = None  # the frontend's graph before the passes (``model_graph``): what runs check
 
     @property
     def macs(self) -> int:
@@ -51,7 +53,15 @@ def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning
     prepared, problems = prepare(g)
     if problems:
         raise UnsupportedError(problems)
-    return compile_prepared(prepared, source, model_hash, board=board, tuning=tuning, priority=priority, imported=g)
+    return compile_prepared(prepared, source, model_hash, board=board, tuning=tuning, priority=priority,
+                            imported=model_graph(g))
+
+
+def model_graph(g: Graph) -> Graph:
+    """The frontend's graph as the NumPy reference runs it: a copy with its constant parts
+    evaluated once (fold_constants runs the same references; the kernels' references read their
+    weights as constants, e.g. a QDQ model's dequantized weights), nothing else rewritten."""
+    return dce(fold_constants(copy.deepcopy(g)))
 
 
 def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None,

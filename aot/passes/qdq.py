@@ -47,6 +47,23 @@ def qdq(g: Graph) -> Graph:
     return g
 
 
+def int8_form(kind: str) -> str | None:
+    """How this pass runs a float op of ``kind`` between dequantize and quantize on int8 (for
+    `microaot ops`): None where it stays float."""
+    t = ops.traits(kind)
+    if kind == "quantize":
+        return "requantisation where exact on all 256 values"
+    if t.commutes_with_quantization:
+        return "on int8 as it is (bit-exact)"
+    if t.weight_channel_axis is not None:
+        return "int8 kernel, int8 weights" + (" (asymmetric allowed)" if t.asymmetric_weights else "")
+    if t.rescales_int8_operands:
+        return "int8 kernel (operands rescaled)"
+    if t.shared_quantization:
+        return "int8 kernel (one shared quantisation)"
+    return None
+
+
 def _fusible(t: OpTraits) -> bool:
     """An op whose dequantize -> op -> quantize island may become the int8 op (one that commutes
     with quantization had the dequantize moved below it instead)."""

@@ -73,4 +73,22 @@ def test_run_compares_with_the_imported_model(model_file, tmp_path, capsys, monk
     j = json.loads(capsys.readouterr().out)
     assert not j["match"] and j["mismatch_against"] == ["model"] and j["max_abs_diff"] == 1
     assert j["passes"]["match"] and j["passes"]["max_abs_diff"] == 0 and j["approximations"] == []
+    assert j["model"]["max_abs_diff"] == 1 and j["reference"] == "model"
     assert j["outputs"][0]["mismatches"] > 0 and not j["outputs"][0]["match"]
+
+
+def test_an_approximated_qdq_island_is_judged_against_the_passes(tmp_path):
+    """A QDQ conv island runs as the int8 kernel (ONNX QDQ: within one step of the float path, not
+    proven exact): the run records the approximation, judges the C against the graph after the
+    passes (bit-exact) and reports its difference from the model's float path."""
+    from tests.passes.test_qdq import _kernel_island
+
+    g = _kernel_island("conv2d")
+    cm = compile_graph(g, Path("island.onnx"), "island")
+    assert [op.kind for op in cm.graph.ops] == ["conv2d"]
+    rng = np.random.default_rng(3)
+    x = rng.integers(-128, 128, g.tensor("x").shape, dtype=np.int8)
+    result = run_on_board(cm, load_board("host"), {"x": x}, build_dir=tmp_path)
+    assert len(result.approximations) == 1 and "conv2d" in result.approximations[0]
+    assert result.reference == "passes" and result.match and result.passes_max_abs_diff == 0
+    assert result.max_abs_diff == 0 and result.model_max_abs_diff <= 1
