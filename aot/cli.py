@@ -84,9 +84,9 @@ def cmd_run(args) -> int:
         "counter_unit": r.counter_unit, "macs": macs,
         "outputs": _comparisons_json(r.comparisons),
         "reference": r.reference, "mismatch_against": r.mismatch_against, "approximations": r.approximations,
-        "model": {"match": r.model_match, "max_abs_diff": r.model_max_abs_diff,
+        "against_model": {"match": r.model_match, "max_abs_diff": r.model_max_abs_diff,
                   "outputs": _comparisons_json(r.model_comparisons)},
-        "passes": {"match": r.passes_match, "max_abs_diff": r.passes_max_abs_diff,
+        "against_passes": {"match": r.passes_match, "max_abs_diff": r.passes_max_abs_diff,
                    "outputs": _comparisons_json(r.pass_comparisons)},
     }
     summary[r.counter_unit if r.counter_unit in ("instructions", "cycles") else "host_ns"] = r.counter

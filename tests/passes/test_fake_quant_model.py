@@ -66,14 +66,17 @@ def test_run_compares_with_the_imported_model(model_file, tmp_path, capsys, monk
     argv = ["run", str(model_file), "--inputs", str(tmp_path / "x.npy"), "--json"]
     assert cli.main([*argv, "--build-dir", str(tmp_path / "exact")]) == 0
     j = json.loads(capsys.readouterr().out)
-    assert j["match"] and j["reference"] == "model" and j["mismatch_against"] == [] and j["passes"]["match"]
+    assert j["match"] and j["reference"] == "model" and j["mismatch_against"] == [] and j["against_passes"]["match"]
+    assert {"model", "board", "match", "max_abs_diff", "arena_bytes", "flash_bytes", "ram_bytes", "stack_bytes",
+            "counter_unit", "macs", "outputs", "host_ns"} <= set(j)  # the keys scripts read before stay
+    assert j["model"] == str(model_file)
 
     monkeypatch.setattr("aot.passes.qdq._requantize_exact", lambda g, op, q: True)
     assert cli.main([*argv, "--build-dir", str(tmp_path / "folded")]) == 1
     j = json.loads(capsys.readouterr().out)
     assert not j["match"] and j["mismatch_against"] == ["model"] and j["max_abs_diff"] == 1
-    assert j["passes"]["match"] and j["passes"]["max_abs_diff"] == 0 and j["approximations"] == []
-    assert j["model"]["max_abs_diff"] == 1 and j["reference"] == "model"
+    assert j["against_passes"]["match"] and j["against_passes"]["max_abs_diff"] == 0 and j["approximations"] == []
+    assert j["against_model"]["max_abs_diff"] == 1 and j["reference"] == "model"
     assert j["outputs"][0]["mismatches"] > 0 and not j["outputs"][0]["match"]
 
 
