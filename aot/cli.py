@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, tune, inspect.
+"""The `microaot` command line: compile, run, profile, tune, inspect, ops.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -72,7 +72,6 @@ def _run_common(args, profile: bool):
 
 def cmd_run(args) -> int:
     from aot.driver.inputs import save_outputs
-    from aot.driver.report import table
 
     board, cm, r = _run_common(args, profile=False)
     if args.save_outputs:
@@ -83,20 +82,55 @@ def cmd_run(args) -> int:
         "arena_bytes": cm.plan.arena_bytes, "flash_bytes": r.firmware.build.flash_bytes,
         "ram_bytes": r.firmware.build.ram_bytes, "stack_bytes": r.firmware.build.stack.bytes,
         "counter_unit": r.counter_unit, "macs": macs,
-        "outputs": [{"name": c.name, "dtype": c.dtype, "shape": list(c.shape), "max_abs_diff": c.max_abs_diff,
-                     "mismatches": c.mismatches, "match": c.match} for c in r.comparisons],
+        "outputs": _comparisons_json(r.comparisons),
+        "reference": r.reference, "mismatch_against": r.mismatch_against, "approximations": r.approximations,
+        "against_model": {"match": r.model_match, "max_abs_diff": r.model_max_abs_diff,
+                          "outputs": _comparisons_json(r.model_comparisons)},
+        "against_passes": {"match": r.passes_match, "max_abs_diff": r.passes_max_abs_diff,
+                           "outputs": _comparisons_json(r.pass_comparisons)},
     }
     summary[r.counter_unit if r.counter_unit in ("instructions", "cycles") else "host_ns"] = r.counter
     if args.json:
         print(json.dumps(summary))
     else:
-        rows = [[c.name, c.dtype, "x".join(map(str, c.shape)), f"{c.max_abs_diff:g}", c.mismatches, "yes" if c.match else "NO"] for c in r.comparisons]
-        print(table(["output", "dtype", "shape", "max |diff|", "mismatches", "match"], rows, "lllrrl"))
+        differ = [c.max_abs_diff for c in r.pass_comparisons] != [c.max_abs_diff for c in r.model_comparisons]
+        if differ:
+            print("against the model's reference (the imported graph):")
+        print(_comparisons_table(r.model_comparisons))
+        if differ:
+            print("against the reference after the passes (the graph the C implements):")
+            print(_comparisons_table(r.pass_comparisons))
+        for note in r.approximations:
+            print(f"approximation: {note}")
         print(f"board {board.name}: {r.counter:,} {r.counter_unit} per inference"
               + (f" ({r.counter / macs:.2f} per MAC)" if macs and r.counter_unit != "ns" else ""))
         print(f"arena {cm.plan.arena_bytes:,} B, flash {r.firmware.build.flash_bytes:,} B, static RAM {r.firmware.build.ram_bytes:,} B, stack bound {r.firmware.build.stack.bytes:,} B")
-        print("MATCH: outputs equal the NumPy reference" if r.match else "MISMATCH: outputs differ from the NumPy reference")
+        print(_verdict(r))
     return 0 if r.match else 1
+
+
+def _comparisons_json(comparisons) -> list[dict]:
+    return [{"name": c.name, "dtype": c.dtype, "shape": list(c.shape), "max_abs_diff": c.max_abs_diff,
+             "mismatches": c.mismatches, "match": c.match} for c in comparisons]
+
+
+def _comparisons_table(comparisons) -> str:
+    from aot.driver.report import table
+
+    rows = [[c.name, c.dtype, "x".join(map(str, c.shape)), f"{c.max_abs_diff:g}", c.mismatches, "yes" if c.match else "NO"]
+            for c in comparisons]
+    return table(["output", "dtype", "shape", "max |diff|", "mismatches", "match"], rows, "lllrrl")
+
+
+def _verdict(r) -> str:
+    if not r.mismatch_against:
+        return "MATCH: outputs equal the NumPy reference of the model"
+    if r.match:
+        return ("MATCH: outputs equal the NumPy reference after the passes; they differ from the model's by "
+                f"{r.model_max_abs_diff:g} where the passes approximated (above)")
+    against = {"model": "the model's NumPy reference (the imported graph)",
+               "passes": "the NumPy reference after the passes (the graph the C implements)"}
+    return "MISMATCH: outputs differ from " + " and from ".join(against[w] for w in r.mismatch_against)
 
 
 def cmd_profile(args) -> int:
@@ -221,6 +255,20 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_ops(args) -> int:
+    from aot.driver.operators import markdown, sections, supported
+    from aot.driver.report import table
+
+    s = supported()
+    if args.json:
+        print(json.dumps(s))
+    elif args.markdown:
+        print(markdown(s), end="")
+    else:
+        print("\n\n".join(f"{title}\n{table(headers, rows, 'l' * len(headers))}" for title, headers, rows in sections(s)))
+    return 0
+
+
 def _quant_text(q) -> str:
     if q is None:
         return ""
@@ -301,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--plot", metavar="FILE", help="with --memory: draw the arena over time (.svg, or .png with matplotlib)")
     common(i)
     i.set_defaults(func=cmd_inspect)
+
+    o = sub.add_parser("ops", help="supported operators per frontend and dtype, and the kernels of each IR kind")
+    o.add_argument("--markdown", action="store_true", help="the tables as Markdown (docs/operators.md)")
+    common(o)
+    o.set_defaults(func=cmd_ops)
     return p
 
 

@@ -110,6 +110,9 @@ class Graph:
     inputs: list[str]
     outputs: list[str]
     name: str = "model"
+    # rewrites the passes made that are not proven equal to the imported model for every input
+    # (aot/passes/qdq.py): a run reports its difference from the imported model's reference
+    approximations: list[str] = field(default_factory=list)
 
     def tensor(self, name: str) -> Tensor:
         return self.tensors[name]

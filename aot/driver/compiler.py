@@ -14,6 +14,8 @@ from aot.driver import choose
 from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
 from aot.frontends.validate import check_graph
+from aot.passes.dce import dce
+from aot.passes.fold_constants import fold_constants
 from aot.passes.pipeline import optimize
 from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
@@ -30,6 +32,7 @@ class CompiledModel:
     source: Path
     variants: dict[int, KernelChoice] = field(default_factory=dict)  # op index -> its kernel (codegen_c/kernel.py)
     features: tuple[str, ...] = ()  # CPU features the code was generated for (board.toml)
+    imported: Graph | None = None  # the frontend's graph before the passes (``model_graph``): what runs check
 
     @property
     def macs(self) -> int:
@@ -47,25 +50,33 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
 def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
     """Optimize and check the frontend's graph (``prepare``; raises UnsupportedError), then
     ``compile_prepared``."""
-    g, problems = prepare(g)
+    prepared, problems = prepare(g)
     if problems:
         raise UnsupportedError(problems)
-    return compile_prepared(g, source, model_hash, board=board, tuning=tuning, priority=priority)
+    return compile_prepared(prepared, source, model_hash, board=board, tuning=tuning, priority=priority,
+                            imported=model_graph(g))
+
+
+def model_graph(g: Graph) -> Graph:
+    """The frontend's graph as the NumPy reference runs it: a copy with its constant parts
+    evaluated once (fold_constants runs the same references; the kernels' references read their
+    weights as constants, e.g. a QDQ model's dequantized weights), nothing else rewritten."""
+    return dce(fold_constants(copy.deepcopy(g)))
 
 
 def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None,
-                     priority: str = "balanced") -> CompiledModel:
+                     priority: str = "balanced", imported: Graph | None = None) -> CompiledModel:
     """For a graph out of ``prepare``: plan the arena (which may reorder ops and run some in
     place, as the kernels every core has offer), then choose each op's kernel for the board's
     CPU features (or as the tuning record says) and add the scratch buffers those kernels need,
     as ``priority`` ("balanced", "speed", "ram"; aot/driver/choose.py) trades speed for RAM.
-    No board: portable kernels."""
+    No board: portable kernels. ``imported``: the graph before ``prepare`` (what runs check against)."""
     plan = plan_graph(g, ARENA_ALIGNMENT, choose.offers(g))
     if plan.order is not None:
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
     choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
-    return CompiledModel(g, plan, model_hash, source, choice.kernels, features)
+    return CompiledModel(g, plan, model_hash, source, choice.kernels, features, imported)
 
 
 def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:

@@ -1,4 +1,10 @@
-"""Compile, build, run on a board through the RPC, and compare with the NumPy reference."""
+"""Compile, build, run on a board through the RPC, and compare with the NumPy reference.
+
+The outputs are compared twice: with the reference run on the imported graph (the model as the
+frontend read it: what tflite-micro / onnxruntime run) and with the reference run on the graph
+after the passes (what the C implements). Both must match, except where the passes recorded an
+approximation (``Graph.approximations``: a QDQ float island run as an int8 kernel), where the
+difference from the imported model is reported but the verdict is against the passes' graph."""
 from __future__ import annotations
 
 import os
@@ -78,25 +84,66 @@ def compare(name: str, got: np.ndarray, expected: np.ndarray) -> Comparison:
 class RunResult:
     firmware: Firmware
     outputs: dict[str, np.ndarray]
-    expected: dict[str, np.ndarray]
-    comparisons: list[Comparison]
+    expected: dict[str, np.ndarray]  # the reference on the imported graph (the model)
+    model_comparisons: list[Comparison]  # the outputs against ``expected``
     counter: int
     counter_unit: str
     profile: list[int] = field(default_factory=list)
+    expected_passes: dict[str, np.ndarray] = field(default_factory=dict)  # the reference after the passes
+    pass_comparisons: list[Comparison] = field(default_factory=list)  # the outputs against ``expected_passes``
+    approximations: list[str] = field(default_factory=list)  # the passes' rewrites not proven exact
+
+    @property
+    def reference(self) -> str:
+        """What the verdict is against: "model" (the imported graph; the passes' graph must agree
+        too), or "passes" where the passes approximated (the model's difference is reported)."""
+        return "passes" if self.approximations else "model"
+
+    @property
+    def comparisons(self) -> list[Comparison]:
+        return self.pass_comparisons if self.reference == "passes" else self.model_comparisons
+
+    @property
+    def model_match(self) -> bool:
+        return all(c.match for c in self.model_comparisons)
+
+    @property
+    def passes_match(self) -> bool:
+        return all(c.match for c in self.pass_comparisons)
 
     @property
     def match(self) -> bool:
-        return all(c.match for c in self.comparisons)
+        return self.passes_match and (self.model_match or self.reference == "passes")
+
+    @property
+    def mismatch_against(self) -> list[str]:
+        """Which references the outputs differ from: "model" (the imported graph), "passes"."""
+        return [which for which, ok in (("model", self.model_match), ("passes", self.passes_match)) if not ok]
 
     @property
     def max_abs_diff(self) -> float:
-        return max((c.max_abs_diff for c in self.comparisons), default=0.0)
+        return _max_diff(self.comparisons)
+
+    @property
+    def model_max_abs_diff(self) -> float:
+        return _max_diff(self.model_comparisons)
+
+    @property
+    def passes_max_abs_diff(self) -> float:
+        return _max_diff(self.pass_comparisons)
+
+
+def _max_diff(comparisons: list[Comparison]) -> float:
+    return max((c.max_abs_diff for c in comparisons), default=0.0)
 
 
 def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray], *, port: str | None = None,
                  profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
     fw = build_firmware(cm, board, profile=profile, build_dir=build_dir)
-    expected = run_graph(cm.graph, inputs)
+    expected_passes = run_graph(cm.graph, inputs)
+    expected = expected_passes
+    if cm.imported is not None:  # the graphs' inputs and outputs keep their names through the passes
+        expected = run_graph(cm.imported, inputs)
     with open_target(board, fw.build.executable, port=port) as target:
         with target.client(timeout) as client:
             info = client.info()
@@ -104,4 +151,6 @@ def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray],
             per_op = client.profile() if profile else []
     outputs = {n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)}
     comps = [compare(n, outputs[n], expected[n]) for n in cm.graph.outputs]
-    return RunResult(fw, outputs, expected, comps, int(counter), info.get("counter_unit", board.counter), per_op)
+    pass_comps = [compare(n, outputs[n], expected_passes[n]) for n in cm.graph.outputs]
+    return RunResult(fw, outputs, expected, comps, int(counter), info.get("counter_unit", board.counter), per_op,
+                     expected_passes, pass_comps, list(cm.graph.approximations))

@@ -14,6 +14,7 @@ Every unsupported operator or attribute is listed at once, by node name.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from aot.frontends.onnx_ops import CONVERTERS, elementwise_shape
 from aot.frontends.source import read_source
 
 MIN_OPSET = 7
+_DEFAULT_DOMAIN = {"ai.onnx": ""}  # "ai.onnx" is another name of the default domain ""
 # Nodes never evaluated at import even with constant inputs: the QDQ pass needs them.
 _KEEP = {"DequantizeLinear"}
 
@@ -44,8 +46,8 @@ def read_onnx(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str, s
         name = Path(source).resolve().parent.name or name
     try:
         model = onnx.load_model_from_string(data)
-    except Exception as e:  # protobuf decode errors come in several types
-        raise ModelError(f"{name}: not an ONNX model ({type(e).__name__}: {_first_line(e)})") from None
+    except Exception:  # protobuf decode errors come in several types
+        raise ModelError(f"{name}: not an ONNX model (the file does not parse as an ONNX ModelProto)") from None
     try:
         onnx.checker.check_model(model)
         checker = ""
@@ -55,12 +57,19 @@ def read_onnx(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str, s
         return import_model(model, name)
     except AotError:
         raise
-    except Exception as e:
-        raise ModelError(f"{name}: malformed ONNX model ({type(e).__name__}: {_first_line(e)}){checker}") from None
+    except Exception:
+        if _debug():
+            raise
+        raise ModelError(f"{name}: malformed ONNX model (the importer cannot read its graph){checker}") from None
 
 
 def _first_line(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else ""
+
+
+def _debug() -> bool:
+    """MICROAOT_DEBUG=1 (the CLI's traceback switch): let an unexpected importer error through."""
+    return bool(os.environ.get("MICROAOT_DEBUG"))
 
 
 def load_onnx(source: bytes | str | Path) -> Graph:
@@ -75,17 +84,34 @@ def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, li
     nodes, attributes and types the importer cannot take. The ops' own checks come after the
     passes (aot.driver.compiler.prepare): before them a QDQ model's conv reads dequantized weights,
     which no kernel takes and the QDQ pass turns into int8 weights."""
-    opset = {o.domain or "": o.version for o in model.opset_import}.get("", 0)
+    opset = _opsets(model).get("", 0)
     if opset < MIN_OPSET:
         raise ModelError(f"{name}: opset {opset} is older than the oldest supported ({MIN_OPSET})")
     try:
         model = onnx.inliner.inline_local_functions(model)
+        _default_domain_as_empty(model)
         _fix_input_dims(model.graph)
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as e:
-        raise ModelError(f"{name}: shape inference failed ({type(e).__name__}: {_first_line(e)})") from None
+    except Exception as e:  # ONNX's own diagnostic of the model (it names the node)
+        raise ModelError(f"{name}: ONNX shape inference failed: {_first_line(e)}") from None
     b = Builder(model, opset, name, convert_node)
     return _convert_graph(b), b.problems
+
+
+def _opsets(model: onnx.ModelProto) -> dict[str, int]:
+    """Opset version by domain, the default domain as "" whether it was written "" or "ai.onnx"."""
+    return {_DEFAULT_DOMAIN.get(o.domain, o.domain): o.version for o in model.opset_import}
+
+
+def _default_domain_as_empty(model: onnx.ModelProto) -> None:
+    """Spell the default domain "" throughout (opset imports, nodes): shape inference and
+    onnx.reference know it only by that name."""
+    versions = _opsets(model)
+    del model.opset_import[:]
+    for domain, version in versions.items():
+        model.opset_import.add(domain=domain, version=version)
+    for node in model.graph.node:
+        node.domain = _DEFAULT_DOMAIN.get(node.domain, node.domain)
 
 
 def _fix_input_dims(graph: onnx.GraphProto) -> None:
@@ -113,6 +139,10 @@ def _convert_graph(b: Builder) -> Graph:
             inputs.append(b.value(vi.name))
         except Unsupported as e:
             b.problems.append((f"input {vi.name!r}", "input", str(e)))
+        except Exception:
+            if _debug():
+                raise
+            b.problems.append((f"input {vi.name!r}", "input", "the importer cannot read this input's type or shape"))
     for i, node in enumerate(graph.node):
         b.location = f"{node.name or '#' + str(i)} {node.op_type}"
         try:
@@ -120,10 +150,12 @@ def _convert_graph(b: Builder) -> Graph:
                 converter(node, attributes(node))  # still report its own operator / attributes
                 raise _Downstream()
             convert_node(b, node)
-        except (Unsupported, _Downstream) as e:
+        except Exception as e:  # Unsupported, _Downstream, or a case a converter did not foresee
+            if not isinstance(e, (Unsupported, _Downstream)) and _debug():
+                raise
             failed.update(node.output)
-            if isinstance(e, Unsupported):
-                b.problems.append((node.name or f"#{i}", node.op_type, str(e)))
+            if not isinstance(e, _Downstream):
+                b.problems.append((node.name or f"#{i}", node.op_type, _reason(e)))
             b.ops.append(Op("unsupported", [n for n in node.input if n in b.tensors],
                             [n for n in node.output if n in b.tensors], {"op": node.op_type}, name=b.location))
     outputs = [vi.name for vi in graph.output]
@@ -135,6 +167,14 @@ def _convert_graph(b: Builder) -> Graph:
         elif b.tensors[name].is_const:
             b.problems.append((f"output {name!r}", "output", "the output is a constant"))
     return Graph(b.tensors, b.ops, inputs, outputs, name=b.name)
+
+
+def _reason(e: Exception) -> str:
+    """An Unsupported's reason; for anything else (an importer bug) a plain statement, never the
+    exception's text (MICROAOT_DEBUG=1 raises it instead)."""
+    if isinstance(e, Unsupported):
+        return str(e)
+    return "the importer cannot convert this node as configured (its inputs, shapes or attributes)"
 
 
 # -- node dispatch ---------------------------------------------------------------------------------
@@ -181,7 +221,11 @@ def _fold(b: Builder, node: onnx.NodeProto, attrs: dict) -> None:
                                    [onnx.helper.make_empty_tensor_value_info(o) for o in node.output if o]),
             opset_imports=[onnx.helper.make_opsetid("", b.opset)])
         values = ReferenceEvaluator(model).run(None, feeds)
-    except Exception as e:
-        raise Unsupported(f"evaluating the constant node failed ({type(e).__name__}: {e})") from None
+    except Exception:
+        if _debug():
+            raise
+        known = node.op_type in CONVERTERS or node.op_type in NN_CONVERTERS
+        raise Unsupported("its inputs are all constants and evaluating it at compile time (onnx.reference) failed"
+                          + ("" if known else "; the operator is not supported otherwise either")) from None
     for name, v in zip([o for o in node.output if o], values):
         b.add_const(name, np.asarray(v))

@@ -59,8 +59,11 @@ class Builder:
         for init in self.graph.initializer:
             try:
                 self.add_const(init.name, numpy_helper.to_array(init))
-            except Exception as e:  # exotic element types (float16, int4, ...)
-                self.problems.append((f"initializer {init.name!r}", "initializer", f"type not supported ({type(e).__name__}: {e})"))
+            except Unsupported as e:
+                self.problems.append((f"initializer {init.name!r}", "initializer", str(e)))
+            except Exception:  # exotic element types (int4, ...) numpy_helper cannot read
+                self.problems.append((f"initializer {init.name!r}", "initializer",
+                                      f"element type {_type_name(init.data_type)} is not supported"))
 
     # -- tensors ------------------------------------------------------------------------------
     def add_const(self, name: str, data: np.ndarray, quant: Quant | None = None) -> str:
@@ -147,6 +150,13 @@ class Builder:
         if data is not None and out is None and (self.tensors[x].quant is None or self.tensors[x].quant.per_tensor):
             return self.add_const(self.fresh(x), data.reshape(shape), self.tensors[x].quant)
         return self.unary("reshape", x, tuple(shape), out)
+
+
+def _type_name(data_type: int) -> str:
+    try:
+        return onnx.TensorProto.DataType.Name(data_type)
+    except ValueError:
+        return f"#{data_type}"
 
 
 def _info(vi: onnx.ValueInfoProto) -> tuple[tuple[int, ...] | None, str | None]:

@@ -77,7 +77,7 @@ class _Reader:
             if t is not None:
                 tensors[t.name] = t
         self.tensors, self.names = tensors, names
-        ops = [self._op(i, names) for i in range(self.sg.OperatorsLength())]
+        ops = [o for i in range(self.sg.OperatorsLength()) for o in self._op(i, names)]
         inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
         outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
         g = Graph(tensors, ops, inputs, outputs, name=self.name)
@@ -120,7 +120,8 @@ class _Reader:
             data = np.frombuffer(raw, dtype=tensor.np_dtype).reshape(shape).copy()
         return Tensor(name, shape, dtype, quant, data)
 
-    def _op(self, index: int, names: list[str]) -> Op:
+    def _op(self, index: int, names: list[str]) -> list[Op]:
+        """The IR ops of flatbuffer operator ``index`` (one, several, or none if folded)."""
         op = self.sg.Operators(index)
         code = self.model.OperatorCodes(op.OpcodeIndex())
         builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
@@ -134,11 +135,15 @@ class _Reader:
         try:
             if entry is None:
                 raise Unsupported("operator is not supported")
-            kind, attrs, ins = entry[0](self, op, ins)
+            self._temps = 0
+            result = entry[0](self, op, ins)
         except Unsupported as e:
             self.problems.append((loc, opname, str(e)))
-            return Op("unsupported", ins, outs, {"op": opname}, name=f"{loc} {opname}")
-        return Op(kind, ins, outs, attrs, name=f"{loc} {opname}")
+            return [Op("unsupported", ins, outs, {"op": opname}, name=f"{loc} {opname}")]
+        if isinstance(result, tuple):
+            kind, attrs, ins = result
+            return [Op(kind, ins, outs, attrs, name=f"{loc} {opname}")]
+        return [Op(kind, step_ins, step_outs, attrs, name=f"{loc} {opname}") for kind, attrs, step_ins, step_outs in result]
 
     # -- what converters ask (aot.frontends.tflite_ops.common.Reader) ------------------------------------------------------
     def options(self, op, cls):
@@ -157,6 +162,35 @@ class _Reader:
 
     def outs(self, op) -> list[str]:
         return [self.names[i] for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
+
+    def temp(self, like: str, shape) -> str:
+        """A new activation tensor of ``shape`` with ``like``'s dtype and quantisation."""
+        t = self.tensors.get(like)
+        if t is None:
+            raise Unsupported(f"tensor {like!r} has an unsupported type")
+        self._temps += 1
+        name = f"{like}/{self._temps}"
+        while name in self.tensors:
+            name += "'"
+        self.tensors[name] = Tensor(name, tuple(shape), t.dtype, t.quant)
+        self.shapes[name] = tuple(shape)
+        return name
+
+    def fold(self, name: str, value: np.ndarray) -> list:
+        """Tensor ``name`` holds ``value``, computed at compile time: it becomes a constant, or
+        (a graph output, which must be written) is copied from one; the IR ops that takes."""
+        t = self.tensors.get(name)
+        if t is None:
+            raise Unsupported(f"tensor {name!r} has an unsupported type")
+        value = np.asarray(value).astype(t.np_dtype)
+        if value.shape != t.shape:
+            raise Unsupported(f"the computed value of shape {list(value.shape)} does not fit tensor {name!r} {list(t.shape)}")
+        if name not in [self.names[i] for i in (self.sg.OutputsAsNumpy() if self.sg.OutputsLength() else [])]:
+            t.data = value
+            return []
+        const = self.temp(name, t.shape)
+        self.tensors[const].data = value
+        return [("reshape", {}, [const], [name])]
 
     def rank(self, ins) -> int:
         return len(self.shapes[ins[0]])

@@ -47,6 +47,9 @@ KINDS = (
     "embedding_lookup",
     "prelu",
     "log_softmax",
+    "gather",
+    "gather_nd",
+    "cast",
 )
 
 

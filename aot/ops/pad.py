@@ -1,4 +1,5 @@
-"""PAD: mode "constant" (with value), "edge" or "reflect"; any dtype (int8: value is a raw int8).
+"""PAD: mode "constant" (with value), "edge", "reflect" (mirrored without the edge element) or
+"symmetric" (mirrored with it); any dtype (int8: value is a raw int8).
 
 attrs: before, after (one entry per axis), mode, value.
 """
@@ -11,7 +12,7 @@ from aot.ops.traits import OpTraits
 
 TRAITS = OpTraits()
 
-MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect"}
+MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
 
 
 def check(op: Op, g: Graph) -> list[str]:
@@ -25,6 +26,8 @@ def check(op: Op, g: Graph) -> list[str]:
         return [f"padding {list(x.shape)} by {before}, {after} does not give {list(y.shape)}"]
     if mode == "reflect" and any(max(b, a) >= n for n, b, a in zip(x.shape, before, after) if b or a):
         return ["reflect pads must be smaller than the axis"]
+    if mode == "symmetric" and any(max(b, a) > n for n, b, a in zip(x.shape, before, after)):
+        return ["symmetric pads must not exceed the axis"]
     if mode == "edge" and any(n == 0 for n in x.shape):
         return ["edge padding of an empty tensor"]
     return []

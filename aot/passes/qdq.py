@@ -14,11 +14,18 @@ What an op allows is its traits (aot/ops/traits.py):
   the int8 values;
 - so does a max / min reduction (order is kept by a positive scale; see _order_preserving);
 - an arg max / min of a per-tensor dequantize reads the int8 values (the same order, ties alike);
-- quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation;
+- quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation, but
+  only where that is proven equal to the float path: the int8 input has 256 values, all of them
+  are checked through the float references (aot/ops/dequantize.py, quantize.py); where one
+  differs the float ops stay (as tflite-micro runs them);
 - a float unary function between a per-tensor int8 dequantize and quantize becomes the int8
   unary op with a table of its 256 outputs, computed by those three ops' references: equal for
   every input to the float ops it replaces (an activation the op before can fuse excepted).
 A rewrite the int8 kernel's check rejects is undone: that part stays float.
+
+The fused islands (an int8 kernel for dequantize -> float op -> quantize) are not proven equal to
+the float path (TFLite integer arithmetic, within one quantisation step per op): each is recorded
+in ``g.approximations``, so a run reports its comparison with the imported model as approximate.
 """
 from __future__ import annotations
 
@@ -48,6 +55,29 @@ def qdq(g: Graph) -> Graph:
         elif op in g.ops and op.kind == "unary":
             _tabulate(g, op)
     return g
+
+
+def int8_form(kind: str) -> str | None:
+    """How this pass runs a float op of ``kind`` between dequantize and quantize on int8 (for
+    `microaot ops`): None where it stays float."""
+    t = ops.traits(kind)
+    if kind == "quantize":
+        return "requantisation where exact on all 256 values"
+    if t.commutes_with_quantization:
+        return "on int8 as it is (bit-exact)"
+    if kind in _EXACT_FORMS:
+        return _EXACT_FORMS[kind]
+    if t.weight_channel_axis is not None:
+        return "int8 kernel, int8 weights" + (" (asymmetric allowed)" if t.asymmetric_weights else "")
+    if t.rescales_int8_operands:
+        return "int8 kernel (operands rescaled)"
+    if t.shared_quantization:
+        return "int8 kernel (one shared quantisation)"
+    return None
+
+
+_EXACT_FORMS = {"unary": "int8 table of dequantize -> f -> quantize (bit-exact)",
+                "arg_minmax": "on the int8 values (bit-exact)", "reduce": "max / min on int8 as they are (bit-exact)"}
 
 
 def _fusible(t: OpTraits) -> bool:
@@ -107,19 +137,33 @@ def _tabulate(g: Graph, op: Op) -> None:
 
 
 def _requantize(g: Graph, op: Op) -> bool:
-    """quantize(dequantize(q)): q itself when the parameters agree, else an int8 requantisation."""
+    """quantize(dequantize(q)): q itself when the parameters agree, else an int8 requantisation;
+    either only if it gives the float path's bytes for all 256 values of q."""
     q = _int8_source(g, op.inputs[0])
     y = g.tensor(op.outputs[0])
-    if q is None or y.dtype != "int8":
+    if q is None or y.dtype != "int8" or not _requantize_exact(g, op, q):
         return False
     if g.tensor(q).quant.to_json() == y.quant.to_json() and y.name not in g.outputs:
         replace_uses(g, y.name, q)
         g.ops.remove(op)
         return True
-    if op.inputs[0] == q:
-        return False
     op.inputs = [q]
     return True
+
+
+def _requantize_exact(g: Graph, op: Op, q: str) -> bool:
+    """quantize(dequantize(q)) (float, as imported) equals quantize(q) (the integer requantisation,
+    or q itself when the parameters agree) on every int8 value of q."""
+    every = np.arange(-128, 128, dtype=np.int8)
+    real = ops.get("dequantize").reference(producer(g, op.inputs[0]), g, [every])[0]
+    floats = ops.get("quantize").reference(op, g, [real])[0]
+    if g.tensor(q).quant.to_json() == g.tensor(op.outputs[0]).quant.to_json():
+        return bool(np.array_equal(floats, every))
+    before = op.inputs
+    op.inputs = [q]
+    ints = ops.get("quantize").reference(op, g, [every])[0]
+    op.inputs = before
+    return bool(np.array_equal(floats, ints))
 
 
 def _int8_source(g: Graph, name: str | None, const_ok: bool = False) -> str | None:
@@ -155,6 +199,8 @@ def _fuse(g: Graph, op: Op) -> None:
             del g.tensors[name]
         return
     g.ops.remove(q)
+    g.approximations.append(f"{op.name or op.kind}: the float {op.kind} between DEQUANTIZE and QUANTIZE runs as "
+                            "the int8 kernel (integer arithmetic, not proven equal to the float path)")
 
 
 def _kernel_inputs(g: Graph, op: Op, t: OpTraits) -> list[str] | None:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import activations, elementwise, lookup, nn, quant, reduce, shape
+from tests.op_models import activations, elementwise, layout, lookup, nn, quant, reduce, shape, values
 from tests.op_models.activations import FLOAT_UNARY, UNARY  # noqa: F401
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
@@ -27,10 +27,13 @@ from tests.op_models.elementwise import FLOAT_BINARY  # noqa: F401
 from tests.op_models.reduce import FLOAT_REDUCE  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
-    **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **quant.GENERATORS,
-    **activations.GENERATORS, **reduce.GENERATORS, **lookup.GENERATORS,
+    **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **layout.GENERATORS, **values.GENERATORS,
+    **quant.GENERATORS, **activations.GENERATORS, **reduce.GENERATORS, **lookup.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
+# Generators of models tflite-micro cannot run (checked only as generated C against the reference).
+NOT_FOR_TFLM = shape.NOT_FOR_TFLM | layout.NOT_FOR_TFLM | values.NOT_FOR_TFLM | activations.NOT_FOR_TFLM
+TFLM_CASES = [(op, dtype) for op, dtype in CASES if op not in NOT_FOR_TFLM]
 
 
 def make(op: str, seed: int, dtype: str = "int8") -> bytes:

@@ -75,6 +75,8 @@ NOT_IN_TFLM = ["RELU_N1_TO_1"]
 # float32 and int8
 UNARY = ["ABS", "RSQRT", "TANH", "LOGISTIC", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ELU"]
 
+NOT_FOR_TFLM = {"relu_n1_to_1"}  # tflite-micro registers no RELU_N1_TO_1 kernel
+
 
 GENERATORS = {
     **{op.lower(): (_unary(op), ("float32",)) for op in FLOAT_UNARY + NOT_IN_TFLM},

@@ -162,13 +162,15 @@ def squeeze_excite(q: Quantiser) -> bytes:
 
 
 def detector_head(q: Quantiser) -> bytes:
-    """YOLO-style: 3x3 conv, LEAKY_RELU, RESIZE_NEAREST_NEIGHBOR x2, CONCATENATION with a skip, 1x1 conv."""
+    """YOLO-style: 3x3 conv, LEAKY_RELU, RESIZE_NEAREST_NEIGHBOR x2, CONCATENATION with a skip branch, 1x1 conv."""
+    q.shared("leaky", "up", "skip", "cat")  # a converter gives a concatenation's inputs its quantisation
     x = q.input("x", (1, 4, 4, 8))
-    skip = q.input("skip", (1, 8, 8, 8))
+    s = q.input("s", (1, 8, 8, 4))
     c, cs = q.conv(x, "conv", (1, 4, 4, 8), 8, (3, 3))
     lr = q.op("LEAKY_RELU", [c], "leaky", cs, alpha=0.1)
-    up = q.op("RESIZE_NEAREST_NEIGHBOR", [lr, q.i32("size", [8, 8])], "up", (1, 8, 8, 8), keep_quant=skip)
-    cat = q.op("CONCATENATION", [up, skip], "cat", (1, 8, 8, 16), keep_quant=skip, axis=3)
+    up = q.op("RESIZE_NEAREST_NEIGHBOR", [lr, q.i32("size", [8, 8])], "up", (1, 8, 8, 8))
+    skip, _ = q.conv(s, "skip", (1, 8, 8, 4), 8)
+    cat = q.op("CONCATENATION", [up, skip], "cat", (1, 8, 8, 16), axis=3)
     y, _ = q.conv(cat, "head", (1, 8, 8, 16), 6)
     return q.finish([y])
 
@@ -179,9 +181,9 @@ def attention(q: Quantiser) -> bytes:
     x = q.input("x", (1, t, d))
     qs, ks, vs = (q.dense(x, n, d, d, (1, t, d), keep_num_dims=True) for n in ("q", "k", "v"))
     kt = q.op("TRANSPOSE", [ks, q.i32("perm", [0, 2, 1])], "k_t", (1, d, t), keep_quant=ks)
-    scores = q.op("BATCH_MATMUL", [qs, kt], "scores", (1, t, t))
+    scores = q.op("BATCH_MATMUL", [qs, kt], "scores", (1, t, t), table="BatchMatMulOptions")
     p = q.op("SOFTMAX", [scores], "probs", (1, t, t), beta=1.0)
-    return q.finish([q.op("BATCH_MATMUL", [p, vs], "y", (1, t, d))])
+    return q.finish([q.op("BATCH_MATMUL", [p, vs], "y", (1, t, d), table="BatchMatMulOptions")])
 
 
 def audio_front(q: Quantiser) -> bytes:

@@ -3,18 +3,18 @@ import numpy as np
 import pytest
 import tflite
 
-from tests.op_models import CASES, make, random_inputs
+from tests.op_models import TFLM_CASES, make, random_inputs
 from tests.tflite_builder import TFLiteBuilder, read_io
 from tests.tflm import run_tflm, tflm_min_arena
 
 
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("op,dtype", CASES)
+@pytest.mark.parametrize("op,dtype", TFLM_CASES)
 def test_tflm_runs_generated_model(op, dtype, seed):
     model = make(op, seed, dtype)
     outputs = run_tflm(model, random_inputs(model, np.random.default_rng(seed)))
     specs = read_io(model)[1]
-    assert len(outputs) == len(specs) == 1
+    assert len(outputs) == len(specs) >= 1
     for out, spec in zip(outputs, specs):
         assert out.shape == spec.shape and out.dtype == np.dtype(spec.dtype)
 

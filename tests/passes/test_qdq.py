@@ -186,3 +186,18 @@ def test_what_it_cannot_turn_into_int8_is_unchanged(make):
                          ids=["conv", "add", "movement", "stays-float"])
 def test_idempotent(make):
     assert_idempotent(_qdq, make())
+
+
+@pytest.mark.parametrize("yq, folded", [(Quant([0.03], [-11]), True), (YQ, False)])
+def test_requantisation_only_where_exact_on_all_256_values(yq, folded):
+    """quantize(dequantize(x)) becomes the integer requantisation only if it gives the float path's
+    bytes for every int8 x: 0.04/5 -> 0.03/-11 does; 0.04/5 -> 0.12/-3 rounds some ties otherwise
+    (TFLM's fixed-point multiplier vs float32 division), so the float ops stay."""
+    g = graph([Tensor("x", (256,), "int8", XQ), _f("xf", (256,)), Tensor("y", (256,), "int8", yq)],
+              [Op("dequantize", ["x"], ["xf"]), Op("quantize", ["xf"], ["y"])], ["x"], ["y"])
+    h = run_pass(_qdq, g)
+    assert kinds(h) == (["quantize"] if folded else ["dequantize", "quantize"]) and h.approximations == []
+    every = {"x": np.arange(-128, 128, dtype=np.int8)}
+    np.testing.assert_array_equal(run_graph(h, every)["y"], run_graph(g, every)["y"])
+    h.ops = [Op("quantize", ["x"], ["y"])]  # the integer requantisation itself: differs where not folded
+    assert np.array_equal(run_graph(h, every)["y"], run_graph(g, every)["y"]) == folded

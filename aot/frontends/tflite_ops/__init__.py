@@ -2,7 +2,7 @@
 converter interface); ``CONVERTERS`` maps each supported builtin name to its converter."""
 from __future__ import annotations
 
-from aot.frontends.tflite_ops import activations, elementwise, lookup, nn, quant, reduce, shape
+from aot.frontends.tflite_ops import activations, elementwise, layout, lookup, nn, quant, reduce, shape, values
 
-CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **elementwise.CONVERTERS, **activations.CONVERTERS,
-              **reduce.CONVERTERS, **quant.CONVERTERS, **lookup.CONVERTERS}
+CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **layout.CONVERTERS, **values.CONVERTERS, **elementwise.CONVERTERS,
+              **activations.CONVERTERS, **reduce.CONVERTERS, **quant.CONVERTERS, **lookup.CONVERTERS}

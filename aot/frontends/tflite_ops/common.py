@@ -3,7 +3,11 @@
 Each family module's ``CONVERTERS`` maps a builtin operator name to ``(converter, dtypes)``: the
 activation dtypes the converter and the kernels behind it take (``microaot ops`` lists them, and
 tests/ops/test_tflite_coverage.py checks each against a single-op generator). A converter is ``convert(r: Reader, op, ins) -> (kind, attrs, inputs)``: ``op`` is the flatbuffer
-operator, ``ins`` its input tensor names (None for an absent optional input); it raises
+operator, ``ins`` its input tensor names (None for an absent optional input). A converter that
+needs several IR ops returns instead a list of ``(kind, attrs, inputs, outputs)``, in execution
+order, whose outputs cover the operator's (``r.outs(op)``) and any intermediate tensors it made
+with ``r.temp``; an operator computed at compile time returns what ``r.fold`` returns (its output
+made a constant: no op, or a copy from a constant for a graph output). It raises
 ``Unsupported`` with one reason when the operator, as configured, cannot be compiled (``inspect``
 lists it). ``Reader`` is what converters may ask of the model being read
 (implemented by ``aot.frontends.tflite._Reader``).
@@ -40,6 +44,13 @@ class Reader(Protocol):
     def outs(self, op) -> list[str]:
         """The operator's output tensor names."""
 
+    def temp(self, like: str, shape) -> str:
+        """A new intermediate activation tensor of ``shape``, with ``like``'s dtype and quantisation."""
+
+    def fold(self, name: str, value: np.ndarray) -> list:
+        """Output ``name`` holds ``value`` (cast to its dtype), computed at compile time: the
+        (kind, attrs, inputs, outputs) ops that takes (none unless it is a graph output)."""
+
     def rank(self, ins) -> int:
         """The rank of the first input."""
 
@@ -61,3 +72,11 @@ def float_only(r: Reader, op, data_ins, opname: str) -> None:
         t = r.tensors.get(n) if n is not None else None
         if t is not None and t.dtype != "float32":
             raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+
+
+def same_quantization(r: Reader, names, opname: str) -> None:
+    """Refuse int8 operands quantised differently: the op copies the stored bytes, like tflite-micro."""
+    quants = {None if t is None or t.quant is None else str(t.quant.to_json())
+              for t in (r.tensors.get(n) for n in names if n is not None)}
+    if len(quants) > 1:
+        raise Unsupported(f"inputs and outputs of {opname} are quantised differently (requantising is not supported)")

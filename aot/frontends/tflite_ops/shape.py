@@ -11,6 +11,7 @@ from aot.frontends.tflite_ops.common import (
     Reader,
     Unsupported,
     plain,
+    same_quantization,
 )
 
 
@@ -59,6 +60,16 @@ def _padv2(r: Reader, op, ins):
     return "pad", {"before": before, "after": after, "mode": "constant", "value": value}, ins[:1]
 
 
+def _mirror_pad(r: Reader, op, ins):
+    before, after = _pad_widths(r, ins)
+    mode = {tflite.MirrorPadMode.REFLECT: "reflect", tflite.MirrorPadMode.SYMMETRIC: "symmetric"}.get(
+        r.options(op, tflite.MirrorPadOptions).Mode())
+    if mode is None:
+        raise Unsupported("unknown mirror pad mode")
+    same_quantization(r, [ins[0], *r.outs(op)], "MIRROR_PAD")
+    return "pad", {"before": before, "after": after, "mode": mode}, ins[:1]
+
+
 def _transpose(r: Reader, op, ins):
     perm = [int(p) for p in r.const(ins, 1, "perm").reshape(-1)]
     rank = r.rank(ins)
@@ -82,32 +93,98 @@ def _slice(r: Reader, op, ins):
     return "slice", {"starts": begin, "steps": [1] * len(shape)}, ins[:1]
 
 
+def _bit(mask: int, i) -> bool:
+    return i != "..." and bool(mask >> i & 1)
+
+
+def _dense_spec(o, rank: int, begin, end, strides) -> tuple[list[tuple], list[int | None]]:
+    """The strided slice spec with its ellipsis expanded (TensorFlow's BuildDenseSpec): one
+    (begin, end, stride, begin masked, end masked, shrink) per input axis, and the output's axes
+    as input axes (None for a new axis of one element; a shrunk axis has none)."""
+    spec = list(range(len(begin)))
+    ellipses = [i for i in spec if _bit(o.EllipsisMask(), i)]
+    if len(ellipses) > 1:
+        raise Unsupported("more than one ellipsis")
+    spec += [] if ellipses else ["..."]  # no ellipsis: one at the end
+    dense, axes = [], []
+    for k, i in enumerate(spec):
+        if i == "..." or _bit(o.EllipsisMask(), i):
+            rest = sum(1 for j in spec[k + 1:] if not _bit(o.NewAxisMask(), j))
+            for _ in range(rank - len(dense) - rest):
+                axes.append(len(dense))
+                dense.append((0, 0, 1, True, True, False))
+        elif _bit(o.NewAxisMask(), i):
+            axes.append(None)
+        else:
+            shrink = _bit(o.ShrinkAxisMask(), i)
+            if not shrink:
+                axes.append(len(dense))
+            dense.append((begin[i], end[i], strides[i], _bit(o.BeginMask(), i), _bit(o.EndMask(), i), shrink))
+    if len(dense) != rank:
+        raise Unsupported(f"the slice spec does not match a rank-{rank} input")
+    return dense, axes
+
+
 def _strided_slice(r: Reader, op, ins):
+    """tflite-micro's StartForAxis / StopForAxis per axis (clamped by the stride's sign), then a
+    reshape where shrink_axis_mask drops axes or new_axis_mask adds them."""
     o = r.options(op, tflite.StridedSliceOptions)
-    for mask, name in ((o.EllipsisMask(), "ellipsis_mask"), (o.NewAxisMask(), "new_axis_mask"),
-                       (o.ShrinkAxisMask(), "shrink_axis_mask")):
-        if mask:
-            raise Unsupported(f"{name} is not supported")
     if o.Offset():
         raise Unsupported("offset is not supported")
     shape = r.shapes[ins[0]]
     begin, end, strides = (
         [int(v) for v in r.const(ins, i, what).reshape(-1)] for i, what in ((1, "begin"), (2, "end"), (3, "strides")))
-    if not len(begin) == len(end) == len(strides) == len(shape):
-        raise Unsupported(f"begin/end/strides need one entry per axis of the rank-{len(shape)} input")
-    if min(strides) <= 0:
-        raise Unsupported("only positive strides are supported")
+    if not len(begin) == len(end) == len(strides):
+        raise Unsupported("begin, end and strides need the same length")
+    if 0 in strides:
+        raise Unsupported("a stride is zero")
+    dense, axes = _dense_spec(o, len(shape), begin, end, strides)
+    if any(shrink and s < 0 for _, _, s, _, _, shrink in dense):
+        raise Unsupported("a shrunk axis needs a positive stride")
     starts, counts = [], []
-    for a, n in enumerate(shape):
-        b = 0 if o.BeginMask() >> a & 1 else begin[a] + (n if begin[a] < 0 else 0)
-        e = n if o.EndMask() >> a & 1 else end[a] + (n if end[a] < 0 else 0)
-        b, e = min(max(b, 0), n), min(max(e, 0), n)
-        starts.append(int(b))
-        counts.append(max(0, -(-(e - b) // strides[a])))
-    out_shape = r.shapes[r.outs(op)[0]]
-    if tuple(counts) != tuple(out_shape):
-        raise Unsupported(f"strided slice of {list(shape)} gives {counts}, the output is {list(out_shape)}")
-    return "slice", {"starts": starts, "steps": strides}, ins[:1]
+    for n, (b, e, s, b_masked, e_masked, shrink) in zip(shape, dense):
+        lo, hi = (0, n) if s > 0 else (-1, n - 1)
+        b = (lo if s > 0 else hi) if b_masked else b + (n if b < 0 else 0)
+        b = min(max(b, lo), hi)
+        e = b + 1 if shrink else (hi if s > 0 else lo) if e_masked else e + (n if e < 0 else 0)
+        e = min(max(e, lo), hi) if not shrink else e
+        starts.append(b if n else 0)
+        counts.append(max(0, -(-(e - b) // s)) if n else 0)
+    if any(c and not 0 <= b < n for b, c, n in zip(starts, counts, shape)):
+        raise Unsupported(f"strided slice begin {begin} reads outside the input {list(shape)}")
+    y = r.outs(op)[0]
+    out_shape = tuple(1 if a is None else counts[a] for a in axes)
+    if out_shape != r.shapes[y]:
+        raise Unsupported(f"strided slice of {list(shape)} gives {list(out_shape)}, the output is {list(r.shapes[y])}")
+    attrs = {"starts": starts, "steps": [s for _, _, s, *_ in dense]}
+    if tuple(counts) == out_shape:
+        return "slice", attrs, ins[:1]
+    block = r.temp(y, counts)
+    return [("slice", attrs, ins[:1], [block]), ("reshape", {}, [block], [y])]
+
+
+def _index_operand(r: Reader, ins, opname: str) -> None:
+    t = r.tensors.get(ins[1]) if len(ins) > 1 and ins[1] is not None else None
+    if t is None or t.dtype not in ("int32", "int64"):
+        raise Unsupported(f"{opname} needs int32 or int64 indices")
+
+
+def _gather(r: Reader, op, ins):
+    _index_operand(r, ins, "GATHER")
+    same_quantization(r, [ins[0], *r.outs(op)], "GATHER")
+    o = r.options(op, tflite.GatherOptions)
+    rank, index_rank = r.rank(ins), len(r.shapes[ins[1]])
+    axis, bd = o.Axis(), o.BatchDims()
+    axis, bd = axis + (rank if axis < 0 else 0), bd + (index_rank if bd < 0 else 0)
+    if not 0 <= bd <= axis < rank or bd > index_rank:
+        raise Unsupported(f"axis {o.Axis()} / batch_dims {o.BatchDims()} do not fit a rank-{rank} input and rank-{index_rank} indices")
+    return "gather", {"axis": axis, "batch_dims": bd}, ins[:2]
+
+
+def _gather_nd(r: Reader, op, ins):
+    _index_operand(r, ins, "GATHER_ND")
+    same_quantization(r, [ins[0], *r.outs(op)], "GATHER_ND")
+    return "gather_nd", {}, ins[:2]
 
 
 CONVERTERS = {
@@ -116,8 +193,11 @@ CONVERTERS = {
     "CONCATENATION": (_concatenation, BOTH),
     "PAD": (_pad, BOTH),
     "PADV2": (_padv2, BOTH),
+    "MIRROR_PAD": (_mirror_pad, BOTH),
     "TRANSPOSE": (_transpose, BOTH),
     "EXPAND_DIMS": (_expand_dims, BOTH),
     "SLICE": (_slice, BOTH),
     "STRIDED_SLICE": (_strided_slice, BOTH),
+    "GATHER": (_gather, BOTH),
+    "GATHER_ND": (_gather_nd, BOTH),
 }
