@@ -3,7 +3,8 @@
 Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/frontends/onnx_builder.py)
 and raises Unsupported with a reason; aot/frontends/onnx.py dispatches nodes to them. Convolution,
 pooling, Gemm, normalisation and quantisation nodes live in aot/frontends/onnx_nn.py; CONVERTERS
-takes in the families of the other modules (onnx_reduce.py: reductions, ArgMax, CumSum).
+takes in the families of the other modules (onnx_reduce.py: reductions, ArgMax, CumSum;
+onnx_data.py: Gather, Expand, Tile, DepthToSpace, SpaceToDepth, Cast).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import onnx
 
 from aot.frontends.onnx_builder import Builder, Unsupported, inp
+from aot.frontends.onnx_data import DATA_CONVERTERS
 from aot.frontends.onnx_reduce import REDUCE_CONVERTERS
 
 # -- elementwise ---------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ CONVERTERS = {
     "Transpose": (_transpose, ("perm",)), "Concat": (_concat, ("axis",)),
     "Split": (_split, ("axis", "split", "num_outputs")), "Slice": (_slice, ("starts", "ends", "axes")),
     "Pad": (_pad, ("mode", "pads", "value", "paddings")),
-    **REDUCE_CONVERTERS,
+    **REDUCE_CONVERTERS, **DATA_CONVERTERS,
 }
 
 _ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "PRelu", "DequantizeLinear"}

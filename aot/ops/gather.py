@@ -4,7 +4,8 @@ y.shape = x.shape[:axis] + indices.shape[batch_dims:] + x.shape[axis + 1:]. Any 
 stored bytes, x and y quantised alike). An index outside [0, x.shape[axis]) is clamped into it
 (tflite-micro stops with an error there).
 
-attrs: axis, batch_dims (non-negative, batch_dims <= axis).
+attrs: axis, batch_dims (non-negative, batch_dims <= axis); optional wrap_negative (ONNX: an index
+in [-n, 0) counts from the end, index + n, before the clamp).
 """
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ def macs(op: Op, g: Graph) -> int:
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     b, o, a, n, i = blocks(op, g)
     x = inputs[0].reshape(b, o, a, i)
-    idx = np.clip(inputs[1].astype(np.int64), 0, a - 1).reshape(b, n)
+    idx = inputs[1].astype(np.int64)
+    if op.attrs.get("wrap_negative"):
+        idx = np.where(idx < 0, idx + a, idx)
+    idx = np.clip(idx, 0, a - 1).reshape(b, n)
     y = x[np.arange(b)[:, None, None], np.arange(o)[None, :, None], idx[:, None, :]]
     return [y.reshape(g.tensor(op.outputs[0]).shape)]

@@ -12,7 +12,8 @@ What an op allows is its traits (aot/ops/traits.py):
   dequantize: the dequantize moves below it and it runs on int8 values;
 - an op with ``shared_quantization`` (concat, average_pool2d) between equal quantisations runs on
   the int8 values;
-- so does a max / min reduction (order is kept by a positive scale; see _order_preserving);
+- so do gather, gather_nd and a max / min reduction (order is kept by a positive scale), and a
+  pad whose constant is one int8 value exactly (_picks_elements, _sink_pad);
 - an arg max / min of a per-tensor dequantize reads the int8 values (the same order, ties alike);
 - quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation, but
   only where that is proven equal to the float path: the int8 input has 256 values, all of them
@@ -43,8 +44,10 @@ def qdq(g: Graph) -> Graph:
     while changed:
         changed = False
         for op in list(g.ops):
-            if op in g.ops and (ops.traits(op.kind).commutes_with_quantization or _order_preserving(op)):
+            if op in g.ops and (ops.traits(op.kind).commutes_with_quantization or _picks_elements(op)):
                 changed |= _sink_dequantize(g, op)
+            elif op in g.ops and op.kind == "pad":
+                changed |= _sink_pad(g, op)
             elif op in g.ops and op.kind == "arg_minmax":
                 changed |= _arg_of_int8(g, op)
             elif op in g.ops and op.kind == "quantize":
@@ -77,7 +80,9 @@ def int8_form(kind: str) -> str | None:
 
 
 _EXACT_FORMS = {"unary": "int8 table of dequantize -> f -> quantize (bit-exact)",
-                "arg_minmax": "on the int8 values (bit-exact)", "reduce": "max / min on int8 as they are (bit-exact)"}
+                "arg_minmax": "on the int8 values (bit-exact)", "reduce": "max / min on int8 as they are (bit-exact)",
+                "gather": "on int8 as it is (bit-exact)", "gather_nd": "on int8 as it is (bit-exact)",
+                "pad": "on int8 where the pad value is an int8 value (bit-exact)"}
 
 
 def _fusible(t: OpTraits) -> bool:
@@ -94,15 +99,33 @@ def _sink_dequantize(g: Graph, op: Op) -> bool:
         return False
     y = op.outputs[0]
     moved = clone(g, y, dtype="int8", quant=g.tensor(q).quant)
-    op.inputs, op.outputs = [q], [moved]
+    op.inputs, op.outputs = [q if n == op.inputs[0] else n for n in op.inputs], [moved]
     g.ops.insert(g.ops.index(op) + 1, Op("dequantize", [moved], [y], {}, name=op.name))
     return True
 
 
-def _order_preserving(op: Op) -> bool:
-    """A reduction that picks one of its inputs by order (max, min): on the stored int8 values of
-    a positive-scale per-tensor quantisation it picks the same element, so it commutes exactly."""
-    return op.kind == "reduce" and op.attrs["fn"] in ("max", "min")
+def _picks_elements(op: Op) -> bool:
+    """An op whose outputs are elements of input 0 picked by position (gather, gather_nd: the
+    other inputs are indices; a concat of copies of one tensor, ONNX's Tile) or by order (a max / min reduction: on the stored int8 values of a
+    positive-scale per-tensor quantisation it picks the same element), so it commutes exactly."""
+    return op.kind in ("gather", "gather_nd") or (op.kind == "reduce" and op.attrs["fn"] in ("max", "min")) or \
+        (op.kind == "concat" and len(set(op.inputs)) == 1)
+
+
+def _sink_pad(g: Graph, op: Op) -> bool:
+    """pad(dequantize(q)) -> dequantize(pad(q)): edge and reflect copy elements; a constant pad
+    value only if one int8 value dequantizes to exactly it (0: the zero point)."""
+    q = _int8_source(g, op.inputs[0])
+    if q is None:
+        return False
+    if op.attrs["mode"] == "constant":
+        quant = g.tensor(q).quant
+        raw = int(np.round(op.attrs["value"] / quant.tensor_scale)) + quant.tensor_zero_point
+        real = np.float32(np.float64(quant.tensor_scale) * (raw - quant.tensor_zero_point))  # aot/ops/dequantize.py
+        if not -128 <= raw <= 127 or real != np.float32(op.attrs["value"]):
+            return False
+        op.attrs = {**op.attrs, "value": raw}
+    return _sink_dequantize(g, op)
 
 
 def _arg_of_int8(g: Graph, op: Op) -> bool:

@@ -111,3 +111,37 @@ def test_relu_after_conv_still_fuses():
     g, problems = import_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
     g, problems = prepare(g)
     assert not problems and "unary" not in [op.kind for op in g.ops], [op.kind for op in g.ops]
+
+
+I64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+MOVES = [  # (kind, op_type, x shape, consts, attrs)
+    ("gather", "Gather", (3, 4, 5), {"i": I64(2, -1, 0)}, {"axis": 1}),
+    ("slice", "Expand", (3, 1), {"s": I64(2, 3, 4)}, {}),
+    ("concat", "Tile", (2, 3), {"r": I64(2, 2)}, {}),
+    ("transpose", "DepthToSpace", (1, 8, 2, 3), {}, {"blocksize": 2, "mode": "CRD"}),
+    ("transpose", "SpaceToDepth", (1, 2, 4, 6), {}, {"blocksize": 2}),
+    ("slice", "Slice", (4, 6), {"st": I64(1, -1), "en": I64(4, -6), "ax": I64(0, 1), "sp": I64(2, -2)}, {}),
+    ("pad", "Pad", (2, 3, 4), {"p": I64(0, 1, 2, 1, 0, 3)}, {"mode": "reflect"}),
+    ("pad", "Pad", (2, 3, 4), {"p": I64(1, 0, 2, 0, 2, 1)}, {"mode": "edge"}),
+    ("pad", "Pad", (2, 3, 4), {"p": I64(1, 0, 2, 0, 2, 1)}, {}),
+    ("reduce", "ReduceMax", (2, 3, 4), {}, {"axes": [0, 2]}),
+]
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("case", MOVES, ids=lambda c: f"{c[1]}-{c[4].get('mode', '')}")
+def test_data_movement_runs_on_int8(case, seed, tmp_path):
+    """Each output element is an input element: the op runs on the int8 values, bit-exact with
+    onnxruntime (same parameters in and out)."""
+    kind, op_type, shape, consts, attrs = case
+    rng = np.random.default_rng(seed)
+    qtype = ("int8", "uint8")[seed]
+    q = qparams(rng, qtype)
+    check_qdq(kind, True, op_type, {"x": rng.uniform(-1, 1, shape).astype(np.float32)}, consts, in_q=[q], out_q=q, qtype=qtype,
+              opset=13, tmp_path=tmp_path if seed == 0 else None, **attrs)
+
+
+def test_pad_value_off_the_int8_grid_stays_float(tmp_path):
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 3)).astype(np.float32)
+    consts = {"p": I64(1, 1, 1, 1), "v": np.array(0.013, np.float32)}
+    check_qdq("pad", False, "Pad", {"x": x}, consts, in_q=[(0.01, 3)], out_q=(0.01, 3), opset=13, tmp_path=tmp_path)
