@@ -105,7 +105,6 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         "arena_bytes": plan.arena_bytes, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
-        "max_dims": 6,
         "kernel_headers": sorted(f for f in runtime if f.endswith(".h")),
     }
     files = []

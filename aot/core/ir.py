@@ -19,6 +19,10 @@ DTYPES = {
     "float32": np.float32,
 }
 
+# The most dims a graph input or output may have: its shape lives in the C descriptor
+# (runtime_c/include/aot_model.h, AOT_MAX_DIMS).
+MAX_IO_DIMS = 6
+
 # Codes shared with the C runtime (runtime_c/include/aot_model.h, AOT_DTYPE_*).
 DTYPE_CODES = {"float32": 0, "int8": 1, "uint8": 2, "int16": 3, "int32": 4, "int64": 5}
 

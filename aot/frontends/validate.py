@@ -6,7 +6,7 @@ only becomes kernel level through the passes (e.g. QDQ weights)."""
 from __future__ import annotations
 
 from aot import ops
-from aot.core.ir import Graph
+from aot.core.ir import MAX_IO_DIMS, Graph
 
 
 def check_graph(g: Graph) -> list[tuple[str, str, str]]:
@@ -28,6 +28,15 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
     for name in g.outputs:
         if name not in g.tensors:
             problems.append(("graph", "output", f"unknown output tensor {name!r}"))
+    for role, names in (("input", g.inputs), ("output", g.outputs)):
+        for name in names:
+            t = g.tensors.get(name)
+            if t is not None and len(t.shape) > MAX_IO_DIMS:
+                problems.append(("graph", role, f"tensor {name!r} has {len(t.shape)} dims; a graph {role} has at most "
+                                                f"{MAX_IO_DIMS}"))
+    empty = sorted({n for op in g.ops for n in [*op.inputs, *op.outputs] if n in g.tensors and g.tensor(n).size == 0})
+    problems += [("graph", "tensor", f"tensor {name!r} has no elements (shape {list(g.tensor(name).shape)})")
+                 for name in empty]
     return problems
 
 
