@@ -55,13 +55,20 @@ def _prelu(b: Builder, node, attrs) -> None:
 
 
 def _binary(b: Builder, node, attrs) -> None:
-    if len(node.input) != 2:
-        raise Unsupported(f"{len(node.input)} inputs (only 2 are supported)")
-    a, c = (b.value(n) if b.const(n) is None else n for n in node.input)
-    if node.op_type == "Add":
-        b.emit("add", [a, c], [b.value(node.output[0])], activation="NONE")
-    else:
-        b.emit("binary", [a, c], [b.value(node.output[0])], fn=_BINARY[node.op_type])
+    """Two operands; the variadic Max, Min and Sum fold theirs from the left (one: a copy)."""
+    names = [b.value(n) if b.const(n) is None else n for n in node.input if n]
+    y = node.output[0]
+    if len(names) == 1:
+        b.unary("reshape", names[0], None, y)
+    acc = names[0]
+    for k, n in enumerate(names[1:], 2):
+        out = b.value(y) if k == len(names) else \
+            b.new(y, np.broadcast_shapes(b.shape(acc), b.shape(n)), b.dtype(acc))
+        if node.op_type in ("Add", "Sum"):
+            b.emit("add", [acc, n], [out], activation="NONE")
+        else:
+            b.emit("binary", [acc, n], [out], fn=_BINARY[node.op_type])
+        acc = out
 
 
 # -- shapes and data movement ------------------------------------------------------------------------
@@ -150,7 +157,7 @@ CONVERTERS = {
     **{op: (_unary, ()) for op in _UNARY},
     "LeakyRelu": (_unary, ("alpha",)), "Elu": (_unary, ("alpha",)), "HardSigmoid": (_unary, ("alpha", "beta")),
     "Clip": (_unary, ("min", "max")), "Gelu": (_unary, ("approximate",)), "PRelu": (_prelu, ()),
-    "Add": (_binary, ()), **{op: (_binary, ()) for op in _BINARY},
+    "Add": (_binary, ()), "Sum": (_binary, ()), **{op: (_binary, ()) for op in _BINARY},
     "Reshape": (_reshape, ("allowzero",)), "Flatten": (_reshape, ("axis",)), "Squeeze": (_reshape, ("axes",)),
     "Unsqueeze": (_reshape, ("axes",)), "Identity": (_reshape, ()), "Dropout": (_reshape, ("ratio", "seed")),
     "Transpose": (_transpose, ("perm",)), "Concat": (_concat, ("axis",)),
@@ -159,7 +166,7 @@ CONVERTERS = {
     **REDUCE_CONVERTERS, **DATA_CONVERTERS,
 }
 
-_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "PRelu", "DequantizeLinear"}
+_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "Sum", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "PRelu", "DequantizeLinear"}
 
 
 def elementwise_shape(b: Builder, node: onnx.NodeProto) -> None:
@@ -167,7 +174,7 @@ def elementwise_shape(b: Builder, node: onnx.NodeProto) -> None:
     out = node.output[0]
     ins = [n for n in node.input if n]
     if node.op_type in _ELEMENTWISE and b.infos.get(out, (None,))[0] is None and all(n in b.tensors for n in ins):
-        two = node.op_type in _BINARY or node.op_type == "Add"
-        shape = np.broadcast_shapes(*(b.tensors[n].shape for n in ins[:2 if two else 1]))
+        many = node.op_type in _BINARY or node.op_type in ("Add", "Sum", "PRelu")
+        shape = np.broadcast_shapes(*(b.tensors[n].shape for n in (ins if many else ins[:1])))
         dtype = "float32" if node.op_type == "DequantizeLinear" else b.tensors[ins[0]].dtype
         b.infos[out] = (tuple(shape), dtype)

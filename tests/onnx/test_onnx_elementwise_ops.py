@@ -91,3 +91,17 @@ def test_refusals():
     assert problems("Gelu", x, opset=20, approximate="fast") == ["approximate='fast' is not supported (none, tanh)"]
     assert problems("Erf", {"x": np.zeros((2, 3), np.int32)}, opset=13) == \
         ["erf int32[2, 3] -> int32[2, 3] is not supported (float32 or int8)"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("op_type", ["Max", "Min", "Sum"])
+def test_variadic(op_type, seed, tmp_path):
+    """One to four operands broadcast together (some constant), folded from the left."""
+    rng = np.random.default_rng(seed)
+    out = _shape(rng)
+    shapes = [tuple(d if rng.integers(0, 2) else 1 for d in out[int(rng.integers(0, len(out))):]) for _ in range(seed % 4 + 1)]
+    shapes[0] = out
+    inputs = {f"x{k}": rand(rng, s) for k, s in enumerate(shapes) if k % 2 == 0}
+    consts = {f"x{k}": rand(rng, s) for k, s in enumerate(shapes) if k % 2}
+    kind = "reshape" if len(shapes) == 1 else "add" if op_type == "Sum" else "binary"
+    check_node(kind, op_type, inputs, consts, tmp_path=tmp_path if seed in (0, 3) else None, opset=13)
