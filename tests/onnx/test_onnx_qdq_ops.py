@@ -145,3 +145,24 @@ def test_pad_value_off_the_int8_grid_stays_float(tmp_path):
     x = np.random.default_rng(1).uniform(-1, 1, (2, 3)).astype(np.float32)
     consts = {"p": I64(1, 1, 1, 1), "v": np.array(0.013, np.float32)}
     check_qdq("pad", False, "Pad", {"x": x}, consts, in_q=[(0.01, 3)], out_q=(0.01, 3), opset=13, tmp_path=tmp_path)
+
+
+FLOAT_BETWEEN = [  # (kind, op_type, consts, attrs): no int8 kernel equals onnxruntime's QDQ arithmetic
+    ("prelu", "PRelu", {"slope": np.array([[0.25], [-0.5], [0.1]], np.float32)}, {}),
+    ("log_softmax", "LogSoftmax", {}, {"axis": 1}),
+    ("binary", "Mul", {"c": np.array([0.5, -1.5, 2.0, 0.25], np.float32)}, {}),
+    ("binary", "Div", {"c": np.array([0.5, -1.5, 2.0, 0.25], np.float32)}, {}),
+    ("binary", "Sub", {"c": np.array([0.5, -1.5, 2.0, 0.25], np.float32)}, {}),
+    ("reduce", "ReduceMean", {}, {"axes": [2]}),
+]
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("case", FLOAT_BETWEEN, ids=lambda c: c[1])
+def test_float_between_qdq_within_a_step(case, seed, tmp_path):
+    kind, op_type, consts, attrs = case
+    rng = np.random.default_rng(seed)
+    qtype = ("int8", "uint8")[seed]
+    x = rng.uniform(-1, 1, (2, 3, 4)).astype(np.float32)
+    check_qdq(kind, False, op_type, {"x": x}, consts, in_q=[qparams(rng, qtype)], out_q=qparams(rng, qtype), qtype=qtype, opset=13,
+              tmp_path=tmp_path if seed == 0 else None, **attrs)
