@@ -166,3 +166,11 @@ def test_float_between_qdq_within_a_step(case, seed, tmp_path):
     x = rng.uniform(-1, 1, (2, 3, 4)).astype(np.float32)
     check_qdq(kind, False, op_type, {"x": x}, consts, in_q=[qparams(rng, qtype)], out_q=qparams(rng, qtype), qtype=qtype, opset=13,
               tmp_path=tmp_path if seed == 0 else None, **attrs)
+
+
+@pytest.mark.parametrize("qtype", ["int8", "uint8"])
+def test_concat_of_two_dequantized_runs_on_int8(qtype, tmp_path):
+    rng = np.random.default_rng(5)
+    q = qparams(rng, qtype)
+    inputs = {"a": rng.uniform(-1, 1, (2, 3)).astype(np.float32), "b": rng.uniform(-1, 1, (2, 5)).astype(np.float32)}
+    check_qdq("concat", True, "Concat", inputs, in_q=[q, q], out_q=q, qtype=qtype, tmp_path=tmp_path, axis=1)
