@@ -13,34 +13,10 @@ from aot.driver.runner import run_on_board
 from aot.frontends.onnx import import_model
 from aot.target.boards import load_board
 from tests.onnx.models import assert_float_close
-from tests.onnx.onnx_problems import problems
+from tests.onnx.onnx_problems import check_graph, graph_model, problems
 from tests.ops.onnx_single import check_node, rand
 
 I64 = lambda *v: np.array(v, np.int64)  # noqa: E731
-
-
-def _model(nodes, x_shape, consts, opset=17) -> onnx.ModelProto:
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x_shape)],
-                              [helper.make_empty_tensor_value_info("y")],
-                              [numpy_helper.from_array(v, n) for n, v in consts.items()])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-
-
-def _check(model: onnx.ModelProto, x: np.ndarray, kinds: list[str], tmp_path) -> None:
-    """Only ``kinds`` run; the reference and the host C match onnxruntime."""
-    import onnxruntime as ort
-
-    g, problems = import_model(model, "m")
-    assert not problems, problems
-    g, problems = prepare(g)
-    assert not problems, problems
-    assert [op.kind for op in g.ops] == kinds
-    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-    got = run_graph(g, {"x": x})[g.outputs[0]]
-    assert got.shape == want.shape
-    assert_float_close(got, want, "reference")
-    result = run_on_board(compile_graph(g, tmp_path / "m.onnx", "m"), load_board("host"), {"x": x}, build_dir=tmp_path)
-    assert result.match
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (1, 6, 2)])
@@ -53,7 +29,7 @@ def test_view_of_size_folds(shape, tmp_path):
              helper.make_node("Reshape", ["x", "new_shape"], ["r"]),
              helper.make_node("Exp", ["r"], ["y"])]
     x = np.random.default_rng(len(shape)).uniform(-1, 1, shape).astype(np.float32)
-    _check(_model(nodes, shape, {"zero": I64(0).reshape(()), "ax0": I64(0), "minus1": I64(-1)}), x, ["reshape", "unary"], tmp_path)
+    check_graph(graph_model(nodes, shape, {"zero": I64(0).reshape(()), "ax0": I64(0), "minus1": I64(-1)}), x, ["reshape", "unary"], tmp_path)
 
 
 def test_shape_start_end_and_constant_of_shape_fold(tmp_path):
@@ -62,7 +38,7 @@ def test_shape_start_end_and_constant_of_shape_fold(tmp_path):
              helper.make_node("ConstantOfShape", ["s"], ["c"], value=numpy_helper.from_array(np.array([0.5], np.float32))),
              helper.make_node("Add", ["x", "c"], ["y"])]
     x = np.random.default_rng(1).uniform(-1, 1, (2, 3, 4)).astype(np.float32)
-    _check(_model(nodes, (2, 3, 4), {}), x, ["add"], tmp_path)
+    check_graph(graph_model(nodes, (2, 3, 4), {}), x, ["add"], tmp_path)
 
 
 def test_range_folds(tmp_path):
@@ -73,7 +49,7 @@ def test_range_folds(tmp_path):
              helper.make_node("Cast", ["r"], ["rf"], to=onnx.TensorProto.FLOAT),
              helper.make_node("Mul", ["x", "rf"], ["y"])]
     x = np.random.default_rng(2).uniform(-1, 1, (3, 5)).astype(np.float32)
-    _check(_model(nodes, (3, 5), {"zero": I64(0).reshape(()), "one": I64(1).reshape(())}), x, ["binary"], tmp_path)
+    check_graph(graph_model(nodes, (3, 5), {"zero": I64(0).reshape(()), "one": I64(1).reshape(())}), x, ["binary"], tmp_path)
 
 
 SEEDS = range(5)
