@@ -22,7 +22,7 @@ from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     random_quant,
     random_shape,
 )
-from tests.op_models.elementwise import FLOAT_BINARY, FLOAT_REDUCE, FLOAT_UNARY  # noqa: F401
+from tests.op_models.elementwise import BINARY, FLOAT_REDUCE, FLOAT_UNARY  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **quant.GENERATORS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import tflite
 
 from aot.frontends.tflite_ops.common import (
-    ACTIVATIONS,
+    BOTH,
     FLOAT,
     Reader,
     Unsupported,
@@ -12,15 +12,16 @@ from aot.frontends.tflite_ops.common import (
 )
 
 
-def _binary(opname: str, fn: str, options=None):
-    """SUB/MUL/DIV (fused activation NONE only: the binary kind has no activation) and MAXIMUM/MINIMUM."""
+def _binary(opname: str, fn: str, dtypes: tuple[str, ...], options=None):
+    """Two broadcast operands onto the binary kind; ``options`` the table of the fused activation
+    (SUB, MUL, DIV), None for the builtins without one."""
     def convert(r: Reader, op, ins):
-        float_only(r, op, ins[:2], opname)
-        if options is not None:
-            act = ACTIVATIONS.get(r.options(op, options).FusedActivationFunction(), "?")
-            if act != "NONE":
-                raise Unsupported(f"fused activation {act} is not supported on float {opname} yet")
-        return "binary", {"fn": fn}, ins[:2]
+        for n in [*ins[:2], *r.outs(op)]:
+            t = r.tensors.get(n) if n is not None else None
+            if t is not None and t.dtype not in dtypes:
+                raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+        act = r.activation(r.options(op, options)) if options is not None else "NONE"
+        return "binary", {"fn": fn, "activation": act}, ins[:2]
 
     return convert
 
@@ -35,11 +36,14 @@ def _unary(opname: str, fn: str, options=None, **params):
 
 
 CONVERTERS = {
-    "SUB": (_binary("SUB", "sub", tflite.SubOptions), FLOAT),
-    "MUL": (_binary("MUL", "mul", tflite.MulOptions), FLOAT),
-    "DIV": (_binary("DIV", "div", tflite.DivOptions), FLOAT),
-    "MAXIMUM": (_binary("MAXIMUM", "max"), FLOAT),
-    "MINIMUM": (_binary("MINIMUM", "min"), FLOAT),
+    "SUB": (_binary("SUB", "sub", BOTH, tflite.SubOptions), BOTH),
+    "MUL": (_binary("MUL", "mul", BOTH, tflite.MulOptions), BOTH),
+    "DIV": (_binary("DIV", "div", FLOAT, tflite.DivOptions), FLOAT),
+    "MAXIMUM": (_binary("MAXIMUM", "max", BOTH), BOTH),
+    "MINIMUM": (_binary("MINIMUM", "min", BOTH), BOTH),
+    "SQUARED_DIFFERENCE": (_binary("SQUARED_DIFFERENCE", "squared_difference", BOTH), BOTH),
+    "FLOOR_DIV": (_binary("FLOOR_DIV", "floor_div", FLOAT), FLOAT),
+    "FLOOR_MOD": (_binary("FLOOR_MOD", "floor_mod", FLOAT), FLOAT),
     "ABS": (_unary("ABS", "abs"), FLOAT),
     "NEG": (_unary("NEG", "neg"), FLOAT),
     "SQRT": (_unary("SQRT", "sqrt"), FLOAT),

@@ -1,0 +1,40 @@
+"""TFLite elementwise builtins of two inputs with NumPy broadcasting onto the binary kind: SUB, MUL,
+MAXIMUM, MINIMUM, SQUARED_DIFFERENCE (int8 and float32), DIV, FLOOR_DIV, FLOOR_MOD (float32); the
+fused activations of SUB, MUL, DIV (RELU, RELU6, RELU_N1_TO_1). NumPy reference vs tflite-micro and
+generated C (host) vs the reference on random single-op models (random shapes, broadcasts,
+quantisation, constant operands), int8 bit-exact, float32 within 1e-5; unsupported configurations
+are refused with one problem naming the operator.
+"""
+import numpy as np
+import pytest
+
+from tests.op_models import BINARY, Model
+from tests.ops.compare import op_tests, refusals
+
+OPS = [op.lower() for op in BINARY]
+
+
+test_matches_tflm, test_c_matches_reference = op_tests(OPS)
+
+
+@pytest.mark.parametrize("op", [op for op, dtypes in BINARY.items() if "int8" not in dtypes])
+def test_int8_is_refused(op):
+    m = Model(np.random.default_rng(0), "int8")
+    model = m.finish(op, [m.input("a", (2, 3)), m.input("b", (2, 3))], [m.output((2, 3))],
+                     **({"activation": "NONE"} if op == "DIV" else {}))
+    assert refusals(model) == [("#0", op, f"int8 {op} is not supported yet")]
+
+
+@pytest.mark.parametrize("op", ["SUB", "MUL", "DIV"])
+def test_tanh_activation_is_refused(op):
+    m = Model(np.random.default_rng(0), "float32")
+    model = m.finish(op, [m.input("a", (2, 3)), m.input("b", (3,))], [m.output((2, 3))], activation="TANH")
+    assert refusals(model) == [("#0", op, "fused activation TANH is not supported")]
+
+
+@pytest.mark.parametrize("op", ["MAXIMUM", "MINIMUM"])
+def test_int8_max_min_need_one_quantisation(op):
+    m = Model(np.random.default_rng(0), "int8")
+    model = m.finish(op, [m.input("a", (2, 3), (0.1, 3)), m.input("b", (2, 3), (0.1, 3))], [m.output((2, 3), quant=(0.2, 3))])
+    fn = op[:3].lower()
+    assert refusals(model) == [("#0", op, f"int8 {fn} needs one quantisation shared by both inputs and the output")]
