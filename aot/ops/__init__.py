@@ -35,6 +35,7 @@ KINDS = (
     "pad",
     "unary",
     "binary",
+    "add_n",
     "reduce",
 )
 

@@ -49,8 +49,8 @@ def params(op: Op, g: Graph, left_shift: int = LEFT_SHIFT, power: int = 1) -> Ad
 
 def rescaled(a: np.ndarray, b: np.ndarray, p: AddParams) -> tuple[np.ndarray, np.ndarray]:
     """Both int8 inputs at the common scale (TFLite's scaled_input1_val, scaled_input2_val)."""
-    return (quant.mbqm((a.astype(np.int64) + p.input1_offset) << p.left_shift, p.input1_multiplier, p.input1_shift),
-            quant.mbqm((b.astype(np.int64) + p.input2_offset) << p.left_shift, p.input2_multiplier, p.input2_shift))
+    return (quant.mbqm((np.asarray(a, np.int64) + p.input1_offset) << p.left_shift, p.input1_multiplier, p.input1_shift),
+            quant.mbqm((np.asarray(b, np.int64) + p.input2_offset) << p.left_shift, p.input2_multiplier, p.input2_shift))
 
 
 def check(op: Op, g: Graph) -> list[str]:

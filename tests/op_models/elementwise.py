@@ -43,6 +43,16 @@ def make_add(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("ADD", [a, b], [y], activation=act)
 
 
+def make_add_n(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """2 to 4 operands of one shape (int8: one quantisation, as TFLite requires), some constant."""
+    m = Model(rng, dtype)
+    shape, shared = random_shape(rng, int(rng.integers(1, 5))), random_quant(rng)
+    xs = [m.const_like(f"x{i}", shape, shared) if rng.random() < 0.2 else m.input(f"x{i}", shape, shared)
+          for i in range(int(rng.integers(2, 5)))]
+    lo, hi = xs[0].real_range()
+    return m.finish("ADD_N", xs, [m.output(shape, len(xs) * lo, len(xs) * hi)])
+
+
 def _real_range(op: str, a: T, b: T) -> tuple[float, float]:
     """The real range of ``op``'s result over the int8 ranges of ``a`` and ``b``."""
     (lo1, hi1), (lo2, hi2) = a.real_range(), b.real_range()
@@ -111,6 +121,7 @@ FLOAT_REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
 
 GENERATORS = {
     "add": (make_add, BOTH),
+    "add_n": (make_add_n, BOTH),
     **{op.lower(): (_binary(op), dtypes) for op, dtypes in BINARY.items()},
     **{op.lower(): (make_op(op), FLOAT) for ops, make_op in
        ((FLOAT_UNARY, _float_unary), (FLOAT_REDUCE, _float_reduce)) for op in ops},

@@ -1,6 +1,6 @@
 """TFLite elementwise builtins of two inputs with NumPy broadcasting onto the binary kind: SUB, MUL,
-MAXIMUM, MINIMUM, SQUARED_DIFFERENCE (int8 and float32), DIV, FLOOR_DIV, FLOOR_MOD (float32); the
-fused activations of SUB, MUL, DIV (RELU, RELU6, RELU_N1_TO_1). NumPy reference vs tflite-micro and
+MAXIMUM, MINIMUM, SQUARED_DIFFERENCE (int8 and float32), DIV, FLOOR_DIV, FLOOR_MOD (float32); ADD_N
+(2 to 4 inputs of one shape, int8 and float32) onto add_n; the fused activations of SUB, MUL, DIV (RELU, RELU6, RELU_N1_TO_1). NumPy reference vs tflite-micro and
 generated C (host) vs the reference on random single-op models (random shapes, broadcasts,
 quantisation, constant operands), int8 bit-exact, float32 within 1e-5; unsupported configurations
 are refused with one problem naming the operator.
@@ -11,7 +11,7 @@ import pytest
 from tests.op_models import BINARY, Model
 from tests.ops.compare import op_tests, refusals
 
-OPS = [op.lower() for op in BINARY]
+OPS = [op.lower() for op in BINARY] + ["add_n"]
 
 
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
@@ -38,3 +38,9 @@ def test_int8_max_min_need_one_quantisation(op):
     model = m.finish(op, [m.input("a", (2, 3), (0.1, 3)), m.input("b", (2, 3), (0.1, 3))], [m.output((2, 3), quant=(0.2, 3))])
     fn = op[:3].lower()
     assert refusals(model) == [("#0", op, f"int8 {fn} needs one quantisation shared by both inputs and the output")]
+
+
+def test_int8_add_n_needs_one_quantisation():
+    m = Model(np.random.default_rng(0), "int8")
+    model = m.finish("ADD_N", [m.input("a", (2, 3), (0.1, 3)), m.input("b", (2, 3), (0.2, 3))], [m.output((2, 3))])
+    assert refusals(model) == [("#0", "ADD_N", "int8 add_n needs one quantisation shared by all inputs")]

@@ -1,4 +1,4 @@
-"""TFLite elementwise converters of one or two inputs (onto the binary / unary kinds)."""
+"""TFLite elementwise converters (onto the binary / add_n / unary kinds)."""
 from __future__ import annotations
 
 import tflite
@@ -12,18 +12,28 @@ from aot.frontends.tflite_ops.common import (
 )
 
 
+def _dtypes_in(r: Reader, op, ins, opname: str, dtypes: tuple[str, ...]) -> None:
+    """Refuse a data operand or result of a dtype outside ``dtypes``."""
+    for n in [*ins, *r.outs(op)]:
+        t = r.tensors.get(n) if n is not None else None
+        if t is not None and t.dtype not in dtypes:
+            raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+
+
 def _binary(opname: str, fn: str, dtypes: tuple[str, ...], options=None):
     """Two broadcast operands onto the binary kind; ``options`` the table of the fused activation
     (SUB, MUL, DIV), None for the builtins without one."""
     def convert(r: Reader, op, ins):
-        for n in [*ins[:2], *r.outs(op)]:
-            t = r.tensors.get(n) if n is not None else None
-            if t is not None and t.dtype not in dtypes:
-                raise Unsupported(f"{t.dtype} {opname} is not supported yet")
+        _dtypes_in(r, op, ins[:2], opname, dtypes)
         act = r.activation(r.options(op, options)) if options is not None else "NONE"
         return "binary", {"fn": fn, "activation": act}, ins[:2]
 
     return convert
+
+
+def _add_n(r: Reader, op, ins):
+    _dtypes_in(r, op, ins, "ADD_N", BOTH)
+    return "add_n", {}, list(ins)
 
 
 def _unary(opname: str, fn: str, options=None, **params):
@@ -44,6 +54,7 @@ CONVERTERS = {
     "SQUARED_DIFFERENCE": (_binary("SQUARED_DIFFERENCE", "squared_difference", BOTH), BOTH),
     "FLOOR_DIV": (_binary("FLOOR_DIV", "floor_div", FLOAT), FLOAT),
     "FLOOR_MOD": (_binary("FLOOR_MOD", "floor_mod", FLOAT), FLOAT),
+    "ADD_N": (_add_n, BOTH),
     "ABS": (_unary("ABS", "abs"), FLOAT),
     "NEG": (_unary("NEG", "neg"), FLOAT),
     "SQRT": (_unary("SQRT", "sqrt"), FLOAT),
