@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aot.core.quant import INT32_MAX, rdbpot, saturating_left_shift, srdhm
+from aot.core.quant import INT32_MAX, rdbpot, saturating_left_shift, srdhm, wrap_int32
 
 EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308), (2, 39332535), (3, 720401), (4, 242))
 
@@ -54,8 +54,8 @@ def one_over_one_plus_x_for_x_in_0_1(a: np.ndarray) -> np.ndarray:
     one_f2 = 1 << 29
     for _ in range(3):
         half_denominator_times_x = srdhm(half_denominator, x)
-        one_minus = one_f2 - half_denominator_times_x
-        x = x + saturating_left_shift(srdhm(x, one_minus), 2)
+        one_minus = wrap_int32(one_f2 - half_denominator_times_x)  # int32 wraps as in C (a outside [0, 1))
+        x = wrap_int32(x + saturating_left_shift(srdhm(x, one_minus), 2))
     return saturating_left_shift(x, 1)
 
 

@@ -8,7 +8,8 @@ int8 (the functions in INT8, TFLite Micro's reference integer kernels):
 - squared_difference: the same rescale to 2^7, the squared difference requantised;
 - mul: (a - za) (b - zb) requantised by s_a s_b / s_y;
 - div: reference_ops::DivElementwise: the reciprocal of (b - zb) in fixed point, the product
-  requantised by s_a / (s_b s_y) (computed in float32 as TFLite does);
+  requantised by s_a / (s_b s_y); its final RoundingDivideByPOT may shift by more than 31
+  (rdbpot_wide: what TFLite Micro computes then);
 - max, min: on the stored integers (TFLite compares them as they are; the inputs and the
   output must share one quantisation for that to be the real max/min).
 """
@@ -46,6 +47,7 @@ FUNCTIONS = {
 }
 INT8 = ("sub", "mul", "div", "max", "min", "squared_difference")
 SQUARED_DIFFERENCE_SHIFT = 7  # TFLite's left shift for int8 SQUARED_DIFFERENCE
+DIV_SHIFTS = 24  # int8 div's final shift, reciprocal (<= 7) + headroom (<= 31) - output shift, stays below 64
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def params(op: Op, g: Graph) -> add.AddParams | Requant | tuple[int, int]:
     if fn in ("max", "min"):
         return lo, hi
     sa, sb, sy = (np.float32(t.quant.tensor_scale) for t in (a, b, y))
-    real = np.float64(sa) * np.float64(sb) / np.float64(sy) if fn == "mul" else np.float64(sa / (sb * sy))
+    sa, sb, sy = np.float64(sa), np.float64(sb), np.float64(sy)
+    real = sa * sb / sy if fn == "mul" else sa / (sb * sy)
     m, s = quant.quantize_multiplier(float(real))
     return Requant(-a.quant.tensor_zero_point, -b.quant.tensor_zero_point, y.quant.tensor_zero_point, m, s, lo, hi)
 
@@ -101,6 +104,8 @@ def check(op: Op, g: Graph) -> list[str]:
     if a.dtype == "int8":
         if any(t.quant is None or not t.quant.per_tensor for t in (a, b, y)):
             return [f"int8 {fn} needs per-tensor quantisation on both inputs and the output"]
+        if fn == "div" and not -DIV_SHIFTS <= params(op, g).output_shift <= 22:
+            return [f"int8 div: the output scale {y.quant.tensor_scale:g} is out of range for the input scales"]
         if fn in ("max", "min") and not (a.quant.to_json() == b.quant.to_json() == y.quant.to_json()):
             return [f"int8 {fn} needs one quantisation shared by both inputs and the output"]
     return _shapes_problem(a, b, y)
@@ -115,6 +120,13 @@ def _count_leading_sign_bits(x: np.ndarray) -> np.ndarray:
     return count_leading_zeros_u32(np.where(x < 0, ~x, x)) - 1
 
 
+def rdbpot_wide(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """gemmlowp's RoundingDivideByPOT as TFLite Micro runs it (x86) for an exponent of 0 to 63:
+    past 31 its mask (1ll << e) - 1 truncates to int32 all ones and the shift counts mod 32,
+    so x >> (e mod 32), plus 1 where x >= 0."""
+    return np.where(exponent < 32, quant.rdbpot(x, np.minimum(exponent, 31)), (x >> (exponent & 31)) + (x >= 0))
+
+
 def _int8(fn: str, p, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The int8 kernel of ``fn`` before the clamp, int64."""
     if fn in ("max", "min"):
@@ -126,13 +138,11 @@ def _int8(fn: str, p, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     u, v = np.broadcast_arrays(a.astype(np.int64) + p.input1_offset, b.astype(np.int64) + p.input2_offset)
     if fn == "mul":
         return quant.mbqm(u * v, p.output_multiplier, p.output_shift) + p.output_offset
-    if (v == 0).any():
-        raise ZeroDivisionError("int8 div: a divisor equals its zero point")
     u, v = np.where(v < 0, -u, u), np.abs(v)
-    inv, recip_shift = get_reciprocal(v, 31)
+    inv, recip_shift = get_reciprocal(v, 31)  # v == 0 too: TFLite runs it (its DCHECK is off)
     headroom = _count_leading_sign_bits(u)
     q = quant.mbqm_greater_than_one(u, inv, headroom)
-    return quant.rdbpot(quant.srdhm(q, p.output_multiplier), -(p.output_shift - recip_shift - headroom)) + p.output_offset
+    return rdbpot_wide(quant.srdhm(q, p.output_multiplier), recip_shift + headroom - p.output_shift) + p.output_offset
 
 
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:

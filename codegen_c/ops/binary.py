@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import numpy as np
+
 from aot.core import quant
+from aot.core.fixedpoint import get_reciprocal
 from aot.core.ir import Op
 from aot.ops import binary
 from codegen_c.cfmt import c_float
@@ -31,6 +34,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         p = binary.params(op, g)
         v["p"] = p
         v["act_min"], v["act_max"] = p if fn in ("max", "min") else (p.act_min, p.act_max)
+        v["reciprocal_of_zero"] = int(get_reciprocal(np.zeros(1, np.int64), 31)[0][0])
     elif act != "NONE":
         v["act_min"], v["act_max"] = (c_float(x) for x in quant.activation_range(act, "float32", None, 0))
     return v

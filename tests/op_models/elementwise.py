@@ -53,14 +53,17 @@ def make_add_n(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("ADD_N", xs, [m.output(shape, len(xs) * lo, len(xs) * hi)])
 
 
-def _real_range(op: str, a: T, b: T) -> tuple[float, float]:
-    """The real range of ``op``'s result over the int8 ranges of ``a`` and ``b``."""
+def _real_range(op: str, a: T, b: T, rng: np.random.Generator) -> tuple[float, float]:
+    """The real range of ``op``'s result over the int8 ranges of ``a`` and ``b`` (DIV: a random part)."""
     (lo1, hi1), (lo2, hi2) = a.real_range(), b.real_range()
     if op == "SUB":
         return lo1 - hi2, hi1 - lo2
     if op == "MUL":
         products = [x * y for x in (lo1, hi1) for y in (lo2, hi2)]
         return min(products), max(products)
+    if op == "DIV":  # up to |a| / |b| for |b| a random few steps of b's scale
+        hi = max(-lo1, hi1) / (b.scale * float(np.exp(rng.uniform(0, 3))))
+        return -hi, hi
     return 0.0, max(abs(lo1 - hi2), abs(hi1 - lo2)) ** 2  # SQUARED_DIFFERENCE
 
 
@@ -79,7 +82,7 @@ def _binary(op: str):
         a, b = _binary_operands(m, shared)
         act = str(rng.choice(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])) if op in FUSED else "NONE"
         shape = np.broadcast_shapes(a.shape, b.shape)
-        y = m.output(shape, quant=shared) if shared or not m.q else m.output(shape, *_clamp(*_real_range(op, a, b), act))
+        y = m.output(shape, quant=shared) if shared or not m.q else m.output(shape, *_clamp(*_real_range(op, a, b, rng), act))
         return m.finish(op, [a, b], [y], **({"activation": act} if op in FUSED else {}))
 
     return make_op
@@ -112,7 +115,7 @@ def _float_reduce(op: str):
 
 FUSED = ("SUB", "MUL", "DIV")  # the binary builtins with a fused activation
 BINARY = {"SUB": BOTH, "MUL": BOTH, "MAXIMUM": BOTH, "MINIMUM": BOTH, "SQUARED_DIFFERENCE": BOTH,
-          "DIV": FLOAT, "FLOOR_DIV": FLOAT, "FLOOR_MOD": FLOAT}
+          "DIV": BOTH, "FLOOR_DIV": FLOAT, "FLOOR_MOD": FLOAT}
 # float32-only elementwise and reduction builtins (onto the unary / reduce kinds)
 FLOAT_UNARY = ["ABS", "NEG", "SQRT", "EXP", "FLOOR", "CEIL", "TANH", "LOGISTIC", "RELU", "RELU6",
                "LEAKY_RELU", "HARD_SWISH", "ELU"]

@@ -8,8 +8,11 @@ are refused with one problem naming the operator.
 import numpy as np
 import pytest
 
+from aot.driver.reference import run_graph
+from aot.frontends.tflite import load_tflite
 from tests.op_models import BINARY, Model
-from tests.ops.compare import op_tests, refusals
+from tests.ops.compare import assert_same, op_tests, refusals
+from tests.tflm import run_tflm
 
 OPS = [op.lower() for op in BINARY] + ["add_n"]
 
@@ -44,3 +47,20 @@ def test_int8_add_n_needs_one_quantisation():
     m = Model(np.random.default_rng(0), "int8")
     model = m.finish("ADD_N", [m.input("a", (2, 3), (0.1, 3)), m.input("b", (2, 3), (0.2, 3))], [m.output((2, 3))])
     assert refusals(model) == [("#0", "ADD_N", "int8 add_n needs one quantisation shared by all inputs")]
+
+
+@pytest.mark.parametrize("op", ["SUB", "MUL", "DIV", "SQUARED_DIFFERENCE"])
+@pytest.mark.parametrize("seed", range(3))
+def test_int8_every_pair_matches_tflm(op, seed):
+    """All 65536 (a, b) pairs at random quantisations (DIV: b at its zero point too, and final
+    shifts past 31)."""
+    rng = np.random.default_rng(seed)
+    m = Model(rng, "int8")
+    a, b = m.input("a", (256, 256)), m.input("b", (256, 256))
+    scale = float(np.exp(rng.uniform(np.log(1e-3), np.log(50.0))))
+    model = m.finish(op, [a, b], [m.output((256, 256), quant=(scale, int(rng.integers(-128, 128))))],
+                     **({"activation": "NONE"} if op in ("SUB", "MUL", "DIV") else {}))
+    grid = np.meshgrid(np.arange(-128, 128, dtype=np.int8), np.arange(-128, 128, dtype=np.int8), indexing="ij")
+    g = load_tflite(model)
+    got = run_graph(g, dict(zip(g.inputs, grid)))[g.outputs[0]]
+    assert_same(got, run_tflm(model, grid)[0], f"{op} every pair, seed {seed}")

@@ -48,7 +48,7 @@ def _unary(opname: str, fn: str, options=None, **params):
 CONVERTERS = {
     "SUB": (_binary("SUB", "sub", BOTH, tflite.SubOptions), BOTH),
     "MUL": (_binary("MUL", "mul", BOTH, tflite.MulOptions), BOTH),
-    "DIV": (_binary("DIV", "div", FLOAT, tflite.DivOptions), FLOAT),
+    "DIV": (_binary("DIV", "div", BOTH, tflite.DivOptions), BOTH),
     "MAXIMUM": (_binary("MAXIMUM", "max", BOTH), BOTH),
     "MINIMUM": (_binary("MINIMUM", "min", BOTH), BOTH),
     "SQUARED_DIFFERENCE": (_binary("SQUARED_DIFFERENCE", "squared_difference", BOTH), BOTH),
