@@ -36,6 +36,9 @@ KINDS = (
     "unary",
     "binary",
     "add_n",
+    "compare",
+    "logical",
+    "select",
     "reduce",
 )
 

@@ -82,7 +82,8 @@ def params(op: Op, g: Graph) -> add.AddParams | Requant | tuple[int, int]:
     return Requant(-a.quant.tensor_zero_point, -b.quant.tensor_zero_point, y.quant.tensor_zero_point, m, s, lo, hi)
 
 
-def _shapes_problem(a, b, y) -> list[str]:
+def shapes_problem(a, b, y) -> list[str]:
+    """Why tensors ``a`` and ``b`` do not broadcast to ``y``'s shape ([] if they do)."""
     try:
         if np.broadcast_shapes(a.shape, b.shape) != y.shape:
             return [f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast to {list(y.shape)}"]
@@ -108,7 +109,7 @@ def check(op: Op, g: Graph) -> list[str]:
             return [f"int8 div: the output scale {y.quant.tensor_scale:g} is out of range for the input scales"]
         if fn in ("max", "min") and not (a.quant.to_json() == b.quant.to_json() == y.quant.to_json()):
             return [f"int8 {fn} needs one quantisation shared by both inputs and the output"]
-    return _shapes_problem(a, b, y)
+    return shapes_problem(a, b, y)
 
 
 def macs(op: Op, g: Graph) -> int:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import elementwise, nn, quant, shape
+from tests.op_models import elementwise, logic, nn, quant, shape
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
     clamp_range,
@@ -26,6 +26,7 @@ from tests.op_models.elementwise import BINARY, FLOAT_REDUCE, FLOAT_UNARY  # noq
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **quant.GENERATORS,
+    **logic.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 

@@ -2,6 +2,7 @@
 converter interface); ``CONVERTERS`` maps each supported builtin name to its converter."""
 from __future__ import annotations
 
-from aot.frontends.tflite_ops import elementwise, nn, reduce, shape
+from aot.frontends.tflite_ops import elementwise, logic, nn, reduce, shape
 
-CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **elementwise.CONVERTERS, **reduce.CONVERTERS}
+CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **elementwise.CONVERTERS, **reduce.CONVERTERS,
+              **logic.CONVERTERS}

@@ -12,9 +12,9 @@ from aot.frontends.tflite_ops.common import (
 )
 
 
-def _dtypes_in(r: Reader, op, ins, opname: str, dtypes: tuple[str, ...]) -> None:
-    """Refuse a data operand or result of a dtype outside ``dtypes``."""
-    for n in [*ins, *r.outs(op)]:
+def dtypes_in(r: Reader, names, opname: str, dtypes: tuple[str, ...]) -> None:
+    """Refuse a tensor of ``names`` (operands, results) of a dtype outside ``dtypes``."""
+    for n in names:
         t = r.tensors.get(n) if n is not None else None
         if t is not None and t.dtype not in dtypes:
             raise Unsupported(f"{t.dtype} {opname} is not supported yet")
@@ -24,7 +24,7 @@ def _binary(opname: str, fn: str, dtypes: tuple[str, ...], options=None):
     """Two broadcast operands onto the binary kind; ``options`` the table of the fused activation
     (SUB, MUL, DIV), None for the builtins without one."""
     def convert(r: Reader, op, ins):
-        _dtypes_in(r, op, ins[:2], opname, dtypes)
+        dtypes_in(r, [*ins[:2], *r.outs(op)], opname, dtypes)
         act = r.activation(r.options(op, options)) if options is not None else "NONE"
         return "binary", {"fn": fn, "activation": act}, ins[:2]
 
@@ -32,7 +32,7 @@ def _binary(opname: str, fn: str, dtypes: tuple[str, ...], options=None):
 
 
 def _add_n(r: Reader, op, ins):
-    _dtypes_in(r, op, ins, "ADD_N", BOTH)
+    dtypes_in(r, [*ins, *r.outs(op)], "ADD_N", BOTH)
     return "add_n", {}, list(ins)
 
 
