@@ -2,7 +2,8 @@
 activation (NONE, RELU, RELU6, RELU_N1_TO_1; the clamp of the output). ADD has its own kind
 (aot/ops/add.py); this covers the rest.
 
-int8 (the functions in INT8, TFLite Micro's reference integer kernels):
+int32 (the functions in INTEGER): int32_t arithmetic, wrapping as TFLite's does on overflow, div
+truncating toward zero. int8 (the same functions, TFLite Micro's reference integer kernels):
 - sub: ADD's rescale of both inputs to 2^20 (add.params / add.rescaled), their difference
   requantised;
 - squared_difference: the same rescale to 2^7, the squared difference requantised;
@@ -45,7 +46,7 @@ FUNCTIONS = {
     "floor_div": lambda a, b: np.floor(a / b),
     "floor_mod": _floor_mod,
 }
-INT8 = ("sub", "mul", "div", "max", "min", "squared_difference")
+INTEGER = ("sub", "mul", "div", "max", "min", "squared_difference")  # int8 and int32 too
 SQUARED_DIFFERENCE_SHIFT = 7  # TFLite's left shift for int8 SQUARED_DIFFERENCE
 DIV_SHIFTS = 24  # int8 div's final shift, reciprocal (<= 7) + headroom (<= 31) - output shift, stays below 64
 
@@ -99,7 +100,7 @@ def check(op: Op, g: Graph) -> list[str]:
         return [f"elementwise function {fn!r} is not supported"]
     if op.attrs.get("activation", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
         return [f"fused activation {op.attrs['activation']} is not supported on {fn}"]
-    dtypes = ("float32", "int8") if fn in INT8 else ("float32",)
+    dtypes = ("float32", "int8", "int32") if fn in INTEGER else ("float32",)
     if not (a.dtype == b.dtype == y.dtype) or a.dtype not in dtypes:
         return [f"{fn} {a.dtype}, {b.dtype} -> {y.dtype} is not supported ({' or '.join(dtypes)})"]
     if a.dtype == "int8":
@@ -146,12 +147,30 @@ def _int8(fn: str, p, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return rdbpot_wide(quant.srdhm(q, p.output_multiplier), recip_shift + headroom - p.output_shift) + p.output_offset
 
 
+def int32_range(activation: str) -> tuple[int, int]:
+    """The clamp of a fused activation on int32 values (CalculateActivationRange<int32_t>)."""
+    return quant.activation_range(activation, "int32", 1.0, 0)
+
+
+def _int32(fn: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = np.broadcast_arrays(a.astype(np.int64), b.astype(np.int64))
+    if fn == "div":
+        safe = np.where(b == 0, 1, b)  # (TFLite traps on a zero divisor)
+        return quant.wrap_int32(np.sign(a) * np.sign(safe) * (np.abs(a) // np.abs(safe)))
+    if fn == "squared_difference":
+        d = quant.wrap_int32(a - b)
+        return quant.wrap_int32(d * d)
+    return quant.wrap_int32(FUNCTIONS[fn](a, b))
+
+
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     a, b = inputs[:2]
     fn, act = op.attrs["fn"], op.attrs.get("activation", "NONE")
     if a.dtype == np.float32:
         with np.errstate(all="ignore"):
             return [quant.float_clamp(FUNCTIONS[fn](a.astype(np.float64), b.astype(np.float64)), act)]
+    if a.dtype == np.int32:
+        return [np.clip(_int32(fn, a, b), *int32_range(act)).astype(np.int32)]
     p = params(op, g)
     lo, hi = p if fn in ("max", "min") else (p.act_min, p.act_max)
     return [np.clip(_int8(fn, p, a, b), lo, hi).astype(np.int8)]

@@ -114,8 +114,9 @@ def _float_reduce(op: str):
 
 
 FUSED = ("SUB", "MUL", "DIV")  # the binary builtins with a fused activation
-BINARY = {"SUB": BOTH, "MUL": BOTH, "MAXIMUM": BOTH, "MINIMUM": BOTH, "SQUARED_DIFFERENCE": BOTH,
-          "DIV": BOTH, "FLOOR_DIV": FLOAT, "FLOOR_MOD": FLOAT}
+ALL = BOTH + ("int32",)
+BINARY = {"SUB": ALL, "MUL": ALL, "MAXIMUM": ALL, "MINIMUM": ALL, "SQUARED_DIFFERENCE": ALL,
+          "DIV": ALL, "FLOOR_DIV": FLOAT, "FLOOR_MOD": FLOAT}
 # float32-only elementwise and reduction builtins (onto the unary / reduce kinds)
 FLOAT_UNARY = ["ABS", "NEG", "SQRT", "EXP", "FLOOR", "CEIL", "TANH", "LOGISTIC", "RELU", "RELU6",
                "LEAKY_RELU", "HARD_SWISH", "ELU"]

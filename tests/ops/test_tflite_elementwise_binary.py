@@ -1,5 +1,5 @@
 """TFLite elementwise builtins of two inputs with NumPy broadcasting onto the binary kind: SUB, MUL,
-MAXIMUM, MINIMUM, SQUARED_DIFFERENCE (int8 and float32), DIV, FLOOR_DIV, FLOOR_MOD (float32); ADD_N
+MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, DIV (int8, float32, int32), FLOOR_DIV, FLOOR_MOD (float32); ADD_N
 (2 to 4 inputs of one shape, int8 and float32) onto add_n; the fused activations of SUB, MUL, DIV (RELU, RELU6, RELU_N1_TO_1). NumPy reference vs tflite-micro and
 generated C (host) vs the reference on random single-op models (random shapes, broadcasts,
 quantisation, constant operands), int8 bit-exact, float32 within 1e-5; unsupported configurations

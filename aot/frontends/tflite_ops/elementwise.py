@@ -11,6 +11,8 @@ from aot.frontends.tflite_ops.common import (
     float_only,
 )
 
+ALL = BOTH + ("int32",)  # the binary builtins of int8, float32 and int32
+
 
 def dtypes_in(r: Reader, names, opname: str, dtypes: tuple[str, ...]) -> None:
     """Refuse a tensor of ``names`` (operands, results) of a dtype outside ``dtypes``."""
@@ -46,12 +48,12 @@ def _unary(opname: str, fn: str, options=None, **params):
 
 
 CONVERTERS = {
-    "SUB": (_binary("SUB", "sub", BOTH, tflite.SubOptions), BOTH),
-    "MUL": (_binary("MUL", "mul", BOTH, tflite.MulOptions), BOTH),
-    "DIV": (_binary("DIV", "div", BOTH, tflite.DivOptions), BOTH),
-    "MAXIMUM": (_binary("MAXIMUM", "max", BOTH), BOTH),
-    "MINIMUM": (_binary("MINIMUM", "min", BOTH), BOTH),
-    "SQUARED_DIFFERENCE": (_binary("SQUARED_DIFFERENCE", "squared_difference", BOTH), BOTH),
+    "SUB": (_binary("SUB", "sub", ALL, tflite.SubOptions), ALL),
+    "MUL": (_binary("MUL", "mul", ALL, tflite.MulOptions), ALL),
+    "DIV": (_binary("DIV", "div", ALL, tflite.DivOptions), ALL),
+    "MAXIMUM": (_binary("MAXIMUM", "max", ALL), ALL),
+    "MINIMUM": (_binary("MINIMUM", "min", ALL), ALL),
+    "SQUARED_DIFFERENCE": (_binary("SQUARED_DIFFERENCE", "squared_difference", ALL), ALL),
     "FLOOR_DIV": (_binary("FLOOR_DIV", "floor_div", FLOAT), FLOAT),
     "FLOOR_MOD": (_binary("FLOOR_MOD", "floor_mod", FLOAT), FLOAT),
     "ADD_N": (_add_n, BOTH),
