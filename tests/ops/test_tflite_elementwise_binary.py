@@ -11,7 +11,7 @@ import pytest
 from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import BINARY, Model
-from tests.ops.compare import assert_same, op_tests, refusals
+from tests.ops.compare import assert_same, check_in_place, op_tests, refusals
 from tests.tflm import run_tflm
 
 OPS = [op.lower() for op in BINARY] + ["add_n"]
@@ -64,3 +64,15 @@ def test_int8_every_pair_matches_tflm(op, seed):
     g = load_tflite(model)
     got = run_graph(g, dict(zip(g.inputs, grid)))[g.outputs[0]]
     assert_same(got, run_tflm(model, grid)[0], f"{op} every pair, seed {seed}")
+
+
+@pytest.mark.parametrize("op,dtype", [("SUB", "int8"), ("MUL", "float32"), ("DIV", "int8"), ("MAXIMUM", "int32"),
+                                      ("SQUARED_DIFFERENCE", "int8"), ("ADD_N", "int8")])
+def test_runs_in_place(op, dtype, tmp_path):
+    m = Model(np.random.default_rng(1), dtype)
+    q = (0.05, 2)
+    a, b = m.input("a", (3, 4, 5), q), m.input("b", (4, 5), q)
+    if op == "ADD_N":
+        a, b = m.input("a", (3, 4, 5), q), m.input("b", (3, 4, 5), q)
+    model = m.finish(op, [a, b], [m.output((3, 4, 5), quant=(0.1, -3))], **({"activation": "RELU"} if op in ("SUB", "MUL", "DIV") else {}))
+    check_in_place(model, tmp_path)

@@ -11,7 +11,7 @@ from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import Model
 from tests.op_models.logic import COMPARISONS, LOGICAL
-from tests.ops.compare import assert_same, op_tests, refusals
+from tests.ops.compare import assert_same, check_in_place, op_tests, refusals
 from tests.tflm import run_tflm
 
 OPS = [op.lower() for op in (*COMPARISONS, *LOGICAL)] + ["select_v2"]
@@ -47,3 +47,17 @@ def test_float_logical_is_refused():
     m = Model(np.random.default_rng(0), "float32")
     model = m.finish("LOGICAL_AND", [m.input("a", (2, 3)), m.input("b", (2, 3))], [m.output((2, 3), dtype="bool")])
     assert refusals(model) == [("#0", "LOGICAL_AND", "float32 LOGICAL_AND is not supported yet")]
+
+
+@pytest.mark.parametrize("op,dtype", [("LESS", "int8"), ("EQUAL", "bool"), ("LOGICAL_AND", "bool"), ("LOGICAL_NOT", "bool"),
+                                      ("SELECT_V2", "float32"), ("SELECT_V2", "int8")])
+def test_runs_in_place(op, dtype, tmp_path):
+    m = Model(np.random.default_rng(1), dtype)
+    q = (0.05, 2)
+    if op == "SELECT_V2":
+        xs, out = [m.input("c", (4, 5), dtype="bool"), m.input("x", (3, 4, 5), q), m.input("y", (5,), q)], m.output((3, 4, 5), quant=q)
+    elif op == "LOGICAL_NOT":
+        xs, out = [m.input("x", (3, 4, 5))], m.output((3, 4, 5))
+    else:
+        xs, out = [m.input("a", (3, 4, 5), q), m.input("b", (4, 5), q)], m.output((3, 4, 5), dtype="bool")
+    check_in_place(m.finish(op, xs, [out]), tmp_path)
