@@ -76,8 +76,7 @@ def params(op: Op, g: Graph) -> add.AddParams | Requant | tuple[int, int]:
     lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "int8", y.quant.tensor_scale, y.quant.tensor_zero_point)
     if fn in ("max", "min"):
         return lo, hi
-    sa, sb, sy = (np.float32(t.quant.tensor_scale) for t in (a, b, y))
-    sa, sb, sy = np.float64(sa), np.float64(sb), np.float64(sy)
+    sa, sb, sy = (np.float64(np.float32(t.quant.tensor_scale)) for t in (a, b, y))  # float scales, double arithmetic
     real = sa * sb / sy if fn == "mul" else sa / (sb * sy)
     m, s = quant.quantize_multiplier(float(real))
     return Requant(-a.quant.tensor_zero_point, -b.quant.tensor_zero_point, y.quant.tensor_zero_point, m, s, lo, hi)
