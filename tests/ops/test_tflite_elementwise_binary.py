@@ -76,3 +76,10 @@ def test_runs_in_place(op, dtype, tmp_path):
         a, b = m.input("a", (3, 4, 5), q), m.input("b", (3, 4, 5), q)
     model = m.finish(op, [a, b], [m.output((3, 4, 5), quant=(0.1, -3))], **({"activation": "RELU"} if op in ("SUB", "MUL", "DIV") else {}))
     check_in_place(model, tmp_path)
+
+
+def test_int8_div_output_scale_out_of_range_is_refused():
+    m = Model(np.random.default_rng(0), "int8")
+    model = m.finish("DIV", [m.input("a", (2, 3), (0.05, 0)), m.input("b", (2, 3), (0.02, 0))],
+                     [m.output((2, 3), quant=(1e-9, 0))], activation="NONE")
+    assert refusals(model) == [("#0", "DIV", "int8 div: the output scale 1e-09 is out of range for the input scales")]
