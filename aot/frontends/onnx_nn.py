@@ -13,6 +13,7 @@ import onnx
 
 from aot.core.ir import Quant, Tensor
 from aot.frontends.onnx_builder import Builder, Unsupported, inp
+from aot.frontends.onnx_resize import RESIZE_CONVERTERS
 
 TO_NHWC, TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
@@ -280,4 +281,5 @@ NN_CONVERTERS = {
     "Softmax": (_softmax, ("axis",)),
     "QuantizeLinear": (_quantize, ("axis", "saturate", "block_size", "output_dtype", "precision")),
     "DequantizeLinear": (_dequantize, ("axis", "block_size", "output_dtype")),
+    **RESIZE_CONVERTERS,
 }

@@ -24,3 +24,73 @@ def float_scale(n_in: int, n_out: int, align_corners: bool) -> np.float32:
     if align_corners and n_out > 1:
         return np.float32(n_in - 1) / np.float32(n_out - 1)
     return np.float32(n_in) / np.float32(n_out)
+
+
+# ONNX Resize's coordinate rules (attrs["coordinate_mode"]; absent or "tflite": TFLite's
+# align_corners / half_pixel_centers): the source position of every output index in float32, as
+# onnxruntime computes it (upsamplebase.h) from the node's scale of the axis (attrs["scale"]).
+ONNX_MODES = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn")
+# nearest_mode: ONNX's four, and "simple" (Upsample, Resize-10: truncate, or ceil when downsampling)
+NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple")
+
+
+def onnx_rule(op: Op) -> str | None:
+    mode = op.attrs.get("coordinate_mode", "tflite")
+    return None if mode == "tflite" else mode
+
+
+def check_rule(op: Op, nearest: bool) -> list[str]:
+    """Problems with an ONNX coordinate rule's attributes (none for TFLite's)."""
+    mode = onnx_rule(op)
+    if mode is None:
+        return []
+    if mode not in ONNX_MODES:
+        return [f"coordinate mode {mode!r} is not one of {', '.join(ONNX_MODES)}"]
+    if nearest and op.attrs.get("nearest_mode") not in NEAREST_MODES:
+        return [f"nearest mode {op.attrs.get('nearest_mode')!r} is not one of {', '.join(NEAREST_MODES)}"]
+    if len(op.attrs.get("scale", ())) != 2 or min(op.attrs["scale"]) <= 0:
+        return ["an ONNX coordinate rule needs a positive scale of H and W"]
+    return []
+
+
+def onnx_positions(n_in: int, n_out: int, scale: float, mode: str) -> np.ndarray:
+    """The float32 source coordinate of every output index (GetOriginalCoordinateFromResizedCoordinate)."""
+    x, s, half = np.arange(n_out).astype(np.float32), np.float32(scale), np.float32(0.5)
+    if mode == "asymmetric":
+        return x / s
+    if mode == "tf_half_pixel_for_nn":
+        return (x + half) / s
+    if mode == "align_corners":
+        return x * np.float32(n_in - 1) / np.float32(n_out - 1) if n_out > 1 else np.zeros(n_out, np.float32)
+    if mode == "pytorch_half_pixel" and n_out <= 1:
+        return np.zeros(n_out, np.float32)
+    return (x + half) / s - half  # half_pixel, pytorch_half_pixel
+
+
+def onnx_nearest(n_in: int, n_out: int, scale: float, mode: str, nearest_mode: str) -> np.ndarray:
+    """The source index of every output index (GetNearestPixelFromOriginal), clamped to the input;
+    a scale of one maps every index onto itself (onnxruntime does, whatever the rule)."""
+    if np.float32(scale) == 1 and n_in == n_out:
+        return np.arange(n_out, dtype=np.int64)
+    pos = onnx_positions(n_in, n_out, scale, mode).astype(np.float64)  # exact: float32 values
+    rounded = np.sign(pos) * np.floor(np.abs(pos) + 0.5)  # std::round: half away from zero
+    if nearest_mode == "round_prefer_floor":
+        idx = np.where(pos == np.trunc(pos) + 0.5, np.floor(pos), rounded)
+    elif nearest_mode == "round_prefer_ceil":
+        idx = rounded
+    elif nearest_mode == "floor":
+        idx = np.floor(pos)
+    elif nearest_mode == "ceil":
+        idx = np.ceil(pos)
+    else:  # simple
+        idx = np.ceil(pos) if np.float32(scale) < 1 else np.trunc(pos)
+    return np.clip(idx.astype(np.int64), 0, n_in - 1)
+
+
+def onnx_linear(n_in: int, n_out: int, scale: float, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lo, hi, weight of hi) of every output index, as onnxruntime's bilinear setup: the position
+    clamped to the input, lo its integer part, hi the next index (clamped), the weight in float32."""
+    pos = np.clip(onnx_positions(n_in, n_out, scale, mode), np.float32(0), np.float32(n_in - 1))
+    lo = np.minimum(pos.astype(np.int64), n_in - 1)
+    hi = np.minimum(lo + 1, n_in - 1)
+    return lo, hi, (pos - lo.astype(np.float32)).astype(np.float32)

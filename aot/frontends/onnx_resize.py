@@ -1,0 +1,91 @@
+"""ONNX Resize (opsets 10 to 19) and Upsample (7, 9): nearest and linear interpolation of two axes,
+onto the resize_nearest / resize_bilinear kinds with ONNX's coordinate rule as their attributes
+(aot/ops/resize_common.py: onnxruntime's float32 source positions, nearest rounding and weights).
+
+The resized axes are H and W of an NCHW tensor (transposed to NHWC around the kernel, as a conv),
+of an NHWC one (run as it is), or the last axis of a 3-D [N, C, L] tensor (as [N, C, 1, L]).
+Every other axis must have a scale of one (onnxruntime leaves such an axis as it is, whatever the rule).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from aot.frontends.onnx_builder import Builder, Unsupported, inp
+from aot.ops.resize_common import ONNX_MODES
+
+_TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
+
+
+def _scales(b: Builder, node, attrs: dict, in_shape, out_shape) -> np.ndarray:
+    """The float32 scale of every axis, as onnxruntime takes it (given, or out / in from sizes)."""
+    rank = len(in_shape)
+    if node.op_type == "Upsample" and b.opset < 9:
+        return np.asarray(attrs["scales"], np.float32)
+    scales_at = 2 if node.op_type == "Resize" and b.opset >= 11 else 1
+    axes = [a % rank for a in attrs.get("axes", range(rank))]
+    full = np.ones(rank, np.float32)
+    scales = inp(node, scales_at)
+    given = b.require_const(scales, "scales") if scales is not None else np.zeros(0)
+    if given.size:
+        full[axes] = given.astype(np.float32)
+        return full
+    sizes = inp(node, 3)
+    if sizes is None:
+        raise Unsupported("neither scales nor sizes is given")
+    b.require_const(sizes, "sizes")
+    full[axes] = [np.float32(out_shape[a]) / np.float32(in_shape[a]) for a in axes]
+    policy = attrs.get("keep_aspect_ratio_policy", "stretch")
+    if policy != "stretch":
+        one = (np.min if policy == "not_larger" else np.max)(full[axes])
+        full[axes] = one
+    return full
+
+
+def _resize(b: Builder, node, attrs: dict) -> None:
+    mode = attrs.get("mode", "nearest")
+    if mode not in ("nearest", "linear"):
+        raise Unsupported(f"mode {mode!r} is not supported (nearest, linear)")
+    if attrs.get("antialias"):
+        raise Unsupported("antialias is not supported")
+    onnx_11 = node.op_type == "Resize" and b.opset >= 11
+    coord = attrs.get("coordinate_transformation_mode", "half_pixel") if onnx_11 else "asymmetric"
+    if coord not in ONNX_MODES:
+        raise Unsupported(f"coordinate_transformation_mode {coord!r} is not supported ({', '.join(ONNX_MODES)})")
+    nearest = (attrs.get("nearest_mode", "round_prefer_floor") if onnx_11 else "simple") if mode == "nearest" else None
+    x, y = b.value(node.input[0]), node.output[0]
+    in_shape, out_shape = b.shape(x), b.shape(y)
+    scales = _scales(b, node, attrs, in_shape, out_shape)
+    rank = len(in_shape)
+    fixed = [a for a in range(rank) if scales[a] == 1 and in_shape[a] == out_shape[a]]  # onnxruntime: as they are
+    if rank == 4 and {0, 1} <= set(fixed):
+        hw, layout = (2, 3), "NCHW"
+    elif rank == 4 and {0, 3} <= set(fixed):
+        hw, layout = (1, 2), "NHWC"
+    elif rank == 3 and {0, 1} <= set(fixed):
+        hw, layout = (None, 2), "NCL"
+    else:
+        raise Unsupported(f"resizing {list(in_shape)} to {list(out_shape)} is not supported "
+                          "(H and W of a 4-D tensor, or the last axis of a 3-D one)")
+    kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
+    rule = {"align_corners": False, "half_pixel_centers": False, "coordinate_mode": coord,
+            "scale": tuple(1.0 if a is None else float(scales[a]) for a in hw)}
+    if nearest is not None:
+        rule["nearest_mode"] = nearest
+    if layout == "NHWC":
+        b.emit(kind, [x], [b.value(y)], **rule)
+        return
+    if layout == "NCL":
+        x = b.reshape(x, (in_shape[0], in_shape[1], 1, in_shape[2]))
+    n, c, h, w = b.shape(x)
+    oh, ow = (out_shape[2], out_shape[3]) if layout == "NCHW" else (1, out_shape[2])
+    t = b.new(y, (n, oh, ow, c), b.dtype(x))
+    b.emit(kind, [b.transpose(x, _TO_NHWC)], [t], **rule)
+    if layout == "NCHW":
+        b.transpose(t, _TO_NCHW, out=y)
+    else:
+        b.reshape(b.transpose(t, _TO_NCHW), out_shape, out=y)
+
+
+_ATTRS = ("mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside",
+          "extrapolation_value", "antialias", "axes", "keep_aspect_ratio_policy")
+RESIZE_CONVERTERS = {"Resize": (_resize, _ATTRS), "Upsample": (_resize, ("mode", "scales"))}

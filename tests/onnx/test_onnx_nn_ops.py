@@ -1,0 +1,81 @@
+"""ONNX NN nodes on the NN kinds: Resize / Upsample, ConvTranspose, N-D MatMul, BatchNormalization
+without a conv, Softmax on any axis; our reference vs onnxruntime and the host C vs the reference,
+random shapes and attributes; refusals name the operator."""
+import numpy as np
+import pytest
+
+from aot.frontends.onnx import import_model
+from tests.ops.onnx_single import check_node, node_model, rand
+
+COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"]
+NEAREST = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+NONE = np.zeros(0, np.float32)
+
+
+def refusal(op_type, inputs, consts, **attrs) -> str:
+    _, problems = import_model(node_model(op_type, inputs, consts, **attrs), op_type)
+    assert len(problems) == 1 and problems[0][1] == op_type, problems
+    return problems[0][2]
+
+
+def _resize_case(rng, layout):
+    n, c = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    hw = [int(v) for v in rng.integers(1, 7, size=2)]
+    if layout == "NCHW":
+        return (n, c, *hw), (2, 3)
+    if layout == "NHWC":
+        return (n, *hw, c), (1, 2)
+    return (n, c, hw[1]), (2,)
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC", "NCL"])
+@pytest.mark.parametrize("seed", range(6))
+def test_resize(seed, layout, tmp_path):
+    rng = np.random.default_rng(seed)
+    shape, axes = _resize_case(rng, layout)
+    mode = ["nearest", "linear"][seed % 2]
+    coord = COORDS[int(rng.integers(len(COORDS)))]
+    if mode == "linear" and coord == "tf_half_pixel_for_nn":
+        coord = "half_pixel"
+    attrs = {"mode": mode, "coordinate_transformation_mode": coord}
+    if mode == "nearest":
+        attrs["nearest_mode"] = NEAREST[int(rng.integers(len(NEAREST)))]
+    x = rand(rng, shape)
+    if rng.integers(2):  # scales, some not giving a whole output size
+        scales = np.ones(len(shape), np.float32)
+        scales[list(axes)] = rng.choice([0.5, 0.6, 1.0, 1.5, 1.7, 2.0, 3.0, 2.5], size=len(axes))
+        scales = np.maximum(scales, np.float32(1.0) / np.array(shape, np.float32))  # no empty output
+        consts = {"roi": NONE, "scales": scales}
+    else:
+        sizes = np.array(shape, np.int64)
+        sizes[list(axes)] = rng.integers(1, 11, size=len(axes))
+        consts = {"roi": NONE, "scales": NONE, "sizes": sizes}
+    kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
+    check_node(kind, "Resize", {"x": x}, consts, tmp_path if seed < 3 else None, opset=int(rng.choice([11, 13, 18])), **attrs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_resize_opset10_and_upsample(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    x = rand(rng, (1, 2, int(rng.integers(1, 5)), int(rng.integers(1, 5))))
+    scales = np.array([1, 1, *rng.choice([1.0, 1.5, 2.0, 3.0], size=2)], np.float32)
+    mode = ["nearest", "linear"][seed % 2]
+    kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
+    check_node(kind, "Resize", {"x": x}, {"scales": scales}, tmp_path if seed < 2 else None, opset=10, mode=mode)
+    check_node(kind, "Upsample", {"x": x}, {"scales": scales}, None, opset=9, mode=mode)
+
+
+def test_resize_downsample_sizes_axes(tmp_path):
+    rng = np.random.default_rng(7)
+    x = rand(rng, (1, 3, 9, 7))
+    check_node("resize_nearest", "Resize", {"x": x}, {"roi": NONE, "scales": NONE, "sizes": np.array([4, 3], np.int64)},
+               tmp_path, opset=18, axes=[2, 3], nearest_mode="ceil", keep_aspect_ratio_policy="not_larger")
+
+
+def test_resize_refusals():
+    x = {"x": np.zeros((1, 1, 2, 2), np.float32)}
+    consts = {"roi": NONE, "scales": np.array([1, 1, 2, 2], np.float32)}
+    assert "cubic" in refusal("Resize", x, consts, mode="cubic")
+    assert "tf_crop_and_resize" in refusal("Resize", x, consts, mode="linear", coordinate_transformation_mode="tf_crop_and_resize")
+    assert "H and W" in refusal("Resize", x, {"roi": NONE, "scales": np.array([1, 2, 2, 1.5], np.float32)})
+    assert "antialias" in refusal("Resize", x, consts, opset=18, mode="linear", antialias=1)
