@@ -90,6 +90,36 @@ def _conv(b: Builder, node, attrs) -> None:
         _nhwc_op(b, node, "conv2d", x, y4, [b.transpose(w, TO_NHWC), bias], **win, activation="NONE")
 
 
+def _conv_transpose(b: Builder, node, attrs) -> None:
+    """transpose_conv2d: ONNX weights [IC, OC, KH, KW] as [OC, KH, KW, IC]; the output starts
+    ``pad_begin`` into the full scatter (from pads, or from output_shape / auto_pad as onnxruntime)."""
+    if attrs.get("group", 1) != 1:
+        raise Unsupported("grouped ConvTranspose (group > 1) is not supported")
+    if any(d != 1 for d in attrs.get("dilations", [])):
+        raise Unsupported("dilated ConvTranspose is not supported")
+    x = _lift(b, b.value(node.input[0]))
+    w = _lift(b, node.input[1] if b.const(node.input[1]) is not None else b.value(node.input[1]))
+    bias = inp(node, 2)
+    if bias is not None:
+        b.require_const(bias, "the bias")
+    (_, _, h, wd), (_, _, kh, kw), y4 = b.shape(x), b.shape(w), _y4(b, node)
+    n = len(b.shape(node.input[0])) - 2
+    lift = (lambda v, one: [one] * (2 - n) + [int(i) for i in v])
+    stride, out_pad = lift(attrs.get("strides", [1] * n), 1), lift(attrs.get("output_padding", [0] * n), 0)
+    auto = attrs.get("auto_pad", "NOTSET")
+    if auto not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
+        raise Unsupported(f"auto_pad {auto!r} is not supported")
+    if auto == "NOTSET" and "output_shape" not in attrs:
+        crop = lift(attrs.get("pads", [0] * 2 * n)[:n], 0)
+    elif auto == "VALID":
+        crop = [0, 0]
+    else:  # the full scatter cut down to the output (or not cut), the odd one at the start but for SAME_UPPER
+        totals = [max(s * (i - 1) + p + k - o, 0) for s, i, p, k, o in zip(stride, (h, wd), out_pad, (kh, kw), y4[2:])]
+        crop = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in totals]
+    weights = b.transpose(w, (1, 2, 3, 0))
+    _nhwc_op(b, node, "transpose_conv2d", x, y4, [weights, bias], stride=tuple(stride), crop=tuple(crop), activation="NONE")
+
+
 def _pool(b: Builder, node, attrs) -> None:
     if len([o for o in node.output if o]) > 1:
         raise Unsupported("the Indices output of MaxPool is not supported")
@@ -273,7 +303,7 @@ def _qlinear(b: Builder, node, attrs) -> None:
 _CONV_ATTRS = ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides")
 _POOL_ATTRS = ("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides", "storage_order", "count_include_pad")
 NN_CONVERTERS = {
-    "Conv": (_conv, _CONV_ATTRS), "QLinearConv": (_qlinear, _CONV_ATTRS), "QLinearMatMul": (_qlinear, ()),
+    "Conv": (_conv, _CONV_ATTRS), "ConvTranspose": (_conv_transpose, _CONV_ATTRS + ("output_padding", "output_shape")), "QLinearConv": (_qlinear, _CONV_ATTRS), "QLinearMatMul": (_qlinear, ()),
     "MaxPool": (_pool, _POOL_ATTRS), "AveragePool": (_pool, _POOL_ATTRS),
     "GlobalAveragePool": (_global_pool, ()), "GlobalMaxPool": (_global_pool, ()),
     "Gemm": (_gemm, ("alpha", "beta", "transA", "transB")), "MatMul": (_matmul, ()),

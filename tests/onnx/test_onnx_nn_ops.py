@@ -79,3 +79,32 @@ def test_resize_refusals():
     assert "tf_crop_and_resize" in refusal("Resize", x, consts, mode="linear", coordinate_transformation_mode="tf_crop_and_resize")
     assert "H and W" in refusal("Resize", x, {"roi": NONE, "scales": np.array([1, 2, 2, 1.5], np.float32)})
     assert "antialias" in refusal("Resize", x, consts, opset=18, mode="linear", antialias=1)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_conv_transpose(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    dims = 1 if seed % 5 == 4 else 2
+    n, ic, oc = int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    size = [int(v) for v in rng.integers(1, 6, size=dims)]
+    kernel = [int(v) for v in rng.integers(1, 5, size=dims)]
+    stride = [int(v) for v in rng.integers(1, 4, size=dims)]
+    attrs = {"strides": stride}
+    variant = seed % 4
+    if variant == 0:  # explicit pads and output_padding
+        attrs["pads"] = [int(rng.integers(0, k)) for k in kernel] * 2
+        attrs["output_padding"] = [int(rng.integers(0, s)) for s in stride]
+    elif variant == 1:
+        attrs["auto_pad"] = ["SAME_UPPER", "SAME_LOWER", "VALID"][seed % 3]
+    elif variant == 2:  # output_shape: pads from it
+        attrs["output_shape"] = [s * (i - 1) + k + int(rng.integers(-k + 1, 2)) for s, i, k in zip(stride, size, kernel)]
+    consts = {"w": rand(rng, (ic, oc, *kernel))}
+    if rng.integers(2):
+        consts["b"] = rand(rng, (oc,))
+    check_node("transpose_conv2d", "ConvTranspose", {"x": rand(rng, (n, ic, *size))}, consts, tmp_path if seed < 5 else None, **attrs)
+
+
+def test_conv_transpose_refusals():
+    x, w = {"x": np.zeros((1, 2, 3, 3), np.float32)}, {"w": np.zeros((2, 2, 2, 2), np.float32)}
+    assert "group" in refusal("ConvTranspose", x, w, group=2)
+    assert "dilated" in refusal("ConvTranspose", x, w, dilations=[2, 2])
