@@ -181,10 +181,32 @@ def _gemm(b: Builder, node, attrs) -> None:
     b.emit("add", [t, late if b.const(late) is not None else b.value(late)], [b.value(y)], activation="NONE")
 
 
+def _constant_weights(b: Builder, name: str) -> bool:
+    """A constant, or a constant's DequantizeLinear (QDQ weights)."""
+    return b.const(name) is not None or any(
+        op.kind == "dequantize" and op.outputs == [name] and b.const(op.inputs[0]) is not None for op in b.ops)
+
+
 def _matmul(b: Builder, node, attrs) -> None:
-    a = b.value(node.input[0])
-    w = _weight(b, node.input[1], False)
-    b.emit("fully_connected", [a, w, None], [b.value(node.output[0])], activation="NONE")
+    """fully_connected for 2-D constant weights; else batch_matmul (1-D operands as ONNX / NumPy:
+    a row vector on the left, a column on the right, the unit axis dropped from the output)."""
+    a, w, y = b.value(node.input[0]), node.input[1], node.output[0]
+    if len(b.shape(w)) == 2 and _constant_weights(b, w):
+        b.emit("fully_connected", [a, _weight(b, w, False), None], [b.value(y)], activation="NONE")
+        return
+    w = w if b.const(w) is not None else b.value(w)
+    ra, rw = len(b.shape(a)), len(b.shape(w))
+    if max(ra, rw) > 5:
+        raise Unsupported(f"operands of rank {ra} and {rw}: ranks up to 5 are supported")
+    a = b.reshape(a, (1, *b.shape(a))) if ra == 1 else a
+    w = b.reshape(w, (*b.shape(w), 1)) if rw == 1 else w
+    if ra > 1 and rw > 1:
+        b.emit("batch_matmul", [a, w], [b.value(y)], adj_x=False, adj_y=False)
+        return
+    shape = np.broadcast_shapes(b.shape(a)[:-2], b.shape(w)[:-2]) + (b.shape(a)[-2], b.shape(w)[-1])
+    t = b.new(y, shape, b.dtype(a))
+    b.emit("batch_matmul", [a, w], [t], adj_x=False, adj_y=False)
+    b.reshape(t, b.shape(y), out=y)
 
 
 def _batchnorm(b: Builder, node, attrs) -> None:

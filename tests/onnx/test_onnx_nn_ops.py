@@ -108,3 +108,31 @@ def test_conv_transpose_refusals():
     x, w = {"x": np.zeros((1, 2, 3, 3), np.float32)}, {"w": np.zeros((2, 2, 2, 2), np.float32)}
     assert "group" in refusal("ConvTranspose", x, w, group=2)
     assert "dilated" in refusal("ConvTranspose", x, w, dilations=[2, 2])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_matmul_nd(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    m, k, n = (int(v) for v in rng.integers(1, 6, size=3))
+    batch = [int(v) for v in rng.integers(1, 4, size=rng.integers(0, 3))]
+    a_shape, b_shape = [*batch, m, k], [*batch, k, n]
+    if seed % 3 == 1:  # broadcast one operand's batch axes (some dropped, some of size one)
+        b_shape = [1 if rng.integers(2) else d for d in batch][int(rng.integers(0, len(batch) + 1)):] + [k, n]
+    elif seed % 3 == 2:
+        a_shape = [1 if rng.integers(2) else d for d in batch][int(rng.integers(0, len(batch) + 1)):] + [m, k]
+    if seed == 5:
+        a_shape = [k]  # a 1-D left operand
+    if seed == 8:
+        b_shape = [k]
+    inputs, consts = {"a": rand(rng, a_shape)}, {}
+    (consts if seed % 4 == 3 and len(b_shape) > 2 else inputs)["b"] = rand(rng, b_shape)
+    check_node("batch_matmul", "MatMul", inputs, consts, tmp_path if seed < 6 else None)
+
+
+def test_matmul_2d_constant_stays_fully_connected():
+    rng = np.random.default_rng(0)
+    check_node("fully_connected", "MatMul", {"a": rand(rng, (2, 3, 4))}, {"b": rand(rng, (4, 5))})
+
+
+def test_matmul_refuses_rank_6():
+    assert "rank" in refusal("MatMul", {"a": np.zeros((1, 1, 1, 1, 2, 2, 3), np.float32), "b": np.zeros((3, 2), np.float32)}, {})
