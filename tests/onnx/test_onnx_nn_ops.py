@@ -136,3 +136,23 @@ def test_matmul_2d_constant_stays_fully_connected():
 
 def test_matmul_refuses_rank_6():
     assert "rank" in refusal("MatMul", {"a": np.zeros((1, 1, 1, 1, 2, 2, 3), np.float32), "b": np.zeros((3, 2), np.float32)}, {})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_batchnorm_without_conv(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    c = int(rng.integers(1, 6))
+    shape = [int(rng.integers(1, 3)), c, *(int(v) for v in rng.integers(1, 5, size=seed % 4))]
+    consts = {"scale": rand(rng, (c,)), "bias": rand(rng, (c,)), "mean": rand(rng, (c,)),
+              "var": rng.uniform(0.1, 2, size=c).astype(np.float32)}
+    check_node("binary", "BatchNormalization", {"x": rand(rng, shape)}, consts, tmp_path if seed < 4 else None,
+               epsilon=float(rng.choice([1e-5, 1e-3])))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_softmax_any_axis(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    shape = [int(v) for v in rng.integers(1, 5, size=rng.integers(1, 5))]
+    axis = int(rng.integers(-len(shape), len(shape)))
+    opset = [11, 13][seed % 2]
+    check_node("softmax", "Softmax", {"x": rand(rng, shape)}, None, tmp_path if seed < 4 else None, opset=opset, axis=axis)
