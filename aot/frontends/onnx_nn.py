@@ -100,8 +100,9 @@ def _conv_transpose(b: Builder, node, attrs) -> None:
     x = _lift(b, b.value(node.input[0]))
     w = _lift(b, node.input[1] if b.const(node.input[1]) is not None else b.value(node.input[1]))
     bias = inp(node, 2)
-    if bias is not None:
-        b.require_const(bias, "the bias")
+    if bias is not None and not _constant_weights(b, bias):
+        raise Unsupported(f"the bias ({bias!r}) must be a constant")
+    bias = bias if bias is None or b.const(bias) is not None else b.value(bias)
     (_, _, h, wd), (_, _, kh, kw), y4 = b.shape(x), b.shape(w), _y4(b, node)
     n = len(b.shape(node.input[0])) - 2
     lift = (lambda v, one: [one] * (2 - n) + [int(i) for i in v])

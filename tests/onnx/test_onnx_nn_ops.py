@@ -2,9 +2,13 @@
 without a conv, Softmax on any axis; our reference vs onnxruntime and the host C vs the reference,
 random shapes and attributes; refusals name the operator."""
 import numpy as np
+import onnx
 import pytest
+from onnx import helper, numpy_helper
 
+from aot.driver.compiler import compile_file
 from aot.frontends.onnx import import_model
+from tests.onnx.models import onnxruntime_outputs, reference, run_host
 from tests.ops.onnx_single import check_node, node_model, rand
 
 COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"]
@@ -156,3 +160,102 @@ def test_softmax_any_axis(seed, tmp_path):
     axis = int(rng.integers(-len(shape), len(shape)))
     opset = [11, 13][seed % 2]
     check_node("softmax", "Softmax", {"x": rand(rng, shape)}, None, tmp_path if seed < 4 else None, opset=opset, axis=axis)
+
+
+def qdq_model(op_type: str, operands: list[tuple], out_q: tuple[float, int], **attrs) -> onnx.ModelProto:
+    """The node as onnxruntime's quantiser emits it: each operand ("x", name, shape, scale, zp) a
+    graph input through QuantizeLinear -> DequantizeLinear, or ("w", name, ints, scale, zp[, axis])
+    a constant through DequantizeLinear (or ("c", name, array) a plain constant); the output through
+    QuantizeLinear -> DequantizeLinear."""
+    nodes, inputs, inits, names = [], [], [], []
+
+    def qparams(name, scale, zp, ztype=np.int8):
+        inits.extend([numpy_helper.from_array(np.asarray(scale, np.float32), f"{name}_s"),
+                      numpy_helper.from_array(np.asarray(zp, ztype), f"{name}_z")])
+        return [f"{name}_s", f"{name}_z"]
+
+    for kind, name, *rest in operands:
+        if kind == "x":
+            shape, scale, zp = rest
+            inputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, shape))
+            nodes.append(helper.make_node("QuantizeLinear", [name, *qparams(name, scale, zp)], [f"{name}_q"]))
+            nodes.append(helper.make_node("DequantizeLinear", [f"{name}_q", f"{name}_s", f"{name}_z"], [f"{name}_dq"]))
+        elif kind == "w":
+            ints, scale, zp, *axis = rest
+            inits.append(numpy_helper.from_array(ints, f"{name}_q"))
+            nodes.append(helper.make_node("DequantizeLinear", [f"{name}_q", *qparams(name, scale, zp, ints.dtype)], [f"{name}_dq"],
+                                          **({"axis": axis[0]} if axis else {})))
+        else:
+            inits.append(numpy_helper.from_array(rest[0], name))
+            names.append(name)
+            continue
+        names.append(f"{name}_dq")
+    nodes.append(helper.make_node(op_type, names, ["y"], **attrs))
+    nodes.append(helper.make_node("QuantizeLinear", ["y", *qparams("y", *out_q)], ["y_q"]))
+    nodes.append(helper.make_node("DequantizeLinear", ["y_q", "y_s", "y_z"], ["out"]))
+    graph = helper.make_graph(nodes, op_type, inputs, [helper.make_empty_tensor_value_info("out")], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def check_qdq(kind: str, model: onnx.ModelProto, tmp_path, seed: int, dtype: str = "int8") -> None:
+    """The QDQ node runs as the int8 kernel (or in float32 between the Q/DQ nodes), within one
+    quantisation step of onnxruntime, and the C bit-exact with the reference."""
+    path = tmp_path / "qdq.onnx"
+    onnx.save(model, str(path))
+    g = compile_file(path).graph
+    assert [op for op in g.ops if op.kind == kind and g.tensor(op.inputs[0]).dtype == dtype], [op.kind for op in g.ops]
+    step = float(next(numpy_helper.to_array(t) for t in model.graph.initializer if t.name == "y_s"))
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        feeds = {n: rng.uniform(-2, 2, g.tensor(n).shape).astype(np.float32) for n in g.inputs}
+        got, want = reference(path, feeds)[0], onnxruntime_outputs(path, feeds)[0]
+        assert np.abs(got - want).max() <= step * 1.001, "more than one quantisation step from onnxruntime"
+    assert run_host(path, feeds, tmp_path / "build").max_abs_diff == 0.0
+
+
+def _q(rng):
+    return float(rng.uniform(0.005, 0.03)), int(rng.integers(-20, 20))
+
+
+def _w(rng, shape, axis=None):
+    """Symmetric int8 weights, per tensor or per channel along ``axis``."""
+    scale = rng.uniform(0.002, 0.02, size=() if axis is None else shape[axis]).astype(np.float32)
+    ints = rng.integers(-127, 128, size=shape).astype(np.int8)
+    return ints, scale, np.zeros(scale.shape, np.int8), *(() if axis is None else (axis,))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_qdq_resize_nearest(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    scales = np.array([1, 1, *rng.choice([0.5, 1.5, 2.0, 3.0], size=2)], np.float32)
+    q = _q(rng)
+    model = qdq_model("Resize", [("x", "x", (1, 3, 4, 5), *q), ("c", "roi", NONE), ("c", "scales", scales)], q,
+                      mode="nearest", coordinate_transformation_mode=COORDS[seed], nearest_mode=NEAREST[seed])
+    check_qdq("resize_nearest", model, tmp_path, seed)
+
+
+def test_qdq_resize_linear_runs_in_float(tmp_path):
+    q = (0.02, 3)
+    model = qdq_model("Resize", [("x", "x", (1, 2, 3, 4), *q), ("c", "roi", NONE), ("c", "scales", np.array([1, 1, 2, 1.5], np.float32))], q,
+                      mode="linear", coordinate_transformation_mode="pytorch_half_pixel")
+    check_qdq("resize_bilinear", model, tmp_path, 0, dtype="float32")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_qdq_conv_transpose(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    ic, oc = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    xq, w = _q(rng), _w(rng, (ic, oc, 3, 3), axis=1 if seed % 2 else None)
+    bias = rng.integers(-500, 500, size=oc).astype(np.int32)
+    model = qdq_model("ConvTranspose", [("x", "x", (1, ic, 4, 3), *xq), ("w", "w", *w),
+                                        ("w", "b", bias, (xq[0] * w[1]).astype(np.float32), np.zeros_like(w[2], np.int32), 0)],
+                      _q(rng), strides=[2, 1 + seed % 2], pads=[1, 0, 1, 1])
+    check_qdq("transpose_conv2d", model, tmp_path, seed)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_qdq_batch_matmul(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    right = ("w", "b", *_w(rng, (2, 4, 5))) if seed % 2 else ("x", "b", (1, 4, 5), *_q(rng))
+    model = qdq_model("MatMul", [("x", "a", (2, 3, 4), *_q(rng)), right], (float(rng.uniform(0.05, 0.2)), int(rng.integers(-10, 10))))
+    check_qdq("batch_matmul", model, tmp_path, seed)
