@@ -16,11 +16,12 @@ from aot.ops.resize_common import ONNX_MODES
 _TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
 
-def _scales(b: Builder, node, attrs: dict, in_shape, out_shape) -> np.ndarray:
-    """The float32 scale of every axis, as onnxruntime takes it (given, or out / in from sizes)."""
+def _scales(b: Builder, node, attrs: dict, in_shape) -> tuple[np.ndarray, bool]:
+    """The float32 scale of every axis, as onnxruntime takes it (given, or out / in from sizes), and
+    whether it was given."""
     rank = len(in_shape)
     if node.op_type == "Upsample" and b.opset < 9:
-        return np.asarray(attrs["scales"], np.float32)
+        return np.asarray(attrs["scales"], np.float32), True
     scales_at = 2 if node.op_type == "Resize" and b.opset >= 11 else 1
     axes = [a % rank for a in attrs.get("axes", range(rank))]
     full = np.ones(rank, np.float32)
@@ -28,17 +29,17 @@ def _scales(b: Builder, node, attrs: dict, in_shape, out_shape) -> np.ndarray:
     given = b.require_const(scales, "scales") if scales is not None else np.zeros(0)
     if given.size:
         full[axes] = given.astype(np.float32)
-        return full
+        return full, True
     sizes = inp(node, 3)
     if sizes is None:
         raise Unsupported("neither scales nor sizes is given")
-    b.require_const(sizes, "sizes")
-    full[axes] = [np.float32(out_shape[a]) / np.float32(in_shape[a]) for a in axes]
+    sizes = b.require_const(sizes, "sizes").reshape(-1)
+    full[axes] = [np.float32(o) / np.float32(in_shape[a]) for o, a in zip(sizes, axes)]
     policy = attrs.get("keep_aspect_ratio_policy", "stretch")
     if policy != "stretch":
         one = (np.min if policy == "not_larger" else np.max)(full[axes])
         full[axes] = one
-    return full
+    return full, False
 
 
 def _resize(b: Builder, node, attrs: dict) -> None:
@@ -54,8 +55,13 @@ def _resize(b: Builder, node, attrs: dict) -> None:
     nearest = (attrs.get("nearest_mode", "round_prefer_floor") if onnx_11 else "simple") if mode == "nearest" else None
     x, y = b.value(node.input[0]), node.output[0]
     in_shape, out_shape = b.shape(x), b.shape(y)
-    scales = _scales(b, node, attrs, in_shape, out_shape)
+    scales, given = _scales(b, node, attrs, in_shape)
     rank = len(in_shape)
+    sized = [float(s) * i for s, i in zip(scales, in_shape)]  # the ONNX reference's output lengths
+    if given and (coord == "align_corners" and any(v != int(v) for v in sized)
+                  or coord == "pytorch_half_pixel" and any(1 < v < 2 for v in sized)):
+        raise Unsupported(f"{coord} with scales {[float(v) for v in scales]} giving output sizes of {[round(v, 4) for v in sized]}, "
+                          "not whole: onnxruntime (the whole size) and the ONNX reference (this one) differ")
     fixed = [a for a in range(rank) if scales[a] == 1 and in_shape[a] == out_shape[a]]  # onnxruntime: as they are
     if rank == 4 and {0, 1} <= set(fixed):
         hw, layout = (2, 3), "NCHW"

@@ -45,7 +45,7 @@ def test_resize(seed, layout, tmp_path):
     if mode == "nearest":
         attrs["nearest_mode"] = NEAREST[int(rng.integers(len(NEAREST)))]
     x = rand(rng, shape)
-    if rng.integers(2):  # scales, some not giving a whole output size
+    if rng.integers(2) and coord not in ("align_corners", "pytorch_half_pixel"):  # scales, some not giving a whole output size
         scales = np.ones(len(shape), np.float32)
         scales[list(axes)] = rng.choice([0.5, 0.6, 1.0, 1.5, 1.7, 2.0, 3.0, 2.5], size=len(axes))
         scales = np.maximum(scales, np.float32(1.0) / np.array(shape, np.float32))  # no empty output
@@ -82,6 +82,8 @@ def test_resize_refusals():
     assert "cubic" in refusal("Resize", x, consts, mode="cubic")
     assert "tf_crop_and_resize" in refusal("Resize", x, consts, mode="linear", coordinate_transformation_mode="tf_crop_and_resize")
     assert "H and W" in refusal("Resize", x, {"roi": NONE, "scales": np.array([1, 2, 2, 1.5], np.float32)})
+    assert "not whole" in refusal("Resize", x, {"roi": NONE, "scales": np.array([1, 1, 1.5, 0.6], np.float32)},
+                                  mode="linear", coordinate_transformation_mode="align_corners")
     assert "antialias" in refusal("Resize", x, consts, opset=18, mode="linear", antialias=1)
 
 
@@ -227,9 +229,9 @@ def _w(rng, shape, axis=None):
 @pytest.mark.parametrize("seed", range(4))
 def test_qdq_resize_nearest(seed, tmp_path):
     rng = np.random.default_rng(seed)
-    scales = np.array([1, 1, *rng.choice([0.5, 1.5, 2.0, 3.0], size=2)], np.float32)
+    sizes = np.array([1, 3, *rng.integers(2, 11, size=2)], np.int64)
     q = _q(rng)
-    model = qdq_model("Resize", [("x", "x", (1, 3, 4, 5), *q), ("c", "roi", NONE), ("c", "scales", scales)], q,
+    model = qdq_model("Resize", [("x", "x", (1, 3, 4, 5), *q), ("c", "roi", NONE), ("c", "scales", NONE), ("c", "sizes", sizes)], q,
                       mode="nearest", coordinate_transformation_mode=COORDS[seed], nearest_mode=NEAREST[seed])
     check_qdq("resize_nearest", model, tmp_path, seed)
 
