@@ -67,6 +67,7 @@ def test_resize_opset10_and_upsample(seed, tmp_path):
     kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
     check_node(kind, "Resize", {"x": x}, {"scales": scales}, tmp_path if seed < 2 else None, opset=10, mode=mode)
     check_node(kind, "Upsample", {"x": x}, {"scales": scales}, None, opset=9, mode=mode)
+    check_node(kind, "Upsample", {"x": x}, None, None, opset=7, mode=mode, scales=[float(v) for v in scales])
 
 
 def test_resize_downsample_sizes_axes(tmp_path):
