@@ -114,8 +114,10 @@ def _conv_transpose(b: Builder, node, attrs) -> None:
         crop = lift(attrs.get("pads", [0] * 2 * n)[:n], 0)
     elif auto == "VALID":
         crop = [0, 0]
-    else:  # the full scatter cut down to the output (or not cut), the odd one at the start but for SAME_UPPER
-        totals = [max(s * (i - 1) + p + k - o, 0) for s, i, p, k, o in zip(stride, (h, wd), out_pad, (kh, kw), y4[2:])]
+    else:  # the full scatter cut down to the output, the odd one at the start but for SAME_UPPER
+        totals = [s * (i - 1) + p + k - o for s, i, p, k, o in zip(stride, (h, wd), out_pad, (kh, kw), y4[2:])]
+        if min(totals) < 0:  # onnxruntime refuses such an output_shape too
+            raise Unsupported(f"output_shape {list(y4[2:])} is larger than the full output")
         crop = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in totals]
     weights = b.transpose(w, (1, 2, 3, 0))
     _nhwc_op(b, node, "transpose_conv2d", x, y4, [weights, bias], stride=tuple(stride), crop=tuple(crop), activation="NONE")

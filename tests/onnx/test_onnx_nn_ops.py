@@ -99,12 +99,13 @@ def test_conv_transpose(seed, tmp_path):
     attrs = {"strides": stride}
     variant = seed % 4
     if variant == 0:  # explicit pads and output_padding
-        attrs["pads"] = [int(rng.integers(0, k)) for k in kernel] * 2
+        begin = [int(rng.integers(0, k)) for k in kernel]
+        attrs["pads"] = begin + [int(rng.integers(0, k - b)) for k, b in zip(kernel, begin)]  # an output of one at least
         attrs["output_padding"] = [int(rng.integers(0, s)) for s in stride]
     elif variant == 1:
         attrs["auto_pad"] = ["SAME_UPPER", "SAME_LOWER", "VALID"][seed % 3]
     elif variant == 2:  # output_shape: pads from it
-        attrs["output_shape"] = [s * (i - 1) + k + int(rng.integers(-k + 1, 2)) for s, i, k in zip(stride, size, kernel)]
+        attrs["output_shape"] = [s * (i - 1) + k - int(rng.integers(0, k)) for s, i, k in zip(stride, size, kernel)]
     consts = {"w": rand(rng, (ic, oc, *kernel))}
     if rng.integers(2):
         consts["b"] = rand(rng, (oc,))
@@ -115,6 +116,7 @@ def test_conv_transpose_refusals():
     x, w = {"x": np.zeros((1, 2, 3, 3), np.float32)}, {"w": np.zeros((2, 2, 2, 2), np.float32)}
     assert "group" in refusal("ConvTranspose", x, w, group=2)
     assert "dilated" in refusal("ConvTranspose", x, w, dilations=[2, 2])
+    assert "larger than the full output" in refusal("ConvTranspose", x, w, output_shape=[5, 5])
 
 
 @pytest.mark.parametrize("seed", range(10))
