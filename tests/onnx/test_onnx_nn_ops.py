@@ -105,18 +105,27 @@ def test_conv_transpose(seed, tmp_path):
     elif variant == 1:
         attrs["auto_pad"] = ["SAME_UPPER", "SAME_LOWER", "VALID"][seed % 3]
     elif variant == 2:  # output_shape: pads from it
-        attrs["output_shape"] = [s * (i - 1) + k - int(rng.integers(0, k)) for s, i, k in zip(stride, size, kernel)]
+        attrs["output_shape"] = [s * (i - 1) + k + int(rng.integers(-k + 1, s)) for s, i, k in zip(stride, size, kernel)]
     consts = {"w": rand(rng, (ic, oc, *kernel))}
     if rng.integers(2):
         consts["b"] = rand(rng, (oc,))
     check_node("transpose_conv2d", "ConvTranspose", {"x": rand(rng, (n, ic, *size))}, consts, tmp_path if seed < 5 else None, **attrs)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_conv_transpose_grouped_dilated(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    group = int(rng.integers(1, 4))
+    ic, ocg = group * int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    attrs = {"group": group, "dilations": [int(v) for v in rng.integers(1, 4, size=2)], "strides": [int(v) for v in rng.integers(1, 3, size=2)]}
+    consts = {"w": rand(rng, (ic, ocg, 2, 3)), "b": rand(rng, (ocg * group,))}
+    check_node("transpose_conv2d", "ConvTranspose", {"x": rand(rng, (1, ic, 3, 4))}, consts, tmp_path if seed < 2 else None, **attrs)
+
+
 def test_conv_transpose_refusals():
-    x, w = {"x": np.zeros((1, 2, 3, 3), np.float32)}, {"w": np.zeros((2, 2, 2, 2), np.float32)}
-    assert "group" in refusal("ConvTranspose", x, w, group=2)
-    assert "dilated" in refusal("ConvTranspose", x, w, dilations=[2, 2])
-    assert "larger than the full output" in refusal("ConvTranspose", x, w, output_shape=[5, 5])
+    x, w = {"x": np.zeros((1, 2, 3, 3), np.float32)}, np.zeros((2, 1, 2, 2), np.float32)
+    assert "constant float weights" in refusal("ConvTranspose", {**x, "w": w}, {}, group=2)
+    assert "beyond the full output" in refusal("ConvTranspose", x, {"w": w}, output_shape=[5, 5])
 
 
 @pytest.mark.parametrize("seed", range(10))
