@@ -29,7 +29,7 @@ def float_scale(n_in: int, n_out: int, align_corners: bool) -> np.float32:
 # ONNX Resize's coordinate rules (attrs["coordinate_mode"]; absent or "tflite": TFLite's
 # align_corners / half_pixel_centers): the source position of every output index in float32, as
 # onnxruntime computes it (upsamplebase.h) from the node's scale of the axis (attrs["scale"]).
-ONNX_MODES = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn")
+ONNX_MODES = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric")
 # nearest_mode: ONNX's four, and "simple" (Upsample, Resize-10: truncate, or ceil when downsampling)
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple")
 
@@ -62,6 +62,10 @@ def onnx_positions(n_in: int, n_out: int, scale: float, mode: str) -> np.ndarray
         return (x + half) / s
     if mode == "align_corners":
         return x * np.float32(n_in - 1) / np.float32(n_out - 1) if n_out > 1 else np.zeros(n_out, np.float32)
+    if mode == "half_pixel_symmetric":  # partly in double, as onnxruntime
+        adjustment = np.float32(n_out) / (s * np.float32(n_in))
+        offset = np.float64(np.float32(n_in) / np.float32(2) * (np.float32(1) - adjustment))
+        return (offset + (x.astype(np.float64) + 0.5) / np.float64(s) - 0.5).astype(np.float32)
     if mode == "pytorch_half_pixel" and n_out <= 1:
         return np.zeros(n_out, np.float32)
     return (x + half) / s - half  # half_pixel, pytorch_half_pixel

@@ -11,7 +11,7 @@ from aot.frontends.onnx import import_model
 from tests.onnx.models import onnxruntime_outputs, reference, run_host
 from tests.ops.onnx_single import check_node, node_model, rand
 
-COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"]
+COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric"]
 NEAREST = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
 NONE = np.zeros(0, np.float32)
 
@@ -55,7 +55,8 @@ def test_resize(seed, layout, tmp_path):
         sizes[list(axes)] = rng.integers(1, 11, size=len(axes))
         consts = {"roi": NONE, "scales": NONE, "sizes": sizes}
     kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
-    check_node(kind, "Resize", {"x": x}, consts, tmp_path if seed < 3 else None, opset=int(rng.choice([11, 13, 18])), **attrs)
+    opset = 19 if coord == "half_pixel_symmetric" else int(rng.choice([11, 13, 18]))
+    check_node(kind, "Resize", {"x": x}, consts, tmp_path if seed < 3 else None, opset=opset, **attrs)
 
 
 @pytest.mark.parametrize("seed", range(4))
