@@ -55,7 +55,9 @@ def _dequantize(b: Builder, node, attrs) -> None:
             b.infos[node.output[0]] = (data.shape, "float32")
     else:
         t = b.tensors[b.value(x)]
-        dtype, quant = _qparams(b, node, t.dtype)
+        # the ONNX type (a uint8 QuantizeLinear's output is int8 here, its zero point moved)
+        onnx_dtype = b.dtype(inp(node, 2)) if inp(node, 2) else b.infos.get(x, (None, None))[1] or t.dtype
+        dtype, quant = _qparams(b, node, onnx_dtype)
         if t.dtype == "uint8":  # a uint8 graph input keeps its type
             quant = Quant(quant.scale, quant.zero_point + 128)
         if t.quant is None:

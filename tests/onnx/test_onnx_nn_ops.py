@@ -184,9 +184,9 @@ def qdq_model(op_type: str, operands: list[tuple], out_q: tuple[float, int], **a
     QuantizeLinear -> DequantizeLinear."""
     nodes, inputs, inits, names = [], [], [], []
 
-    def qparams(name, scale, zp, ztype=np.int8):
+    def qparams(name, scale, zp):
         inits.extend([numpy_helper.from_array(np.asarray(scale, np.float32), f"{name}_s"),
-                      numpy_helper.from_array(np.asarray(zp, ztype), f"{name}_z")])
+                      numpy_helper.from_array(np.asarray(zp), f"{name}_z")])
         return [f"{name}_s", f"{name}_z"]
 
     for kind, name, *rest in operands:
@@ -198,7 +198,7 @@ def qdq_model(op_type: str, operands: list[tuple], out_q: tuple[float, int], **a
         elif kind == "w":
             ints, scale, zp, *axis = rest
             inits.append(numpy_helper.from_array(ints, f"{name}_q"))
-            nodes.append(helper.make_node("DequantizeLinear", [f"{name}_q", *qparams(name, scale, zp, ints.dtype)], [f"{name}_dq"],
+            nodes.append(helper.make_node("DequantizeLinear", [f"{name}_q", *qparams(name, scale, zp)], [f"{name}_dq"],
                                           **({"axis": axis[0]} if axis else {})))
         else:
             inits.append(numpy_helper.from_array(rest[0], name))
@@ -228,8 +228,10 @@ def check_qdq(kind: str, model: onnx.ModelProto, tmp_path, seed: int, dtype: str
     assert run_host(path, feeds, tmp_path / "build").max_abs_diff == 0.0
 
 
-def _q(rng):
-    return float(rng.uniform(0.005, 0.03)), int(rng.integers(-20, 20))
+def _q(rng, uint8: bool = False):
+    """An activation's (scale, zero point): int8, or uint8 (onnxruntime's default)."""
+    zp = int(rng.integers(-20, 20))
+    return float(rng.uniform(0.005, 0.03)), np.uint8(zp + 128) if uint8 else np.int8(zp)
 
 
 def _w(rng, shape, axis=None):
@@ -243,14 +245,14 @@ def _w(rng, shape, axis=None):
 def test_qdq_resize_nearest(seed, tmp_path):
     rng = np.random.default_rng(seed)
     sizes = np.array([1, 3, *rng.integers(2, 11, size=2)], np.int64)
-    q = _q(rng)
+    q = _q(rng, uint8=seed % 2 == 1)
     model = qdq_model("Resize", [("x", "x", (1, 3, 4, 5), *q), ("c", "roi", NONE), ("c", "scales", NONE), ("c", "sizes", sizes)], q,
                       mode="nearest", coordinate_transformation_mode=COORDS[seed], nearest_mode=NEAREST[seed])
     check_qdq("resize_nearest", model, tmp_path, seed)
 
 
 def test_qdq_resize_linear_runs_in_float(tmp_path):
-    q = (0.02, 3)
+    q = (0.02, np.int8(3))
     model = qdq_model("Resize", [("x", "x", (1, 2, 3, 4), *q), ("c", "roi", NONE), ("c", "scales", np.array([1, 1, 2, 1.5], np.float32))], q,
                       mode="linear", coordinate_transformation_mode="pytorch_half_pixel")
     check_qdq("resize_bilinear", model, tmp_path, 0, dtype="float32")
@@ -260,17 +262,19 @@ def test_qdq_resize_linear_runs_in_float(tmp_path):
 def test_qdq_conv_transpose(seed, tmp_path):
     rng = np.random.default_rng(seed)
     ic, oc = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-    xq, w = _q(rng), _w(rng, (ic, oc, 3, 3), axis=1 if seed % 2 else None)
+    xq, w = _q(rng, uint8=seed > 1), _w(rng, (ic, oc, 3, 3), axis=1 if seed % 2 else None)
     bias = rng.integers(-500, 500, size=oc).astype(np.int32)
     model = qdq_model("ConvTranspose", [("x", "x", (1, ic, 4, 3), *xq), ("w", "w", *w),
                                         ("w", "b", bias, (xq[0] * w[1]).astype(np.float32), np.zeros_like(w[2], np.int32), 0)],
-                      _q(rng), strides=[2, 1 + seed % 2], pads=[1, 0, 1, 1])
+                      _q(rng, uint8=seed > 1), strides=[2, 1 + seed % 2], pads=[1, 0, 1, 1])
     check_qdq("transpose_conv2d", model, tmp_path, seed)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_qdq_batch_matmul(seed, tmp_path):
     rng = np.random.default_rng(seed)
-    right = ("w", "b", *_w(rng, (2, 4, 5))) if seed % 2 else ("x", "b", (1, 4, 5), *_q(rng))
-    model = qdq_model("MatMul", [("x", "a", (2, 3, 4), *_q(rng)), right], (float(rng.uniform(0.05, 0.2)), int(rng.integers(-10, 10))))
+    u8 = seed > 1
+    right = ("w", "b", *_w(rng, (2, 4, 5))) if seed % 2 else ("x", "b", (1, 4, 5), *_q(rng, u8))
+    out = float(rng.uniform(0.05, 0.2)), np.uint8(rng.integers(118, 138)) if u8 else np.int8(rng.integers(-10, 10))
+    model = qdq_model("MatMul", [("x", "a", (2, 3, 4), *_q(rng, u8)), right], out)
     check_qdq("batch_matmul", model, tmp_path, seed)
