@@ -1,6 +1,6 @@
 """What RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR share: NHWC input and output of the same batch
 and channels (the output's H and W are the target size), one per-tensor quantisation for int8,
-and TFLite's scale of one axis."""
+TFLite's scale of one axis, and ONNX Resize's coordinate rules (the ONNX frontend's attributes)."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,8 +54,11 @@ def check_rule(op: Op, nearest: bool) -> list[str]:
 
 
 def onnx_positions(n_in: int, n_out: int, scale: float, mode: str) -> np.ndarray:
-    """The float32 source coordinate of every output index (GetOriginalCoordinateFromResizedCoordinate)."""
+    """The float32 source coordinate of every output index (GetOriginalCoordinateFromResizedCoordinate);
+    a scale of one maps every index onto itself (onnxruntime does, whatever the rule)."""
     x, s, half = np.arange(n_out).astype(np.float32), np.float32(scale), np.float32(0.5)
+    if s == 1 and n_in == n_out:
+        return x
     if mode == "asymmetric":
         return x / s
     if mode == "tf_half_pixel_for_nn":
@@ -72,10 +75,7 @@ def onnx_positions(n_in: int, n_out: int, scale: float, mode: str) -> np.ndarray
 
 
 def onnx_nearest(n_in: int, n_out: int, scale: float, mode: str, nearest_mode: str) -> np.ndarray:
-    """The source index of every output index (GetNearestPixelFromOriginal), clamped to the input;
-    a scale of one maps every index onto itself (onnxruntime does, whatever the rule)."""
-    if np.float32(scale) == 1 and n_in == n_out:
-        return np.arange(n_out, dtype=np.int64)
+    """The source index of every output index (GetNearestPixelFromOriginal), clamped to the input."""
     pos = onnx_positions(n_in, n_out, scale, mode).astype(np.float64)  # exact: float32 values
     rounded = np.sign(pos) * np.floor(np.abs(pos) + 0.5)  # std::round: half away from zero
     if nearest_mode == "round_prefer_floor":

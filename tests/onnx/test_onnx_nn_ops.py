@@ -39,8 +39,6 @@ def test_resize(seed, layout, tmp_path):
     shape, axes = _resize_case(rng, layout)
     mode = ["nearest", "linear"][seed % 2]
     coord = COORDS[int(rng.integers(len(COORDS)))]
-    if mode == "linear" and coord == "tf_half_pixel_for_nn":
-        coord = "half_pixel"
     attrs = {"mode": mode, "coordinate_transformation_mode": coord}
     if mode == "nearest":
         attrs["nearest_mode"] = NEAREST[int(rng.integers(len(NEAREST)))]
