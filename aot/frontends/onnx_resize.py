@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from aot.frontends.onnx_builder import Builder, Unsupported, inp
-from aot.ops.resize_common import ONNX_MODES
+from aot.ops.resize_common import ONNX_MODES, onnx_positions
 
 _TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
@@ -40,6 +40,29 @@ def _scales(b: Builder, node, attrs: dict, in_shape) -> tuple[np.ndarray, bool]:
         one = (np.min if policy == "not_larger" else np.max)(full[axes])
         full[axes] = one
     return full, False
+
+
+def _crop(b: Builder, node, attrs: dict, in_shape, out_shape, scales, hw) -> tuple:
+    """tf_crop_and_resize's (start, end) of the resized axes, from a constant roi; every source
+    position inside the input (onnxruntime's extrapolation_value beyond it is not supported)."""
+    rank = len(in_shape)
+    axes = [a % rank for a in attrs.get("axes", range(rank))]
+    roi = b.require_const(inp(node, 1), "roi").astype(np.float32).reshape(-1) if inp(node, 1) else np.zeros(0, np.float32)
+    if roi.size != 2 * len(axes):
+        raise Unsupported(f"roi of {roi.size} values for {len(axes)} axes")
+    starts, ends = np.zeros(rank, np.float32), np.ones(rank, np.float32)
+    starts[axes], ends[axes] = roi[:len(axes)], roi[len(axes):]
+    if any((starts[a], ends[a]) != (0, 1) and scales[a] == 1 and in_shape[a] == out_shape[a] for a in range(rank)):
+        raise Unsupported("tf_crop_and_resize cropping an axis of scale one: onnxruntime leaves it as it is, "
+                          "the ONNX reference crops it")
+    crop = tuple((0.0, 1.0) if a is None else (float(starts[a]), float(ends[a])) for a in hw)
+    for a, (start, end) in zip(hw, crop):
+        n = 1 if a is None else in_shape[a]
+        pos = onnx_positions(n, 1 if a is None else out_shape[a], 1.0 if a is None else float(scales[a]), "tf_crop_and_resize", (start, end))
+        if pos.min(initial=0) < 0 or pos.max(initial=0) > n - 1:
+            raise Unsupported(f"tf_crop_and_resize with roi {roi.tolist()} reads outside the input "
+                              "(extrapolation_value is not supported)")
+    return crop
 
 
 def _resize(b: Builder, node, attrs: dict) -> None:
@@ -75,6 +98,8 @@ def _resize(b: Builder, node, attrs: dict) -> None:
     kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
     rule = {"align_corners": False, "half_pixel_centers": False, "coordinate_mode": coord,
             "scale": tuple(1.0 if a is None else float(scales[a]) for a in hw)}
+    if coord == "tf_crop_and_resize":
+        rule["roi"] = _crop(b, node, attrs, in_shape, out_shape, scales, hw)
     if nearest is not None:
         rule["nearest_mode"] = nearest
     if layout == "NHWC":

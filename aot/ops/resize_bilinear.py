@@ -8,7 +8,7 @@ that order. int8: ResizeBilinearInteger, weights in 1/1024 from integer scales (
 quantisation).
 
 attrs: align_corners, half_pixel_centers (TFLite); or ONNX's rule (aot/ops/resize_common.py, float32
-only: onnxruntime's weights): coordinate_mode and scale (of H and W).
+only: onnxruntime's weights): coordinate_mode, scale (of H and W) and roi.
 """
 from __future__ import annotations
 
@@ -67,9 +67,8 @@ def _axis_int(n_in: int, n_out: int, align_corners: bool, hpc: bool):
 def tables(op: Op, g: Graph) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """[(lo, hi, frac) of the rows, of the columns]; frac in float32, or int64 1/1024 for int8."""
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
-    mode = resize_common.onnx_rule(op)
-    if mode is not None:
-        return [resize_common.onnx_linear(x.shape[a], y.shape[a], s, mode) for a, s in zip((1, 2), op.attrs["scale"])]
+    if resize_common.onnx_rule(op) is not None:
+        return [resize_common.onnx_linear(op, a - 1, x.shape[a], y.shape[a]) for a in (1, 2)]
     axis = _axis_int if x.dtype == "int8" else _axis_float
     return [axis(x.shape[a], y.shape[a], op.attrs["align_corners"], op.attrs["half_pixel_centers"]) for a in (1, 2)]
 

@@ -4,7 +4,7 @@ The source row and column of every output index are compile-time constants, comp
 exactly as TFLite's GetNearestNeighbor does (reference_ops/resize_nearest_neighbor.h).
 
 attrs: align_corners, half_pixel_centers (TFLite); or ONNX's rule (aot/ops/resize_common.py):
-coordinate_mode, nearest_mode and scale (of H and W).
+coordinate_mode, nearest_mode, scale (of H and W) and roi.
 """
 from __future__ import annotations
 
@@ -39,10 +39,8 @@ def source_indices(n_in: int, n_out: int, align_corners: bool, half_pixel_center
 def tables(op: Op, g: Graph) -> tuple[np.ndarray, np.ndarray]:
     """(source rows, source columns) of the output's rows and columns."""
     (_, h, w, _), (_, oh, ow, _) = g.tensor(op.inputs[0]).shape, g.tensor(op.outputs[0]).shape
-    mode = resize_common.onnx_rule(op)
-    if mode is not None:
-        (sh, sw), nearest = op.attrs["scale"], op.attrs["nearest_mode"]
-        return resize_common.onnx_nearest(h, oh, sh, mode, nearest), resize_common.onnx_nearest(w, ow, sw, mode, nearest)
+    if resize_common.onnx_rule(op) is not None:
+        return resize_common.onnx_nearest(op, 0, h, oh), resize_common.onnx_nearest(op, 1, w, ow)
     ac, hpc = op.attrs["align_corners"], op.attrs["half_pixel_centers"]
     return source_indices(h, oh, ac, hpc), source_indices(w, ow, ac, hpc)
 

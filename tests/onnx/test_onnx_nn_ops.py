@@ -11,7 +11,8 @@ from aot.frontends.onnx import import_model
 from tests.onnx.models import onnxruntime_outputs, reference, run_host
 from tests.ops.onnx_single import check_node, node_model, rand
 
-COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric"]
+COORDS = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric",
+          "tf_crop_and_resize"]
 NEAREST = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
 NONE = np.zeros(0, np.float32)
 
@@ -43,7 +44,7 @@ def test_resize(seed, layout, tmp_path):
     if mode == "nearest":
         attrs["nearest_mode"] = NEAREST[int(rng.integers(len(NEAREST)))]
     x = rand(rng, shape)
-    if rng.integers(2) and coord not in ("align_corners", "pytorch_half_pixel"):  # scales, some not giving a whole output size
+    if rng.integers(2) and coord not in ("align_corners", "pytorch_half_pixel", "tf_crop_and_resize"):  # scales, some not giving a whole output size
         scales = np.ones(len(shape), np.float32)
         scales[list(axes)] = rng.choice([0.5, 0.6, 1.0, 1.5, 1.7, 2.0, 3.0, 2.5], size=len(axes))
         scales = np.maximum(scales, np.float32(1.0) / np.array(shape, np.float32))  # no empty output
@@ -52,6 +53,12 @@ def test_resize(seed, layout, tmp_path):
         sizes = np.array(shape, np.int64)
         sizes[list(axes)] = rng.integers(1, 11, size=len(axes))
         consts = {"roi": NONE, "scales": NONE, "sizes": sizes}
+    if coord == "tf_crop_and_resize":  # a region inside the input
+        starts, ends = np.zeros(len(shape), np.float32), np.ones(len(shape), np.float32)
+        cropped = [a for a in axes if sizes[a] != shape[a]]  # (onnxruntime does not crop an axis of scale one)
+        starts[cropped] = rng.uniform(0, 0.5, size=len(cropped))
+        ends[cropped] = rng.uniform(0.5, 1, size=len(cropped))
+        consts["roi"] = np.concatenate([starts, ends])
     kind = "resize_nearest" if mode == "nearest" else "resize_bilinear"
     opset = 19 if coord == "half_pixel_symmetric" else int(rng.choice([11, 13, 18]))
     check_node(kind, "Resize", {"x": x}, consts, tmp_path if seed < 3 else None, opset=opset, **attrs)
@@ -80,7 +87,10 @@ def test_resize_refusals():
     x = {"x": np.zeros((1, 1, 2, 2), np.float32)}
     consts = {"roi": NONE, "scales": np.array([1, 1, 2, 2], np.float32)}
     assert "cubic" in refusal("Resize", x, consts, mode="cubic")
-    assert "tf_crop_and_resize" in refusal("Resize", x, consts, mode="linear", coordinate_transformation_mode="tf_crop_and_resize")
+    roi = np.array([0, 0, 0, 0, 1, 1, 1.2, 1], np.float32)
+    assert "scale one" in refusal("Resize", x, {**consts, "roi": roi, "scales": np.array([1, 1, 1, 2], np.float32)},
+                                  coordinate_transformation_mode="tf_crop_and_resize")
+    assert "extrapolation_value" in refusal("Resize", x, {**consts, "roi": roi}, mode="linear", coordinate_transformation_mode="tf_crop_and_resize")
     assert "H and W" in refusal("Resize", x, {"roi": NONE, "scales": np.array([1, 2, 2, 1.5], np.float32)})
     assert "not whole" in refusal("Resize", x, {"roi": NONE, "scales": np.array([1, 1, 1.5, 0.6], np.float32)},
                                   mode="linear", coordinate_transformation_mode="align_corners")
