@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 
-CTYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t", "float32": "float"}
+CTYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t", "float32": "float", "bool": "uint8_t"}
 
 
 def ctype(dtype: str) -> str:

@@ -63,8 +63,8 @@ def _half_denominator_reciprocal(a: np.ndarray) -> np.ndarray:
     one_f2 = 1 << 29
     for _ in range(3):
         half_denominator_times_x = srdhm(half_denominator, x)
-        one_minus = one_f2 - half_denominator_times_x
-        x = x + saturating_left_shift(srdhm(x, one_minus), 2)
+        one_minus = wrap_int32(one_f2 - half_denominator_times_x)  # int32 wraps as in C (a outside [0, 1))
+        x = wrap_int32(x + saturating_left_shift(srdhm(x, one_minus), 2))
     return x
 
 

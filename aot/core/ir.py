@@ -17,6 +17,7 @@ DTYPES = {
     "int32": np.int32,
     "int64": np.int64,
     "float32": np.float32,
+    "bool": np.bool_,  # one byte, 0 or 1 (C: uint8_t)
 }
 
 # The most dims a graph input or output may have: its shape lives in the C descriptor
@@ -24,7 +25,7 @@ DTYPES = {
 MAX_IO_DIMS = 6
 
 # Codes shared with the C runtime (runtime_c/include/aot_model.h, AOT_DTYPE_*).
-DTYPE_CODES = {"float32": 0, "int8": 1, "uint8": 2, "int16": 3, "int32": 4, "int64": 5}
+DTYPE_CODES = {"float32": 0, "int8": 1, "uint8": 2, "int16": 3, "int32": 4, "int64": 5, "bool": 6}
 
 
 def itemsize(dtype: str) -> int:

@@ -45,6 +45,8 @@ def random_inputs(g: Graph, seed: int = 0) -> dict[str, np.ndarray]:
         t = g.tensor(name)
         if t.dtype == "float32":
             out[name] = rng.uniform(-1, 1, size=t.shape).astype(np.float32)
+        elif t.dtype == "bool":
+            out[name] = rng.integers(0, 2, size=t.shape).astype(bool)
         else:
             info = np.iinfo(t.np_dtype)
             out[name] = rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=t.np_dtype)

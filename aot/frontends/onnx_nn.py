@@ -1,5 +1,6 @@
-"""ONNX node converters: convolution, pooling, Gemm/MatMul, BatchNormalization, Softmax and
-the quantisation nodes (QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul).
+"""ONNX node converters: convolution, ConvTranspose, pooling, Gemm/MatMul, BatchNormalization and
+Softmax; with the quantisation nodes (aot/frontends/onnx_quant.py) and Resize / Upsample
+(aot/frontends/onnx_resize.py) they make NN_CONVERTERS.
 
 Convolutions and pools read NCHW: their input is transposed to NHWC and their output back
 (the layout pass removes these transposes again); 1-D ones run as 2-D with a height of one.
@@ -9,10 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import onnx
 
-from aot.core.ir import Quant, Tensor
 from aot.frontends.onnx_builder import Builder, Unsupported, inp
+from aot.frontends.onnx_quant import CONV_ATTRS, QUANT_CONVERTERS
+from aot.frontends.onnx_resize import RESIZE_CONVERTERS
 
 TO_NHWC, TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
@@ -89,6 +90,54 @@ def _conv(b: Builder, node, attrs) -> None:
         _nhwc_op(b, node, "conv2d", x, y4, [b.transpose(w, TO_NHWC), bias], **win, activation="NONE")
 
 
+def _spread(w: np.ndarray, group: int, dilation) -> np.ndarray:
+    """Grouped, dilated [IC, OC / group, KH, KW] weights as plain ones: zero taps between the
+    dilated ones and zero weights between the groups (the same sums)."""
+    ic, ocg, kh, kw = w.shape
+    dh, dw = dilation
+    out = np.zeros((ic, ocg * group, (kh - 1) * dh + 1, (kw - 1) * dw + 1), w.dtype)
+    icg = ic // group
+    for g in range(group):
+        out[g * icg:(g + 1) * icg, g * ocg:(g + 1) * ocg, ::dh, ::dw] = w[g * icg:(g + 1) * icg]
+    return out
+
+
+def _conv_transpose(b: Builder, node, attrs) -> None:
+    """transpose_conv2d: ONNX weights [IC, OC, KH, KW] as [OC, KH, KW, IC] (grouped or dilated
+    constant weights spread out to plain ones); the output starts ``pad_begin`` into the full
+    scatter (from pads, or from output_shape / auto_pad as onnxruntime)."""
+    n = len(b.shape(node.input[0])) - 2
+    lift = (lambda v, one: [one] * (2 - n) + [int(i) for i in v])
+    x = _lift(b, b.value(node.input[0]))
+    w = _lift(b, node.input[1] if b.const(node.input[1]) is not None else b.value(node.input[1]))
+    group, dilation = attrs.get("group", 1), lift(attrs.get("dilations", [1] * n), 1)
+    if group != 1 or dilation != [1, 1]:
+        if b.const(w) is None:
+            raise Unsupported("a grouped or dilated ConvTranspose needs constant float weights")
+        w = b.add_const(b.fresh(w), _spread(b.const(w), group, dilation))
+    bias = inp(node, 2)
+    if bias is not None and not _constant_weights(b, bias):
+        raise Unsupported(f"the bias ({bias!r}) must be a constant")
+    bias = bias if bias is None or b.const(bias) is not None else b.value(bias)
+    (_, _, h, wd), (_, _, kh, kw), y4 = b.shape(x), b.shape(w), _y4(b, node)
+    stride, out_pad = lift(attrs.get("strides", [1] * n), 1), lift(attrs.get("output_padding", [0] * n), 0)
+    auto = attrs.get("auto_pad", "NOTSET")
+    if auto not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
+        raise Unsupported(f"auto_pad {auto!r} is not supported")
+    if auto == "NOTSET" and "output_shape" not in attrs:
+        crop = lift(attrs.get("pads", [0] * 2 * n)[:n], 0)
+    elif auto == "VALID":
+        crop = [0, 0]
+    else:  # the full scatter cut down to the output, the odd one at the start but for SAME_UPPER
+        dims = list(zip(stride, (h, wd), out_pad, (kh, kw), y4[2:]))
+        if any((o - p - k) // s + 1 != i for s, i, p, k, o in dims if o > s * (i - 1) + p + k):
+            raise Unsupported(f"output_shape {list(y4[2:])} is a stride or more beyond the full output (onnxruntime refuses it too)")
+        totals = [max(s * (i - 1) + p + k - o, 0) for s, i, p, k, o in dims]  # beyond the full output: bias only
+        crop = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in totals]
+    weights = b.transpose(w, (1, 2, 3, 0))
+    _nhwc_op(b, node, "transpose_conv2d", x, y4, [weights, bias], stride=tuple(stride), crop=tuple(crop), activation="NONE")
+
+
 def _pool(b: Builder, node, attrs) -> None:
     if len([o for o in node.output if o]) > 1:
         raise Unsupported("the Indices output of MaxPool is not supported")
@@ -150,10 +199,32 @@ def _gemm(b: Builder, node, attrs) -> None:
     b.emit("add", [t, late if b.const(late) is not None else b.value(late)], [b.value(y)], activation="NONE")
 
 
+def _constant_weights(b: Builder, name: str) -> bool:
+    """A constant, or a constant's DequantizeLinear (QDQ weights)."""
+    return b.const(name) is not None or any(
+        op.kind == "dequantize" and op.outputs == [name] and b.const(op.inputs[0]) is not None for op in b.ops)
+
+
 def _matmul(b: Builder, node, attrs) -> None:
-    a = b.value(node.input[0])
-    w = _weight(b, node.input[1], False)
-    b.emit("fully_connected", [a, w, None], [b.value(node.output[0])], activation="NONE")
+    """fully_connected for 2-D constant weights; else batch_matmul (1-D operands as ONNX / NumPy:
+    a row vector on the left, a column on the right, the unit axis dropped from the output)."""
+    a, w, y = b.value(node.input[0]), node.input[1], node.output[0]
+    if len(b.shape(w)) == 2 and _constant_weights(b, w):
+        b.emit("fully_connected", [a, _weight(b, w, False), None], [b.value(y)], activation="NONE")
+        return
+    w = w if b.const(w) is not None else b.value(w)
+    ra, rw = len(b.shape(a)), len(b.shape(w))
+    if max(ra, rw) > 5:
+        raise Unsupported(f"operands of rank {ra} and {rw}: ranks up to 5 are supported")
+    a = b.reshape(a, (1, *b.shape(a))) if ra == 1 else a
+    w = b.reshape(w, (*b.shape(w), 1)) if rw == 1 else w
+    if ra > 1 and rw > 1:
+        b.emit("batch_matmul", [a, w], [b.value(y)], adj_x=False, adj_y=False)
+        return
+    shape = np.broadcast_shapes(b.shape(a)[:-2], b.shape(w)[:-2]) + (b.shape(a)[-2], b.shape(w)[-1])
+    t = b.new(y, shape, b.dtype(a))
+    b.emit("batch_matmul", [a, w], [t], adj_x=False, adj_y=False)
+    b.reshape(t, b.shape(y), out=y)
 
 
 def _batchnorm(b: Builder, node, attrs) -> None:
@@ -191,95 +262,13 @@ def _softmax(b: Builder, node, attrs) -> None:
         b.transpose(b.unary(kind, moved, b.shape(moved), **params), list(np.argsort(perm)), out=y)
 
 
-# -- quantisation ----------------------------------------------------------------------------------
-def _qparams(b: Builder, node, dtype: str, const_axis: int | None = None) -> tuple[str, Quant]:
-    """Our dtype and Quant for an ONNX (scale, zero point) pair. uint8 inside the graph becomes
-    int8 with the zero point moved by -128 (the same real values)."""
-    scale = b.require_const(node.input[1], "scale").astype(np.float32)
-    zp = b.require_const(inp(node, 2), "zero point") if inp(node, 2) else np.zeros(scale.shape, np.int64)
-    if dtype not in ("int8", "uint8", "int32"):
-        raise Unsupported(f"{dtype} quantisation is not supported (int8, uint8)")
-    axis = None
-    if scale.size > 1:
-        if const_axis is None:
-            raise Unsupported("per-axis quantisation of activations is not supported")
-        axis = const_axis
-    zp = zp.astype(np.int64).reshape(-1)
-    if dtype == "uint8":
-        return "int8", Quant(scale.reshape(-1), zp - 128, axis)
-    return dtype, Quant(scale.reshape(-1), zp, axis)
-
-
-def _quantize(b: Builder, node, attrs) -> None:
-    if attrs.get("block_size"):
-        raise Unsupported("blocked quantisation is not supported")
-    x = b.value(node.input[0])
-    out = node.output[0]
-    onnx_dtype = b.dtype(inp(node, 2)) if inp(node, 2) else {0: "uint8", 3: "int8", 2: "uint8"}.get(attrs.get("output_dtype", 0), "?")
-    dtype, quant = _qparams(b, node, onnx_dtype)
-    if onnx_dtype == "uint8" and out in [o.name for o in b.graph.output]:
-        dtype, quant = "uint8", Quant(quant.scale, quant.zero_point + 128)
-    b.tensors[out] = Tensor(out, b.shape(x), dtype, quant)
-    b.emit("quantize", [x], [out])
-
-
-def _dequantize(b: Builder, node, attrs) -> None:
-    if attrs.get("block_size"):
-        raise Unsupported("blocked quantisation is not supported")
-    x = node.input[0]
-    data = b.const(x)
-    if data is not None:
-        axis = attrs.get("axis", 1) % max(1, data.ndim)
-        dtype, quant = _qparams(b, node, b.dtype(x), const_axis=axis)
-        values = data.astype(np.int64) - (128 if b.dtype(x) == "uint8" else 0)
-        x = b.add_const(b.fresh(x), values.astype(dtype), quant)
-        if b.infos.get(node.output[0], (None,))[0] is None:  # shape inference may skip these
-            b.infos[node.output[0]] = (data.shape, "float32")
-    else:
-        t = b.tensors[b.value(x)]
-        dtype, quant = _qparams(b, node, b.dtype(inp(node, 2)) if inp(node, 2) else t.dtype)  # the zero point's: uint8 is held as int8
-        if t.dtype == "uint8":  # a uint8 graph input keeps its type
-            quant = Quant(quant.scale, quant.zero_point + 128)
-        if t.quant is None:
-            t.quant = quant
-        elif t.quant.to_json() != quant.to_json():
-            raise Unsupported("the input was quantised with other parameters than it is dequantised with")
-    b.emit("dequantize", [x], [b.value(node.output[0])])
-
-
-def _synthetic(b: Builder, op_type: str, inputs, shape, **attrs) -> str:
-    """Convert a node made up here (the float core of a QLinear* node); returns its output."""
-    out = b.fresh(op_type.lower())
-    b.infos[out] = (tuple(shape), "float32")
-    b.convert(onnx.helper.make_node(op_type, list(inputs), [out], **attrs))
-    return out
-
-
-def _qlinear(b: Builder, node, attrs) -> None:
-    """QLinearConv / QLinearMatMul as DequantizeLinear -> float op -> QuantizeLinear (the QDQ
-    pass then folds them into one int8 kernel)."""
-    ins = list(node.input) + [""] * (9 - len(node.input))
-    x, xs, xz, w, ws, wz, ys, yz = ins[:8]
-    dq_x = _synthetic(b, "DequantizeLinear", [x, xs, xz], b.shape(x))
-    dq_w = _synthetic(b, "DequantizeLinear", [w, ws, wz], b.shape(w), axis=0)
-    core = [dq_x, dq_w]
-    if node.op_type == "QLinearConv" and ins[8]:
-        bias_scale = b.add_const(b.fresh("bias_scale"), (b.require_const(xs, "x_scale") * b.require_const(ws, "w_scale")).astype(np.float32).reshape(-1))
-        core.append(_synthetic(b, "DequantizeLinear", [ins[8], bias_scale], b.shape(ins[8]), axis=0))
-    kind = "Conv" if node.op_type == "QLinearConv" else "MatMul"
-    y = _synthetic(b, kind, core, b.shape(node.output[0]), **attrs)
-    b.convert(onnx.helper.make_node("QuantizeLinear", [y, ys, yz], [node.output[0]]))
-
-
-_CONV_ATTRS = ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides")
 _POOL_ATTRS = ("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides", "storage_order", "count_include_pad")
 NN_CONVERTERS = {
-    "Conv": (_conv, _CONV_ATTRS), "QLinearConv": (_qlinear, _CONV_ATTRS), "QLinearMatMul": (_qlinear, ()),
+    "Conv": (_conv, CONV_ATTRS), "ConvTranspose": (_conv_transpose, CONV_ATTRS + ("output_padding", "output_shape")),
     "MaxPool": (_pool, _POOL_ATTRS), "AveragePool": (_pool, _POOL_ATTRS),
     "GlobalAveragePool": (_global_pool, ()), "GlobalMaxPool": (_global_pool, ()),
     "Gemm": (_gemm, ("alpha", "beta", "transA", "transB")), "MatMul": (_matmul, ()),
     "BatchNormalization": (_batchnorm, ("epsilon", "momentum", "spatial", "training_mode", "is_test", "consumed_inputs")),
     "Softmax": (_softmax, ("axis",)), "LogSoftmax": (_softmax, ("axis",)),
-    "QuantizeLinear": (_quantize, ("axis", "saturate", "block_size", "output_dtype", "precision")),
-    "DequantizeLinear": (_dequantize, ("axis", "block_size", "output_dtype")),
+    **QUANT_CONVERTERS, **RESIZE_CONVERTERS,
 }

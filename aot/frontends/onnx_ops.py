@@ -4,7 +4,8 @@ Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/fron
 and raises Unsupported with a reason; aot/frontends/onnx.py dispatches nodes to them. Convolution,
 pooling, Gemm, normalisation and quantisation nodes live in aot/frontends/onnx_nn.py; CONVERTERS
 takes in the families of the other modules (onnx_reduce.py: reductions, ArgMax, CumSum;
-onnx_data.py: Gather, Expand, Tile, DepthToSpace, SpaceToDepth, Cast).
+onnx_data.py: Gather, Expand, Tile, DepthToSpace, SpaceToDepth, Cast; onnx_logic.py: comparisons,
+logic, Where, Mod).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import onnx
 
 from aot.frontends.onnx_builder import Builder, Unsupported, inp
 from aot.frontends.onnx_data import DATA_CONVERTERS
+from aot.frontends.onnx_logic import LOGIC_CONVERTERS
 from aot.frontends.onnx_reduce import REDUCE_CONVERTERS
 
 # -- elementwise ---------------------------------------------------------------------------------
@@ -163,7 +165,7 @@ CONVERTERS = {
     "Transpose": (_transpose, ("perm",)), "Concat": (_concat, ("axis",)),
     "Split": (_split, ("axis", "split", "num_outputs")), "Slice": (_slice, ("starts", "ends", "axes")),
     "Pad": (_pad, ("mode", "pads", "value", "paddings")),
-    **REDUCE_CONVERTERS, **DATA_CONVERTERS,
+    **REDUCE_CONVERTERS, **DATA_CONVERTERS, **LOGIC_CONVERTERS,
 }
 
 _ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "Sum", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "PRelu", "DequantizeLinear"}

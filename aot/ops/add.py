@@ -1,6 +1,7 @@
 """ADD with broadcasting. int8: TFLite's rescale of both inputs to a common 2^20 fixed point.
 
-attrs: activation.
+attrs: activation. ``params`` and ``rescaled`` are the rescale TFLite shares between ADD, SUB
+(aot/ops/binary.py, 2^20) and SQUARED_DIFFERENCE (2^7, the output multiplier squared).
 """
 from __future__ import annotations
 
@@ -30,16 +31,26 @@ class AddParams:
     output_shift: int
     act_min: int
     act_max: int
+    left_shift: int = LEFT_SHIFT
 
 
-def params(op: Op, g: Graph) -> AddParams:
+def params(op: Op, g: Graph, left_shift: int = LEFT_SHIFT, power: int = 1) -> AddParams:
+    """Both inputs to a common scale 2 max(s1, s2) / 2^left_shift; the output multiplier maps
+    that scale to the power ``power`` (2: a product of two rescaled values) to the output's."""
     a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
     twice_max = 2 * np.float64(max(np.float32(a.quant.tensor_scale), np.float32(b.quant.tensor_scale)))
     m1, s1 = quant.quantize_multiplier(np.float64(np.float32(a.quant.tensor_scale)) / twice_max)
     m2, s2 = quant.quantize_multiplier(np.float64(np.float32(b.quant.tensor_scale)) / twice_max)
-    mo, so = quant.quantize_multiplier(twice_max / ((1 << LEFT_SHIFT) * np.float64(np.float32(y.quant.tensor_scale))))
+    mo, so = quant.quantize_multiplier(twice_max ** power / ((1 << left_shift * power) * np.float64(np.float32(y.quant.tensor_scale))))
     lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
-    return AddParams(-a.quant.tensor_zero_point, -b.quant.tensor_zero_point, y.quant.tensor_zero_point, m1, s1, m2, s2, mo, so, lo, hi)
+    return AddParams(-a.quant.tensor_zero_point, -b.quant.tensor_zero_point, y.quant.tensor_zero_point, m1, s1, m2, s2, mo, so,
+                     lo, hi, left_shift)
+
+
+def rescaled(a: np.ndarray, b: np.ndarray, p: AddParams) -> tuple[np.ndarray, np.ndarray]:
+    """Both int8 inputs at the common scale (TFLite's scaled_input1_val, scaled_input2_val)."""
+    return (quant.mbqm((np.asarray(a, np.int64) + p.input1_offset) << p.left_shift, p.input1_multiplier, p.input1_shift),
+            quant.mbqm((np.asarray(b, np.int64) + p.input2_offset) << p.left_shift, p.input2_multiplier, p.input2_shift))
 
 
 def check(op: Op, g: Graph) -> list[str]:
@@ -66,7 +77,6 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     if a.dtype == np.float32:
         return [quant.float_clamp(a.astype(np.float64) + b.astype(np.float64), op.attrs.get("activation", "NONE"))]
     p = params(op, g)
-    sa = quant.mbqm((a.astype(np.int64) + p.input1_offset) << LEFT_SHIFT, p.input1_multiplier, p.input1_shift)
-    sb = quant.mbqm((b.astype(np.int64) + p.input2_offset) << LEFT_SHIFT, p.input2_multiplier, p.input2_shift)
+    sa, sb = rescaled(a, b, p)
     out = quant.mbqm(sa + sb, p.output_multiplier, p.output_shift) + p.output_offset
     return [np.clip(out, p.act_min, p.act_max).astype(np.int8)]

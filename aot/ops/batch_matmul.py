@@ -16,7 +16,7 @@ from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits()
+TRAITS = OpTraits(rescales_int8_operands=True)
 
 
 def operand_shapes(op: Op, g: Graph) -> tuple[tuple[int, ...], tuple[int, ...]]:

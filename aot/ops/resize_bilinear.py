@@ -7,7 +7,8 @@ that order. int8: ResizeBilinearInteger, weights in 1/1024 from integer scales (
 2^20-scaled sum rounded half away from zero, on the stored integers (input and output share one
 quantisation).
 
-attrs: align_corners, half_pixel_centers.
+attrs: align_corners, half_pixel_centers (TFLite); or ONNX's rule (aot/ops/resize_common.py, float32
+only: onnxruntime's weights): coordinate_mode, scale (of H and W) and roi.
 """
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ ONE = 1 << 10  # the integer kernel's 1.0
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = resize_common.check(op, g)
+    problems = resize_common.check(op, g) + resize_common.check_rule(op, nearest=False)
+    if resize_common.onnx_rule(op) is not None:
+        if g.tensor(op.inputs[0]).dtype != "float32":
+            problems.append("an ONNX coordinate rule is supported in float32 only")
+        return problems
     if op.attrs["align_corners"] and op.attrs["half_pixel_centers"]:
         problems.append("align_corners and half_pixel_centers cannot both be set")
     x = g.tensor(op.inputs[0])
@@ -62,6 +67,8 @@ def _axis_int(n_in: int, n_out: int, align_corners: bool, hpc: bool):
 def tables(op: Op, g: Graph) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """[(lo, hi, frac) of the rows, of the columns]; frac in float32, or int64 1/1024 for int8."""
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if resize_common.onnx_rule(op) is not None:
+        return [resize_common.onnx_linear(op, a - 1, x.shape[a], y.shape[a]) for a in (1, 2)]
     axis = _axis_int if x.dtype == "int8" else _axis_float
     return [axis(x.shape[a], y.shape[a], op.attrs["align_corners"], op.attrs["half_pixel_centers"]) for a in (1, 2)]
 

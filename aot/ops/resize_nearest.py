@@ -3,7 +3,8 @@
 The source row and column of every output index are compile-time constants, computed in float32
 exactly as TFLite's GetNearestNeighbor does (reference_ops/resize_nearest_neighbor.h).
 
-attrs: align_corners, half_pixel_centers.
+attrs: align_corners, half_pixel_centers (TFLite); or ONNX's rule (aot/ops/resize_common.py):
+coordinate_mode, nearest_mode, scale (of H and W) and roi.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ TRAITS = OpTraits(commutes_with_quantization=True, shared_quantization=True)
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    return resize_common.check(op, g)
+    return resize_common.check(op, g) + resize_common.check_rule(op, nearest=True)
 
 
 def macs(op: Op, g: Graph) -> int:
@@ -38,6 +39,8 @@ def source_indices(n_in: int, n_out: int, align_corners: bool, half_pixel_center
 def tables(op: Op, g: Graph) -> tuple[np.ndarray, np.ndarray]:
     """(source rows, source columns) of the output's rows and columns."""
     (_, h, w, _), (_, oh, ow, _) = g.tensor(op.inputs[0]).shape, g.tensor(op.outputs[0]).shape
+    if resize_common.onnx_rule(op) is not None:
+        return resize_common.onnx_nearest(op, 0, h, oh), resize_common.onnx_nearest(op, 1, w, ow)
     ac, hpc = op.attrs["align_corners"], op.attrs["half_pixel_centers"]
     return source_indices(h, oh, ac, hpc), source_indices(w, ow, ac, hpc)
 

@@ -43,7 +43,9 @@ def _fold(g: Graph, op: Op) -> bool:
     axis = ops.traits(op.kind).weight_channel_axis
     channels = w.shape[axis]
     c = _channel_const(g, nxt, y, channels)
-    fn = "add" if nxt.kind == "add" and nxt.attrs.get("activation", "NONE") == "NONE" else nxt.attrs.get("fn") if nxt.kind == "binary" else None
+    fn = "add" if nxt.kind == "add" else nxt.attrs.get("fn") if nxt.kind == "binary" else None
+    if nxt.attrs.get("activation", "NONE") != "NONE":  # the clamp would be lost
+        fn = None
     if c is None or fn not in ("add", "mul"):
         return False
     b = g.tensor(bias).data.astype(np.float64) if bias is not None else np.zeros(channels)

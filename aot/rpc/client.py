@@ -289,6 +289,8 @@ def _to_device(x: np.ndarray, d: dict[str, Any], i: int) -> bytes:
             if x.size and (x.min() < info.min or x.max() > info.max):
                 raise RunError(f"{where}: values outside the {d['dtype']} range")
             x = x.astype(target)
+        elif target.kind == "b" and x.dtype.kind in "iu" and np.isin(x, (0, 1)).all():
+            x = x.astype(target)
         else:
             raise RunError(f"{where}: cannot convert {x.dtype} to {d['dtype']}")
     if d["bytes"] != x.nbytes:

@@ -30,7 +30,7 @@ def broadcast_vars(op: Op, ctx: LoweringContext) -> dict:
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     a = g.tensor(op.inputs[0])
-    v = {**broadcast_vars(op, ctx), "quantized": a.dtype != "float32", "left_shift": add.LEFT_SHIFT}
+    v = {**broadcast_vars(op, ctx), "quantized": a.dtype != "float32"}
     if a.dtype == "float32":
         lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "float32", None, 0)
         v.update(act_min=c_float(lo), act_max=c_float(hi))
@@ -112,8 +112,7 @@ def _mm(acc: np.ndarray, want: np.ndarray, p: add.AddParams) -> tuple[int, int, 
 @functools.lru_cache(maxsize=64)
 def _dsp_add(p: add.AddParams, modes: tuple[str, ...]) -> DspAdd | None:
     v = np.arange(-128, 128, dtype=np.int64)
-    sa = quant.mbqm((v + p.input1_offset) << add.LEFT_SHIFT, p.input1_multiplier, p.input1_shift).astype(np.int64)
-    sb = quant.mbqm((v + p.input2_offset) << add.LEFT_SHIFT, p.input2_multiplier, p.input2_shift).astype(np.int64)
+    sa, sb = add.rescaled(v, v, p)
     half = add.LEFT_SHIFT - 1
     lin_a = bool(np.array_equal(sa, (v + p.input1_offset) << half))
     lin_b = bool(np.array_equal(sb, (v + p.input2_offset) << half))

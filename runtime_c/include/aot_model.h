@@ -14,7 +14,8 @@ enum {
     AOT_DTYPE_UINT8 = 2,
     AOT_DTYPE_INT16 = 3,
     AOT_DTYPE_INT32 = 4,
-    AOT_DTYPE_INT64 = 5
+    AOT_DTYPE_INT64 = 5,
+    AOT_DTYPE_BOOL = 6          /* one byte, 0 or 1 */
 };
 
 /* Status codes returned by the model and the RPC server. */

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import activations, elementwise, layout, lookup, nn, quant, reduce, shape, values
+from tests.op_models import activations, elementwise, layout, logic, lookup, nn, quant, reduce, shape, values
 from tests.op_models.activations import FLOAT_UNARY, UNARY  # noqa: F401
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
@@ -23,12 +23,12 @@ from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     random_quant,
     random_shape,
 )
-from tests.op_models.elementwise import FLOAT_BINARY  # noqa: F401
+from tests.op_models.elementwise import BINARY  # noqa: F401
 from tests.op_models.reduce import FLOAT_REDUCE  # noqa: F401
 
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **layout.GENERATORS, **values.GENERATORS,
-    **quant.GENERATORS, **activations.GENERATORS, **reduce.GENERATORS, **lookup.GENERATORS,
+    **quant.GENERATORS, **activations.GENERATORS, **reduce.GENERATORS, **lookup.GENERATORS, **logic.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 # Generators of models tflite-micro cannot run (checked only as generated C against the reference).

@@ -60,8 +60,8 @@ class Model:
     """One single-op model under construction: a TFLiteBuilder plus rng and dtype."""
 
     def __init__(self, rng: np.random.Generator, dtype: str):
-        if dtype not in ("int8", "float32"):
-            raise ValueError(f"dtype must be int8 or float32, not {dtype!r}")
+        if dtype not in ("int8", "float32", "int32", "bool"):
+            raise ValueError(f"dtype must be int8, float32, int32 or bool, not {dtype!r}")
         self.rng, self.dtype, self.b = rng, dtype, TFLiteBuilder()
         self.inputs: list[int] = []
 
@@ -89,7 +89,7 @@ class Model:
         """A constant holding data like a random input (an operand folded into the model)."""
         data = _random_array(self.rng, shape, self.dtype)
         if not self.q:
-            return T(self.b.add_tensor(name, shape, "float32", data=data), tuple(shape))
+            return T(self.b.add_tensor(name, shape, self.dtype, data=data), tuple(shape))
         scale, zp = quant or random_quant(self.rng)
         return T(self.b.add_tensor(name, shape, "int8", data=data, scale=scale, zero_point=zp), tuple(shape), scale, zp)
 
@@ -165,6 +165,8 @@ class Model:
 def _random_array(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
     if dtype == "float32":
         return rng.uniform(-1, 1, shape).astype(np.float32)
+    if dtype == "bool":
+        return rng.integers(0, 2, shape).astype(bool)
     info = np.iinfo(np.dtype(dtype))
     return rng.integers(info.min, info.max, shape, endpoint=True, dtype=np.dtype(dtype))
 

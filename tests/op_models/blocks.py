@@ -58,11 +58,11 @@ class Quantiser:
         return idx
 
     def const(self, name: str, values: np.ndarray, like: int | None = None) -> int:
-        """A constant operand of an elementwise op (int8: its own per-tensor range)."""
+        """A constant operand of an elementwise op (int8: its own per-tensor range, or ``like``'s quantisation)."""
         values = np.asarray(values, np.float32)
         if not self.q:
             return self.b.add_tensor(name, values.shape, "float32", data=values)
-        scale, zp = _covering(float(values.min()), float(values.max()))
+        scale, zp = self.quant[like] if like is not None else _covering(float(values.min()), float(values.max()))
         data = np.clip(np.round(values / scale) + zp, -128, 127).astype(np.int8)
         idx = self.b.add_tensor(name, values.shape, "int8", data=data, scale=scale, zero_point=zp)
         self.quant[idx] = (scale, zp)
@@ -192,7 +192,7 @@ def audio_front(q: Quantiser) -> bytes:
     x = q.input("x", (1, frames, bins))
     g = q.op("MUL", [x, q.const("gain", q.rng.uniform(0.5, 2.0, (bins,)))], "gained", (1, frames, bins), activation="NONE")
     c = q.op("SUB", [g, q.const("mean", q.rng.uniform(-0.3, 0.3, (bins,)))], "centred", (1, frames, bins), activation="NONE")
-    f = q.op("MAXIMUM", [c, q.const("floor", np.full((1,), -0.5))], "floored", (1, frames, bins))
+    f = q.op("MAXIMUM", [c, q.const("floor", np.full((1,), -0.5), like=c)], "floored", (1, frames, bins), keep_quant=c)
     return q.finish([q.op("MEAN", [f, q.i32("axis", [1])], "y", (1, bins), keep_dims=False)])
 
 

@@ -1,9 +1,11 @@
-"""Single-op models: ADD and the float32 elementwise builtins."""
+"""Single-op models: ADD and the binary elementwise builtins (int8, float32, int32)."""
 from __future__ import annotations
 
 import numpy as np
 
-from tests.op_models.base import BOTH, Model, T, clamp_range, random_shape
+from tests.op_models.base import BOTH, Model, T, clamp_range, random_quant, random_shape
+
+FLOAT = ("float32",)
 
 
 def _broadcast_operand(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -12,14 +14,15 @@ def _broadcast_operand(rng: np.random.Generator, shape: tuple[int, ...]) -> tupl
     return dims[int(rng.integers(0, len(dims) + 1)):] if rng.random() < 0.3 else dims
 
 
-def _binary_operands(m: Model) -> tuple[T, T]:
-    """Two operands of a random shape, often broadcast against each other, b sometimes constant."""
+def _binary_operands(m: Model, quant: tuple[float, int] | None = None) -> tuple[T, T]:
+    """Two operands of a random shape, often broadcast against each other, b sometimes constant;
+    int8: quantisation ``quant`` for both (random, each its own, if None)."""
     rng = m.rng
     full = random_shape(rng, int(rng.integers(1, 5)))
     shapes = [full, full] if rng.random() < 0.4 else [_broadcast_operand(rng, full) for _ in range(2)]
     rng.shuffle(shapes)
-    a = m.input("a", shapes[0])
-    return a, m.const_like("b", shapes[1]) if rng.random() < 0.3 else m.input("b", shapes[1])
+    a = m.input("a", shapes[0], quant)
+    return a, m.const_like("b", shapes[1], quant) if rng.random() < 0.3 else m.input("b", shapes[1], quant)
 
 
 def make_add(rng: np.random.Generator, dtype: str = "int8") -> bytes:
@@ -32,12 +35,47 @@ def make_add(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     return m.finish("ADD", [a, b], [y], activation=act)
 
 
-def _float_binary(op: str):
+def make_add_n(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    """2 to 4 operands of one shape (int8: one quantisation, as TFLite requires), some constant."""
+    m = Model(rng, dtype)
+    shape, shared = random_shape(rng, int(rng.integers(1, 5))), random_quant(rng)
+    xs = [m.const_like(f"x{i}", shape, shared) if rng.random() < 0.2 else m.input(f"x{i}", shape, shared)
+          for i in range(int(rng.integers(2, 5)))]
+    lo, hi = xs[0].real_range()
+    return m.finish("ADD_N", xs, [m.output(shape, len(xs) * lo, len(xs) * hi)])
+
+
+def _real_range(op: str, a: T, b: T, rng: np.random.Generator) -> tuple[float, float]:
+    """The real range of ``op``'s result over the int8 ranges of ``a`` and ``b`` (DIV: a random part)."""
+    (lo1, hi1), (lo2, hi2) = a.real_range(), b.real_range()
+    if op == "SUB":
+        return lo1 - hi2, hi1 - lo2
+    if op == "MUL":
+        products = [x * y for x in (lo1, hi1) for y in (lo2, hi2)]
+        return min(products), max(products)
+    if op == "DIV":  # up to |a| / |b| for |b| a random few steps of b's scale
+        hi = max(-lo1, hi1) / (b.scale * float(np.exp(rng.uniform(0, 3))))
+        return -hi, hi
+    return 0.0, max(abs(lo1 - hi2), abs(hi1 - lo2)) ** 2  # SQUARED_DIFFERENCE
+
+
+def _clamp(lo: float, hi: float, act: str) -> tuple[float, float]:
+    if act == "RELU_N1_TO_1":
+        return max(lo, -1.0), min(max(hi, -0.5), 1.0)
+    return clamp_range(lo, hi, act)
+
+
+def _binary(op: str):
+    """SUB, MUL, DIV (a random fused activation), MAXIMUM, MINIMUM (int8: one quantisation for both
+    inputs and the output, as TFLite requires), SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD."""
     def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
         m = Model(rng, dtype)
-        a, b = _binary_operands(m)
-        y = m.output(np.broadcast_shapes(a.shape, b.shape))
-        return m.finish(op, [a, b], [y], **({"activation": "NONE"} if op in ("SUB", "MUL", "DIV") else {}))
+        shared = random_quant(rng) if op in ("MAXIMUM", "MINIMUM") else None
+        a, b = _binary_operands(m, shared)
+        act = str(rng.choice(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])) if op in FUSED else "NONE"
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        y = m.output(shape, quant=shared) if shared or not m.q else m.output(shape, *_clamp(*_real_range(op, a, b, rng), act))
+        return m.finish(op, [a, b], [y], **({"activation": act} if op in FUSED else {}))
 
     return make_op
 
@@ -46,12 +84,14 @@ def _float_binary(op: str):
     return make_op
 
 
-# float32-only elementwise builtins (onto the binary kind)
-FLOAT_BINARY = ["SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM"]
+FUSED = ("SUB", "MUL", "DIV")  # the binary builtins with a fused activation
+ALL = BOTH + ("int32",)
+BINARY = {"SUB": ALL, "MUL": ALL, "MAXIMUM": ALL, "MINIMUM": ALL, "SQUARED_DIFFERENCE": ALL,
+          "DIV": ALL, "FLOOR_DIV": FLOAT, "FLOOR_MOD": FLOAT}
 
 
 GENERATORS = {
     "add": (make_add, BOTH),
-    **{op.lower(): (make_op(op), ("float32",)) for ops, make_op in
-       ((FLOAT_BINARY, _float_binary),) for op in ops},
+    "add_n": (make_add_n, BOTH),
+    **{op.lower(): (_binary(op), dtypes) for op, dtypes in BINARY.items()},
 }

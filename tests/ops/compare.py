@@ -106,3 +106,23 @@ def refusals(model: bytes) -> list[tuple[str, str, str]]:
     with pytest.raises(UnsupportedError):
         load_tflite(model)
     return problems
+
+
+def check_in_place(model: bytes, build_dir) -> None:
+    """The single op of ``model`` runs in place over one of its inputs, and its host C still equals
+    the NumPy reference (int8 bit-exact)."""
+    import hashlib
+    from pathlib import Path
+
+    from aot.driver.compiler import compile_graph
+    from aot.driver.reference import random_inputs as graph_inputs
+    from aot.driver.runner import run_on_board
+    from aot.target.boards import load_board
+
+    g = load_tflite(model)
+    cm = compile_graph(g, Path("inplace.tflite"), hashlib.sha256(model).hexdigest())
+    assert cm.plan.in_place == {0}, "the planner should run this single op in place"
+    assert cm.plan.offset(g.outputs[0]) in {cm.plan.offset(n) for n in g.inputs}
+    result = run_on_board(cm, load_board("host"), graph_inputs(g, 1), build_dir=Path(build_dir))
+    assert result.match and (g.tensor(g.outputs[0]).dtype == "float32" or result.max_abs_diff == 0), \
+        [(c.max_abs_diff, c.tolerance) for c in result.comparisons]

@@ -2,7 +2,8 @@
 converter interface); ``CONVERTERS`` maps each supported builtin name to its converter."""
 from __future__ import annotations
 
-from aot.frontends.tflite_ops import activations, elementwise, layout, lookup, nn, quant, reduce, shape, values
+from aot.frontends.tflite_ops import (activations, elementwise, layout, logic, lookup, nn, quant, reduce, shape,
+                                     values)
 
 CONVERTERS = {**nn.CONVERTERS, **shape.CONVERTERS, **layout.CONVERTERS, **values.CONVERTERS, **elementwise.CONVERTERS,
-              **activations.CONVERTERS, **reduce.CONVERTERS, **quant.CONVERTERS, **lookup.CONVERTERS}
+              **logic.CONVERTERS, **activations.CONVERTERS, **reduce.CONVERTERS, **quant.CONVERTERS, **lookup.CONVERTERS}

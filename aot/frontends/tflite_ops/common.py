@@ -66,13 +66,6 @@ def plain(kind: str):
     return lambda r, op, ins: (kind, {}, ins[:1])
 
 
-def float_only(r: Reader, op, data_ins, opname: str) -> None:
-    """Refuse a non-float32 data operand or result of the float-only unary/binary/reduce kinds."""
-    for n in [*data_ins, *r.outs(op)]:
-        t = r.tensors.get(n) if n is not None else None
-        if t is not None and t.dtype != "float32":
-            raise Unsupported(f"{t.dtype} {opname} is not supported yet")
-
 
 def same_quantization(r: Reader, names, opname: str) -> None:
     """Refuse int8 operands quantised differently: the op copies the stored bytes, like tflite-micro."""
