@@ -12,8 +12,9 @@ What an op allows is its traits (aot/ops/traits.py):
   dequantize: the dequantize moves below it and it runs on int8 values;
 - an op with ``shared_quantization`` (concat, average_pool2d) between equal quantisations runs on
   the int8 values;
-- so do gather, gather_nd and a max / min reduction (order is kept by a positive scale), and a
-  pad whose constant is one int8 value exactly (_picks_elements, _sink_pad);
+- so do gather, gather_nd, a max / min reduction (order is kept by a positive scale), an
+  elementwise max / min and a select of values dequantized alike, and a pad whose constant is one
+  int8 value exactly (_picked_inputs, _sink_pad);
 - an arg max / min of a per-tensor dequantize reads the int8 values (the same order, ties alike);
 - quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation, but
   only where that is proven equal to the float path: the int8 input has 256 values, all of them
@@ -44,8 +45,8 @@ def qdq(g: Graph) -> Graph:
     while changed:
         changed = False
         for op in list(g.ops):
-            if op in g.ops and (ops.traits(op.kind).commutes_with_quantization or _picks_elements(op)):
-                changed |= _sink_dequantize(g, op)
+            if op in g.ops and _picked_inputs(op):
+                changed |= _sink_dequantize(g, op, _picked_inputs(op))
             elif op in g.ops and op.kind == "pad":
                 changed |= _sink_pad(g, op)
             elif op in g.ops and op.kind == "arg_minmax":
@@ -82,7 +83,8 @@ def int8_form(kind: str) -> str | None:
 _EXACT_FORMS = {"unary": "int8 table of dequantize -> f -> quantize (bit-exact)",
                 "arg_minmax": "on the int8 values (bit-exact)", "reduce": "max / min on int8 as they are (bit-exact)",
                 "gather": "on int8 as it is (bit-exact)", "gather_nd": "on int8 as it is (bit-exact)",
-                "pad": "on int8 where the pad value is an int8 value (bit-exact)"}
+                "pad": "on int8 where the pad value is an int8 value (bit-exact)",
+                "select": "on int8 as it is, values dequantized alike (bit-exact)"}
 
 
 def _fusible(t: OpTraits) -> bool:
@@ -92,24 +94,40 @@ def _fusible(t: OpTraits) -> bool:
         (t.shared_quantization and not t.commutes_with_quantization)
 
 
-def _sink_dequantize(g: Graph, op: Op) -> bool:
-    """op(dequantize(q)) -> dequantize(op(q)) for an op that commutes with quantization."""
-    q = _int8_source(g, op.inputs[0])
-    if q is None or op.attrs.get("activation", "NONE") != "NONE":
+def _sink_dequantize(g: Graph, op: Op, picked: list[int] = (0,)) -> bool:
+    """op(dequantize(q), ...) -> dequantize(op(q, ...)) for an op whose output elements are elements
+    of its inputs at ``picked`` as they are: those must be dequantized alike (one per-tensor int8
+    quantisation)."""
+    sources = [_int8_source(g, op.inputs[i]) for i in picked]
+    if None in sources or op.attrs.get("activation", "NONE") != "NONE":
+        return False
+    quant = g.tensor(sources[0]).quant
+    if any(g.tensor(q).quant.to_json() != quant.to_json() for q in sources):
         return False
     y = op.outputs[0]
-    moved = clone(g, y, dtype="int8", quant=g.tensor(q).quant)
-    op.inputs, op.outputs = [q if n == op.inputs[0] else n for n in op.inputs], [moved]
+    moved = clone(g, y, dtype="int8", quant=quant)
+    swap = {op.inputs[i]: q for i, q in zip(picked, sources)}
+    op.inputs, op.outputs = [swap.get(n, n) for n in op.inputs], [moved]
     g.ops.insert(g.ops.index(op) + 1, Op("dequantize", [moved], [y], {}, name=op.name))
     return True
 
 
-def _picks_elements(op: Op) -> bool:
-    """An op whose outputs are elements of input 0 picked by position (gather, gather_nd: the
-    other inputs are indices; a concat of copies of one tensor, ONNX's Tile) or by order (a max / min reduction: on the stored int8 values of a
-    positive-scale per-tensor quantisation it picks the same element), so it commutes exactly."""
-    return op.kind in ("gather", "gather_nd") or (op.kind == "reduce" and op.attrs["fn"] in ("max", "min")) or \
-        (op.kind == "concat" and len(set(op.inputs)) == 1)
+def _picked_inputs(op: Op) -> list[int]:
+    """The inputs whose elements the op's output holds as they are, picked by position or order
+    ([] if it computes values): input 0 of an op that commutes with quantization, of gather /
+    gather_nd (the other inputs are indices) and of a max / min reduction (a positive scale keeps
+    the order); both operands of an elementwise max / min; the two values of a select; every
+    input of a concat of copies of one tensor (ONNX's Tile)."""
+    if ops.traits(op.kind).commutes_with_quantization or op.kind in ("gather", "gather_nd") or \
+            (op.kind == "reduce" and op.attrs["fn"] in ("max", "min")):
+        return [0]
+    if op.kind == "binary" and op.attrs["fn"] in ("max", "min"):
+        return [0, 1]
+    if op.kind == "select":
+        return [1, 2]
+    if op.kind == "concat" and len(set(op.inputs)) == 1:
+        return list(range(len(op.inputs)))
+    return []
 
 
 def _sink_pad(g: Graph, op: Op) -> bool:

@@ -20,11 +20,15 @@ QTYPES = {"int8": onnx.TensorProto.INT8, "uint8": onnx.TensorProto.UINT8}
 
 def qdq_model(op_type: str, inputs: dict[str, np.ndarray], consts: dict[str, np.ndarray], in_q, out_q, qtype: str = "int8",
               opset: int = 17, **attrs) -> onnx.ModelProto:
-    """in_q: (scale, zero point) per runtime input; out_q: the output's, or None (no Q/DQ after)."""
+    """in_q: (scale, zero point) per runtime input (None: passed as it is); out_q: the output's, or
+    None (no Q/DQ after)."""
     np_q = np.int8 if qtype == "int8" else np.uint8
     inits, nodes, names = dict(consts), [], []
-    for (n, _), (scale, zp) in zip(inputs.items(), in_q):
-        inits[f"{n}_s"], inits[f"{n}_z"] = np.array(scale, np.float32), np.array(zp, np_q)
+    for (n, _), q in zip(inputs.items(), in_q):
+        if q is None:  # not quantised (a bool condition, indices)
+            names.append(n)
+            continue
+        inits[f"{n}_s"], inits[f"{n}_z"] = np.array(q[0], np.float32), np.array(q[1], np_q)
         nodes += [helper.make_node("QuantizeLinear", [n, f"{n}_s", f"{n}_z"], [f"{n}_q"]),
                   helper.make_node("DequantizeLinear", [f"{n}_q", f"{n}_s", f"{n}_z"], [f"{n}_dq"])]
         names.append(f"{n}_dq")
@@ -34,7 +38,8 @@ def qdq_model(op_type: str, inputs: dict[str, np.ndarray], consts: dict[str, np.
         inits["y_s"], inits["y_z"] = np.array(out_q[0], np.float32), np.array(out_q[1], np_q)
         nodes += [helper.make_node("QuantizeLinear", ["core", "y_s", "y_z"], ["y_q"]),
                   helper.make_node("DequantizeLinear", ["y_q", "y_s", "y_z"], ["y"])]
-    graph = helper.make_graph(nodes, op_type, [helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, v.shape) for n, v in inputs.items()],
+    graph = helper.make_graph(nodes, op_type, [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+                                               for n, v in inputs.items()],
                               [helper.make_empty_tensor_value_info("y")], [numpy_helper.from_array(v, n) for n, v in inits.items()])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
 
@@ -51,7 +56,8 @@ def check_qdq(kind: str, int8: bool, op_type: str, inputs: dict[str, np.ndarray]
     assert not problems, problems
     found = [op for op in g.ops if op.kind == kind]
     assert found, [op.kind for op in g.ops]
-    assert all((g.tensor(op.inputs[0]).dtype == "int8") == int8 for op in found), [(op.kind, g.tensor(op.inputs[0]).dtype) for op in g.ops]
+    on_int8 = [any(g.tensor(n).dtype == "int8" for n in op.inputs if n) for op in g.ops]
+    assert all(on == int8 for op, on in zip(g.ops, on_int8) if op.kind == kind), list(zip([op.kind for op in g.ops], on_int8))
     want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     got = run_graph(g, inputs)[g.outputs[0]]
     step = 0.0 if out_q is None else float(out_q[0]) * 1.001

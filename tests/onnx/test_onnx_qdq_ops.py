@@ -174,3 +174,21 @@ def test_concat_of_two_dequantized_runs_on_int8(qtype, tmp_path):
     q = qparams(rng, qtype)
     inputs = {"a": rng.uniform(-1, 1, (2, 3)).astype(np.float32), "b": rng.uniform(-1, 1, (2, 5)).astype(np.float32)}
     check_qdq("concat", True, "Concat", inputs, in_q=[q, q], out_q=q, qtype=qtype, tmp_path=tmp_path, axis=1)
+
+
+@pytest.mark.parametrize("qtype", ["int8", "uint8"])
+@pytest.mark.parametrize("op_type", ["Max", "Min"])
+def test_max_min_of_two_dequantized_alike_run_on_int8(op_type, qtype, tmp_path):
+    rng = np.random.default_rng(6)
+    q = qparams(rng, qtype)
+    inputs = {"a": rng.uniform(-1, 1, (2, 3, 4)).astype(np.float32), "b": rng.uniform(-1, 1, (3, 1)).astype(np.float32)}
+    check_qdq("binary", True, op_type, inputs, in_q=[q, q], out_q=q, qtype=qtype, tmp_path=tmp_path, opset=13)
+
+
+@pytest.mark.parametrize("qtype", ["int8", "uint8"])
+def test_where_of_values_dequantized_alike_runs_on_int8(qtype, tmp_path):
+    rng = np.random.default_rng(7)
+    q = qparams(rng, qtype)
+    inputs = {"c": rng.integers(0, 2, (2, 1, 4)).astype(bool), "x": rng.uniform(-1, 1, (2, 3, 4)).astype(np.float32),
+              "z": rng.uniform(-1, 1, (4,)).astype(np.float32)}
+    check_qdq("select", True, "Where", inputs, in_q=[None, q, q], out_q=q, qtype=qtype, tmp_path=tmp_path)
