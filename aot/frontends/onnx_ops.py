@@ -152,7 +152,43 @@ def _pad(b: Builder, node, attrs) -> None:
     before, after = [0] * rank, [0] * rank
     for i, a in enumerate(axes):
         before[a], after[a] = int(pads[i]), int(pads[i + len(axes)])
-    b.unary("pad", x, None, node.output[0], before=before, after=after, mode=attrs.get("mode", "constant"), value=value)
+    y, mode = node.output[0], attrs.get("mode", "constant")
+    if min(before + after, default=0) < 0:  # negative pads crop: a slice first
+        shape = [n + min(p, 0) + min(q, 0) for n, p, q in zip(b.shape(x), before, after)]
+        if min(shape, default=1) < 0:
+            raise Unsupported(f"pads {pads} crop more than the input {list(b.shape(x))}")
+        last = max(before + after, default=0) <= 0
+        x = b.unary("slice", x, shape, y if last else None, starts=[max(-p, 0) for p in before], steps=[1] * rank)
+        if last:
+            return
+        before, after = [max(p, 0) for p in before], [max(p, 0) for p in after]
+    if mode == "wrap":
+        _wrap(b, x, before, after, y)
+    else:
+        b.unary("pad", x, None, y, before=before, after=after, mode=mode, value=value)
+
+
+def _wrap(b: Builder, x: str, before: list[int], after: list[int], y: str) -> None:
+    """Pad mode wrap: along each padded axis, the concatenation of its last ``before`` slice, the
+    tensor and its first ``after`` slice."""
+    padded = [a for a in range(len(before)) if before[a] or after[a]]
+    if not padded:
+        b.unary("reshape", x, None, y)
+    for a in padded:
+        shape = list(b.shape(x))
+        if max(before[a], after[a]) > shape[a]:
+            raise Unsupported(f"wrap pads {before[a]}, {after[a]} exceed axis {a} of {shape[a]}")
+        parts = []
+        for start, count in ((shape[a] - before[a], before[a]), (None, 0), (0, after[a])):
+            if start is None:
+                parts.append(x)
+            elif count:
+                part = shape[:a] + [count] + shape[a + 1:]
+                parts.append(b.unary("slice", x, part, starts=[start if k == a else 0 for k in range(len(shape))], steps=[1] * len(shape)))
+        shape[a] += before[a] + after[a]
+        out = b.value(y) if a == padded[-1] else b.new(y, shape, b.tensors[x].dtype, b.tensors[x].quant)
+        b.emit("concat", parts, [out], axis=a)
+        x = out
 
 
 CONVERTERS = {

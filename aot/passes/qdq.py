@@ -13,7 +13,7 @@ What an op allows is its traits (aot/ops/traits.py):
 - an op with ``shared_quantization`` (concat, average_pool2d) between equal quantisations runs on
   the int8 values;
 - so do gather, gather_nd, a max / min reduction (order is kept by a positive scale), an
-  elementwise max / min and a select of values dequantized alike, and a pad whose constant is one
+  elementwise max / min, a select and a concat of values dequantized alike, and a pad whose constant is one
   int8 value exactly (_picked_inputs, _sink_pad);
 - an arg max / min of a per-tensor dequantize reads the int8 values (the same order, ties alike);
 - quantize(dequantize(q)) is q itself (same parameters) or an int8 -> int8 requantisation, but
@@ -117,7 +117,7 @@ def _picked_inputs(op: Op) -> list[int]:
     ([] if it computes values): input 0 of an op that commutes with quantization, of gather /
     gather_nd (the other inputs are indices) and of a max / min reduction (a positive scale keeps
     the order); both operands of an elementwise max / min; the two values of a select; every
-    input of a concat of copies of one tensor (ONNX's Tile)."""
+    input of a concat (so chained concats, ONNX's Tile and wrap Pad, stay int8)."""
     if ops.traits(op.kind).commutes_with_quantization or op.kind in ("gather", "gather_nd") or \
             (op.kind == "reduce" and op.attrs["fn"] in ("max", "min")):
         return [0]
@@ -125,7 +125,7 @@ def _picked_inputs(op: Op) -> list[int]:
         return [0, 1]
     if op.kind == "select":
         return [1, 2]
-    if op.kind == "concat" and len(set(op.inputs)) == 1:
+    if op.kind == "concat":
         return list(range(len(op.inputs)))
     return []
 

@@ -158,4 +158,18 @@ def test_refusals():
     assert problems("Tile", x | {"r": I64(2, 1)}) == ["repeats ('r') must be a constant"]
     assert problems("DepthToSpace", {"x": np.zeros((1, 4, 2, 2), np.float32)}, blocksize=2, mode="XYZ") == \
         ["mode 'XYZ' is not supported (DCR, CRD)"]
-    assert problems("Pad", x, {"p": I64(1, 1, 1, 1)}, opset=19, mode="wrap") == ["pad mode 'wrap' is not supported"]
+    assert problems("Pad", x, {"p": I64(3, 0, 0, 0)}, opset=19, mode="wrap") == ["wrap pads 3, 0 exceed axis 0 of 2"]
+    assert problems("Pad", x, {"p": I64(-2, 0, -1, 0)}, opset=19) == ["pads [-2, 0, -1, 0] crop more than the input [2, 3]"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge", "wrap"])
+def test_pad_negative_and_wrap(mode, seed, tmp_path):
+    """Negative pads crop (a slice) before the positive ones pad; wrap is a concat of slices (opset 19)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(d) for d in rng.integers(5, 8, size=int(rng.integers(1, 4))))
+    pads = np.array([int(rng.integers(-2, 3)) for _ in shape * 2], np.int64)
+    if mode == "wrap":
+        pads = np.abs(pads)
+    check_node("concat" if mode == "wrap" and pads.any() else "slice" if (pads < 0).any() else "pad", "Pad", {"x": rand(rng, shape)},
+               {"p": pads}, tmp_path=tmp_path if seed == 0 else None, opset=19, mode=mode)

@@ -123,13 +123,15 @@ MOVES = [  # (kind, op_type, x shape, consts, attrs)
     ("slice", "Slice", (4, 6), {"st": I64(1, -1), "en": I64(4, -6), "ax": I64(0, 1), "sp": I64(2, -2)}, {}),
     ("pad", "Pad", (2, 3, 4), {"p": I64(0, 1, 2, 1, 0, 3)}, {"mode": "reflect"}),
     ("pad", "Pad", (2, 3, 4), {"p": I64(1, 0, 2, 0, 2, 1)}, {"mode": "edge"}),
+    ("concat", "Pad", (2, 3, 4), {"p": I64(1, 0, 2, 1, 0, 3)}, {"mode": "wrap"}),
+    ("slice", "Pad", (2, 3, 4), {"p": I64(0, -1, 2, 1, 0, -1)}, {}),
     ("pad", "Pad", (2, 3, 4), {"p": I64(1, 0, 2, 0, 2, 1)}, {}),
     ("reduce", "ReduceMax", (2, 3, 4), {}, {"axes": [0, 2]}),
 ]
 
 
 @pytest.mark.parametrize("seed", range(2))
-@pytest.mark.parametrize("case", MOVES, ids=lambda c: f"{c[1]}-{c[4].get('mode', '')}")
+@pytest.mark.parametrize("case", MOVES, ids=lambda c: f"{c[1]}-{c[4].get('mode', '')}-{list(c[3].values())[0].tolist() if c[3] else ''}")
 def test_data_movement_runs_on_int8(case, seed, tmp_path):
     """Each output element is an input element: the op runs on the int8 values, bit-exact with
     onnxruntime (same parameters in and out)."""
@@ -138,7 +140,7 @@ def test_data_movement_runs_on_int8(case, seed, tmp_path):
     qtype = ("int8", "uint8")[seed]
     q = qparams(rng, qtype)
     check_qdq(kind, True, op_type, {"x": rng.uniform(-1, 1, shape).astype(np.float32)}, consts, in_q=[q], out_q=q, qtype=qtype,
-              opset=13, tmp_path=tmp_path if seed == 0 else None, **attrs)
+              opset=19 if attrs.get("mode") == "wrap" else 13, tmp_path=tmp_path if seed == 0 else None, **attrs)
 
 
 def test_pad_value_off_the_int8_grid_stays_float(tmp_path):
