@@ -20,7 +20,8 @@ from aot.frontends.onnx_reduce import REDUCE_CONVERTERS
 # -- elementwise ---------------------------------------------------------------------------------
 _UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "HardSwish": "hardswish", "Abs": "abs",
           "Neg": "neg", "Exp": "exp", "Sqrt": "sqrt", "Floor": "floor", "Ceil": "ceil", "Round": "round",
-          "Sin": "sin", "Cos": "cos", "Log": "log", "Erf": "erf", "Reciprocal": "reciprocal", "Sign": "sign"}
+          "Sin": "sin", "Cos": "cos", "Log": "log", "Erf": "erf", "Reciprocal": "reciprocal", "Sign": "sign",
+          "Softplus": "softplus", "Softsign": "softsign", "Mish": "mish"}
 _BINARY = {"Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min", "Pow": "pow"}
 
 
@@ -35,6 +36,8 @@ def _unary(b: Builder, node, attrs) -> None:
         fn, params = "hard_sigmoid", {"alpha": attrs.get("alpha", 0.2), "beta": attrs.get("beta", 0.5)}
     elif node.op_type == "Clip":
         fn, params = "clip", _clip_range(b, node, attrs)
+    elif node.op_type == "Selu":
+        fn, params = "selu", {"alpha": attrs.get("alpha", 1.67326319217681884765625), "gamma": attrs.get("gamma", 1.05070102214813232421875)}
     elif node.op_type == "Gelu":
         if attrs.get("approximate", "none") not in ("none", "tanh"):
             raise Unsupported(f"approximate={attrs['approximate']!r} is not supported (none, tanh)")
@@ -194,7 +197,7 @@ def _wrap(b: Builder, x: str, before: list[int], after: list[int], y: str) -> No
 CONVERTERS = {
     **{op: (_unary, ()) for op in _UNARY},
     "LeakyRelu": (_unary, ("alpha",)), "Elu": (_unary, ("alpha",)), "HardSigmoid": (_unary, ("alpha", "beta")),
-    "Clip": (_unary, ("min", "max")), "Gelu": (_unary, ("approximate",)), "PRelu": (_prelu, ()),
+    "Clip": (_unary, ("min", "max")), "Gelu": (_unary, ("approximate",)), "Selu": (_unary, ("alpha", "gamma")), "PRelu": (_prelu, ()),
     "Add": (_binary, ()), "Sum": (_binary, ()), **{op: (_binary, ()) for op in _BINARY},
     "Reshape": (_reshape, ("allowzero",)), "Flatten": (_reshape, ("axis",)), "Squeeze": (_reshape, ("axes",)),
     "Unsqueeze": (_reshape, ("axes",)), "Identity": (_reshape, ()), "Dropout": (_reshape, ("ratio", "seed")),
@@ -204,7 +207,7 @@ CONVERTERS = {
     **REDUCE_CONVERTERS, **DATA_CONVERTERS, **LOGIC_CONVERTERS,
 }
 
-_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "Sum", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "PRelu", "DequantizeLinear"}
+_ELEMENTWISE = {*_UNARY, *_BINARY, "Add", "Sum", "LeakyRelu", "Elu", "HardSigmoid", "Clip", "Gelu", "Selu", "PRelu", "DequantizeLinear"}
 
 
 def elementwise_shape(b: Builder, node: onnx.NodeProto) -> None:

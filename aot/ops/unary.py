@@ -1,6 +1,6 @@
 """Elementwise functions of one input: attrs fn (one of FUNCTIONS) and its parameters
-(alpha for leaky_relu / elu / hard_sigmoid, beta for hard_sigmoid, min / max for clip,
-approximate "none" / "tanh" for gelu).
+(alpha for leaky_relu / elu / hard_sigmoid / selu, beta for hard_sigmoid, gamma for selu,
+min / max for clip, approximate "none" / "tanh" for gelu).
 
 float32: FUNCTIONS, in float64 then rounded. int8 (the functions of aot/ops/int8_tables.py):
 tflite-micro's integer arithmetic over the 256 possible inputs, a table the kernel indexes; or,
@@ -45,6 +45,10 @@ FUNCTIONS = {
                                           if a.get("approximate") == "tanh" else _erf(x / math.sqrt(2)))),
     "reciprocal": lambda x, a: 1.0 / x,
     "sign": lambda x, a: np.sign(x),
+    "softplus": lambda x, a: np.logaddexp(0.0, x),
+    "softsign": lambda x, a: x / (1.0 + np.abs(x)),
+    "selu": lambda x, a: a["gamma"] * np.where(x > 0, x, a["alpha"] * np.expm1(x)),
+    "mish": lambda x, a: x * np.tanh(np.logaddexp(0.0, x)),
 }
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])

@@ -33,6 +33,10 @@ EXPRESSIONS = {
     "gelu_tanh": "0.5f * v * (1.0f + tanhf(0.79788456f * (v + 0.044715f * v * v * v)))",
     "reciprocal": "1.0f / v",
     "sign": "(float)((v > 0.0f) - (v < 0.0f))",
+    "softplus": "log1pf(expf(-fabsf(v))) + (v > 0.0f ? v : 0.0f)",  # log(1 + e^v) without overflow
+    "softsign": "v / (1.0f + fabsf(v))",
+    "selu": "{gamma} * (v > 0.0f ? v : {alpha} * expm1f(v))",
+    "mish": "v * tanhf(log1pf(expf(-fabsf(v))) + (v > 0.0f ? v : 0.0f))",
 }
 
 
@@ -43,7 +47,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     if x.dtype == "int8":
         v["table"] = ctx.derived(index, "table", unary.int8_table(op, ctx.graph), "int8")
     else:
-        params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "min", "max")}
+        params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "gamma", "min", "max")}
         name = op.attrs["fn"] + ("_tanh" if op.attrs.get("approximate") == "tanh" else "")
         v["expr"] = EXPRESSIONS[name].format(**params)
     return v

@@ -1,4 +1,5 @@
-"""ONNX elementwise functions (Erf, Gelu, Round, Sin, Cos, Log, Reciprocal, Sign), PRelu with a
+"""ONNX elementwise functions (Erf, Gelu, Round, Sin, Cos, Log, Reciprocal, Sign, Softplus, Softsign,
+Mish, Selu), PRelu with a
 broadcast slope, LogSoftmax on any axis and PyTorch's erf-based GELU pattern on random shapes:
 our reference against onnxruntime, the generated C on the host against the reference (first
 seeds), and refusals by reason."""
@@ -24,7 +25,7 @@ def _shape(rng):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("op_type", ["Erf", "Round", "Sin", "Cos", "Log", "Reciprocal", "Sign"])
+@pytest.mark.parametrize("op_type", ["Erf", "Round", "Sin", "Cos", "Log", "Reciprocal", "Sign", "Softplus", "Softsign", "Mish"])
 def test_unary(op_type, seed, tmp_path):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-4, 4, _shape(rng)).astype(np.float32)
@@ -34,7 +35,15 @@ def test_unary(op_type, seed, tmp_path):
         x.flat[: min(3, x.size)] = [-2.5, 0.5, 1.5][: min(3, x.size)]  # halves go to even
     if op_type == "Sign":
         x.flat[0] = 0.0
-    check_node("unary", op_type, {"x": x}, tmp_path=tmp_path if seed == 0 else None, opset=13)
+    check_node("unary", op_type, {"x": x * (25 if seed == 3 and op_type in ("Softplus", "Mish") else 1)},
+               tmp_path=tmp_path if seed == 0 else None, opset=18 if op_type == "Mish" else 13)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_selu(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    attrs = {"alpha": float(rng.uniform(0.5, 2)), "gamma": float(rng.uniform(0.5, 2))} if seed % 2 else {}
+    check_node("unary", "Selu", {"x": rng.uniform(-4, 4, _shape(rng)).astype(np.float32)}, tmp_path=tmp_path if seed < 2 else None, **attrs)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -76,7 +76,7 @@ def test_cumsum_stays_float(tmp_path):
 
 
 UNARY = ["Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu", "Elu", "Relu", "Clip", "Abs", "Neg", "Exp", "Erf",
-         "Gelu", "Sin", "Cos", "Round", "Floor", "Ceil", "Sign"]
+         "Gelu", "Sin", "Cos", "Round", "Floor", "Ceil", "Sign", "Softplus", "Softsign", "Mish", "Selu"]
 
 
 @pytest.mark.parametrize("seed", range(3))
