@@ -1,8 +1,9 @@
-"""ONNX data movement onto gather, slice, concat, reshape / transpose views and cast: Gather,
-Expand, Tile, DepthToSpace, SpaceToDepth, Cast.
+"""ONNX data movement onto gather, gather_nd, slice, concat, reshape / transpose views and cast:
+Gather, GatherND (batch_dims 0), Expand, Tile, DepthToSpace, SpaceToDepth, Cast.
 
-Gather takes constant or computed int32 / int64 indices; ONNX's negative indices count from the
-end (constant ones are made non-negative here, computed ones wrap in the kernel: wrap_negative).
+Gather and GatherND take constant or computed int32 / int64 indices; ONNX's negative indices count
+from the end (constant ones are made non-negative here, computed ones wrap in the kernel:
+wrap_negative).
 """
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ def _gather(b: Builder, node, attrs) -> None:
             raise Unsupported(f"an index is outside [-{shape[axis]}, {shape[axis]})")
         idx = b.add_const(b.fresh(idx), np.where(data < 0, data + shape[axis], data).astype(data.dtype))
     b.emit("gather", [x, idx], [b.value(node.output[0])], axis=axis, batch_dims=0, **extra)
+
+
+def _gather_nd(b: Builder, node, attrs) -> None:
+    if attrs.get("batch_dims", 0):
+        raise Unsupported("batch_dims > 0 is not supported")
+    x = _operand(b, node.input[0])
+    idx, data = node.input[1], b.const(node.input[1])
+    if data is None:
+        idx, extra = b.value(idx), {"wrap_negative": True}
+    else:
+        dims = np.asarray(b.shape(x)[:data.shape[-1]])
+        if data.size and ((data < -dims).any() or (data >= dims).any()):
+            raise Unsupported(f"an index is outside the axes {dims.tolist()}")
+        idx, extra = b.add_const(b.fresh(idx), np.where(data < 0, data + dims, data).astype(data.dtype)), {}
+    b.emit("gather_nd", [x, idx], [b.value(node.output[0])], **extra)
 
 
 def _expand(b: Builder, node, attrs) -> None:
@@ -96,7 +112,7 @@ def _cast(b: Builder, node, attrs) -> None:
 
 
 DATA_CONVERTERS = {
-    "Gather": (_gather, ("axis",)), "Expand": (_expand, ()), "Tile": (_tile, ()),
+    "Gather": (_gather, ("axis",)), "GatherND": (_gather_nd, ("batch_dims",)), "Expand": (_expand, ()), "Tile": (_tile, ()),
     "DepthToSpace": (_depth_space, ("blocksize", "mode")), "SpaceToDepth": (_depth_space, ("blocksize",)),
     "Cast": (_cast, ("to", "saturate", "round_mode")),
 }

@@ -4,7 +4,7 @@ Each converter ``fn(b, node, attrs)`` emits IR ops through the Builder (aot/fron
 and raises Unsupported with a reason; aot/frontends/onnx.py dispatches nodes to them. Convolution,
 pooling, Gemm, normalisation and quantisation nodes live in aot/frontends/onnx_nn.py; CONVERTERS
 takes in the families of the other modules (onnx_reduce.py: reductions, ArgMax, CumSum;
-onnx_data.py: Gather, Expand, Tile, DepthToSpace, SpaceToDepth, Cast; onnx_logic.py: comparisons,
+onnx_data.py: Gather, GatherND, Expand, Tile, DepthToSpace, SpaceToDepth, Cast; onnx_logic.py: comparisons,
 logic, Where, Mod).
 """
 from __future__ import annotations

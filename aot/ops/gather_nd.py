@@ -1,7 +1,8 @@
 """GATHER_ND: y[n, ...] = x[indices[n, 0], ..., indices[n, K - 1], ...] (tf.gather_nd without
 batch dims): indices (input 1, int32/int64, constant or computed) end in K <= rank(x) coordinates,
 y.shape = indices.shape[:-1] + x.shape[K:]. Any dtype (int8: the stored bytes, x and y quantised
-alike). A coordinate outside its axis is clamped into it (tflite-micro stops with an error).
+alike). A coordinate outside its axis is clamped into it (tflite-micro stops with an error);
+given attrs wrap_negative (ONNX), a negative one first counts from the end (coordinate + n).
 """
 from __future__ import annotations
 
@@ -37,5 +38,9 @@ def macs(op: Op, g: Graph) -> int:
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     x, idx = inputs
     k = idx.shape[-1]
-    coords = np.clip(idx.astype(np.int64).reshape(-1, k), 0, np.asarray(x.shape[:k]) - 1)
+    dims = np.asarray(x.shape[:k])
+    coords = idx.astype(np.int64).reshape(-1, k)
+    if op.attrs.get("wrap_negative"):
+        coords = np.where(coords < 0, coords + dims, coords)
+    coords = np.clip(coords, 0, dims - 1)
     return [x[tuple(coords.T)].reshape(g.tensor(op.outputs[0]).shape)]

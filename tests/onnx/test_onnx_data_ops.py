@@ -173,3 +173,17 @@ def test_pad_negative_and_wrap(mode, seed, tmp_path):
         pads = np.abs(pads)
     check_node("concat" if mode == "wrap" and pads.any() else "slice" if (pads < 0).any() else "pad", "Pad", {"x": rand(rng, shape)},
                {"p": pads}, tmp_path=tmp_path if seed == 0 else None, opset=19, mode=mode)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gather_nd(seed, tmp_path):
+    """K of the leading axes indexed by constant or computed int64 coordinates, negative ones from the end."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(d) for d in rng.integers(2, 5, size=int(rng.integers(1, 4))))
+    k = int(rng.integers(1, len(shape) + 1))
+    idx = np.stack([rng.integers(-n, n, size=(3, 2)) for n in shape[:k]], axis=-1).astype(np.int64)
+    x, t = rand(rng, shape), tmp_path if seed < 2 else None
+    if seed % 2:
+        check_node("gather_nd", "GatherND", {"x": x, "i": idx}, tmp_path=t, opset=13)
+    else:
+        check_node("gather_nd", "GatherND", {"x": x}, {"i": idx}, tmp_path=t, opset=13)
