@@ -12,7 +12,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     value = op.attrs.get("value", 0)
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "dims": list(y.shape),
             "axes": [{"n": n, "before": b, "stride": s} for n, b, s in zip(x.shape, op.attrs["before"], strides(x.shape))],
-            "mode": op.attrs["mode"], "value": c_float(value) if x.dtype == "float32" else c_int(value)}
+            "mode": op.attrs["mode"], "fill": c_float(value) if x.dtype == "float32" else c_int(value)}
 
 
 KERNELS = (Kernel("portable", "ops/pad.c.j2", lower),)

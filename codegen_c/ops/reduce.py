@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from aot.core.ir import Graph, Op
 from aot.ops import reduce
+from codegen_c.cexpr import plus
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, strides
@@ -34,8 +35,7 @@ def _finish(op: Op, g: Graph) -> str | None:
         return None
     mult, shift = reduce.int8_rescale(op, g)
     offset = x.quant.tensor_zero_point * n
-    shifted = f"a - {offset}" if offset >= 0 else f"a + {-offset}"
-    return f"(int8_t)aot_clamp(aot_mbqm({shifted}, {mult}, {shift}) + {y.quant.tensor_zero_point}, -128, 127)"
+    return f"(int8_t)aot_clamp(aot_mbqm(a{plus(-offset)}, {mult}, {shift}){plus(y.quant.tensor_zero_point)}, -128, 127)"
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:

@@ -58,21 +58,29 @@ def check_c_against_reference(op: str, dtype: str, seed: int, build_dir, board: 
     check_model_c(make(op, seed, dtype), f"{op}_{dtype}_{seed}", dtype, seed, build_dir, board)
 
 
-def check_model_c(model: bytes, name: str, dtype: str, seed: int, build_dir, board: str = "host") -> None:
-    """Generated C of ``model`` on ``board``, through the RPC, equals the NumPy reference (int8 bit-exact)."""
+def compile_model(model: bytes, name: str, board=None, priority: str = "balanced"):
+    """``model`` (.tflite bytes) compiled as ``name`` for ``board`` (a Board; None: portable kernels)."""
     import hashlib
     from pathlib import Path
 
     from aot.driver.compiler import compile_graph
-    from aot.driver.runner import run_on_board
-    from aot.target.boards import load_board
 
     g = load_tflite(model)
     g.name = name
+    return compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=board, priority=priority)
+
+
+def check_model_c(model: bytes, name: str, dtype: str, seed: int, build_dir, board: str = "host") -> None:
+    """Generated C of ``model`` on ``board``, through the RPC, equals the NumPy reference (int8 bit-exact)."""
+    from pathlib import Path
+
+    from aot.driver.runner import run_on_board
+    from aot.target.boards import load_board
+
     target = load_board(board)
-    cm = compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=target)
+    cm = compile_model(model, name, target)
     inputs = random_inputs(model, np.random.default_rng(seed))
-    result = run_on_board(cm, target, dict(zip(g.inputs, inputs)), build_dir=Path(build_dir))
+    result = run_on_board(cm, target, dict(zip(cm.imported.inputs, inputs)), build_dir=Path(build_dir))
     for c in result.comparisons:
         if dtype == "int8":
             assert c.max_abs_diff == 0, f"{name} on {board}: C differs from the reference on {c.name} by {c.max_abs_diff}"

@@ -1,4 +1,5 @@
-"""The C generated for every bundled model (portable and DSP kernels) reads like hand-written
+"""The C generated for every bundled model and every single-op generator's model (tests/op_models,
+seed 0, each dtype; portable and DSP kernels) reads like hand-written
 C: constants folded, no loop of one iteration, indented by its braces, `(void)arena;` only
 where arena is unused, no per-op copies of runtime helpers, and aot_dsp.c beside model.c
 exactly when a DSP kernel calls it. (That it compiles warning-free with -Wconversion
@@ -13,21 +14,26 @@ from aot.driver.compiler import compile_file, emit
 from aot.target.boards import load_board
 from codegen_c.cexpr import c_layout
 from tests.models_list import FLOAT_MODELS, INT8_MODELS, MODELS_DIR
+from tests.op_models import CASES, make
+from tests.ops.compare import compile_model
 
 MODELS = [MODELS_DIR / f"{m}.tflite" for m in INT8_MODELS + FLOAT_MODELS] + sorted(MODELS_DIR.glob("onnx/**/*.onnx"))
 KERNEL = re.compile(r"^(?:static void|AOT_OP) (op\d+_\w+)\(uint8_t \*arena\)\n\{\n(.*?)^\}$", re.M | re.S)
-UNFOLDED = re.compile(r"\* 1\b|[+-] 0\b|[+-] -\d|\+ \(-")
+UNFOLDED = re.compile(r"\* 1(?![\w.])|[+-] 0(?![\w.])|[+-] -\d|\+ \(-")  # not "* 1.5f", "+ 0.5f"
 
 
 @pytest.fixture(scope="module", params=["portable", "dsp"])
 def generated(request, tmp_path_factory):
     """{model name: (model.c text, files written)} with portable or DSP kernels."""
     board = dataclasses.replace(load_board("host"), features=("dsp",)) if request.param == "dsp" else None
+    compiled = [(path.stem, compile_file(path, board=board, priority="speed")) for path in MODELS]
+    compiled += [(f"{op}_{dtype}", compile_model(make(op, 0, dtype), f"{op}_{dtype}", board, priority="speed"))
+                 for op, dtype in CASES]
     out = {}
-    for path in MODELS:
-        d = tmp_path_factory.mktemp(path.stem)
-        emit(compile_file(path, board=board, priority="speed"), d)
-        out[path.stem] = ((d / "model.c").read_text(), sorted(p.name for p in d.iterdir()))
+    for name, cm in compiled:
+        d = tmp_path_factory.mktemp(name)
+        emit(cm, d)
+        out[name] = ((d / "model.c").read_text(), sorted(p.name for p in d.iterdir()))
     with_dsp = [m for m, (_, files) in out.items() if "aot_dsp.c" in files]
     assert len(with_dsp) >= 4 if board else not with_dsp, with_dsp   # the checks see both kinds
     return out
@@ -61,7 +67,7 @@ def test_void_arena_only_where_arena_is_unused(generated):
 def test_runtime_helpers_are_not_copied_per_op(generated):
     for model, (source, _) in generated.items():
         assert not re.search(r"^static .*\bop\d+_\w+\((?!uint8_t \*arena\))", source, re.M), model  # op12_softmax_exp(
-        if "softmax" in source and "aot_get_reciprocal" not in source:
+        if re.search(r"\bop\d+_softmax\(", source) and "aot_get_reciprocal" not in source:
             assert "expf(" in source, model                                              # float softmax
 
 
