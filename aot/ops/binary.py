@@ -26,7 +26,8 @@ from aot.core.ir import Graph, Op
 from aot.ops import add
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits(broadcasting=True, fused_activation=True)
+TRAITS = OpTraits(broadcasting=True, fused_activation=True,
+                  picked_inputs=lambda op: (0, 1) if op.attrs["fn"] in ("max", "min") else ())
 
 
 def _floor_mod(a, b):

@@ -9,7 +9,7 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits(shared_quantization=True)
+TRAITS = OpTraits(shared_quantization=True, picked_inputs=lambda op: tuple(range(len(op.inputs))))
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -14,7 +14,7 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits()
+TRAITS = OpTraits(picked_inputs=lambda op: (0,))  # the data; the rest are indices
 INDEX_DTYPES = ("int32", "int64")
 
 

@@ -12,7 +12,7 @@ from aot.core.ir import Graph, Op
 from aot.ops.gather import INDEX_DTYPES
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits()
+TRAITS = OpTraits(picked_inputs=lambda op: (0,))  # the data; the rest are indices
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -15,7 +15,7 @@ from aot.core import quant
 from aot.core.ir import Graph, Op
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits()
+TRAITS = OpTraits(picked_inputs=lambda op: (0,) if op.attrs["fn"] in ("max", "min") else ())  # a positive scale keeps the order
 
 FUNCTIONS = {"mean": np.mean, "sum": np.sum, "max": np.max, "min": np.min, "prod": np.prod}
 INT8_FUNCTIONS = ("mean", "sum", "max", "min")

@@ -7,7 +7,7 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits()
+TRAITS = OpTraits(picked_inputs=lambda op: (1, 2))  # the two values; input 0 is the condition
 DTYPES = ("float32", "int8", "int32", "bool")
 
 

@@ -3,6 +3,7 @@ as ``TRAITS = OpTraits(...)``. Every field's default means "no such property": a
 without it as opaque."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -53,3 +54,10 @@ class OpTraits:
     rearranges_elements: bool = False
     """Data movement only, nothing lost: one input, and the output holds each of its elements
     exactly once in another shape or order (no value computed, dropped or added)."""
+
+    picked_inputs: Callable[[object], tuple[int, ...]] | None = None
+    """``picked_inputs(op)``: the inputs whose elements the output holds unchanged, picked by
+    position or by order (a gather's data, a max / min reduction's input, both operands of an
+    elementwise max / min, a select's two values, every input of a concat); () when the op as
+    configured computes values. Inputs dequantized alike, the op runs on their int8 values as
+    they are (ops that ``commutes_with_quantization`` pick input 0 without saying it)."""

@@ -69,8 +69,14 @@ def int8_form(kind: str) -> str | None:
         return "requantisation where exact on all 256 values"
     if t.commutes_with_quantization:
         return "on int8 as it is (bit-exact)"
-    if kind in _EXACT_FORMS:
-        return _EXACT_FORMS[kind]
+    if kind == "unary":
+        return "int8 table of dequantize -> f -> quantize (bit-exact)"
+    if kind == "arg_minmax":
+        return "on the int8 values (bit-exact)"
+    if kind == "pad":
+        return "on int8 where the pad value is an int8 value (bit-exact)"
+    if t.picked_inputs and not t.shared_quantization:
+        return "on int8 where it only picks values (gather, max / min, select), inputs dequantized alike (bit-exact)"
     if t.weight_channel_axis is not None:
         return "int8 kernel, int8 weights" + (" (asymmetric allowed)" if t.asymmetric_weights else "")
     if t.rescales_int8_operands:
@@ -78,13 +84,6 @@ def int8_form(kind: str) -> str | None:
     if t.shared_quantization:
         return "int8 kernel (one shared quantisation)"
     return None
-
-
-_EXACT_FORMS = {"unary": "int8 table of dequantize -> f -> quantize (bit-exact)",
-                "arg_minmax": "on the int8 values (bit-exact)", "reduce": "max / min on int8 as they are (bit-exact)",
-                "gather": "on int8 as it is (bit-exact)", "gather_nd": "on int8 as it is (bit-exact)",
-                "pad": "on int8 where the pad value is an int8 value (bit-exact)",
-                "select": "on int8 as it is, values dequantized alike (bit-exact)"}
 
 
 def _fusible(t: OpTraits) -> bool:
@@ -113,21 +112,12 @@ def _sink_dequantize(g: Graph, op: Op, picked: list[int] = (0,)) -> bool:
 
 
 def _picked_inputs(op: Op) -> list[int]:
-    """The inputs whose elements the op's output holds as they are, picked by position or order
-    ([] if it computes values): input 0 of an op that commutes with quantization, of gather /
-    gather_nd (the other inputs are indices) and of a max / min reduction (a positive scale keeps
-    the order); both operands of an elementwise max / min; the two values of a select; every
-    input of a concat (so chained concats, ONNX's Tile and wrap Pad, stay int8)."""
-    if ops.traits(op.kind).commutes_with_quantization or op.kind in ("gather", "gather_nd") or \
-            (op.kind == "reduce" and op.attrs["fn"] in ("max", "min")):
+    """The inputs whose elements the op's output holds as they are (the op's traits; [] if it
+    computes values): so chained concats, ONNX's Tile and wrap Pad, stay int8."""
+    t = ops.traits(op.kind)
+    if t.commutes_with_quantization:
         return [0]
-    if op.kind == "binary" and op.attrs["fn"] in ("max", "min"):
-        return [0, 1]
-    if op.kind == "select":
-        return [1, 2]
-    if op.kind == "concat":
-        return list(range(len(op.inputs)))
-    return []
+    return list(t.picked_inputs(op)) if t.picked_inputs else []
 
 
 def _sink_pad(g: Graph, op: Op) -> bool:
