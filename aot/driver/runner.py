@@ -154,3 +154,20 @@ def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray],
     pass_comps = [compare(n, outputs[n], expected_passes[n]) for n in cm.graph.outputs]
     return RunResult(fw, outputs, expected, comps, int(counter), info.get("counter_unit", board.counter), per_op,
                      expected_passes, pass_comps, list(cm.graph.approximations))
+
+
+def run_samples(cm: CompiledModel, board: Board, samples: list[dict[str, np.ndarray]], *, port: str | None = None,
+                build_dir: Path | None = None, timeout: float = 30.0,
+                progress=None) -> tuple[Firmware, list[dict[str, np.ndarray]]]:
+    """Build once and run every sample on one session (``validate``): the outputs of each by name.
+    ``progress(i, n)`` is called after each sample."""
+    fw = build_firmware(cm, board, build_dir=build_dir)
+    results = []
+    with open_target(board, fw.build.executable, port=port) as target:
+        with target.client(timeout) as client:
+            for i, inputs in enumerate(samples):
+                outs, _ = client.invoke([inputs[n] for n in cm.graph.inputs])
+                results.append({n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)})
+                if progress is not None:
+                    progress(i + 1, len(samples))
+    return fw, results
