@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, tune, inspect, ops.
+"""The `microaot` command line: compile, run, profile, validate, tune, inspect, ops.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -153,6 +153,38 @@ def cmd_profile(args) -> int:
     print(table(["#", "op", unit, "MACs", f"{unit[:5]}/MAC", "share"], rows, "rlrrrr"))
     print(f"total {sum(r.profile):,} {unit} in operators; {r.counter:,} per inference ({'bit-exact' if r.match else 'MISMATCH'})")
     return 0 if r.match else 1
+
+
+def cmd_validate(args) -> int:
+    from aot.driver.compiler import compile_file, model_graph
+    from aot.driver.report import table
+    from aot.driver.validate import validate
+    from aot.frontends import load_model
+    from aot.target.boards import load_board
+
+    board = load_board(args.board)
+    cm = compile_file(args.model, board=board, priority=args.priority)
+    reference = model_graph(load_model(args.reference)) if args.reference else None
+    _progress(args, f"building {cm.graph.name} for {board.name} ...")
+    v = validate(cm, board, args.data, labels=args.labels, reference=reference, reference_name=args.reference,
+                 port=args.port, build_dir=args.build_dir,
+                 progress=lambda i, n: _progress(args, f"sample {i}/{n}") if i == n or i % 10 == 0 else None)
+    if args.json:
+        print(json.dumps(v.to_json()))
+        return 0
+
+    def num(x):
+        return "-" if x is None else f"{x:.4f}"
+
+    print(f"validate {v.model} on {v.board}: {v.samples} samples against {v.reference}")
+    print(table(["output", "reference", "top-1 agreement", "cosine", "RMSE", "max |error|"],
+                [[o.name, o.reference, num(o.top1_agreement), num(o.cosine), f"{o.rmse:.4g}", f"{o.max_abs_error:.4g}"]
+                 for o in v.outputs], "llrrrr"))
+    if v.accuracy is not None:
+        print(f"accuracy {v.accuracy:.4f} (reference {v.reference_accuracy:.4f})")
+    print("bit-exact with the NumPy reference of the compiled model" if v.bit_exact
+          else f"MISMATCH: {v.mismatched_samples} of {v.samples} samples differ from the NumPy reference of the compiled model")
+    return 0
 
 
 def cmd_project(args) -> int:
@@ -318,6 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
         priority(r)
         common(r)
         r.set_defaults(func=func)
+
+    v = sub.add_parser("validate", help="run a dataset on the host or a board; accuracy and errors against a reference model")
+    v.add_argument("model")
+    v.add_argument("--data", required=True, help=".npz keyed by input name (or .npy for one input); first axis = samples")
+    v.add_argument("--labels", help=".npy of integer class indices, one per sample: accuracy of the first output")
+    v.add_argument("--reference", metavar="FLOAT_MODEL", help="the model to compare with (default: the model itself)")
+    v.add_argument("--board", default="host", help="board name (see boards/), default host")
+    v.add_argument("--port", help="serial port of an already flashed board, e.g. /dev/ttyACM0")
+    v.add_argument("--build-dir", type=Path, help="where to generate and build (default: a cache folder)")
+    priority(v)
+    common(v)
+    v.set_defaults(func=cmd_validate)
 
     pr = sub.add_parser("project", help="a standalone firmware project: Makefile, CMake or Zephyr app (docs/project.md)")
     pr.add_argument("model")
