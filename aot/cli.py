@@ -165,10 +165,8 @@ def cmd_validate(args) -> int:
     board = load_board(args.board)
     cm = compile_file(args.model, board=board, priority=args.priority)
     reference = model_graph(load_model(args.reference)) if args.reference else None
-    _progress(args, f"building {cm.graph.name} for {board.name} ...")
     v = validate(cm, board, args.data, labels=args.labels, reference=reference, reference_name=args.reference,
-                 port=args.port, build_dir=args.build_dir,
-                 progress=lambda i, n: _progress(args, f"sample {i}/{n}") if i == n or i % 10 == 0 else None)
+                 port=args.port, build_dir=args.build_dir, progress=lambda text: _progress(args, text))
     if args.json:
         print(json.dumps(v.to_json()))
         return 0

@@ -130,6 +130,8 @@ def metrics(name: str, ref_name: str, got: np.ndarray, want: np.ndarray) -> Outp
 def validate(cm: CompiledModel, board: Board, data: str | Path, *, labels: str | Path | None = None,
              reference: Graph | None = None, reference_name: str | None = None, port: str | None = None,
              build_dir: Path | None = None, progress=None) -> Validation:
+    """``progress(text)``: the build, then every tenth sample and the last (the data are read first:
+    a bad file fails before the build)."""
     g = cm.graph
     ref = reference if reference is not None else (cm.imported or g)
     if len(ref.inputs) != len(g.inputs) or len(ref.outputs) != len(g.outputs):
@@ -141,7 +143,10 @@ def validate(cm: CompiledModel, board: Board, data: str | Path, *, labels: str |
     samples, n = load_dataset(g, data)
     truth = load_labels(labels, n) if labels is not None else None
     inputs = [{k: convert(samples[k][i], g.tensor(k), g.tensor(k)) for k in g.inputs} for i in range(n)]
-    _, outputs = run_samples(cm, board, inputs, port=port, build_dir=build_dir, progress=progress)
+    say = progress or (lambda text: None)
+    say(f"building {g.name} for {board.name} ...")
+    _, outputs = run_samples(cm, board, inputs, port=port, build_dir=build_dir,
+                             progress=lambda i, n: say(f"sample {i}/{n}") if i == n or i % 10 == 0 else None)
     mismatched = 0
     got = {k: [] for k in g.outputs}
     want = {k: [] for k in ref.outputs}
