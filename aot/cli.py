@@ -2,7 +2,7 @@
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
-a run whose outputs do not match the reference exits 1.
+a run (or validate) whose outputs do not match the reference exits 1.
 """
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def cmd_validate(args) -> int:
                  port=args.port, build_dir=args.build_dir, progress=lambda text: _progress(args, text))
     if args.json:
         print(json.dumps(v.to_json()))
-        return 0
+        return 0 if v.bit_exact else 1
 
     def num(x):
         return "-" if x is None else f"{x:.4f}"
@@ -182,7 +182,7 @@ def cmd_validate(args) -> int:
         print(f"accuracy {v.accuracy:.4f} (reference {v.reference_accuracy:.4f})")
     print("bit-exact with the NumPy reference of the compiled model" if v.bit_exact
           else f"MISMATCH: {v.mismatched_samples} of {v.samples} samples differ from the NumPy reference of the compiled model")
-    return 0
+    return 0 if v.bit_exact else 1
 
 
 def cmd_project(args) -> int:
