@@ -86,3 +86,11 @@ def test_bad_dataset_is_one_line(dataset, tmp_path, capsys, bad, message):
     assert cli.main(["validate", str(INT8), "--data", str(tmp_path / "bad.npz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and err[0].startswith("microaot: error:")
+
+
+def test_bad_labels_are_one_line(dataset, tmp_path, capsys):
+    d, *_ = dataset
+    np.save(tmp_path / "y.npy", np.zeros(N + 1, np.int64))
+    assert cli.main(["validate", str(INT8), "--data", str(d / "x.npz"), "--labels", str(tmp_path / "y.npy")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"labels must be {N} integer class indices" in err[0]
