@@ -71,6 +71,8 @@ def convert(sample: np.ndarray, t: Tensor, source: Tensor) -> np.ndarray:
         real = Tensor("real", t.shape, "float32")
         g = Graph({"real": real, t.name: t}, [], ["real"], [t.name])
         return ops.get("quantize").reference(Op("quantize", ["real"], [t.name]), g, [sample.astype(np.float32)])[0]
+    if t.dtype == "float32" and sample.dtype.kind == "f":
+        return sample.astype(np.float32)
     if t.dtype == "float32" and sample.dtype == source.np_dtype:
         return _dequantized(sample, source).astype(np.float32)
     raise AotError(f"input {t.name!r}: cannot give {sample.dtype} samples to a {t.dtype} input")
@@ -115,11 +117,8 @@ class Validation:
 
 
 def metrics(name: str, ref_name: str, got: np.ndarray, want: np.ndarray) -> OutputMetrics:
-    """``got`` and ``want``: (N, ...) float64 arrays of one output over every sample."""
-    per_sample = got.reshape(len(got), -1)
-    top1 = None
-    if per_sample.shape[1] > 1:
-        top1 = float(np.mean(per_sample.argmax(1) == want.reshape(len(want), -1).argmax(1)))
+    """``got`` and ``want``: (samples, elements) float64 arrays of one output."""
+    top1 = float(np.mean(got.argmax(1) == want.argmax(1))) if got.shape[1] > 1 else None
     g, w = got.ravel(), want.ravel()
     norms = np.linalg.norm(g) * np.linalg.norm(w)
     cosine = float(g @ w / norms) if norms else float(np.array_equal(g, w))
@@ -146,22 +145,22 @@ def validate(cm: CompiledModel, board: Board, data: str | Path, *, labels: str |
     say = progress or (lambda text: None)
     say(f"building {g.name} for {board.name} ...")
     _, outputs = run_samples(cm, board, inputs, port=port, build_dir=build_dir,
-                             progress=lambda i, n: say(f"sample {i}/{n}") if i == n or i % 10 == 0 else None)
+                             progress=lambda i, total: say(f"sample {i}/{total}") if i == total or i % 10 == 0 else None)
     mismatched = 0
-    got = {k: [] for k in g.outputs}
-    want = {k: [] for k in ref.outputs}
+    pairs = list(zip(g.outputs, ref.outputs))
+    got, want = [[] for _ in pairs], [[] for _ in pairs]  # per output pair: each sample's values as float, flat
     for i, (x, y) in enumerate(zip(inputs, outputs)):
         expected = run_graph(g, x)
         mismatched += not all(compare(k, y[k], expected[k]).match for k in g.outputs)
         ref_out = run_graph(ref, {r: convert(samples[k][i], ref.tensor(r), g.tensor(k)) for k, r in zip(g.inputs, ref.inputs)})
-        for k in g.outputs:
-            got[k].append(_dequantized(y[k], g.tensor(k)))
-        for k in ref.outputs:
-            want[k].append(_dequantized(ref_out[k], ref.tensor(k)).reshape(g.tensor(g.outputs[ref.outputs.index(k)]).shape))
-    results = [metrics(k, r, np.stack(got[k]), np.stack(want[r])) for k, r in zip(g.outputs, ref.outputs)]
+        for j, (k, r) in enumerate(pairs):
+            got[j].append(_dequantized(y[k], g.tensor(k)).ravel())
+            want[j].append(_dequantized(ref_out[r], ref.tensor(r)).ravel())
+    got, want = [np.stack(a) for a in got], [np.stack(a) for a in want]
+    results = [metrics(k, r, got[j], want[j]) for j, (k, r) in enumerate(pairs)]
     accuracy = reference_accuracy = None
     if truth is not None:
-        accuracy = float(np.mean(np.stack(got[g.outputs[0]]).reshape(n, -1).argmax(1) == truth))
-        reference_accuracy = float(np.mean(np.stack(want[ref.outputs[0]]).reshape(n, -1).argmax(1) == truth))
+        accuracy = float(np.mean(got[0].argmax(1) == truth))
+        reference_accuracy = float(np.mean(want[0].argmax(1) == truth))
     return Validation(str(cm.source), reference_name or str(cm.source), board.name, n, results, accuracy,
                       reference_accuracy, mismatched == 0, mismatched)
