@@ -94,3 +94,17 @@ def test_bad_labels_are_one_line(dataset, tmp_path, capsys):
     assert cli.main(["validate", str(INT8), "--data", str(d / "x.npz"), "--labels", str(tmp_path / "y.npy")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"labels must be {N} integer class indices" in err[0]
+
+
+@pytest.mark.qemu
+def test_board_equals_host(tmp_path, capsys):
+    """One build, every sample on one QEMU session: the same metrics as on the host (a .npy dataset)."""
+    x = np.linspace(0, 2 * np.pi, 12, dtype=np.float32).reshape(12, 1)
+    np.save(tmp_path / "x.npy", x)
+    argv = ["validate", model_path("hello_world_int8"), "--data", tmp_path / "x.npy",
+            "--reference", model_path("hello_world_float32")]
+    _, host = run_json(capsys, argv)
+    code, board = run_json(capsys, [*argv, "--board", "qemu-mps2-an386", "--build-dir", tmp_path / "build"])
+    assert code == 0 and board["bit_exact"] and board["samples"] == 12 and board["board"] == "qemu-mps2-an386"
+    assert board["outputs"] == host["outputs"] and host["outputs"][0]["top1_agreement"] is None
+    assert 0.9 < host["outputs"][0]["cosine"] < 1 and host["outputs"][0]["max_abs_error"] > 0
