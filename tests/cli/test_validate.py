@@ -108,3 +108,11 @@ def test_board_equals_host(tmp_path, capsys):
     assert code == 0 and board["bit_exact"] and board["samples"] == 12 and board["board"] == "qemu-mps2-an386"
     assert board["outputs"] == host["outputs"] and host["outputs"][0]["top1_agreement"] is None
     assert 0.9 < host["outputs"][0]["cosine"] < 1 and host["outputs"][0]["max_abs_error"] > 0
+
+
+def test_reference_of_another_shape_is_one_line(dataset, capsys):
+    d, *_ = dataset
+    argv = ["validate", str(INT8), "--data", str(d / "x.npz"), "--reference", str(model_path("hello_world_float32"))]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the reference's" in err[0] and "elements" in err[0]
