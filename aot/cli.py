@@ -18,7 +18,6 @@ from pathlib import Path
 from aot import __version__
 from aot.core.errors import AotError
 
-
 DEFAULT_MEMORY_BOARD = "qemu-mps2-an386"  # inspect --memory without --board
 
 
