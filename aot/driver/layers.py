@@ -1,11 +1,14 @@
 """`microaot inspect --layers`: one row per operator, as `stm32ai analyze` gives it — shapes, MACs,
 weight bytes, the activation bytes live while it runs, its scratch, its kernel, and with a board
-the instructions (QEMU) or cycles the per-operator profiler measured."""
+the instructions (QEMU) or cycles the per-operator profiler measured, and the flash each op's
+function and constant arrays take in the firmware (its ELF symbols)."""
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
 
 from aot import ops
 from aot.core.text import short
@@ -43,16 +46,20 @@ class LayerReport:
         total = ["", "total", f"{t['ops']} ops", "", "", "", f"{t['macs']:,}", f"{t['weights_bytes']:,}",
                  f"peak {t['peak_live_bytes']:,}", f"max {t['scratch_bytes']:,}"]
         if unit:
-            headers += [unit, "share"]
+            headers += [unit, "share", "code B", "const B"]
             for row, e in zip(rows, self.layers):
-                row += [f"{e[unit]:,}", f"{100 * e['share']:.1f}%"]
-            total += [f"{t[unit]:,}", "100.0%"]
+                row += [f"{e[unit]:,}", f"{100 * e['share']:.1f}%",
+                        "inline" if e["code_bytes"] is None else f"{e['code_bytes']:,}", f"{e['const_bytes']:,}"]
+            total += [f"{t[unit]:,}", "100.0%", f"{t['code_bytes']:,}", f"{t['const_bytes']:,}"]
         lines = [table(headers, rows + [total], "rlllll" + "r" * (len(headers) - 6)),
                  f"arena {t['arena_bytes']:,} B (live B: the arena bytes in use while the op runs, "
                  f"its scratch included); weights {t['weights_bytes']:,} B"]
         if unit:
             lines.append(f"{self.board}: {t['inference']:,} {unit} per inference, "
                          f"{t[unit]:,} in operators (profiled build)")
+            lines.append(f"flash {t['flash_bytes']:,} B = operator functions {t['code_bytes']:,} B + constant arrays "
+                         f"{t['const_bytes']:,} B + the rest {t['other_flash_bytes']:,} B (run function, shared "
+                         "kernels, runtime, RPC server; 'inline': the op calls a shared kernel)")
         return "\n".join(lines)
 
 
@@ -98,7 +105,34 @@ def layer_report(cm: CompiledModel, model: str | Path, board: Board | None = Non
         totals[unit] = sum(r.profile)
         totals["inference"] = r.counter
         report.board, report.counter_unit = board.name, unit
+        _flash_split(g, layers, totals, r.firmware.build.executable, r.firmware.build.flash_bytes)
     return report
+
+
+def _flash_split(g, layers: list[dict], totals: dict, elf: Path, flash_bytes: int) -> None:
+    """Each op's ``code_bytes`` (its function opN_kind; None when its kernel is a call into a
+    shared runtime function, e.g. aot_dsp.c's, inlined into the run function) and
+    ``const_bytes`` (its constant arrays) from the symbol table of the built firmware;
+    the totals add the rest of the flash (runtime, shared kernels, RPC server)."""
+    sizes = _symbol_sizes(elf)
+    for e, op in zip(layers, g.ops):
+        fn = f"op{e['index']}_{op.kind}"
+        e["code_bytes"] = sizes.get(fn)
+        e["const_bytes"] = sum(sizes.get(w, 0) for w in e["weights"])
+    totals["code_bytes"] = sum(e["code_bytes"] or 0 for e in layers)
+    totals["const_bytes"] = sum(e["const_bytes"] for e in layers)
+    totals["flash_bytes"] = flash_bytes
+    totals["other_flash_bytes"] = flash_bytes - totals["code_bytes"] - totals["const_bytes"]
+
+
+def _symbol_sizes(elf: Path) -> dict[str, int]:
+    """{name: bytes} of the ELF's function and data symbols."""
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        if symtab is None:  # a stripped executable
+            return {}
+        return {s.name: s["st_size"] for s in symtab.iter_symbols()
+                if s["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT") and s["st_size"]}
 
 
 def _tensor(g, name: str) -> dict:

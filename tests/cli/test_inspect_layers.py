@@ -70,5 +70,10 @@ def test_layers_profiled_on_qemu(capsys):
     # the board's kernels: the convolutions run a DSP variant there
     assert any(e["kernel"].startswith("dsp") for e in layers if e["op"] == "conv2d")
     assert sum(e["weights_bytes"] for e in layers) == totals["weights_bytes"]
+    # the firmware's symbols hold each op's constant arrays at the size we count
+    assert [e["const_bytes"] for e in layers] == [e["weights_bytes"] for e in layers]
+    assert all(e["code_bytes"] is None or e["code_bytes"] > 0 for e in layers)
+    assert any(e["code_bytes"] for e in layers if e["op"] == "softmax")  # a kernel written out as its own function
+    assert 0 < totals["other_flash_bytes"] < totals["flash_bytes"]
     # the five convolutions hold most of the MACs and take most of the time
     assert sum(e["share"] for e in layers if e["op"] == "conv2d") > 0.5
