@@ -46,12 +46,13 @@ def test_layers_add_up_to_the_model(name, tmp_path, capsys):
 
 
 def test_layers_table_has_a_totals_row_and_short_names(capsys):
-    assert cli.main(["inspect", str(model_path("kws_ref_model_int8")), "--layers"]) == 0
+    model = model_path("kws_ref_model_int8")
+    assert cli.main(["inspect", str(model), "--layers"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["#", "op", "source"]
     total = next(line for line in lines if line.split()[:1] == ["total"])
-    assert "2,656,768" in total  # the KWS reference model's MACs (MLPerf Tiny: 2.66 M)
+    assert f"{compile_file(model).macs:,}" in total.split()
     assert all(len(line) < 200 for line in lines)
     assert "..." in out  # its tensor names are longer than the column
 
