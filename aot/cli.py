@@ -18,6 +18,8 @@ from pathlib import Path
 from aot import __version__
 from aot.core.errors import AotError
 
+DEFAULT_MEMORY_BOARD = "qemu-mps2-an386"  # inspect --memory without --board
+
 
 def _progress(args, text: str) -> None:
     if not args.json and not args.quiet:
@@ -251,7 +253,9 @@ def cmd_inspect(args) -> int:
     from aot.driver.inspect import inspect_model
     from aot.driver.report import memory_table, table
 
-    board = _board_or_none(args.board) if args.memory else None
+    if args.layers:
+        return _inspect_layers(args)
+    board = _board_or_none(args.board or DEFAULT_MEMORY_BOARD) if args.memory else None
     insp = inspect_model(args.model, memory_board=board, plot=args.plot)
     if args.json:
         print(json.dumps(insp.to_json()))
@@ -282,6 +286,19 @@ def cmd_inspect(args) -> int:
         print(f"unsupported ({len(insp.problems)}):")
         for loc, op, why in insp.problems:
             print(f"  {loc} {op}: {why}")
+    return 0
+
+
+def _inspect_layers(args) -> int:
+    from aot.driver.compiler import compile_file
+    from aot.driver.layers import layer_report
+
+    board = _board_or_none(args.board)
+    cm = compile_file(args.model, board=board)
+    if board is not None:
+        _progress(args, f"profiling {cm.graph.name} on {board.name} ...")
+    report = layer_report(cm, args.model, board)
+    print(json.dumps(report.to_json()) if args.json else report.text())
     return 0
 
 
@@ -387,7 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.add_argument("--memory", action="store_true",
                    help="the memory report: per-tensor plan, flash split into code and weights, stack bound (builds for --board)")
-    i.add_argument("--board", default="qemu-mps2-an386", help="board the --memory report builds for (default qemu-mps2-an386)")
+    i.add_argument("--layers", action="store_true",
+                   help="per-operator report: shapes, MACs, weight bytes, live activation bytes, scratch, kernel; "
+                        "with --board also the profiled instructions/cycles per operator")
+    i.add_argument("--board", help=f"board the --memory report builds for (default {DEFAULT_MEMORY_BOARD}); "
+                                    "with --layers: compile for it and profile each operator on it")
     i.add_argument("--plot", metavar="FILE", help="with --memory: draw the arena over time (.svg, or .png with matplotlib)")
     common(i)
     i.set_defaults(func=cmd_inspect)

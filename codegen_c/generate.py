@@ -15,7 +15,7 @@ from aot.planner import Plan
 from aot.planner.plan import SCRATCH
 from codegen_c import cexpr
 from codegen_c.cfmt import c_float, c_ident, c_string, ctype
-from codegen_c.context import LoweringContext
+from codegen_c.context import ConstArray, LoweringContext
 from codegen_c.kernel import Kernel, KernelChoice
 from codegen_c.registry import resolve
 
@@ -27,6 +27,7 @@ class GeneratedModel:
     files: list[Path]
     weights_bytes: int
     arena_bytes: int
+    op_consts: list[list[ConstArray]]  # per op: the constant arrays its lowering added (an array shared by ops: its first)
 
 
 def _env() -> jinja2.Environment:
@@ -85,9 +86,10 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
     ctx = LoweringContext(g, plan)
-    functions, calls, runtime = [], [], set()
+    functions, calls, runtime, op_consts = [], [], set(), []
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
+        known = len(ctx.consts)
         choice = (kernels or {}).get(i, KernelChoice())
         where = plan.overwritten_input(i, op.inputs, op.outputs[0])
         kernel = resolve(op, g, choice, where)
@@ -99,6 +101,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         functions.append(_op_comment(g, plan, i, kernel, choice, where) + body)
         runtime.update(kernel.runtime)
         calls.append({"fn": fn, "index": i, "name": op.name})
+        op_consts.append(list(ctx.consts.values())[known:])
     PREFIX = c_ident(prefix).upper()
     common = {
         "prefix": c_ident(prefix), "PREFIX": PREFIX, "model_name": c_string(g.name), "model_hash": c_string(model_hash),
@@ -121,4 +124,4 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         shutil.copyfile(data_dir("runtime_c") / "src" / name, out_dir / name)
         files.append(out_dir / name)
     weights = sum(c.nbytes for c in ctx.consts.values())
-    return GeneratedModel(files, weights, plan.arena_bytes)
+    return GeneratedModel(files, weights, plan.arena_bytes, op_consts)

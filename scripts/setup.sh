@@ -25,4 +25,4 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"
 echo "setup: pip install -e .[test]" >&2
 python -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v -E "^(WARNING: Location|DEPRECATION)" >&2 || true
-python -c "import aot, tflite, onnx, serial, tflite_micro, onnxruntime" || { echo "setup: the Python packages did not install" >&2; exit 1; }
+python -c "import aot, tflite, onnx, serial, elftools, tflite_micro, onnxruntime" || { echo "setup: the Python packages did not install" >&2; exit 1; }
