@@ -7,8 +7,10 @@ a run whose outputs do not match the reference exits 1.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import shlex
 import sys
 import time
@@ -269,6 +271,17 @@ def cmd_ops(args) -> int:
     return 0
 
 
+def cmd_boards(args) -> int:
+    from aot.driver.boards_table import board_rows, boards_json
+
+    rows = boards_json()
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        print(board_rows(rows))
+    return 0
+
+
 def _quant_text(q) -> str:
     if q is None:
         return ""
@@ -277,8 +290,36 @@ def _quant_text(q) -> str:
     return f"per-channel[{q.scale.size}] axis={q.axis}"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped command, choice or flag (3.11 has no suggest_on_error)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message):
+        super().error(message + _did_you_mean(self, message))
+
+
+def _did_you_mean(parser: _Parser, message: str) -> str:
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        close = difflib.get_close_matches(choice[1], re.findall(r"'([^']*)'", choice[2]), n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    options = set(parser._option_string_actions)
+    commands = getattr(parser, "commands", {})
+    options.update(o for word in parser._argv if word in commands for o in commands[word]._option_string_actions)
+    hints = []
+    for word in getattr(parser, "_argv", []):
+        flag = word.split("=", 1)[0]
+        if flag.startswith("-") and flag not in options and not re.fullmatch(r"-[\d.]+", flag):
+            close = difflib.get_close_matches(flag, sorted(options), n=1)
+            hints += [f"{flag} -> {close[0]}"] if close else []
+    return f" (did you mean: {', '.join(hints)}?)" if hints else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="microaot", description="Ahead-of-time compiler from TinyML models to C for microcontrollers.")
+    p = _Parser(prog="microaot", description="Ahead-of-time compiler from TinyML models to C for microcontrollers.")
     p.add_argument("--version", action="version", version=f"microaot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -354,18 +395,33 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--markdown", action="store_true", help="the tables as Markdown (docs/operators.md)")
     common(o)
     o.set_defaults(func=cmd_ops)
+
+    b = sub.add_parser("boards", help="the boards: CPU, flash and RAM, CPU features, toolchain, QEMU or a real port")
+    common(b)
+    b.set_defaults(func=cmd_boards)
+    p.commands = sub.choices
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "plot", None) and not getattr(args, "memory", False):
+        parser.error("--plot draws the --memory report: add --memory")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `microaot ops | head -1`: the reader has gone, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except AotError as e:
         return _fail(args, str(e), e.exit_code)
     except KeyboardInterrupt:
         return _fail(args, "interrupted", 130)
+    except OSError as e:  # an unwritable -o, a full disk: the file and the reason
+        where = f"{e.filename}: " if e.filename else ""
+        return _fail(args, f"{where}{e.strerror or e}", 2)
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
         if os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
