@@ -147,8 +147,10 @@ def cmd_profile(args) -> int:
         macs = ops.get(op.kind).macs(op, cm.graph)
         entries.append({"index": i, "op": op.kind, unit: count, "macs": macs,
                         "per_mac": round(count / macs, 3) if macs else None, "share": round(count / total, 4)})
-    if args.json:
-        print(json.dumps(entries))
+    if args.json:  # docs/cli.md: "ops" is the per-op list `profile --json` printed alone before
+        print(json.dumps({"model": str(args.model), "board": board.name, "counter_unit": unit, "ops": entries,
+                          "total_ops": sum(r.profile), "per_inference": r.counter, "macs": cm.macs,
+                          "match": r.match}))
         return 0 if r.match else 1
     rows = [[e["index"], e["op"], e[unit], e["macs"], "" if e["per_mac"] is None else f"{e['per_mac']:.2f}", f"{100 * e['share']:.1f}%"]
             for e in sorted(entries, key=lambda e: -e[unit])]
