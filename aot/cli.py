@@ -312,7 +312,7 @@ def _did_you_mean(parser: _Parser, message: str) -> str:
     commands = getattr(parser, "commands", {})
     options.update(o for word in parser._argv if word in commands for o in commands[word]._option_string_actions)
     hints = []
-    for word in getattr(parser, "_argv", []):
+    for word in parser._argv:
         flag = word.split("=", 1)[0]
         if flag.startswith("-") and flag not in options and not re.fullmatch(r"-[\d.]+", flag):
             close = difflib.get_close_matches(flag, sorted(options), n=1)
