@@ -308,13 +308,18 @@ def _did_you_mean(parser: _Parser, message: str) -> str:
     if choice:
         close = difflib.get_close_matches(choice[1], re.findall(r"'([^']*)'", choice[2]), n=1)
         return f"; did you mean {close[0]!r}?" if close else ""
-    options = set(parser._option_string_actions)
-    commands = getattr(parser, "commands", {})
-    options.update(o for word in parser._argv if word in commands for o in commands[word]._option_string_actions)
+    commands = getattr(parser, "commands", {})  # the top-level parser: the options of the command given count too
+    at = next((i for i, word in enumerate(parser._argv) if word in commands), len(parser._argv))
+    own = set(parser._option_string_actions)
+    options = own | set(commands[parser._argv[at]]._option_string_actions if at < len(parser._argv) else ())
     hints = []
-    for word in parser._argv:
+    for i, word in enumerate(parser._argv):
         flag = word.split("=", 1)[0]
-        if flag.startswith("-") and flag not in options and not re.fullmatch(r"-[\d.]+", flag):
+        if not flag.startswith("-") or flag in own or re.fullmatch(r"-[\d.]+", flag):
+            continue
+        if flag in options and i < at:  # `microaot --json ops`: a command's flag before the command
+            hints.append(f"{parser._argv[at]} {flag}")
+        elif flag not in options:
             close = difflib.get_close_matches(flag, sorted(options), n=1)
             hints += [f"{flag} -> {close[0]}"] if close else []
     return f" (did you mean: {', '.join(hints)}?)" if hints else ""

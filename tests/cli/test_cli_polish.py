@@ -71,6 +71,9 @@ def test_missing_toolchain_says_how_to_install(tmp_path):
     (["run", "x", "--prority", "speed"], "--prority -> --priority"),
     (["run", "x", "--jsno", "--seed", "-1"], "--jsno -> --json"),
     (["run", "x", "--priority", "sped"], "did you mean 'speed'?"),
+    (["--json", "ops"], "did you mean: ops --json?"),
+    (["-q", "run", "x"], "did you mean: run -q?"),
+    (["ops", "--markdwon"], "--markdwon -> --markdown"),
 ])
 def test_did_you_mean(argv, hint):
     one_error_line(microaot(*argv), hint)
