@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import re
+import select
 import shlex
 import sys
 import time
@@ -419,8 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
         return code
-    except BrokenPipeError:  # `microaot ops | head -1`: the reader has gone, stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError as e:
+        if not _stdout_closed():  # a socket to a board, say: an error like any other
+            return _fail(args, f"{e.strerror or e}", 2)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # `microaot ops | head -1`: stop quietly
         return 0
     except AotError as e:
         return _fail(args, str(e), e.exit_code)
@@ -433,6 +436,16 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
         return _fail(args, f"internal error: {type(e).__name__}: {e} (set MICROAOT_DEBUG=1 for the traceback)", 3)
+
+
+def _stdout_closed() -> bool:
+    """stdout is a pipe whose reader has gone (poll reports POLLERR on its write end)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+    except (OSError, ValueError):  # no file descriptor (e.g. captured by a test)
+        return False
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 def _fail(args, message: str, code: int) -> int:

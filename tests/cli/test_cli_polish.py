@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from aot import cli
 from aot.target.boards import list_boards, load_board
 from tests.models_list import model_path
 
@@ -56,6 +57,16 @@ def test_broken_pipe_is_quiet():
     p.stdout.close()
     err = p.stderr.read().decode()
     assert p.wait() == 0 and err == ""
+
+
+def test_broken_pipe_elsewhere_is_an_error(monkeypatch, capsys):
+    # a BrokenPipeError that is not stdout's (a socket to a board) must not pass for a quiet exit
+    def lost_socket(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "cmd_ops", lost_socket)
+    assert cli.main(["ops"]) == 2
+    assert "error: Broken pipe" in capsys.readouterr().err
 
 
 def test_missing_toolchain_says_how_to_install(tmp_path):
