@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, tune, inspect, ops.
+"""The `microaot` command line: compile, run, profile, project, tune, inspect, ops, boards.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
