@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, validate, tune, inspect, ops.
+"""The `microaot` command line: compile, run, profile, validate, project, tune, inspect, ops, boards.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -7,8 +7,11 @@ a run (or validate) whose outputs do not match the reference exits 1.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
+import select
 import shlex
 import sys
 import time
@@ -147,8 +150,10 @@ def cmd_profile(args) -> int:
         macs = ops.get(op.kind).macs(op, cm.graph)
         entries.append({"index": i, "op": op.kind, unit: count, "macs": macs,
                         "per_mac": round(count / macs, 3) if macs else None, "share": round(count / total, 4)})
-    if args.json:
-        print(json.dumps(entries))
+    if args.json:  # docs/cli.md: "ops" is the per-op list `profile --json` printed alone before
+        print(json.dumps({"model": str(args.model), "board": board.name, "counter_unit": unit, "ops": entries,
+                          "total_ops": sum(r.profile), "per_inference": r.counter, "macs": cm.macs,
+                          "match": r.match}))
         return 0 if r.match else 1
     rows = [[e["index"], e["op"], e[unit], e["macs"], "" if e["per_mac"] is None else f"{e['per_mac']:.2f}", f"{100 * e['share']:.1f}%"]
             for e in sorted(entries, key=lambda e: -e[unit])]
@@ -316,6 +321,17 @@ def cmd_ops(args) -> int:
     return 0
 
 
+def cmd_boards(args) -> int:
+    from aot.driver.boards_table import board_rows, boards_json
+
+    rows = boards_json()
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        print(board_rows(rows))
+    return 0
+
+
 def _quant_text(q) -> str:
     if q is None:
         return ""
@@ -324,8 +340,41 @@ def _quant_text(q) -> str:
     return f"per-channel[{q.scale.size}] axis={q.axis}"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped command, choice or flag (3.11 has no suggest_on_error)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message):
+        super().error(message + _did_you_mean(self, message))
+
+
+def _did_you_mean(parser: _Parser, message: str) -> str:
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        close = difflib.get_close_matches(choice[1], re.findall(r"'([^']*)'", choice[2]), n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    commands = getattr(parser, "commands", {})  # the top-level parser: the options of the command given count too
+    at = next((i for i, word in enumerate(parser._argv) if word in commands), len(parser._argv))
+    own = set(parser._option_string_actions)
+    options = own | set(commands[parser._argv[at]]._option_string_actions if at < len(parser._argv) else ())
+    hints = []
+    for i, word in enumerate(parser._argv):
+        flag = word.split("=", 1)[0]
+        if not flag.startswith("-") or flag in own or re.fullmatch(r"-[\d.]+", flag):
+            continue
+        if flag in options and i < at:  # `microaot --json ops`: a command's flag before the command
+            hints.append(f"{parser._argv[at]} {flag}")
+        elif flag not in options:
+            close = difflib.get_close_matches(flag, sorted(options), n=1)
+            hints += [f"{flag} -> {close[0]}"] if close else []
+    return f" (did you mean: {', '.join(hints)}?)" if hints else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="microaot", description="Ahead-of-time compiler from TinyML models to C for microcontrollers.")
+    p = _Parser(prog="microaot", description="Ahead-of-time compiler from TinyML models to C for microcontrollers.")
     p.add_argument("--version", action="version", version=f"microaot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -417,22 +466,49 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--markdown", action="store_true", help="the tables as Markdown (docs/operators.md)")
     common(o)
     o.set_defaults(func=cmd_ops)
+
+    b = sub.add_parser("boards", help="the boards: CPU, flash and RAM, CPU features, toolchain, QEMU or a real port")
+    common(b)
+    b.set_defaults(func=cmd_boards)
+    p.commands = sub.choices
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "plot", None) and not getattr(args, "memory", False):
+        parser.error("--plot draws the --memory report: add --memory")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError as e:
+        if not _stdout_closed():  # a socket to a board, say: an error like any other
+            return _fail(args, f"{e.strerror or e}", 2)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # `microaot ops | head -1`: stop quietly
+        return 0
     except AotError as e:
         return _fail(args, str(e), e.exit_code)
     except KeyboardInterrupt:
         return _fail(args, "interrupted", 130)
+    except OSError as e:  # an unwritable -o, a full disk: the file and the reason
+        where = f"{e.filename}: " if e.filename else ""
+        return _fail(args, f"{where}{e.strerror or e}", 2)
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
         if os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
         return _fail(args, f"internal error: {type(e).__name__}: {e} (set MICROAOT_DEBUG=1 for the traceback)", 3)
+
+
+def _stdout_closed() -> bool:
+    """stdout is a pipe whose reader has gone (poll reports POLLERR on its write end)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+    except (OSError, ValueError):  # no file descriptor (e.g. captured by a test)
+        return False
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 def _fail(args, message: str, code: int) -> int:

@@ -6,6 +6,8 @@ from pathlib import Path
 from aot.core.errors import ModelError, UnsupportedError
 from aot.core.ir import Graph
 
+_TENSORFLOW = {".pb": "frozen graph or SavedModel .pb", ".h5": "Keras HDF5", ".keras": "Keras"}
+
 
 def load_model(path: str | Path) -> Graph:
     """Import a model by its file extension; raises ModelError / UnsupportedError."""
@@ -21,6 +23,11 @@ def read_model(path: str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
     if not path.exists():
         raise ModelError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix in _TENSORFLOW or (path / "saved_model.pb").is_file():
+        raise ModelError(f"{path}: a TensorFlow/Keras model ({_TENSORFLOW.get(suffix, 'SavedModel')}); convert it to "
+                         ".tflite with the TFLite converter (tf.lite.TFLiteConverter), then compile the .tflite")
+    if path.is_dir():
+        raise ModelError(f"{path}: a directory, not a model file (expected .tflite or .onnx)")
     if suffix == ".tflite":
         from aot.frontends.tflite import read_tflite
 

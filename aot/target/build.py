@@ -27,6 +27,7 @@ from aot.core.errors import BuildError
 from aot.target import runtime
 from aot.target.boards import Board
 from aot.target.stack_usage import StackBound, stack_bound
+from aot.target.toolchain import install_hint
 
 # The warnings every C file of a firmware (runtime, board, generated model) compiles clean with,
 # on gcc and arm-none-eabi-gcc; the tests that compile C themselves use these too.
@@ -173,7 +174,7 @@ def _build_locked(board: Board, sources: dict[str, list[Path]], out_dir: Path, i
 
 def _check_tool(tool: str, board: Board) -> None:
     if shutil.which(tool) is None:
-        raise BuildError(f"compiler {tool!r} for board {board.name} not found on PATH")
+        raise BuildError(f"compiler {tool!r} for board {board.name} not found on PATH{install_hint(tool)}")
 
 
 def _compile(cc: str, cflags: list[str], src: Path, obj: Path) -> str | None:
@@ -240,7 +241,7 @@ def section_sizes(board: Board, exe: Path) -> dict[str, int]:
     """text, rodata, data and bss bytes of an executable, from `<prefix>size -A`."""
     tool = board.size_tool
     if shutil.which(tool) is None:
-        raise BuildError(f"{tool!r} not found on PATH")
+        raise BuildError(f"{tool!r} not found on PATH{install_hint(tool)}")
     proc = subprocess.run([tool, "-A", str(exe)], capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(f"{tool} failed: {proc.stderr.strip()}")

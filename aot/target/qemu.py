@@ -27,6 +27,7 @@ from typing import Any
 from aot.core.errors import RunError
 from aot.rpc.client import RpcClient
 from aot.target.boards import Board
+from aot.target.toolchain import install_hint
 
 CHARDEV_ID = "aotuart"
 
@@ -80,7 +81,8 @@ class QemuSession:
         if not self.board.qemu:
             raise QemuError(f"board {self.board.name} has no qemu command")
         if shutil.which(self.board.qemu[0]) is None:
-            raise QemuError(f"{self.board.qemu[0]} not found on PATH (needed by board {self.board.name})")
+            raise QemuError(f"{self.board.qemu[0]} not found on PATH (needed by board {self.board.name})"
+                            f"{install_hint(self.board.qemu[0])}")
         if not self.elf.is_file():
             raise QemuError(f"firmware {self.elf} does not exist")
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -1,0 +1,22 @@
+"""How to install a missing build or run tool: the Debian packages scripts/setup.sh installs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+# program name (every arm-none-eabi-* program under that prefix) -> apt packages, as scripts/setup.sh installs them
+_APT = {
+    "arm-none-eabi-": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    "qemu-system-arm": "qemu-system-arm",
+    "gcc": "gcc libc6-dev",
+    "cc": "gcc libc6-dev",
+    "size": "binutils",
+}
+
+
+def install_hint(tool: str) -> str:
+    """' (install it: sudo apt-get install ...)' for a program we know, '' otherwise."""
+    name = Path(tool).name
+    packages = _APT.get("arm-none-eabi-" if name.startswith("arm-none-eabi-") else name)
+    if packages is None:
+        return ""
+    return f" (install it: sudo apt-get install {packages}, or run scripts/setup.sh)"
