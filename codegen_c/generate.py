@@ -1,4 +1,4 @@
-"""Render model.c / model.h (and copy the runtime headers they include) for a planned Graph."""
+"""Render <prefix>.c / <prefix>.h (model.c / model.h by default; and copy the runtime headers they include) for a planned Graph."""
 from __future__ import annotations
 
 import shutil
@@ -78,6 +78,13 @@ def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoi
     return "/* " + "\n * ".join(line.replace("*/", "* /") for line in lines) + " */\n"
 
 
+def descriptor_name(prefix: str) -> str:
+    """The global aot_model_t the generated code defines: ``aot_model`` for the default prefix
+    (the name the runtime's main.c serves), ``<prefix>_model`` otherwise, so that models with
+    different prefixes link into one program."""
+    return "aot_model" if prefix == "model" else f"{prefix}_model"
+
+
 def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "",
              kernels: dict[int, KernelChoice] | None = None) -> GeneratedModel:
     """``kernels`` {op index: KernelChoice}, the driver's choice (aot/driver/choose.py; default:
@@ -102,9 +109,10 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         runtime.update(kernel.runtime)
         calls.append({"fn": fn, "index": i, "name": op.name})
         op_consts.append(list(ctx.consts.values())[known:])
-    PREFIX = c_ident(prefix).upper()
+    prefix = c_ident(prefix)
     common = {
-        "prefix": c_ident(prefix), "PREFIX": PREFIX, "model_name": c_string(g.name), "model_hash": c_string(model_hash),
+        "prefix": prefix, "PREFIX": prefix.upper(), "descriptor": descriptor_name(prefix),
+        "model_name": c_string(g.name), "model_hash": c_string(model_hash),
         "arena_bytes": plan.arena_bytes, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
@@ -113,7 +121,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     files = []
     header = env.get_template("model.h.j2").render(**common)
     source = env.get_template("model.c.j2").render(kernels=functions, calls=calls, consts=list(ctx.consts.values()), **common)
-    for name, text in (("model.h", header), ("model.c", source)):
+    for name, text in ((f"{prefix}.h", header), (f"{prefix}.c", source)):
         (out_dir / name).write_text(text)
         files.append(out_dir / name)
     runtime_include = data_dir("runtime_c") / "include"
