@@ -19,6 +19,7 @@ from codegen_c.context import ConstArray, LoweringContext
 from codegen_c.kernel import Kernel, KernelChoice
 from codegen_c.registry import resolve
 
+DEFAULT_DESCRIPTOR = "aot_model"   # the default prefix's descriptor: the runtime's main.c serves it
 RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")  # copied beside model.c
 
 
@@ -26,6 +27,7 @@ RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")  # copied bes
 class GeneratedModel:
     files: list[Path]
     weights_bytes: int
+    descriptor: str    # the aot_model_t global <prefix>.c defines
     arena_bytes: int
     op_consts: list[list[ConstArray]]  # per op: the constant arrays its lowering added (an array shared by ops: its first)
 
@@ -82,7 +84,7 @@ def descriptor_name(prefix: str) -> str:
     """The global aot_model_t the generated code defines: ``aot_model`` for the default prefix
     (the name the runtime's main.c serves), ``<prefix>_model`` otherwise, so that models with
     different prefixes link into one program."""
-    return "aot_model" if prefix == "model" else f"{prefix}_model"
+    return DEFAULT_DESCRIPTOR if prefix == "model" else f"{prefix}_model"
 
 
 def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", model_hash: str = "",
@@ -132,4 +134,4 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         shutil.copyfile(data_dir("runtime_c") / "src" / name, out_dir / name)
         files.append(out_dir / name)
     weights = sum(c.nbytes for c in ctx.consts.values())
-    return GeneratedModel(files, weights, plan.arena_bytes, op_consts)
+    return GeneratedModel(files, weights, common["descriptor"], plan.arena_bytes, op_consts)

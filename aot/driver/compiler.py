@@ -112,7 +112,7 @@ def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
 def emit(cm: CompiledModel, out_dir: Path, prefix: str = "model") -> dict:
     """Write the C sources, headers, metadata.json and memory.txt; return the metadata."""
     gen = generate(cm.graph, cm.plan, out_dir, prefix=prefix, model_hash=cm.model_hash, kernels=cm.variants)
-    meta = metadata(cm, gen.weights_bytes)
+    meta = {**metadata(cm, gen.weights_bytes), "descriptor": gen.descriptor}
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
     (out_dir / "memory.txt").write_text(memory_table(cm.graph, cm.plan) + "\n")
     return meta

@@ -33,6 +33,7 @@ from aot.core.resources import data_dir
 from aot.target import runtime
 from aot.target.boards import Board, boards_dir
 from aot.target.build import IMAGE_FORMATS, recipe
+from codegen_c.generate import DEFAULT_DESCRIPTOR
 
 TEMPLATES = ("make", "cmake", "zephyr")
 MARKER = "project.json"
@@ -190,6 +191,9 @@ def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | st
         raise ProjectError("--zephyr-board is only for --template zephyr")
     model_dir, out_dir = Path(model_dir).resolve(), Path(out_dir).resolve()
     meta = _model_metadata(model_dir)
+    if template == "zephyr" and meta["descriptor"] != DEFAULT_DESCRIPTOR:
+        raise ProjectError(f"template zephyr serves a model compiled with the default prefix (model), "
+                           f"not {meta['descriptor']}: compile without --prefix")
     if model_dir.is_relative_to(out_dir) or out_dir.is_relative_to(model_dir):
         raise ProjectError(f"the model folder {model_dir} and the project folder {out_dir} overlap")
     _prepare(out_dir)
@@ -201,7 +205,7 @@ def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | st
     if template == "zephyr":
         project = _zephyr(board, out_dir, env, common, profile, zephyr_board_of(board, zephyr_board))
     else:
-        project = _bare_metal(board, out_dir, env, common, template, profile)
+        project = _bare_metal(board, out_dir, env, common, template, profile, meta["descriptor"])
     _render(env, "README.md.j2", out_dir / "README.md", project=project, **common)
     project.files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                            if p.is_file() and p.name != MARKER) + [MARKER]
@@ -210,24 +214,27 @@ def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | st
 
 
 def _model_metadata(model_dir: Path) -> dict:
-    """The compiled model's name, source file name and hash (its metadata.json)."""
+    """The compiled model's name, source file name, hash and descriptor (its metadata.json; a
+    folder compiled before the descriptor was recorded: the default prefix's)."""
     try:
         meta = json.loads((model_dir / "metadata.json").read_text())
-        return {key: meta[key] for key in ("model", "source", "sha256")}
+        return {**{key: meta[key] for key in ("model", "source", "sha256")},
+                "descriptor": meta.get("descriptor", DEFAULT_DESCRIPTOR)}
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ProjectError(f"{model_dir} is not a compiled model folder (microaot compile's output): "
                            f"its metadata.json cannot be read ({type(e).__name__}: {e})") from None
 
 
 def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
-                profile: bool) -> Project:
+                profile: bool, descriptor: str) -> Project:
+    """``descriptor``: the aot_model_t the runtime's main.c serves (-DAOT_MODEL=... unless the default)."""
     r = recipe(board, profile=profile)
     rel = _Relocator(out_dir)
     runtime_srcs, runtime_inc = _copy_runtime(out_dir, runtime.runtime_sources(profile))
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
     runtime_dir = runtime.runtime_include_dir().resolve()
     include_dirs = [runtime_inc, *(rel.copy_dir(d) for d in r.include_dirs if Path(d).resolve() != runtime_dir), "model"]
-    cflags = [rel.flag(f) for f in r.cflags]
+    cflags = [rel.flag(f) for f in r.cflags] + ([f"-DAOT_MODEL={descriptor}"] if descriptor != DEFAULT_DESCRIPTOR else [])
     ldflags = [rel.flag(f) for f in r.ldflags]
     ldlibs = [rel.flag(f) for f in r.ldlibs]
     _check_no_escape(out_dir, [*cflags, *ldflags, *ldlibs])

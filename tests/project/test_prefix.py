@@ -1,15 +1,22 @@
 """`microaot compile --prefix`: the output builds, and two models with different prefixes (one
 int8, one float) link into one host program that runs both, matching the NumPy reference
-(int8 bit-exact, float32 within 1e-5 relative), with no generated global left unprefixed."""
+(int8 bit-exact, float32 within 1e-5 relative), with no generated global left unprefixed.
+`microaot project --prefix`: the make/cmake firmware serves the prefixed model's descriptor."""
 import subprocess
 import sys
 
 import numpy as np
+import pytest
+from project_helpers import check_rpc, make_project
+from test_project import build_project
 
 from aot.driver.compiler import compile_file
+from aot.driver.project import generate_project
 from aot.driver.reference import random_inputs, run_graph
 from aot.target.boards import load_board
 from aot.target.build import recipe
+from aot.target.host import HostSession
+from aot.target.project import ProjectError
 from tests.models_list import MODELS_DIR
 
 MODELS = {"kws": MODELS_DIR / "kws_ref_model_int8.tflite", "hw": MODELS_DIR / "hello_world_float32.tflite"}
@@ -79,3 +86,20 @@ def test_two_prefixed_models_link_into_one_program_and_match_the_reference(tmp_p
             assert np.array_equal(got.astype(np.int8), want), p
         else:
             np.testing.assert_allclose(got.astype(np.float32), want, rtol=1e-5, atol=1e-6, err_msg=p)
+
+
+@pytest.mark.parametrize("template", ["make", "cmake"])
+def test_project_of_a_prefixed_model_builds_and_serves_it(tmp_path, template):
+    board = load_board("host")
+    folder, cm, project = make_project(tmp_path, template, board, "hello_world_int8.tflite", prefix="hw")
+    assert (folder / "model" / "hw.c").is_file() and not (folder / "model" / "model.c").exists()
+    build_project(folder, template, board.cc)
+    with HostSession(folder / project.firmware) as session:
+        check_rpc(session.url, session.alive, cm, "host")
+
+
+def test_zephyr_project_refuses_a_prefixed_model(tmp_path):
+    cm = compile_file(MODELS_DIR / "hello_world_int8.tflite")
+    with pytest.raises(ProjectError, match="default prefix"):
+        generate_project(cm, None, tmp_path / "z", "zephyr", prefix="hw", zephyr_board="mps2/an386")
+    assert not (tmp_path / "z").exists()
