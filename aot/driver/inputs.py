@@ -13,23 +13,28 @@ from aot.driver.reference import check_inputs, random_inputs
 def load_inputs(g: Graph, path: str | Path | None, seed: int = 0) -> dict[str, np.ndarray]:
     if path is None:
         return random_inputs(g, seed)
+    arrays = read_arrays(g, path, "inputs")
+    unknown = sorted(set(arrays) - set(g.inputs))
+    if unknown:
+        raise AotError(f"{path}: keys {unknown} are not model inputs (inputs: {g.inputs})")
+    return check_inputs(g, arrays)
+
+
+def read_arrays(g: Graph, path: str | Path, what: str) -> dict[str, np.ndarray]:
+    """The arrays of a .npz (by key) or of a .npy (as ``g``'s only input); ``what`` names the
+    file's role in the one-line error a file that cannot be read gives."""
     path = Path(path)
     try:
         if path.suffix == ".npz":
             with np.load(path) as data:
-                arrays = {k: data[k] for k in data.files}
-            unknown = sorted(set(arrays) - set(g.inputs))
-            if unknown:
-                raise AotError(f"{path}: keys {unknown} are not model inputs (inputs: {g.inputs})")
-        elif path.suffix == ".npy":
+                return {k: data[k] for k in data.files}
+        if path.suffix == ".npy":
             if len(g.inputs) != 1:
                 raise AotError(f"{path}: the model has {len(g.inputs)} inputs; give a .npz keyed by {g.inputs}")
-            arrays = {g.inputs[0]: np.load(path)}
-        else:
-            raise AotError(f"{path}: inputs must be a .npy or .npz file")
+            return {g.inputs[0]: np.load(path)}
     except (OSError, ValueError) as e:
-        raise AotError(f"{path}: cannot read inputs ({e})") from None
-    return check_inputs(g, arrays)
+        raise AotError(f"{path}: cannot read {what} ({e})") from None
+    raise AotError(f"{path}: {what} must be a .npy or .npz file")
 
 
 def save_outputs(directory: str | Path, outputs: dict[str, np.ndarray]) -> Path:

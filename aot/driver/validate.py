@@ -16,6 +16,7 @@ from aot import ops
 from aot.core.errors import AotError
 from aot.core.ir import Graph, Op, Tensor
 from aot.driver.compiler import CompiledModel
+from aot.driver.inputs import read_arrays
 from aot.driver.reference import run_graph
 from aot.driver.runner import compare, run_samples
 from aot.target.boards import Board
@@ -24,18 +25,7 @@ from aot.target.boards import Board
 def load_dataset(g: Graph, path: str | Path) -> tuple[dict[str, np.ndarray], int]:
     """The samples per input name, each (N, *input shape), and N."""
     path = Path(path)
-    try:
-        if path.suffix == ".npz":
-            with np.load(path) as data:
-                arrays = {k: data[k] for k in data.files}
-        elif path.suffix == ".npy":
-            if len(g.inputs) != 1:
-                raise AotError(f"{path}: the model has {len(g.inputs)} inputs; give a .npz keyed by {g.inputs}")
-            arrays = {g.inputs[0]: np.load(path)}
-        else:
-            raise AotError(f"{path}: the dataset must be a .npy or .npz file")
-    except (OSError, ValueError) as e:
-        raise AotError(f"{path}: cannot read the dataset ({e})") from None
+    arrays = read_arrays(g, path, "the dataset")
     if sorted(arrays) != sorted(g.inputs):
         raise AotError(f"{path}: keys {sorted(arrays)} are not the model inputs {g.inputs}")
     counts = {len(a) if a.ndim else 0 for a in arrays.values()}
