@@ -21,6 +21,7 @@ from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
 from codegen_c.kernel import KernelChoice
 
+
 @dataclass
 class CompiledModel:
     graph: Graph

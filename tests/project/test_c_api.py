@@ -3,7 +3,10 @@
 compile output, with and without -DAOT_EXTERNAL_ARENA, for the host (and compiles for Cortex-M),
 links one arena only, and prints what the NumPy reference gives; the helpers it calls
 (aot_model.h: quantise, dequantise, top-k) agree with NumPy over every dtype they take,
-including .5 ties, clamping and tied scores; compile writes the files the README lists."""
+including .5 ties, clamping and tied scores; compile writes the files the README lists, the
+README's model.h figures are kws's, and model.h, model.c, metadata.json and memory.txt give one
+arena alignment."""
+import json
 import re
 import shutil
 import subprocess
@@ -11,7 +14,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper
 
 from aot.core.ir import DTYPE_CODES
 from aot.core.resources import data_dir
@@ -82,6 +87,43 @@ def test_compile_writes_the_files_the_readme_lists(compiled, tmp_path):
     assert {p.name for p in compiled["int8"].iterdir()} == listed
     compile_model(MODELS["int8"], tmp_path / "dsp", "--board", "qemu-mps2-an386")
     assert {p.name for p in (tmp_path / "dsp").iterdir()} == listed | {"aot_dsp.c"}
+
+
+def defines(text: str) -> dict[str, int]:
+    return {m[0]: int(m[1]) for m in re.findall(r"#define (MODEL_\w+) (\d+)u", text)}
+
+
+def test_readme_declarations_are_those_of_kws(compiled):
+    """The README's model.h excerpt shows kws_ref_model_int8's figures."""
+    text = (ROOT / "README.md").read_text()
+    shown = defines(text[text.index("## The generated C API"):text.index("<!-- c-api-example")])
+    actual = defines((compiled["int8"] / "model.h").read_text())
+    assert shown and all(actual[k] == v for k, v in shown.items()), (shown, actual)
+
+
+def int64_gather_model(path: Path) -> Path:
+    """y = x[i] with int64 indices i, an input: an int64 tensor in the arena."""
+    g = helper.make_graph([helper.make_node("Gather", ["x", "i"], ["y"], axis=0)], "gather64",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 3]),
+                           helper.make_tensor_value_info("i", TensorProto.INT64, [3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 3])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["int8", "int64"])
+def test_one_arena_alignment_everywhere(compiled, tmp_path, kind):
+    """model.h, model.c's static arena, metadata.json and memory.txt give one alignment: 4 for
+    int8/int32/float32 tensors, 8 once the arena holds an int64; every offset is a multiple."""
+    out, want = compiled["int8"], 4
+    if kind == "int64":
+        out, want = tmp_path / "g", 8
+        compile_model(int64_gather_model(tmp_path / "g.onnx"), out)
+    meta = json.loads((out / "metadata.json").read_text())
+    assert defines((out / "model.h").read_text())["MODEL_ARENA_ALIGN"] == meta["arena_alignment"] == want
+    assert f"alignment {want})" in (out / "memory.txt").read_text()
+    assert "__attribute__((aligned(MODEL_ARENA_ALIGN)))" in (out / "model.c").read_text()
+    assert all(t["offset"] % want == 0 for t in meta["inputs"] + meta["outputs"])
 
 
 @pytest.mark.parametrize("external", [False, True], ids=["static-arena", "external-arena"])
