@@ -93,6 +93,14 @@ def test_run_port_picks_the_model_by_hash_and_builds_nothing(host_two_models, tm
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["model_index"] == 0
 
+        data = tmp_path / "x.npy"
+        np.save(data, np.linspace(0, 6, 12, dtype=np.float32).reshape(12, 1))
+        r = subprocess.run([sys.executable, "-m", "aot", "validate", str(MODELS / HW), "--data", str(data), "--port",
+                            session.url, "--json"], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "MICROAOT_CACHE": str(cache)})
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["samples"] == 12
+
         r = _run_cli(HW_INT8, session.url, cache)   # not on the device
         assert r.returncode == 2
         error = json.loads(r.stdout)["error"]
@@ -110,6 +118,10 @@ def test_prefixes_and_refusals(tmp_path):
         model_prefixes([MODELS / KWS, MODELS / HW], ["a"])
     with pytest.raises(ProjectError, match="same prefix"):
         model_prefixes([MODELS / KWS, MODELS / HW], ["a", "a"])
+    r = subprocess.run([sys.executable, "-m", "aot", "project", str(MODELS / KWS), str(MODELS / HW), "--prefix", "a",
+                        "--board", "host", "-o", str(tmp_path / "p")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.strip() == "microaot: error: 2 models need 2 --prefix values, not 1"
+    assert not (tmp_path / "p").exists()
     cm = compile_file(MODELS / HW)
     with pytest.raises(ProjectError, match="zephyr serves one model, not 2"):
         generate_models_project({"a": cm, "b": cm}, None, tmp_path / "z", "zephyr", zephyr_board="mps2/an386")
