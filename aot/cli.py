@@ -114,7 +114,7 @@ def cmd_run(args) -> int:
         if fw:
             print(f"arena {r.device['arena_bytes']:,} B, flash {fw.flash_bytes:,} B, static RAM {fw.ram_bytes:,} B, stack bound {fw.stack.bytes:,} B")
         else:
-            print(f"device at {args.port}: model {r.device['index']} of {r.device['n_models']} "
+            print(f"device at {args.port}: model index {r.device['index']} of {r.device['n_models']} models "
                   f"({r.device['name']}), arena {r.device['arena_bytes']:,} B")
         print(_verdict(r))
     return 0 if r.match else 1
