@@ -70,7 +70,8 @@ def _run_common(args, profile: bool):
     board = load_board(args.board)
     cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
     inputs = load_inputs(cm.graph, args.inputs, args.seed)
-    _progress(args, f"building {cm.graph.name} for {board.name} ...")
+    _progress(args, f"running {cm.graph.name} on the device at {args.port} ..." if args.port
+              else f"building {cm.graph.name} for {board.name} ...")
     result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
     return board, cm, result
 
@@ -82,11 +83,12 @@ def cmd_run(args) -> int:
     if args.save_outputs:
         save_outputs(args.save_outputs, r.outputs)
     macs = cm.macs
+    fw = r.firmware.build if r.firmware else None   # None with --port: the device's firmware is not ours
     summary = {
         "model": str(args.model), "board": board.name, "match": r.match, "max_abs_diff": r.max_abs_diff,
-        "arena_bytes": cm.plan.arena_bytes, "flash_bytes": r.firmware.build.flash_bytes,
-        "ram_bytes": r.firmware.build.ram_bytes, "stack_bytes": r.firmware.build.stack.bytes,
-        "counter_unit": r.counter_unit, "macs": macs,
+        "arena_bytes": r.device["arena_bytes"], "flash_bytes": fw.flash_bytes if fw else None,
+        "ram_bytes": fw.ram_bytes if fw else None, "stack_bytes": fw.stack.bytes if fw else None,
+        "model_index": r.device["index"], "counter_unit": r.counter_unit, "macs": macs,
         "outputs": _comparisons_json(r.comparisons),
         "reference": r.reference, "mismatch_against": r.mismatch_against, "approximations": r.approximations,
         "against_model": {"match": r.model_match, "max_abs_diff": r.model_max_abs_diff,
@@ -109,7 +111,11 @@ def cmd_run(args) -> int:
             print(f"approximation: {note}")
         print(f"board {board.name}: {r.counter:,} {r.counter_unit} per inference"
               + (f" ({r.counter / macs:.2f} per MAC)" if macs and r.counter_unit != "ns" else ""))
-        print(f"arena {cm.plan.arena_bytes:,} B, flash {r.firmware.build.flash_bytes:,} B, static RAM {r.firmware.build.ram_bytes:,} B, stack bound {r.firmware.build.stack.bytes:,} B")
+        if fw:
+            print(f"arena {r.device['arena_bytes']:,} B, flash {fw.flash_bytes:,} B, static RAM {fw.ram_bytes:,} B, stack bound {fw.stack.bytes:,} B")
+        else:
+            print(f"device at {args.port}: model index {r.device['index']} of {r.device['n_models']} models "
+                  f"({r.device['name']}), arena {r.device['arena_bytes']:,} B")
         print(_verdict(r))
     return 0 if r.match else 1
 
@@ -194,28 +200,36 @@ def cmd_validate(args) -> int:
 
 def cmd_project(args) -> int:
     from aot.driver.compiler import compile_file
-    from aot.driver.project import generate_project
+    from aot.driver.project import generate_models_project, model_prefixes
 
     board = _board_or_none(args.board)
-    cm = compile_file(args.model, board=board, priority=args.priority)  # kernel variants for its CPU features
-    project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
-                               profile=args.profile, zephyr_board=args.zephyr_board)
+    prefixes = model_prefixes(args.model, args.prefix)
+    # kernel variants for the board's CPU features
+    models = {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
+    project = generate_models_project(models, board, Path(args.output), args.template,
+                                      profile=args.profile, zephyr_board=args.zephyr_board)
+    first = args.model[0]
     if args.json:
-        print(json.dumps({"model": str(args.model), "directory": str(project.directory),
-                          "arena_bytes": cm.plan.arena_bytes, **project.to_json()}))
+        served = [{"model": str(m), "prefix": p, "index": i, "arena_bytes": cm.plan.arena_bytes}
+                  for i, (m, (p, cm)) in enumerate(zip(args.model, models.items()))]
+        print(json.dumps({"model": str(first), "models": served, "directory": str(project.directory),
+                          "arena_bytes": served[0]["arena_bytes"], **project.to_json()}))
         return 0
     where = project.zephyr_board if project.template == "zephyr" else project.board
     print(f"project {project.template} for {where} -> {project.directory}/ ({len(project.files)} files)")
+    if len(models) > 1:
+        print("  serves:   " + ", ".join(f"{i} {m} ({p})" for i, (m, p) in enumerate(zip(args.model, prefixes)))
+              + " (RPC model index, prefix)")
     print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
     print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
     run_board = project.board or "<board>"
     if board is not None and board.run == "qemu":
-        print(f"  start it under QEMU (README.md), then: microaot run {args.model} --board {run_board} "
+        print(f"  start it under QEMU (README.md), then: microaot run {first} --board {run_board} "
               "--port socket://127.0.0.1:4444")
     elif board is None or board.run == "port":
-        print(f"  flash it, then: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
-    if project.template != "zephyr":
-        print(f"  the same RPC firmware as: microaot run {args.model} --board {run_board}")
+        print(f"  flash it, then: microaot run {first} --board {run_board} --port /dev/ttyACM0")
+    if project.template != "zephyr" and len(models) == 1:
+        print(f"  the same RPC firmware as: microaot run {first} --board {run_board}")
     return 0
 
 
@@ -428,12 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     pr = sub.add_parser("project", help="a standalone firmware project: Makefile, CMake or Zephyr app (docs/project.md)")
-    pr.add_argument("model")
+    pr.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
     pr.add_argument("--template", choices=("make", "cmake", "zephyr"), default="make", help="build system (default make)")
     pr.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
     pr.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
     pr.add_argument("-o", "--output", required=True, help="project folder (new, or an earlier project to regenerate)")
-    pr.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    pr.add_argument("--prefix", nargs="+", help="prefix of the generated C API, one per model (default: model; "
+                    "for several models each file's stem)")
     pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
     priority(pr)
     common(pr)

@@ -1,9 +1,13 @@
-"""Standalone projects: a folder that builds the RPC firmware of one model without microaot.
+"""Standalone projects: a folder that builds the RPC firmware of one model (or several) without microaot.
 
 ``write_project(model_dir, board, out_dir, template)`` writes, around ``model_dir`` (a compiled
 model folder: `microaot compile`'s output; aot.driver.project.generate_project emits one),
 
-    model/            a copy of model_dir (model.c, model.h, aot_model.h, ..., metadata.json)
+    model/            a copy of model_dir (model.c, model.h, aot_model.h, ..., metadata.json);
+                      for several model folders (each compiled with its own prefix) their files
+                      together, each shared runtime file (aot_dsp.c, headers) once, each model's
+                      metadata.json and memory.txt in model/<prefix>/, and aot_models.c: the
+                      table main.c serves (-DAOT_MODEL_TABLE)
     runtime/include/  runtime_c headers        runtime/src/  the RPC server, framing, CRC, main
     boards/...        the board's start-up code, HAL and linker scripts, same layout as boards/
     Makefile          (template make)  or  CMakeLists.txt + toolchain.cmake  (template cmake)
@@ -24,6 +28,7 @@ import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import jinja2
 
@@ -179,33 +184,47 @@ def zephyr_board_file(zephyr_board: str, suffix: str) -> str:
     return f"boards/{zephyr_board.replace('/', '_')}{suffix}"
 
 
-def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | str, template: str, *,
-                  profile: bool = False, zephyr_board: str | None = None) -> Project:
+def write_project(model_dir: Path | str | Sequence[Path | str], board: Board | None, out_dir: Path | str,
+                  template: str, *, profile: bool = False, zephyr_board: str | None = None) -> Project:
     """Write a standalone project (see the module docstring) around the compiled model folder
-    ``model_dir`` and return what it holds."""
+    ``model_dir`` (or a list of them, each compiled with its own prefix: one firmware serving
+    them all, RPC model index = position in the list) and return what it holds."""
     if template not in TEMPLATES:
         raise ProjectError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
     if template != "zephyr" and board is None:
         raise ProjectError(f"template {template} needs --board")
     if template != "zephyr" and zephyr_board:
         raise ProjectError("--zephyr-board is only for --template zephyr")
-    model_dir, out_dir = Path(model_dir).resolve(), Path(out_dir).resolve()
-    meta = _model_metadata(model_dir)
-    if template == "zephyr" and meta["descriptor"] != DEFAULT_DESCRIPTOR:
+    model_dirs = [model_dir] if isinstance(model_dir, (str, Path)) else list(model_dir)
+    model_dirs, out_dir = [Path(d).resolve() for d in model_dirs], Path(out_dir).resolve()
+    metas = [_model_metadata(d) for d in model_dirs]
+    if template == "zephyr" and len(metas) > 1:
+        raise ProjectError(f"template zephyr serves one model, not {len(metas)}: use --template make or cmake "
+                           "for a firmware with several models")
+    if template == "zephyr" and metas[0]["descriptor"] != DEFAULT_DESCRIPTOR:
         raise ProjectError(f"template zephyr serves a model compiled with the default prefix (model), "
-                           f"not {meta['descriptor']}: compile without --prefix")
-    if model_dir.is_relative_to(out_dir) or out_dir.is_relative_to(model_dir):
-        raise ProjectError(f"the model folder {model_dir} and the project folder {out_dir} overlap")
+                           f"not {metas[0]['descriptor']}: compile without --prefix")
+    descriptors = [m["descriptor"] for m in metas]
+    if len(set(descriptors)) != len(descriptors):
+        raise ProjectError(f"models with the same C prefix ({', '.join(descriptors)}) cannot share a firmware: "
+                           "give each its own --prefix")
+    for d in model_dirs:
+        if d.is_relative_to(out_dir) or out_dir.is_relative_to(d):
+            raise ProjectError(f"the model folder {d} and the project folder {out_dir} overlap")
     _prepare(out_dir)
-    shutil.copytree(model_dir, out_dir / "model", dirs_exist_ok=True)
+    if len(model_dirs) == 1:
+        shutil.copytree(model_dirs[0], out_dir / "model", dirs_exist_ok=True)
+    else:
+        _merge_models(model_dirs, descriptors, out_dir / "model")
     env = _env()
-    common = {"version": __version__, "model": meta["model"], "source": meta["source"], "sha256": meta["sha256"],
+    common = {"version": __version__, "model": " + ".join(m["model"] for m in metas),
+              "source": ", ".join(m["source"] for m in metas), "sha256": metas[0]["sha256"], "models": metas,
               "board": board, "profile": profile, "template": template}
 
     if template == "zephyr":
         project = _zephyr(board, out_dir, env, common, profile, zephyr_board_of(board, zephyr_board))
     else:
-        project = _bare_metal(board, out_dir, env, common, template, profile, meta["descriptor"])
+        project = _bare_metal(board, out_dir, env, common, template, profile, descriptors)
     _render(env, "README.md.j2", out_dir / "README.md", project=project, **common)
     project.files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                            if p.is_file() and p.name != MARKER) + [MARKER]
@@ -225,16 +244,52 @@ def _model_metadata(model_dir: Path) -> dict:
                            f"its metadata.json cannot be read ({type(e).__name__}: {e})") from None
 
 
+# Per-model files of a compiled model folder: in a several-model project, model/<prefix>/<name>.
+_PER_MODEL_FILES = ("metadata.json", "memory.txt")
+MODEL_TABLE = "aot_models.c"
+
+
+def _merge_models(model_dirs: list[Path], descriptors: list[str], dest: Path) -> None:
+    """Several compiled model folders into one model/ folder: files with one name (the runtime's
+    aot_dsp.c and headers, copied by codegen beside each model) must be the same and are kept
+    once, so each is compiled once; then the table main.c serves with -DAOT_MODEL_TABLE."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for d, descriptor in zip(model_dirs, descriptors):
+        for f in sorted(p for p in d.iterdir() if p.is_file()):
+            prefix = "model" if descriptor == DEFAULT_DESCRIPTOR else descriptor.removesuffix("_model")
+            target = dest / prefix / f.name if f.name in _PER_MODEL_FILES else dest / f.name
+            if target.exists() and target.read_bytes() != f.read_bytes():
+                raise ProjectError(f"{f.name} of {d} differs from the one of another model: compile the models "
+                                   "with one microaot and distinct --prefix values")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+    lines = ["/* Generated by microaot: the models this firmware serves over the RPC, in RPC model index",
+             " * order (runtime/src/main.c built with -DAOT_MODEL_TABLE; docs/rpc.md). */",
+             '#include "aot_model.h"', ""]
+    lines += [f"extern const aot_model_t {d};" for d in descriptors]
+    lines += ["", "const aot_model_t *const aot_models[] = {" + ", ".join(f"&{d}" for d in descriptors) + "};",
+              f"const uint8_t aot_models_count = {len(descriptors)};", ""]
+    (dest / MODEL_TABLE).write_text("\n".join(lines))
+
+
+def _serve_flags(descriptors: list[str]) -> list[str]:
+    """How main.c finds what it serves: its default aot_model, -DAOT_MODEL=<prefix>_model, or the
+    table of aot_models.c."""
+    if len(descriptors) > 1:
+        return ["-DAOT_MODEL_TABLE"]
+    return [] if descriptors[0] == DEFAULT_DESCRIPTOR else [f"-DAOT_MODEL={descriptors[0]}"]
+
+
 def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
-                profile: bool, descriptor: str) -> Project:
-    """``descriptor``: the aot_model_t the runtime's main.c serves (-DAOT_MODEL=... unless the default)."""
+                profile: bool, descriptors: list[str]) -> Project:
+    """``descriptors``: the aot_model_t(s) the runtime's main.c serves (_serve_flags)."""
     r = recipe(board, profile=profile)
     rel = _Relocator(out_dir)
     runtime_srcs, runtime_inc = _copy_runtime(out_dir, runtime.runtime_sources(profile))
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
     runtime_dir = runtime.runtime_include_dir().resolve()
     include_dirs = [runtime_inc, *(rel.copy_dir(d) for d in r.include_dirs if Path(d).resolve() != runtime_dir), "model"]
-    cflags = [rel.flag(f) for f in r.cflags] + ([f"-DAOT_MODEL={descriptor}"] if descriptor != DEFAULT_DESCRIPTOR else [])
+    cflags = [rel.flag(f) for f in r.cflags] + _serve_flags(descriptors)
     ldflags = [rel.flag(f) for f in r.ldflags]
     ldlibs = [rel.flag(f) for f in r.ldlibs]
     _check_no_escape(out_dir, [*cflags, *ldflags, *ldlibs])
