@@ -1,0 +1,132 @@
+"""`microaot quantize`: post-training static quantisation of a float model, calibrated on a dataset,
+by a maintained quantiser: onnxruntime's for ONNX (this module), ai-edge-quantizer's for TFLite
+(aot/driver/quantize_tflite.py). Both are optional dependencies, imported where they are used.
+
+ONNX: onnxruntime.quantization.quantize_static in the QDQ format, int8 activations (asymmetric, the
+calibrated ranges) and int8 weights, symmetric, per output channel (or per tensor), with no reduced
+range (7-bit weights are for x86 overflow; TFLite arithmetic needs none) and int32 biases: exactly
+what aot/passes/qdq.py folds into our int8 kernels. The model is first moved to opset 13 (per-channel
+QDQ needs it) and through onnxruntime's pre-processing (shape inference, BatchNormalization folded
+into the convolution before it, so the pair quantises as one kernel).
+
+The calibration samples are read as ``microaot validate --data`` reads its data (.npz keyed by
+input name, or one array for a one-input model; first axis = samples), float only."""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import version_converter
+
+from aot.core.errors import AotError
+from aot.core.ir import Graph
+from aot.driver.inputs import read_arrays
+from aot.driver.validate import dataset
+from aot.frontends.onnx import read_onnx
+
+METHODS = ("minmax", "entropy", "percentile")
+_ONNX_METHODS = {"minmax": "MinMax", "entropy": "Entropy", "percentile": "Percentile"}
+_QUANTIZED_NODES = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "DynamicQuantizeLinear"}
+MIN_OPSET = 13  # per-channel QDQ (DequantizeLinear's axis)
+
+
+@dataclass
+class Quantized:
+    model: str
+    output: str
+    quantizer: str  # the library and its version
+    method: str
+    per_channel: bool
+    samples: int
+    float_bytes: int
+    int8_bytes: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def quantize(model: str | Path, calibration: str | Path, output: str | Path, *, per_channel: bool = True,
+             method: str = "minmax", samples: int | None = None, progress=None) -> Quantized:
+    """Quantise the float ``model`` (.onnx or .tflite) to ``output``; ``progress(text)`` is told each step."""
+    model, output = Path(model), Path(output)
+    if method not in METHODS:
+        raise AotError(f"unknown calibration method {method!r} (choose from {', '.join(METHODS)})")
+    if samples is not None and samples < 1:
+        raise AotError(f"--samples must be at least 1, got {samples}")
+    if not model.is_file():
+        raise AotError(f"{model}: no such model file")
+    say = progress or (lambda text: None)
+    if model.suffix == ".tflite":
+        from aot.driver.quantize_tflite import quantize_tflite  # its own module: the TFLite quantiser's code
+
+        return quantize_tflite(model, calibration, output, per_channel=per_channel, method=method,
+                               samples=samples, say=say)
+    if model.suffix != ".onnx":
+        raise AotError(f"{model}: microaot quantize takes a float .onnx or .tflite model")
+    return _quantize_onnx(model, calibration, output, per_channel, method, samples, say)
+
+
+def calibration_samples(g: Graph, path: str | Path, samples: int | None) -> tuple[dict[str, np.ndarray], int]:
+    """The float samples per input name, each (N, *input shape), at most ``samples`` of them (the first)."""
+    arrays = read_arrays(g, path, "the calibration data")
+    if len(g.inputs) == 1 and len(arrays) == 1:  # one array for a one-input model, whatever its key (np.savez's arr_0)
+        arrays = {g.inputs[0]: next(iter(arrays.values()))}
+    data, n = dataset(g, arrays, path)
+    for name, a in data.items():
+        if a.dtype.kind != "f":
+            raise AotError(f"calibration data for input {name!r} are {a.dtype}: give the float samples the float model takes")
+    n = min(n, samples or n)
+    return {k: a[:n].astype(np.float32) for k, a in data.items()}, n
+
+
+
+def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, method: str, samples, say) -> Quantized:
+    try:  # an optional dependency (the "quantize" extra): imported only when an ONNX model is quantised
+        import onnxruntime
+        from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError:
+        raise AotError("quantising an ONNX model needs onnxruntime: pip install microaot[quantize]") from None
+    proto = onnx.load(str(model))
+    done = sorted({n.op_type for n in proto.graph.node} & _QUANTIZED_NODES)
+    if done:
+        raise AotError(f"{model}: already quantised (it has {', '.join(done)} nodes); give the float model")
+    g, _ = read_onnx(model)  # the inputs' names and shapes (symbolic dimensions fixed to 1)
+    for name in g.inputs:
+        if g.tensor(name).dtype != "float32":
+            raise AotError(f"{model}: input {name!r} is {g.tensor(name).dtype}; quantize takes a float32 model")
+    data, n = calibration_samples(g, calibration, samples)
+    with tempfile.TemporaryDirectory(prefix="microaot-quantize-") as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        opset = {o.domain: o.version for o in proto.opset_import}.get("", 1)
+        if opset < MIN_OPSET:
+            say(f"converting {model.name} from opset {opset} to {MIN_OPSET} ...")
+            proto = version_converter.convert_version(proto, MIN_OPSET)
+        onnx.save(proto, str(Path(tmp) / "float.onnx"))
+        say("pre-processing (shape inference, BatchNormalization folding) ...")
+        quant_pre_process(str(Path(tmp) / "float.onnx"), str(prepared))
+
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.i = 0
+
+            def get_next(self):
+                if self.i == n:
+                    return None
+                self.i += 1
+                if self.i == n or self.i % 10 == 0:
+                    say(f"calibration sample {self.i}/{n}")
+                return {k: a[self.i - 1] for k, a in data.items()}
+
+        say(f"calibrating on {n} samples ({method}), int8 weights {'per channel' if per_channel else 'per tensor'} ...")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        quantize_static(str(prepared), str(output), Reader(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
+                        reduce_range=False, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                        calibrate_method=getattr(CalibrationMethod, _ONNX_METHODS[method]),
+                        extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+    say(f"wrote {output}")
+    return Quantized(str(model), str(output), f"onnxruntime {onnxruntime.__version__}", method, per_channel, n,
+                     model.stat().st_size, output.stat().st_size)
