@@ -1,6 +1,7 @@
 """`microaot quantize`: post-training static quantisation of a float model, calibrated on a dataset,
 by a maintained quantiser: onnxruntime's for ONNX (this module), ai-edge-quantizer's for TFLite
-(aot/driver/quantize_tflite.py). Both are optional dependencies, imported where they are used.
+(aot/driver/quantize_tflite.py). Both are optional dependencies, imported where they are used
+(the "quantize" and "quantize-tflite" extras).
 
 ONNX: onnxruntime.quantization.quantize_static in the QDQ format, int8 activations (asymmetric, the
 calibrated ranges) and int8 weights, symmetric, per output channel (or per tensor), with no reduced
@@ -24,12 +25,12 @@ from onnx import version_converter
 from aot.core.errors import AotError
 from aot.core.ir import Graph
 from aot.driver.inputs import read_arrays
+from aot.driver.quantize_tflite import quantize_tflite
 from aot.driver.validate import dataset
-from aot.frontends.onnx import read_onnx
+from aot.frontends import read_model
 
 METHODS = ("minmax", "entropy", "percentile")
 _ONNX_METHODS = {"minmax": "MinMax", "entropy": "Entropy", "percentile": "Percentile"}
-_QUANTIZED_NODES = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "DynamicQuantizeLinear"}
 MIN_OPSET = 13  # per-channel QDQ (DequantizeLinear's axis)
 
 
@@ -60,13 +61,41 @@ def quantize(model: str | Path, calibration: str | Path, output: str | Path, *, 
         raise AotError(f"{model}: no such model file")
     say = progress or (lambda text: None)
     if model.suffix == ".tflite":
-        from aot.driver.quantize_tflite import quantize_tflite  # its own module: the TFLite quantiser's code
-
-        return quantize_tflite(model, calibration, output, per_channel=per_channel, method=method,
-                               samples=samples, say=say)
+        return _quantize_tflite(model, calibration, output, per_channel, method, samples, say)
     if model.suffix != ".onnx":
         raise AotError(f"{model}: microaot quantize takes a float .onnx or .tflite model")
     return _quantize_onnx(model, calibration, output, per_channel, method, samples, say)
+
+
+def _quantize_tflite(model: Path, calibration, output: Path, per_channel: bool, method: str, samples, say) -> Quantized:
+    if method != "minmax":
+        raise AotError(f"ai-edge-quantizer calibrates a TFLite model by min/max only; --method {method} is for ONNX models")
+    g = float_graph(model)
+    data, n = calibration_samples(g, calibration, samples)
+    say(_calibrating(n, method, per_channel))
+    quantised, quantizer = quantize_tflite(model.read_bytes(), data, per_channel)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(quantised)
+    say(f"wrote {output}")
+    return Quantized(str(model), str(output), quantizer, method, per_channel, n, model.stat().st_size, len(quantised))
+
+
+def float_graph(model: Path) -> Graph:
+    """The float model's graph as our frontend reads it (for its inputs' names and shapes; an
+    operator it does not support is no reason not to quantise); refused if it is not float."""
+    g, _ = read_model(model)
+    quantised = [n for n, t in g.tensors.items() if t.quant is not None or t.dtype == "int8"]
+    if quantised:
+        raise AotError(f"{model}: already quantised (tensor {quantised[0]!r} is {g.tensor(quantised[0]).dtype}); "
+                       "give the float model")
+    for name in g.inputs:
+        if g.tensor(name).dtype != "float32":
+            raise AotError(f"{model}: input {name!r} is {g.tensor(name).dtype}; quantize takes a float32 model")
+    return g
+
+
+def _calibrating(n: int, method: str, per_channel: bool) -> str:
+    return f"calibrating on {n} samples ({method}), int8 weights {'per channel' if per_channel else 'per tensor'} ..."
 
 
 def calibration_samples(g: Graph, path: str | Path, samples: int | None) -> tuple[dict[str, np.ndarray], int]:
@@ -82,22 +111,21 @@ def calibration_samples(g: Graph, path: str | Path, samples: int | None) -> tupl
     return {k: a[:n].astype(np.float32) for k, a in data.items()}, n
 
 
-
 def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, method: str, samples, say) -> Quantized:
     try:  # an optional dependency (the "quantize" extra): imported only when an ONNX model is quantised
         import onnxruntime
-        from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization import (
+            CalibrationDataReader,
+            CalibrationMethod,
+            QuantFormat,
+            QuantType,
+            quantize_static,
+        )
         from onnxruntime.quantization.shape_inference import quant_pre_process
     except ImportError:
         raise AotError("quantising an ONNX model needs onnxruntime: pip install microaot[quantize]") from None
+    g = float_graph(model)
     proto = onnx.load(str(model))
-    done = sorted({n.op_type for n in proto.graph.node} & _QUANTIZED_NODES)
-    if done:
-        raise AotError(f"{model}: already quantised (it has {', '.join(done)} nodes); give the float model")
-    g, _ = read_onnx(model)  # the inputs' names and shapes (symbolic dimensions fixed to 1)
-    for name in g.inputs:
-        if g.tensor(name).dtype != "float32":
-            raise AotError(f"{model}: input {name!r} is {g.tensor(name).dtype}; quantize takes a float32 model")
     data, n = calibration_samples(g, calibration, samples)
     with tempfile.TemporaryDirectory(prefix="microaot-quantize-") as tmp:
         prepared = Path(tmp) / "prepared.onnx"
@@ -121,7 +149,7 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
                     say(f"calibration sample {self.i}/{n}")
                 return {k: a[self.i - 1] for k, a in data.items()}
 
-        say(f"calibrating on {n} samples ({method}), int8 weights {'per channel' if per_channel else 'per tensor'} ...")
+        say(_calibrating(n, method, per_channel))
         output.parent.mkdir(parents=True, exist_ok=True)
         quantize_static(str(prepared), str(output), Reader(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
                         reduce_range=False, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
