@@ -72,8 +72,8 @@ def _quantize_tflite(model: Path, calibration, output: Path, per_channel: bool, 
         raise AotError(f"ai-edge-quantizer calibrates a TFLite model by min/max only; --method {method} is for ONNX models")
     g = float_graph(model)
     data, n = calibration_samples(g, calibration, samples)
-    say(_calibrating(n, method, per_channel))
-    quantised, quantizer = quantize_tflite(model.read_bytes(), data, per_channel)
+    quantised, quantizer = quantize_tflite(model.read_bytes(), data, per_channel,
+                                           lambda: say(_calibrating(n, method, per_channel)))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(quantised)
     say(f"wrote {output}")

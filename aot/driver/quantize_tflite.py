@@ -23,14 +23,15 @@ INSTALL = ("quantising a TFLite model needs ai-edge-quantizer: pip install micro
            "(or convert the model with TensorFlow's TFLiteConverter and a representative_dataset)")
 
 
-def quantize_tflite(model: bytes, data: dict[str, np.ndarray], per_channel: bool) -> tuple[bytes, str]:
+def quantize_tflite(model: bytes, data: dict[str, np.ndarray], per_channel: bool, starting) -> tuple[bytes, str]:
     """The quantised model calibrated on ``data`` (per input tensor name, (N, *shape) float32) and
-    the quantiser's name and version."""
+    the quantiser's name and version; ``starting()`` is called once the library is found."""
     try:  # an optional dependency (the "quantize-tflite" extra): imported only when a TFLite model is quantised
         from ai_edge_litert.tools import flatbuffer_utils
         from ai_edge_quantizer import qtyping, quantizer, recipe_manager
     except ImportError:
         raise AotError(INSTALL) from None
+    starting()
     fb = flatbuffer_utils.read_model_from_bytearray(bytearray(model))
     names = _signature_inputs(fb, flatbuffer_utils.schema_fb)  # tensor name -> the signature's input name
     rm = recipe_manager.RecipeManager()
