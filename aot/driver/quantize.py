@@ -126,6 +126,7 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
         raise AotError("quantising an ONNX model needs onnxruntime: pip install microaot[quantize]") from None
     g = float_graph(model)
     proto = onnx.load(str(model))
+    float_bytes = proto.ByteSize()  # external data (torch.onnx.export's .onnx.data) included
     data, n = calibration_samples(g, calibration, samples)
     with tempfile.TemporaryDirectory(prefix="microaot-quantize-") as tmp:
         prepared = Path(tmp) / "prepared.onnx"
@@ -157,4 +158,4 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
                         extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
     say(f"wrote {output}")
     return Quantized(str(model), str(output), f"onnxruntime {onnxruntime.__version__}", method, per_channel, n,
-                     model.stat().st_size, output.stat().st_size)
+                     float_bytes, onnx.load(str(output)).ByteSize())
