@@ -14,13 +14,14 @@ The calibration samples are read as ``microaot validate --data`` reads its data 
 input name, or one array for a one-input model; first axis = samples), float only."""
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import version_converter
+from onnx import numpy_helper, version_converter
 
 from aot.core.errors import AotError
 from aot.core.ir import Graph
@@ -130,32 +131,78 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
     data, n = calibration_samples(g, calibration, samples)
     with tempfile.TemporaryDirectory(prefix="microaot-quantize-") as tmp:
         prepared = Path(tmp) / "prepared.onnx"
-        opset = {o.domain: o.version for o in proto.opset_import}.get("", 1)
-        if opset < MIN_OPSET:
-            say(f"converting {model.name} from opset {opset} to {MIN_OPSET} ...")
-            proto = version_converter.convert_version(proto, MIN_OPSET)
+        proto = _at_least_opset13(proto, model, say)
         onnx.save(proto, str(Path(tmp) / "float.onnx"))
         say("pre-processing (shape inference, BatchNormalization folding) ...")
-        quant_pre_process(str(Path(tmp) / "float.onnx"), str(prepared))
-
-        class Reader(CalibrationDataReader):
-            def __init__(self):
-                self.i = 0
-
-            def get_next(self):
-                if self.i == n:
-                    return None
-                self.i += 1
-                if self.i == n or self.i % 10 == 0:
-                    say(f"calibration sample {self.i}/{n}")
-                return {k: a[self.i - 1] for k, a in data.items()}
-
-        say(_calibrating(n, method, per_channel))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        quantize_static(str(prepared), str(output), Reader(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
-                        reduce_range=False, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=getattr(CalibrationMethod, _ONNX_METHODS[method]),
-                        extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+        try:
+            quant_pre_process(str(Path(tmp) / "float.onnx"), str(prepared))
+            onnx.save(_flat_gemm_biases(onnx.load(str(prepared))), str(prepared))
+            say(_calibrating(n, method, per_channel))
+            output.parent.mkdir(parents=True, exist_ok=True)
+            quantize_static(str(prepared), str(output), _reader(CalibrationDataReader, data, n, say),
+                            quant_format=QuantFormat.QDQ, per_channel=per_channel, reduce_range=False,
+                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                            calibrate_method=getattr(CalibrationMethod, _ONNX_METHODS[method]),
+                            extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+        except (AotError, OSError):
+            raise
+        except Exception as e:  # the library's own failure, of any type: one line (the traceback with MICROAOT_DEBUG)
+            if os.environ.get("MICROAOT_DEBUG"):
+                raise
+            raise AotError(f"{model}: onnxruntime's quantiser failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
     say(f"wrote {output}")
     return Quantized(str(model), str(output), f"onnxruntime {onnxruntime.__version__}", method, per_channel, n,
                      float_bytes, onnx.load(str(output)).ByteSize())
+
+
+def _at_least_opset13(proto: onnx.ModelProto, model: Path, say) -> onnx.ModelProto:
+    """The model moved to opset 13 if it is older (per-channel QDQ needs DequantizeLinear's axis)."""
+    opset = {o.domain: o.version for o in proto.opset_import}.get("", 1)
+    if opset >= MIN_OPSET:
+        return proto
+    say(f"converting {model.name} from opset {opset} to {MIN_OPSET} ...")
+    proto = version_converter.convert_version(proto, MIN_OPSET)
+    # the converter keeps the IR version: IR 3 (mnist-8's) needs initializers listed as graph inputs
+    # (shape inference skips those the quantiser adds), and there they are not constants to fold
+    proto.ir_version = max(proto.ir_version, onnx.helper.find_min_ir_version_for(proto.opset_import, True))
+    weights = {i.name for i in proto.graph.initializer}
+    kept = [i for i in proto.graph.input if i.name not in weights]
+    del proto.graph.input[:]
+    proto.graph.input.extend(kept)
+    return proto
+
+
+def _reader(base, data: dict[str, np.ndarray], n: int, say):
+    """An onnxruntime CalibrationDataReader (``base``) over the samples, telling every tenth and the last."""
+
+    class Reader(base):
+        def __init__(self):
+            self.i = 0
+
+        def get_next(self):
+            if self.i == n:
+                return None
+            self.i += 1
+            if self.i == n or self.i % 10 == 0:
+                say(f"calibration sample {self.i}/{n}")
+            return {k: a[self.i - 1] for k, a in data.items()}
+
+    return Reader()
+
+
+def _flat_gemm_biases(proto: onnx.ModelProto) -> onnx.ModelProto:
+    """A Gemm bias initializer of shape (1, N) (mnist-8's, after the pre-processing fuses MatMul + Add)
+    replaced by a (N,) copy: the same broadcast, and the shape onnxruntime's per-channel bias check
+    expects (it fails on the 2-D one)."""
+    inits = {i.name: i for i in proto.graph.initializer}
+    for node in proto.graph.node:
+        bias = inits.get(node.input[2]) if node.op_type == "Gemm" and len(node.input) > 2 else None
+        if bias is not None and len(bias.dims) == 2 and bias.dims[0] == 1:
+            flat = numpy_helper.from_array(numpy_helper.to_array(bias).reshape(-1), f"{bias.name}_flat")
+            proto.graph.initializer.append(flat)
+            node.input[2] = flat.name
+    used = {name for node in proto.graph.node for name in node.input}
+    unused = [i for i in proto.graph.initializer if i.name not in used]  # the 2-D originals
+    for i in unused:
+        proto.graph.initializer.remove(i)
+    return proto

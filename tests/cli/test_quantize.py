@@ -16,7 +16,7 @@ from aot import cli
 from aot.driver.compiler import compile_file
 from aot.driver.runner import run_on_board
 from aot.target.boards import load_board
-from tests.models_list import model_path
+from tests.models_list import MODELS_DIR, model_path
 
 N = 24  # calibration samples
 SHAPE = (1, 3, 16, 16)
@@ -218,3 +218,29 @@ def test_tflite_through_ai_edge_quantizer(tmp_path, capsys):
     code, v = run_json(capsys, ["validate", tmp_path / "q.tflite", "--data", tmp_path / "x.npz", "--reference", float_path])
     assert code == 0 and v["bit_exact"]
     assert v["outputs"][0]["cosine"] > 0.95 and v["outputs"][0]["top1_agreement"] >= 0.75, v
+
+
+def test_old_opset_bundled_mnist(tmp_path, capsys):
+    """mnist-8 (opset 8, IR 3: weights listed as graph inputs, a (1, 10) Gemm bias after the
+    pre-processing): moved to opset 13, every convolution's bias Add and the Gemm folded into int8 kernels."""
+    path = MODELS_DIR / "onnx" / "mnist8" / "model.onnx"
+    np.save(tmp_path / "x.npy", np.random.default_rng(8).uniform(0, 1, (12, 1, 1, 28, 28)).astype(np.float32))
+    assert cli.main([*map(str, ["quantize", path, "--calibration", tmp_path / "x.npy", "-o", tmp_path / "q.onnx"])]) == 0
+    assert "converting model.onnx from opset 8 to 13" in capsys.readouterr().err
+    g = compile_file(tmp_path / "q.onnx").graph
+    assert [op.kind for op in g.ops if op.kind in ("conv2d", "fully_connected", "add")] == ["conv2d", "conv2d", "fully_connected"]
+    assert all(g.tensor(op.inputs[0]).dtype == "int8" for op in g.ops if op.kind in ("conv2d", "fully_connected"))
+    code, v = run_json(capsys, ["validate", tmp_path / "q.onnx", "--data", tmp_path / "x.npy", "--reference", path])
+    assert code == 0 and v["bit_exact"] and v["outputs"][0]["cosine"] > 0.99 and v["outputs"][0]["top1_agreement"] >= 0.75
+
+
+def test_quantiser_failure_is_one_line(float_model, tmp_path, capsys, monkeypatch):
+    import onnxruntime.quantization
+
+    def broken(*args, **kwargs):
+        raise ValueError("The truth value of an array with more than one element is ambiguous.\nmore")
+
+    monkeypatch.setattr(onnxruntime.quantization, "quantize_static", broken)
+    path, d = float_model
+    one_error_line(capsys, ["quantize", path, "--calibration", d / "x.npz", "-o", tmp_path / "q.onnx", "-q"],
+                   "onnxruntime's quantiser failed: ValueError: The truth value")
