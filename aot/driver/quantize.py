@@ -14,6 +14,9 @@ The calibration samples are read as ``microaot validate --data`` reads its data 
 input name, or one array for a one-input model; first axis = samples), float only."""
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -115,13 +118,7 @@ def calibration_samples(g: Graph, path: str | Path, samples: int | None) -> tupl
 def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, method: str, samples, say) -> Quantized:
     try:  # an optional dependency (the "quantize" extra): imported only when an ONNX model is quantised
         import onnxruntime
-        from onnxruntime.quantization import (
-            CalibrationDataReader,
-            CalibrationMethod,
-            QuantFormat,
-            QuantType,
-            quantize_static,
-        )
+        from onnxruntime import quantization as ort
         from onnxruntime.quantization.shape_inference import quant_pre_process
     except ImportError:
         raise AotError("quantising an ONNX model needs onnxruntime: pip install microaot[quantize]") from None
@@ -138,12 +135,18 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
             quant_pre_process(str(Path(tmp) / "float.onnx"), str(prepared))
             onnx.save(_flat_gemm_biases(onnx.load(str(prepared))), str(prepared))
             say(_calibrating(n, method, per_channel))
+            reader = _reader(ort.CalibrationDataReader, data, n, say)
+            options = {}
+            if method == "entropy":  # quantize_static's own entropy calibration has as many bins as levels: min/max
+                options["calibration_cache_path"] = _entropy_ranges(ort, prepared, reader, Path(tmp))
+                reader = None
             output.parent.mkdir(parents=True, exist_ok=True)
-            quantize_static(str(prepared), str(output), _reader(CalibrationDataReader, data, n, say),
-                            quant_format=QuantFormat.QDQ, per_channel=per_channel, reduce_range=False,
-                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                            calibrate_method=getattr(CalibrationMethod, _ONNX_METHODS[method]),
-                            extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+            with contextlib.redirect_stdout(io.StringIO()):  # the calibrators print their progress on stdout
+                ort.quantize_static(str(prepared), str(output), reader, quant_format=ort.QuantFormat.QDQ,
+                                    per_channel=per_channel, reduce_range=False, activation_type=ort.QuantType.QInt8,
+                                    weight_type=ort.QuantType.QInt8,
+                                    calibrate_method=getattr(ort.CalibrationMethod, _ONNX_METHODS[method]),
+                                    extra_options={"WeightSymmetric": True, "ActivationSymmetric": False}, **options)
         except (AotError, OSError):
             raise
         except Exception as e:  # the library's own failure, of any type: one line (the traceback with MICROAOT_DEBUG)
@@ -170,6 +173,22 @@ def _at_least_opset13(proto: onnx.ModelProto, model: Path, say) -> onnx.ModelPro
     del proto.graph.input[:]
     proto.graph.input.extend(kept)
     return proto
+
+
+def _entropy_ranges(ort, model: Path, reader, tmp: Path) -> Path:
+    """Entropy (KL divergence) calibration with 2048 histogram bins for 128 quantised ones (TensorRT's
+    method), its activation ranges in a calibration cache file for quantize_static."""
+    if "calibration_cache_path" not in inspect.signature(ort.quantize_static).parameters:
+        raise AotError("--method entropy needs a newer onnxruntime (quantize_static's calibration_cache_path): "
+                       "pip install -U onnxruntime")
+    calibrator = ort.create_calibrator(model, None, augmented_model_path=str(tmp / "augmented.onnx"),
+                                       calibrate_method=ort.CalibrationMethod.Entropy,
+                                       extra_options={"num_bins": 2048, "num_quantized_bins": 128})
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints its progress on stdout
+        calibrator.collect_data(reader)
+        ranges = calibrator.compute_data()
+    ort.save_tensors_data(ranges, tmp / "ranges.json")
+    return tmp / "ranges.json"
 
 
 def _reader(base, data: dict[str, np.ndarray], n: int, say):

@@ -146,15 +146,30 @@ def test_validate_against_float(float_model, quantized, capsys):
     assert pc["rmse"] < pt["rmse"], (pc, pt)  # per-channel scales pay off on channels 30x apart
 
 
-def test_methods_and_progress(float_model, tmp_path, capsys):
+def activation_scales(path):
+    """The scale of every QuantizeLinear (the activations'), by its input's name."""
+    m = onnx.load(str(path))
+    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    return {n.input[0]: float(inits[n.input[1]]) for n in m.graph.node if n.op_type == "QuantizeLinear"}
+
+
+def test_methods_and_progress(float_model, quantized, tmp_path, capsys):
     path, d = float_model
+    minmax = activation_scales(quantized["per_channel"])
     for method in ("entropy", "percentile"):
         argv = ["quantize", path, "--calibration", d / "x.npz", "-o", tmp_path / f"{method}.onnx", "--method", method]
         assert cli.main(list(map(str, argv))) == 0
         captured = capsys.readouterr()
         assert f"calibrating on {N} samples ({method})" in captured.err and f"calibration sample {N}/{N}" in captured.err
-        assert "quantised" in captured.out and "microaot validate" in captured.out
+        assert captured.out.startswith("quantised") and "microaot validate" in captured.out  # nothing else on stdout
         assert len(weight_dequantizers(tmp_path / f"{method}.onnx")) == 3
+        scales = activation_scales(tmp_path / f"{method}.onnx")
+        assert scales.keys() == minmax.keys()
+        assert all(scales[k] <= minmax[k] * 1.0001 for k in scales)  # a range within the observed one ...
+        # ... and narrower somewhere (entropy: a ReLU output's long tail clipped, by a quarter or more here)
+        assert min(scales[k] / minmax[k] for k in scales) < (0.8 if method == "entropy" else 1), (scales, minmax)
+    code, j = run_json(capsys, ["quantize", path, "--calibration", d / "x.npz", "-o", tmp_path / "e.onnx", "--method", "entropy"])
+    assert code == 0 and j["method"] == "entropy"
     assert cli.main(list(map(str, ["quantize", path, "--calibration", d / "x.npz", "-o", tmp_path / "q.onnx", "-q"]))) == 0
     assert capsys.readouterr().err == ""
 
