@@ -63,6 +63,8 @@ def quantize(model: str | Path, calibration: str | Path, output: str | Path, *, 
         raise AotError(f"--samples must be at least 1, got {samples}")
     if not model.is_file():
         raise AotError(f"{model}: no such model file")
+    if output.resolve() == model.resolve():
+        raise AotError(f"{output}: -o would overwrite the float model; give another file")
     say = progress or (lambda text: None)
     if model.suffix == ".tflite":
         return _quantize_tflite(model, calibration, output, per_channel, method, samples, say)
@@ -119,7 +121,6 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
     try:  # an optional dependency (the "quantize" extra): imported only when an ONNX model is quantised
         import onnxruntime
         from onnxruntime import quantization as ort
-        from onnxruntime.quantization.shape_inference import quant_pre_process
     except ImportError:
         raise AotError("quantising an ONNX model needs onnxruntime: pip install microaot[quantize]") from None
     g = float_graph(model)
@@ -132,7 +133,7 @@ def _quantize_onnx(model: Path, calibration, output: Path, per_channel: bool, me
         onnx.save(proto, str(Path(tmp) / "float.onnx"))
         say("pre-processing (shape inference, BatchNormalization folding) ...")
         try:
-            quant_pre_process(str(Path(tmp) / "float.onnx"), str(prepared))
+            ort.quant_pre_process(str(Path(tmp) / "float.onnx"), str(prepared))
             onnx.save(_flat_gemm_biases(onnx.load(str(prepared))), str(prepared))
             say(_calibrating(n, method, per_channel))
             reader = _reader(ort.CalibrationDataReader, data, n, say)

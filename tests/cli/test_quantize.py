@@ -202,6 +202,7 @@ def test_bad_models_are_one_line(float_model, quantized, tmp_path, capsys):
                    "already quantised")
     one_error_line(capsys, ["quantize", tmp_path / "none.onnx", "--calibration", x, "-o", tmp_path / "q.onnx"], "no such model file")
     one_error_line(capsys, ["quantize", path, "--calibration", x, "-o", tmp_path / "q.onnx", "--samples", 0], "--samples")
+    one_error_line(capsys, ["quantize", path, "--calibration", x, "-o", path], "would overwrite the float model")
     (tmp_path / "m.pb").write_bytes(b"x")
     one_error_line(capsys, ["quantize", tmp_path / "m.pb", "--calibration", x, "-o", tmp_path / "q.onnx"], ".onnx or .tflite")
 
