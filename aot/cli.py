@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, validate, project, tune, inspect, ops, boards.
+"""The `microaot` command line: compile, run, profile, validate, quantize, project, tune, inspect, ops, boards.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -196,6 +196,21 @@ def cmd_validate(args) -> int:
     print("bit-exact with the NumPy reference of the compiled model" if v.bit_exact
           else f"MISMATCH: {v.mismatched_samples} of {v.samples} samples differ from the NumPy reference of the compiled model")
     return 0 if v.bit_exact else 1
+
+
+def cmd_quantize(args) -> int:
+    from aot.driver.quantize import quantize
+
+    q = quantize(args.model, args.calibration, args.output, per_channel=not args.per_tensor, method=args.method,
+                 samples=args.samples, progress=lambda text: _progress(args, text))
+    if args.json:
+        print(json.dumps(q.to_json()))
+    else:
+        print(f"quantised {q.model} -> {q.output} with {q.quantizer}: int8 activations, int8 weights "
+              f"{'per channel' if q.per_channel else 'per tensor'}; {q.method} calibration on {q.samples} samples")
+        print(f"  {q.float_bytes:,} -> {q.int8_bytes:,} bytes; check it: microaot validate {q.output} "
+              f"--data {args.calibration} --reference {q.model}")
+    return 0
 
 
 def cmd_project(args) -> int:
@@ -440,6 +455,19 @@ def build_parser() -> argparse.ArgumentParser:
     priority(v)
     common(v)
     v.set_defaults(func=cmd_validate)
+
+    qz = sub.add_parser("quantize", help="post-training int8 quantisation of a float .onnx (onnxruntime) or .tflite "
+                                          "(ai-edge-quantizer), calibrated on a dataset (docs/quantize.md)")
+    qz.add_argument("model", help="float .onnx or .tflite model")
+    qz.add_argument("--calibration", required=True, metavar="X.npz",
+                    help=".npz keyed by input name (or .npy / one array for one input); first axis = samples")
+    qz.add_argument("-o", "--output", required=True, help="the quantised model (.onnx with QDQ nodes, or .tflite)")
+    qz.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor (default: per output channel)")
+    qz.add_argument("--method", choices=("minmax", "entropy", "percentile"), default="minmax",
+                    help="activation range calibration (default minmax; TFLite: minmax only)")
+    qz.add_argument("--samples", type=int, metavar="N", help="calibrate on the first N samples (default: all)")
+    common(qz)
+    qz.set_defaults(func=cmd_quantize)
 
     pr = sub.add_parser("project", help="a standalone firmware project: Makefile, CMake or Zephyr app (docs/project.md)")
     pr.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")

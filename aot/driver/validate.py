@@ -24,8 +24,11 @@ from aot.target.boards import Board
 
 def load_dataset(g: Graph, path: str | Path) -> tuple[dict[str, np.ndarray], int]:
     """The samples per input name, each (N, *input shape), and N."""
-    path = Path(path)
-    arrays = read_arrays(g, path, "the dataset")
+    return dataset(g, read_arrays(g, path, "the dataset"), path)
+
+
+def dataset(g: Graph, arrays: dict[str, np.ndarray], path: str | Path) -> tuple[dict[str, np.ndarray], int]:
+    """``load_dataset`` of arrays read from ``path`` (the file the errors name)."""
     if sorted(arrays) != sorted(g.inputs):
         raise AotError(f"{path}: keys {sorted(arrays)} are not the model inputs {g.inputs}")
     counts = {len(a) if a.ndim else 0 for a in arrays.values()}
