@@ -16,6 +16,7 @@ import shlex
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 from aot import __version__
@@ -378,9 +379,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"microaot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(sp):
-        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        sp.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    def output_flags(sp, default):  # before or after the command: `microaot -q compile ...` = `microaot compile ... -q`
+        sp.add_argument("--json", action="store_true", default=default, help="print one JSON object on stdout")
+        sp.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="nothing on stderr but errors (no progress, notes or warnings)")
+        sp.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="also Python warnings hidden by default (DeprecationWarning), and an internal error's traceback")
+
+    output_flags(p, False)
+
+    def common(sp):  # SUPPRESS: a flag not given after the command keeps its value from before it
+        output_flags(sp, argparse.SUPPRESS)
 
     def priority(sp):
         sp.add_argument("--priority", choices=("balanced", "speed", "ram"), default="balanced",
@@ -477,10 +486,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.json and "--json" not in parser.commands[args.command]._option_string_actions:
+        parser.error(f"`{args.command}` has no JSON output: drop --json")
+    if args.quiet and args.verbose:
+        parser.error("-q (errors only) and -v (more detail) contradict each other: give one")
     if getattr(args, "plot", None) and not getattr(args, "memory", False):
         parser.error("--plot draws the --memory report: add --memory")
+    if getattr(args, "layers", False) and (args.memory or args.plot):
+        parser.error("--layers is its own report: run `inspect --memory` (and --plot) separately")
     try:
-        code = args.func(args)
+        with warnings.catch_warnings():  # Python's own filters unless -q (none) or -v (every warning, once per place)
+            if args.quiet or args.json or args.verbose:
+                warnings.simplefilter("default" if args.verbose else "ignore")
+            code = args.func(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
         return code
     except BrokenPipeError as e:
@@ -496,9 +514,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{e.filename}: " if e.filename else ""
         return _fail(args, f"{where}{e.strerror or e}", 2)
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
-        if os.environ.get("MICROAOT_DEBUG"):
+        if args.verbose or os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
-        return _fail(args, f"internal error: {type(e).__name__}: {e} (set MICROAOT_DEBUG=1 for the traceback)", 3)
+        return _fail(args, f"internal error: {type(e).__name__}: {e} (-v or MICROAOT_DEBUG=1 for the traceback)", 3)
 
 
 def _stdout_closed() -> bool:
