@@ -53,8 +53,8 @@ WARNS = """
 import sys, warnings
 from aot import cli
 def warns(args):
-    warnings.warn("a library's note", UserWarning)
-    warnings.warn("a library's deprecation", DeprecationWarning)  # Python hides these unless -v
+    warnings.warn_explicit("a library's note", UserWarning, "lib.py", 1, module="lib")
+    warnings.warn_explicit("a library's deprecation", DeprecationWarning, "lib.py", 2, module="lib")  # hidden unless -v
     print("result")
     return 0
 cli.cmd_ops = warns
