@@ -256,6 +256,7 @@ def cmd_tune(args) -> int:
 
 
 def cmd_inspect(args) -> int:
+    from aot.core.text import short
     from aot.driver.inspect import inspect_model
     from aot.driver.report import memory_table, table
 
@@ -270,10 +271,10 @@ def cmd_inspect(args) -> int:
     print(f"model {args.model}: {len(g.ops)} operators, {len(g.tensors)} tensors")
     print()
     print(table(["#", "op", "source", "kernel", "MACs", "outputs"],
-                [[e["index"], e["op"], e["source"], e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
-                  ", ".join(e["outputs"])] for e in insp.ops()], "rlllrl"))
+                [[e["index"], e["op"], short(e["source"]), e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
+                  ", ".join(map(short, e["outputs"]))] for e in insp.ops()], "rlllrl"))
     print()
-    rows = [[n, t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()
