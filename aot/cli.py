@@ -491,10 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"`{args.command}` has no JSON output: drop --json")
     if args.quiet and args.verbose:
         parser.error("-q (errors only) and -v (more detail) contradict each other: give one")
+    if getattr(args, "layers", False) and (args.memory or args.plot):
+        parser.error("--layers is a report of its own: run `inspect --memory` (with --plot) separately")
     if getattr(args, "plot", None) and not getattr(args, "memory", False):
         parser.error("--plot draws the --memory report: add --memory")
-    if getattr(args, "layers", False) and (args.memory or args.plot):
-        parser.error("--layers is its own report: run `inspect --memory` (and --plot) separately")
     try:
         with warnings.catch_warnings():  # Python's own filters unless -q (none) or -v (every warning, once per place)
             if args.quiet or args.json or args.verbose:

@@ -120,3 +120,11 @@ def test_verbose_shows_an_internal_errors_traceback(monkeypatch, capsys):
     assert "Traceback" not in err and "internal error: ZeroDivisionError: ours" in err
     assert cli.main(["ops", "-v"]) == 3
     assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [["--memory"], ["--plot", "a.svg"], ["--memory", "--plot", "a.svg"]])
+def test_layers_with_memory_or_plot_is_one_error(tmp_path, extra):
+    # --layers used to ignore them silently
+    p = microaot("inspect", HELLO, "--layers", *extra, cwd=tmp_path)
+    assert p.returncode == 2 and p.stderr.count("error:") == 1 and "--layers" in p.stderr, p.stderr
+    assert "--memory" in p.stderr and not (tmp_path / "a.svg").exists()
