@@ -16,7 +16,7 @@ from aot import ops
 from aot.core.errors import AotError
 from aot.core.ir import Graph, Op, Tensor
 from aot.driver.compiler import CompiledModel
-from aot.driver.inputs import read_arrays
+from aot.driver.inputs import read_arrays, read_numpy
 from aot.driver.reference import run_graph
 from aot.driver.runner import compare, run_samples
 from aot.target.boards import Board
@@ -42,10 +42,9 @@ def load_dataset(g: Graph, path: str | Path) -> tuple[dict[str, np.ndarray], int
 
 
 def load_labels(path: str | Path, n: int) -> np.ndarray:
-    try:
-        labels = np.load(path)
-    except (OSError, ValueError) as e:
-        raise AotError(f"{path}: cannot read the labels ({e})") from None
+    labels = read_numpy(path, "the labels")
+    if isinstance(labels, dict):
+        raise AotError(f"{path}: labels must be one array (.npy), not a .npz")
     if labels.shape != (n,) or labels.dtype.kind not in "iu":
         raise AotError(f"{path}: labels must be {n} integer class indices, got {labels.dtype}{list(labels.shape)}")
     return labels
