@@ -34,6 +34,7 @@ def cmd_compile(args) -> int:
     from aot.driver.compiler import compile_file, emit
     from aot.driver.report import largest_op_keys
 
+    _check_output(args.output, folder=True)
     t0 = time.perf_counter()
     cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
@@ -238,6 +239,8 @@ def cmd_tune(args) -> int:
     from aot.target.boards import load_board
 
     board = load_board(args.board)
+    if args.output:
+        _check_output(args.output, folder=False)
     record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet),
                   priority=args.priority)
     if args.output:
@@ -263,6 +266,8 @@ def cmd_inspect(args) -> int:
     if args.layers:
         return _inspect_layers(args)
     board = _board_or_none(args.board or DEFAULT_MEMORY_BOARD) if args.memory else None
+    if args.plot:
+        _check_output(args.plot, folder=False)
     insp = inspect_model(args.model, memory_board=board, plot=args.plot)
     if args.json:
         print(json.dumps(insp.to_json()))
@@ -342,6 +347,33 @@ def _quant_text(q) -> str:
     return f"per-channel[{q.scale.size}] axis={q.axis}"
 
 
+def _check_output(path, folder: bool) -> None:
+    """Before the work: an output folder that is a file, an output file that is a folder or has no folder."""
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise AotError(f"{path}: a file; this names the output folder")
+    if not folder and path.is_dir():
+        raise AotError(f"{path}: a folder; this names the file to write")
+    if not folder and not path.resolve().parent.is_dir():
+        raise AotError(f"{path}: no folder {path.parent} to write it in")
+
+
+def _c_prefix(text: str) -> str:
+    """--prefix: it starts every generated file name and C symbol (<prefix>.h, <prefix>_run, ...)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a C identifier (letters, digits and _, not starting "
+                                         "with a digit), e.g. kws or my_model")
+    if text == "aot" or text.startswith("aot_"):
+        raise argparse.ArgumentTypeError(f"{text!r}: names starting with aot are the runtime's (aot_model.h, ...)")
+    return text
+
+
+def _seed(text: str) -> int:
+    if not re.fullmatch(r"\d+", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is a whole number from 0")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with "did you mean" for a mistyped command, choice or flag (3.11 has no suggest_on_error)."""
 
@@ -401,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compile", help="generate C sources, header, metadata.json and a memory report")
     c.add_argument("model", help=".tflite model")
     c.add_argument("-o", "--output", required=True, help="output folder")
-    c.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    c.add_argument("--prefix", default="model", type=_c_prefix, help="prefix of the generated C API (default: model)")
     c.add_argument("--board", help="generate the kernel variants for this board's CPU (default: portable C)")
     c.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
     c.add_argument("--archive", metavar="OUT.tar", help="also write a deterministic tar (.tar, .tar.gz) of the output (docs/project.md)")
@@ -416,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--board", default="host", help="board name (see boards/), default host")
         r.add_argument("--port", help="serial port of an already flashed board, e.g. /dev/ttyACM0")
         r.add_argument("--inputs", help=".npy (single input) or .npz keyed by input name; default random")
-        r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+        r.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0)")
         r.add_argument("--build-dir", type=Path, help="where to generate and build (default: a cache folder)")
         r.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
         if name == "run":
@@ -443,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
     pr.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
     pr.add_argument("-o", "--output", required=True, help="project folder (new, or an earlier project to regenerate)")
-    pr.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    pr.add_argument("--prefix", default="model", type=_c_prefix, help="prefix of the generated C API (default: model)")
     pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
     priority(pr)
     common(pr)
@@ -454,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--board", required=True, help="board to measure on (e.g. qemu-mps2-an386)")
     t.add_argument("-o", "--output", help="write the tuning record (JSON) here")
     t.add_argument("--inputs", help=".npy / .npz inputs for the measuring runs; default random")
-    t.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    t.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0)")
     priority(t)
     common(t)
     t.set_defaults(func=cmd_tune)
@@ -513,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, "interrupted", 130)
     except OSError as e:  # an unwritable -o, a full disk: the file and the reason
         where = f"{e.filename}: " if e.filename else ""
-        return _fail(args, f"{where}{e.strerror or e}", 2)
+        reason = "exists and is not a folder" if isinstance(e, FileExistsError) else e.strerror or e
+        return _fail(args, f"{where}{reason}", 2)
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
         if args.verbose or os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
