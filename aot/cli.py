@@ -527,6 +527,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--layers is a report of its own: run `inspect --memory` (with --plot) separately")
     if getattr(args, "plot", None) and not getattr(args, "memory", False):
         parser.error("--plot draws the --memory report: add --memory")
+    if args.command == "inspect" and args.board and not (args.memory or args.layers):
+        parser.error("--board is for the --memory or --layers report: add one of them")
+    if getattr(args, "markdown", False) and args.json:
+        parser.error("--markdown and --json are two formats of the same tables: give one")
     try:
         with warnings.catch_warnings():  # Python's own filters unless -q (none) or -v (every warning, once per place)
             if args.quiet or args.json or args.verbose:

@@ -94,3 +94,11 @@ def test_ctrl_c_is_one_line_and_exit_130():
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 130 and err == "microaot: error: interrupted\n" and out == ""
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["inspect", HELLO, "--board", "host"], ["--board", "--memory", "--layers"]),  # the board was ignored
+    (["ops", "--markdown", "--json"], ["--markdown", "--json"]),  # --json won silently
+])
+def test_flags_that_would_be_ignored(argv, words):
+    one_error_line(microaot(*argv), *words)
