@@ -291,7 +291,7 @@ def cmd_inspect(args) -> int:
         print(f"flash on {m['board']}: {m['flash_bytes']:,} B = code {m['code_bytes']:,} B + weights {m['weights_bytes']:,} B "
               f"(.text {m['text']:,}, .rodata {m['rodata']:,}, .data {m['data']:,})")
         print(f"RAM: static {m['ram_bytes']:,} B (.data + .bss, arena {m['arena_bytes']:,} B included) "
-              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (incomplete: see the build notes)'}")
+              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (not a safe bound: ' + '; '.join(m['stack_notes']) + ')'}")
         if m["plot"]:
             print(f"arena picture: {m['plot']}")
     if insp.problems:

@@ -75,7 +75,7 @@ def memory_report(cm: CompiledModel, board: Board, plot: Path | str | None = Non
         "board": board.name, "arena_bytes": cm.plan.arena_bytes, **largest_op_keys(cm.plan.largest_op_bytes),
         "flash_bytes": b.flash_bytes, "weights_bytes": weights, "code_bytes": b.flash_bytes - weights,
         "text": b.text, "rodata": b.rodata, "data": b.data, "bss": b.bss, "ram_bytes": b.ram_bytes,
-        "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "in_place": sorted(cm.plan.in_place),
+        "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "stack_notes": b.stack.notes, "in_place": sorted(cm.plan.in_place),
         "plot": None if plot is None else str(plot),
     }
 

@@ -1,5 +1,6 @@
 """User mistakes found by running every command with odd arguments: each is one line and exit code 2
 (Ctrl-C: one line and 130), never a traceback or an "internal error"."""
+import json
 import os
 import signal
 import subprocess
@@ -8,6 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+from aot import cli
+from aot.driver import inspect as inspect_module
+from aot.target.stack_usage import StackBound
 from tests.cli.test_cli_polish import microaot, one_error_line
 from tests.models_list import model_path
 
@@ -102,3 +106,21 @@ def test_ctrl_c_is_one_line_and_exit_130():
 ])
 def test_flags_that_would_be_ignored(argv, words):
     one_error_line(microaot(*argv), *words)
+
+
+def test_incomplete_stack_bound_prints_its_notes(monkeypatch, capsys):
+    # the text said "see the build notes", which were printed nowhere
+    real = inspect_module.build_firmware
+
+    def recursive_build(cm, board):
+        fw = real(cm, board)
+        fw.build.stack = StackBound(fw.build.stack.bytes, complete=False, notes=["recursion through f"])
+        return fw
+
+    monkeypatch.setattr(inspect_module, "build_firmware", recursive_build)
+    assert cli.main(["inspect", str(HELLO), "--memory", "--board", "host"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "stack bound" in x)
+    assert line.endswith("(not a safe bound: recursion through f)"), line
+    assert cli.main(["inspect", str(HELLO), "--memory", "--board", "host", "--json"]) == 0
+    memory = json.loads(capsys.readouterr().out)["memory"]
+    assert memory["stack_complete"] is False and memory["stack_notes"] == ["recursion through f"]
