@@ -49,6 +49,13 @@ def test_quiet_leaves_stderr_empty_on_every_command(tmp_path):
             assert p.stdout.strip(), quiet  # the result itself is still printed
 
 
+@pytest.mark.qemu
+def test_quiet_on_qemu():
+    for argv in (["-q", "run", HELLO, "--board", "qemu-mps2-an386"], ["profile", HELLO, "--board", "qemu-mps2-an386", "-q"]):
+        p = microaot(*argv)
+        assert p.returncode == 0 and p.stderr == "" and p.stdout.strip(), (argv, p.stderr)
+
+
 WARNS = """
 import sys, warnings
 from aot import cli
