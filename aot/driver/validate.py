@@ -29,6 +29,8 @@ def load_dataset(g: Graph, path: str | Path) -> tuple[dict[str, np.ndarray], int
     if sorted(arrays) != sorted(g.inputs):
         raise AotError(f"{path}: keys {sorted(arrays)} are not the model inputs {g.inputs}")
     counts = {len(a) if a.ndim else 0 for a in arrays.values()}
+    if counts == {0}:
+        raise AotError(f"{path}: no samples (the first axis of its arrays is the sample, and it is empty)")
     if len(counts) != 1 or 0 in counts:
         raise AotError(f"{path}: every array needs the same number of samples on its first axis (got {sorted(counts)})")
     n = counts.pop()
@@ -57,6 +59,8 @@ def convert(sample: np.ndarray, t: Tensor, source: Tensor) -> np.ndarray:
     if sample.dtype == t.np_dtype:
         return sample
     if sample.dtype.kind == "f" and t.quant is not None:
+        if not np.isfinite(sample).all():  # QUANTIZE of NaN or infinity is no number: a warning and garbage
+            raise AotError(f"input {t.name!r}: a sample has NaN or infinite values, which an {t.dtype} input cannot take")
         real = Tensor("real", t.shape, "float32")
         g = Graph({"real": real, t.name: t}, [], ["real"], [t.name])
         return ops.get("quantize").reference(Op("quantize", ["real"], [t.name]), g, [sample.astype(np.float32)])[0]

@@ -124,3 +124,14 @@ def test_incomplete_stack_bound_prints_its_notes(monkeypatch, capsys):
     assert cli.main(["inspect", str(HELLO), "--memory", "--board", "host", "--json"]) == 0
     memory = json.loads(capsys.readouterr().out)["memory"]
     assert memory["stack_complete"] is False and memory["stack_notes"] == ["recursion through f"]
+
+
+def test_dataset_without_samples_or_with_nan(tmp_path):
+    np.savez(tmp_path / "none.npz", **{INPUT: np.zeros((0, 1), np.float32)})
+    # was "every array needs the same number of samples on its first axis (got [0])"
+    one_error_line(microaot("validate", HELLO, "--data", tmp_path / "none.npz"), "none.npz", "no samples")
+    np.savez(tmp_path / "nan.npz", **{INPUT: np.array([[0.5], [np.nan]], np.float32)})
+    # quantising NaN for the int8 input printed NumPy's RuntimeWarning and validated garbage
+    p = microaot("validate", HELLO, "--data", tmp_path / "nan.npz")
+    one_error_line(p, INPUT, "NaN or infinite")
+    assert "RuntimeWarning" not in p.stderr and "building" not in p.stderr
