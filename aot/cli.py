@@ -382,7 +382,17 @@ class _Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message):
-        super().error(message + _did_you_mean(self, message))
+        message += _did_you_mean(self, message)
+        self.print_usage(sys.stderr)
+        raise _UsageError(self.prog, message)
+
+
+class _UsageError(SystemExit):
+    """argparse's exit (code 2) keeping its message: with --json it is also {"error": ...} on stdout."""
+
+    def __init__(self, prog: str, message: str):
+        super().__init__(2)
+        self.prog, self.message = prog, message
 
 
 def _did_you_mean(parser: _Parser, message: str) -> str:
@@ -516,8 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def _parse(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """The arguments, and one error for flags that contradict each other or would be ignored."""
     args = parser.parse_args(argv)
     if args.json and "--json" not in parser.commands[args.command]._option_string_actions:
         parser.error(f"`{args.command}` has no JSON output: drop --json")
@@ -531,6 +541,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--board is for the --memory or --layers report: add one of them")
     if getattr(args, "markdown", False) and args.json:
         parser.error("--markdown and --json are two formats of the same tables: give one")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = _parse(parser, argv)
+    except _UsageError as e:
+        print(f"{e.prog}: error: {e.message}", file=sys.stderr)
+        if "--json" in argv:
+            print(json.dumps({"error": e.message}))
+        raise
     try:
         with warnings.catch_warnings():  # Python's own filters unless -q (none) or -v (every warning, once per place)
             if args.quiet or args.json or args.verbose:

@@ -135,3 +135,12 @@ def test_layers_with_memory_or_plot_is_one_error(tmp_path, extra):
     p = microaot("inspect", HELLO, "--layers", *extra, cwd=tmp_path)
     assert p.returncode == 2 and p.stderr.count("error:") == 1 and "--layers" in p.stderr, p.stderr
     assert "--memory" in p.stderr and not (tmp_path / "a.svg").exists()
+
+
+@pytest.mark.parametrize("argv", [["--json", "compile"], ["compil", "x", "--json"], ["inspect", HELLO, "--plot", "a.svg", "--json"]])
+def test_usage_errors_with_json_are_json_too(argv):
+    # as every other error with --json: {"error": ...} on stdout (argparse's own exit printed nothing there)
+    p = microaot(*argv)
+    assert p.returncode == 2 and p.stderr.count("error:") == 1
+    message = json.loads(p.stdout)["error"]
+    assert message and message in p.stderr
