@@ -2,7 +2,8 @@
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
-a run (or validate) whose outputs do not match the reference exits 1.
+a run (or validate) whose outputs do not match the reference exits 1. --json, -q (errors only on
+stderr) and -v (an internal error's traceback) go before or after the command (docs/cli.md).
 """
 from __future__ import annotations
 
