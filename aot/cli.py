@@ -385,15 +385,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         message += _did_you_mean(self, message)
         self.print_usage(sys.stderr)
-        raise _UsageError(self.prog, message)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)  # as argparse's error(), then its exit code 2
+        raise _UsageError(message)
 
 
 class _UsageError(SystemExit):
     """argparse's exit (code 2) keeping its message: with --json it is also {"error": ...} on stdout."""
 
-    def __init__(self, prog: str, message: str):
+    def __init__(self, message: str):
         super().__init__(2)
-        self.prog, self.message = prog, message
+        self.message = message
 
 
 def _did_you_mean(parser: _Parser, message: str) -> str:
@@ -551,7 +552,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parse(parser, argv)
     except _UsageError as e:
-        print(f"{e.prog}: error: {e.message}", file=sys.stderr)
         if "--json" in argv:
             print(json.dumps({"error": e.message}))
         raise
