@@ -23,6 +23,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv --system-site-packages .venv
 fi
 export PATH="$PWD/.venv/bin:$PATH"
-echo "setup: pip install -e .[test,plot]" >&2
-python -m pip install -q --disable-pip-version-check -e ".[test,plot]" 2>&1 | grep -v -E "^(WARNING: Location|DEPRECATION)" >&2 || true
+echo "setup: pip install -e .[test,plot,quantize-tflite]" >&2
+python -m pip install -q --disable-pip-version-check -e ".[test,plot,quantize-tflite]" 2>&1 | grep -v -E "^(WARNING: Location|DEPRECATION)" >&2 || true
 python -c "import aot, tflite, onnx, serial, elftools, tflite_micro, onnxruntime, matplotlib" || { echo "setup: the Python packages did not install" >&2; exit 1; }
