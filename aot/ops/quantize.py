@@ -1,5 +1,6 @@
 """QUANTIZE: float32 -> int8/int16 (round half away from zero), or an integer requantisation between
-the pairs tflite-micro runs (int8 -> int8/uint8/int16, uint8 -> int8, int16 -> int8/int16)."""
+the pairs tflite-micro runs (int8 -> int8/uint8/int16/int32, uint8 -> int8, int16 -> int8/int16/int32;
+an int32 result wraps, as TFLM's int32 addition of the zero point does)."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,10 +11,10 @@ from aot.ops.traits import OpTraits
 
 TRAITS = OpTraits(elementwise=True)
 
-# the output dtypes of each input dtype: tflite-micro's (quantize_common.cc, int32 aside), and
+# the output dtypes of each input dtype: tflite-micro's (quantize_common.cc, int32 input aside), and
 # float32 -> uint8 for ONNX's QuantizeLinear onto a uint8 graph output
-PAIRS = {"float32": ("int8", "uint8", "int16"), "int8": ("int8", "uint8", "int16"), "uint8": ("int8",),
-         "int16": ("int8", "int16")}
+PAIRS = {"float32": ("int8", "uint8", "int16"), "int8": ("int8", "uint8", "int16", "int32"), "uint8": ("int8",),
+         "int16": ("int8", "int16", "int32")}
 
 
 def check(op: Op, g: Graph) -> list[str]:
@@ -48,4 +49,6 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     else:
         mult, shift = requant_params(op, g)
         q = quant.mbqm(x.astype(np.int64) - g.tensor(op.inputs[0]).quant.tensor_zero_point, mult, shift) + y.quant.tensor_zero_point
+        if y.dtype == "int32":
+            return [quant.wrap_int32(q).astype(np.int32)]
     return [np.clip(q, info.min, info.max).astype(y.np_dtype)]

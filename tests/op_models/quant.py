@@ -11,7 +11,8 @@ from tests.op_models.base import Model, T, random_shape
 
 JITTER = (0.8, 1.25)  # a calibrated scale is within this factor of the one covering the range
 QUANTIZE = ("int8", "int16")  # from float32
-REQUANTIZE = {"int8": ("int8", "uint8", "int16"), "uint8": ("int8",), "int16": ("int8", "int16")}  # source: outputs
+REQUANTIZE = {"int8": ("int8", "uint8", "int16", "int32"), "uint8": ("int8",),
+              "int16": ("int8", "int16", "int32")}  # source: outputs
 DEQUANTIZE = ("int8", "uint8", "int16")
 
 
@@ -21,14 +22,14 @@ def _scale(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 def _qtensor(m: Model, name: str, shape, dtype: str, quant: tuple[float, int] | None = None,
              graph_input: bool = False) -> T:
-    """A float32 or quantised int8/uint8/int16 tensor (int16 symmetric, as converters make it)."""
+    """A float32 or quantised int8/uint8/int16/int32 tensor (int16, int32 symmetric, as converters make them)."""
     if dtype == "float32":
         t = T(m.b.add_tensor(name, shape, "float32"), tuple(shape))
     else:
         info = np.iinfo(np.dtype(dtype))
         if quant is None:
-            zp = 0 if dtype == "int16" else int(m.rng.integers(info.min, info.max + 1))
-            quant = (_scale(m.rng, 0.005, 0.2) * (256 / (info.max - info.min + 1)), zp)
+            zp = 0 if dtype in ("int16", "int32") else int(m.rng.integers(info.min, info.max + 1))
+            quant = (_scale(m.rng, 0.005, 0.2) * (256 / (min(info.max, 32767) - max(info.min, -32768) + 1)), zp)
         t = T(m.b.add_tensor(name, shape, dtype, scale=quant[0], zero_point=quant[1]), tuple(shape), *quant)
     if graph_input:
         m.inputs.append(t.index)
@@ -42,6 +43,8 @@ def _check(dtype: str, allowed: tuple[str, ...], what: str) -> None:
 
 def _covering(m: Model, x: T, src: str, dtype: str) -> tuple[float, int]:
     """Quantisation of ``dtype`` covering the real range of ``x`` (over all values of ``src``)."""
+    if dtype == "int32":  # an int32 result is a finer scale, as the requantisation after an int16 softmax
+        return x.scale * _scale(m.rng, 0.25, 1.0), 0
     i, o = np.iinfo(np.dtype(src)), np.iinfo(np.dtype(dtype))
     lo, hi = x.scale * (i.min - x.zero_point), x.scale * (i.max - x.zero_point)
     if dtype == "int16":
@@ -58,7 +61,8 @@ def _requantize(src: str):
         _check(dtype, REQUANTIZE[src], f"QUANTIZE from {src}")
         m = Model(rng, "int8")
         shape = random_shape(rng, int(rng.integers(1, 5)))
-        x = _qtensor(m, "x", shape, src, graph_input=True)
+        softmax_out = src == "int16" and dtype == "int32" and rng.random() < 0.5  # int8 -> int16 SOFTMAX's result
+        x = _qtensor(m, "x", shape, src, (1 / 65536, -32768) if softmax_out else None, graph_input=True)
         draw = rng.random()
         if {src, dtype} == {"int8", "uint8"} and draw < 0.4:
             quant = (x.scale, x.zero_point + (128 if dtype == "uint8" else -128))  # always in range

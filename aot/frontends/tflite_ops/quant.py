@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aot.frontends.tflite_ops.common import Reader, Unsupported, plain
 
-# tflite-micro's QUANTIZE pairs (quantize_common.cc; int32 in or out aside): input -> outputs
-QUANTIZE_PAIRS = {"float32": ("int8", "int16"), "int8": ("int8", "uint8", "int16"), "uint8": ("int8",),
-                  "int16": ("int8", "int16")}
+# tflite-micro's QUANTIZE pairs (quantize_common.cc; int32 in aside): input -> outputs
+QUANTIZE_PAIRS = {"float32": ("int8", "int16"), "int8": ("int8", "uint8", "int16", "int32"), "uint8": ("int8",),
+                  "int16": ("int8", "int16", "int32")}
 
 
 def _quantize(r: Reader, op, ins):
@@ -18,6 +18,6 @@ def _quantize(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "QUANTIZE": (_quantize, ("int8", "uint8", "int16")),
+    "QUANTIZE": (_quantize, ("int8", "uint8", "int16", "int32")),
     "DEQUANTIZE": (plain("dequantize"), ("int8", "uint8", "int16")),
 }
