@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, FLOAT, Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, FLOAT, WITH_INT16, Reader, Unsupported
 from aot.ops.window import same_or_valid
 
 
@@ -103,7 +103,7 @@ CONVERTERS = {
     "L2_POOL_2D": (_pool("l2_pool2d"), FLOAT),
     "L2_NORMALIZATION": (_l2_normalization, BOTH),
     "ADD": (_add, BOTH),
-    "SOFTMAX": (_softmax, BOTH),
+    "SOFTMAX": (_softmax, WITH_INT16),
     "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), BOTH),
     "RESIZE_BILINEAR": (_resize("resize_bilinear", tflite.ResizeBilinearOptions), BOTH),
 }

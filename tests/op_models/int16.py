@@ -1,0 +1,64 @@
+"""Single-op models with int16 activations (TFLite's 16x8 mode: int16 tensors symmetric, zero point 0;
+the int8 -> int16 SOFTMAX's output excepted), for the operators tflite-micro runs in int16.
+
+Every generator here takes dtype "int16" (the dtype it is counted for in the frontend's claims).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tests.op_models.base import Model, T, random_shape
+
+INT16 = ("int16",)
+
+
+def _scale(rng: np.random.Generator, lo: float = 0.005, hi: float = 0.2) -> float:
+    """An int16 scale: an int8-like step in [lo, hi] over 256 (the same real range, finer)."""
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) / 256
+
+
+def _check(dtype: str) -> None:
+    if dtype != "int16":
+        raise ValueError(f"an int16 generator, not {dtype!r}")
+
+
+def tensor16(m: Model, name: str, shape, scale: float, zero_point: int = 0, graph_input: bool = False) -> T:
+    """An int16 activation of ``scale`` (and ``zero_point``, 0 unless said)."""
+    t = T(m.b.add_tensor(name, shape, "int16", scale=scale, zero_point=zero_point), tuple(shape), scale, zero_point)
+    if graph_input:
+        m.inputs.append(t.index)
+    return t
+
+
+def _softmax_shape(rng: np.random.Generator) -> tuple[int, ...]:
+    return random_shape(rng, int(rng.integers(1, 5)), max_dim=4)[:-1] + (int(rng.integers(1, 33)),)
+
+
+def _beta(rng: np.random.Generator) -> float:
+    return 1.0 if rng.random() < 0.5 else float(rng.uniform(0.25, 2.0))
+
+
+def make_softmax(rng: np.random.Generator, dtype: str = "int16") -> bytes:
+    """int16 -> int16 (output 1/32768, zero point 0); input scales up to ~3x those of int8 models."""
+    _check(dtype)
+    m = Model(rng, "int8")
+    shape = _softmax_shape(rng)
+    x = tensor16(m, "x", shape, _scale(rng, 0.005, 0.6), graph_input=True)
+    y = tensor16(m, "y", shape, 1 / 32768)
+    return m.finish("SOFTMAX", [x], [y], beta=_beta(rng))
+
+
+def make_softmax_from_int8(rng: np.random.Generator, dtype: str = "int16") -> bytes:
+    """int8 -> int16 (output 1/65536, zero point -32768), as the keyword_scrambled model ends."""
+    _check(dtype)
+    m = Model(rng, "int8")
+    shape = _softmax_shape(rng)
+    x = m.input("x", shape)
+    y = tensor16(m, "y", shape, 1 / 65536, -32768)
+    return m.finish("SOFTMAX", [x], [y], beta=_beta(rng))
+
+
+GENERATORS = {
+    "softmax_int16": (make_softmax, INT16),
+    "softmax_int8_to_int16": (make_softmax_from_int8, INT16),
+}

@@ -1,0 +1,40 @@
+"""int16 activations (TFLite's 16x8 mode) of the operators tflite-micro runs in int16, bit-exact:
+the NumPy reference against tflite-micro on random single-op models (tests/op_models/int16.py,
+10 seeds) and the generated C on the host against the reference (3 seeds)."""
+import numpy as np
+import pytest
+
+from aot.driver.reference import run_graph
+from aot.frontends.tflite import load_tflite
+from tests.op_models import Model
+from tests.op_models.int16 import GENERATORS, tensor16
+from tests.ops.compare import assert_same, op_tests, refusals
+from tests.tflm import run_tflm
+
+OPS = list(GENERATORS)
+
+test_matches_tflm, test_c_matches_reference = op_tests(OPS)
+
+
+def test_softmax_int16_every_difference_matches_tflm():
+    """Rows (d, 0) for every int16 difference d through tflite-micro and the reference: the whole
+    exp table, and the reciprocal table over the sums of two exponentials."""
+    m = Model(np.random.default_rng(0), "int8")
+    n = 1 << 16
+    x = tensor16(m, "x", (n, 2), 10 / 32768, graph_input=True)  # [-65535, 0] covers [-10, 0]
+    model = m.finish("SOFTMAX", [x], [tensor16(m, "y", (n, 2), 1 / 32768)], beta=1.0)
+    rows = np.stack([np.arange(-32768, 32768), np.zeros(n, np.int64)], axis=1).astype(np.int16)
+    g = load_tflite(model)
+    assert_same(run_graph(g, {g.inputs[0]: rows})[g.outputs[0]], run_tflm(model, [rows])[0], "int16 softmax")
+
+
+@pytest.mark.parametrize("x_dtype,y_quant,reason", [
+    ("int16", (1 / 65536, 0), "int16 -> int16 softmax output must have scale 1/32768 and zero point 0"),
+    ("int16", (1 / 32768, 5), "int16 -> int16 softmax output must have scale 1/32768 and zero point 0"),
+    ("int8", (1 / 32768, 0), "int8 -> int16 softmax output must have scale 1/65536 and zero point -32768"),
+])
+def test_softmax_int16_output_quantisation_tflm_refuses_is_refused(x_dtype, y_quant, reason):
+    m = Model(np.random.default_rng(0), "int8")
+    x = tensor16(m, "x", (2, 5), 0.001, graph_input=True) if x_dtype == "int16" else m.input("x", (2, 5))
+    model = m.finish("SOFTMAX", [x], [tensor16(m, "y", (2, 5), *y_quant)], beta=1.0)
+    assert refusals(model) == [("#0", "SOFTMAX", reason)]
