@@ -28,6 +28,8 @@ def _options(rng: np.random.Generator, op: str) -> dict:
 def _fixed_quant(m: Model, op: str, x) -> tuple[float, int] | None:
     """The int8 output quantisation an op's kernel needs, or that a converter gives it; None: one
     covering its real range."""
+    if op in ("LOGISTIC", "TANH") and m.dtype == "int16":
+        return 1 / 32768, 0
     if op == "LOGISTIC":
         return 1 / 256, -128
     if op == "TANH":

@@ -28,9 +28,11 @@ class T:
     shape: tuple[int, ...]
     scale: float = 1.0
     zero_point: int = 0
+    dtype: str = "int8"
 
     def real_range(self) -> tuple[float, float]:
-        return self.scale * (-128 - self.zero_point), self.scale * (127 - self.zero_point)
+        info = np.iinfo(np.dtype(self.dtype if self.dtype == "int16" else "int8"))
+        return self.scale * (info.min - self.zero_point), self.scale * (info.max - self.zero_point)
 
 
 def _loguniform(rng: np.random.Generator, lo: float, hi: float, size=None):
@@ -41,9 +43,16 @@ def random_quant(rng: np.random.Generator) -> tuple[float, int]:
     return float(_loguniform(rng, 0.005, 0.2)), int(rng.integers(-128, 128))
 
 
-def quant_for_range(rng: np.random.Generator, lo: float, hi: float) -> tuple[float, int]:
-    """Scale/zero point covering [lo, hi] (0 inside), jittered like a calibration would be."""
+def random_quant16(rng: np.random.Generator) -> tuple[float, int]:
+    """int16 (16x8 mode): symmetric, the real range of an int8 random_quant."""
+    return float(_loguniform(rng, 0.005, 0.2)) / 256, 0
+
+
+def quant_for_range(rng: np.random.Generator, lo: float, hi: float, dtype: str = "int8") -> tuple[float, int]:
+    """Scale/zero point covering [lo, hi] (0 inside), jittered like a calibration would be; int16 symmetric."""
     lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if dtype == "int16":
+        return max(-lo, hi, 1e-3) / 32767 * float(_loguniform(rng, 0.8, 1.25)), 0
     scale = max(hi - lo, 1e-3) / 255 * float(_loguniform(rng, 0.8, 1.25))
     return scale, int(np.clip(np.round(-128 - lo / scale), -128, 127))
 
@@ -60,22 +69,22 @@ class Model:
     """One single-op model under construction: a TFLiteBuilder plus rng and dtype."""
 
     def __init__(self, rng: np.random.Generator, dtype: str):
-        if dtype not in ("int8", "float32", "int32", "bool"):
-            raise ValueError(f"dtype must be int8, float32, int32 or bool, not {dtype!r}")
+        if dtype not in ("int8", "int16", "float32", "int32", "bool"):
+            raise ValueError(f"dtype must be int8, int16, float32, int32 or bool, not {dtype!r}")
         self.rng, self.dtype, self.b = rng, dtype, TFLiteBuilder()
         self.inputs: list[int] = []
 
     @property
     def q(self) -> bool:
-        return self.dtype == "int8"
+        return self.dtype in ("int8", "int16")
 
     def tensor(self, name: str, shape, quant: tuple[float, int] | None = None, dtype: str | None = None,
                graph_input: bool = False) -> T:
-        """An activation; int8 ones get ``quant`` (random if None)."""
+        """An activation; int8 and int16 ones get ``quant`` (random if None)."""
         dtype = dtype or self.dtype
-        if dtype == "int8":
-            scale, zp = quant or random_quant(self.rng)
-            t = T(self.b.add_tensor(name, shape, "int8", scale=scale, zero_point=zp), tuple(shape), scale, zp)
+        if dtype in ("int8", "int16"):
+            scale, zp = quant or (random_quant16 if dtype == "int16" else random_quant)(self.rng)
+            t = T(self.b.add_tensor(name, shape, dtype, scale=scale, zero_point=zp), tuple(shape), scale, zp, dtype)
         else:
             t = T(self.b.add_tensor(name, shape, dtype), tuple(shape))
         if graph_input:
@@ -90,8 +99,9 @@ class Model:
         data = _random_array(self.rng, shape, self.dtype)
         if not self.q:
             return T(self.b.add_tensor(name, shape, self.dtype, data=data), tuple(shape))
-        scale, zp = quant or random_quant(self.rng)
-        return T(self.b.add_tensor(name, shape, "int8", data=data, scale=scale, zero_point=zp), tuple(shape), scale, zp)
+        scale, zp = quant or (random_quant16 if self.dtype == "int16" else random_quant)(self.rng)
+        return T(self.b.add_tensor(name, shape, self.dtype, data=data, scale=scale, zero_point=zp), tuple(shape), scale, zp,
+                 self.dtype)
 
     def weights(self, name: str, shape, axis: int | None, fan_in: int) -> tuple[int, np.ndarray]:
         """Weights (per-channel along ``axis``, or per-tensor if None); returns (index, scales)."""
@@ -118,10 +128,10 @@ class Model:
                                  zero_point=np.zeros(scales.size, np.int64))
 
     def output(self, shape, lo: float = -1.0, hi: float = 1.0, quant=None, dtype=None) -> T:
-        """The op's output; int8 gets ``quant``, else one covering the real range [lo, hi]."""
+        """The op's output; int8/int16 gets ``quant``, else one covering the real range [lo, hi]."""
         dtype = dtype or self.dtype
-        if dtype == "int8" and quant is None:
-            quant = quant_for_range(self.rng, lo, hi)
+        if dtype in ("int8", "int16") and quant is None:
+            quant = quant_for_range(self.rng, lo, hi, dtype)
         return self.tensor("y", shape, quant, dtype)
 
     def finish(self, op: str, inputs: list, outputs: list[T], **options) -> bytes:

@@ -1,5 +1,7 @@
 """Single-op models with int16 activations (TFLite's 16x8 mode: int16 tensors symmetric, zero point 0;
-the int8 -> int16 SOFTMAX's output excepted), for the operators tflite-micro runs in int16.
+the int8 -> int16 SOFTMAX's output excepted), for the operators tflite-micro runs in int16: the
+int8 generators of the other families drawn with dtype "int16" (Model gives int16 tensors the
+quantisation of that mode), and the SOFTMAX ones here.
 
 Every generator here takes dtype "int16" (the dtype it is counted for in the frontend's claims).
 """
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.op_models import activations, elementwise, nn, reduce, shape
 from tests.op_models.base import Model, T, random_shape
 
 INT16 = ("int16",)
@@ -58,7 +61,17 @@ def make_softmax_from_int8(rng: np.random.Generator, dtype: str = "int16") -> by
     return m.finish("SOFTMAX", [x], [y], beta=_beta(rng))
 
 
+# the int8 generators that draw int16 models too, by the name their family gives them
+SHARED = {
+    "add": elementwise.GENERATORS, "sub": elementwise.GENERATORS, "mul": elementwise.GENERATORS,
+    "average_pool_2d": nn.GENERATORS, "max_pool_2d": nn.GENERATORS,
+    "logistic": activations.GENERATORS, "tanh": activations.GENERATORS, "leaky_relu": activations.GENERATORS,
+    "pad": shape.GENERATORS, "strided_slice": shape.GENERATORS, "concatenation": shape.GENERATORS,
+    "reshape": shape.GENERATORS, "mean": reduce.GENERATORS,
+}
+
 GENERATORS = {
+    **{f"{op}_int16": (family[op][0], INT16) for op, family in SHARED.items()},
     "softmax_int16": (make_softmax, INT16),
     "softmax_int8_to_int16": (make_softmax_from_int8, INT16),
 }

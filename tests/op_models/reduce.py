@@ -17,7 +17,7 @@ def _output_quant(m: Model, op: str, x, n: int) -> tuple[float, int] | None:
     if op == "SUM":  # n uniform values: mean n * mid, deviation sqrt(n) * width / sqrt(12)
         mid, dev = n * (lo + hi) / 2, 3 * np.sqrt(n / 12) * (hi - lo)
         lo, hi = mid - dev, mid + dev
-    return quant_for_range(m.rng, lo, hi)
+    return quant_for_range(m.rng, lo, hi, m.dtype)
 
 
 def _reduce(op: str):

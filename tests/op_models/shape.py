@@ -9,6 +9,7 @@ from tests.op_models.base import (
     factor_shape,
     i32,
     random_quant,
+    random_quant16,
     random_shape,
 )
 
@@ -34,7 +35,7 @@ def make_concatenation(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     rank = int(rng.integers(1, 5))
     base = random_shape(rng, rank)
     axis = int(rng.integers(-rank, rank))
-    quant = random_quant(rng)
+    quant = random_quant16(rng) if dtype == "int16" else random_quant(rng)  # TFLM: int16 zero point 0
     xs = []
     for k in range(int(rng.integers(1, 4))):
         shape = list(base)

@@ -8,6 +8,7 @@ import tflite
 from aot.frontends.tflite_ops.common import (
     ACTIVATIONS,
     BOTH,
+    WITH_INT16,
     Reader,
     Unsupported,
     plain,
@@ -188,16 +189,16 @@ def _gather_nd(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "RESHAPE": (plain("reshape"), BOTH),
+    "RESHAPE": (plain("reshape"), WITH_INT16),
     "SQUEEZE": (plain("reshape"), BOTH),
-    "CONCATENATION": (_concatenation, BOTH),
-    "PAD": (_pad, BOTH),
+    "CONCATENATION": (_concatenation, WITH_INT16),
+    "PAD": (_pad, WITH_INT16),
     "PADV2": (_padv2, BOTH),
     "MIRROR_PAD": (_mirror_pad, BOTH),
     "TRANSPOSE": (_transpose, BOTH),
     "EXPAND_DIMS": (_expand_dims, BOTH),
     "SLICE": (_slice, BOTH),
-    "STRIDED_SLICE": (_strided_slice, BOTH),
+    "STRIDED_SLICE": (_strided_slice, WITH_INT16),
     "GATHER": (_gather, BOTH),
     "GATHER_ND": (_gather_nd, BOTH),
 }
