@@ -49,6 +49,7 @@ FUNCTIONS = {
     "fmod": np.fmod,  # ONNX Mod with fmod=1: the dividend's sign
 }
 INTEGER = ("sub", "mul", "div", "max", "min", "squared_difference")  # int8 and int32 too
+INT16 = ("sub", "mul")  # and int16 (16x8): sub at 2^15 (add.LEFT_SHIFTS), mul with zero points 0, as in TFLM
 SQUARED_DIFFERENCE_SHIFT = 7  # TFLite's left shift for int8 SQUARED_DIFFERENCE
 DIV_SHIFTS = 24  # int8 div's final shift, reciprocal (<= 7) + headroom (<= 31) - output shift, stays below 64
 
@@ -67,7 +68,7 @@ class Requant:
 
 
 def params(op: Op, g: Graph) -> add.AddParams | Requant | tuple[int, int]:
-    """The int8 constants of ``op``: AddParams (sub, squared_difference), Requant (mul, div), or
+    """The int8 (int16) constants of ``op``: AddParams (sub, squared_difference), Requant (mul, div), or
     the clamp range (max, min)."""
     fn = op.attrs["fn"]
     if fn == "sub":
@@ -75,7 +76,7 @@ def params(op: Op, g: Graph) -> add.AddParams | Requant | tuple[int, int]:
     if fn == "squared_difference":
         return add.params(op, g, SQUARED_DIFFERENCE_SHIFT, power=2)
     a, b, y = (g.tensor(n) for n in (*op.inputs[:2], op.outputs[0]))
-    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "int8", y.quant.tensor_scale, y.quant.tensor_zero_point)
+    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
     if fn in ("max", "min"):
         return lo, hi
     sa, sb, sy = (np.float64(np.float32(t.quant.tensor_scale)) for t in (a, b, y))  # float scales, double arithmetic
@@ -101,12 +102,14 @@ def check(op: Op, g: Graph) -> list[str]:
         return [f"elementwise function {fn!r} is not supported"]
     if op.attrs.get("activation", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
         return [f"fused activation {op.attrs['activation']} is not supported on {fn}"]
-    dtypes = ("float32", "int8", "int32") if fn in INTEGER else ("float32",)
+    dtypes = ("float32", "int8", "int32") + (("int16",) if fn in INT16 else ()) if fn in INTEGER else ("float32",)
     if not (a.dtype == b.dtype == y.dtype) or a.dtype not in dtypes:
         return [f"{fn} {a.dtype}, {b.dtype} -> {y.dtype} is not supported ({' or '.join(dtypes)})"]
-    if a.dtype == "int8":
+    if a.dtype in ("int8", "int16"):
         if any(t.quant is None or not t.quant.per_tensor for t in (a, b, y)):
-            return [f"int8 {fn} needs per-tensor quantisation on both inputs and the output"]
+            return [f"{a.dtype} {fn} needs per-tensor quantisation on both inputs and the output"]
+        if a.dtype == "int16" and fn == "mul" and any(t.quant.tensor_zero_point for t in (a, b, y)):
+            return ["int16 mul needs zero points 0 on both inputs and the output (as TFLite Micro)"]
         if fn == "div" and not -DIV_SHIFTS <= params(op, g).output_shift <= 22:
             return [f"int8 div: the output scale {y.quant.tensor_scale:g} is out of range for the input scales"]
         if fn in ("max", "min") and not (a.quant.to_json() == b.quant.to_json() == y.quant.to_json()):
@@ -131,7 +134,7 @@ def rdbpot_wide(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
 
 
 def _int8(fn: str, p, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The int8 kernel of ``fn`` before the clamp, int64."""
+    """The int8 (int16) kernel of ``fn`` before the clamp, int64."""
     if fn in ("max", "min"):
         return FUNCTIONS[fn](a.astype(np.int64), b.astype(np.int64))
     if fn in ("sub", "squared_difference"):
@@ -174,4 +177,4 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [np.clip(_int32(fn, a, b), *int32_range(act)).astype(np.int32)]
     p = params(op, g)
     lo, hi = p if fn in ("max", "min") else (p.act_min, p.act_max)
-    return [np.clip(_int8(fn, p, a, b), lo, hi).astype(np.int8)]
+    return [np.clip(_int8(fn, p, a, b), lo, hi).astype(a.dtype)]

@@ -25,6 +25,7 @@ EXPRESSIONS = {
     "fmod": "fmodf(u, v)",
 }
 PRELUDES = {"floor_mod": "const float r = fmodf(u, v);"}
+QUANTIZED = ("int8", "int16")
 # int32 (aot.ops.binary INTEGER): wrapping as TFLite's int32_t arithmetic does on overflow.
 INT32_EXPRESSIONS = {
     "sub": "(int32_t)((uint32_t)u - (uint32_t)v)",
@@ -40,8 +41,8 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g, fn = ctx.graph, op.attrs["fn"]
     dtype, act = g.tensor(op.outputs[0]).dtype, op.attrs.get("activation", "NONE")
     v = {**broadcast_vars(op, ctx), "op": fn, "expr": (INT32_EXPRESSIONS if dtype == "int32" else EXPRESSIONS)[fn],
-         "prelude": PRELUDES.get(fn), "quantized": dtype == "int8", "cast": dtype == "int8", "clamp": None}
-    if dtype == "int8":
+         "prelude": PRELUDES.get(fn), "quantized": dtype in QUANTIZED, "cast": dtype in QUANTIZED, "clamp": None}
+    if dtype in QUANTIZED:
         p = binary.params(op, g)
         v["p"], v["clamp"] = p, "aot_clamp"
         v["act_min"], v["act_max"] = p if fn in ("max", "min") else (p.act_min, p.act_max)

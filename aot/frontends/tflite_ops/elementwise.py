@@ -11,6 +11,7 @@ from aot.frontends.tflite_ops.common import (
 )
 
 ALL = BOTH + ("int32",)  # the binary builtins of int8, float32 and int32
+ALL_INT16 = ALL + ("int16",)  # those tflite-micro runs in int16 too
 
 
 def dtypes_in(r: Reader, names, opname: str, dtypes: tuple[str, ...]) -> None:
@@ -38,8 +39,8 @@ def _add_n(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "SUB": (_binary("SUB", "sub", ALL, tflite.SubOptions), ALL),
-    "MUL": (_binary("MUL", "mul", ALL, tflite.MulOptions), ALL),
+    "SUB": (_binary("SUB", "sub", ALL_INT16, tflite.SubOptions), ALL_INT16),
+    "MUL": (_binary("MUL", "mul", ALL_INT16, tflite.MulOptions), ALL_INT16),
     "DIV": (_binary("DIV", "div", ALL, tflite.DivOptions), ALL),
     "MAXIMUM": (_binary("MAXIMUM", "max", ALL), ALL),
     "MINIMUM": (_binary("MINIMUM", "min", ALL), ALL),

@@ -102,7 +102,7 @@ CONVERTERS = {
     "MAX_POOL_2D": (_pool("max_pool2d"), BOTH),
     "L2_POOL_2D": (_pool("l2_pool2d"), FLOAT),
     "L2_NORMALIZATION": (_l2_normalization, BOTH),
-    "ADD": (_add, BOTH),
+    "ADD": (_add, WITH_INT16),
     "SOFTMAX": (_softmax, WITH_INT16),
     "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), BOTH),
     "RESIZE_BILINEAR": (_resize("resize_bilinear", tflite.ResizeBilinearOptions), BOTH),
