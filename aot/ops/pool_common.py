@@ -11,10 +11,10 @@ from aot.ops.window import pad_nhwc, taps
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     problems = []
-    if x.dtype not in ("int8", "float32"):
-        problems.append(f"input type {x.dtype} is not supported (int8 or float32)")
-    elif x.dtype == "int8" and (x.quant is None or y.quant is None or x.quant.tensor_scale != y.quant.tensor_scale or x.quant.tensor_zero_point != y.quant.tensor_zero_point):
-        problems.append("int8 pooling needs identical input and output quantisation")
+    if x.dtype not in ("int8", "int16", "float32") or y.dtype != x.dtype:
+        problems.append(f"input type {x.dtype} is not supported (int8, int16 or float32, the output's too)")
+    elif x.dtype != "float32" and (x.quant is None or y.quant is None or x.quant.tensor_scale != y.quant.tensor_scale or x.quant.tensor_zero_point != y.quant.tensor_zero_point):
+        problems.append(f"{x.dtype} pooling needs identical input and output quantisation")
     if len(x.shape) != 4:
         problems.append("pooling needs a 4-D NHWC input")
     return problems
@@ -36,7 +36,7 @@ def clamp(op: Op, g: Graph, out: np.ndarray) -> np.ndarray:
     if y.dtype == "float32":
         return quant.float_clamp(out, op.attrs["activation"])
     lo, hi = quant.activation_range(op.attrs["activation"], y.dtype, y.quant.tensor_scale, y.quant.tensor_zero_point)
-    return np.clip(out, lo, hi).astype(np.int8)
+    return np.clip(out, lo, hi).astype(y.np_dtype)
 
 
 def macs(op: Op, g: Graph) -> int:

@@ -25,6 +25,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         "SH": op.attrs["stride"][0], "SW": op.attrs["stride"][1],
         "PT": op.attrs["pad"][0], "PL": op.attrs["pad"][1], "act_min": lo, "act_max": hi,
         "count_include_pad": bool(op.attrs.get("count_include_pad")),
+        "lowest": -32768 if x.dtype == "int16" else -128,  # max pool's start (int8, int16)
     }
 
 
