@@ -89,12 +89,22 @@ def _clip(v, xs, xz, ys, yz, attrs):
     return np.clip(v, q(attrs["min"]), q(attrs["max"]))
 
 
+def leaky_relu_multipliers(xs, ys, alpha) -> tuple[tuple[int, int], tuple[int, int]]:
+    """leaky_relu_common.cc: QuantizeMultiplier of s_x / s_y (x >= 0) and of s_x alpha / s_y (below)."""
+    return (quant.quantize_multiplier(float(_f32(xs) / _f32(ys))),
+            quant.quantize_multiplier(float(_f32(xs) * _f32(alpha) / _f32(ys))))
+
+
+def leaky_relu(v, xz, yz, multipliers) -> np.ndarray:
+    """QuantizeLeakyRelu before the clamp to the output type (int8 or int16)."""
+    (mi, si), (ma, sa) = multipliers
+    d = np.asarray(v, np.int64) - xz
+    return yz + np.where(d >= 0, quant.mbqm(d, mi, si), quant.mbqm(d, ma, sa))
+
+
 def _leaky_relu(v, xs, xz, ys, yz, attrs):
     """QuantizeLeakyRelu (leaky_relu_common.cc): one multiplier for x >= 0, another (alpha) below."""
-    identity = float(_f32(xs) / _f32(ys))
-    alpha = float(_f32(xs) * _f32(attrs["alpha"]) / _f32(ys))
-    d = v - xz
-    return _clamp8(np.where(d >= 0, _requantize(d, identity, yz), _requantize(d, alpha, yz)))
+    return _clamp8(leaky_relu(v, xz, yz, leaky_relu_multipliers(xs, ys, attrs["alpha"])))
 
 
 def _abs(v, xs, xz, ys, yz, attrs):

@@ -5,7 +5,8 @@ min / max for clip, approximate "none" / "tanh" for gelu).
 float32: FUNCTIONS, in float64 then rounded. int8 (the functions of aot/ops/int8_tables.py):
 tflite-micro's integer arithmetic over the 256 possible inputs, a table the kernel indexes; or,
 given attrs table (the 256 outputs for the inputs -128..127), that table: the QDQ pass
-(aot/passes/qdq.py) computes it as dequantize -> the float function -> quantize.
+(aot/passes/qdq.py) computes it as dequantize -> the float function -> quantize. int16 (sigmoid,
+tanh, leaky_relu; aot/ops/int16_unary.py): tflite-micro's int16 arithmetic, computed per element.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import math
 import numpy as np
 
 from aot.core.ir import Graph, Op
-from aot.ops import int8_tables
+from aot.ops import int8_tables, int16_unary
 from aot.ops.traits import OpTraits
 
 TRAITS = OpTraits(elementwise=True)
@@ -62,13 +63,24 @@ def int8_table(op: Op, g: Graph) -> np.ndarray:
     return int8_tables.table(op.attrs["fn"], op.attrs, x.quant, y.quant)
 
 
+def int16_constants(op: Op, g: Graph) -> dict:
+    """The int16 kernel's constants (int16_unary.NotInt16 if unsupported)."""
+    x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    return int16_unary.constants(op.attrs["fn"], op.attrs, x.quant, y.quant)
+
+
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     fn = op.attrs.get("fn")
     if fn not in FUNCTIONS:
         return [f"elementwise function {fn!r} is not supported"]
-    if x.shape != y.shape or x.dtype != y.dtype or x.dtype not in ("float32", "int8"):
-        return [f"{fn} {x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)} is not supported (float32 or int8)"]
+    if x.shape != y.shape or x.dtype != y.dtype or x.dtype not in ("float32", "int8", "int16"):
+        return [f"{fn} {x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)} is not supported (float32, int8 or int16)"]
+    if x.dtype == "int16":
+        try:
+            int16_constants(op, g)
+        except int16_unary.NotInt16 as e:
+            return [str(e)]
     if x.dtype == "int8":
         try:
             int8_table(op, g)
@@ -85,5 +97,7 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     x = inputs[0]
     if x.dtype == np.int8:
         return [int8_table(op, g)[x.astype(np.int64) + 128]]
+    if x.dtype == np.int16:
+        return [int16_unary.apply(op.attrs["fn"], int16_constants(op, g), x)]
     with np.errstate(all="ignore"):
         return [FUNCTIONS[op.attrs["fn"]](x.astype(np.float64), op.attrs).astype(np.float32)]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import numpy as np
+
 from aot.core.ir import Op
-from aot.ops import unary
+from aot.ops import int16_unary, unary
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel, first_input
@@ -43,9 +45,15 @@ EXPRESSIONS = {
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     x = ctx.graph.tensor(op.inputs[0])
     v = {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "size": x.size,
-         "quantized": x.dtype == "int8"}
+         "quantized": x.dtype == "int8", "int16": x.dtype == "int16", "function": op.attrs["fn"]}
     if x.dtype == "int8":
         v["table"] = ctx.derived(index, "table", unary.int8_table(op, ctx.graph), "int8")
+    elif x.dtype == "int16":
+        v.update(unary.int16_constants(op, ctx.graph))
+        if op.attrs["fn"] in int16_unary.STEP_BITS:  # the uint16 table, stored as int16: one copy in the model
+            bits = int16_unary.STEP_BITS[op.attrs["fn"]]
+            v.update(bits=bits, mask=(1 << bits) - 1, rounding=(1 << v["left_shift"] - 1) if v["left_shift"] else 0)
+            v["sigmoid_table"] = ctx.weight("int16_unary.sigmoid_table", int16_unary.SIGMOID_TABLE_UINT16.astype(np.uint16).view(np.int16), "int16")
     else:
         params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "gamma", "min", "max")}
         name = op.attrs["fn"] + ("_tanh" if op.attrs.get("approximate") == "tanh" else "")

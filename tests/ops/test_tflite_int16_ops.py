@@ -8,7 +8,7 @@ from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import Model
 from tests.op_models.int16 import GENERATORS, tensor16
-from tests.ops.compare import assert_same, op_tests, refusals
+from tests.ops.compare import assert_same, check_model_c, op_tests, refusals
 from tests.tflm import run_tflm
 
 OPS = list(GENERATORS)
@@ -38,3 +38,37 @@ def test_softmax_int16_output_quantisation_tflm_refuses_is_refused(x_dtype, y_qu
     x = tensor16(m, "x", (2, 5), 0.001, graph_input=True) if x_dtype == "int16" else m.input("x", (2, 5))
     model = m.finish("SOFTMAX", [x], [tensor16(m, "y", (2, 5), *y_quant)], beta=1.0)
     assert refusals(model) == [("#0", "SOFTMAX", reason)]
+
+
+def _int16_unary(op: str, shape, x_scale: float, y_quant=(1 / 32768, 0), **options) -> bytes:
+    m = Model(np.random.default_rng(0), "int16")
+    x = tensor16(m, "x", shape, x_scale, graph_input=True)
+    return m.finish(op, [x], [tensor16(m, "y", shape, *y_quant)], **options)
+
+
+# power-of-two input scales take TFLM's "pot" path (LOGISTIC 2^-12; TANH 2^-12, 2^-11), the others its multiplier
+UNARY_SCALES = [2.0 ** -12, 2.0 ** -11, 2.0 ** -13, 2e-5, 1e-4, 3e-4, 1e-3]
+
+
+@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
+@pytest.mark.parametrize("x_scale", UNARY_SCALES)
+def test_logistic_tanh_int16_every_input_matches_tflm(op, x_scale):
+    model = _int16_unary(op, (1 << 16,), x_scale)
+    x = np.arange(-32768, 32768).astype(np.int16)
+    g = load_tflite(model)
+    assert_same(run_graph(g, {g.inputs[0]: x})[g.outputs[0]], run_tflm(model, [x])[0], f"int16 {op} scale {x_scale}")
+
+
+@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
+@pytest.mark.parametrize("x_scale", UNARY_SCALES[:3])
+def test_logistic_tanh_int16_power_of_two_scales_c(op, x_scale, tmp_path):
+    check_model_c(_int16_unary(op, (64, 64), x_scale), f"{op.lower()}_pot", "int16", 0, tmp_path)
+
+
+@pytest.mark.parametrize("op,x_zero_point,y_quant", [("LOGISTIC", 0, (1 / 256, 0)), ("TANH", 0, (1 / 32768, 3)),
+                                                     ("TANH", 5, (1 / 32768, 0))])
+def test_logistic_tanh_int16_configurations_tflm_refuses_are_refused(op, x_zero_point, y_quant):
+    m = Model(np.random.default_rng(0), "int16")
+    x = tensor16(m, "x", (2, 3), 0.001, x_zero_point, graph_input=True)
+    model = m.finish(op, [x], [tensor16(m, "y", (2, 3), *y_quant)])
+    assert refusals(model) == [("#0", op, f"int16 {op} needs zero points 0 and the output scale 1/32768")]
