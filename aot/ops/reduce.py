@@ -6,6 +6,8 @@ same quantisation in and out (the raw values compared); sum and mean add the raw
 less the input zero point times the count, then rescale by input scale / output scale with
 MultiplyByQuantizedMultiplier, the mean folding 1 / count into that multiplier (QuantizedMeanOrSum,
 which tflite-micro runs for every int8 MEAN, the 4-D H, W one and equal quantisations included).
+int16 (16x8): mean and sum, the same arithmetic clamped to int16 (tflite-micro's int16 branches
+mirror its int8 ones).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ TRAITS = OpTraits(picked_inputs=lambda op: (0,) if op.attrs["fn"] in ("max", "mi
 
 FUNCTIONS = {"mean": np.mean, "sum": np.sum, "max": np.max, "min": np.min, "prod": np.prod}
 INT8_FUNCTIONS = ("mean", "sum", "max", "min")
+INTEGER_FUNCTIONS = {"int8": INT8_FUNCTIONS, "int16": ("mean", "sum")}  # tflite-micro's
 
 
 def check(op: Op, g: Graph) -> list[str]:
@@ -26,11 +29,11 @@ def check(op: Op, g: Graph) -> list[str]:
     fn = op.attrs.get("fn")
     if fn not in FUNCTIONS:
         return [f"reduction {fn!r} is not supported"]
-    if x.dtype != y.dtype or x.dtype not in ("float32", "int8") or (x.dtype == "int8" and fn not in INT8_FUNCTIONS):
-        return [f"reduce_{fn} on {x.dtype} -> {y.dtype} is not supported (float32, or int8 mean/sum/max/min)"]
-    if x.dtype == "int8":
+    if x.dtype != y.dtype or (x.dtype != "float32" and fn not in INTEGER_FUNCTIONS.get(x.dtype, ())):
+        return [f"reduce_{fn} on {x.dtype} -> {y.dtype} is not supported (float32, int8 mean/sum/max/min or int16 mean/sum)"]
+    if x.dtype != "float32":
         if not (x.quant is not None and y.quant is not None and x.quant.per_tensor and y.quant.per_tensor):
-            return [f"int8 reduce_{fn} needs per-tensor quantised input and output"]
+            return [f"{x.dtype} reduce_{fn} needs per-tensor quantised input and output"]
         if fn in ("max", "min") and not _same_quant(op, g):
             return [f"int8 reduce_{fn} needs the same quantisation on input and output"]
     axes = op.attrs["axes"]
@@ -56,7 +59,7 @@ def _same_quant(op: Op, g: Graph) -> bool:
 
 
 def int8_rescale(op: Op, g: Graph) -> tuple[int, int]:
-    """Multiplier and shift taking an int8 sum (less the input zero point times the count) to the
+    """Multiplier and shift taking an int8 (int16) sum (less the input zero point times the count) to the
     output, 1 / count folded in for a mean (QuantizedMeanOrSum)."""
     x, y = g.tensor(op.inputs[0]).quant, g.tensor(op.outputs[0]).quant
     mult, shift = quant.quantize_multiplier(np.float64(np.float32(x.tensor_scale)) / np.float64(np.float32(y.tensor_scale)))
@@ -78,4 +81,5 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     total = quant.wrap_int32(np.sum(x.astype(np.int64), axis=axes))
     shifted = quant.wrap_int32(total - g.tensor(op.inputs[0]).quant.tensor_zero_point * count(op, g))
     out = quant.mbqm(shifted, *int8_rescale(op, g)) + y.quant.tensor_zero_point
-    return [np.clip(out, -128, 127).astype(np.int8).reshape(y.shape)]
+    info = np.iinfo(y.np_dtype)
+    return [np.clip(out, info.min, info.max).astype(y.np_dtype).reshape(y.shape)]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import numpy as np
+
 from aot.core.ir import Graph, Op
 from aot.ops import reduce
 from codegen_c.cexpr import plus
+from codegen_c.cfmt import ctype
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, strides
@@ -17,8 +20,8 @@ COMBINE = {
 
 
 def int32_sum(op: Op, g: Graph) -> bool:
-    """An int8 mean or sum: it adds into an int32 scratch buffer, then rescales."""
-    return g.tensor(op.inputs[0]).dtype == "int8" and op.attrs["fn"] in ("mean", "sum")
+    """An int8 (int16) mean or sum: it adds into an int32 scratch buffer, then rescales."""
+    return g.tensor(op.inputs[0]).dtype in ("int8", "int16") and op.attrs["fn"] in ("mean", "sum")
 
 
 def sum_scratch(op: Op, g: Graph, knobs: dict) -> int:
@@ -35,7 +38,9 @@ def _finish(op: Op, g: Graph) -> str | None:
         return None
     mult, shift = reduce.int8_rescale(op, g)
     offset = x.quant.tensor_zero_point * n
-    return f"(int8_t)aot_clamp(aot_mbqm(a{plus(-offset)}, {mult}, {shift}){plus(y.quant.tensor_zero_point)}, -128, 127)"
+    info = np.iinfo(y.np_dtype)
+    return (f"({ctype(y.dtype)})aot_clamp(aot_mbqm(a{plus(-offset)}, {mult}, {shift}){plus(y.quant.tensor_zero_point)}, "
+            f"{info.min}, {info.max})")
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -48,8 +53,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     return {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "dims": list(x.shape),
             "out_size": y.size, "dst": affine(dst), "init": init[x.dtype] if isinstance(init, dict) else init,
             "combine": combine,
-            "ACC": "int32_t" if int32_sum(op, g) else ("float" if x.dtype == "float32" else "int8_t"),
-            "YT": "float" if y.dtype == "float32" else "int8_t", "finish": _finish(op, g)}
+            "ACC": "int32_t" if int32_sum(op, g) else ctype(x.dtype), "YT": ctype(y.dtype), "finish": _finish(op, g)}
 
 
 KERNELS = (Kernel("portable", "ops/reduce.c.j2", lower, scratch=sum_scratch),)

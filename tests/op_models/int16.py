@@ -67,7 +67,7 @@ SHARED = {
     "average_pool_2d": nn.GENERATORS, "max_pool_2d": nn.GENERATORS,
     "logistic": activations.GENERATORS, "tanh": activations.GENERATORS, "leaky_relu": activations.GENERATORS,
     "pad": shape.GENERATORS, "strided_slice": shape.GENERATORS, "concatenation": shape.GENERATORS,
-    "reshape": shape.GENERATORS, "mean": reduce.GENERATORS,
+    "reshape": shape.GENERATORS, "mean": reduce.GENERATORS, "sum": reduce.GENERATORS,
 }
 
 GENERATORS = {
