@@ -49,7 +49,7 @@ FUNCTIONS = {
     "fmod": np.fmod,  # ONNX Mod with fmod=1: the dividend's sign
 }
 INTEGER = ("sub", "mul", "div", "max", "min", "squared_difference")  # int8 and int32 too
-INT16 = ("sub", "mul")  # and int16 (16x8): sub at 2^15 (add.LEFT_SHIFTS), mul with zero points 0, as in TFLM
+INT16 = ("sub", "mul", "max", "min")  # and int16 (16x8): sub at 2^15 (add.LEFT_SHIFTS), mul with zero points 0, as TFLM
 SQUARED_DIFFERENCE_SHIFT = 7  # TFLite's left shift for int8 SQUARED_DIFFERENCE
 DIV_SHIFTS = 24  # int8 div's final shift, reciprocal (<= 7) + headroom (<= 31) - output shift, stays below 64
 

@@ -4,7 +4,9 @@
   (tanh: 2^8) steps are 1/24 of the sigmoid's argument, then TFLM's 256-entry table of the sigmoid
   interpolated (tanh(x) = 2 sigmoid(2x) - 1); zero points 0 and the output scale 2^-15, as
   logistic_common.cc / tanh.cc require;
-- leaky_relu: QuantizeLeakyRelu (aot/ops/int8_tables.py leaky_relu), clamped to int16.
+- leaky_relu: QuantizeLeakyRelu (aot/ops/int8_tables.py leaky_relu), clamped to int16;
+- relu: ReluQuantized (requantised, clamped to [0, 32767]; zero points 0); clip (RELU6): the input
+  clamped to 0 and 6 quantised with its own parameters (int8_tables.clip_bounds in int16).
 
 ``constants(fn, attrs, x_quant, y_quant)`` -> what the kernel needs (NotInt16 with the reason when
 tflite-micro refuses the configuration); ``apply(fn, c, x)`` -> the int16 outputs.
@@ -15,9 +17,10 @@ import math
 
 import numpy as np
 
+from aot.core import quant
 from aot.ops import int8_tables
 
-FUNCTIONS = ("sigmoid", "tanh", "leaky_relu")
+FUNCTIONS = ("sigmoid", "tanh", "leaky_relu", "relu", "clip")
 # sigmoid_table_uint16 (tensorflow/lite/kernels/internal/common.h): sigmoid(i / 24) in 0.16
 SIGMOID_TABLE_UINT16 = np.array([
     32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
@@ -69,7 +72,8 @@ def _input_rescale(fn: str, x_scale: float) -> tuple[int, int]:
 
 def constants(fn: str, attrs: dict, x_quant, y_quant) -> dict:
     """The kernel's constants: sigmoid / tanh {multiplier, left_shift}; leaky_relu
-    {x_zero_point, y_zero_point, multipliers ((m, shift) for x >= 0, for x < 0)}."""
+    {x_zero_point, y_zero_point, multipliers ((m, shift) for x >= 0, for x < 0)}; relu
+    {multiplier, shift}; clip {lo, hi}."""
     if fn not in FUNCTIONS:
         raise NotInt16(f"int16 {fn} is not supported")
     if not (x_quant is not None and y_quant is not None and x_quant.per_tensor and y_quant.per_tensor):
@@ -77,6 +81,14 @@ def constants(fn: str, attrs: dict, x_quant, y_quant) -> dict:
     if fn == "leaky_relu":
         return {"x_zero_point": x_quant.tensor_zero_point, "y_zero_point": y_quant.tensor_zero_point,
                 "multipliers": int8_tables.leaky_relu_multipliers(x_quant.tensor_scale, y_quant.tensor_scale, attrs["alpha"])}
+    if fn == "clip":
+        lo, hi = int8_tables.clip_bounds(x_quant.tensor_scale, x_quant.tensor_zero_point, attrs, -32768, 32767)
+        return {"lo": lo, "hi": hi}
+    if fn == "relu":
+        if x_quant.tensor_zero_point or y_quant.tensor_zero_point:
+            raise NotInt16("int16 RELU needs zero points 0")
+        multiplier, shift = int8_tables.relu_multiplier(x_quant.tensor_scale, y_quant.tensor_scale)
+        return {"multiplier": multiplier, "shift": shift}
     name = "LOGISTIC" if fn == "sigmoid" else "TANH"
     pot, log2 = _checked_log2(y_quant.tensor_scale)
     if x_quant.tensor_zero_point or y_quant.tensor_zero_point or not pot or log2 != -15:
@@ -90,6 +102,10 @@ def apply(fn: str, c: dict, x: np.ndarray) -> np.ndarray:
     if fn == "leaky_relu":
         out = int8_tables.leaky_relu(x, c["x_zero_point"], c["y_zero_point"], c["multipliers"])
         return np.clip(out, -32768, 32767).astype(np.int16)
+    if fn == "clip":
+        return np.clip(x, c["lo"], c["hi"]).astype(np.int16)
+    if fn == "relu":
+        return np.clip(quant.mbqm(x.astype(np.int64), c["multiplier"], c["shift"]), 0, 32767).astype(np.int16)
     shift, bits = c["left_shift"], STEP_BITS[fn]
     rounding = 1 << (shift - 1) if shift > 0 else 0
     v = (x.astype(np.int64) * c["multiplier"] + rounding) >> shift

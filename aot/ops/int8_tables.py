@@ -74,19 +74,29 @@ def _tanh(v, xs, xz, ys, yz, attrs):
     return _fixed_point_q4(fixedpoint.tanh, 7, 0)(v, xs, xz, ys, yz, attrs)
 
 
+def relu_multiplier(xs, ys) -> tuple[int, int]:
+    """CalculateReluOpData's QuantizeMultiplier of s_x / s_y."""
+    return quant.quantize_multiplier(float(xs) / float(ys))
+
+
 def _relu(v, xs, xz, ys, yz, attrs):
     """ReluQuantized (activations_common.cc): requantise, clamp to [output zero point, 127]."""
-    out = _requantize(v - xz, float(xs) / float(ys), yz)
+    out = yz + quant.mbqm(v - xz, *relu_multiplier(xs, ys))
     return np.clip(out, max(INT8_MIN, yz), INT8_MAX)
 
 
-def _clip(v, xs, xz, ys, yz, attrs):
-    """Relu6Quantized: clamp the stored input to min / max quantised with the INPUT's parameters
-    (FloatToQuantizedType); tflite-micro does not requantise to the output's."""
+def clip_bounds(xs, xz, attrs, lo: int = INT8_MIN, hi: int = INT8_MAX) -> tuple[int, int]:
+    """Relu6Prepare: min / max quantised with the INPUT's parameters (FloatToQuantizedType, within
+    the type's [lo, hi])."""
     def q(value: float) -> int:
-        return int(np.clip(quant.tflite_round(float(_f32(value) / _f32(xs))) + xz, INT8_MIN, INT8_MAX))
+        return int(np.clip(quant.tflite_round(float(_f32(value) / _f32(xs))) + xz, lo, hi))
 
-    return np.clip(v, q(attrs["min"]), q(attrs["max"]))
+    return q(attrs["min"]), q(attrs["max"])
+
+
+def _clip(v, xs, xz, ys, yz, attrs):
+    """Relu6Quantized: clamp the stored input to clip_bounds; tflite-micro does not requantise to the output's."""
+    return np.clip(v, *clip_bounds(xs, xz, attrs))
 
 
 def leaky_relu_multipliers(xs, ys, alpha) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -8,14 +8,15 @@ import numpy as np
 from aot.core.ir import Graph, Op
 
 
-def check(op: Op, g: Graph) -> list[str]:
+def check(op: Op, g: Graph, dtypes: tuple[str, ...] = ("int8", "float32")) -> list[str]:
+    """The shapes and types (``dtypes``) of a resize."""
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if len(x.shape) != 4 or len(y.shape) != 4 or (x.shape[0], x.shape[3]) != (y.shape[0], y.shape[3]):
         return [f"resize of {list(x.shape)} to {list(y.shape)} is not an NHWC resize of H and W"]
-    if x.dtype != y.dtype or x.dtype not in ("int8", "float32"):
-        return [f"resize takes int8 or float32 to the same type, not {x.dtype} to {y.dtype}"]
+    if x.dtype != y.dtype or x.dtype not in dtypes:
+        return [f"resize takes {' or '.join(dtypes)} to the same type, not {x.dtype} to {y.dtype}"]
     if x.quant is not None and (not x.quant.per_tensor or y.quant is None or x.quant.to_json() != y.quant.to_json()):
-        return ["int8 resize needs input and output quantised alike (per-tensor)"]
+        return [f"{x.dtype} resize needs input and output quantised alike (per-tensor)"]
     return []
 
 

@@ -1,4 +1,4 @@
-"""RESIZE_NEAREST_NEIGHBOR of NHWC H and W, int8 or float32: y[b, oy, ox, c] = x[b, rows[oy], cols[ox], c].
+"""RESIZE_NEAREST_NEIGHBOR of NHWC H and W, int8, int16 or float32: y[b, oy, ox, c] = x[b, rows[oy], cols[ox], c].
 
 The source row and column of every output index are compile-time constants, computed in float32
 exactly as TFLite's GetNearestNeighbor does (reference_ops/resize_nearest_neighbor.h).
@@ -18,7 +18,7 @@ TRAITS = OpTraits(commutes_with_quantization=True, shared_quantization=True)
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    return resize_common.check(op, g) + resize_common.check_rule(op, nearest=True)
+    return resize_common.check(op, g, ("int8", "int16", "float32")) + resize_common.check_rule(op, nearest=True)
 
 
 def macs(op: Op, g: Graph) -> int:

@@ -6,7 +6,7 @@ float32: FUNCTIONS, in float64 then rounded. int8 (the functions of aot/ops/int8
 tflite-micro's integer arithmetic over the 256 possible inputs, a table the kernel indexes; or,
 given attrs table (the 256 outputs for the inputs -128..127), that table: the QDQ pass
 (aot/passes/qdq.py) computes it as dequantize -> the float function -> quantize. int16 (sigmoid,
-tanh, leaky_relu; aot/ops/int16_unary.py): tflite-micro's int16 arithmetic, computed per element.
+tanh, leaky_relu, relu, clip; aot/ops/int16_unary.py): tflite-micro's int16 arithmetic, computed per element.
 """
 from __future__ import annotations
 

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.op_models.base import BOTH, Model, T, clamp_range, random_quant, random_shape
+from tests.op_models.base import (
+    BOTH,
+    Model,
+    T,
+    clamp_range,
+    random_quant,
+    random_quant16,
+    random_shape,
+)
 
 FLOAT = ("float32",)
 
@@ -70,7 +78,7 @@ def _binary(op: str):
     inputs and the output, as TFLite requires), SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD."""
     def make_op(rng: np.random.Generator, dtype: str = "float32") -> bytes:
         m = Model(rng, dtype)
-        shared = random_quant(rng) if op in ("MAXIMUM", "MINIMUM") else None
+        shared = (random_quant16 if dtype == "int16" else random_quant)(rng) if op in ("MAXIMUM", "MINIMUM") else None
         a, b = _binary_operands(m, shared)
         act = str(rng.choice(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])) if op in FUSED else "NONE"
         shape = np.broadcast_shapes(a.shape, b.shape)

@@ -72,3 +72,15 @@ def test_logistic_tanh_int16_configurations_tflm_refuses_are_refused(op, x_zero_
     x = tensor16(m, "x", (2, 3), 0.001, x_zero_point, graph_input=True)
     model = m.finish(op, [x], [tensor16(m, "y", (2, 3), *y_quant)])
     assert refusals(model) == [("#0", op, f"int16 {op} needs zero points 0 and the output scale 1/32768")]
+
+
+def test_relu_int16_zero_points_tflm_refuses_are_refused():
+    assert refusals(_int16_unary("RELU", (2, 3), 0.001, (0.001, 4))) == \
+        [("#0", "RELU", "int16 RELU needs zero points 0")]
+
+
+def test_mul_int16_zero_points_tflm_refuses_are_refused():
+    m = Model(np.random.default_rng(0), "int16")
+    a, b = (tensor16(m, n, (2, 3), 0.001, graph_input=True) for n in "ab")
+    model = m.finish("MUL", [a, b], [tensor16(m, "y", (2, 3), 0.001, 7)], activation="NONE")
+    assert refusals(model) == [("#0", "MUL", "int16 mul needs zero points 0 on both inputs and the output (as TFLite Micro)")]

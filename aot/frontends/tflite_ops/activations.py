@@ -53,8 +53,8 @@ CONVERTERS = {
     "ROUND": _unary("ROUND", "round", FLOAT),
     "TANH": _unary("TANH", "tanh", WITH_INT16),
     "LOGISTIC": _unary("LOGISTIC", "sigmoid", WITH_INT16),
-    "RELU": _unary("RELU", "relu", BOTH),
-    "RELU6": _unary("RELU6", "clip", BOTH, min=0.0, max=6.0),
+    "RELU": _unary("RELU", "relu", WITH_INT16),
+    "RELU6": _unary("RELU6", "clip", WITH_INT16, min=0.0, max=6.0),
     "RELU_N1_TO_1": _unary("RELU_N1_TO_1", "clip", FLOAT, min=-1.0, max=1.0),  # not in tflite-micro
     "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", WITH_INT16, _alpha),
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),

@@ -8,7 +8,13 @@ from __future__ import annotations
 import numpy as np
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, Reader, Unsupported, same_quantization
+from aot.frontends.tflite_ops.common import (
+    BOTH,
+    WITH_INT16,
+    Reader,
+    Unsupported,
+    same_quantization,
+)
 
 
 def _axis(axis: int, rank: int) -> int:
@@ -212,10 +218,10 @@ def _reverse_v2(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "PACK": (_pack, BOTH),
-    "UNPACK": (_unpack, BOTH),
-    "SPLIT": (_split("SPLIT", 1, 0), BOTH),
-    "SPLIT_V": (_split("SPLIT_V", 0, 2), BOTH),
+    "PACK": (_pack, WITH_INT16),
+    "UNPACK": (_unpack, WITH_INT16),
+    "SPLIT": (_split("SPLIT", 1, 0), WITH_INT16),
+    "SPLIT_V": (_split("SPLIT_V", 0, 2), WITH_INT16),
     "DEPTH_TO_SPACE": (_depth_to_space, BOTH),
     "SPACE_TO_DEPTH": (_space_to_depth, BOTH),
     "SPACE_TO_BATCH_ND": (_space_to_batch_nd, BOTH),

@@ -104,6 +104,6 @@ CONVERTERS = {
     "L2_NORMALIZATION": (_l2_normalization, BOTH),
     "ADD": (_add, WITH_INT16),
     "SOFTMAX": (_softmax, WITH_INT16),
-    "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), BOTH),
+    "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), WITH_INT16),
     "RESIZE_BILINEAR": (_resize("resize_bilinear", tflite.ResizeBilinearOptions), BOTH),
 }

@@ -190,14 +190,14 @@ def _gather_nd(r: Reader, op, ins):
 
 CONVERTERS = {
     "RESHAPE": (plain("reshape"), WITH_INT16),
-    "SQUEEZE": (plain("reshape"), BOTH),
+    "SQUEEZE": (plain("reshape"), WITH_INT16),
     "CONCATENATION": (_concatenation, WITH_INT16),
     "PAD": (_pad, WITH_INT16),
     "PADV2": (_padv2, BOTH),
     "MIRROR_PAD": (_mirror_pad, BOTH),
-    "TRANSPOSE": (_transpose, BOTH),
-    "EXPAND_DIMS": (_expand_dims, BOTH),
-    "SLICE": (_slice, BOTH),
+    "TRANSPOSE": (_transpose, WITH_INT16),
+    "EXPAND_DIMS": (_expand_dims, WITH_INT16),
+    "SLICE": (_slice, WITH_INT16),
     "STRIDED_SLICE": (_strided_slice, WITH_INT16),
     "GATHER": (_gather, BOTH),
     "GATHER_ND": (_gather_nd, BOTH),
