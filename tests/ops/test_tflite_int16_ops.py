@@ -1,14 +1,24 @@
 """int16 activations (TFLite's 16x8 mode) of the operators tflite-micro runs in int16, bit-exact:
 the NumPy reference against tflite-micro on random single-op models (tests/op_models/int16.py,
-10 seeds) and the generated C on the host against the reference (3 seeds)."""
+10 seeds) and the generated C on the host against the reference (3 seeds); the table-driven ones
+(SOFTMAX, LOGISTIC, TANH) over every int16 input, with the power-of-two input scales TFLM treats
+apart; the configurations tflite-micro refuses, refused; and the int8 -> int16 SOFTMAX, int16 ->
+int32 QUANTIZE end of the keyword_scrambled model."""
 import numpy as np
 import pytest
 
 from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import Model
+from tests.op_models.base import T
 from tests.op_models.int16 import GENERATORS, tensor16
-from tests.ops.compare import assert_same, check_model_c, op_tests, refusals
+from tests.ops.compare import (
+    assert_same,
+    check_model_against_tflm,
+    check_model_c,
+    op_tests,
+    refusals,
+)
 from tests.tflm import run_tflm
 
 OPS = list(GENERATORS)
@@ -84,3 +94,17 @@ def test_mul_int16_zero_points_tflm_refuses_are_refused():
     a, b = (tensor16(m, n, (2, 3), 0.001, graph_input=True) for n in "ab")
     model = m.finish("MUL", [a, b], [tensor16(m, "y", (2, 3), 0.001, 7)], activation="NONE")
     assert refusals(model) == [("#0", "MUL", "int16 mul needs zero points 0 on both inputs and the output (as TFLite Micro)")]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_keyword_scrambled_tail_matches_tflm_and_c(seed, tmp_path):
+    """SOFTMAX int8 -> int16 then QUANTIZE int16 -> int32, quantised as models/keyword_scrambled_int8.tflite
+    ends: the reference against tflite-micro, the host C against the reference."""
+    m = Model(np.random.default_rng(seed), "int8")
+    x = m.input("x", (1, 12), quant=(0.06996273249387741, 2))
+    p = tensor16(m, "p", (1, 12), 1.5259021893143654e-05, -32768)
+    y = T(m.b.add_tensor("y", (1, 12), "int32", scale=3.0518509447574615e-05, zero_point=0), (1, 12))
+    m.b.add_op("SOFTMAX", [x.index], [p.index], beta=1.0)
+    model = m.finish("QUANTIZE", [p], [y])
+    check_model_against_tflm(model, seed, f"softmax + quantize seed {seed}")
+    check_model_c(model, f"keyword_tail_{seed}", "int32", seed, tmp_path)
