@@ -1,5 +1,5 @@
 """int16 activations (TFLite's 16x8 mode) of the operators tflite-micro runs in int16, bit-exact:
-the NumPy reference against tflite-micro on random single-op models (tests/op_models/int16.py,
+the NumPy reference against tflite-micro on random single-op models (tests/op_models/int16_ops.py,
 10 seeds) and the generated C on the host against the reference (3 seeds); the table-driven ones
 (SOFTMAX, LOGISTIC, TANH) over every int16 input, with the power-of-two input scales TFLM treats
 apart; the configurations tflite-micro refuses, refused; and the int8 -> int16 SOFTMAX, int16 ->
@@ -11,7 +11,7 @@ from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import Model
 from tests.op_models.base import T
-from tests.op_models.int16 import GENERATORS, tensor16
+from tests.op_models.int16_ops import GENERATORS, tensor16
 from tests.ops.compare import (
     assert_same,
     check_model_against_tflm,

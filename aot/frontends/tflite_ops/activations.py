@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, FLOAT, WITH_INT16, Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, FLOAT, INT16, Reader, Unsupported
 
 
 def _unary(opname: str, fn: str, dtypes: tuple[str, ...], options=None, **params):
@@ -51,12 +51,12 @@ CONVERTERS = {
     "FLOOR": _unary("FLOOR", "floor", FLOAT),
     "CEIL": _unary("CEIL", "ceil", FLOAT),
     "ROUND": _unary("ROUND", "round", FLOAT),
-    "TANH": _unary("TANH", "tanh", WITH_INT16),
-    "LOGISTIC": _unary("LOGISTIC", "sigmoid", WITH_INT16),
-    "RELU": _unary("RELU", "relu", WITH_INT16),
-    "RELU6": _unary("RELU6", "clip", WITH_INT16, min=0.0, max=6.0),
+    "TANH": _unary("TANH", "tanh", BOTH + INT16),
+    "LOGISTIC": _unary("LOGISTIC", "sigmoid", BOTH + INT16),
+    "RELU": _unary("RELU", "relu", BOTH + INT16),
+    "RELU6": _unary("RELU6", "clip", BOTH + INT16, min=0.0, max=6.0),
     "RELU_N1_TO_1": _unary("RELU_N1_TO_1", "clip", FLOAT, min=-1.0, max=1.0),  # not in tflite-micro
-    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", WITH_INT16, _alpha),
+    "LEAKY_RELU": _unary("LEAKY_RELU", "leaky_relu", BOTH + INT16, _alpha),
     "HARD_SWISH": _unary("HARD_SWISH", "hardswish", BOTH),
     "ELU": _unary("ELU", "elu", BOTH, alpha=1.0),
     "PRELU": _onto("prelu", "PRELU", 2),

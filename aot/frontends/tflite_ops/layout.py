@@ -10,7 +10,7 @@ import tflite
 
 from aot.frontends.tflite_ops.common import (
     BOTH,
-    WITH_INT16,
+    INT16,
     Reader,
     Unsupported,
     same_quantization,
@@ -218,10 +218,10 @@ def _reverse_v2(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "PACK": (_pack, WITH_INT16),
-    "UNPACK": (_unpack, WITH_INT16),
-    "SPLIT": (_split("SPLIT", 1, 0), WITH_INT16),
-    "SPLIT_V": (_split("SPLIT_V", 0, 2), WITH_INT16),
+    "PACK": (_pack, BOTH + INT16),
+    "UNPACK": (_unpack, BOTH + INT16),
+    "SPLIT": (_split("SPLIT", 1, 0), BOTH + INT16),
+    "SPLIT_V": (_split("SPLIT_V", 0, 2), BOTH + INT16),
     "DEPTH_TO_SPACE": (_depth_to_space, BOTH),
     "SPACE_TO_DEPTH": (_space_to_depth, BOTH),
     "SPACE_TO_BATCH_ND": (_space_to_batch_nd, BOTH),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, FLOAT, WITH_INT16, Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, FLOAT, INT16, Reader, Unsupported
 from aot.ops.window import same_or_valid
 
 
@@ -98,12 +98,12 @@ CONVERTERS = {
     "TRANSPOSE_CONV": (_transpose_conv, BOTH),
     "FULLY_CONNECTED": (_fully_connected, BOTH),
     "BATCH_MATMUL": (_batch_matmul, BOTH),
-    "AVERAGE_POOL_2D": (_pool("average_pool2d"), WITH_INT16),
-    "MAX_POOL_2D": (_pool("max_pool2d"), WITH_INT16),
+    "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH + INT16),
+    "MAX_POOL_2D": (_pool("max_pool2d"), BOTH + INT16),
     "L2_POOL_2D": (_pool("l2_pool2d"), FLOAT),
     "L2_NORMALIZATION": (_l2_normalization, BOTH),
-    "ADD": (_add, WITH_INT16),
-    "SOFTMAX": (_softmax, WITH_INT16),
-    "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), WITH_INT16),
+    "ADD": (_add, BOTH + INT16),
+    "SOFTMAX": (_softmax, BOTH + INT16),
+    "RESIZE_NEAREST_NEIGHBOR": (_resize("resize_nearest", tflite.ResizeNearestNeighborOptions), BOTH + INT16),
     "RESIZE_BILINEAR": (_resize("resize_bilinear", tflite.ResizeBilinearOptions), BOTH),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, WITH_INT16, Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, INT16, Reader, Unsupported
 
 
 def _reduce(fn: str):
@@ -38,8 +38,8 @@ def _cumsum(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "MEAN": (_reduce("mean"), WITH_INT16),
-    "SUM": (_reduce("sum"), WITH_INT16),
+    "MEAN": (_reduce("mean"), BOTH + INT16),
+    "SUM": (_reduce("sum"), BOTH + INT16),
     "REDUCE_MAX": (_reduce("max"), BOTH),
     "REDUCE_MIN": (_reduce("min"), BOTH),
     "ARG_MAX": (_arg("max"), BOTH),

@@ -8,7 +8,7 @@ import tflite
 from aot.frontends.tflite_ops.common import (
     ACTIVATIONS,
     BOTH,
-    WITH_INT16,
+    INT16,
     Reader,
     Unsupported,
     plain,
@@ -189,16 +189,16 @@ def _gather_nd(r: Reader, op, ins):
 
 
 CONVERTERS = {
-    "RESHAPE": (plain("reshape"), WITH_INT16),
-    "SQUEEZE": (plain("reshape"), WITH_INT16),
-    "CONCATENATION": (_concatenation, WITH_INT16),
-    "PAD": (_pad, WITH_INT16),
+    "RESHAPE": (plain("reshape"), BOTH + INT16),
+    "SQUEEZE": (plain("reshape"), BOTH + INT16),
+    "CONCATENATION": (_concatenation, BOTH + INT16),
+    "PAD": (_pad, BOTH + INT16),
     "PADV2": (_padv2, BOTH),
     "MIRROR_PAD": (_mirror_pad, BOTH),
-    "TRANSPOSE": (_transpose, WITH_INT16),
-    "EXPAND_DIMS": (_expand_dims, WITH_INT16),
-    "SLICE": (_slice, WITH_INT16),
-    "STRIDED_SLICE": (_strided_slice, WITH_INT16),
+    "TRANSPOSE": (_transpose, BOTH + INT16),
+    "EXPAND_DIMS": (_expand_dims, BOTH + INT16),
+    "SLICE": (_slice, BOTH + INT16),
+    "STRIDED_SLICE": (_strided_slice, BOTH + INT16),
     "GATHER": (_gather, BOTH),
     "GATHER_ND": (_gather_nd, BOTH),
 }
