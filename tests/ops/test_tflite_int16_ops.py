@@ -4,9 +4,12 @@ the NumPy reference against tflite-micro on random single-op models (tests/op_mo
 (SOFTMAX, LOGISTIC, TANH) over every int16 input, with the power-of-two input scales TFLM treats
 apart; the configurations tflite-micro refuses, refused; and the int8 -> int16 SOFTMAX, int16 ->
 int32 QUANTIZE end of the keyword_scrambled model."""
+import re
+
 import numpy as np
 import pytest
 
+from aot.driver.compiler import emit
 from aot.driver.reference import run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import Model
@@ -16,6 +19,7 @@ from tests.ops.compare import (
     assert_same,
     check_model_against_tflm,
     check_model_c,
+    compile_model,
     op_tests,
     refusals,
 )
@@ -108,3 +112,37 @@ def test_keyword_scrambled_tail_matches_tflm_and_c(seed, tmp_path):
     model = m.finish("QUANTIZE", [p], [y])
     check_model_against_tflm(model, seed, f"softmax + quantize seed {seed}")
     check_model_c(model, f"keyword_tail_{seed}", "int32", seed, tmp_path)
+
+
+def _int16_chain(seed: int) -> bytes:
+    """float32 -> QUANTIZE int16 -> ADD (a constant) -> MAX_POOL_2D -> TANH -> SOFTMAX -> SOFTMAX -> DEQUANTIZE."""
+    m = Model(np.random.default_rng(seed), "int16")
+    x = m.input("x", (1, 6, 6, 5), dtype="float32")
+    q = tensor16(m, "q", x.shape, 1 / 32768)
+    c = m.const_like("c", (5,), (0.5 / 32768, 0))
+    s = tensor16(m, "s", x.shape, 1.5 / 32768)
+    p = tensor16(m, "p", (1, 3, 3, 5), 1.5 / 32768)
+    t, y1, y2 = (tensor16(m, n, (1, 3, 3, 5), 1 / 32768) for n in ("t", "y1", "y2"))
+    out = m.tensor("out", (1, 3, 3, 5), dtype="float32")
+    m.b.add_op("QUANTIZE", [x.index], [q.index])
+    m.b.add_op("ADD", [q.index, c.index], [s.index], activation="NONE")
+    m.b.add_op("MAX_POOL_2D", [s.index], [p.index], filter=(2, 2), stride=(2, 2), padding="VALID", activation="NONE")
+    m.b.add_op("TANH", [p.index], [t.index])
+    m.b.add_op("SOFTMAX", [t.index], [y1.index], beta=1.0)
+    m.b.add_op("SOFTMAX", [y1.index], [y2.index], beta=2.0)
+    return m.finish("DEQUANTIZE", [y2], [out])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_int16_chain_matches_tflm_and_c(seed, tmp_path):
+    """int16 ops one after another (in place where the planner allows) against tflite-micro and on the host."""
+    model = _int16_chain(seed)
+    check_model_against_tflm(model, seed, f"int16 chain seed {seed}")
+    check_model_c(model, f"int16_chain_{seed}", "float32", seed, tmp_path)
+
+
+def test_int16_softmaxes_share_one_copy_of_the_tables(tmp_path):
+    emit(compile_model(_int16_chain(0), "int16_chain"), tmp_path)
+    source = (tmp_path / "model.c").read_text()
+    assert len(re.findall(r"^(?:static )?const int16_t \w*softmax_int16_exp_lut\w*\[", source, re.M)) == 1
+    assert len(re.findall(r"^(?:static )?const int16_t \w*softmax_int16_reciprocal_lut\w*\[", source, re.M)) == 1
