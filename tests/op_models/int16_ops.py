@@ -68,7 +68,7 @@ SHARED = {
     "logistic": activations.GENERATORS, "tanh": activations.GENERATORS, "leaky_relu": activations.GENERATORS,
     "pad": shape.GENERATORS, "strided_slice": shape.GENERATORS, "concatenation": shape.GENERATORS,
     "reshape": shape.GENERATORS, "mean": reduce.GENERATORS, "sum": reduce.GENERATORS,
-    "transpose": shape.GENERATORS, "slice": shape.GENERATORS, "squeeze": shape.GENERATORS,
+    "padv2": shape.GENERATORS, "transpose": shape.GENERATORS, "slice": shape.GENERATORS, "squeeze": shape.GENERATORS,
     "expand_dims": shape.GENERATORS, "pack": layout.GENERATORS, "unpack": layout.GENERATORS, "split": layout.GENERATORS,
     "split_v": layout.GENERATORS, "resize_nearest_neighbor": nn.GENERATORS, "maximum": elementwise.GENERATORS,
     "minimum": elementwise.GENERATORS, "relu": activations.GENERATORS, "relu6": activations.GENERATORS,

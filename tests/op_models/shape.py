@@ -54,8 +54,8 @@ def _pad_like(rng, dtype, v2: bool) -> bytes:
     y = m.output(tuple(int(n + a + b) for n, (a, b) in zip(x.shape, pads)), quant=(x.scale, x.zero_point))
     ins = [x, m.b.add_tensor("paddings", pads.shape, "int32", data=pads.astype(np.int32))]
     if v2:
-        value = rng.integers(-128, 128, (1,)) if m.q else rng.normal(0, 1, (1,))
-        ins.append(m.b.add_tensor("value", (1,), dtype, data=value.astype(np.int8 if m.q else np.float32),
+        value = rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max + 1, (1,)) if m.q else rng.normal(0, 1, (1,))
+        ins.append(m.b.add_tensor("value", (1,), dtype, data=value.astype(dtype),
                                   **({"scale": x.scale, "zero_point": x.zero_point} if m.q else {})))
     return m.finish("PADV2" if v2 else "PAD", ins, [y])
 

@@ -193,7 +193,7 @@ CONVERTERS = {
     "SQUEEZE": (plain("reshape"), BOTH + INT16),
     "CONCATENATION": (_concatenation, BOTH + INT16),
     "PAD": (_pad, BOTH + INT16),
-    "PADV2": (_padv2, BOTH),
+    "PADV2": (_padv2, BOTH + INT16),
     "MIRROR_PAD": (_mirror_pad, BOTH),
     "TRANSPOSE": (_transpose, BOTH + INT16),
     "EXPAND_DIMS": (_expand_dims, BOTH + INT16),
