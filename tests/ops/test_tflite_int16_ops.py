@@ -146,3 +146,19 @@ def test_int16_softmaxes_share_one_copy_of_the_tables(tmp_path):
     source = (tmp_path / "model.c").read_text()
     assert len(re.findall(r"^(?:static )?const int16_t \w*softmax_int16_exp_lut\w*\[", source, re.M)) == 1
     assert len(re.findall(r"^(?:static )?const int16_t \w*softmax_int16_reciprocal_lut\w*\[", source, re.M)) == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mean_int16_over_h_w_kept_matches_tflm(seed, tmp_path):
+    """MEAN of a 4-D tensor over H and W with keep_dims (a global average pool; TFLM's special case),
+    the input's quantisation kept or not."""
+    rng = np.random.default_rng(seed)
+    m = Model(rng, "int16")
+    shape = tuple(int(d) for d in rng.integers(1, 9, 4))
+    x = m.input("x", shape)
+    y_quant = (x.scale, 0) if seed % 2 else (x.scale * float(rng.uniform(0.3, 1.5)), 0)
+    y = m.output((shape[0], 1, 1, shape[3]), quant=y_quant)
+    model = m.finish("MEAN", [x, m.b.add_tensor("axis", (2,), "int32", data=np.array([1, 2], np.int32))], [y],
+                     keep_dims=True)
+    check_model_against_tflm(model, seed, f"int16 mean over H, W seed {seed}")
+    check_model_c(model, f"mean_hw_{seed}", "int16", seed, tmp_path)
