@@ -54,6 +54,7 @@ KINDS = (
     "gather",
     "gather_nd",
     "cast",
+    "lstm",
 )
 
 

@@ -1,0 +1,70 @@
+"""Random UNIDIRECTIONAL_SEQUENCE_LSTM models, the standard (Keras) LSTM tflite-micro runs: four
+gates, no CIFG, peephole, projection or layer norm (tflite-micro refuses those variants).
+
+int8 is what the TFLite converter makes of a Keras LSTM: int8 input, weights per-tensor symmetric,
+int32 gate biases (scale input x weight), an int8 output state and an int16 cell state of a
+power-of-two scale, both variable tensors (kept across invocations, zero at start); the output is
+the hidden state of every step, quantised like the output state. Batch 1..2, time 1..5, time-major
+or batch-major, a cell clip one time in three.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tests.op_models.base import BOTH, Model, T
+
+MAX_TIME, MAX_SIZE = 5, 8
+
+
+def _gate_weights(m: Model, name: str, rows: int, cols: int, in_rms: float) -> tuple[int, float]:
+    """Weights [rows, cols] whose products with an input of rms ``in_rms`` reach a few units."""
+    if not m.q:
+        data = m.rng.normal(0, 1.5 / np.sqrt(cols), (rows, cols)).astype(np.float32)
+        return m.b.add_tensor(name, (rows, cols), "float32", data=data), 1.0
+    real_rms = float(np.exp(m.rng.uniform(np.log(0.3), np.log(3.0)))) / (in_rms * np.sqrt(cols))
+    scale = float(np.float32(real_rms * np.sqrt(3) / 127))
+    data = m.rng.integers(-127, 128, (rows, cols), dtype=np.int8)
+    return m.b.add_tensor(name, (rows, cols), "int8", data=data, scale=scale, zero_point=0), scale
+
+
+def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    m = Model(rng, dtype)
+    batch, time = m.batch(), int(rng.integers(1, MAX_TIME + 1))
+    n_in, units = (int(d) for d in rng.integers(1, MAX_SIZE + 1, 2))
+    time_major = bool(rng.random() < 0.5)
+    seq = (time, batch) if time_major else (batch, time)
+    x = m.input("x", (*seq, n_in))
+    h_quant = (float(np.exp(rng.uniform(np.log(1 / 256), np.log(1 / 64)))), int(rng.integers(-20, 21)))
+    x_rms = x.scale * 128 / np.sqrt(3) if m.q else 0.6
+    h_rms = 0.5
+    weights = [_gate_weights(m, f"input_to_{g}", units, n_in, x_rms) for g in ("input", "forget", "cell", "output")]
+    weights += [_gate_weights(m, f"recurrent_to_{g}", units, units, h_rms)
+                for g in ("input", "forget", "cell", "output")]
+    biases = []
+    for g, (_, w_scale) in zip(("input", "forget", "cell", "output"), weights):
+        real = rng.normal(0, 1.0, units)
+        if m.q:
+            scale = float(np.float32(x.scale) * np.float32(w_scale))
+            data = np.round(real / scale).astype(np.int32)
+            biases.append(m.b.add_tensor(f"{g}_gate_bias", (units,), "int32", data=data, scale=scale, zero_point=0))
+        else:
+            biases.append(m.b.add_tensor(f"{g}_gate_bias", (units,), "float32", data=real.astype(np.float32)))
+    if m.q:
+        h = m.b.add_tensor("output_state", (batch, units), "int8", scale=h_quant[0], zero_point=h_quant[1], variable=True)
+        c_scale = 2.0 ** -int(rng.integers(10, 16))
+        c = m.b.add_tensor("cell_state", (batch, units), "int16", scale=c_scale, zero_point=0, variable=True)
+    else:
+        h = m.b.add_tensor("output_state", (batch, units), "float32", variable=True)
+        c = m.b.add_tensor("cell_state", (batch, units), "float32", variable=True)
+    y = m.output((*seq, units), quant=h_quant)
+    cell_clip = float(rng.uniform(0.5, 4.0)) if rng.random() < 1 / 3 else 0.0
+    ins: list[T | int | None] = [x, *(w for w, _ in weights), None, None, None, *biases, None, None, h, c,
+                                 None, None, None, None]
+    return m.finish("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], table="UnidirectionalSequenceLSTMOptions",
+                    fused_activation_function=4, cell_clip=cell_clip, proj_clip=0.0, time_major=time_major,
+                    asymmetric_quantize_inputs=False)
+
+
+GENERATORS = {
+    "unidirectional_sequence_lstm": (make_unidirectional_sequence_lstm, BOTH),
+}
