@@ -58,10 +58,15 @@ GATE_INPUT_SCALE = float(np.float32(0.00024414062))
 GATE_OUTPUT_SCALE = float(np.float32(0.00003051757))
 
 
+def tanh_shift_explicit(multiplier: int, left_shift: int) -> tuple[int, int]:
+    """The (multiplier, right shift) the int16 logistic / tanh scale their input by: multiplier 0
+    means the power-of-two case (3 << shift, no shift)."""
+    return (3 << left_shift, 0) if multiplier == 0 else (multiplier, left_shift)
+
+
 def lut_input(x, multiplier: int, left_shift: int) -> np.ndarray:
-    """The int16 logistic / tanh input scaling: multiplier 0 means the power-of-two case (3 << shift)."""
-    if multiplier == 0:
-        multiplier, left_shift = 3 << left_shift, 0
+    """The int16 logistic / tanh input scaling: (x * multiplier + rounding) >> shift."""
+    multiplier, left_shift = tanh_shift_explicit(multiplier, left_shift)
     rounding = 1 << (left_shift - 1) if left_shift > 0 else 0
     return (np.asarray(x, dtype=np.int64) * multiplier + rounding) >> left_shift
 
