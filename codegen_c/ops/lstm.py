@@ -89,7 +89,7 @@ def requant_expr(mult: int, shift: int) -> str:
     TFLM's two (codegen_c/dsp.py fast_requant's condition), else aot_mbqm."""
     if mult == 0 or (-31 <= shift <= -1 and mult > 1 << 30):
         m, sh, klo, khi = dsp.rq_row(mult, shift, 0)
-        return f"aot_rq(@, &(const aot_rq_t){{{m}, {sh}, {klo}u, {khi}}})"
+        return f"aot_rq(@, &(const aot_rq_t){{{m}, {sh}, {klo & 0xFFFFFFFF}u, {khi}}})"
     return f"aot_mbqm(@, {mult}, {shift})"
 
 

@@ -27,7 +27,9 @@ def _gate_weights(m: Model, name: str, rows: int, cols: int, in_rms: float) -> t
     return m.b.add_tensor(name, (rows, cols), "int8", data=data, scale=scale, zero_point=0), scale
 
 
-def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "int8", variant: str | None = None) -> bytes:
+    """``variant`` adds what tflite-micro's LSTM refuses: "peephole", "projection", "layer_norm"
+    weights, "cifg" (no input gate) or "sigmoid_cell" (a cell gate activation other than TANH)."""
     m = Model(rng, dtype)
     batch, time = m.batch(), int(rng.integers(1, MAX_TIME + 1))
     n_in, units = (int(d) for d in rng.integers(1, MAX_SIZE + 1, 2))
@@ -60,8 +62,17 @@ def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "in
     cell_clip = float(rng.uniform(0.5, 4.0)) if rng.random() < 1 / 3 else 0.0
     ins: list[T | int | None] = [x, *(w for w, _ in weights), None, None, None, *biases, None, None, h, c,
                                  None, None, None, None]
+    extra = {"peephole": (range(9, 12), (units,)), "projection": (range(16, 17), (units, units)),
+             "layer_norm": (range(20, 24), (units,))}
+    if variant in extra:
+        indices, shape = extra[variant]
+        for i in indices:
+            ins[i] = m.b.add_tensor(f"variant_{i}", shape, "int8" if m.q else "float32", data=np.ones(shape),
+                                    **({"scale": 0.01, "zero_point": 0} if m.q else {}))
+    if variant == "cifg":
+        ins[1] = ins[5] = ins[12] = None
     return m.finish("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], table="UnidirectionalSequenceLSTMOptions",
-                    fused_activation_function=4, cell_clip=cell_clip, proj_clip=0.0, time_major=time_major,
+                    fused_activation_function=1 if variant == "sigmoid_cell" else 4, cell_clip=cell_clip, proj_clip=0.0, time_major=time_major,
                     asymmetric_quantize_inputs=False)
 
 

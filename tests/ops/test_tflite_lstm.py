@@ -1,0 +1,92 @@
+"""UNIDIRECTIONAL_SEQUENCE_LSTM: the NumPy reference equals tflite-micro (int8 bit for bit, float32
+within 1e-5) on random models (tests/op_models/lstm.py), over several consecutive invocations
+with the output and cell state carried from one to the next; the generated C equals the
+reference (portable kernel, and the DSP kernel through the host's plain-C twins of SMLAD /
+SXTB16); the LSTM variants tflite-micro refuses are refused by name."""
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tflite_micro.python.tflite_micro import runtime
+
+from aot.driver.compiler import compile_graph
+from aot.driver.reference import initial_state, run_graph
+from aot.driver.runner import run_on_board
+from aot.frontends.tflite import load_tflite
+from aot.ops import lstm
+from aot.target.boards import load_board
+from tests.op_models import lstm as lstm_models
+from tests.op_models import make, random_inputs
+from tests.ops.compare import assert_same, cases, op_tests, refusals
+
+OP = "unidirectional_sequence_lstm"
+INVOCATIONS = 4
+
+test_matches_tflm, test_c_matches_reference = op_tests([OP])
+
+
+@pytest.mark.parametrize("dtype,seed", cases(OP))
+def test_state_carries_over_invocations_like_tflm(dtype, seed):
+    """Invocation after invocation on fresh inputs, then after resetting the state, tflite-micro's
+    outputs equal the reference's, which keeps its state dict across run_graph calls."""
+    model = make(OP, seed, dtype)
+    g = load_tflite(model)
+    interp = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
+    rng = np.random.default_rng(seed)
+    state = initial_state(g)
+    for step in range(2 * INVOCATIONS):
+        if step == INVOCATIONS:
+            interp.reset_all_variables()
+            state = initial_state(g)
+        x = random_inputs(model, rng)[0]
+        interp.set_input(x, 0)
+        interp.invoke()
+        got = run_graph(g, {g.inputs[0]: x}, state=state)[g.outputs[0]]
+        assert_same(got, np.array(interp.get_output(0), copy=True), f"{dtype} seed {seed} invocation {step}")
+
+
+def test_int16_tables_follow_sigmoid_and_tanh():
+    """Over every int16 input, TFLite's table interpolations stay within 2^-12 of the functions
+    they stand for (Q3.12 in, Q0.15 out; the cell tanh of a Q0.15 cell state too), saturate at
+    the ends and are odd / point-symmetric like them."""
+    x = np.arange(-32768, 32768)
+    s = lstm.sigmoid16(x) / 32768
+    assert np.abs(s - 1 / (1 + np.exp(-x / 4096))).max() < 2 ** -12
+    t = lstm.tanh16(x, 0, 0) / 32768
+    assert np.abs(t - np.tanh(x / 4096)).max() < 2 ** -12
+    cell = lstm.tanh16(x, *lstm.tanh_shift(-15)) / 32768
+    assert np.abs(cell - np.tanh(x / 32768)).max() < 2 ** -12
+    assert lstm.sigmoid16(np.array([0])).tolist() == [16384] and lstm.tanh16(np.array([0]), 0, 0).tolist() == [0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dsp_kernel_on_host(seed, tmp_path):
+    """The DSP kernel (chosen for speed on a board with the feature) equals the reference; the
+    random sizes (1..8) cover inputs and units below, at and beyond one word of 4, with tails."""
+    model = make(OP, seed, "int8")
+    g = load_tflite(model)
+    board = dataclasses.replace(load_board("host"), features=("dsp",))
+    cm = compile_graph(g, Path(f"lstm_dsp_{seed}.tflite"), hashlib.sha256(model).hexdigest(), board=board,
+                       priority="speed")
+    assert cm.variants[0].name == "dsp"
+    inputs = random_inputs(model, np.random.default_rng(seed))
+    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, inputs)), build_dir=tmp_path)
+    assert all(c.max_abs_diff == 0 for c in result.comparisons), [(c.name, c.max_abs_diff) for c in result.comparisons]
+
+
+REFUSED = {
+    "peephole": "peephole LSTM variant is not supported",
+    "projection": "projection LSTM variant is not supported",
+    "layer_norm": "layer norm LSTM variant is not supported",
+    "cifg": "CIFG",
+    "sigmoid_cell": "cell gate activation must be TANH",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(REFUSED))
+def test_variants_tflm_refuses_are_refused(variant):
+    model = lstm_models.make_unidirectional_sequence_lstm(np.random.default_rng(0), "int8", variant=variant)
+    problems = refusals(model)
+    assert [p for p in problems if p[1] == "UNIDIRECTIONAL_SEQUENCE_LSTM" and REFUSED[variant] in p[2]], problems
