@@ -49,10 +49,11 @@ def _common(op: Op, ctx: LoweringContext) -> dict:
 
 
 def _folded_biases(op: Op, g: Graph, w_in: np.ndarray, w_rec: np.ndarray, bias: np.ndarray):
-    """bias + input offset * input row sum, and hidden offset * recurrent row sum ([4, S] each)."""
+    """bias + input offset * input row sum, and hidden offset * recurrent row sum ([4, S] each,
+    wrapped to int32 as the kernels' accumulators wrap them)."""
     p = lstm.params(op, g)
-    return (bias.astype(np.int64) + p.x_offset * w_in.astype(np.int64).sum(axis=2),
-            p.h_offset * w_rec.astype(np.int64).sum(axis=2))
+    return (dsp.wrap_int32(bias.astype(np.int64) + p.x_offset * w_in.astype(np.int64).sum(axis=2)),
+            dsp.wrap_int32(p.h_offset * w_rec.astype(np.int64).sum(axis=2)))
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:

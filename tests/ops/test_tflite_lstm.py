@@ -17,6 +17,7 @@ from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
 from aot.ops import lstm
 from aot.target.boards import load_board
+from tests.models_list import model_path
 from tests.op_models import lstm as lstm_models
 from tests.op_models import make, random_inputs
 from tests.ops.compare import assert_same, cases, op_tests, refusals
@@ -45,6 +46,21 @@ def test_state_carries_over_invocations_like_tflm(dtype, seed):
         interp.invoke()
         got = run_graph(g, {g.inputs[0]: x}, state=state)[g.outputs[0]]
         assert_same(got, np.array(interp.get_output(0), copy=True), f"{dtype} seed {seed} invocation {step}")
+
+
+def test_mnist_lstm_model_matches_tflm_over_invocations():
+    """models/mnist_lstm_int8.tflite (LSTM, reshape, fully connected, softmax) invoked on several
+    inputs in a row: every output equals tflite-micro's, the LSTM state carried over."""
+    model = model_path("mnist_lstm_int8").read_bytes()
+    g = load_tflite(model)
+    interp = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
+    rng, state = np.random.default_rng(14), initial_state(g)
+    for step in range(INVOCATIONS):
+        x = random_inputs(model, rng)[0]
+        interp.set_input(x, 0)
+        interp.invoke()
+        got = run_graph(g, {g.inputs[0]: x}, state=state)[g.outputs[0]]
+        assert_same(got, np.array(interp.get_output(0), copy=True), f"mnist_lstm_int8 invocation {step}")
 
 
 def test_int16_tables_follow_sigmoid_and_tanh():
