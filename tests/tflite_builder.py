@@ -171,6 +171,7 @@ class _Tensor:
     scale: np.ndarray | None
     zero_point: np.ndarray | None
     quantized_dimension: int
+    variable: bool = False
 
 
 @dataclass
@@ -196,8 +197,9 @@ class TFLiteBuilder:
     def add_tensor(self, name: str, shape: Sequence[int], dtype: str, *, data: np.ndarray | None = None,
                    scale: float | Sequence[float] | None = None,
                    zero_point: int | Sequence[int] | None = None,
-                   quantized_dimension: int = 0) -> int:
-        """Add a tensor and return its index.  ``data`` makes it a constant.
+                   quantized_dimension: int = 0, variable: bool = False) -> int:
+        """Add a tensor and return its index.  ``data`` makes it a constant, ``variable`` a
+        variable tensor (persistent state: ``data``, if given, is its initial value).
 
         ``scale``/``zero_point`` of length 1 (or scalars) are per-tensor,
         longer ones per-channel along ``quantized_dimension``.
@@ -219,7 +221,7 @@ class TFLiteBuilder:
                 raise ValueError(f"tensor {name!r}: {scale.size} scales but {zero_point.size} zero points")
         elif zero_point is not None:
             raise ValueError(f"tensor {name!r}: zero_point without scale")
-        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension))
+        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension, variable))
         return len(self.tensors) - 1
 
     def add_op(self, op: str, inputs: Sequence[int | None], outputs: Sequence[int], **options: Any) -> int:
@@ -318,6 +320,8 @@ class TFLiteBuilder:
         tflite.TensorAddName(fb, name)
         if quant is not None:
             tflite.TensorAddQuantization(fb, quant)
+        if t.variable:
+            tflite.TensorAddIsVariable(fb, True)
         return tflite.TensorEnd(fb)
 
     def _write_op(self, fb: flatbuffers.Builder, op: _Op, opcode_index: int) -> int:
