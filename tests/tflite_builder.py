@@ -198,8 +198,8 @@ class TFLiteBuilder:
                    scale: float | Sequence[float] | None = None,
                    zero_point: int | Sequence[int] | None = None,
                    quantized_dimension: int = 0, variable: bool = False) -> int:
-        """Add a tensor and return its index.  ``data`` makes it a constant; ``variable`` a variable
-        tensor (state the interpreter keeps across invocations, zero at start).
+        """Add a tensor and return its index.  ``data`` makes it a constant, ``variable`` a
+        variable tensor (persistent state: ``data``, if given, is its initial value).
 
         ``scale``/``zero_point`` of length 1 (or scalars) are per-tensor,
         longer ones per-channel along ``quantized_dimension``.
@@ -318,10 +318,10 @@ class TFLiteBuilder:
         tflite.TensorAddType(fb, DTYPES[t.dtype][0])
         tflite.TensorAddBuffer(fb, buffer)
         tflite.TensorAddName(fb, name)
-        if t.variable:
-            tflite.TensorAddIsVariable(fb, True)
         if quant is not None:
             tflite.TensorAddQuantization(fb, quant)
+        if t.variable:
+            tflite.TensorAddIsVariable(fb, True)
         return tflite.TensorEnd(fb)
 
     def _write_op(self, fb: flatbuffers.Builder, op: _Op, opcode_index: int) -> int:

@@ -119,6 +119,8 @@ class _Reader:
             if len(raw) != tensor.nbytes:
                 raise ModelError(f"{self.name}: tensor {name!r} has {len(raw)} data bytes, shape needs {tensor.nbytes}")
             data = np.frombuffer(raw, dtype=tensor.np_dtype).reshape(shape).copy()
+        if t.IsVariable():
+            return Tensor(name, shape, dtype, quant, variable=True, init=data if data is not None else _reset_value(dtype, quant, shape))
         return Tensor(name, shape, dtype, quant, data)
 
     def _op(self, index: int, names: list[str]) -> list[Op]:
@@ -211,3 +213,11 @@ class _Reader:
         oh, top, bottom = same_or_valid(padding, x_shape[1], kernel[0], stride[0], dilation[0])
         ow, left, right = same_or_valid(padding, x_shape[2], kernel[1], stride[1], dilation[1])
         return {"stride": stride, "dilation": dilation, "pad": (top, left, bottom, right), "out_hw": (oh, ow)}
+
+
+def _reset_value(dtype: str, quant: Quant | None, shape) -> np.ndarray | None:
+    """A variable tensor's value at start, as TFLM's ResetVariableTensors sets it: an int8
+    variable holds its zero point, every other one zeros (None)."""
+    if dtype != "int8" or quant is None or not quant.tensor_zero_point:
+        return None
+    return np.full(shape, quant.tensor_zero_point, dtype=np.int8)

@@ -1,0 +1,53 @@
+"""Random single-op models of the sequence operators, whose state persists across inferences:
+SVDF (int8 with an int8 or int16 activation state, float32)."""
+from __future__ import annotations
+
+import numpy as np
+import tflite
+
+from tests.op_models.base import BOTH, Model, quant_for_range
+
+
+def make_svdf(rng: np.random.Generator, dtype: str) -> bytes:
+    m = Model(rng, dtype)
+    batch, n_input = m.batch(), int(rng.integers(1, 17))
+    units, rank, memory = int(rng.integers(1, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 11))
+    filters = units * rank
+    x = m.input("x", (batch, n_input))
+    activation = m.activation()
+    if not m.q:
+        wf, _ = m.weights("weights_feature", (filters, n_input), None, n_input)
+        wt, _ = m.weights("weights_time", (filters, memory), None, memory)
+        bias = m.b.add_tensor("bias", (units,), "float32", data=rng.normal(0, 0.1, units).astype(np.float32))
+        state = m.b.add_tensor("state", (batch, memory * filters), "float32", variable=True)
+        y = m.output((batch, units))
+        return m.finish("SVDF", [x, wf, wt, bias, state], [y], table="SVDFOptions", rank=rank,
+                    fused_activation_function=getattr(tflite.ActivationFunctionType, activation))
+    wf, wf_scale = m.weights("weights_feature", (filters, n_input), None, n_input)
+    s_dtype = str(rng.choice(["int8", "int16"]))
+    lo, hi = m.mac_output_range(x, wf_scale, n_input, "NONE")
+    if s_dtype == "int8":
+        s_scale, s_zp = quant_for_range(rng, lo, hi)
+        wt_data = rng.integers(-127, 128, (filters, memory), dtype=np.int8)
+        wt_scale = float(np.exp(rng.uniform(np.log(0.002), np.log(0.05))))
+        s_real = 127 * s_scale
+    else:
+        s_scale, s_zp = max(abs(lo), abs(hi)) / 32767, 0
+        wt_data = rng.integers(-32767, 32768, (filters, memory), dtype=np.int16)
+        wt_scale = float(np.exp(rng.uniform(np.log(0.002), np.log(0.05)))) / 256
+        s_real = 32767 * s_scale
+    wt = m.b.add_tensor("weights_time", (filters, memory), s_dtype, data=wt_data, scale=wt_scale, zero_point=0)
+    state = m.b.add_tensor("state", (batch, memory * filters), s_dtype, scale=s_scale, zero_point=s_zp, variable=True)
+    b_scale = float(np.float32(s_scale) * np.float32(wt_scale))
+    sigma = np.sqrt(memory * rank) * s_real / np.sqrt(3) * wt_scale * (127 if s_dtype == "int8" else 32767) / np.sqrt(3)
+    bias_real = rng.normal(0, sigma / 4, units)
+    bias = m.b.add_tensor("bias", (units,), "int32", data=np.round(bias_real / b_scale).astype(np.int32),
+                          scale=b_scale, zero_point=0)
+    y = m.output((batch, units), -3 * sigma, 3 * sigma)
+    return m.finish("SVDF", [x, wf, wt, bias, state], [y], table="SVDFOptions", rank=rank,
+                    fused_activation_function=getattr(tflite.ActivationFunctionType, activation))
+
+
+GENERATORS = {
+    "SVDF": (make_svdf, BOTH),
+}
