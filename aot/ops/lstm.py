@@ -6,8 +6,8 @@ step t is h.
 
 inputs: x ([T, B, I] when ``time_major``, else [B, T, I]), the input weights of the input, forget,
 cell and output gates ([S, I] each), their recurrent weights ([S, S]), their biases ([S]), then
-the output state h and the cell state c ([B, S], variable tensors: their values persist from one
-inference to the next, zero at start). attrs: time_major, cell_clip (0: none).
+the output state h and the cell state c ([B, S], variable tensors updated in place: their values
+persist from one inference to the next; real zero at start). attrs: time_major, cell_clip (0: none).
 
 int8 (TFLM's 8x8->16 arithmetic): each gate FC requantises into int16 Q3.12 (scale 2^-12), the two
 FCs add with int16 saturation, sigmoid / tanh are TFLM's int16 table interpolations (Q0.15 out),
@@ -24,11 +24,11 @@ from aot.core import quant
 from aot.core.ir import Graph, Op
 from aot.ops.traits import OpTraits
 
-TRAITS = OpTraits()
-
 GATES = ("input", "forget", "cell", "output")
 X, W_IN, W_REC, BIAS, H_STATE, C_STATE = 0, 1, 5, 9, 13, 14
 N_INPUTS = 15
+
+TRAITS = OpTraits(updates=(H_STATE, C_STATE))
 
 # sigmoid(i / 24) in unsigned Q0.16 (TFLite's sigmoid_table_uint16, kernels/internal/common.h):
 # the int16 logistic and tanh interpolate it.
@@ -254,15 +254,8 @@ def run(op: Op, g: Graph, x: np.ndarray, h: np.ndarray, c: np.ndarray):
     return (run_float if x.dtype == np.float32 else run_int8)(op, g, x, h, c)
 
 
-def initial_state(op: Op, g: Graph, index: int) -> np.ndarray:
-    """A state at start or after a reset: real zero (tflite-micro's ResetVariableTensors fills an
-    int8 variable tensor with its zero point, any other with zero bytes)."""
-    t = g.tensor(op.inputs[index])
-    zero = t.quant.tensor_zero_point if t.dtype == "int8" and t.quant is not None else 0
-    return np.full(t.shape, zero, t.np_dtype)
-
-
 def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    states = [inputs[i] if inputs[i] is not None else initial_state(op, g, i) for i in (H_STATE, C_STATE)]
-    y, _, _ = run(op, g, inputs[X], *states)
-    return [y.reshape(g.tensor(op.outputs[0]).shape)]
+    """The output, then the new output state and cell state (TRAITS.updates)."""
+    y, h, c = run(op, g, inputs[X], inputs[H_STATE], inputs[C_STATE])
+    shapes = [g.tensor(n).shape for n in (op.outputs[0], op.inputs[H_STATE], op.inputs[C_STATE])]
+    return [v.reshape(shape) for v, shape in zip((y, h, c), shapes)]

@@ -104,8 +104,8 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     bias_in, bias_rec = _folded_biases(op, ctx.graph, w_in, w_rec, bias)
     for name, w, b in (("in", w_in, bias_in), ("rec", w_rec, bias_rec)):
         words, tail = dsp_weights(w)
-        v[f"w_{name}"] = ctx.derived(index, f"w_{name}_dsp", words, "int32") if words.size else "0"
-        v[f"tail_{name}"] = ctx.derived(index, f"tail_{name}", tail, "int8") if tail.size else "0"
+        v[f"w_{name}"] = ctx.derived(index, f"w_{name}_dsp", words, "int32") if words.size else None
+        v[f"tail_{name}"] = ctx.derived(index, f"tail_{name}", tail, "int8") if tail.size else None
         v[f"bias_{name}"] = ctx.derived(index, f"bias_{name}_units", b.T.reshape(-1), "int32")
     v["requant"] = {name: requant_expr(m, s) for name, (m, s) in v["mul"].items()}
     return v

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tflite_micro.python.tflite_micro import runtime
 
 from aot.driver.compiler import compile_graph
 from aot.driver.reference import initial_state, run_graph
@@ -21,6 +20,7 @@ from tests.models_list import model_path
 from tests.op_models import lstm as lstm_models
 from tests.op_models import make, random_inputs
 from tests.ops.compare import assert_same, cases, op_tests, refusals
+from tests.tflm import run_tflm_steps
 
 OP = "unidirectional_sequence_lstm"
 INVOCATIONS = 4
@@ -28,39 +28,31 @@ INVOCATIONS = 4
 test_matches_tflm, test_c_matches_reference = op_tests([OP])
 
 
+def check_steps_against_tflm(model: bytes, seed: int, what: str) -> None:
+    """Invocation after invocation on fresh inputs, then after a reset of the state, tflite-micro's
+    outputs equal the reference's, which keeps its state dict across run_graph calls."""
+    g = load_tflite(model)
+    rng = np.random.default_rng(seed)
+    steps = [random_inputs(model, rng) for _ in range(2 * INVOCATIONS)]
+    want = run_tflm_steps(model, steps, reset_before=(INVOCATIONS,))
+    state = initial_state(g)
+    for k, inputs in enumerate(steps):
+        if k == INVOCATIONS:
+            state = initial_state(g)
+        got = run_graph(g, dict(zip(g.inputs, inputs)), state=state)
+        for name, w in zip(g.outputs, want[k]):
+            assert_same(got[name], w, f"{what} invocation {k}")
+
+
 @pytest.mark.parametrize("dtype,seed", cases(OP))
 def test_state_carries_over_invocations_like_tflm(dtype, seed):
-    """Invocation after invocation on fresh inputs, then after resetting the state, tflite-micro's
-    outputs equal the reference's, which keeps its state dict across run_graph calls."""
-    model = make(OP, seed, dtype)
-    g = load_tflite(model)
-    interp = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
-    rng = np.random.default_rng(seed)
-    state = initial_state(g)
-    for step in range(2 * INVOCATIONS):
-        if step == INVOCATIONS:
-            interp.reset_all_variables()
-            state = initial_state(g)
-        x = random_inputs(model, rng)[0]
-        interp.set_input(x, 0)
-        interp.invoke()
-        got = run_graph(g, {g.inputs[0]: x}, state=state)[g.outputs[0]]
-        assert_same(got, np.array(interp.get_output(0), copy=True), f"{dtype} seed {seed} invocation {step}")
+    check_steps_against_tflm(make(OP, seed, dtype), seed, f"{dtype} seed {seed}")
 
 
 def test_mnist_lstm_model_matches_tflm_over_invocations():
-    """models/mnist_lstm_int8.tflite (LSTM, reshape, fully connected, softmax) invoked on several
-    inputs in a row: every output equals tflite-micro's, the LSTM state carried over."""
-    model = model_path("mnist_lstm_int8").read_bytes()
-    g = load_tflite(model)
-    interp = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
-    rng, state = np.random.default_rng(14), initial_state(g)
-    for step in range(INVOCATIONS):
-        x = random_inputs(model, rng)[0]
-        interp.set_input(x, 0)
-        interp.invoke()
-        got = run_graph(g, {g.inputs[0]: x}, state=state)[g.outputs[0]]
-        assert_same(got, np.array(interp.get_output(0), copy=True), f"mnist_lstm_int8 invocation {step}")
+    """models/mnist_lstm_int8.tflite (LSTM, reshape, fully connected, softmax), several inputs in a
+    row and after a reset: every output equals tflite-micro's, the LSTM state carried over."""
+    check_steps_against_tflm(model_path("mnist_lstm_int8").read_bytes(), 14, "mnist_lstm_int8")
 
 
 def test_int16_tables_follow_sigmoid_and_tanh():
