@@ -26,6 +26,8 @@ def make_svdf(rng: np.random.Generator, dtype: str) -> bytes:
     wf, wf_scale = m.weights("weights_feature", (filters, n_input), None, n_input)
     s_dtype = str(rng.choice(["int8", "int16"]))
     lo, hi = m.mac_output_range(x, wf_scale, n_input, "NONE")
+    if rng.random() < 0.3:  # a narrow state: the feature stage saturates (and the zero point wraps, as in TFLM)
+        lo, hi = lo / 8, hi / 8
     if s_dtype == "int8":
         s_scale, s_zp = quant_for_range(rng, lo, hi)
         wt_data = rng.integers(-127, 128, (filters, memory), dtype=np.int8)
