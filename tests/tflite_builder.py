@@ -373,7 +373,7 @@ def _spec(t: tflite.Tensor) -> TensorSpec:
     if q is not None and q.ScaleLength() > 0:
         scale, zp = q.ScaleAsNumpy().astype(np.float32), q.ZeroPointAsNumpy().astype(np.int64)
     shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-    return TensorSpec(t.Name().decode(), shape, _DTYPE_BY_CODE[t.Type()], scale, zp)
+    return TensorSpec((t.Name() or b"").decode(), shape, _DTYPE_BY_CODE[t.Type()], scale, zp)
 
 
 def read_io(model: bytes) -> tuple[list[TensorSpec], list[TensorSpec]]:

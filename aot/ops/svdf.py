@@ -9,7 +9,9 @@ to int8 and applies none).
 
 Each inference (TFLM's svdf_common.cc, EvalIntegerSvdfReference / EvalFloatSvdfReference):
 the state of every filter shifts left by one; its last column becomes the input times the
-filter's feature weights (int8: rescaled to the state's quantisation, clamped to its type);
+filter's feature weights (int8: rescaled to the state's quantisation, clamped to its type, then
+the state's zero point added, wrapping on overflow as the tflite-micro our tests run does; later
+TFLM versions add the zero point before the clamp);
 then out[b, u] = bias[u] + sum over the unit's ``rank`` filters of weights_time . state
 (int8: minus the state's zero point, rescaled to the output's quantisation).
 The int8 form takes an int8 or int16 state (weights_time of the same type).
@@ -110,7 +112,8 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
                         y.quant.tensor_zero_point)
     info = np.iinfo(st.np_dtype)
     dot = quant.wrap_int32((x.astype(np.int64) - x_zp) @ wf.astype(np.int64).T)
-    s[:, :, -1] = np.clip(quant.mbqm(dot, m1, e1) + s_zp, info.min, info.max)
+    new = np.clip(quant.mbqm(dot, m1, e1), info.min, info.max) + s_zp  # clamped before the zero point: see above
+    s[:, :, -1] = (new - info.min) % (1 << info.bits) + info.min  # stored wrapping, as C's conversion
     time = quant.wrap_int32(np.einsum("bfm,fm->bf", s.astype(np.int64) - s_zp, wt.astype(np.int64)))
     acc = quant.wrap_int32(time.reshape(batch, n_unit, rank).sum(axis=2) + bias.astype(np.int64))
     out = np.clip(quant.mbqm(acc, m2, e2) + y_zp, -128, 127).astype(np.int8)

@@ -8,10 +8,12 @@ import tflite
 from tests.op_models.base import BOTH, Model, quant_for_range
 
 
-def make_svdf(rng: np.random.Generator, dtype: str) -> bytes:
+def make_svdf(rng: np.random.Generator, dtype: str, memory: int | None = None, state: str | None = None) -> bytes:
+    """``memory`` (time steps) and ``state`` (int8: its type) as given, else random."""
     m = Model(rng, dtype)
     batch, n_input = m.batch(), int(rng.integers(1, 17))
-    units, rank, memory = int(rng.integers(1, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 11))
+    units, rank = int(rng.integers(1, 9)), int(rng.integers(1, 4))
+    memory = memory or int(rng.integers(1, 11))
     filters = units * rank
     x = m.input("x", (batch, n_input))
     activation = m.activation()
@@ -24,8 +26,10 @@ def make_svdf(rng: np.random.Generator, dtype: str) -> bytes:
         return m.finish("SVDF", [x, wf, wt, bias, state], [y], table="SVDFOptions", rank=rank,
                     fused_activation_function=getattr(tflite.ActivationFunctionType, activation))
     wf, wf_scale = m.weights("weights_feature", (filters, n_input), None, n_input)
-    s_dtype = str(rng.choice(["int8", "int16"]))
+    s_dtype = state or str(rng.choice(["int8", "int16"]))
     lo, hi = m.mac_output_range(x, wf_scale, n_input, "NONE")
+    if rng.random() < 0.3:  # a narrow state: the feature stage saturates (and the zero point wraps, as in TFLM)
+        lo, hi = lo / 8, hi / 8
     if s_dtype == "int8":
         s_scale, s_zp = quant_for_range(rng, lo, hi)
         wt_data = rng.integers(-127, 128, (filters, memory), dtype=np.int8)

@@ -8,6 +8,7 @@ import pytest
 from aot.driver.reference import initial_state, run_graph
 from aot.frontends.tflite import load_tflite
 from tests.op_models import make, random_inputs
+from tests.op_models.sequence import make_svdf
 from tests.ops.compare import assert_same, cases, compile_model, op_tests, refusals
 from tests.tflm import run_tflm_steps
 
@@ -37,20 +38,51 @@ def test_steps_match_tflm(op, dtype, seed):
         assert_same(got[g.outputs[0]], want[k][0], f"{op} {dtype} seed {seed} step {k}")
 
 
-@pytest.mark.parametrize("dtype,seed", [("int8", 0), ("int8", 1), ("float32", 0)])
-def test_c_steps_match_reference(dtype, seed, tmp_path):
+def _check_c_steps(model: bytes, name: str, board, tmp_path, kernel: str = "portable") -> None:
+    """The C of ``model`` on ``board`` over STEPS inferences, a reset and one more equals the
+    reference at every step (int8 bit-exact); its SVDF runs ``kernel``."""
     from aot.driver.runner import run_sequence
-    from aot.target.boards import load_board
 
-    model = make("SVDF", seed, dtype)
-    cm = compile_model(model, f"svdf_steps_{dtype}_{seed}")
+    cm = compile_model(model, name, board if kernel != "portable" else None, priority="speed")
+    assert cm.variants[0].name == kernel
     assert cm.plan.state_bytes >= cm.graph.tensor(cm.graph.state()[0]).nbytes
-    sequence = [dict(zip(cm.graph.inputs, x)) for x in _sequence(model, seed)]
-    results = run_sequence(cm, load_board("host"), sequence, reset=True, build_dir=tmp_path)
+    sequence = [dict(zip(cm.graph.inputs, x)) for x in _sequence(model, 7)]
+    results = run_sequence(cm, board, sequence, reset=True, build_dir=tmp_path)
     assert len(results) == STEPS + 1
     for k, r in enumerate(results):
-        assert r.match and (dtype == "float32" or r.max_abs_diff == 0), (k, r.max_abs_diff)
+        assert r.match and (r.comparisons[0].dtype == "float32" or r.max_abs_diff == 0), (k, r.max_abs_diff)
     np.testing.assert_array_equal(results[-1].outputs[cm.graph.outputs[0]], results[0].outputs[cm.graph.outputs[0]])
+
+
+@pytest.mark.parametrize("dtype,seed", [("int8", 0), ("int8", 1), ("int8", 2), ("float32", 0)])
+def test_c_steps_match_reference(dtype, seed, tmp_path):
+    from aot.target.boards import load_board
+
+    _check_c_steps(make("SVDF", seed, dtype), f"svdf_steps_{dtype}_{seed}", load_board("host"), tmp_path)
+
+
+def _dsp_model(seed: int) -> bytes:
+    """int8 state, a memory of whole words: what the DSP kernel takes."""
+    rng = np.random.default_rng([seed, 27])
+    return make_svdf(rng, "int8", memory=int(rng.choice([4, 8, 12])), state="int8")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dsp_kernel_steps_on_host(seed, tmp_path):
+    import dataclasses
+
+    from aot.target.boards import load_board
+
+    board = dataclasses.replace(load_board("host"), features=("dsp",))  # the C twins of the intrinsics
+    _check_c_steps(_dsp_model(seed), f"svdf_dsp_{seed}", board, tmp_path, kernel="dsp")
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", range(2))
+def test_dsp_kernel_steps_on_qemu(seed, tmp_path):
+    from aot.target.boards import load_board
+
+    _check_c_steps(_dsp_model(seed), f"svdf_dsp_{seed}", load_board("qemu-mps2-an386"), tmp_path, kernel="dsp")
 
 
 def test_refuses_a_state_that_is_not_variable():
