@@ -113,5 +113,5 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 
 KERNELS = (
     Kernel("portable", "ops/lstm.c.j2", lower),
-    Kernel("dsp", "ops/lstm_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=("aot_dsp.h",), applies=dsp_applies),
+    Kernel("dsp", "ops/lstm_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
 )
