@@ -3,9 +3,9 @@ gates, no CIFG, peephole, projection or layer norm (tflite-micro refuses those v
 
 int8 is what the TFLite converter makes of a Keras LSTM: int8 input, weights per-tensor symmetric,
 int32 gate biases (scale input x weight), an int8 output state and an int16 cell state of a
-power-of-two scale, both variable tensors (kept across invocations, zero at start); the output is
-the hidden state of every step, quantised like the output state. Batch 1..2, time 1..5, time-major
-or batch-major, a cell clip one time in three.
+power-of-two scale, both variable tensors (kept across invocations, real zero at start); the output is the hidden
+state of every step, quantised like the output state. Batch 1..2, time 1..5, input and units
+1..12, time-major or batch-major, a cell clip one time in three.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from tests.op_models.base import BOTH, Model, T
 
-MAX_TIME, MAX_SIZE = 5, 8
+MAX_TIME, MAX_SIZE = 5, 12
 
 
 def _gate_weights(m: Model, name: str, rows: int, cols: int, in_rms: float) -> tuple[int, float]:

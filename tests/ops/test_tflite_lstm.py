@@ -1,8 +1,9 @@
 """UNIDIRECTIONAL_SEQUENCE_LSTM: the NumPy reference equals tflite-micro (int8 bit for bit, float32
 within 1e-5) on random models (tests/op_models/lstm.py), over several consecutive invocations
 with the output and cell state carried from one to the next; the generated C equals the
-reference (portable kernel, and the DSP kernel through the host's plain-C twins of SMLAD /
-SXTB16); the LSTM variants tflite-micro refuses are refused by name."""
+reference over sequences of inferences and a reset (portable kernel; DSP kernel on the host
+through the plain-C twins of SMLAD / SXTB16, and on the emulated Cortex-M4); the LSTM variants
+tflite-micro refuses are refused by name."""
 import dataclasses
 import hashlib
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from aot.driver.compiler import compile_graph
 from aot.driver.reference import initial_state, run_graph
-from aot.driver.runner import run_on_board
+from aot.driver.runner import run_sequence
 from aot.frontends.tflite import load_tflite
 from aot.ops import lstm
 from aot.target.boards import load_board
@@ -69,19 +70,42 @@ def test_int16_tables_follow_sigmoid_and_tanh():
     assert lstm.sigmoid16(np.array([0])).tolist() == [16384] and lstm.tanh16(np.array([0]), 0, 0).tolist() == [0]
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_dsp_kernel_on_host(seed, tmp_path):
-    """The DSP kernel (chosen for speed on a board with the feature) equals the reference; the
-    random sizes (1..8) cover inputs and units below, at and beyond one word of 4, with tails."""
-    model = make(OP, seed, "int8")
+def _dsp_board(name: str):
+    return dataclasses.replace(load_board(name), features=("dsp",))
+
+
+def check_c_sequence(model: bytes, seed: int, board, tmp_path, kernel: str) -> None:
+    """The C of ``model`` with ``kernel`` on ``board`` equals the reference over a sequence of
+    inferences and one more after a reset (state carried in the state area, RPC RESET)."""
     g = load_tflite(model)
-    board = dataclasses.replace(load_board("host"), features=("dsp",))
-    cm = compile_graph(g, Path(f"lstm_dsp_{seed}.tflite"), hashlib.sha256(model).hexdigest(), board=board,
-                       priority="speed")
-    assert cm.variants[0].name == "dsp"
-    inputs = random_inputs(model, np.random.default_rng(seed))
-    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, inputs)), build_dir=tmp_path)
-    assert all(c.max_abs_diff == 0 for c in result.comparisons), [(c.name, c.max_abs_diff) for c in result.comparisons]
+    cm = compile_graph(g, Path(f"lstm_{seed}.tflite"), hashlib.sha256(model).hexdigest(), board=board,
+                       priority="speed" if kernel == "dsp" else "balanced")
+    assert cm.variants[0].name == kernel
+    rng = np.random.default_rng(seed)
+    sequence = [dict(zip(cm.graph.inputs, random_inputs(model, rng))) for _ in range(3)]
+    results = run_sequence(cm, board, sequence, reset=True, build_dir=tmp_path)
+    for k, r in enumerate(results):
+        assert r.match and (g.tensor(g.outputs[0]).dtype == "float32" or r.max_abs_diff == 0), \
+            (k, [(c.name, c.max_abs_diff) for c in r.comparisons])
+
+
+@pytest.mark.parametrize("dtype,seed", [(d, s) for d in ("int8", "float32") for s in range(3)])
+def test_portable_c_over_a_sequence_on_host(dtype, seed, tmp_path):
+    check_c_sequence(make(OP, seed, dtype), seed, load_board("host"), tmp_path, "portable")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dsp_kernel_over_a_sequence_on_host(seed, tmp_path):
+    """The DSP kernel through the host's C twins of SMLAD / SXTB16; the random sizes (1..12)
+    cover inputs and units below, at and beyond a word of 4, with and without a tail."""
+    check_c_sequence(make(OP, seed, "int8"), seed, _dsp_board("host"), tmp_path, "dsp")
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", range(4))
+def test_dsp_kernel_over_a_sequence_on_qemu(seed, tmp_path):
+    """The DSP kernel with the real instructions (Cortex-M4, qemu-mps2-an386)."""
+    check_c_sequence(make(OP, seed, "int8"), seed, load_board("qemu-mps2-an386"), tmp_path, "dsp")
 
 
 REFUSED = {
