@@ -24,6 +24,13 @@ def _gate_arrays(op: Op, g: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return stack(lstm.W_IN), stack(lstm.W_REC), stack(lstm.BIAS)
 
 
+def sigmoid_table(ctx: LoweringContext) -> str:
+    """TFLite's sigmoid_table_uint16 as an int16 constant: one copy per model, under the name the
+    int16 LOGISTIC / TANH kernels give it too."""
+    table = np.array(lstm.SIGMOID_TABLE, dtype=np.uint16).view(np.int16)
+    return ctx.weight("int16_unary.sigmoid_table", table, "int16")
+
+
 def _multipliers(p: lstm.Params) -> dict[str, tuple[int, int]]:
     return {**{f"in{k}": p.gate_in[k] for k in range(4)}, **{f"rec{k}": p.gate_rec[k] for k in range(4)},
             "forget_mul": p.forget_mul, "input_mul": p.input_mul, "hidden_mul": p.hidden_mul}
@@ -44,7 +51,7 @@ def _common(op: Op, ctx: LoweringContext) -> dict:
         p = lstm.params(op, g)
         cell_mult, cell_shift = lstm.tanh_shift_explicit(*p.cell_tanh)
         v.update(h_zp=p.h_zero_point, clip=p.cell_clip, cell_mult=cell_mult, cell_shift=cell_shift,
-                 table=", ".join(str(t) for t in lstm.SIGMOID_TABLE), mul=_multipliers(p))
+                 table=sigmoid_table(ctx), mul=_multipliers(p))
     return v
 
 
