@@ -170,8 +170,8 @@ def check(op: Op, g: Graph) -> list[str]:
         return ["LSTM weights must be per-tensor symmetric (tflite-micro's LSTM has no per-channel weights)"]
     if c.quant.tensor_zero_point != 0:
         return ["the cell state must be symmetric"]
-    if cell_power(c.quant.tensor_scale) > -9:  # the tanh input scaling assumes cell scales below 2^-8
-        return [f"cell state scale {c.quant.tensor_scale:g} is too large (needs <= 2^-9)"]
+    if cell_power(c.quant.tensor_scale) > 2:  # tanh's input times 3 << (12 + power) must fit int32
+        return [f"cell state scale {c.quant.tensor_scale:g} is too large (needs <= 4)"]
     return []
 
 

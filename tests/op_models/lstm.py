@@ -3,8 +3,8 @@ gates, no CIFG, peephole, projection or layer norm (tflite-micro refuses those v
 
 int8 is what the TFLite converter makes of a Keras LSTM: int8 input, weights per-tensor symmetric,
 int32 gate biases (scale input x weight), an int8 output state and an int16 cell state of a
-power-of-two scale, both variable tensors (kept across invocations, real zero at start); the output is the hidden
-state of every step, quantised like the output state. Batch 1..2, time 1..5, input and units
+power-of-two scale (2^-15 .. 2^-8), both variable tensors (kept across invocations, real zero at
+start); the output is the hidden state of every step, quantised like the output state. Batch 1..2, time 1..5, input and units
 1..12, time-major or batch-major, a cell clip one time in three.
 """
 from __future__ import annotations
@@ -27,9 +27,13 @@ def _gate_weights(m: Model, name: str, rows: int, cols: int, in_rms: float) -> t
     return m.b.add_tensor(name, (rows, cols), "int8", data=data, scale=scale, zero_point=0), scale
 
 
-def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "int8", variant: str | None = None) -> bytes:
+def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "int8", variant: str | None = None,
+                                      cell_power: int | None = None) -> bytes:
     """``variant`` adds what tflite-micro's LSTM refuses: "peephole", "projection", "layer_norm"
-    weights, "cifg" (no input gate) or "sigmoid_cell" (a cell gate activation other than TANH)."""
+    weights, "cifg" (no input gate) or "sigmoid_cell" (a cell gate activation other than TANH);
+    or (int8) what it does not compute right: "per_channel" input-to-input weights (its gate FCs
+    take one multiplier), a "coarse_cell" state scale of 8 (its tanh input scaling overflows).
+    ``cell_power``: the int8 cell state's scale is 2^cell_power (default: drawn)."""
     m = Model(rng, dtype)
     batch, time = m.batch(), int(rng.integers(1, MAX_TIME + 1))
     n_in, units = (int(d) for d in rng.integers(1, MAX_SIZE + 1, 2))
@@ -53,7 +57,8 @@ def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "in
             biases.append(m.b.add_tensor(f"{g}_gate_bias", (units,), "float32", data=real.astype(np.float32)))
     if m.q:
         h = m.b.add_tensor("output_state", (batch, units), "int8", scale=h_quant[0], zero_point=h_quant[1], variable=True)
-        c_scale = 2.0 ** -int(rng.integers(10, 16))
+        power = -int(rng.integers(8, 16)) if cell_power is None else cell_power
+        c_scale = 2.0 ** (3 if variant == "coarse_cell" else power)
         c = m.b.add_tensor("cell_state", (batch, units), "int16", scale=c_scale, zero_point=0, variable=True)
     else:
         h = m.b.add_tensor("output_state", (batch, units), "float32", variable=True)
@@ -69,6 +74,11 @@ def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "in
         for i in indices:
             ins[i] = m.b.add_tensor(f"variant_{i}", shape, "int8" if m.q else "float32", data=np.ones(shape),
                                     **({"scale": 0.01, "zero_point": 0} if m.q else {}))
+    if variant == "per_channel" and m.q:
+        scales = np.full(units, weights[0][1], np.float32) * rng.uniform(0.5, 2.0, units).astype(np.float32)
+        ins[1] = m.b.add_tensor("input_to_input_per_channel", (units, n_in), "int8",
+                                data=rng.integers(-127, 128, (units, n_in), dtype=np.int8), scale=scales,
+                                zero_point=np.zeros(units, np.int64), quantized_dimension=0)
     if variant == "cifg":
         ins[1] = ins[5] = ins[12] = None
     return m.finish("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], table="UnidirectionalSequenceLSTMOptions",

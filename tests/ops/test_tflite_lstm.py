@@ -50,6 +50,14 @@ def test_state_carries_over_invocations_like_tflm(dtype, seed):
     check_steps_against_tflm(make(OP, seed, dtype), seed, f"{dtype} seed {seed}")
 
 
+@pytest.mark.parametrize("power", range(-15, -7))
+def test_every_cell_state_scale_like_tflm(power):
+    """Each power-of-two cell state scale from 2^-15 to 2^-8 (the tanh of the cell state scales
+    its input differently for each)."""
+    model = lstm_models.make_unidirectional_sequence_lstm(np.random.default_rng([-power, 19]), "int8", cell_power=power)
+    check_steps_against_tflm(model, -power, f"cell scale 2^{power}")
+
+
 def test_mnist_lstm_model_matches_tflm_over_invocations():
     """models/mnist_lstm_int8.tflite (LSTM, reshape, fully connected, softmax), several inputs in a
     row and after a reset: every output equals tflite-micro's, the LSTM state carried over."""
@@ -114,6 +122,8 @@ REFUSED = {
     "layer_norm": "layer norm LSTM variant is not supported",
     "cifg": "CIFG",
     "sigmoid_cell": "cell gate activation must be TANH",
+    "per_channel": "must be per-tensor symmetric",
+    "coarse_cell": "is too large",
 }
 
 
