@@ -50,7 +50,7 @@ SIGMOID_TABLE = (
     65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
     65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
 )
-_TABLE = np.array(SIGMOID_TABLE + (SIGMOID_TABLE[-1],), dtype=np.int64)  # (index 255 + 1 is never read)
+_TABLE = np.array(SIGMOID_TABLE, dtype=np.int64)
 
 # The scales TFLM's PrepareGateParametersInteger writes as float literals: the gate FC outputs
 # (Q3.12) and the activation outputs (Q0.15; the literal is a little under 2^-15 as a float).
@@ -58,43 +58,46 @@ GATE_INPUT_SCALE = float(np.float32(0.00024414062))
 GATE_OUTPUT_SCALE = float(np.float32(0.00003051757))
 
 
-def tanh_shift_explicit(multiplier: int, left_shift: int) -> tuple[int, int]:
-    """The (multiplier, right shift) the int16 logistic / tanh scale their input by: multiplier 0
-    means the power-of-two case (3 << shift, no shift)."""
+def lut_scaling(multiplier: int, left_shift: int) -> tuple[int, int]:
+    """The (multiplier, right shift) by which TFLite's int16 logistic / tanh scale their input from
+    their (input_multiplier, input_left_shift) arguments: multiplier 0 is the power-of-two case,
+    3 << shift without a shift."""
     return (3 << left_shift, 0) if multiplier == 0 else (multiplier, left_shift)
 
 
-def lut_input(x, multiplier: int, left_shift: int) -> np.ndarray:
-    """The int16 logistic / tanh input scaling: (x * multiplier + rounding) >> shift."""
-    multiplier, left_shift = tanh_shift_explicit(multiplier, left_shift)
-    rounding = 1 << (left_shift - 1) if left_shift > 0 else 0
-    return (np.asarray(x, dtype=np.int64) * multiplier + rounding) >> left_shift
+def _interpolate(v: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(table interpolation at |v| in steps of 2^bits, saturated) of the int16 logistic / tanh."""
+    a = np.abs(v)
+    uh = np.minimum(a >> bits, 254)
+    return (_TABLE[uh] << bits) + (a & ((1 << bits) - 1)) * (_TABLE[uh + 1] - _TABLE[uh]), a >> bits >= 255
+
+
+def _scaled(x, multiplier: int, shift: int) -> np.ndarray:
+    return (np.asarray(x, dtype=np.int64) * multiplier + (1 << (shift - 1) if shift > 0 else 0)) >> shift
 
 
 def sigmoid16(x) -> np.ndarray:
-    """reference_integer_ops::Logistic(0, 0, ...) on int16 Q3.12: int16 Q0.15."""
-    v = lut_input(x, 0, 0)
-    a = np.abs(v)
-    uh = np.minimum(a >> 9, 254)
-    r = np.where(a >> 9 >= 255, 0x7FFF << 10, (_TABLE[uh] << 9) + (a & 0x1FF) * (_TABLE[uh + 1] - _TABLE[uh]))
-    r = np.where(v >= 0, r + (1 << 9), (1 << 25) - r + (1 << 9) - 1)
-    return (r >> 10).astype(np.int16)
+    """reference_integer_ops::Logistic(0, 0, ...) of int16 Q3.12 (input scaled by 3): int16 Q0.15."""
+    v = _scaled(x, 3, 0)
+    r, saturated = _interpolate(v, 9)
+    r = np.where(saturated, 0x7FFF << 10, r)
+    return (np.where(v >= 0, r + (1 << 9), (1 << 25) - r + (1 << 9) - 1) >> 10).astype(np.int16)
 
 
-def tanh16(x, multiplier: int, left_shift: int) -> np.ndarray:
-    """reference_integer_ops::Tanh(multiplier, left_shift, ...) on int16: int16 Q0.15."""
-    v = lut_input(x, multiplier, left_shift)
-    a = np.abs(v)
-    uh = np.minimum(a >> 8, 254)
-    r = np.where(a >> 8 >= 255, 0xFFFF << 8, (_TABLE[uh] << 8) + (a & 0xFF) * (_TABLE[uh + 1] - _TABLE[uh]))
-    r = np.where(v >= 0, r - (1 << 23) + (1 << 7), -r + (1 << 23) + (1 << 7) - 1)
-    return (r >> 8).astype(np.int16)
+def tanh16(x, multiplier: int, shift: int) -> np.ndarray:
+    """reference_integer_ops::Tanh of int16 scaled to (x * multiplier + rounding) >> shift
+    (``lut_scaling``): int16 Q0.15."""
+    v = _scaled(x, multiplier, shift)
+    r, saturated = _interpolate(v, 8)
+    r = np.where(saturated, 0xFFFF << 8, r)
+    return (np.where(v >= 0, r - (1 << 23) + (1 << 7), -r + (1 << 23) + (1 << 7) - 1) >> 8).astype(np.int16)
 
 
-def tanh_shift(power: int) -> tuple[int, int]:
-    """(multiplier, left shift) of the tanh of a Q(15 + power) int16 (lstm_internal::Tanh)."""
+def tanh_scaling(power: int) -> tuple[int, int]:
+    """``lut_scaling`` of the tanh of an int16 of scale 2^power (lstm_internal::Tanh: input left
+    shift 15 + power - 3, negated with multiplier 3 when negative)."""
     shift = 15 + power - 3
-    return (0, shift) if shift >= 0 else (3, -shift)
+    return lut_scaling(0, shift) if shift >= 0 else lut_scaling(3, -shift)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Params:
     forget_mul: tuple[int, int]  # f * c -> c
     input_mul: tuple[int, int]  # i * g -> c
     hidden_mul: tuple[int, int]  # o * tanh(c) -> h
-    cell_tanh: tuple[int, int]  # (multiplier, left shift) of tanh(c)
+    cell_tanh: tuple[int, int]  # (multiplier, right shift) scaling tanh(c)'s input
     cell_clip: int  # quantised clip (0: none)
 
 
@@ -124,7 +127,7 @@ def _mul_multiplier(s1: float, s2: float, out: float) -> tuple[int, int]:
 
 def cell_power(scale: float) -> int:
     """CheckedLog2: the cell state scale as 2^power (rounded)."""
-    return int(np.round(np.float32(np.log(np.float32(scale))) * np.float32(1.0 / np.log(np.float32(2.0)))))
+    return quant.tflite_round(float(np.float32(np.log(np.float32(scale))) * np.float32(1.0 / np.log(np.float32(2.0)))))
 
 
 def params(op: Op, g: Graph) -> Params:
@@ -142,7 +145,7 @@ def params(op: Op, g: Graph) -> Params:
         forget_mul=_mul_multiplier(GATE_OUTPUT_SCALE, cs, cs),
         input_mul=_mul_multiplier(GATE_OUTPUT_SCALE, GATE_OUTPUT_SCALE, cs),
         hidden_mul=_mul_multiplier(GATE_OUTPUT_SCALE, GATE_OUTPUT_SCALE, hs),
-        cell_tanh=tanh_shift(cell_power(cs)),
+        cell_tanh=tanh_scaling(cell_power(cs)),
         cell_clip=int(np.clip(float(np.float32(clip)) / float(np.float32(cs)), -32768, 32767)) if clip > 0 else 0,
     )
 
@@ -207,7 +210,7 @@ def run_int8(op: Op, g: Graph, x: np.ndarray, h: np.ndarray, c: np.ndarray):
         pre = [np.clip(_fc16(xt, w[k], p.x_offset, b[k], p.gate_in[k]) + _fc16(h, w[4 + k], p.h_offset, 0, p.gate_rec[k]),
                        -32768, 32767) for k in range(4)]
         i, f, o = (sigmoid16(pre[k]).astype(np.int64) for k in (0, 1, 3))
-        gc = tanh16(pre[2], 0, 0).astype(np.int64)  # Q3.12 in: the power-of-two case, shift 0
+        gc = tanh16(pre[2], *tanh_scaling(-12)).astype(np.int64)  # Q3.12 in
         c = np.clip(_mul(f, c, p.forget_mul, 0, -32768, 32767) + _mul(i, gc, p.input_mul, 0, -32768, 32767),
                     -32768, 32767)
         if p.cell_clip:

@@ -49,8 +49,7 @@ def _common(op: Op, ctx: LoweringContext) -> dict:
     }
     if v["quantized"]:
         p = lstm.params(op, g)
-        cell_mult, cell_shift = lstm.tanh_shift_explicit(*p.cell_tanh)
-        v.update(h_zp=p.h_zero_point, clip=p.cell_clip, cell_mult=cell_mult, cell_shift=cell_shift,
+        v.update(h_zp=p.h_zero_point, clip=p.cell_clip, cell_tanh=p.cell_tanh, gate_tanh=lstm.tanh_scaling(-12),
                  table=sigmoid_table(ctx), mul=_multipliers(p))
     return v
 

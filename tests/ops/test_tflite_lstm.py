@@ -71,11 +71,11 @@ def test_int16_tables_follow_sigmoid_and_tanh():
     x = np.arange(-32768, 32768)
     s = lstm.sigmoid16(x) / 32768
     assert np.abs(s - 1 / (1 + np.exp(-x / 4096))).max() < 2 ** -12
-    t = lstm.tanh16(x, 0, 0) / 32768
+    t = lstm.tanh16(x, *lstm.tanh_scaling(-12)) / 32768
     assert np.abs(t - np.tanh(x / 4096)).max() < 2 ** -12
-    cell = lstm.tanh16(x, *lstm.tanh_shift(-15)) / 32768
+    cell = lstm.tanh16(x, *lstm.tanh_scaling(-15)) / 32768
     assert np.abs(cell - np.tanh(x / 32768)).max() < 2 ** -12
-    assert lstm.sigmoid16(np.array([0])).tolist() == [16384] and lstm.tanh16(np.array([0]), 0, 0).tolist() == [0]
+    assert lstm.sigmoid16(np.array([0])).tolist() == [16384] and lstm.tanh16(np.array([0]), 3, 0).tolist() == [0]
 
 
 def _dsp_board(name: str):
