@@ -86,8 +86,7 @@ def dsp_weights(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     body = w[:, :, :k - k % 4].astype(np.int64).reshape(gates, units, k // 4, 4)
     lo, hi = body[..., [0, 1]], body[..., [2, 3]]  # word 0 pairs w0 with w2, word 1 w1 with w3
     words = (lo & 0xFFFF) | (hi << 16)
-    words = words.transpose(1, 2, 0, 3)  # [S, K // 4, 4 gates, 2 words]
-    words = ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+    words = dsp.wrap_int32(words.transpose(1, 2, 0, 3))  # [S, K // 4, 4 gates, 2 words]
     return words.reshape(-1), w[:, :, k - k % 4:].transpose(1, 0, 2).reshape(-1)
 
 
