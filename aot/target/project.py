@@ -10,9 +10,16 @@ model folder: `microaot compile`'s output; aot.driver.project.generate_project e
     project.json      what was generated, how to build it and where the firmware lands
     README.md         build, flash and run commands
 
+Template app is the make template's build around an application instead of the RPC server:
+app/main.c runs one inference on a sample input (app/sample_input.h) and prints the top class,
+its score and the counter on the board's UART (aot/target/app.py). The make and app Makefiles
+also build the model alone as a static library (``make lib`` -> build/lib<prefix>.a), and the
+cmake template defines it as ``<prefix>_model`` (add_library STATIC, PUBLIC include folders).
+
 or, for template zephyr, a Zephyr application (zephyr_app/: CMakeLists.txt, prj.conf,
 src/hal_zephyr.c, boards/*.overlay|*.conf) with model/ and runtime/ and a microaot.cmake that
-names the board. Flags come from aot.target.build.recipe(), the same as `microaot run` uses, with the
+names the board; its zephyr/module.yml (+ zephyr/CMakeLists.txt, zephyr/Kconfig) also makes the
+folder a Zephyr module that adds the model, as a library, to an existing west workspace. Flags come from aot.target.build.recipe(), the same as `microaot run` uses, with the
 board's paths rewritten to the copies; no file of a project refers back to microaot.
 The layout and the flows are documented in docs/project.md.
 """
@@ -26,16 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import numpy as np
 
 from aot import __version__
 from aot.core.errors import AotError
 from aot.core.resources import data_dir
 from aot.target import runtime
+from aot.target.app import SampleError, write_app
 from aot.target.boards import Board, boards_dir
 from aot.target.build import IMAGE_FORMATS, recipe
 from codegen_c.generate import DEFAULT_DESCRIPTOR
 
-TEMPLATES = ("make", "cmake", "zephyr")
+TEMPLATES = ("make", "cmake", "zephyr", "app")
 MARKER = "project.json"
 _ROOT = "@ROOT@"   # stands for the project folder in relocated flags until a template renders them
 
@@ -54,11 +63,12 @@ class Project:
     firmware: str                       # the built firmware, relative to ``directory``
     images: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)   # every file written, relative, sorted
+    library: str | None = None          # the model as a static library (make lib / cmake target)
 
     def to_json(self) -> dict:
         return {"generator": f"microaot {__version__}", "template": self.template, "board": self.board,
                 "zephyr_board": self.zephyr_board, "build": self.build, "firmware": self.firmware,
-                "images": self.images, "files": self.files}
+                "images": self.images, "library": self.library, "files": self.files}
 
 
 # ---- path relocation: the board's files under boards/ become the project's boards/ --------
@@ -180,15 +190,22 @@ def zephyr_board_file(zephyr_board: str, suffix: str) -> str:
 
 
 def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | str, template: str, *,
-                  profile: bool = False, zephyr_board: str | None = None) -> Project:
+                  profile: bool = False, zephyr_board: str | None = None,
+                  sample: dict[str, np.ndarray] | None = None, sample_note: str = "") -> Project:
     """Write a standalone project (see the module docstring) around the compiled model folder
-    ``model_dir`` and return what it holds."""
+    ``model_dir`` and return what it holds. Template app needs ``sample`` (input name -> array
+    in the input's dtype) and ``sample_note`` (where it came from, for app/sample_input.h)."""
     if template not in TEMPLATES:
         raise ProjectError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
     if template != "zephyr" and board is None:
         raise ProjectError(f"template {template} needs --board")
     if template != "zephyr" and zephyr_board:
         raise ProjectError("--zephyr-board is only for --template zephyr")
+    if template == "app" and profile:
+        raise ProjectError("--profile builds the RPC firmware's profiler; template app has no RPC server")
+    if (template == "app") != (sample is not None):
+        raise ProjectError("a sample input is for template app only" if sample is not None
+                           else "template app needs a sample input")
     model_dir, out_dir = Path(model_dir).resolve(), Path(out_dir).resolve()
     meta = _model_metadata(model_dir)
     if template == "zephyr" and meta["descriptor"] != DEFAULT_DESCRIPTOR:
@@ -204,9 +221,11 @@ def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | st
 
     if template == "zephyr":
         project = _zephyr(board, out_dir, env, common, profile, zephyr_board_of(board, zephyr_board))
+        _zephyr_module(out_dir, env, common, prefix_of(meta["descriptor"]))
     else:
-        project = _bare_metal(board, out_dir, env, common, template, profile, meta["descriptor"])
-    _render(env, "README.md.j2", out_dir / "README.md", project=project, **common)
+        app = None if sample is None else (sample, sample_note, meta)
+        project = _bare_metal(board, out_dir, env, common, template, profile, meta["descriptor"], app)
+    _render(env, "README.md.j2", out_dir / "README.md", project=project, prefix=prefix_of(meta["descriptor"]), **common)
     project.files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                            if p.is_file() and p.name != MARKER) + [MARKER]
     (out_dir / MARKER).write_text(json.dumps(project.to_json(), indent=2) + "\n")
@@ -218,38 +237,53 @@ def _model_metadata(model_dir: Path) -> dict:
     folder compiled before the descriptor was recorded: the default prefix's)."""
     try:
         meta = json.loads((model_dir / "metadata.json").read_text())
-        return {**{key: meta[key] for key in ("model", "source", "sha256")},
+        return {**{key: meta[key] for key in ("model", "source", "sha256", "inputs", "outputs")},
                 "descriptor": meta.get("descriptor", DEFAULT_DESCRIPTOR)}
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ProjectError(f"{model_dir} is not a compiled model folder (microaot compile's output): "
                            f"its metadata.json cannot be read ({type(e).__name__}: {e})") from None
 
 
+def prefix_of(descriptor: str) -> str:
+    """The C API prefix of a model whose descriptor is ``descriptor`` (codegen_c.generate.descriptor_name)."""
+    return "model" if descriptor == DEFAULT_DESCRIPTOR else descriptor.removesuffix("_model")
+
+
 def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
-                profile: bool, descriptor: str) -> Project:
-    """``descriptor``: the aot_model_t the runtime's main.c serves (-DAOT_MODEL=... unless the default)."""
+                profile: bool, descriptor: str, app: tuple | None = None) -> Project:
+    """``descriptor``: the aot_model_t the runtime's main.c serves (-DAOT_MODEL=... unless the default);
+    ``app``: (sample, note, metadata) for template app, whose app/main.c replaces the RPC server."""
     r = recipe(board, profile=profile)
     rel = _Relocator(out_dir)
-    runtime_srcs, runtime_inc = _copy_runtime(out_dir, runtime.runtime_sources(profile))
+    runtime_srcs, runtime_inc = _copy_runtime(out_dir, [] if app else runtime.runtime_sources(profile))
+    prefix = prefix_of(descriptor)
+    if app:
+        sample, note, meta = app
+        try:
+            runtime_srcs = write_app(env, out_dir, meta, prefix, descriptor, board.counter, sample, note, common)
+        except SampleError as e:
+            raise ProjectError(f"sample input: {e}") from None
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
     runtime_dir = runtime.runtime_include_dir().resolve()
     include_dirs = [runtime_inc, *(rel.copy_dir(d) for d in r.include_dirs if Path(d).resolve() != runtime_dir), "model"]
-    cflags = [rel.flag(f) for f in r.cflags] + ([f"-DAOT_MODEL={descriptor}"] if descriptor != DEFAULT_DESCRIPTOR else [])
+    serves = not app and descriptor != DEFAULT_DESCRIPTOR
+    cflags = [rel.flag(f) for f in r.cflags] + ([f"-DAOT_MODEL={descriptor}"] if serves else [])
     ldflags = [rel.flag(f) for f in r.ldflags]
     ldlibs = [rel.flag(f) for f in r.ldlibs]
     _check_no_escape(out_dir, [*cflags, *ldflags, *ldlibs])
 
     model_srcs = sorted(f"model/{p.name}" for p in (out_dir / "model").glob("*.c"))
     values = dict(
-        common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"),
+        common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"), ar=board.binutil("ar"),
+        prefix=prefix, library=f"lib{prefix}.a", model_sources=model_srcs, app=bool(app),
         cross=board.run != "host", cpu=board.cpu or "unknown",
-        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.target.build
+        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.target.build (app/main.c for the runtime)
         include_dirs=include_dirs,
         cflags=cflags, ldflags=ldflags, ldlibs=ldlibs,
         linker_scripts=sorted(p for p in rel.copied.values() if p.endswith(".ld")),
         executable=r.executable, images=[(s, IMAGE_FORMATS[s]) for s in r.images],
     )
-    if template == "make":
+    if template in ("make", "app"):
         _render(env, "make/Makefile.j2", out_dir / "Makefile", **values)
         build = ["make"]
     else:
@@ -257,8 +291,9 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
         _render(env, "cmake/toolchain.cmake.j2", out_dir / "toolchain.cmake", **values)
         build = ["cmake", "-B", "build", "-S", ".", "&&", "cmake", "--build", "build"]
     stem = r.executable.removesuffix(".elf")
+    library = f"build/lib{prefix}_model.a" if template == "cmake" else f"build/lib{prefix}.a"
     return Project(out_dir, template, board.name, board.zephyr_board, build, f"build/{r.executable}",
-                   [f"build/{stem}{s}" for s in r.images])
+                   [f"build/{stem}{s}" for s in r.images], library=library)
 
 
 def _check_no_escape(out_dir: Path, flags: list[str]) -> None:
@@ -284,3 +319,11 @@ def _zephyr(board: Board | None, out_dir: Path, env: jinja2.Environment, common:
     return Project(out_dir, "zephyr", board.name if board else None, zephyr_board,
                    ["west", "build", "-b", zephyr_board, "."], "build/zephyr/zephyr.elf",
                    ["build/zephyr/zephyr.bin", "build/zephyr/zephyr.hex"])
+
+
+def _zephyr_module(out_dir: Path, env: jinja2.Environment, common: dict, prefix: str) -> None:
+    """zephyr/module.yml, zephyr/CMakeLists.txt, zephyr/Kconfig: the folder as a Zephyr module
+    (ZEPHYR_EXTRA_MODULES or west.yml) whose Kconfig option builds model/*.c as a library."""
+    for name in ("module.yml", "CMakeLists.txt", "Kconfig"):
+        _render(env, f"zephyr/module/{name}.j2", out_dir / "zephyr" / name, prefix=prefix,
+                PREFIX=prefix.upper(), **common)
