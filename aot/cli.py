@@ -269,10 +269,12 @@ def cmd_flash(args) -> int:
     board = load_board(args.board)
     deploy.flashable(board)   # before compiling: a QEMU board fails at once
     cm, project = _deploy_project(args, board)
+    command = deploy.flash_command(project, board)
+    if not args.dry_run:
+        deploy.check_tool(command[0])   # before building: a missing flash tool fails at once
     commands = deploy.build_commands(project)
     _progress(args, f"building: {deploy.command_line(commands, project.directory)}")
     deploy.build(project)
-    command = deploy.flash_command(project, board)
     result = {**_build_json(args, project, commands, args.dry_run), "flash_command": command}
     if args.dry_run:
         print(json.dumps(result) if args.json else shlex.join(command))
