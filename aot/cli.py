@@ -230,7 +230,7 @@ def _deploy_project(args, board):
 
     cm = compile_file(args.model, board=board, priority=args.priority)
     _progress(args, f"generating the {args.template} project of {cm.graph.name} ...")
-    return cm, prepare(cm, board, args.template, args.output, prefix=args.prefix, zephyr_board=args.zephyr_board,
+    return prepare(cm, board, args.template, args.output, prefix=args.prefix, zephyr_board=args.zephyr_board,
                        inputs=args.inputs, seed=args.seed)
 
 
@@ -246,7 +246,7 @@ def cmd_build(args) -> int:
     from aot.target import deploy
 
     board = _board_or_none(args.board)
-    cm, project = _deploy_project(args, board)
+    project = _deploy_project(args, board)
     commands = deploy.build_commands(project)
     line = deploy.command_line(commands, project.directory)
     if args.dry_run:
@@ -268,7 +268,7 @@ def cmd_flash(args) -> int:
 
     board = load_board(args.board)
     deploy.flashable(board)   # before compiling: a QEMU board fails at once
-    cm, project = _deploy_project(args, board)
+    project = _deploy_project(args, board)
     command = deploy.flash_command(project, board)
     if not args.dry_run:
         deploy.check_tool(command[0])   # before building: a missing flash tool fails at once

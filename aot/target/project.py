@@ -255,12 +255,12 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
     ``app``: (sample, note, metadata) for template app, whose app/main.c replaces the RPC server."""
     r = recipe(board, profile=profile)
     rel = _Relocator(out_dir)
-    runtime_srcs, runtime_inc = _copy_runtime(out_dir, [] if app else runtime.runtime_sources(profile))
+    program_srcs, runtime_inc = _copy_runtime(out_dir, [] if app else runtime.runtime_sources(profile))
     prefix = prefix_of(descriptor)
-    if app:
+    if app:   # the application in place of the RPC server and its main
         sample, note, meta = app
         try:
-            runtime_srcs = write_app(env, out_dir, meta, prefix, descriptor, board.counter, sample, note, common)
+            program_srcs = write_app(env, out_dir, meta, prefix, descriptor, board.counter, sample, note, common)
         except SampleError as e:
             raise ProjectError(f"sample input: {e}") from None
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
@@ -277,7 +277,7 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
         common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"), ar=board.binutil("ar"),
         prefix=prefix, library=f"lib{prefix}.a", model_sources=model_srcs, app=bool(app),
         cross=board.run != "host", cpu=board.cpu or "unknown",
-        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.target.build (app/main.c for the runtime)
+        sources=[*board_srcs, *program_srcs, *model_srcs],   # the link order of aot.target.build
         include_dirs=include_dirs,
         cflags=cflags, ldflags=ldflags, ldlibs=ldlibs,
         linker_scripts=sorted(p for p in rel.copied.values() if p.endswith(".ld")),
