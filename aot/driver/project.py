@@ -15,11 +15,12 @@ def generate_project(cm: CompiledModel, board: Board | None, out_dir: Path | str
                      inputs: str | Path | None = None, seed: int = 0) -> Project:
     """Emit ``cm`` (C API ``prefix``) and write the project around it (aot.target.project.write_project:
     ``template`` make, cmake, zephyr or app; ``profile`` adds the per-operator profiler). Template
-    app bakes a sample input into app/sample_input.h: ``inputs`` (.npy / .npz, as `run --inputs`)
-    or random ones drawn with ``seed``."""
+    app bakes a sample input into app/sample_input.h: ``inputs`` (.npy / .npz, as `run --inputs`;
+    float32 values for a quantised input are quantised by app/main.c) or random ones drawn with
+    ``seed``."""
     sample, note = None, ""
     if template == "app":
-        sample = load_inputs(cm.graph, inputs, seed)
+        sample = load_inputs(cm.graph, inputs, seed, keep_float=True)   # app/main.c quantises float values
         note = f"from {Path(inputs).name}" if inputs else f"random, seed {seed}"
     elif inputs is not None:
         raise ProjectError("--inputs is the sample input of --template app")

@@ -16,6 +16,7 @@ from test_project import build_project
 from aot import cli
 from aot.driver.compiler import compile_file
 from aot.driver.reference import random_inputs, run_graph
+from aot.driver.validate import convert
 from aot.target.boards import load_board
 from aot.target.project import ProjectError, write_project
 from aot.target.qemu import qemu_command
@@ -75,9 +76,16 @@ def test_host_app_prints_the_reference_top_class(tmp_path, model):
         np.savez(tmp_path / f"sample{i}.npz", **inputs)
         folder, cm, project = make_project(tmp_path / str(i), "app", board, model, inputs=tmp_path / f"sample{i}.npz")
         build_project(folder, "make", board.cc)
-        run = subprocess.run([str(folder / project.firmware)], capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, run.stderr
-        check_output(run.stdout, cm, inputs, board)
+        check_output(run_app(board, folder, project), cm, inputs, board)
+
+
+def run_app(board, folder, project) -> str:
+    """The app's UART output: stdout on the host, QEMU's -serial stdio under QEMU."""
+    exe = folder / project.firmware
+    command = qemu_command(board, exe, "stdio") if board.run == "qemu" else [str(exe)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr   # main returned 0 (under QEMU: the semihosting exit)
+    return run.stdout
 
 
 @pytest.mark.qemu
@@ -91,10 +99,28 @@ def test_qemu_app_prints_the_reference_top_class_of_a_given_sample(tmp_path):
     folder, cm, project = make_project(tmp_path, "app", board, KWS, inputs=sample)
     assert "from sample.npy" in (folder / "app" / "sample_input.h").read_text()
     build_project(folder, "make", board.cc)
-    run = subprocess.run(qemu_command(board, folder / project.firmware, "stdio"), capture_output=True,
-                         text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert run.returncode == 0, run.stderr   # main returned 0: semihosting exit
-    check_output(run.stdout, cm, inputs, board)
+    check_output(run_app(board, folder, project), cm, inputs, board)
+
+
+@pytest.mark.parametrize("board_name", ["host", pytest.param("qemu-mps2-an386", marks=pytest.mark.qemu)])
+def test_app_quantises_a_float_sample(tmp_path, board_name):
+    """Float values for the int8 input: main.c quantises them with <prefix>_quantize_input; the
+    expected class is the reference's on the input quantised by the QUANTIZE reference (as
+    `microaot validate` quantises float samples)."""
+    board = load_board(board_name)
+    need_tools(board.cc, *board.qemu[:1])
+    cm = compile_file(MODELS / KWS, board=board)
+    name = cm.graph.inputs[0]
+    t = cm.graph.tensor(name)
+    q = distinct_samples(cm, 2)[1][name].astype(np.float64)
+    noise = np.random.default_rng(1).uniform(-0.45, 0.45, q.shape)   # off the quantisation grid
+    floats = (t.quant.tensor_scale * (q - t.quant.tensor_zero_point + noise)).astype(np.float32)
+    np.save(tmp_path / "floats.npy", floats)
+    folder, cm, project = make_project(tmp_path, "app", board, KWS, inputs=tmp_path / "floats.npy")
+    assert "static const float sample_input0" in (folder / "app" / "sample_input.h").read_text()
+    assert "model_quantize_input(arena, 0u, sample_input0" in (folder / "app" / "main.c").read_text()
+    build_project(folder, "make", board.cc)
+    check_output(run_app(board, folder, project), cm, {name: convert(floats, t, t)}, board)
 
 
 def test_app_layout_has_no_rpc_server(tmp_path):
