@@ -70,7 +70,8 @@ def _run_common(args, profile: bool):
     board = load_board(args.board)
     cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
     inputs = load_inputs(cm.graph, args.inputs, args.seed)
-    _progress(args, f"building {cm.graph.name} for {board.name} ...")
+    _progress(args, f"running {cm.graph.name} on the device at {args.port} ..." if args.port
+              else f"building {cm.graph.name} for {board.name} ...")
     result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
     return board, cm, result
 
@@ -82,11 +83,12 @@ def cmd_run(args) -> int:
     if args.save_outputs:
         save_outputs(args.save_outputs, r.outputs)
     macs = cm.macs
+    fw = r.firmware.build if r.firmware else None   # None with --port: the device's firmware is not ours
     summary = {
         "model": str(args.model), "board": board.name, "match": r.match, "max_abs_diff": r.max_abs_diff,
-        "arena_bytes": cm.plan.arena_bytes, "flash_bytes": r.firmware.build.flash_bytes,
-        "ram_bytes": r.firmware.build.ram_bytes, "stack_bytes": r.firmware.build.stack.bytes,
-        "counter_unit": r.counter_unit, "macs": macs,
+        "arena_bytes": r.device["arena_bytes"], "flash_bytes": fw.flash_bytes if fw else None,
+        "ram_bytes": fw.ram_bytes if fw else None, "stack_bytes": fw.stack.bytes if fw else None,
+        "model_index": r.device["index"], "counter_unit": r.counter_unit, "macs": macs,
         "outputs": _comparisons_json(r.comparisons),
         "reference": r.reference, "mismatch_against": r.mismatch_against, "approximations": r.approximations,
         "against_model": {"match": r.model_match, "max_abs_diff": r.model_max_abs_diff,
@@ -109,7 +111,11 @@ def cmd_run(args) -> int:
             print(f"approximation: {note}")
         print(f"board {board.name}: {r.counter:,} {r.counter_unit} per inference"
               + (f" ({r.counter / macs:.2f} per MAC)" if macs and r.counter_unit != "ns" else ""))
-        print(f"arena {cm.plan.arena_bytes:,} B, flash {r.firmware.build.flash_bytes:,} B, static RAM {r.firmware.build.ram_bytes:,} B, stack bound {r.firmware.build.stack.bytes:,} B")
+        if fw:
+            print(f"arena {r.device['arena_bytes']:,} B, flash {fw.flash_bytes:,} B, static RAM {fw.ram_bytes:,} B, stack bound {fw.stack.bytes:,} B")
+        else:
+            print(f"device at {args.port}: model index {r.device['index']} of {r.device['n_models']} models "
+                  f"({r.device['name']}), arena {r.device['arena_bytes']:,} B")
         print(_verdict(r))
     return 0 if r.match else 1
 
@@ -192,51 +198,70 @@ def cmd_validate(args) -> int:
     return 0 if v.bit_exact else 1
 
 
-def cmd_project(args) -> int:
+def _compile_models(args, board) -> dict:
+    """{C prefix: compiled model} of `project`, `build` and `flash`: the kernel variants for the
+    board's CPU features."""
     from aot.driver.compiler import compile_file
-    from aot.driver.project import generate_project
+    from aot.driver.project import model_prefixes
+
+    prefixes = model_prefixes(args.model, args.prefix)
+    return {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
+
+
+def _served(args, models: dict) -> list[dict]:
+    return [{"model": str(m), "prefix": p, "index": i, "arena_bytes": cm.plan.arena_bytes}
+            for i, (m, (p, cm)) in enumerate(zip(args.model, models.items()))]
+
+
+def cmd_project(args) -> int:
+    from aot.driver.project import generate_models_project
 
     board = _board_or_none(args.board)
-    cm = compile_file(args.model, board=board, priority=args.priority)  # kernel variants for its CPU features
-    project = generate_project(cm, board, Path(args.output), args.template, prefix=args.prefix,
-                               profile=args.profile, zephyr_board=args.zephyr_board, inputs=args.inputs, seed=args.seed)
+    models = _compile_models(args, board)
+    prefixes = list(models)
+    project = generate_models_project(models, board, Path(args.output), args.template, profile=args.profile,
+                                      zephyr_board=args.zephyr_board, inputs=args.inputs, seed=args.seed)
+    first = args.model[0]
     if args.json:
-        print(json.dumps({"model": str(args.model), "directory": str(project.directory),
-                          "arena_bytes": cm.plan.arena_bytes, **project.to_json()}))
+        served = _served(args, models)
+        print(json.dumps({"model": str(first), "models": served, "directory": str(project.directory),
+                          "arena_bytes": served[0]["arena_bytes"], **project.to_json()}))
         return 0
     where = project.zephyr_board if project.template == "zephyr" else project.board
     print(f"project {project.template} for {where} -> {project.directory}/ ({len(project.files)} files)")
+    if len(models) > 1:
+        print("  serves:   " + ", ".join(f"{i} {m} ({p})" for i, (m, p) in enumerate(zip(args.model, prefixes)))
+              + " (RPC model index, prefix)")
     print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
     print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
     run_board = project.board or "<board>"
     if project.template == "app":
-        print("  edit app/main.c; run it as README.md shows" + (f"; or: microaot flash {args.model} --board {run_board}"
+        print("  edit app/main.c; run it as README.md shows" + (f"; or: microaot flash {first} --board {run_board}"
                                                               if board.run == "port" else ""))
         return 0
     if board is not None and board.run == "qemu":
-        print(f"  start it under QEMU (README.md), then: microaot run {args.model} --board {run_board} "
+        print(f"  start it under QEMU (README.md), then: microaot run {first} --board {run_board} "
               "--port socket://127.0.0.1:4444")
     elif board is None or board.run == "port":
-        print(f"  flash it, then: microaot run {args.model} --board {run_board} --port /dev/ttyACM0")
-    if project.template != "zephyr":
-        print(f"  the same RPC firmware as: microaot run {args.model} --board {run_board}")
+        print(f"  flash it, then: microaot run {first} --board {run_board} --port /dev/ttyACM0")
+    if project.template != "zephyr" and len(models) == 1:
+        print(f"  the same RPC firmware as: microaot run {first} --board {run_board}")
     return 0
 
 
 def _deploy_project(args, board):
     """`build` and `flash`: the project generated (changed files only) into -o or the cache."""
-    from aot.driver.compiler import compile_file
     from aot.driver.deploy import prepare
 
-    cm = compile_file(args.model, board=board, priority=args.priority)
-    _progress(args, f"generating the {args.template} project of {cm.graph.name} ...")
-    return prepare(cm, board, args.template, args.output, prefix=args.prefix, zephyr_board=args.zephyr_board,
-                       inputs=args.inputs, seed=args.seed)
+    models = _compile_models(args, board)
+    _progress(args, f"generating the {args.template} project of {' + '.join(cm.graph.name for cm in models.values())} ...")
+    return models, prepare(models, board, args.template, args.output, zephyr_board=args.zephyr_board,
+                           inputs=args.inputs, seed=args.seed)
 
 
-def _build_json(args, project, commands, dry_run: bool) -> dict:
-    return {"model": str(args.model), "board": project.board, "zephyr_board": project.zephyr_board,
-            "template": project.template, "directory": str(project.directory),
+def _build_json(args, models, project, commands, dry_run: bool) -> dict:
+    return {"model": str(args.model[0]), "models": _served(args, models), "board": project.board,
+            "zephyr_board": project.zephyr_board, "template": project.template, "directory": str(project.directory),
             "firmware": str(project.directory / project.firmware),
             "images": [str(project.directory / i) for i in project.images],
             "build_command": commands, "dry_run": dry_run}
@@ -246,16 +271,16 @@ def cmd_build(args) -> int:
     from aot.target import deploy
 
     board = _board_or_none(args.board)
-    project = _deploy_project(args, board)
+    models, project = _deploy_project(args, board)
     commands = deploy.build_commands(project)
     line = deploy.command_line(commands, project.directory)
     if args.dry_run:
-        print(json.dumps(_build_json(args, project, commands, True)) if args.json else line)
+        print(json.dumps(_build_json(args, models, project, commands, True)) if args.json else line)
         return 0
     _progress(args, f"building: {line}")
     deploy.build(project)
     if args.json:
-        print(json.dumps(_build_json(args, project, commands, False)))
+        print(json.dumps(_build_json(args, models, project, commands, False)))
     else:
         print(f"built {project.directory / project.firmware}"
               + "".join(f", {project.directory / i}" for i in project.images if (project.directory / i).exists()))
@@ -268,14 +293,14 @@ def cmd_flash(args) -> int:
 
     board = load_board(args.board)
     deploy.flashable(board)   # before compiling: a QEMU board fails at once
-    project = _deploy_project(args, board)
+    models, project = _deploy_project(args, board)
     command = deploy.flash_command(project, board)
     if not args.dry_run:
         deploy.check_tool(command[0])   # before building: a missing flash tool fails at once
     commands = deploy.build_commands(project)
     _progress(args, f"building: {deploy.command_line(commands, project.directory)}")
     deploy.build(project)
-    result = {**_build_json(args, project, commands, args.dry_run), "flash_command": command}
+    result = {**_build_json(args, models, project, commands, args.dry_run), "flash_command": command}
     if args.dry_run:
         print(json.dumps(result) if args.json else shlex.join(command))
         return 0
@@ -497,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     def project_options(sp, output_help):
-        sp.add_argument("model")
+        sp.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
         sp.add_argument("--template", choices=("make", "cmake", "zephyr", "app"), default="make",
                         help="make, cmake, zephyr (the RPC firmware; make and cmake also build the model as a "
                              "library), or app (make build of app/main.c: one inference on a sample input, result "
@@ -505,9 +530,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
         sp.add_argument("-o", "--output", type=Path, required=output_help is None,
                         help=output_help or "project folder (new, or an earlier project to regenerate)")
-        sp.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+        sp.add_argument("--prefix", nargs="+", help="prefix of the generated C API, one per model (default: model; "
+                        "for several models each file's stem)")
         sp.add_argument("--inputs", help="template app: the sample input, .npy (single input) or .npz keyed by "
-                                         "input name; default random")
+                                         "input name (float32 values for a quantised input are quantised); default random")
         sp.add_argument("--seed", type=int, default=0, help="template app: seed of the random sample (default 0)")
         priority(sp)
         common(sp)

@@ -52,7 +52,7 @@ def _tensor_desc(g: Graph, plan: Plan, name: str) -> dict:
         "name": c_string(name), "dtype": DTYPE_CODES[t.dtype], "ndim": len(t.shape),
         "shape": ", ".join(str(d) for d in t.shape) or "0",
         "scale": c_float(quant.tensor_scale) if quant else "0.0f", "zero_point": quant.tensor_zero_point if quant else 0,
-        "offset": plan.offset(name), "bytes": t.nbytes,
+        "offset": plan.offset(name), "bytes": t.nbytes, "elements": t.size,
     }
 
 
@@ -115,7 +115,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     common = {
         "prefix": prefix, "PREFIX": prefix.upper(), "descriptor": descriptor_name(prefix),
         "model_name": c_string(g.name), "model_hash": c_string(model_hash),
-        "arena_bytes": plan.arena_bytes, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
+        "arena_bytes": plan.arena_bytes, "alignment": plan.alignment, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
         "kernel_headers": sorted(f for f in runtime if f.endswith(".h")),

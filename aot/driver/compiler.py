@@ -21,8 +21,6 @@ from aot.planner import Plan, plan_graph, reordered
 from codegen_c import generate
 from codegen_c.kernel import KernelChoice
 
-ARENA_ALIGNMENT = 4
-
 
 @dataclass
 class CompiledModel:
@@ -71,7 +69,7 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
     CPU features (or as the tuning record says) and add the scratch buffers those kernels need,
     as ``priority`` ("balanced", "speed", "ram"; aot/driver/choose.py) trades speed for RAM.
     No board: portable kernels. ``imported``: the graph before ``prepare`` (what runs check against)."""
-    plan = plan_graph(g, ARENA_ALIGNMENT, choose.offers(g))
+    plan = plan_graph(g, offers=choose.offers(g))
     if plan.order is not None:
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()

@@ -6,6 +6,7 @@ Regenerating copies only the files whose content changed, so make, cmake and wes
 what changed: a second `microaot flash` of the same model builds nothing."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -13,24 +14,34 @@ from dataclasses import replace
 from pathlib import Path
 
 from aot.driver.compiler import CompiledModel
-from aot.driver.project import generate_project
+from aot.driver.project import generate_models_project
 from aot.driver.runner import cache_root
 from aot.target.boards import Board
 from aot.target.project import MARKER, Project, ProjectError
 
 
-def project_dir_for(cm: CompiledModel, board: Board | None, template: str, zephyr_board: str | None) -> Path:
+def project_dir_for(models: dict[str, CompiledModel], board: Board | None, template: str,
+                    zephyr_board: str | None) -> Path:
+    """The cache folder of a project: the run builds' folder of a single model, a folder named
+    after every model and its prefix for several."""
     where = (zephyr_board or (board.zephyr_board if template == "zephyr" and board else None)
              or (board.name if board else "board")).replace("/", "_")
-    return cache_root() / f"{cm.graph.name}-{cm.model_hash[:12]}" / f"project-{template}-{where}"
+    if len(models) == 1 and "model" in models:
+        cm = models["model"]
+        folder = f"{cm.graph.name}-{cm.model_hash[:12]}"
+    else:
+        key = hashlib.sha256(" ".join(f"{p}={cm.model_hash}" for p, cm in models.items()).encode()).hexdigest()
+        folder = f"{'+'.join(cm.graph.name for cm in models.values())}-{key[:12]}"
+    return cache_root() / folder / f"project-{template}-{where}"
 
 
-def prepare(cm: CompiledModel, board: Board | None, template: str, out_dir: Path | None = None, **kw) -> Project:
-    """Generate the project of ``cm`` into ``out_dir`` (default: its cache folder), rewriting
-    only changed files; keyword arguments as generate_project's."""
-    directory = Path(out_dir or project_dir_for(cm, board, template, kw.get("zephyr_board"))).resolve()
+def prepare(models: dict[str, CompiledModel], board: Board | None, template: str, out_dir: Path | None = None,
+            **kw) -> Project:
+    """Generate the project of ``models`` ({C prefix: compiled model}) into ``out_dir`` (default:
+    its cache folder), rewriting only changed files; keyword arguments as generate_models_project's."""
+    directory = Path(out_dir or project_dir_for(models, board, template, kw.get("zephyr_board"))).resolve()
     with tempfile.TemporaryDirectory(prefix="microaot-project-") as tmp:
-        staged = generate_project(cm, board, Path(tmp) / "project", template, **kw)
+        staged = generate_models_project(models, board, Path(tmp) / "project", template, **kw)
         _sync(staged.directory, directory)
     return replace(staged, directory=directory)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aot.core.errors import RunError
 from aot.driver.compiler import CompiledModel, emit
 from aot.driver.reference import run_graph
 from aot.target.boards import Board
@@ -82,7 +83,7 @@ def compare(name: str, got: np.ndarray, expected: np.ndarray) -> Comparison:
 
 @dataclass
 class RunResult:
-    firmware: Firmware
+    firmware: Firmware | None  # None with ``port``: the device runs firmware built elsewhere
     outputs: dict[str, np.ndarray]
     expected: dict[str, np.ndarray]  # the reference on the imported graph (the model)
     model_comparisons: list[Comparison]  # the outputs against ``expected``
@@ -92,6 +93,7 @@ class RunResult:
     expected_passes: dict[str, np.ndarray] = field(default_factory=dict)  # the reference after the passes
     pass_comparisons: list[Comparison] = field(default_factory=list)  # the outputs against ``expected_passes``
     approximations: list[str] = field(default_factory=list)  # the passes' rewrites not proven exact
+    device: dict = field(default_factory=dict)  # RpcClient.model_info() of the model that ran: index, arena_bytes, ...
 
     @property
     def reference(self) -> str:
@@ -137,36 +139,56 @@ def _max_diff(comparisons: list[Comparison]) -> float:
     return max((c.max_abs_diff for c in comparisons), default=0.0)
 
 
+def device_model(client, cm: CompiledModel) -> dict:
+    """model_info() of the model the device serves whose hash is ``cm``'s (a firmware may serve
+    several); a device running other models is one clear error naming them."""
+    models = client.models()
+    for m in models:
+        if m["hash"] == cm.model_hash:
+            return m
+    served = ", ".join(f"{m['name']} ({m['hash'][:12]})" for m in models)
+    raise RunError(f"the device at {client.url} does not run {cm.graph.name} ({cm.model_hash[:12]}): it runs "
+                   f"{served}; flash a firmware built from this model, or run the model the device has")
+
+
+def _firmware(cm: CompiledModel, board: Board, port: str | None, profile: bool, build_dir: Path | None) -> Firmware | None:
+    """The firmware to start, or None with ``port``: the device already runs one (not rebuilt)."""
+    return None if port else build_firmware(cm, board, profile=profile, build_dir=build_dir)
+
+
 def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray], *, port: str | None = None,
                  profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
-    fw = build_firmware(cm, board, profile=profile, build_dir=build_dir)
+    """Build the firmware and run it on ``board``; with ``port``, drive the firmware already
+    running there (nothing built), on its model whose hash is ``cm``'s."""
+    fw = _firmware(cm, board, port, profile, build_dir)
     expected_passes = run_graph(cm.graph, inputs)
     expected = expected_passes
     if cm.imported is not None:  # the graphs' inputs and outputs keep their names through the passes
         expected = run_graph(cm.imported, inputs)
-    with open_target(board, fw.build.executable, port=port) as target:
+    with open_target(board, fw.build.executable if fw else None, port=port) as target:
         with target.client(timeout) as client:
-            info = client.info()
-            outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs])
-            per_op = client.profile() if profile else []
+            device = device_model(client, cm)
+            outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs], model=device["index"])
+            per_op = client.profile(model=device["index"]) if profile else []
     outputs = {n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)}
     comps = [compare(n, outputs[n], expected[n]) for n in cm.graph.outputs]
     pass_comps = [compare(n, outputs[n], expected_passes[n]) for n in cm.graph.outputs]
-    return RunResult(fw, outputs, expected, comps, int(counter), info.get("counter_unit", board.counter), per_op,
-                     expected_passes, pass_comps, list(cm.graph.approximations))
+    return RunResult(fw, outputs, expected, comps, int(counter), device.get("counter_unit") or board.counter, per_op,
+                     expected_passes, pass_comps, list(cm.graph.approximations), device)
 
 
 def run_samples(cm: CompiledModel, board: Board, samples: list[dict[str, np.ndarray]], *, port: str | None = None,
                 build_dir: Path | None = None, timeout: float = 30.0,
-                progress=None) -> tuple[Firmware, list[dict[str, np.ndarray]]]:
-    """Build once and run every sample on one session (``validate``): the outputs of each by name.
-    ``progress(i, n)`` is called after each sample."""
-    fw = build_firmware(cm, board, build_dir=build_dir)
+                progress=None) -> tuple[Firmware | None, list[dict[str, np.ndarray]]]:
+    """Build once (not with ``port``) and run every sample on one session (``validate``): the
+    outputs of each by name. ``progress(i, n)`` is called after each sample."""
+    fw = _firmware(cm, board, port, False, build_dir)
     results = []
-    with open_target(board, fw.build.executable, port=port) as target:
+    with open_target(board, fw.build.executable if fw else None, port=port) as target:
         with target.client(timeout) as client:
+            index = device_model(client, cm)["index"]
             for i, inputs in enumerate(samples):
-                outs, _ = client.invoke([inputs[n] for n in cm.graph.inputs])
+                outs, _ = client.invoke([inputs[n] for n in cm.graph.inputs], model=index)
                 results.append({n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)})
                 if progress is not None:
                     progress(i + 1, len(samples))

@@ -133,7 +133,7 @@ def validate(cm: CompiledModel, board: Board, data: str | Path, *, labels: str |
     truth = load_labels(labels, n) if labels is not None else None
     inputs = [{k: convert(samples[k][i], g.tensor(k), g.tensor(k)) for k in g.inputs} for i in range(n)]
     say = progress or (lambda text: None)
-    say(f"building {g.name} for {board.name} ...")
+    say(f"running {g.name} on the device at {port} ..." if port else f"building {g.name} for {board.name} ...")
     _, outputs = run_samples(cm, board, inputs, port=port, build_dir=build_dir,
                              progress=lambda i, total: say(f"sample {i}/{total}") if i == total or i % 10 == 0 else None)
     mismatched = 0

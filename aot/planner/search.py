@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aot.core.ir import Graph
+from aot.core.ir import Graph, itemsize
 from aot.planner.inplace import Offer, storage_groups
 from aot.planner.liveness import activation_buffers, largest_op_bytes
 from aot.planner.plan import Plan, plan_memory
@@ -71,12 +71,26 @@ def _choose_in_place(h: Graph, found: dict[int, Offer], alignment: int, bound: i
     return chosen
 
 
-def plan_graph(g: Graph, alignment: int = 4, offers: dict[int, Offer] | None = None) -> Plan:
+MIN_ALIGNMENT = 4  # int32 / float32 tensors, and the DSP kernels' int16 scratch columns read as 32-bit words
+
+
+def arena_alignment(g: Graph) -> int:
+    """The alignment of the arena and of every buffer in it, the number model.h
+    (<PREFIX>_ARENA_ALIGN), metadata.json and memory.txt give: the largest element of a tensor the
+    arena holds (8 when it holds int64 indices), at least MIN_ALIGNMENT. The kernels read each
+    tensor through a pointer to its element type and the DSP kernels' unaligned words through
+    LDR/STR, so nothing needs more."""
+    return max([MIN_ALIGNMENT] + [itemsize(t.dtype) for t in g.tensors.values() if not t.is_const])
+
+
+def plan_graph(g: Graph, alignment: int | None = None, offers: dict[int, Offer] | None = None) -> Plan:
     """The smallest valid plan over op orders x in-place choices x placement strategies.
+    ``alignment``: of the arena and every buffer in it (default: ``arena_alignment``).
 
     ``offers`` {op index in ``g``: Overwrite or Assemble}: the ops that may run in place or have
     their inputs produced into their output (none: no op does).
     ``plan.order`` gives the op order the plan (and so the generated code) follows."""
+    alignment = alignment or arena_alignment(g)
     bound = largest_op_bytes(g)
     orders = [list(range(len(g.ops)))]
     alt = memory_aware_order(g)

@@ -5,6 +5,9 @@ Timeouts: ``timeout`` bounds how long one call blocks in total. Idempotent comma
 RUN) split it over ``1 + retries`` attempts and are retried after a timeout, a corrupted
 reply or a device-reported transmission error; RUN is retried only when the device says it
 never received the request intact (ERR_CRC / ERR_LENGTH / ERR_TRUNCATED).
+
+A firmware may serve several models: every method about a model takes ``model``, the index
+in the firmware's table (0 for a one-model firmware); :meth:`RpcClient.models` lists them.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ DTYPE_NAMES = {code: name for name, code in DTYPE_CODES.items()}
 # The device never executed the request: safe to resend any command.
 _NOT_RECEIVED = {Status.ERR_CRC, Status.ERR_LENGTH, Status.ERR_TRUNCATED}
 _POLL_S = 0.05  # read slice: bounds how late a deadline or a dead process is noticed
-_INFO = struct.Struct("<BHIHHHH")
+_INFO = struct.Struct("<BHBBIHHHH")
 _RUN = struct.Struct("<iIQIII")
 INPUT, OUTPUT = 0, 1
 
@@ -47,7 +50,7 @@ class RpcClient:
         self._alive = alive
         self._decoder = StreamDecoder()
         self._seq = 0
-        self._info: dict[str, Any] | None = None
+        self._info: dict[int, dict[str, Any]] = {}
         try:
             self.serial = serial.serial_for_url(url, baudrate=baudrate, timeout=_POLL_S, write_timeout=timeout)
         except (serial.SerialException, OSError, ValueError) as e:
@@ -157,34 +160,42 @@ class RpcClient:
                     raise RpcTimeout(f"{self.url}: device not ready within {timeout:.3g} s") from None
                 self._resync()
 
-    def info(self) -> dict[str, Any]:
-        p = self.call(Cmd.INFO)
+    def model_info(self, model: int = 0) -> dict[str, Any]:
+        """INFO of one model, without its tensors: name, hash, arena_bytes, n_models, ..."""
+        p = self.call(Cmd.INFO, struct.pack("<B", model))
         if len(p) < _INFO.size:
             raise RpcFrameError(f"INFO reply too short ({len(p)} bytes)")
-        flags, max_payload, arena, n_in, n_out, n_ops, profile_ops = _INFO.unpack_from(p)
+        flags, max_payload, n_models, index, arena, n_in, n_out, n_ops, profile_ops = _INFO.unpack_from(p)
+        if index != model:
+            raise RpcFrameError(f"INFO about model {index}, asked for model {model}")
         off = _INFO.size
         counter_unit, off = _str(p, off)
         board, off = _str(p, off)
         name, off = _str(p, off)
         digest, off = _str(p, off)
-        self._info = {
-            "name": name,
-            "hash": digest,
-            "board": board,
-            "counter_unit": counter_unit,
-            "arena_bytes": arena,
-            "n_ops": n_ops,
-            "profiling": bool(flags & 1),
-            "profile_max_ops": profile_ops,
-            "max_payload": max_payload,
-            "inputs": [self.tensor_info(INPUT, i) for i in range(n_in)],
-            "outputs": [self.tensor_info(OUTPUT, i) for i in range(n_out)],
+        return {
+            "index": index, "n_models": n_models, "name": name, "hash": digest, "board": board,
+            "counter_unit": counter_unit, "arena_bytes": arena, "n_inputs": n_in, "n_outputs": n_out,
+            "n_ops": n_ops, "profiling": bool(flags & 1), "profile_max_ops": profile_ops, "max_payload": max_payload,
         }
-        return self._info
 
-    def tensor_info(self, kind: int, index: int) -> dict[str, Any]:
+    def models(self) -> list[dict[str, Any]]:
+        """model_info() of every model the firmware serves, in index order."""
+        first = self.model_info(0)
+        return [first, *(self.model_info(i) for i in range(1, first["n_models"]))]
+
+    def info(self, model: int = 0) -> dict[str, Any]:
+        """model_info() plus the descriptors of its inputs and outputs (cached for the model's calls)."""
+        info = self.model_info(model)
+        n_in, n_out = info.pop("n_inputs"), info.pop("n_outputs")
+        info["inputs"] = [self.tensor_info(INPUT, i, model=model) for i in range(n_in)]
+        info["outputs"] = [self.tensor_info(OUTPUT, i, model=model) for i in range(n_out)]
+        self._info[model] = info
+        return info
+
+    def tensor_info(self, kind: int, index: int, *, model: int = 0) -> dict[str, Any]:
         """Descriptor of input (kind 0) or output (kind 1) ``index``."""
-        p = self.call(Cmd.TENSOR_INFO, struct.pack("<BH", kind, index))
+        p = self.call(Cmd.TENSOR_INFO, struct.pack("<BBH", model, kind, index))
         try:
             _, _, dtype, ndim = struct.unpack_from("<BHBB", p)
             shape = struct.unpack_from(f"<{ndim}i", p, 5)
@@ -198,15 +209,15 @@ class RpcClient:
         return {"name": name, "dtype": DTYPE_NAMES[dtype], "shape": tuple(shape), "scale": scale,
                 "zero_point": zero_point, "offset": offset, "bytes": nbytes}
 
-    def _descriptors(self) -> dict[str, Any]:
-        return self._info if self._info is not None else self.info()
+    def _descriptors(self, model: int) -> dict[str, Any]:
+        return self._info[model] if model in self._info else self.info(model)
 
-    def op_info(self) -> list[dict[str, Any]]:
+    def op_info(self, *, model: int = 0) -> list[dict[str, Any]]:
         """[{name, macs}] per operator."""
-        n_ops = self._descriptors()["n_ops"]
+        n_ops = self._descriptors(model)["n_ops"]
         ops: list[dict[str, Any]] = []
         while len(ops) < n_ops:
-            p = self.call(Cmd.OP_INFO, struct.pack("<H", len(ops)))
+            p = self.call(Cmd.OP_INFO, struct.pack("<BH", model, len(ops)))
             first, count = struct.unpack_from("<HH", p)
             if first != len(ops) or count == 0:
                 raise RpcFrameError(f"OP_INFO returned ops {first}+{count}, asked from {len(ops)}")
@@ -217,38 +228,39 @@ class RpcClient:
                 ops.append({"name": name, "macs": macs})
         return ops
 
-    def write_input(self, index: int, data: bytes, offset: int = 0) -> None:
-        step = MAX_PAYLOAD - 6
+    def write_input(self, index: int, data: bytes, offset: int = 0, *, model: int = 0) -> None:
+        step = MAX_PAYLOAD - 7
         for pos in range(0, len(data), step):
-            self.call(Cmd.WRITE_INPUT, struct.pack("<HI", index, offset + pos) + bytes(data[pos : pos + step]))
+            self.call(Cmd.WRITE_INPUT, struct.pack("<BHI", model, index, offset + pos) + bytes(data[pos : pos + step]))
 
-    def read_output(self, index: int, offset: int = 0, length: int | None = None) -> bytes:
+    def read_output(self, index: int, offset: int = 0, length: int | None = None, *, model: int = 0) -> bytes:
         if length is None:
-            length = self._descriptors()["outputs"][index]["bytes"] - offset
+            length = self._descriptors(model)["outputs"][index]["bytes"] - offset
         chunks = []
         for pos in range(0, length, MAX_PAYLOAD):
             n = min(MAX_PAYLOAD, length - pos)
-            chunk = self.call(Cmd.READ_OUTPUT, struct.pack("<HIH", index, offset + pos, n))
+            chunk = self.call(Cmd.READ_OUTPUT, struct.pack("<BHIH", model, index, offset + pos, n))
             if len(chunk) != n:
                 raise RpcFrameError(f"READ_OUTPUT returned {len(chunk)} bytes, asked {n}")
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def run(self, repeat: int = 1, timeout: float | None = None) -> dict[str, int]:
+    def run(self, repeat: int = 1, timeout: float | None = None, *, model: int = 0) -> dict[str, int]:
         """Run the model ``repeat`` times (stops at the first failure). ``status`` is the model's
         return code; counters are in the board's counter unit."""
-        p = self.call(Cmd.RUN, struct.pack("<I", repeat), idempotent=False, timeout=timeout)
+        p = self.call(Cmd.RUN, struct.pack("<BI", model, repeat), idempotent=False, timeout=timeout)
         if len(p) != _RUN.size:
             raise RpcFrameError(f"RUN reply has {len(p)} bytes, expected {_RUN.size}")
         status, done, total, mean, lo, hi = _RUN.unpack(p)
         return {"status": status, "repeat": done, "counter": total, "per_inference": mean, "min": lo, "max": hi}
 
-    def profile(self) -> list[int]:
-        """Counter delta of every operator in the last inference (needs -DAOT_PROFILE)."""
-        n_ops = self._descriptors()["n_ops"]
+    def profile(self, *, model: int = 0) -> list[int]:
+        """Counter delta of every operator in the last inference, which must be one of ``model``
+        (needs -DAOT_PROFILE)."""
+        n_ops = self._descriptors(model)["n_ops"]
         values: list[int] = []
         while len(values) < n_ops:
-            p = self.call(Cmd.PROFILE, struct.pack("<HH", len(values), n_ops - len(values)))
+            p = self.call(Cmd.PROFILE, struct.pack("<BHH", model, len(values), n_ops - len(values)))
             first, count = struct.unpack_from("<HH", p)
             if first != len(values) or count == 0 or len(p) != 4 + 4 * count:
                 raise RpcFrameError(f"PROFILE returned ops {first}+{count} in {len(p)} bytes")
@@ -256,20 +268,20 @@ class RpcClient:
         return values
 
     def invoke(self, inputs: Sequence[np.ndarray], repeat: int = 1,
-               timeout: float | None = None) -> tuple[list[np.ndarray], int]:
+               timeout: float | None = None, *, model: int = 0) -> tuple[list[np.ndarray], int]:
         """Write inputs, run, read outputs. Returns (outputs, counter per inference)."""
-        desc = self._descriptors()
+        desc = self._descriptors(model)
         if len(inputs) != len(desc["inputs"]):
             raise RunError(f"model {desc['name']!r} takes {len(desc['inputs'])} inputs, got {len(inputs)}")
         for i, (x, d) in enumerate(zip(inputs, desc["inputs"])):
-            self.write_input(i, _to_device(np.asarray(x), d, i))
-        result = self.run(repeat, timeout)
+            self.write_input(i, _to_device(np.asarray(x), d, i), model=model)
+        result = self.run(repeat, timeout, model=model)
         if result["status"] != 0:
             raise RpcRemoteError(Status.ERR_MODEL, "RUN", f"model returned {result['status']}")
         outputs = []
         for i, d in enumerate(desc["outputs"]):
             dtype = np.dtype(DTYPES[d["dtype"]]).newbyteorder("<")
-            outputs.append(np.frombuffer(self.read_output(i), dtype).reshape(d["shape"]).astype(dtype.newbyteorder("=")))
+            outputs.append(np.frombuffer(self.read_output(i, model=model), dtype).reshape(d["shape"]).astype(dtype.newbyteorder("=")))
         return outputs, result["per_inference"]
 
 

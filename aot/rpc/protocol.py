@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 
 MAGIC = b"\xa5\x5a"
-VERSION = 1
+VERSION = 2  # 2: several models per firmware; model commands start with a u8 model index
 HEADER_BYTES = 9
 CRC_BYTES = 2
 MAX_PAYLOAD = 512

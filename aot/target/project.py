@@ -1,9 +1,13 @@
-"""Standalone projects: a folder that builds the RPC firmware of one model without microaot.
+"""Standalone projects: a folder that builds the RPC firmware of one model (or several) without microaot.
 
 ``write_project(model_dir, board, out_dir, template)`` writes, around ``model_dir`` (a compiled
 model folder: `microaot compile`'s output; aot.driver.project.generate_project emits one),
 
-    model/            a copy of model_dir (model.c, model.h, aot_model.h, ..., metadata.json)
+    model/            a copy of model_dir (model.c, model.h, aot_model.h, ..., metadata.json);
+                      for several model folders (each compiled with its own prefix) their files
+                      together, each shared runtime file (aot_dsp.c, headers) once, each model's
+                      metadata.json and memory.txt in model/<prefix>/, and aot_models.c: the
+                      table main.c serves (-DAOT_MODEL_TABLE)
     runtime/include/  runtime_c headers        runtime/src/  the RPC server, framing, CRC, main
     boards/...        the board's start-up code, HAL and linker scripts, same layout as boards/
     Makefile          (template make)  or  CMakeLists.txt + toolchain.cmake  (template cmake)
@@ -13,7 +17,7 @@ model folder: `microaot compile`'s output; aot.driver.project.generate_project e
 Template app is the make template's build around an application instead of the RPC server:
 app/main.c runs one inference on a sample input (app/sample_input.h) and prints the top class,
 its score and the counter on the board's UART (aot/target/app.py). The make and app Makefiles
-also build the model alone as a static library (``make lib`` -> build/lib<prefix>.a), and the
+also build the model(s) alone as a static library (``make lib`` -> build/lib<prefix>.a), and the
 cmake template defines it as ``<prefix>_model`` (add_library STATIC, PUBLIC include folders).
 
 or, for template zephyr, a Zephyr application (zephyr_app/: CMakeLists.txt, prj.conf,
@@ -31,6 +35,7 @@ import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import jinja2
 import numpy as np
@@ -63,7 +68,7 @@ class Project:
     firmware: str                       # the built firmware, relative to ``directory``
     images: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)   # every file written, relative, sorted
-    library: str | None = None          # the model as a static library (make lib / cmake target)
+    library: str | None = None          # the model(s) as a static library (make lib / cmake target)
 
     def to_json(self) -> dict:
         return {"generator": f"microaot {__version__}", "template": self.template, "board": self.board,
@@ -189,12 +194,14 @@ def zephyr_board_file(zephyr_board: str, suffix: str) -> str:
     return f"boards/{zephyr_board.replace('/', '_')}{suffix}"
 
 
-def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | str, template: str, *,
-                  profile: bool = False, zephyr_board: str | None = None,
+def write_project(model_dir: Path | str | Sequence[Path | str], board: Board | None, out_dir: Path | str,
+                  template: str, *, profile: bool = False, zephyr_board: str | None = None,
                   sample: dict[str, np.ndarray] | None = None, sample_note: str = "") -> Project:
     """Write a standalone project (see the module docstring) around the compiled model folder
-    ``model_dir`` and return what it holds. Template app needs ``sample`` (input name -> array
-    in the input's dtype) and ``sample_note`` (where it came from, for app/sample_input.h)."""
+    ``model_dir`` (or a list of them, each compiled with its own prefix: one firmware serving
+    them all, RPC model index = position in the list) and return what it holds. Template app
+    (one model) needs ``sample`` (input name -> array in the input's dtype, or float32 for a
+    quantised input) and ``sample_note`` (where it came from, for app/sample_input.h)."""
     if template not in TEMPLATES:
         raise ProjectError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
     if template != "zephyr" and board is None:
@@ -206,26 +213,39 @@ def write_project(model_dir: Path | str, board: Board | None, out_dir: Path | st
     if (template == "app") != (sample is not None):
         raise ProjectError("a sample input is for template app only" if sample is not None
                            else "template app needs a sample input")
-    model_dir, out_dir = Path(model_dir).resolve(), Path(out_dir).resolve()
-    meta = _model_metadata(model_dir)
-    if template == "zephyr" and meta["descriptor"] != DEFAULT_DESCRIPTOR:
+    model_dirs = [model_dir] if isinstance(model_dir, (str, Path)) else list(model_dir)
+    model_dirs, out_dir = [Path(d).resolve() for d in model_dirs], Path(out_dir).resolve()
+    metas = [_model_metadata(d) for d in model_dirs]
+    if template in ("zephyr", "app") and len(metas) > 1:
+        raise ProjectError(f"template {template} serves one model, not {len(metas)}: use --template make or cmake "
+                           "for a firmware with several models")
+    if template == "zephyr" and metas[0]["descriptor"] != DEFAULT_DESCRIPTOR:
         raise ProjectError(f"template zephyr serves a model compiled with the default prefix (model), "
-                           f"not {meta['descriptor']}: compile without --prefix")
-    if model_dir.is_relative_to(out_dir) or out_dir.is_relative_to(model_dir):
-        raise ProjectError(f"the model folder {model_dir} and the project folder {out_dir} overlap")
+                           f"not {metas[0]['descriptor']}: compile without --prefix")
+    descriptors = [m["descriptor"] for m in metas]
+    if len(set(descriptors)) != len(descriptors):
+        raise ProjectError(f"models with the same C prefix ({', '.join(descriptors)}) cannot share a firmware: "
+                           "give each its own --prefix")
+    for d in model_dirs:
+        if d.is_relative_to(out_dir) or out_dir.is_relative_to(d):
+            raise ProjectError(f"the model folder {d} and the project folder {out_dir} overlap")
     _prepare(out_dir)
-    shutil.copytree(model_dir, out_dir / "model", dirs_exist_ok=True)
+    if len(model_dirs) == 1:
+        shutil.copytree(model_dirs[0], out_dir / "model", dirs_exist_ok=True)
+    else:
+        _merge_models(model_dirs, descriptors, out_dir / "model")
     env = _env()
-    common = {"version": __version__, "model": meta["model"], "source": meta["source"], "sha256": meta["sha256"],
+    common = {"version": __version__, "model": " + ".join(m["model"] for m in metas),
+              "source": ", ".join(m["source"] for m in metas), "sha256": metas[0]["sha256"], "models": metas,
               "board": board, "profile": profile, "template": template}
 
     if template == "zephyr":
         project = _zephyr(board, out_dir, env, common, profile, zephyr_board_of(board, zephyr_board))
-        _zephyr_module(out_dir, env, common, prefix_of(meta["descriptor"]))
+        _zephyr_module(out_dir, env, common, prefix_of(descriptors[0]))
     else:
-        app = None if sample is None else (sample, sample_note, meta)
-        project = _bare_metal(board, out_dir, env, common, template, profile, meta["descriptor"], app)
-    _render(env, "README.md.j2", out_dir / "README.md", project=project, prefix=prefix_of(meta["descriptor"]), **common)
+        app = None if sample is None else (sample, sample_note, metas[0])
+        project = _bare_metal(board, out_dir, env, common, template, profile, descriptors, app)
+    _render(env, "README.md.j2", out_dir / "README.md", project=project, prefix=library_prefix(descriptors), **common)
     project.files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                            if p.is_file() and p.name != MARKER) + [MARKER]
     (out_dir / MARKER).write_text(json.dumps(project.to_json(), indent=2) + "\n")
@@ -244,38 +264,79 @@ def _model_metadata(model_dir: Path) -> dict:
                            f"its metadata.json cannot be read ({type(e).__name__}: {e})") from None
 
 
+# Per-model files of a compiled model folder: in a several-model project, model/<prefix>/<name>.
+_PER_MODEL_FILES = ("metadata.json", "memory.txt")
+MODEL_TABLE = "aot_models.c"
+
+
+def _merge_models(model_dirs: list[Path], descriptors: list[str], dest: Path) -> None:
+    """Several compiled model folders into one model/ folder: files with one name (the runtime's
+    aot_dsp.c and headers, copied by codegen beside each model) must be the same and are kept
+    once, so each is compiled once; then the table main.c serves with -DAOT_MODEL_TABLE."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for d, descriptor in zip(model_dirs, descriptors):
+        for f in sorted(p for p in d.iterdir() if p.is_file()):
+            target = dest / prefix_of(descriptor) / f.name if f.name in _PER_MODEL_FILES else dest / f.name
+            if target.exists() and target.read_bytes() != f.read_bytes():
+                raise ProjectError(f"{f.name} of {d} differs from the one of another model: compile the models "
+                                   "with one microaot and distinct --prefix values")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+    lines = ["/* Generated by microaot: the models this firmware serves over the RPC, in RPC model index",
+             " * order (runtime/src/main.c built with -DAOT_MODEL_TABLE; docs/rpc.md). */",
+             '#include "aot_model.h"', ""]
+    lines += [f"extern const aot_model_t {d};" for d in descriptors]
+    lines += ["", "const aot_model_t *const aot_models[] = {" + ", ".join(f"&{d}" for d in descriptors) + "};",
+              f"const uint8_t aot_models_count = {len(descriptors)};", ""]
+    (dest / MODEL_TABLE).write_text("\n".join(lines))
+
+
+def _serve_flags(descriptors: list[str]) -> list[str]:
+    """How main.c finds what it serves: its default aot_model, -DAOT_MODEL=<prefix>_model, or the
+    table of aot_models.c."""
+    if len(descriptors) > 1:
+        return ["-DAOT_MODEL_TABLE"]
+    return [] if descriptors[0] == DEFAULT_DESCRIPTOR else [f"-DAOT_MODEL={descriptors[0]}"]
+
+
 def prefix_of(descriptor: str) -> str:
     """The C API prefix of a model whose descriptor is ``descriptor`` (codegen_c.generate.descriptor_name)."""
     return "model" if descriptor == DEFAULT_DESCRIPTOR else descriptor.removesuffix("_model")
 
 
+def library_prefix(descriptors: list[str]) -> str:
+    """What the model library is named after: the model's prefix, or the prefixes joined by '_'."""
+    return "_".join(prefix_of(d) for d in descriptors)
+
+
 def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
-                profile: bool, descriptor: str, app: tuple | None = None) -> Project:
-    """``descriptor``: the aot_model_t the runtime's main.c serves (-DAOT_MODEL=... unless the default);
-    ``app``: (sample, note, metadata) for template app, whose app/main.c replaces the RPC server."""
+                profile: bool, descriptors: list[str], app: tuple | None = None) -> Project:
+    """``descriptors``: the aot_model_t(s) the runtime's main.c serves (_serve_flags); ``app``:
+    (sample, note, metadata) for template app, whose app/main.c replaces the RPC server."""
     r = recipe(board, profile=profile)
     rel = _Relocator(out_dir)
     program_srcs, runtime_inc = _copy_runtime(out_dir, [] if app else runtime.runtime_sources(profile))
-    prefix = prefix_of(descriptor)
     if app:   # the application in place of the RPC server and its main
         sample, note, meta = app
         try:
-            program_srcs = write_app(env, out_dir, meta, prefix, descriptor, board.counter, sample, note, common)
+            program_srcs = write_app(env, out_dir, meta, prefix_of(descriptors[0]), descriptors[0], board.counter,
+                                     sample, note, common)
         except SampleError as e:
             raise ProjectError(f"sample input: {e}") from None
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
     runtime_dir = runtime.runtime_include_dir().resolve()
     include_dirs = [runtime_inc, *(rel.copy_dir(d) for d in r.include_dirs if Path(d).resolve() != runtime_dir), "model"]
-    serves = not app and descriptor != DEFAULT_DESCRIPTOR
-    cflags = [rel.flag(f) for f in r.cflags] + ([f"-DAOT_MODEL={descriptor}"] if serves else [])
+    cflags = [rel.flag(f) for f in r.cflags] + ([] if app else _serve_flags(descriptors))
     ldflags = [rel.flag(f) for f in r.ldflags]
     ldlibs = [rel.flag(f) for f in r.ldlibs]
     _check_no_escape(out_dir, [*cflags, *ldflags, *ldlibs])
 
     model_srcs = sorted(f"model/{p.name}" for p in (out_dir / "model").glob("*.c"))
+    prefix = library_prefix(descriptors)
     values = dict(
         common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"), ar=board.binutil("ar"),
-        prefix=prefix, library=f"lib{prefix}.a", model_sources=model_srcs, app=bool(app),
+        prefix=prefix, library=f"lib{prefix}.a", app=bool(app),
+        model_sources=[s for s in model_srcs if s != f"model/{MODEL_TABLE}"],   # the models, not the RPC's table
         cross=board.run != "host", cpu=board.cpu or "unknown",
         sources=[*board_srcs, *program_srcs, *model_srcs],   # the link order of aot.target.build
         include_dirs=include_dirs,

@@ -47,13 +47,16 @@ class PortSession:
         return RpcClient(self.url, timeout, baudrate=self.board.baudrate, **kw)
 
 
-def open_target(board: Board, executable: Path, *, port: str | None = None):
+def open_target(board: Board, executable: Path | None, *, port: str | None = None):
     """The context manager that runs ``executable`` on ``board`` and exposes its serial URL.
 
     An explicit ``port`` means firmware that already runs (a flashed board, or a QEMU or host
-    process started by hand, e.g. from a `microaot project` build): nothing is started then."""
+    process started by hand, e.g. from a `microaot project` build): nothing is started then,
+    and ``executable`` may be None."""
     if port:
         return PortSession(board, port)
+    if executable is None:
+        raise RunError(f"nothing to run on board {board.name}: no firmware and no --port")
     if board.run == "qemu":
         return QemuSession(board, executable)
     if board.run == "host":

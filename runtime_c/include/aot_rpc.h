@@ -14,7 +14,7 @@
 
 #define AOT_RPC_MAGIC0 0xA5u
 #define AOT_RPC_MAGIC1 0x5Au
-#define AOT_RPC_VERSION 1u
+#define AOT_RPC_VERSION 2u  /* 2: a firmware serves several models; payloads start with a model index */
 #define AOT_RPC_HEADER_BYTES 9u
 #define AOT_RPC_CRC_BYTES 2u
 #define AOT_RPC_MAX_PAYLOAD 512u  /* protocol constant: the host relies on it */
@@ -26,7 +26,9 @@
 #define AOT_RPC_BYTE_TIMEOUT_MS 500
 #endif
 
-/* Commands (request payload -> reply payload in docs/rpc.md). */
+/* Commands (request payload -> reply payload in docs/rpc.md). Every command but PING is about
+ * one model: its payload starts with the u8 index of the model in the table aot_rpc_serve()
+ * was given (ERR_ARG if >= the number of models). */
 enum {
     AOT_RPC_CMD_PING = 0x01,
     AOT_RPC_CMD_INFO = 0x02,
@@ -41,7 +43,7 @@ enum {
 /* Reply status codes (frame byte 6). 0..2 are the AOT_OK / AOT_ERR_* codes of aot_model.h. */
 enum {
     AOT_RPC_OK = AOT_OK,
-    AOT_RPC_ERR_ARG = AOT_ERR_ARG,          /* bad index / offset / length / repeat */
+    AOT_RPC_ERR_ARG = AOT_ERR_ARG,          /* bad model / tensor index, offset, length, repeat */
     AOT_RPC_ERR_MODEL = AOT_ERR_MODEL,      /* the model has no arena */
     AOT_RPC_ERR_CRC = 3,                    /* request CRC mismatch */
     AOT_RPC_ERR_LENGTH = 4,                 /* length field > AOT_RPC_MAX_PAYLOAD or wrong for cmd */
@@ -106,7 +108,8 @@ int aot_frame_timeout(aot_frame_decoder_t *d);
 uint16_t aot_frame_encode(uint8_t *out, uint8_t cmd, uint16_t seq, uint8_t status,
                           const uint8_t *payload, uint16_t len);
 
-/* ---- Server: answer requests on the HAL byte stream forever. arena = model->arena normally. */
-void aot_rpc_serve(const aot_model_t *model, uint8_t *arena);
+/* ---- Server: answer requests on the HAL byte stream forever about the n_models (1..255)
+ * descriptors of models[], each run on its own arena (model->arena; NULL: ERR_MODEL). */
+void aot_rpc_serve(const aot_model_t *const *models, uint8_t n_models);
 
 #endif

@@ -4,7 +4,7 @@
 #include "aot_hal.h"
 #include "aot_profile.h"
 
-#define INFO_STR_CAP 100u   /* INFO: 15 fixed bytes + 4 strings x (1 + 100) <= 512 */
+#define INFO_STR_CAP 100u   /* INFO: 17 fixed bytes + 4 strings x (1 + 100) <= 512 */
 #define NAME_STR_CAP 255u   /* TENSOR_INFO name */
 #define OP_STR_CAP 64u      /* OP_INFO names */
 #define PROFILE_MAX_VALUES ((AOT_RPC_MAX_PAYLOAD - 4u) / 4u)
@@ -92,7 +92,7 @@ static int in_range(uint32_t offset, uint32_t len, uint32_t size)
 }
 
 /* ---- command handlers: return a status, fill w ---- */
-static uint8_t do_info(const aot_model_t *m, writer_t *w)
+static uint8_t do_info(const aot_model_t *m, uint8_t index, uint8_t n_models, writer_t *w)
 {
     uint8_t flags = 0;
     uint16_t profile_ops = 0;
@@ -102,6 +102,8 @@ static uint8_t do_info(const aot_model_t *m, writer_t *w)
 #endif
     w_u8(w, flags);
     w_u16(w, (uint16_t)AOT_RPC_MAX_PAYLOAD);
+    w_u8(w, n_models);
+    w_u8(w, index);
     w_u32(w, m->arena_bytes);
     w_u16(w, m->n_inputs);
     w_u16(w, m->n_outputs);
@@ -173,8 +175,9 @@ static uint8_t do_op_info(const aot_model_t *m, const uint8_t *in, uint16_t n, w
     return AOT_RPC_OK;
 }
 
-static uint8_t do_write_input(const aot_model_t *m, uint8_t *arena, const uint8_t *in, uint16_t n)
+static uint8_t do_write_input(const aot_model_t *m, const uint8_t *in, uint16_t n)
 {
+    uint8_t *arena = m->arena;
     const aot_tensor_desc_t *t;
     uint32_t offset, len, i;
     uint8_t *dst;
@@ -200,9 +203,9 @@ static uint8_t do_write_input(const aot_model_t *m, uint8_t *arena, const uint8_
     return AOT_RPC_OK;
 }
 
-static uint8_t do_read_output(const aot_model_t *m, const uint8_t *arena, const uint8_t *in,
-                              uint16_t n, writer_t *w)
+static uint8_t do_read_output(const aot_model_t *m, const uint8_t *in, uint16_t n, writer_t *w)
 {
+    const uint8_t *arena = m->arena;
     const aot_tensor_desc_t *t;
     uint32_t offset, len, i;
     if (n != 8) {
@@ -226,9 +229,9 @@ static uint8_t do_read_output(const aot_model_t *m, const uint8_t *arena, const 
     return AOT_RPC_OK;
 }
 
-static uint8_t do_run(const aot_model_t *m, uint8_t *arena, const uint8_t *in, uint16_t n,
-                      writer_t *w)
+static uint8_t do_run(const aot_model_t *m, const uint8_t *in, uint16_t n, writer_t *w)
 {
+    uint8_t *arena = m->arena;
     uint32_t repeat, done = 0, t0, dt, lo = 0xFFFFFFFFu, hi = 0;
     uint64_t total = 0;
     int rc = AOT_OK;
@@ -307,7 +310,28 @@ static void send_frame(uint8_t cmd, uint16_t seq, uint8_t status, uint16_t len)
     }
 }
 
-static void handle(const aot_model_t *m, uint8_t *arena, const aot_frame_decoder_t *d)
+/* Commands about one model: payload byte 0 is the model index (docs/rpc.md). */
+static uint8_t model_command(const aot_model_t *m, uint8_t cmd, const uint8_t *in, uint16_t n, writer_t *w)
+{
+    switch (cmd) {
+    case AOT_RPC_CMD_TENSOR_INFO:
+        return do_tensor_info(m, in, n, w);
+    case AOT_RPC_CMD_OP_INFO:
+        return do_op_info(m, in, n, w);
+    case AOT_RPC_CMD_WRITE_INPUT:
+        return do_write_input(m, in, n);
+    case AOT_RPC_CMD_READ_OUTPUT:
+        return do_read_output(m, in, n, w);
+    case AOT_RPC_CMD_RUN:
+        return do_run(m, in, n, w);
+    case AOT_RPC_CMD_PROFILE:
+        return do_profile(m, in, n, w);
+    default:
+        return AOT_RPC_ERR_COMMAND;
+    }
+}
+
+static void handle(const aot_model_t *const *models, uint8_t n_models, const aot_frame_decoder_t *d)
 {
     const uint8_t *in = aot_frame_payload(d);
     uint16_t n = d->len;
@@ -315,37 +339,21 @@ static void handle(const aot_model_t *m, uint8_t *arena, const aot_frame_decoder
     uint8_t status;
     w.p = tx + AOT_RPC_HEADER_BYTES;
     w.n = 0;
-    switch (d->cmd) {
-    case AOT_RPC_CMD_PING:
+    if (d->cmd == AOT_RPC_CMD_PING) {
         for (w.n = 0; w.n < n; w.n++) {
             w.p[w.n] = in[w.n];
         }
         status = AOT_RPC_OK;
-        break;
-    case AOT_RPC_CMD_INFO:
-        status = n == 0 ? do_info(m, &w) : AOT_RPC_ERR_LENGTH;
-        break;
-    case AOT_RPC_CMD_TENSOR_INFO:
-        status = do_tensor_info(m, in, n, &w);
-        break;
-    case AOT_RPC_CMD_OP_INFO:
-        status = do_op_info(m, in, n, &w);
-        break;
-    case AOT_RPC_CMD_WRITE_INPUT:
-        status = do_write_input(m, arena, in, n);
-        break;
-    case AOT_RPC_CMD_READ_OUTPUT:
-        status = do_read_output(m, arena, in, n, &w);
-        break;
-    case AOT_RPC_CMD_RUN:
-        status = do_run(m, arena, in, n, &w);
-        break;
-    case AOT_RPC_CMD_PROFILE:
-        status = do_profile(m, in, n, &w);
-        break;
-    default:
+    } else if (d->cmd < AOT_RPC_CMD_INFO || d->cmd > AOT_RPC_CMD_PROFILE) {
         status = AOT_RPC_ERR_COMMAND;
-        break;
+    } else if (n == 0) {
+        status = AOT_RPC_ERR_LENGTH;
+    } else if (in[0] >= n_models) {
+        status = AOT_RPC_ERR_ARG;
+    } else if (d->cmd == AOT_RPC_CMD_INFO) {
+        status = n == 1 ? do_info(models[in[0]], in[0], n_models, &w) : AOT_RPC_ERR_LENGTH;
+    } else {
+        status = model_command(models[in[0]], d->cmd, in + 1, (uint16_t)(n - 1u), &w);
     }
     if (status != AOT_RPC_OK) {
         w.n = 0; /* error replies carry no payload */
@@ -353,7 +361,7 @@ static void handle(const aot_model_t *m, uint8_t *arena, const aot_frame_decoder
     send_frame((uint8_t)(d->cmd | AOT_RPC_REPLY_FLAG), d->seq, status, w.n);
 }
 
-void aot_rpc_serve(const aot_model_t *model, uint8_t *arena)
+void aot_rpc_serve(const aot_model_t *const *models, uint8_t n_models)
 {
     int r, c;
     aot_frame_init(&rx);
@@ -369,7 +377,7 @@ void aot_rpc_serve(const aot_model_t *model, uint8_t *arena)
         }
         if (r == AOT_FRAME_READY) {
             if (!(rx.cmd & AOT_RPC_REPLY_FLAG)) { /* never answer a reply (echoing line) */
-                handle(model, arena, &rx);
+                handle(models, n_models, &rx);
             }
             aot_frame_consume(&rx);
         } else if (r == AOT_FRAME_ERROR && rx.header_valid && !(rx.cmd & AOT_RPC_REPLY_FLAG)) {

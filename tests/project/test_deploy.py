@@ -76,7 +76,7 @@ def test_flash_refuses_boards_without_a_flasher(tmp_path):
     one_error_line(microaot("flash", KWS, "--board", "host"), "host runs on this machine")
     cm = compile_file(KWS)
     board = load_board("nucleo-f746zg")
-    project = prepare(cm, board, "make", tmp_path / "p")
+    project = prepare({"model": cm}, board, "make", tmp_path / "p")
     with pytest.raises(DeployError, match="nucleo-f746zg has no flash_command"):
         deploy.flash_command(project, replace(board, extra={}))
 
@@ -89,7 +89,7 @@ def test_missing_flash_tool_is_one_line_naming_it_and_its_install(tmp_path):
     assert not (tmp_path / "p" / "build").exists()   # checked before building
     board = load_board("nucleo-f746zg")
     pyocd = replace(board, extra={"flash_command": ["no-such-flasher-xyz", "flash", "{hex}"]})
-    project = prepare(compile_file(KWS, board=board), board, "make", tmp_path / "q")
+    project = prepare({"model": compile_file(KWS, board=board)}, board, "make", tmp_path / "q")
     command = deploy.flash_command(project, pyocd)
     assert command == ["no-such-flasher-xyz", "flash", str(project.directory / "build" / "firmware.hex")]
     with pytest.raises(DeployError, match="no-such-flasher-xyz is not installed"):
@@ -98,7 +98,7 @@ def test_missing_flash_tool_is_one_line_naming_it_and_its_install(tmp_path):
 
 def test_zephyr_flash_is_west_flash_and_needs_zephyr(tmp_path):
     board = load_board("nucleo-f746zg")
-    project = prepare(compile_file(KWS, board=board), board, "zephyr", tmp_path / "z")
+    project = prepare({"model": compile_file(KWS, board=board)}, board, "zephyr", tmp_path / "z")
     assert deploy.flash_command(project, board) == ["west", "flash", "-d", str(tmp_path / "z" / "build")]
     assert deploy.build_commands(project) == [["west", "build", "-b", "nucleo_f746zg", "."]]
     r = microaot("flash", KWS, "--board", "nucleo-f746zg", "--template", "zephyr", "--dry-run",
@@ -145,5 +145,5 @@ def test_build_refuses_a_folder_in_use(tmp_path):
     (used / "notes.txt").write_text("mine")
     one_error_line(microaot("build", KWS, "--board", "host", "-o", str(used)), "not empty")
     with pytest.raises(ProjectError, match="not empty"):
-        prepare(compile_file(KWS), load_board("host"), "make", used)
+        prepare({"model": compile_file(KWS)}, load_board("host"), "make", used)
     assert (used / "notes.txt").read_text() == "mine"

@@ -24,9 +24,9 @@ def gcc(out: Path, sources: list[Path], *flags: str) -> Path:
     return out
 
 
-def build_host_firmware(out: Path, model_c: Path, profile: bool = True) -> Path:
+def build_host_firmware(out: Path, model_c: Path, profile: bool = True, *extra: Path, flags: tuple[str, ...] = ()) -> Path:
     hal = data_dir("boards") / "host" / "hal.c"
-    return gcc(out, [*runtime_sources(profile), hal, model_c], *(["-DAOT_PROFILE"] if profile else []))
+    return gcc(out, [*runtime_sources(profile), hal, model_c, *extra], *(["-DAOT_PROFILE"] if profile else []), *flags)
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +37,13 @@ def mock_firmware(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def mock_firmware_noprofile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_host_firmware(tmp_path_factory.mktemp("fw") / "mock_fw_noprof", FIXTURES / "mock_model.c", profile=False)
+
+
+@pytest.fixture(scope="session")
+def mock_two_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """main.c serving the table of fixtures/mock_table.c: mock_model (index 0) and "double" (1)."""
+    return build_host_firmware(tmp_path_factory.mktemp("fw") / "mock_two", FIXTURES / "mock_model.c", True,
+                               FIXTURES / "mock_table.c", flags=("-DAOT_MODEL_TABLE",))
 
 
 @pytest.fixture(scope="session")

@@ -29,13 +29,23 @@ def test_crc_known_vectors():
 
 def test_encode_layout():
     raw = encode_frame(Cmd.PING, 0x1234, b"\x01\x02\x03", status=0)
-    assert raw[:9] == bytes([0xA5, 0x5A, 0x01, 0x01, 0x34, 0x12, 0x00, 0x03, 0x00])
+    assert raw[:9] == bytes([0xA5, 0x5A, 0x02, 0x01, 0x34, 0x12, 0x00, 0x03, 0x00])
     assert raw[9:12] == b"\x01\x02\x03"
     assert struct.unpack("<H", raw[12:]) == (crc16(raw[2:12]),)
-    # the example frame of docs/rpc.md
-    assert encode_frame(Cmd.PING, 1).hex(" ") == "a5 5a 01 01 01 00 00 00 00 5e a6"
-    assert encode_frame(Cmd.RUN, 0x0203, b"\x0a\x00\x00\x00").hex(" ") == "a5 5a 01 07 03 02 00 04 00 0a 00 00 00 54 dc"
-    assert encode_frame(Cmd.READ_OUTPUT | 0x80, 7, status=Status.ERR_ARG).hex(" ") == "a5 5a 01 86 07 00 01 00 00 8a 40"
+
+
+@pytest.mark.parametrize("frame, hand_made", [
+    # the example frames of docs/rpc.md: header and payload written by hand, CRC by the bitwise reference
+    (encode_frame(Cmd.PING, 1), "a5 5a 02 01 01 00 00 00 00 dc 7e"),
+    (encode_frame(Cmd.PING | 0x80, 1), "a5 5a 02 81 01 00 00 00 00 fc aa"),
+    (encode_frame(Cmd.INFO, 5, b"\x01"), "a5 5a 02 02 05 00 00 01 00 01 6b ba"),
+    (encode_frame(Cmd.RUN, 0x0203, b"\x00\x0a\x00\x00\x00"), "a5 5a 02 07 03 02 00 05 00 00 0a 00 00 00 0a cd"),
+    (encode_frame(Cmd.READ_OUTPUT | 0x80, 7, status=Status.ERR_ARG), "a5 5a 02 86 07 00 01 00 00 08 98"),
+])
+def test_documented_frames(frame, hand_made):
+    doc = bytes.fromhex(hand_made)
+    assert struct.unpack("<H", doc[-2:]) == (crc16_reference(doc[2:-2]),)
+    assert frame == doc
 
 
 def test_roundtrip_and_limits():
@@ -78,10 +88,10 @@ def test_bad_crc_reported_then_next_frame_found():
 
 def test_oversized_length_and_bad_version_rejected():
     over = encode_frame(Cmd.PING, 5)[:7] + struct.pack("<H", MAX_PAYLOAD + 1)
-    v2 = bytearray(encode_frame(Cmd.PING, 6))
-    v2[2] = 2
+    v1 = bytearray(encode_frame(Cmd.PING, 6))
+    v1[2] = 1   # a version-1 host: its payloads have no model index
     good = encode_frame(Cmd.INFO, 9)
-    events = StreamDecoder().feed(over + bytes(v2) + good)
+    events = StreamDecoder().feed(over + bytes(v1) + good)
     assert events == [BadFrame(Status.ERR_LENGTH, Cmd.PING, 5), BadFrame(Status.ERR_VERSION, Cmd.PING, 6),
                       Frame(Cmd.INFO, 9)]
 

@@ -35,6 +35,7 @@ def test_ping_and_info(client, session):
     assert (info["name"], info["board"], info["counter_unit"]) == ("mock_model", "host", "ns")
     assert info["hash"] == "0123456789abcdef" * 4
     assert (info["arena_bytes"], info["n_ops"], info["profiling"], info["max_payload"]) == (2032, 3, True, MAX_PAYLOAD)
+    assert (info["index"], info["n_models"]) == (0, 1)
     assert info["inputs"] == [{"name": "x", "dtype": "int8", "shape": (1, 1000), "scale": 0.5, "zero_point": -3,
                                "offset": 0, "bytes": 1000}]
     assert [(o["name"], o["dtype"], o["shape"], o["offset"], o["bytes"]) for o in info["outputs"]] == [
@@ -48,7 +49,7 @@ def test_chunked_write_run_read(client):
     rng = np.random.default_rng(1)
     x = rng.integers(-128, 128, size=1000, dtype=np.int8)
     x[0] = 7
-    client.write_input(0, x.tobytes())  # 2 chunks of 506 bytes
+    client.write_input(0, x.tobytes())  # 2 chunks of 505 bytes
     result = client.run()
     assert result["status"] == 0 and result["repeat"] == 1
     assert result["counter"] == result["per_inference"] == result["min"] == result["max"] > 0
@@ -112,14 +113,48 @@ def test_model_failure_is_a_status(client):
     (lambda c: c.run(repeat=0), Status.ERR_ARG),
     (lambda c: c.tensor_info(2, 0), Status.ERR_ARG),
     (lambda c: c.call(0x42), Status.ERR_COMMAND),
-    (lambda c: c.call(Cmd.RUN, b"\x01"), Status.ERR_LENGTH),
-    (lambda c: c.call(Cmd.INFO, b"\x01"), Status.ERR_LENGTH),
+    (lambda c: c.call(Cmd.RUN, b"\x00\x01"), Status.ERR_LENGTH),
+    (lambda c: c.call(Cmd.INFO, b"\x00\x01"), Status.ERR_LENGTH),
+    (lambda c: c.call(Cmd.INFO), Status.ERR_LENGTH),   # no model index
+    (lambda c: c.call(Cmd.RUN), Status.ERR_LENGTH),
+    # model index 1 on a one-model firmware: every model command
+    (lambda c: c.model_info(1), Status.ERR_ARG),
+    (lambda c: c.tensor_info(0, 0, model=1), Status.ERR_ARG),
+    (lambda c: c.call(Cmd.OP_INFO, b"\x01\x00\x00"), Status.ERR_ARG),
+    (lambda c: c.write_input(0, b"x", model=1), Status.ERR_ARG),
+    (lambda c: c.call(Cmd.READ_OUTPUT, struct.pack("<BHIH", 1, 0, 0, 1)), Status.ERR_ARG),
+    (lambda c: c.run(model=1), Status.ERR_ARG),
+    (lambda c: c.call(Cmd.PROFILE, struct.pack("<BHH", 255, 0, 1)), Status.ERR_ARG),
 ])
 def test_bad_requests_get_typed_errors(client, call, status):
     with pytest.raises(RpcRemoteError) as e:
         call(client)
     assert e.value.status == status
     assert client.ping(b"next") < 1.0
+
+
+def test_two_models_served_by_index(mock_two_models):
+    with HostSession(mock_two_models) as s, s.client(timeout=3.0) as c:
+        assert [(m["index"], m["name"], m["hash"], m["arena_bytes"], m["n_models"]) for m in c.models()] == [
+            (0, "mock_model", "0123456789abcdef" * 4, 2032, 2), (1, "double", "fedcba9876543210", 16, 2)]
+        info = c.info(1)
+        assert info["inputs"] == [{"name": "u", "dtype": "int16", "shape": (4,), "scale": 0.0, "zero_point": 0,
+                                   "offset": 0, "bytes": 8}]
+        assert c.op_info(model=1) == [{"name": "mul2", "macs": 4}]
+        (v,), _ = c.invoke([np.array([1, -2, 300, -16000], np.int16)], model=1)
+        assert v.tolist() == [2, -4, 600, -32000]
+        x = np.arange(1000) % 50 - 20
+        (y, stats), _ = c.invoke([x], model=0)   # model 0 is untouched by model 1's runs
+        np.testing.assert_array_equal(y[0], x + 1)
+        assert c.profile(model=0)[1] > 0
+        for call in (lambda: c.model_info(2), lambda: c.run(model=2), lambda: c.write_input(0, bytes(8), model=2),
+                     lambda: c.tensor_info(0, 0, model=200)):
+            with pytest.raises(RpcRemoteError) as e:
+                call()
+            assert e.value.status == Status.ERR_ARG
+        with pytest.raises(RpcRemoteError) as e:   # input 0 of "double" holds 8 bytes, not 1000
+            c.write_input(0, bytes(1000), model=1)
+        assert e.value.status == Status.ERR_ARG
 
 
 def test_profile_unsupported_without_profiling(mock_firmware_noprofile):
@@ -159,7 +194,7 @@ def test_corrupted_request_gets_crc_error(client, where):
 def test_wrong_version_rejected(client):
     seq = client.next_seq()
     frame = bytearray(encode_frame(Cmd.PING, seq))
-    frame[2] = 2
+    frame[2] = 1   # the protocol before several models
     assert _raw(client, bytes(frame), Cmd.PING, seq).status == Status.ERR_VERSION
     assert client.ping(b"link ok") < 1.0
 
