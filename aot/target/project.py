@@ -210,15 +210,15 @@ def write_project(model_dir: Path | str | Sequence[Path | str], board: Board | N
         raise ProjectError("--zephyr-board is only for --template zephyr")
     if template == "app" and profile:
         raise ProjectError("--profile builds the RPC firmware's profiler; template app has no RPC server")
-    if (template == "app") != (sample is not None):
-        raise ProjectError("a sample input is for template app only" if sample is not None
-                           else "template app needs a sample input")
     model_dirs = [model_dir] if isinstance(model_dir, (str, Path)) else list(model_dir)
     model_dirs, out_dir = [Path(d).resolve() for d in model_dirs], Path(out_dir).resolve()
     metas = [_model_metadata(d) for d in model_dirs]
     if template in ("zephyr", "app") and len(metas) > 1:
         raise ProjectError(f"template {template} serves one model, not {len(metas)}: use --template make or cmake "
                            "for a firmware with several models")
+    if (template == "app") != (sample is not None):
+        raise ProjectError("a sample input is for template app only" if sample is not None
+                           else "template app needs a sample input")
     if template == "zephyr" and metas[0]["descriptor"] != DEFAULT_DESCRIPTOR:
         raise ProjectError(f"template zephyr serves a model compiled with the default prefix (model), "
                            f"not {metas[0]['descriptor']}: compile without --prefix")
@@ -335,7 +335,7 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
     prefix = library_prefix(descriptors)
     values = dict(
         common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"), ar=board.binutil("ar"),
-        prefix=prefix, library=f"lib{prefix}.a", app=bool(app),
+        prefix=prefix, library=f"lib{prefix}.a", app=bool(app), model_table=MODEL_TABLE,
         model_sources=[s for s in model_srcs if s != f"model/{MODEL_TABLE}"],   # the models, not the RPC's table
         cross=board.run != "host", cpu=board.cpu or "unknown",
         sources=[*board_srcs, *program_srcs, *model_srcs],   # the link order of aot.target.build

@@ -8,8 +8,10 @@ import subprocess
 
 import numpy as np
 import pytest
-from project_helpers import clean_env, make_project, need_tools, run_build
+from project_helpers import MODELS, clean_env, make_project, need_tools, run_build
 
+from aot.driver.compiler import compile_file
+from aot.driver.project import generate_models_project
 from aot.driver.reference import random_inputs, run_graph
 from aot.target.boards import load_board
 
@@ -111,3 +113,13 @@ def test_cmake_library_target_in_a_user_cmake_project(tmp_path):
     run_build(["cmake", "-B", "build", "-S", "."], folder, env)
     run_build(["cmake", "--build", "build"], folder, env)
     assert (folder / project.firmware).is_file() and (folder / project.library).is_file()
+
+
+def test_make_lib_of_several_models_holds_the_models_not_the_rpc_table(tmp_path):
+    board = load_board("host")
+    need_tools("make", "gcc")
+    models = {"kws": compile_file(MODELS / KWS), "hw": compile_file(MODELS / "hello_world_float32.tflite")}
+    project = generate_models_project(models, board, tmp_path / "p", "make")
+    run_build(["make", "lib"], project.directory, clean_env("make", "gcc", "ar"))
+    assert project.library == "build/libkws_hw.a"
+    assert sorted(archive_members("ar", project.directory / project.library)) == ["hw.o", "kws.o"]
