@@ -149,10 +149,10 @@ def test_cli_app_with_npz_and_errors(tmp_path):
     for extra, message in ((["--template", "app", "--inputs", str(wrong)], "input_1"),
                            (["--template", "make", "--inputs", str(tmp_path / "x.npz")], "--template app"),
                            (["--template", "app", "--profile"], "no RPC server"),
-                           (["--template", "app", str(MODELS / "hello_world_float32.tflite"), "--prefix", "a", "b"],
+                           ([str(MODELS / "hello_world_float32.tflite"), "--template", "app", "--prefix", "a", "b"],
                             "template app serves one model, not 2")):
-        r = subprocess.run([sys.executable, "-m", "aot", "project", str(MODELS / KWS), "--board", "host",
-                            "-o", str(tmp_path / "bad"), *extra], cwd=ROOT, capture_output=True, text=True)
+        r = subprocess.run([sys.executable, "-m", "aot", "project", str(MODELS / KWS), *extra, "--board", "host",
+                            "-o", str(tmp_path / "bad")], cwd=ROOT, capture_output=True, text=True)
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
 
