@@ -142,6 +142,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["make_word"] = _make_word
     env.filters["cmake_word"] = _cmake_word
+    env.filters["prefix_of"] = prefix_of
     return env
 
 
