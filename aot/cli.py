@@ -1,8 +1,9 @@
-"""The `microaot` command line: compile, run, profile, validate, project, build, flash, tune, inspect, ops, boards.
+"""The `microaot` command line: compile, run, profile, validate, quantize, project, build, flash, tune, inspect, ops, boards.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
-a run (or validate) whose outputs do not match the reference exits 1.
+a run (or validate) whose outputs do not match the reference exits 1. --json, -q (errors only on
+stderr) and -v (an internal error's traceback) go before or after the command (docs/cli.md).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import shlex
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 from aot import __version__
@@ -33,6 +35,7 @@ def cmd_compile(args) -> int:
     from aot.driver.compiler import compile_file, emit
     from aot.driver.report import largest_op_keys
 
+    _check_output(args.output, folder=True)
     t0 = time.perf_counter()
     cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
@@ -198,6 +201,21 @@ def cmd_validate(args) -> int:
     return 0 if v.bit_exact else 1
 
 
+def cmd_quantize(args) -> int:
+    from aot.driver.quantize import quantize
+
+    q = quantize(args.model, args.calibration, args.output, per_channel=not args.per_tensor, method=args.method,
+                 samples=args.samples, progress=lambda text: _progress(args, text))
+    if args.json:
+        print(json.dumps(q.to_json()))
+    else:
+        print(f"quantised {q.model} -> {q.output} with {q.quantizer}: int8 activations, int8 weights "
+              f"{'per channel' if q.per_channel else 'per tensor'}; {q.method} calibration on {q.samples} samples")
+        print(f"  {q.float_bytes:,} -> {q.int8_bytes:,} bytes; check it: microaot validate {q.output} "
+              f"--data {args.calibration} --reference {q.model}")
+    return 0
+
+
 def _compile_models(args, board) -> dict:
     """{C prefix: compiled model} of `project`, `build` and `flash`: the kernel variants for the
     board's CPU features."""
@@ -253,6 +271,8 @@ def _deploy_project(args, board):
     """`build` and `flash`: the project generated (changed files only) into -o or the cache."""
     from aot.driver.deploy import prepare
 
+    if args.output:
+        _check_output(args.output, folder=True)
     models = _compile_models(args, board)
     _progress(args, f"generating the {args.template} project of {' + '.join(cm.graph.name for cm in models.values())} ...")
     return models, prepare(models, board, args.template, args.output, zephyr_board=args.zephyr_board,
@@ -331,6 +351,8 @@ def cmd_tune(args) -> int:
     from aot.target.boards import load_board
 
     board = load_board(args.board)
+    if args.output:
+        _check_output(args.output, folder=False)
     record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet),
                   priority=args.priority)
     if args.output:
@@ -349,12 +371,15 @@ def cmd_tune(args) -> int:
 
 
 def cmd_inspect(args) -> int:
+    from aot.core.text import short
     from aot.driver.inspect import inspect_model
     from aot.driver.report import memory_table, table
 
     if args.layers:
         return _inspect_layers(args)
     board = _board_or_none(args.board or DEFAULT_MEMORY_BOARD) if args.memory else None
+    if args.plot:
+        _check_output(args.plot, folder=False)
     insp = inspect_model(args.model, memory_board=board, plot=args.plot)
     if args.json:
         print(json.dumps(insp.to_json()))
@@ -363,10 +388,10 @@ def cmd_inspect(args) -> int:
     print(f"model {args.model}: {len(g.ops)} operators, {len(g.tensors)} tensors")
     print()
     print(table(["#", "op", "source", "kernel", "MACs", "outputs"],
-                [[e["index"], e["op"], e["source"], e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
-                  ", ".join(e["outputs"])] for e in insp.ops()], "rlllrl"))
+                [[e["index"], e["op"], short(e["source"]), e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
+                  ", ".join(map(short, e["outputs"]))] for e in insp.ops()], "rlllrl"))
     print()
-    rows = [[n, t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()
@@ -378,7 +403,7 @@ def cmd_inspect(args) -> int:
         print(f"flash on {m['board']}: {m['flash_bytes']:,} B = code {m['code_bytes']:,} B + weights {m['weights_bytes']:,} B "
               f"(.text {m['text']:,}, .rodata {m['rodata']:,}, .data {m['data']:,})")
         print(f"RAM: static {m['ram_bytes']:,} B (.data + .bss, arena {m['arena_bytes']:,} B included) "
-              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (incomplete: see the build notes)'}")
+              f"+ stack bound {m['stack_bytes']:,} B{'' if m['stack_complete'] else ' (not a safe bound: ' + '; '.join(m['stack_notes']) + ')'}")
         if m["plot"]:
             print(f"arena picture: {m['plot']}")
     if insp.problems:
@@ -434,6 +459,33 @@ def _quant_text(q) -> str:
     return f"per-channel[{q.scale.size}] axis={q.axis}"
 
 
+def _check_output(path, folder: bool) -> None:
+    """Before the work: an output folder that is a file, an output file that is a folder or has no folder."""
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise AotError(f"{path}: a file; this names the output folder")
+    if not folder and path.is_dir():
+        raise AotError(f"{path}: a folder; this names the file to write")
+    if not folder and not path.resolve().parent.is_dir():
+        raise AotError(f"{path}: no folder {path.parent} to write it in")
+
+
+def _c_prefix(text: str) -> str:
+    """--prefix: it starts every generated file name and C symbol (<prefix>.h, <prefix>_run, ...)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a C identifier (letters, digits and _, not starting "
+                                         "with a digit), e.g. kws or my_model")
+    if text == "aot" or text.startswith("aot_"):
+        raise argparse.ArgumentTypeError(f"{text!r}: names starting with aot are the runtime's (aot_model.h, ...)")
+    return text
+
+
+def _seed(text: str) -> int:
+    if not re.fullmatch(r"\d+", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is a whole number from 0")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with "did you mean" for a mistyped command, choice or flag (3.11 has no suggest_on_error)."""
 
@@ -442,7 +494,18 @@ class _Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message):
-        super().error(message + _did_you_mean(self, message))
+        message += _did_you_mean(self, message)
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)  # as argparse's error(), then its exit code 2
+        raise _UsageError(message)
+
+
+class _UsageError(SystemExit):
+    """argparse's exit (code 2) keeping its message: with --json it is also {"error": ...} on stdout."""
+
+    def __init__(self, message: str):
+        super().__init__(2)
+        self.message = message
 
 
 def _did_you_mean(parser: _Parser, message: str) -> str:
@@ -472,9 +535,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"microaot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(sp):
-        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        sp.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    def output_flags(sp, default):  # before or after the command: `microaot -q compile ...` = `microaot compile ... -q`
+        sp.add_argument("--json", action="store_true", default=default, help="print one JSON object on stdout")
+        sp.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="nothing on stderr but errors (no progress, notes or warnings)")
+        sp.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="also Python warnings hidden by default (DeprecationWarning), and an internal error's traceback")
+
+    output_flags(p, False)
+
+    def common(sp):  # SUPPRESS: a flag not given after the command keeps its value from before it
+        output_flags(sp, argparse.SUPPRESS)
 
     def priority(sp):
         sp.add_argument("--priority", choices=("balanced", "speed", "ram"), default="balanced",
@@ -485,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compile", help="generate C sources, header, metadata.json and a memory report")
     c.add_argument("model", help=".tflite model")
     c.add_argument("-o", "--output", required=True, help="output folder")
-    c.add_argument("--prefix", default="model", help="prefix of the generated C API (default: model)")
+    c.add_argument("--prefix", default="model", type=_c_prefix, help="prefix of the generated C API (default: model)")
     c.add_argument("--board", help="generate the kernel variants for this board's CPU (default: portable C)")
     c.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
     c.add_argument("--archive", metavar="OUT.tar", help="also write a deterministic tar (.tar, .tar.gz) of the output (docs/project.md)")
@@ -500,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--board", default="host", help="board name (see boards/), default host")
         r.add_argument("--port", help="serial port of an already flashed board, e.g. /dev/ttyACM0")
         r.add_argument("--inputs", help=".npy (single input) or .npz keyed by input name; default random")
-        r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+        r.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0)")
         r.add_argument("--build-dir", type=Path, help="where to generate and build (default: a cache folder)")
         r.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
         if name == "run":
@@ -521,6 +592,19 @@ def build_parser() -> argparse.ArgumentParser:
     common(v)
     v.set_defaults(func=cmd_validate)
 
+    qz = sub.add_parser("quantize", help="post-training int8 quantisation of a float .onnx (onnxruntime) or .tflite "
+                                          "(ai-edge-quantizer), calibrated on a dataset (docs/quantize.md)")
+    qz.add_argument("model", help="float .onnx or .tflite model")
+    qz.add_argument("--calibration", required=True, metavar="X.npz",
+                    help=".npz keyed by input name (or .npy / one array for one input); first axis = samples")
+    qz.add_argument("-o", "--output", required=True, help="the quantised model (.onnx with QDQ nodes, or .tflite)")
+    qz.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor (default: per output channel)")
+    qz.add_argument("--method", choices=("minmax", "entropy", "percentile"), default="minmax",
+                    help="activation range calibration (default minmax; TFLite: minmax only)")
+    qz.add_argument("--samples", type=int, metavar="N", help="calibrate on the first N samples (default: all)")
+    common(qz)
+    qz.set_defaults(func=cmd_quantize)
+
     def project_options(sp, output_help):
         sp.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
         sp.add_argument("--template", choices=("make", "cmake", "zephyr", "app"), default="make",
@@ -530,8 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
         sp.add_argument("-o", "--output", type=Path, required=output_help is None,
                         help=output_help or "project folder (new, or an earlier project to regenerate)")
-        sp.add_argument("--prefix", nargs="+", help="prefix of the generated C API, one per model (default: model; "
-                        "for several models each file's stem)")
+        sp.add_argument("--prefix", nargs="+", type=_c_prefix, help="prefix of the generated C API, one per model "
+                        "(default: model; for several models each file's stem)")
         sp.add_argument("--inputs", help="template app: the sample input, .npy (single input) or .npz keyed by "
                                          "input name (float32 values for a quantised input are quantised); default random")
         sp.add_argument("--seed", type=int, default=0, help="template app: seed of the random sample (default 0)")
@@ -562,7 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--board", required=True, help="board to measure on (e.g. qemu-mps2-an386)")
     t.add_argument("-o", "--output", help="write the tuning record (JSON) here")
     t.add_argument("--inputs", help=".npy / .npz inputs for the measuring runs; default random")
-    t.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    t.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0)")
     priority(t)
     common(t)
     t.set_defaults(func=cmd_tune)
@@ -592,13 +676,38 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def _parse(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """The arguments, and one error for flags that contradict each other or would be ignored."""
     args = parser.parse_args(argv)
+    if args.json and "--json" not in parser.commands[args.command]._option_string_actions:
+        parser.error(f"`{args.command}` has no JSON output: drop --json")
+    if args.quiet and args.verbose:
+        parser.error("-q (errors only) and -v (more detail) contradict each other: give one")
+    if getattr(args, "layers", False) and (args.memory or args.plot):
+        parser.error("--layers is a report of its own: run `inspect --memory` (with --plot) separately")
     if getattr(args, "plot", None) and not getattr(args, "memory", False):
         parser.error("--plot draws the --memory report: add --memory")
+    if args.command == "inspect" and args.board and not (args.memory or args.layers):
+        parser.error("--board is for the --memory or --layers report: add one of them")
+    if getattr(args, "markdown", False) and args.json:
+        parser.error("--markdown and --json are two formats of the same tables: give one")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        code = args.func(args)
+        args = _parse(parser, argv)
+    except _UsageError as e:
+        if "--json" in argv:
+            print(json.dumps({"error": e.message}))
+        raise
+    try:
+        with warnings.catch_warnings():  # Python's own filters unless -q (none) or -v (every warning, once per place)
+            if args.quiet or args.json or args.verbose:
+                warnings.simplefilter("default" if args.verbose else "ignore")
+            code = args.func(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
         return code
     except BrokenPipeError as e:
@@ -612,11 +721,12 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, "interrupted", 130)
     except OSError as e:  # an unwritable -o, a full disk: the file and the reason
         where = f"{e.filename}: " if e.filename else ""
-        return _fail(args, f"{where}{e.strerror or e}", 2)
+        reason = "exists and is not a folder" if isinstance(e, FileExistsError) else e.strerror or e
+        return _fail(args, f"{where}{reason}", 2)
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
-        if os.environ.get("MICROAOT_DEBUG"):
+        if args.verbose or os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
-        return _fail(args, f"internal error: {type(e).__name__}: {e} (set MICROAOT_DEBUG=1 for the traceback)", 3)
+        return _fail(args, f"internal error: {type(e).__name__}: {e} (-v or MICROAOT_DEBUG=1 for the traceback)", 3)
 
 
 def _stdout_closed() -> bool:

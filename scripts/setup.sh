@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing on a fresh Debian machine (Python 3.11): the ARM toolchain,
-# newlib and QEMU from apt, then microaot and its test extra into .venv (which sees the
+# newlib and QEMU from apt, then microaot and its test and plot extras into .venv (which sees the
 # system's site-packages, so what is already installed is not fetched again).
 # Sourced by scripts/demo.sh and scripts/test.sh; leaves .venv/bin first on PATH.
 set -euo pipefail
@@ -23,6 +23,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv --system-site-packages .venv
 fi
 export PATH="$PWD/.venv/bin:$PATH"
-echo "setup: pip install -e .[test]" >&2
-python -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v -E "^(WARNING: Location|DEPRECATION)" >&2 || true
-python -c "import aot, tflite, onnx, serial, elftools, tflite_micro, onnxruntime" || { echo "setup: the Python packages did not install" >&2; exit 1; }
+echo "setup: pip install -e .[test,plot,quantize-tflite]" >&2
+python -m pip install -q --disable-pip-version-check -e ".[test,plot,quantize-tflite]" 2>&1 | grep -v -E "^(WARNING: Location|DEPRECATION)" >&2 || true
+python -c "import aot, tflite, onnx, serial, elftools, tflite_micro, onnxruntime, matplotlib" || { echo "setup: the Python packages did not install" >&2; exit 1; }

@@ -1,6 +1,7 @@
 """Model inputs from files (.npy for a single input, .npz keyed by input name) or a seed."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +34,33 @@ def read_arrays(g: Graph, path: str | Path, what: str) -> dict[str, np.ndarray]:
     """The arrays of a .npz (by key) or of a .npy (as ``g``'s only input); ``what`` names the
     file's role in the one-line error a file that cannot be read gives."""
     path = Path(path)
-    try:
-        if path.suffix == ".npz":
-            with np.load(path) as data:
-                return {k: data[k] for k in data.files}
-        if path.suffix == ".npy":
-            if len(g.inputs) != 1:
-                raise AotError(f"{path}: the model has {len(g.inputs)} inputs; give a .npz keyed by {g.inputs}")
-            return {g.inputs[0]: np.load(path)}
-    except (OSError, ValueError) as e:
-        raise AotError(f"{path}: cannot read {what} ({e})") from None
+    if path.suffix == ".npz":
+        return read_numpy(path, what)
+    if path.suffix == ".npy":
+        if len(g.inputs) != 1:
+            raise AotError(f"{path}: the model has {len(g.inputs)} inputs; give a .npz keyed by {g.inputs}")
+        return {g.inputs[0]: read_numpy(path, what)}
     raise AotError(f"{path}: {what} must be a .npy or .npz file")
+
+
+def read_numpy(path: str | Path, what: str) -> np.ndarray | dict[str, np.ndarray]:
+    """A .npy's array or a .npz's arrays by key; a file NumPy cannot read (missing, empty, not NumPy's,
+    a damaged zip, pickled objects) is one line naming ``what``."""
+    try:
+        data = np.load(path)  # allow_pickle=False: object arrays and pickles are refused
+        if isinstance(data, np.lib.npyio.NpzFile):
+            with data:
+                return {k: data[k] for k in data.files}
+        return data
+    except EOFError:
+        reason = "an empty file"
+    except zipfile.BadZipFile as e:
+        reason = f"a damaged .npz: {e}"
+    except OSError as e:
+        reason = e.strerror or str(e)
+    except ValueError as e:  # NumPy reads a file without its magic number as a pickle, which it refuses
+        reason = "not a NumPy .npy/.npz file" if "pickle" in str(e) else str(e)
+    raise AotError(f"{path}: cannot read {what} ({reason})")
 
 
 def save_outputs(directory: str | Path, outputs: dict[str, np.ndarray]) -> Path:

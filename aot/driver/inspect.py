@@ -9,7 +9,7 @@ from aot import ops
 from aot.core.errors import UnsupportedError
 from aot.core.ir import Graph
 from aot.driver.compiler import CompiledModel, compile_prepared, prepare
-from aot.driver.plot import write_plot
+from aot.driver.plot import check_plot_path, write_plot
 from aot.driver.report import largest_op_keys
 from aot.driver.runner import build_firmware
 from aot.frontends import read_model
@@ -75,7 +75,7 @@ def memory_report(cm: CompiledModel, board: Board, plot: Path | str | None = Non
         "board": board.name, "arena_bytes": cm.plan.arena_bytes, **largest_op_keys(cm.plan.largest_op_bytes),
         "flash_bytes": b.flash_bytes, "weights_bytes": weights, "code_bytes": b.flash_bytes - weights,
         "text": b.text, "rodata": b.rodata, "data": b.data, "bss": b.bss, "ram_bytes": b.ram_bytes,
-        "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "in_place": sorted(cm.plan.in_place),
+        "stack_bytes": b.stack.bytes, "stack_complete": b.stack.complete, "stack_notes": b.stack.notes, "in_place": sorted(cm.plan.in_place),
         "plot": None if plot is None else str(plot),
     }
 
@@ -85,6 +85,8 @@ def inspect_model(model: str | Path, *, memory_board: Board | None = None,
     """Import, optimize, check and plan ``model`` as far as it goes (portable kernels). With
     ``memory_board`` it compiles with that board's kernels and adds its memory report
     (memory_report; the model must compile: else UnsupportedError)."""
+    if plot:
+        check_plot_path(plot)  # before the build: an unknown extension, a .png without matplotlib
     g, problems = read_model(model)
     cm = None
     if not problems:

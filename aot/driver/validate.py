@@ -16,7 +16,7 @@ from aot import ops
 from aot.core.errors import AotError
 from aot.core.ir import Graph, Op, Tensor
 from aot.driver.compiler import CompiledModel
-from aot.driver.inputs import read_arrays
+from aot.driver.inputs import read_arrays, read_numpy
 from aot.driver.reference import run_graph
 from aot.driver.runner import compare, run_samples
 from aot.target.boards import Board
@@ -24,11 +24,16 @@ from aot.target.boards import Board
 
 def load_dataset(g: Graph, path: str | Path) -> tuple[dict[str, np.ndarray], int]:
     """The samples per input name, each (N, *input shape), and N."""
-    path = Path(path)
-    arrays = read_arrays(g, path, "the dataset")
+    return dataset(g, read_arrays(g, path, "the dataset"), path)
+
+
+def dataset(g: Graph, arrays: dict[str, np.ndarray], path: str | Path) -> tuple[dict[str, np.ndarray], int]:
+    """``load_dataset`` of arrays read from ``path`` (the file the errors name)."""
     if sorted(arrays) != sorted(g.inputs):
         raise AotError(f"{path}: keys {sorted(arrays)} are not the model inputs {g.inputs}")
     counts = {len(a) if a.ndim else 0 for a in arrays.values()}
+    if counts == {0}:
+        raise AotError(f"{path}: no samples (the first axis of its arrays is the sample, and it is empty)")
     if len(counts) != 1 or 0 in counts:
         raise AotError(f"{path}: every array needs the same number of samples on its first axis (got {sorted(counts)})")
     n = counts.pop()
@@ -42,10 +47,9 @@ def load_dataset(g: Graph, path: str | Path) -> tuple[dict[str, np.ndarray], int
 
 
 def load_labels(path: str | Path, n: int) -> np.ndarray:
-    try:
-        labels = np.load(path)
-    except (OSError, ValueError) as e:
-        raise AotError(f"{path}: cannot read the labels ({e})") from None
+    labels = read_numpy(path, "the labels")
+    if isinstance(labels, dict):
+        raise AotError(f"{path}: labels must be one array (.npy), not a .npz")
     if labels.shape != (n,) or labels.dtype.kind not in "iu":
         raise AotError(f"{path}: labels must be {n} integer class indices, got {labels.dtype}{list(labels.shape)}")
     return labels
@@ -58,6 +62,8 @@ def convert(sample: np.ndarray, t: Tensor, source: Tensor) -> np.ndarray:
     if sample.dtype == t.np_dtype:
         return sample
     if sample.dtype.kind == "f" and t.quant is not None:
+        if not np.isfinite(sample).all():  # QUANTIZE of NaN or infinity is no number: a warning and garbage
+            raise AotError(f"input {t.name!r}: a sample has NaN or infinite values, which an {t.dtype} input cannot take")
         real = Tensor("real", t.shape, "float32")
         g = Graph({"real": real, t.name: t}, [], ["real"], [t.name])
         return ops.get("quantize").reference(Op("quantize", ["real"], [t.name]), g, [sample.astype(np.float32)])[0]

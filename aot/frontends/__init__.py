@@ -28,6 +28,8 @@ def read_model(path: str | Path) -> tuple[Graph, list[tuple[str, str, str]]]:
                          ".tflite with the TFLite converter (tf.lite.TFLiteConverter), then compile the .tflite")
     if path.is_dir():
         raise ModelError(f"{path}: a directory, not a model file (expected .tflite or .onnx)")
+    if path.stat().st_size == 0:  # an empty .onnx parses as an empty ModelProto: say what it is
+        raise ModelError(f"{path}: an empty file (0 bytes), not a model")
     if suffix == ".tflite":
         from aot.frontends.tflite import read_tflite
 

@@ -82,8 +82,8 @@ def test_missing_toolchain_says_how_to_install(tmp_path):
     (["run", "x", "--prority", "speed"], "--prority -> --priority"),
     (["run", "x", "--jsno", "--seed", "-1"], "--jsno -> --json"),
     (["run", "x", "--priority", "sped"], "did you mean 'speed'?"),
-    (["--json", "ops"], "did you mean: ops --json?"),
-    (["-q", "run", "x"], "did you mean: run -q?"),
+    (["--markdown", "ops"], "did you mean: ops --markdown?"),
+    (["--layers", "inspect", "x"], "did you mean: inspect --layers?"),
     (["ops", "--markdwon"], "--markdwon -> --markdown"),
 ])
 def test_did_you_mean(argv, hint):

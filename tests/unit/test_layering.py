@@ -38,7 +38,7 @@ GROUPS = {
 # groups that may import only these groups (besides themselves)
 ONLY = {"aot.rpc": {"aot.core"}}
 
-OPTIONAL = {"matplotlib", "torch", "onnxruntime"}   # packages a function may import when it needs them
+OPTIONAL = {"matplotlib", "torch", "onnxruntime", "ai_edge_quantizer", "ai_edge_litert"}   # packages a function may import when it needs them
 ALLOWED = {   # (importer, imported): why this import sits inside a function
     ("aot.frontends", "aot.frontends.tflite"):
         "read_model imports the frontend of the model's format only: the tflite and onnx packages "
