@@ -312,7 +312,7 @@ def cmd_flash(args) -> int:
     from aot.target.boards import load_board
 
     board = load_board(args.board)
-    deploy.flashable(board)   # before compiling: a QEMU board fails at once
+    deploy.flashable(board, str(args.model[0]))   # before compiling: a QEMU board fails at once
     models, project = _deploy_project(args, board)
     command = deploy.flash_command(project, board)
     if not args.dry_run:

@@ -78,12 +78,14 @@ def build(project: Project) -> None:
                              + " | ".join(tail))
 
 
-def flashable(board: Board) -> None:
-    """Raise a one-line DeployError for a board nothing can be flashed to."""
+def flashable(board: Board, model: str = "MODEL") -> None:
+    """Raise a one-line DeployError for a board nothing can be flashed to (``model``: for the
+    `microaot run` line it suggests)."""
+    run = f"use microaot run {shlex.quote(model)} --board {board.name}"
     if board.run == "qemu":
-        raise DeployError(f"{board.name} runs under QEMU: use microaot run MODEL --board {board.name}")
+        raise DeployError(f"{board.name} runs under QEMU: {run}")
     if board.run == "host":
-        raise DeployError(f"{board.name} runs on this machine: use microaot run MODEL --board {board.name}")
+        raise DeployError(f"{board.name} runs on this machine: {run}")
 
 
 def flash_command(project: Project, board: Board) -> list[str]:

@@ -72,7 +72,7 @@ def test_flash_dry_run_in_the_cache(tmp_path):
 
 def test_flash_refuses_boards_without_a_flasher(tmp_path):
     one_error_line(microaot("flash", KWS, "--board", "qemu-mps2-an386", "--dry-run"),
-                   "qemu-mps2-an386 runs under QEMU: use microaot run")
+                   f"qemu-mps2-an386 runs under QEMU: use microaot run {KWS} --board qemu-mps2-an386")
     one_error_line(microaot("flash", KWS, "--board", "host"), "host runs on this machine")
     cm = compile_file(KWS)
     board = load_board("nucleo-f746zg")
