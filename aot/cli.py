@@ -322,7 +322,7 @@ def cmd_inspect(args) -> int:
                 [[e["index"], e["op"], short(e["source"]), e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
                   ", ".join(map(short, e["outputs"]))] for e in insp.ops()], "rlllrl"))
     print()
-    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else ("state" if t.variable else "act"), t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()

@@ -64,7 +64,7 @@ def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoi
     def tensor(name: str) -> str:
         t = g.tensor(name)
         shape = "x".join(map(str, t.shape)) or "scalar"
-        where = "constant" if t.is_const else f"arena +{plan.offset(name)}"
+        where = "constant" if t.is_const else f"{'state' if t.variable else 'arena'} +{plan.offset(name)}"
         return f"{short(name)} {t.dtype}[{shape}] {where}"
 
     lines = [f"op {i}: {op.kind} ({op.name or 'no source name'})"]
