@@ -55,6 +55,8 @@ KINDS = (
     "gather_nd",
     "cast",
     "svdf",
+    "read_variable",
+    "assign_variable",
 )
 
 
