@@ -76,7 +76,7 @@ def _dsp_model(seed: int) -> bytes:
     return make_svdf(rng, "int8", memory=int(rng.choice([4, 8, 12])), state="int8")
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(8))
 def test_dsp_kernel_steps_on_host(seed, tmp_path):
     import dataclasses
 
