@@ -46,7 +46,7 @@ def cmd_compile(args) -> int:
     seconds = time.perf_counter() - t0
     result = {
         "model": str(args.model), "output": str(args.output), "arena_bytes": meta["arena_bytes"],
-        **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
+        "state_bytes": meta["state_bytes"], **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
         "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
         "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
         "archive": str(args.archive) if args.archive else None,
@@ -57,6 +57,8 @@ def cmd_compile(args) -> int:
         print(f"compiled {args.model} -> {args.output}/ in {seconds:.2f} s")
         print(f"  operators {meta['ops']}, MACs {meta['macs']:,}")
         print(f"  arena {meta['arena_bytes']:,} bytes (largest op inputs + outputs {cm.plan.largest_op_bytes:,})")
+        if meta["state_bytes"]:
+            print(f"  state {meta['state_bytes']:,} bytes (kept across inferences; <PREFIX>_STATE_SIZE, <prefix>_reset)")
         print(f"  weights {meta['weights_bytes']:,} bytes")
         print(f"  files: {', '.join(result['files'])}")
         if args.archive:
@@ -404,7 +406,7 @@ def cmd_inspect(args) -> int:
                 [[e["index"], e["op"], short(e["source"]), e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
                   ", ".join(map(short, e["outputs"]))] for e in insp.ops()], "rlllrl"))
     print()
-    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else ("state" if t.variable else "act"), t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()

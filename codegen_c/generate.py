@@ -64,7 +64,7 @@ def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoi
     def tensor(name: str) -> str:
         t = g.tensor(name)
         shape = "x".join(map(str, t.shape)) or "scalar"
-        where = "constant" if t.is_const else f"arena +{plan.offset(name)}"
+        where = "constant" if t.is_const else f"{'state' if t.variable else 'arena'} +{plan.offset(name)}"
         return f"{short(name)} {t.dtype}[{shape}] {where}"
 
     lines = [f"op {i}: {op.kind} ({op.name or 'no source name'})"]
@@ -116,7 +116,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         fn = f"op{i}_{op.kind}"
         known = len(ctx.consts)
         choice = (kernels or {}).get(i, KernelChoice())
-        where = plan.overwritten_input(i, op.inputs, op.outputs[0])
+        where = plan.overwritten_input(i, op.inputs, op.outputs[0] if op.outputs else None)
         kernel = resolve(op, g, choice, where)
         x = g.tensor(op.inputs[0])
         w = g.tensor(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x

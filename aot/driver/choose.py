@@ -54,7 +54,7 @@ class Choice:
 
 
 def _in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
-    return plan.overwritten_input(i, g.ops[i].inputs, g.ops[i].outputs[0])
+    return plan.overwritten_input(i, g.ops[i].inputs, g.ops[i].outputs[0] if g.ops[i].outputs else None)
 
 
 def kernel_of(g: Graph, i: int, choice: KernelChoice, features=(), where: int | None = None) -> Kernel:

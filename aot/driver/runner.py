@@ -205,13 +205,17 @@ def run_samples(cm: CompiledModel, board: Board, samples: list[dict[str, np.ndar
                 build_dir: Path | None = None, timeout: float = 30.0,
                 progress=None) -> tuple[Firmware | None, list[dict[str, np.ndarray]]]:
     """Build once (not with ``port``) and run every sample on one session (``validate``): the
-    outputs of each by name. ``progress(i, n)`` is called after each sample."""
+    outputs of each by name. ``progress(i, n)`` is called after each sample. Samples are
+    independent: a model with state is reset before each (as the reference runs each afresh)."""
     fw = _firmware(cm, board, port, False, build_dir)
     results = []
     with open_target(board, fw.build.executable if fw else None, port=port) as target:
         with target.client(timeout) as client:
-            index = device_model(client, cm)["index"]
+            device = device_model(client, cm)
+            index = device["index"]
             for i, inputs in enumerate(samples):
+                if device.get("state_bytes"):
+                    client.reset(model=index)
                 outs, _ = client.invoke([inputs[n] for n in cm.graph.inputs], model=index)
                 results.append({n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)})
                 if progress is not None:

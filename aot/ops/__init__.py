@@ -55,7 +55,12 @@ KINDS = (
     "gather_nd",
     "cast",
     "svdf",
+<<<<<<< HEAD
     "lstm",
+=======
+    "read_variable",
+    "assign_variable",
+>>>>>>> s1
 )
 
 

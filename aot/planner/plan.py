@@ -69,9 +69,10 @@ class Plan:
         """{op index: bytes} of the kernels' scratch buffers in this plan."""
         return {int(b.name[len(SCRATCH):]): b.size for b in self.buffers if b.name.startswith(SCRATCH)}
 
-    def overwritten_input(self, index: int, inputs: list[str | None], output: str) -> int | None:
-        """Which of op ``index``'s inputs its output overwrites (None: the op is not in place)."""
-        if index not in self.in_place:
+    def overwritten_input(self, index: int, inputs: list[str | None], output: str | None) -> int | None:
+        """Which of op ``index``'s inputs its output overwrites (None: the op is not in place, or
+        has no output)."""
+        if index not in self.in_place or output is None:
             return None
         root = self.aliases.get(output, output)
         return next(k for k, name in enumerate(inputs) if name is not None and self.aliases.get(name, name) == root)

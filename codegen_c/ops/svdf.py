@@ -55,7 +55,12 @@ def dsp_applies(op: Op, g: Graph) -> bool:
     if {g.tensor(op.inputs[k]).dtype for k in (0, 1, 2, 4)} | {g.tensor(op.outputs[0]).dtype} != {"int8"}:
         return False
     (m1, e1), _ = svdf.scales(op, g)
-    return svdf.dims(op, g)[4] % 4 == 0 and (m1 == 0 or (-31 <= e1 <= -1 and m1 > (1 << 30)))
+    return svdf.dims(op, g)[4] % 4 == 0 and _one_rounding(m1, e1)
+
+
+def _one_rounding(multiplier: int, shift: int) -> bool:
+    """aot_rq's one rounding equals MultiplyByQuantizedMultiplier's two (codegen_c/dsp.py fast_requant)."""
+    return multiplier == 0 or (-31 <= shift <= -1 and multiplier > (1 << 30))
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
@@ -70,6 +75,10 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     wt = g.tensor(op.inputs[2]).data.astype(np.int64)
     time_bias = g.tensor(op.inputs[3]).data.astype(np.int64) - v["s_zp"] * wt.sum(axis=1).reshape(n_unit, -1).sum(axis=1)
     rq = np.asarray([dsp.rq_row(v["m1"], v["e1"], 0)] * n_filter, dtype=np.int64).astype(np.int32).reshape(-1)
+    if _one_rounding(v["m2"], v["e2"]):  # the output stage as aot_rq (+ the output offset if it does not fold)
+        folds = dsp.folds_offset(np.asarray([v["e2"]]), np.asarray([v["m2"]]))
+        row = np.asarray(dsp.rq_row(v["m2"], v["e2"], v["y_zp"] if folds else 0), dtype=np.int64).astype(np.int32)
+        v["out_rq"], v["out_add"] = ", ".join(f"{int(k)}" for k in row[:2]) + f", {int(row[2]) & 0xFFFFFFFF}u, {int(row[3])}", (0 if folds else v["y_zp"])
     return {**v, "words": batch * n_filter * memory // 4, "MW": memory // 4,
             "wf": ctx.derived(index, "wf_dsp", dsp.weights_rows(wf.astype(np.int8), 4, natural=True), "int32"),
             "feature_bias": ctx.derived(index, "feature_bias", dsp.wrap_int32(-v["x_zp"] * wf.sum(axis=1)), "int32"),

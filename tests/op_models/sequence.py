@@ -1,5 +1,6 @@
-"""Random single-op models of the sequence operators, whose state persists across inferences:
-SVDF (int8 with an int8 or int16 activation state, float32)."""
+"""Random single-op models of the operators whose state persists across inferences: SVDF (int8
+with an int8 or int16 activation state, float32), and a resource variable (VAR_HANDLE,
+READ_VARIABLE, ADD, ASSIGN_VARIABLE: an accumulator, initialised by CALL_ONCE or not)."""
 from __future__ import annotations
 
 import numpy as np
@@ -52,6 +53,36 @@ def make_svdf(rng: np.random.Generator, dtype: str, memory: int | None = None, s
                     fused_activation_function=getattr(tflite.ActivationFunctionType, activation))
 
 
+def make_resource_variable(rng: np.random.Generator, dtype: str) -> bytes:
+    """y = x + v; v = y: the running sum of the inputs in a resource variable, which a CALL_ONCE
+    subgraph sets to a constant first (three times in four)."""
+    m = Model(rng, dtype)
+    shape = (1, int(rng.integers(1, 9)))
+    x = m.input("x", shape)
+    quant = (m.rng.uniform(0.02, 0.1), int(m.rng.integers(-20, 21)))
+    handle = m.b.add_tensor("handle", (), "resource")
+    if rng.random() < 0.75:
+        index, init = m.b.add_subgraph("init")
+        h = init.add_tensor("handle", (), "resource")
+        if m.q:
+            c = init.add_tensor("c", shape, "int8", data=rng.integers(-128, 128, shape, dtype=np.int8), scale=quant[0],
+                                zero_point=quant[1])
+        else:
+            c = init.add_tensor("c", shape, "float32", data=rng.uniform(-1, 1, shape).astype(np.float32))
+        init.add_op("VAR_HANDLE", [], [h], shared_name="v")
+        init.add_op("ASSIGN_VARIABLE", [h, c], [], table=None)
+        m.b.add_op("CALL_ONCE", [], [], init_subgraph_index=index)
+    r = m.tensor("r", shape, quant)
+    y = m.output(shape, quant=quant)
+    m.b.add_op("VAR_HANDLE", [], [handle], shared_name="v")
+    m.b.add_op("READ_VARIABLE", [handle], [r.index], table=None)
+    m.b.add_op("ADD", [x.index, r.index], [y.index])
+    m.b.add_op("ASSIGN_VARIABLE", [handle, y.index], [], table=None)
+    m.b.set_io(m.inputs, [y.index])
+    return m.b.finish()
+
+
 GENERATORS = {
     "SVDF": (make_svdf, BOTH),
+    "resource_variable": (make_resource_variable, BOTH),
 }

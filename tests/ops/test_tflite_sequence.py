@@ -1,5 +1,6 @@
-"""SVDF against tflite-micro: single inferences (op_tests), and sequences of inferences on one
-interpreter whose variable tensors carry over, including after a reset; the host C likewise."""
+"""SVDF and resource variables against tflite-micro: single inferences (op_tests), and sequences
+of inferences on one interpreter whose variable tensors carry over, including after a reset; the
+host C likewise."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +13,10 @@ from tests.op_models.sequence import make_svdf
 from tests.ops.compare import assert_same, cases, compile_model, op_tests, refusals
 from tests.tflm import run_tflm_steps
 
-OPS = ["SVDF"]
+OPS = ["SVDF", "resource_variable"]
+# TFLM's reset zeroes resource variables and does not run CALL_ONCE again; microaot's reset is a
+# fresh start (the initialisation values): after a reset these compare with a fresh interpreter
+FRESH_AFTER_RESET = {"resource_variable"}
 test_matches_tflm, test_c_matches_reference = op_tests(OPS)
 
 STEPS = 4  # then a reset and one more step, on the first step's inputs
@@ -27,7 +31,10 @@ def _sequence(model: bytes, seed: int) -> list[list[np.ndarray]]:
 def test_steps_match_tflm(op, dtype, seed):
     model = make(op, seed, dtype)
     steps = _sequence(model, seed)
-    want = run_tflm_steps(model, [*steps, steps[0]], reset_before=[STEPS])
+    if op in FRESH_AFTER_RESET:
+        want = [*run_tflm_steps(model, steps), *run_tflm_steps(model, steps[:1])]
+    else:
+        want = run_tflm_steps(model, [*steps, steps[0]], reset_before=[STEPS])
     g = load_tflite(model)
     state = initial_state(g)
     for k, inputs in enumerate([*steps, steps[0]]):
@@ -44,7 +51,7 @@ def _check_c_steps(model: bytes, name: str, board, tmp_path, kernel: str = "port
     from aot.driver.runner import run_sequence
 
     cm = compile_model(model, name, board if kernel != "portable" else None, priority="speed")
-    assert cm.variants[0].name == kernel
+    assert cm.variants[0].name == kernel  # the first op: the SVDF, or a READ_VARIABLE (portable)
     assert cm.plan.state_bytes >= cm.graph.tensor(cm.graph.state()[0]).nbytes
     sequence = [dict(zip(cm.graph.inputs, x)) for x in _sequence(model, 7)]
     results = run_sequence(cm, board, sequence, reset=True, build_dir=tmp_path)
@@ -54,11 +61,13 @@ def _check_c_steps(model: bytes, name: str, board, tmp_path, kernel: str = "port
     np.testing.assert_array_equal(results[-1].outputs[cm.graph.outputs[0]], results[0].outputs[cm.graph.outputs[0]])
 
 
-@pytest.mark.parametrize("dtype,seed", [("int8", 0), ("int8", 1), ("int8", 2), ("float32", 0)])
-def test_c_steps_match_reference(dtype, seed, tmp_path):
+@pytest.mark.parametrize("op,dtype,seed", [("SVDF", "int8", 0), ("SVDF", "int8", 1), ("SVDF", "int8", 2),
+                                           ("SVDF", "float32", 0), ("resource_variable", "int8", 0),
+                                           ("resource_variable", "float32", 1)])
+def test_c_steps_match_reference(op, dtype, seed, tmp_path):
     from aot.target.boards import load_board
 
-    _check_c_steps(make("SVDF", seed, dtype), f"svdf_steps_{dtype}_{seed}", load_board("host"), tmp_path)
+    _check_c_steps(make(op, seed, dtype), f"{op}_steps_{dtype}_{seed}", load_board("host"), tmp_path)
 
 
 def _dsp_model(seed: int) -> bytes:
@@ -67,7 +76,7 @@ def _dsp_model(seed: int) -> bytes:
     return make_svdf(rng, "int8", memory=int(rng.choice([4, 8, 12])), state="int8")
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(8))
 def test_dsp_kernel_steps_on_host(seed, tmp_path):
     import dataclasses
 
@@ -99,3 +108,27 @@ def test_refuses_a_state_that_is_not_variable():
     b.set_io([x], [y])
     problems = refusals(b.finish())
     assert any("SVDF" in op and "variable" in why for _, op, why in problems), problems
+
+
+def test_refuses_an_initialisation_that_computes():
+    from tests.tflite_builder import TFLiteBuilder
+
+    b = TFLiteBuilder()
+    x = b.add_tensor("x", (1, 2), "float32")
+    h = b.add_tensor("h", (), "resource")
+    r = b.add_tensor("r", (1, 2), "float32")
+    y = b.add_tensor("y", (1, 2), "float32")
+    index, init = b.add_subgraph("init")
+    ih = init.add_tensor("h", (), "resource")
+    c = init.add_tensor("c", (1, 2), "float32", data=np.ones((1, 2), np.float32))
+    c2 = init.add_tensor("c2", (1, 2), "float32")
+    init.add_op("VAR_HANDLE", [], [ih], shared_name="v")
+    init.add_op("ADD", [c, c], [c2])
+    init.add_op("ASSIGN_VARIABLE", [ih, c2], [], table=None)
+    b.add_op("CALL_ONCE", [], [], init_subgraph_index=index)
+    b.add_op("VAR_HANDLE", [], [h], shared_name="v")
+    b.add_op("READ_VARIABLE", [h], [r], table=None)
+    b.add_op("ADD", [x, r], [y])
+    b.set_io([x], [y])
+    problems = refusals(b.finish())
+    assert any(op == "CALL_ONCE" and "ADD" in why for _, op, why in problems), problems
