@@ -55,12 +55,9 @@ KINDS = (
     "gather_nd",
     "cast",
     "svdf",
-<<<<<<< HEAD
-    "lstm",
-=======
     "read_variable",
     "assign_variable",
->>>>>>> s1
+    "lstm",
 )
 
 
