@@ -116,6 +116,14 @@ def test_dsp_kernel_over_a_sequence_on_qemu(seed, tmp_path):
     check_c_sequence(make(OP, seed, "int8"), seed, load_board("qemu-mps2-an386"), tmp_path, "dsp")
 
 
+@pytest.mark.qemu
+@pytest.mark.parametrize("dtype,board", [("int8", "qemu-mps2-an385"), ("float32", "qemu-mps2-an386")])
+def test_portable_c_over_a_sequence_on_qemu(dtype, board, tmp_path):
+    """The portable kernel on a core without the DSP extension (Cortex-M3), and float32 with
+    the M4's FPU (expf, tanhf)."""
+    check_c_sequence(make(OP, 1, dtype), 1, load_board(board), tmp_path, "portable")
+
+
 REFUSED = {
     "peephole": "peephole LSTM variant is not supported",
     "projection": "projection LSTM variant is not supported",
