@@ -30,7 +30,8 @@ def _gate_weights(m: Model, name: str, rows: int, cols: int, in_rms: float) -> t
 def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "int8", variant: str | None = None,
                                       cell_power: int | None = None) -> bytes:
     """``variant`` adds what tflite-micro's LSTM refuses: "peephole", "projection", "layer_norm"
-    weights, "cifg" (no input gate) or "sigmoid_cell" (a cell gate activation other than TANH);
+    weights, "cifg" (no input gate), "sigmoid_cell" (a cell gate activation other than TANH) or
+    "state_inputs" (the states graph inputs, not variable tensors);
     or (int8) what it does not compute right: "per_channel" input-to-input weights (its gate FCs
     take one multiplier), a "coarse_cell" state scale of 8 (its tanh input scaling overflows).
     ``cell_power``: the int8 cell state's scale is 2^cell_power (default: drawn)."""
@@ -56,13 +57,15 @@ def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "in
         else:
             biases.append(m.b.add_tensor(f"{g}_gate_bias", (units,), "float32", data=real.astype(np.float32)))
     if m.q:
-        h = m.b.add_tensor("output_state", (batch, units), "int8", scale=h_quant[0], zero_point=h_quant[1], variable=True)
+        h = m.b.add_tensor("output_state", (batch, units), "int8", scale=h_quant[0], zero_point=h_quant[1],
+                           variable=variant != "state_inputs")
         power = -int(rng.integers(8, 16)) if cell_power is None else cell_power
         c_scale = 2.0 ** (3 if variant == "coarse_cell" else power)
-        c = m.b.add_tensor("cell_state", (batch, units), "int16", scale=c_scale, zero_point=0, variable=True)
+        c = m.b.add_tensor("cell_state", (batch, units), "int16", scale=c_scale, zero_point=0,
+                           variable=variant != "state_inputs")
     else:
-        h = m.b.add_tensor("output_state", (batch, units), "float32", variable=True)
-        c = m.b.add_tensor("cell_state", (batch, units), "float32", variable=True)
+        h = m.b.add_tensor("output_state", (batch, units), "float32", variable=variant != "state_inputs")
+        c = m.b.add_tensor("cell_state", (batch, units), "float32", variable=variant != "state_inputs")
     y = m.output((*seq, units), quant=h_quant)
     cell_clip = float(rng.uniform(0.5, 4.0)) if rng.random() < 1 / 3 else 0.0
     ins: list[T | int | None] = [x, *(w for w, _ in weights), None, None, None, *biases, None, None, h, c,
@@ -79,6 +82,8 @@ def make_unidirectional_sequence_lstm(rng: np.random.Generator, dtype: str = "in
         ins[1] = m.b.add_tensor("input_to_input_per_channel", (units, n_in), "int8",
                                 data=rng.integers(-127, 128, (units, n_in), dtype=np.int8), scale=scales,
                                 zero_point=np.zeros(units, np.int64), quantized_dimension=0)
+    if variant == "state_inputs":
+        m.inputs += [h, c]
     if variant == "cifg":
         ins[1] = ins[5] = ins[12] = None
     return m.finish("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], table="UnidirectionalSequenceLSTMOptions",

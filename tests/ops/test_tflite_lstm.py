@@ -132,6 +132,7 @@ REFUSED = {
     "sigmoid_cell": "cell gate activation must be TANH",
     "per_channel": "must be per-tensor symmetric",
     "coarse_cell": "is too large",
+    "state_inputs": "must be a variable tensor",
 }
 
 

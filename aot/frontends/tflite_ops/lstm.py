@@ -35,8 +35,9 @@ def _unidirectional_sequence_lstm(r: Reader, op, ins):
     for i in range(12, 16):
         r.const(ins, i, "gate bias")
     for i, what in ((18, "output state"), (19, "cell state")):
-        if ins[i] in r.tensors and r.tensors[ins[i]].is_const:
-            raise Unsupported(f"the {what} must be a variable tensor, not a constant")
+        t = r.tensors.get(ins[i])
+        if t is None or not t.variable:
+            raise Unsupported(f"the {what} {ins[i]!r} must be a variable tensor (state kept across inferences)")
     attrs = {"time_major": bool(o.TimeMajor()), "cell_clip": float(o.CellClip())}
     return "lstm", attrs, [ins[i] for i in _USED]
 
