@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, validate, quantize, project, tune, inspect, ops, boards.
+"""The `microaot` command line: compile, run, profile, validate, quantize, project, build, flash, tune, inspect, ops, boards.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -46,7 +46,7 @@ def cmd_compile(args) -> int:
     seconds = time.perf_counter() - t0
     result = {
         "model": str(args.model), "output": str(args.output), "arena_bytes": meta["arena_bytes"],
-        **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
+        "state_bytes": meta["state_bytes"], **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
         "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
         "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
         "archive": str(args.archive) if args.archive else None,
@@ -57,6 +57,8 @@ def cmd_compile(args) -> int:
         print(f"compiled {args.model} -> {args.output}/ in {seconds:.2f} s")
         print(f"  operators {meta['ops']}, MACs {meta['macs']:,}")
         print(f"  arena {meta['arena_bytes']:,} bytes (largest op inputs + outputs {cm.plan.largest_op_bytes:,})")
+        if meta["state_bytes"]:
+            print(f"  state {meta['state_bytes']:,} bytes (kept across inferences; <PREFIX>_STATE_SIZE, <prefix>_reset)")
         print(f"  weights {meta['weights_bytes']:,} bytes")
         print(f"  files: {', '.join(result['files'])}")
         if args.archive:
@@ -66,30 +68,36 @@ def cmd_compile(args) -> int:
 
 def _run_common(args, profile: bool):
     from aot.driver.compiler import compile_file
-    from aot.driver.inputs import load_inputs
-    from aot.driver.runner import run_on_board
+    from aot.driver.inputs import load_inputs, load_steps
+    from aot.driver.runner import run_on_board, run_sequence
     from aot.target.boards import load_board
 
     board = load_board(args.board)
     cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
-    inputs = load_inputs(cm.graph, args.inputs, args.seed)
+    steps = getattr(args, "steps", None)
     _progress(args, f"running {cm.graph.name} on the device at {args.port} ..." if args.port
               else f"building {cm.graph.name} for {board.name} ...")
-    result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
-    return board, cm, result
+    if steps is None:
+        inputs = load_inputs(cm.graph, args.inputs, args.seed)
+        return board, cm, [run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)]
+    sequence = load_steps(cm.graph, args.inputs, args.seed, steps)
+    return board, cm, run_sequence(cm, board, sequence, reset=True, port=args.port, profile=profile, build_dir=args.build_dir)
 
 
 def cmd_run(args) -> int:
     from aot.driver.inputs import save_outputs
 
-    board, cm, r = _run_common(args, profile=False)
+    board, cm, results = _run_common(args, profile=False)
+    r = results[0]
     if args.save_outputs:
-        save_outputs(args.save_outputs, r.outputs)
+        save_outputs(args.save_outputs, results[-1].outputs)  # with --steps: the inference after the reset
     macs = cm.macs
     fw = r.firmware.build if r.firmware else None   # None with --port: the device's firmware is not ours
+    match = all(x.match for x in results)
     summary = {
-        "model": str(args.model), "board": board.name, "match": r.match, "max_abs_diff": r.max_abs_diff,
-        "arena_bytes": r.device["arena_bytes"], "flash_bytes": fw.flash_bytes if fw else None,
+        "model": str(args.model), "board": board.name, "match": match,
+        "max_abs_diff": max(x.max_abs_diff for x in results),
+        "arena_bytes": r.device["arena_bytes"], "state_bytes": r.device.get("state_bytes", 0), "flash_bytes": fw.flash_bytes if fw else None,
         "ram_bytes": fw.ram_bytes if fw else None, "stack_bytes": fw.stack.bytes if fw else None,
         "model_index": r.device["index"], "counter_unit": r.counter_unit, "macs": macs,
         "outputs": _comparisons_json(r.comparisons),
@@ -100,6 +108,9 @@ def cmd_run(args) -> int:
                            "outputs": _comparisons_json(r.pass_comparisons)},
     }
     summary[r.counter_unit if r.counter_unit in ("instructions", "cycles") else "host_ns"] = r.counter
+    if args.steps is not None:
+        summary["steps"] = [{"step": k, "reset_before": k == args.steps, "match": x.match, "max_abs_diff": x.max_abs_diff,
+                             "mismatch_against": x.mismatch_against} for k, x in enumerate(results)]
     if args.json:
         print(json.dumps(summary))
     else:
@@ -119,8 +130,12 @@ def cmd_run(args) -> int:
         else:
             print(f"device at {args.port}: model index {r.device['index']} of {r.device['n_models']} models "
                   f"({r.device['name']}), arena {r.device['arena_bytes']:,} B")
-        print(_verdict(r))
-    return 0 if r.match else 1
+        for k, x in enumerate(results if args.steps is not None else []):
+            print(f"step {k}{' (after a reset)' if k == args.steps else ''}: "
+                  f"{'match' if x.match else 'MISMATCH against ' + ', '.join(x.mismatch_against)}, max |diff| {x.max_abs_diff:g}")
+        print(_verdict(r) if args.steps is None or not match else
+              f"MATCH: {args.steps} consecutive inferences, a reset and one more equal the NumPy reference")
+    return 0 if match else 1
 
 
 def _comparisons_json(comparisons) -> list[dict]:
@@ -151,7 +166,7 @@ def cmd_profile(args) -> int:
     from aot import ops
     from aot.driver.report import table
 
-    board, cm, r = _run_common(args, profile=True)
+    board, cm, (r,) = _run_common(args, profile=True)
     unit = "cycles" if r.counter_unit == "cycles" else ("instructions" if r.counter_unit == "instructions" else "ns")
     total = sum(r.profile) or 1
     entries = []
@@ -216,20 +231,32 @@ def cmd_quantize(args) -> int:
     return 0
 
 
-def cmd_project(args) -> int:
+def _compile_models(args, board) -> dict:
+    """{C prefix: compiled model} of `project`, `build` and `flash`: the kernel variants for the
+    board's CPU features."""
     from aot.driver.compiler import compile_file
-    from aot.driver.project import generate_models_project, model_prefixes
+    from aot.driver.project import model_prefixes
+
+    prefixes = model_prefixes(args.model, args.prefix)
+    return {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
+
+
+def _served(args, models: dict) -> list[dict]:
+    return [{"model": str(m), "prefix": p, "index": i, "arena_bytes": cm.plan.arena_bytes}
+            for i, (m, (p, cm)) in enumerate(zip(args.model, models.items()))]
+
+
+def cmd_project(args) -> int:
+    from aot.driver.project import generate_models_project
 
     board = _board_or_none(args.board)
-    prefixes = model_prefixes(args.model, args.prefix)
-    # kernel variants for the board's CPU features
-    models = {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
-    project = generate_models_project(models, board, Path(args.output), args.template,
-                                      profile=args.profile, zephyr_board=args.zephyr_board)
+    models = _compile_models(args, board)
+    prefixes = list(models)
+    project = generate_models_project(models, board, Path(args.output), args.template, profile=args.profile,
+                                      zephyr_board=args.zephyr_board, inputs=args.inputs, seed=args.seed)
     first = args.model[0]
     if args.json:
-        served = [{"model": str(m), "prefix": p, "index": i, "arena_bytes": cm.plan.arena_bytes}
-                  for i, (m, (p, cm)) in enumerate(zip(args.model, models.items()))]
+        served = _served(args, models)
         print(json.dumps({"model": str(first), "models": served, "directory": str(project.directory),
                           "arena_bytes": served[0]["arena_bytes"], **project.to_json()}))
         return 0
@@ -241,6 +268,10 @@ def cmd_project(args) -> int:
     print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
     print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
     run_board = project.board or "<board>"
+    if project.template == "app":
+        print("  edit app/main.c; run it as README.md shows" + (f"; or: microaot flash {first} --board {run_board}"
+                                                              if board.run == "port" else ""))
+        return 0
     if board is not None and board.run == "qemu":
         print(f"  start it under QEMU (README.md), then: microaot run {first} --board {run_board} "
               "--port socket://127.0.0.1:4444")
@@ -248,6 +279,72 @@ def cmd_project(args) -> int:
         print(f"  flash it, then: microaot run {first} --board {run_board} --port /dev/ttyACM0")
     if project.template != "zephyr" and len(models) == 1:
         print(f"  the same RPC firmware as: microaot run {first} --board {run_board}")
+    return 0
+
+
+def _deploy_project(args, board):
+    """`build` and `flash`: the project generated (changed files only) into -o or the cache."""
+    from aot.driver.deploy import prepare
+
+    if args.output:
+        _check_output(args.output, folder=True)
+    models = _compile_models(args, board)
+    _progress(args, f"generating the {args.template} project of {' + '.join(cm.graph.name for cm in models.values())} ...")
+    return models, prepare(models, board, args.template, args.output, zephyr_board=args.zephyr_board,
+                           inputs=args.inputs, seed=args.seed)
+
+
+def _build_json(args, models, project, commands, dry_run: bool) -> dict:
+    return {"model": str(args.model[0]), "models": _served(args, models), "board": project.board,
+            "zephyr_board": project.zephyr_board, "template": project.template, "directory": str(project.directory),
+            "firmware": str(project.directory / project.firmware),
+            "images": [str(project.directory / i) for i in project.images],
+            "build_command": commands, "dry_run": dry_run}
+
+
+def cmd_build(args) -> int:
+    from aot.target import deploy
+
+    board = _board_or_none(args.board)
+    models, project = _deploy_project(args, board)
+    commands = deploy.build_commands(project)
+    line = deploy.command_line(commands, project.directory)
+    if args.dry_run:
+        print(json.dumps(_build_json(args, models, project, commands, True)) if args.json else line)
+        return 0
+    _progress(args, f"building: {line}")
+    deploy.build(project)
+    if args.json:
+        print(json.dumps(_build_json(args, models, project, commands, False)))
+    else:
+        print(f"built {project.directory / project.firmware}"
+              + "".join(f", {project.directory / i}" for i in project.images if (project.directory / i).exists()))
+    return 0
+
+
+def cmd_flash(args) -> int:
+    from aot.target import deploy
+    from aot.target.boards import load_board
+
+    board = load_board(args.board)
+    deploy.flashable(board, str(args.model[0]))   # before compiling: a QEMU board fails at once
+    models, project = _deploy_project(args, board)
+    command = deploy.flash_command(project, board)
+    if not args.dry_run:
+        deploy.check_tool(command[0])   # before building: a missing flash tool fails at once
+    commands = deploy.build_commands(project)
+    _progress(args, f"building: {deploy.command_line(commands, project.directory)}")
+    deploy.build(project)
+    result = {**_build_json(args, models, project, commands, args.dry_run), "flash_command": command}
+    if args.dry_run:
+        print(json.dumps(result) if args.json else shlex.join(command))
+        return 0
+    _progress(args, f"flashing: {shlex.join(command)}")
+    deploy.flash(command, project, stdout=sys.stderr if args.json else None)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"flashed {project.directory / project.firmware} to {board.name}")
     return 0
 
 
@@ -309,7 +406,7 @@ def cmd_inspect(args) -> int:
                 [[e["index"], e["op"], short(e["source"]), e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
                   ", ".join(map(short, e["outputs"]))] for e in insp.ops()], "rlllrl"))
     print()
-    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else ("state" if t.variable else "act"), t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()
@@ -396,6 +493,12 @@ def _c_prefix(text: str) -> str:
     if text == "aot" or text.startswith("aot_"):
         raise argparse.ArgumentTypeError(f"{text!r}: names starting with aot are the runtime's (aot_model.h, ...)")
     return text
+
+
+def _positive(text: str) -> int:
+    if not re.fullmatch(r"\d+", text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1")
+    return int(text)
 
 
 def _seed(text: str) -> int:
@@ -494,6 +597,10 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
         if name == "run":
             r.add_argument("--save-outputs", metavar="DIR", help="write DIR/outputs.npz keyed by output name")
+            r.add_argument("--steps", type=_positive, metavar="N",
+                           help="N consecutive inferences (the model's state carries over), each compared with the "
+                                "reference, then a reset and one more (inputs: step k random with seed + k, or "
+                                "--inputs with a leading step axis of N)")
         priority(r)
         common(r)
         r.set_defaults(func=func)
@@ -523,18 +630,41 @@ def build_parser() -> argparse.ArgumentParser:
     common(qz)
     qz.set_defaults(func=cmd_quantize)
 
-    pr = sub.add_parser("project", help="a standalone firmware project: Makefile, CMake or Zephyr app (docs/project.md)")
-    pr.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
-    pr.add_argument("--template", choices=("make", "cmake", "zephyr"), default="make", help="build system (default make)")
+    def project_options(sp, output_help):
+        sp.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
+        sp.add_argument("--template", choices=("make", "cmake", "zephyr", "app"), default="make",
+                        help="make, cmake, zephyr (the RPC firmware; make and cmake also build the model as a "
+                             "library), or app (make build of app/main.c: one inference on a sample input, result "
+                             "on the UART); default make")
+        sp.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
+        sp.add_argument("-o", "--output", type=Path, required=output_help is None,
+                        help=output_help or "project folder (new, or an earlier project to regenerate)")
+        sp.add_argument("--prefix", nargs="+", type=_c_prefix, help="prefix of the generated C API, one per model "
+                        "(default: model; for several models each file's stem)")
+        sp.add_argument("--inputs", help="template app: the sample input, .npy (single input) or .npz keyed by "
+                                         "input name (float32 values for a quantised input are quantised); default random")
+        sp.add_argument("--seed", type=int, default=0, help="template app: seed of the random sample (default 0)")
+        priority(sp)
+        common(sp)
+
+    pr = sub.add_parser("project", help="a standalone project: Makefile, CMake, Zephyr app or an application (docs/project.md)")
     pr.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
-    pr.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
-    pr.add_argument("-o", "--output", required=True, help="project folder (new, or an earlier project to regenerate)")
-    pr.add_argument("--prefix", nargs="+", type=_c_prefix, help="prefix of the generated C API, one per model (default: model; "
-                    "for several models each file's stem)")
     pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
-    priority(pr)
-    common(pr)
+    project_options(pr, None)
     pr.set_defaults(func=cmd_project)
+
+    cache_help = "project folder (default: one per model, board and template in the cache)"
+    bu = sub.add_parser("build", help="generate the project and build it: make, cmake, or west build for --template zephyr")
+    bu.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
+    bu.add_argument("--dry-run", action="store_true", help="generate the project, print the build command, run nothing")
+    project_options(bu, cache_help)
+    bu.set_defaults(func=cmd_build)
+
+    fl = sub.add_parser("flash", help="build the firmware and run the board's flash command (west flash for --template zephyr)")
+    fl.add_argument("--board", required=True, help="board name (see boards/): one with a flash_command (a real board)")
+    fl.add_argument("--dry-run", action="store_true", help="build, then print the flash command instead of running it")
+    project_options(fl, cache_help)
+    fl.set_defaults(func=cmd_flash)
 
     t = sub.add_parser("tune", help="measure each operator's kernel variants on a board, keep the fastest bit-exact")
     t.add_argument("model")

@@ -1,7 +1,7 @@
-"""Single-op models with int16 activations (TFLite's 16x8 mode: int16 tensors symmetric, zero point 0;
-the int8 -> int16 SOFTMAX's output excepted), for the operators tflite-micro runs in int16: the
+"""Single-op models with int16 activations (TFLite's 16x8 mode: int16 tensors symmetric, zero point 0),
+for the operators tflite-micro runs in int16 (the int8 -> int16 SOFTMAX is nn's softmax_to_int16): the
 int8 generators of the other families drawn with dtype "int16" (Model gives int16 tensors the
-quantisation of that mode), and the SOFTMAX ones here.
+quantisation of that mode), and the int16 SOFTMAX here.
 
 Every generator here takes dtype "int16" (the dtype it is counted for in the frontend's claims).
 """
@@ -33,32 +33,14 @@ def tensor16(m: Model, name: str, shape, scale: float, zero_point: int = 0, grap
     return t
 
 
-def _softmax_shape(rng: np.random.Generator) -> tuple[int, ...]:
-    return random_shape(rng, int(rng.integers(1, 5)), max_dim=4)[:-1] + (int(rng.integers(1, 33)),)
-
-
-def _beta(rng: np.random.Generator) -> float:
-    return 1.0 if rng.random() < 0.5 else float(rng.uniform(0.25, 2.0))
-
-
 def make_softmax(rng: np.random.Generator, dtype: str = "int16") -> bytes:
     """int16 -> int16 (output 1/32768, zero point 0); input scales up to ~3x those of int8 models."""
     _check(dtype)
     m = Model(rng, "int8")
-    shape = _softmax_shape(rng)
+    shape = random_shape(rng, int(rng.integers(1, 5)), max_dim=4)[:-1] + (int(rng.integers(1, 33)),)
     x = tensor16(m, "x", shape, _scale(rng, 0.005, 0.6), graph_input=True)
     y = tensor16(m, "y", shape, 1 / 32768)
-    return m.finish("SOFTMAX", [x], [y], beta=_beta(rng))
-
-
-def make_softmax_from_int8(rng: np.random.Generator, dtype: str = "int16") -> bytes:
-    """int8 -> int16 (output 1/65536, zero point -32768), as the keyword_scrambled model ends."""
-    _check(dtype)
-    m = Model(rng, "int8")
-    shape = _softmax_shape(rng)
-    x = m.input("x", shape)
-    y = tensor16(m, "y", shape, 1 / 65536, -32768)
-    return m.finish("SOFTMAX", [x], [y], beta=_beta(rng))
+    return m.finish("SOFTMAX", [x], [y], beta=1.0 if rng.random() < 0.5 else float(rng.uniform(0.25, 2.0)))
 
 
 # the int8 generators that draw int16 models too, by the name their family gives them
@@ -77,5 +59,4 @@ SHARED = {
 GENERATORS = {
     **{f"{op}_int16": (family[op][0], INT16) for op, family in SHARED.items()},
     "softmax_int16": (make_softmax, INT16),
-    "softmax_int8_to_int16": (make_softmax_from_int8, INT16),
 }

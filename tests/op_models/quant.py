@@ -43,11 +43,9 @@ def _check(dtype: str, allowed: tuple[str, ...], what: str) -> None:
 
 def _covering(m: Model, x: T, src: str, dtype: str) -> tuple[float, int]:
     """Quantisation of ``dtype`` covering the real range of ``x`` (over all values of ``src``)."""
-    if dtype == "int32":  # an int32 result is a finer scale, as the requantisation after an int16 softmax
-        return x.scale * _scale(m.rng, 0.25, 1.0), 0
     i, o = np.iinfo(np.dtype(src)), np.iinfo(np.dtype(dtype))
     lo, hi = x.scale * (i.min - x.zero_point), x.scale * (i.max - x.zero_point)
-    if dtype == "int16":
+    if dtype in ("int16", "int32"):
         return max(-lo, hi) / o.max * _scale(m.rng, *JITTER), 0
     scale = (hi - lo) / (o.max - o.min) * _scale(m.rng, *JITTER)
     return scale, int(np.clip(np.round(o.min - lo / scale), o.min, o.max))
