@@ -9,7 +9,8 @@
   clamped to 0 and 6 quantised with its own parameters (int8_tables.clip_bounds in int16).
 
 ``constants(fn, attrs, x_quant, y_quant)`` -> what the kernel needs (NotInt16 with the reason when
-tflite-micro refuses the configuration); ``apply(fn, c, x)`` -> the int16 outputs.
+tflite-micro refuses the configuration); ``apply(fn, c, x)`` -> the int16 outputs. ``logistic`` and
+``tanh`` of an input scaled by (multiplier, right shift) are the LSTM's gate functions too.
 """
 from __future__ import annotations
 
@@ -106,17 +107,28 @@ def apply(fn: str, c: dict, x: np.ndarray) -> np.ndarray:
         return np.clip(x, c["lo"], c["hi"]).astype(np.int16)
     if fn == "relu":
         return np.clip(quant.mbqm(x.astype(np.int64), c["multiplier"], c["shift"]), 0, 32767).astype(np.int16)
-    shift, bits = c["left_shift"], STEP_BITS[fn]
-    rounding = 1 << (shift - 1) if shift > 0 else 0
-    v = (x.astype(np.int64) * c["multiplier"] + rounding) >> shift
+    return (logistic if fn == "sigmoid" else tanh)(x, c["multiplier"], c["left_shift"])
+
+
+def _interpolate(x, multiplier: int, shift: int, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The input scaled to (x * multiplier + rounding) >> shift; the sigmoid table interpolated at its
+    magnitude in steps of 2^bits; where that magnitude saturates the table."""
+    v = (np.asarray(x, np.int64) * multiplier + (1 << (shift - 1) if shift > 0 else 0)) >> shift
     a = np.abs(v)
     uh = np.minimum(a >> bits, 254)
     ua, ub = SIGMOID_TABLE_UINT16[uh], SIGMOID_TABLE_UINT16[uh + 1]
-    saturated = (a >> bits) >= 255
-    if fn == "sigmoid":
-        r = np.where(saturated, 0x7FFF << 10, (ua << 9) + (a & 0x1FF) * (ub - ua))
-        r = np.where(v >= 0, r + (1 << 9), (1 << 25) - r + (1 << 9) - 1) >> 10
-    else:
-        r = np.where(saturated, 0xFFFF << 8, (ua << 8) + (a & 0xFF) * (ub - ua))
-        r = np.where(v >= 0, r - (1 << 23) + (1 << 7), -r + (1 << 23) + (1 << 7) - 1) >> 8
-    return (((r + 32768) & 0xFFFF) - 32768).astype(np.int16)
+    return v, (ua << bits) + (a & ((1 << bits) - 1)) * (ub - ua), (a >> bits) >= 255
+
+
+def logistic(x, multiplier: int, shift: int) -> np.ndarray:
+    """reference_integer_ops::Logistic (int16) of the input scaled by (multiplier, right shift): Q0.15."""
+    v, r, saturated = _interpolate(x, multiplier, shift, STEP_BITS["sigmoid"])
+    r = np.where(saturated, 0x7FFF << 10, r)
+    return (np.where(v >= 0, r + (1 << 9), (1 << 25) - r + (1 << 9) - 1) >> 10).astype(np.int16)
+
+
+def tanh(x, multiplier: int, shift: int) -> np.ndarray:
+    """reference_integer_ops::Tanh (int16) of the input scaled by (multiplier, right shift): Q0.15."""
+    v, r, saturated = _interpolate(x, multiplier, shift, STEP_BITS["tanh"])
+    r = np.where(saturated, 0xFFFF << 8, r)
+    return (np.where(v >= 0, r - (1 << 23) + (1 << 7), -r + (1 << 23) + (1 << 7) - 1) >> 8).astype(np.int16)

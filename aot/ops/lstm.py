@@ -22,6 +22,7 @@ import numpy as np
 
 from aot.core import quant
 from aot.core.ir import Graph, Op
+from aot.ops import int16_unary
 from aot.ops.traits import OpTraits
 
 GATES = ("input", "forget", "cell", "output")
@@ -29,28 +30,6 @@ X, W_IN, W_REC, BIAS, H_STATE, C_STATE = 0, 1, 5, 9, 13, 14
 N_INPUTS = 15
 
 TRAITS = OpTraits(updates=(H_STATE, C_STATE))
-
-# sigmoid(i / 24) in unsigned Q0.16 (TFLite's sigmoid_table_uint16, kernels/internal/common.h):
-# the int16 logistic and tanh interpolate it.
-SIGMOID_TABLE = (
-    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
-    43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
-    51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
-    57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
-    61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
-    63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
-    64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
-    64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
-    65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
-    65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
-    65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
-    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
-    65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
-    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
-    65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
-    65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
-)
-_TABLE = np.array(SIGMOID_TABLE, dtype=np.int64)
 
 # The scales TFLM's PrepareGateParametersInteger writes as float literals: the gate FC outputs
 # (Q3.12) and the activation outputs (Q0.15; the literal is a little under 2^-15 as a float).
@@ -65,32 +44,15 @@ def lut_scaling(multiplier: int, left_shift: int) -> tuple[int, int]:
     return (3 << left_shift, 0) if multiplier == 0 else (multiplier, left_shift)
 
 
-def _interpolate(v: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(table interpolation at |v| in steps of 2^bits, saturated) of the int16 logistic / tanh."""
-    a = np.abs(v)
-    uh = np.minimum(a >> bits, 254)
-    return (_TABLE[uh] << bits) + (a & ((1 << bits) - 1)) * (_TABLE[uh + 1] - _TABLE[uh]), a >> bits >= 255
-
-
-def _scaled(x, multiplier: int, shift: int) -> np.ndarray:
-    return (np.asarray(x, dtype=np.int64) * multiplier + (1 << (shift - 1) if shift > 0 else 0)) >> shift
-
-
 def sigmoid16(x) -> np.ndarray:
     """reference_integer_ops::Logistic(0, 0, ...) of int16 Q3.12 (input scaled by 3): int16 Q0.15."""
-    v = _scaled(x, 3, 0)
-    r, saturated = _interpolate(v, 9)
-    r = np.where(saturated, 0x7FFF << 10, r)
-    return (np.where(v >= 0, r + (1 << 9), (1 << 25) - r + (1 << 9) - 1) >> 10).astype(np.int16)
+    return int16_unary.logistic(x, 3, 0)
 
 
 def tanh16(x, multiplier: int, shift: int) -> np.ndarray:
     """reference_integer_ops::Tanh of int16 scaled to (x * multiplier + rounding) >> shift
     (``lut_scaling``): int16 Q0.15."""
-    v = _scaled(x, multiplier, shift)
-    r, saturated = _interpolate(v, 8)
-    r = np.where(saturated, 0xFFFF << 8, r)
-    return (np.where(v >= 0, r - (1 << 23) + (1 << 7), -r + (1 << 23) + (1 << 7) - 1) >> 8).astype(np.int16)
+    return int16_unary.tanh(x, multiplier, shift)
 
 
 def tanh_scaling(power: int) -> tuple[int, int]:

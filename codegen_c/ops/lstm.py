@@ -15,6 +15,7 @@ from codegen_c import dsp
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
+from codegen_c.ops.unary import sigmoid_table
 
 
 def _gate_arrays(op: Op, g: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -22,13 +23,6 @@ def _gate_arrays(op: Op, g: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     def stack(first: int) -> np.ndarray:
         return np.stack([g.tensor(op.inputs[first + k]).data for k in range(4)])
     return stack(lstm.W_IN), stack(lstm.W_REC), stack(lstm.BIAS)
-
-
-def sigmoid_table(ctx: LoweringContext) -> str:
-    """TFLite's sigmoid_table_uint16 as an int16 constant: one copy per model, under the name the
-    int16 LOGISTIC / TANH kernels give it too."""
-    table = np.array(lstm.SIGMOID_TABLE, dtype=np.uint16).view(np.int16)
-    return ctx.weight("int16_unary.sigmoid_table", table, "int16")
 
 
 def _multipliers(p: lstm.Params) -> dict[str, tuple[int, int]]:

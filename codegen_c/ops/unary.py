@@ -42,6 +42,12 @@ EXPRESSIONS = {
 }
 
 
+def sigmoid_table(ctx: LoweringContext) -> str:
+    """TFLite's sigmoid_table_uint16 as an int16 constant: one copy per model, shared by the int16
+    LOGISTIC / TANH kernels and the LSTM's gates."""
+    return ctx.weight("int16_unary.sigmoid_table", int16_unary.SIGMOID_TABLE_UINT16.astype(np.uint16).view(np.int16), "int16")
+
+
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     x = ctx.graph.tensor(op.inputs[0])
     v = {"x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "size": x.size,
@@ -53,7 +59,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         if op.attrs["fn"] in int16_unary.STEP_BITS:  # the uint16 table, stored as int16: one copy in the model
             bits = int16_unary.STEP_BITS[op.attrs["fn"]]
             v.update(bits=bits, mask=(1 << bits) - 1, rounding=(1 << v["left_shift"] - 1) if v["left_shift"] else 0)
-            v["sigmoid_table"] = ctx.weight("int16_unary.sigmoid_table", int16_unary.SIGMOID_TABLE_UINT16.astype(np.uint16).view(np.int16), "int16")
+            v["sigmoid_table"] = sigmoid_table(ctx)
     else:
         params = {k: c_float(a) for k, a in op.attrs.items() if k in ("alpha", "beta", "gamma", "min", "max")}
         name = op.attrs["fn"] + ("_tanh" if op.attrs.get("approximate") == "tanh" else "")
