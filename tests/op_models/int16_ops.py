@@ -54,6 +54,7 @@ SHARED = {
     "expand_dims": shape.GENERATORS, "pack": layout.GENERATORS, "unpack": layout.GENERATORS, "split": layout.GENERATORS,
     "split_v": layout.GENERATORS, "resize_nearest_neighbor": nn.GENERATORS, "maximum": elementwise.GENERATORS,
     "minimum": elementwise.GENERATORS, "relu": activations.GENERATORS, "relu6": activations.GENERATORS,
+    "reverse_v2": layout.GENERATORS, "broadcast_to": layout.GENERATORS,
 }
 
 GENERATORS = {

@@ -226,6 +226,6 @@ CONVERTERS = {
     "SPACE_TO_DEPTH": (_space_to_depth, BOTH),
     "SPACE_TO_BATCH_ND": (_space_to_batch_nd, BOTH),
     "BATCH_TO_SPACE_ND": (_batch_to_space_nd, BOTH),
-    "BROADCAST_TO": (_broadcast_to, BOTH),
-    "REVERSE_V2": (_reverse_v2, BOTH),
+    "BROADCAST_TO": (_broadcast_to, BOTH + INT16),
+    "REVERSE_V2": (_reverse_v2, BOTH + INT16),
 }
