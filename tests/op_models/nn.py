@@ -6,10 +6,13 @@ import numpy as np
 import tflite
 
 from tests.op_models.base import BOTH, MAX_C, MAX_HW, Model, i32, random_shape
+from tests.op_models.int16 import model
+
+WITH_INT16 = BOTH + ("int16",)  # the weighted ops: int16x8 too (int16 activations, int8 weights)
 
 
 def _conv_like(rng, dtype, depthwise: bool) -> bytes:
-    m = Model(rng, dtype)
+    m = model(rng, dtype, ("int64",) if depthwise else ("int64", "int32"))
     win = m.window(dilated=True)
     n, cin = m.batch(), m.channels()
     if depthwise:
@@ -44,7 +47,7 @@ def make_depthwise_conv_2d(rng: np.random.Generator, dtype: str = "int8") -> byt
 def make_transpose_conv(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     """Random kernel, strides, SAME/VALID (output H = H * s, or (H - 1) * s + K), per-channel
     weights, bias absent (its slot left out) one time in four."""
-    m = Model(rng, dtype)
+    m = model(rng, dtype, ("int64",))
     n, cin, cout = m.batch(), m.channels(), m.channels()
     kernel = tuple(int(k) for k in rng.integers(1, 6, 2))
     stride = tuple(int(s) for s in rng.integers(1, 4, 2))
@@ -63,7 +66,7 @@ def make_transpose_conv(rng: np.random.Generator, dtype: str = "int8") -> bytes:
 
 
 def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes:
-    m = Model(rng, dtype)
+    m = model(rng, dtype)
     x_shape = random_shape(rng, int(rng.integers(2, 5)))
     keep_num_dims = bool(rng.random() < 0.5)
     # Without keep_num_dims the input may be flattened whole (a "flatten + dense" head).
@@ -168,10 +171,10 @@ def make_resize_bilinear(rng: np.random.Generator, dtype: str = "int8") -> bytes
 
 
 GENERATORS = {
-    "conv_2d": (make_conv_2d, BOTH),
-    "depthwise_conv_2d": (make_depthwise_conv_2d, BOTH),
-    "transpose_conv": (make_transpose_conv, BOTH),
-    "fully_connected": (make_fully_connected, BOTH),
+    "conv_2d": (make_conv_2d, WITH_INT16),
+    "depthwise_conv_2d": (make_depthwise_conv_2d, WITH_INT16),
+    "transpose_conv": (make_transpose_conv, WITH_INT16),
+    "fully_connected": (make_fully_connected, WITH_INT16),
     "batch_matmul": (make_batch_matmul, BOTH),
     "average_pool_2d": (make_average_pool_2d, BOTH),
     "max_pool_2d": (make_max_pool_2d, BOTH),

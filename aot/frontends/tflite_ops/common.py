@@ -22,6 +22,7 @@ from aot.core.ir import Tensor
 
 INT8, FLOAT = ("int8",), ("float32",)
 BOTH = INT8 + FLOAT
+INT16 = ("int16",)  # TFLite's 16x8 mode: int16 activations (zero point 0), int8 weights
 
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tflite
 
-from aot.frontends.tflite_ops.common import BOTH, FLOAT, Reader, Unsupported
+from aot.frontends.tflite_ops.common import BOTH, FLOAT, INT16, Reader, Unsupported
 from aot.ops.window import same_or_valid
 
 
@@ -93,10 +93,10 @@ def _resize(kind, options):
 
 
 CONVERTERS = {
-    "CONV_2D": (_conv2d, BOTH),
-    "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH),
-    "TRANSPOSE_CONV": (_transpose_conv, BOTH),
-    "FULLY_CONNECTED": (_fully_connected, BOTH),
+    "CONV_2D": (_conv2d, BOTH + INT16),
+    "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH + INT16),
+    "TRANSPOSE_CONV": (_transpose_conv, BOTH + INT16),
+    "FULLY_CONNECTED": (_fully_connected, BOTH + INT16),
     "BATCH_MATMUL": (_batch_matmul, BOTH),
     "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH),
     "MAX_POOL_2D": (_pool("max_pool2d"), BOTH),

@@ -1,0 +1,109 @@
+"""int16x8 (TFLite's 16x8 quantisation: int16 activations, zero point 0, int8 weights) CONV_2D,
+DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED: the NumPy reference vs tflite-micro on 10
+random single-op models each (int64, int32 or no bias, per-channel scales, strides, padding,
+dilation, fused activations), the host C vs the reference (bit-exact), the in-place kernels, and
+the refusals of what TFLM's int16 kernels do not take."""
+import numpy as np
+import pytest
+
+from aot.core import quant
+from tests.op_models import make
+from tests.op_models.int16 import Model16
+from tests.ops.compare import (
+    C_SEEDS,
+    SEEDS,
+    check_against_tflm,
+    check_c_against_reference,
+    check_in_place,
+    refusals,
+)
+
+OPS = ["conv_2d", "depthwise_conv_2d", "transpose_conv", "fully_connected"]
+
+
+@pytest.mark.parametrize("op,seed", [(op, s) for op in OPS for s in SEEDS])
+def test_matches_tflm(op, seed):
+    check_against_tflm(op, "int16", seed)
+
+
+@pytest.mark.parametrize("op,seed", [(op, s) for op in OPS for s in C_SEEDS])
+def test_c_matches_reference(op, seed, tmp_path):
+    check_c_against_reference(op, "int16", seed, tmp_path)
+
+
+def test_generators_draw_every_bias_kind():
+    """The seeds above cover int64, int32 (conv, fc) and absent biases: both accumulators."""
+    from aot.frontends.tflite import load_tflite
+
+    def bias(op, seed):
+        g = load_tflite(make(op, seed, "int16"))
+        b = g.ops[0].inputs[2] if len(g.ops[0].inputs) > 2 else None
+        return None if b is None else g.tensor(b).dtype
+
+    for op, kinds in (("conv_2d", {None, "int32", "int64"}), ("fully_connected", {None, "int32", "int64"}),
+                      ("depthwise_conv_2d", {None, "int64"}), ("transpose_conv", {None, "int64"})):
+        assert {bias(op, s) for s in SEEDS} == kinds, op
+
+
+def test_mbqm64_is_tflm_int64_arithmetic():
+    """MultiplyByQuantizedMultiplier(int64_t): multiplier rounded to 16 bits, one rounding shift;
+    values worked by hand."""
+    m = (1 << 30) + (1 << 15)  # 0.5 + 2^-16: reduced to (2^30 + 2^16) >> 16 = 2^14 + 1
+    assert quant.mbqm64(1 << 20, m, 0).tolist() == ((1 << 20) * ((1 << 14) + 1) + (1 << 14)) >> 15
+    assert quant.mbqm64(-3, 1 << 30, -1).tolist() == -1  # -3 * 2^14 / 2^16 = -0.75 -> floor(-0.75 + 0.5) = -1
+    assert quant.mbqm64(5, 0x7FFF8000, 0).tolist() == 5  # multipliers from 0x7FFF0000 up reduce to 0x7FFF
+    assert quant.mbqm64(1 << 40, 1 << 30, -4).tolist() == 0  # 2^35, truncated to int32 as TFLM's cast does
+
+
+def _pointwise(dtype_bias: str | None) -> bytes:
+    m = Model16(np.random.default_rng(1), ("int64",))
+    x = m.input("x", (1, 5, 4, 6), (1e-3, 0))
+    w, scales = m.weights("w", (6, 1, 1, 6), 0, 6)
+    y = m.output((1, 5, 4, 6), quant=(2e-3, 0))
+    ins = [x, w]
+    if dtype_bias:
+        ins.append(m.b.add_tensor("b", (6,), dtype_bias, data=np.arange(-3, 3) * 1000, scale=1e-3 * scales,
+                                  zero_point=np.zeros(6, np.int64)))
+    return m.finish("CONV_2D", ins, [y], padding="VALID", stride=(1, 1), dilation=(1, 1), activation="NONE")
+
+
+@pytest.mark.parametrize("bias", [None, "int32", "int64"])
+def test_pointwise_conv_in_place(bias, tmp_path):
+    check_in_place(_pointwise(bias), tmp_path)
+
+
+def test_depthwise_in_place(tmp_path):
+    m = Model16(np.random.default_rng(2), ("int64",))
+    x = m.input("x", (1, 6, 5, 3), (1e-3, 0))
+    w, _ = m.weights("w", (1, 3, 3, 3), 3, 9)
+    y = m.output((1, 6, 5, 3), quant=(3e-3, 0))
+    check_in_place(m.finish("DEPTHWISE_CONV_2D", [x, w], [y], depth_multiplier=1, padding="SAME", stride=(1, 1),
+                            dilation=(1, 1), activation="RELU"), tmp_path)
+
+
+def _fc(x_zero_point=0, bias_dtype="int64", w_dtype="int8") -> bytes:
+    m = Model16(np.random.default_rng(3), ("int64",))
+    x = m.input("x", (2, 8), (1e-3, x_zero_point))
+    w = m.b.add_tensor("w", (4, 8), w_dtype, data=np.ones((4, 8)), scale=np.float32(0.01), zero_point=0)
+    b = m.b.add_tensor("b", (4,), bias_dtype, data=np.zeros(4), scale=np.float32(1e-5), zero_point=0)
+    y = m.output((2, 4), quant=(1e-3, 0))
+    return m.finish("FULLY_CONNECTED", [x, w, b], [y])
+
+
+def test_int16_refusals():
+    assert [p[2] for p in refusals(_fc(x_zero_point=3))] == ["int16 activations need zero point 0 (TFLite's 16x8 quantisation)"]
+    assert [p[2] for p in refusals(_fc(bias_dtype="int16"))] == ["int16 activations need an int32 or int64 bias, got int16"]
+    assert [p[2] for p in refusals(_fc(w_dtype="int16"))] == [
+        "int16 input needs int8 weights and an int16 output, got int16 weights and int16 output"]
+
+
+def test_depthwise_int32_bias_is_refused():
+    """TFLM's int16 depthwise reads its bias as int64 whatever its type: an int32 one is refused."""
+    m = Model16(np.random.default_rng(4), ("int32",))
+    x = m.input("x", (1, 4, 4, 2), (1e-3, 0))
+    w, scales = m.weights("w", (1, 2, 2, 2), 3, 4)
+    b = m.b.add_tensor("b", (2,), "int32", data=np.zeros(2), scale=1e-3 * scales, zero_point=np.zeros(2, np.int64))
+    y = m.output((1, 3, 3, 2), quant=(1e-3, 0))
+    problems = refusals(m.finish("DEPTHWISE_CONV_2D", [x, w, b], [y], depth_multiplier=1, padding="VALID",
+                                 stride=(1, 1), dilation=(1, 1), activation="NONE"))
+    assert [(p[1], p[2]) for p in problems] == [("DEPTHWISE_CONV_2D", "int16 activations need an int64 bias, got int32")]
