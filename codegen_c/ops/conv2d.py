@@ -2,7 +2,9 @@
 convolutions (conv2d_inplace.c.j2: walks forward when outputs are narrower than inputs,
 backward when wider), and DSP (conv2d_dsp.c.j2: im2col of two int16 columns at a time, 2x2
 blocked SMLAD matrix multiply, requantisation fused; knob ``cols=0``: no columns, the window
-rows read in place, conv2d_dsp_direct.c.j2)."""
+rows read in place, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
+copied into an int16 column, or a 1x1 stride-1 input pixel read in place, then two weight rows at a
+time with SXTB16 + SMLALD, exact int64 sums, the portable output stage)."""
 from __future__ import annotations
 
 import numpy as np
@@ -118,9 +120,36 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
     }
 
 
+def dsp16_applies(op: Op, g: Graph) -> bool:
+    """int16x8, one group."""
+    return g.tensor(op.inputs[0]).shape[3] == g.tensor(op.inputs[1]).shape[3] and dsp.int16_dsp_ok(op, g)
+
+
+def dsp16_scratch(op: Op, g: Graph, knobs: dict) -> int:
+    """One int16 column of K = KH * KW * IC values (none for a 1x1 stride-1 unpadded convolution)."""
+    _, kh, kw, ic = g.tensor(op.inputs[1]).shape
+    return 0 if one_by_one(op, kh, kw) else 2 * dsp.round_up4(kh * kw * ic)
+
+
+def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    g = ctx.graph
+    w = g.tensor(op.inputs[1]).data.astype(np.int8)
+    oc, kh, kw, ic = w.shape
+    k = kh * kw * ic
+    return {
+        **output_stage_vars(index, op, ctx), **window_vars(op, g),
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "w": ctx.derived(index, "w_dsp16", dsp.weights_rows(w.reshape(oc, k), 2), "int32"),
+        "KH": kh, "KW": kw, "K": k, "WORDS": dsp.round_up4(k) // 4,
+        "pointwise": one_by_one(op, kh, kw), "padded": any(op.attrs["pad"]),
+    }
+
+
 KERNELS = (
     Kernel("portable", "ops/conv2d.c.j2", lower),
     Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
     Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=pointwise, knobs=dsp_knobs),
+    Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
+           scratch=dsp16_scratch),
 )

@@ -341,4 +341,25 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
+/* int16x8 (16x8 quantisation). aot_smlald: acc + a.lo * b.lo + a.hi * b.hi, exact in int64. */
+#if AOT_SIMD32
+static inline int64_t aot_smlald(int32_t a, int32_t b, int64_t acc)
+{
+    __asm__("smlald %Q0, %R0, %1, %2" : "+r"(acc) : "r"(a), "r"(b));
+    return acc;
+}
+#else
+static inline int64_t aot_smlald(int32_t a, int32_t b, int64_t acc)
+{
+    return acc + (int64_t)aot_lo16(a) * aot_lo16(b) + (int64_t)aot_hi16(a) * aot_hi16(b);
+}
+#endif
+
+/* k int16 values at x (read in place, any 2-byte alignment, k values only) times two weight
+ * rows (k rounded up to whole words of int8, each group of 4 stored w0 w2 w1 w3, the two rows
+ * interleaved per group: aot_mm_2col's layout), added exactly to acc[0], acc[1] (SXTB16 on the
+ * weights, SMLALD); aot_dot_s16: one row, its words one after another. */
+void aot_dot2_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[2]);
+int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc);
+
 #endif

@@ -319,3 +319,53 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
         }
     }
 }
+
+/* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
+static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
+{
+    const uint32_t v1 = rem > 1 ? (uint16_t)x[1] : 0u;
+    *x01 = (int32_t)((uint32_t)(uint16_t)x[0] | (v1 << 16));
+    *x23 = rem > 2 ? (int32_t)(uint32_t)(uint16_t)x[2] : 0;
+}
+
+void aot_dot2_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[2])
+{
+    int64_t a0 = acc[0], a1 = acc[1];
+    for (int g = k >> 2; g > 0; --g) {
+        const int32_t x01 = (int32_t)aot_ld32(x), x23 = (int32_t)aot_ld32(x + 2);
+        const uint32_t w0 = (uint32_t)w[0], w1 = (uint32_t)w[1];
+        a0 = aot_smlald(aot_sxtb16(w0), x01, a0);
+        a1 = aot_smlald(aot_sxtb16(w1), x01, a1);
+        a0 = aot_smlald(aot_sxtb16_ror8(w0), x23, a0);
+        a1 = aot_smlald(aot_sxtb16_ror8(w1), x23, a1);
+        x += 4;
+        w += 2;
+    }
+    if (k & 3) {
+        int32_t x01, x23;
+        aot_tail_s16(x, k & 3, &x01, &x23);
+        a0 = aot_smlald(aot_sxtb16((uint32_t)w[0]), x01, a0);
+        a1 = aot_smlald(aot_sxtb16((uint32_t)w[1]), x01, a1);
+        a0 = aot_smlald(aot_sxtb16_ror8((uint32_t)w[0]), x23, a0);
+        a1 = aot_smlald(aot_sxtb16_ror8((uint32_t)w[1]), x23, a1);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc)
+{
+    for (int g = k >> 2; g > 0; --g) {
+        const uint32_t w0 = (uint32_t)*w++;
+        acc = aot_smlald(aot_sxtb16(w0), (int32_t)aot_ld32(x), acc);
+        acc = aot_smlald(aot_sxtb16_ror8(w0), (int32_t)aot_ld32(x + 2), acc);
+        x += 4;
+    }
+    if (k & 3) {
+        int32_t x01, x23;
+        aot_tail_s16(x, k & 3, &x01, &x23);
+        acc = aot_smlald(aot_sxtb16((uint32_t)*w), x01, acc);
+        acc = aot_smlald(aot_sxtb16_ror8((uint32_t)*w), x23, acc);
+    }
+    return acc;
+}
