@@ -126,7 +126,8 @@ def dsp16_applies(op: Op, g: Graph) -> bool:
 
 
 def dsp16_scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """One int16 column of K = KH * KW * IC values (none for a 1x1 stride-1 unpadded convolution)."""
+    """One int16 column of K = KH * KW * IC values (none for a 1x1 stride-1 unpadded convolution:
+    its input pixel is read in place, or copied to the stack when it runs in place)."""
     _, kh, kw, ic = g.tensor(op.inputs[1]).shape
     return 0 if one_by_one(op, kh, kw) else 2 * dsp.round_up4(kh * kw * ic)
 
@@ -142,6 +143,7 @@ def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         "w": ctx.derived(index, "w_dsp16", dsp.weights_rows(w.reshape(oc, k), 2), "int32"),
         "KH": kh, "KW": kw, "K": k, "WORDS": dsp.round_up4(k) // 4,
         "pointwise": one_by_one(op, kh, kw), "padded": any(op.attrs["pad"]),
+        "in_place": index in ctx.plan.in_place, "backward": bool(index in ctx.plan.in_place and oc > ic),
     }
 
 
@@ -151,5 +153,5 @@ KERNELS = (
     Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=pointwise, knobs=dsp_knobs),
     Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
-           scratch=dsp16_scratch),
+           scratch=dsp16_scratch, overwrites=pointwise),
 )

@@ -55,15 +55,16 @@ def test_mbqm64_is_tflm_int64_arithmetic():
     assert quant.mbqm64(1 << 40, 1 << 30, -4).tolist() == 0  # 2^35, truncated to int32 as TFLM's cast does
 
 
-def _pointwise(dtype_bias: str | None) -> bytes:
+def _pointwise(dtype_bias: str | None, oc: int = 6) -> bytes:
+    """A 1x1 stride-1 convolution of 6 input channels to ``oc``."""
     m = Model16(np.random.default_rng(1), ("int64",))
     x = m.input("x", (1, 5, 4, 6), (1e-3, 0))
-    w, scales = m.weights("w", (6, 1, 1, 6), 0, 6)
-    y = m.output((1, 5, 4, 6), quant=(2e-3, 0))
+    w, scales = m.weights("w", (oc, 1, 1, 6), 0, 6)
+    y = m.output((1, 5, 4, oc), quant=(2e-3, 0))
     ins = [x, w]
     if dtype_bias:
-        ins.append(m.b.add_tensor("b", (6,), dtype_bias, data=np.arange(-3, 3) * 1000, scale=1e-3 * scales,
-                                  zero_point=np.zeros(6, np.int64)))
+        ins.append(m.b.add_tensor("b", (oc,), dtype_bias, data=np.arange(oc) * 1000 - 3000, scale=1e-3 * scales,
+                                  zero_point=np.zeros(oc, np.int64)))
     return m.finish("CONV_2D", ins, [y], padding="VALID", stride=(1, 1), dilation=(1, 1), activation="NONE")
 
 
@@ -107,3 +108,57 @@ def test_depthwise_int32_bias_is_refused():
     problems = refusals(m.finish("DEPTHWISE_CONV_2D", [x, w, b], [y], depth_multiplier=1, padding="VALID",
                                  stride=(1, 1), dilation=(1, 1), activation="NONE"))
     assert [(p[1], p[2]) for p in problems] == [("DEPTHWISE_CONV_2D", "int16 activations need an int64 bias, got int32")]
+
+
+# --- the int16x8 DSP kernels (dsp16: SXTB16 on the weights, SMLALD on int16 pairs, exact int64 sums)
+
+DSP_CASES = [(op, s) for op in ("conv_2d", "fully_connected") for s in range(8)]
+
+
+def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = False) -> None:
+    """``model`` compiled for ``board`` picks the dsp16 kernel (``in_place``: over its input) and
+    runs bit-exact with the reference."""
+    import hashlib
+    from pathlib import Path
+
+    from aot.driver.compiler import compile_graph
+    from aot.driver.runner import run_on_board
+    from aot.frontends.tflite import load_tflite
+    from tests.op_models import random_inputs
+
+    g = load_tflite(model)
+    g.name = name
+    cm = compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=board, priority="speed")
+    assert [v.name for v in cm.variants.values()] == ["dsp16"] and bool(cm.plan.in_place) == in_place, name
+    inputs = random_inputs(model, np.random.default_rng(len(name)))
+    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, inputs)), build_dir=Path(build_dir))
+    assert [c.max_abs_diff for c in result.comparisons] == [0], name
+
+
+def _host_dsp():
+    """The host board with the "dsp" feature: the kernels' plain C twins of SXTB16/SMLALD."""
+    import dataclasses
+
+    from aot.target.boards import load_board
+
+    return dataclasses.replace(load_board("host"), features=("dsp",))
+
+
+@pytest.mark.parametrize("op,seed", DSP_CASES)
+def test_dsp16_on_host(op, seed, tmp_path):
+    _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}", _host_dsp(), tmp_path)
+
+
+@pytest.mark.parametrize("bias,oc", [(None, 6), ("int32", 9), ("int64", 3)])
+def test_dsp16_pointwise_in_place_on_host(bias, oc, tmp_path):
+    """Same, fewer and more output channels than input ones (walking forward, backward)."""
+    _dsp16_exact(_pointwise(bias, oc), f"pointwise_{bias}_{oc}", _host_dsp(), tmp_path, in_place=True)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("op,seed", DSP_CASES[::2])
+def test_dsp16_on_cortex_m4(op, seed, tmp_path):
+    """The real SXTB16/SMLALD on the emulated Cortex-M4 (qemu-mps2-an386)."""
+    from aot.target.boards import load_board
+
+    _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}", load_board("qemu-mps2-an386"), tmp_path)
