@@ -74,7 +74,8 @@ def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes
     units, act = int(rng.integers(1, MAX_C + 1)), m.activation()
     y_shape = (*x_shape[:-1], units) if keep_num_dims else (int(np.prod(x_shape)) // k, units)
     x = m.input("x", x_shape)
-    w, w_scales = m.weights("w", (units, k), None, k)
+    per_channel = dtype == "int16" and rng.random() < 0.5  # TFLM's int16 kernel takes per-channel weights
+    w, w_scales = m.weights("w", (units, k), 0 if per_channel else None, k)
     lo, hi = m.mac_output_range(x, w_scales, k, act)
     bias = m.bias("bias", units, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8 if m.q else 0.1)
     y = m.output(y_shape, lo, hi)
