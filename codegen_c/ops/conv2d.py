@@ -3,8 +3,9 @@ convolutions (conv2d_inplace.c.j2: walks forward when outputs are narrower than 
 backward when wider), and DSP (conv2d_dsp.c.j2: im2col of two int16 columns at a time, 2x2
 blocked SMLAD matrix multiply, requantisation fused; knob ``cols=0``: no columns, the window
 rows read in place, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
-copied into an int16 column, or a 1x1 stride-1 input pixel read in place, then two weight rows at a
-time with SXTB16 + SMLALD, exact int64 sums, the portable output stage)."""
+copied into an int16 column, or a 1x1 stride-1 input pixel read in place; two pixels x two weight
+rows at a time with SXTB16 + SMLAD (int32 runs that cannot overflow, added to exact int64 sums),
+the portable output stage)."""
 from __future__ import annotations
 
 import numpy as np
@@ -126,10 +127,10 @@ def dsp16_applies(op: Op, g: Graph) -> bool:
 
 
 def dsp16_scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """One int16 column of K = KH * KW * IC values (none for a 1x1 stride-1 unpadded convolution:
-    its input pixel is read in place, or copied to the stack when it runs in place)."""
+    """Two int16 columns of K4 values (K = KH * KW * IC rounded up to 4); none for a 1x1 stride-1
+    unpadded convolution: its input pixels are read in place, or copied to the stack in place."""
     _, kh, kw, ic = g.tensor(op.inputs[1]).shape
-    return 0 if one_by_one(op, kh, kw) else 2 * dsp.round_up4(kh * kw * ic)
+    return 0 if one_by_one(op, kh, kw) else 4 * dsp.round_up4(kh * kw * ic)
 
 
 def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -141,7 +142,7 @@ def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         **output_stage_vars(index, op, ctx), **window_vars(op, g),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_dsp16", dsp.weights_rows(w.reshape(oc, k), 2), "int32"),
-        "KH": kh, "KW": kw, "K": k, "WORDS": dsp.round_up4(k) // 4,
+        "KH": kh, "KW": kw, "K": k, "K4": dsp.round_up4(k), "WORDS": dsp.round_up4(k) // 4,
         "pointwise": one_by_one(op, kh, kw), "padded": any(op.attrs["pad"]),
         "in_place": index in ctx.plan.in_place, "backward": bool(index in ctx.plan.in_place and oc > ic),
     }

@@ -362,4 +362,10 @@ static inline int64_t aot_smlald(int32_t a, int32_t b, int64_t acc)
 void aot_dot2_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[2]);
 int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc);
 
+/* Two columns xa, xb (k int16 values each, read like aot_dot2_s16's x) times two weight rows
+ * (aot_dot2_s16's layout): acc[0] += row 0 . xa, acc[1] += row 0 . xb, acc[2] += row 1 . xa,
+ * acc[3] += row 1 . xb, exactly: SMLAD into int32 partial sums over at most 127 groups of 4
+ * values (|x * w| <= 2^22: they cannot overflow), added to the int64 sums after each run. */
+void aot_dot2x2_s16(const int16_t *xa, const int16_t *xb, int k, const int32_t *w, int64_t acc[4]);
+
 #endif

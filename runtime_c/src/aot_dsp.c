@@ -369,3 +369,46 @@ int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc)
     }
     return acc;
 }
+
+void aot_dot2x2_s16(const int16_t *xa, const int16_t *xb, int k, const int32_t *w, int64_t acc[4])
+{
+    for (int groups = k >> 2; groups > 0;) {
+        const int run = groups < 127 ? groups : 127;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const int32_t *stop = w + 2 * run;
+        while (w != stop) {
+            const int32_t a01 = (int32_t)aot_ld32(xa), a23 = (int32_t)aot_ld32(xa + 2);
+            const int32_t b01 = (int32_t)aot_ld32(xb), b23 = (int32_t)aot_ld32(xb + 2);
+            const uint32_t w0 = (uint32_t)w[0], w1 = (uint32_t)w[1];
+            int32_t t = aot_sxtb16(w0);
+            s0 = aot_smlad(t, a01, s0);
+            s1 = aot_smlad(t, b01, s1);
+            t = aot_sxtb16_ror8(w0);
+            s0 = aot_smlad(t, a23, s0);
+            s1 = aot_smlad(t, b23, s1);
+            t = aot_sxtb16(w1);
+            s2 = aot_smlad(t, a01, s2);
+            s3 = aot_smlad(t, b01, s3);
+            t = aot_sxtb16_ror8(w1);
+            s2 = aot_smlad(t, a23, s2);
+            s3 = aot_smlad(t, b23, s3);
+            xa += 4;
+            xb += 4;
+            w += 2;
+        }
+        acc[0] += s0;
+        acc[1] += s1;
+        acc[2] += s2;
+        acc[3] += s3;
+        groups -= run;
+    }
+    if (k & 3) {
+        int32_t a01, a23, b01, b23;
+        aot_tail_s16(xa, k & 3, &a01, &a23);
+        aot_tail_s16(xb, k & 3, &b01, &b23);
+        acc[0] = aot_smlald(aot_sxtb16_ror8((uint32_t)w[0]), a23, aot_smlald(aot_sxtb16((uint32_t)w[0]), a01, acc[0]));
+        acc[1] = aot_smlald(aot_sxtb16_ror8((uint32_t)w[0]), b23, aot_smlald(aot_sxtb16((uint32_t)w[0]), b01, acc[1]));
+        acc[2] = aot_smlald(aot_sxtb16_ror8((uint32_t)w[1]), a23, aot_smlald(aot_sxtb16((uint32_t)w[1]), a01, acc[2]));
+        acc[3] = aot_smlald(aot_sxtb16_ror8((uint32_t)w[1]), b23, aot_smlald(aot_sxtb16((uint32_t)w[1]), b01, acc[3]));
+    }
+}
