@@ -368,4 +368,8 @@ int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc);
  * values (|x * w| <= 2^22: they cannot overflow), added to the int64 sums after each run. */
 void aot_dot2x2_s16(const int16_t *xa, const int16_t *xb, int k, const int32_t *w, int64_t acc[4]);
 
+/* The k int16 values at x times four weight rows (interleaved per group of 4 values, each group
+ * stored w0 w2 w1 w3): acc[r] += row r . x, exactly, in int32 runs as aot_dot2x2_s16. */
+void aot_dot4_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[4]);
+
 #endif

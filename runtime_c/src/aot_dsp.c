@@ -412,3 +412,33 @@ void aot_dot2x2_s16(const int16_t *xa, const int16_t *xb, int k, const int32_t *
         acc[3] = aot_smlald(aot_sxtb16_ror8((uint32_t)w[1]), b23, aot_smlald(aot_sxtb16((uint32_t)w[1]), b01, acc[3]));
     }
 }
+
+void aot_dot4_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[4])
+{
+    for (int groups = k >> 2; groups > 0;) {
+        const int run = groups < 127 ? groups : 127;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const int32_t *stop = w + 4 * run;
+        while (w != stop) {
+            const int32_t x01 = (int32_t)aot_ld32(x), x23 = (int32_t)aot_ld32(x + 2);
+            s0 = aot_smlad(aot_sxtb16_ror8((uint32_t)w[0]), x23, aot_smlad(aot_sxtb16((uint32_t)w[0]), x01, s0));
+            s1 = aot_smlad(aot_sxtb16_ror8((uint32_t)w[1]), x23, aot_smlad(aot_sxtb16((uint32_t)w[1]), x01, s1));
+            s2 = aot_smlad(aot_sxtb16_ror8((uint32_t)w[2]), x23, aot_smlad(aot_sxtb16((uint32_t)w[2]), x01, s2));
+            s3 = aot_smlad(aot_sxtb16_ror8((uint32_t)w[3]), x23, aot_smlad(aot_sxtb16((uint32_t)w[3]), x01, s3));
+            x += 4;
+            w += 4;
+        }
+        acc[0] += s0;
+        acc[1] += s1;
+        acc[2] += s2;
+        acc[3] += s3;
+        groups -= run;
+    }
+    if (k & 3) {
+        int32_t x01, x23;
+        aot_tail_s16(x, k & 3, &x01, &x23);
+        for (int r = 0; r < 4; ++r) {
+            acc[r] = aot_smlald(aot_sxtb16_ror8((uint32_t)w[r]), x23, aot_smlald(aot_sxtb16((uint32_t)w[r]), x01, acc[r]));
+        }
+    }
+}

@@ -115,7 +115,7 @@ def test_depthwise_int32_bias_is_refused():
 DSP_CASES = [(op, s) for op in ("conv_2d", "fully_connected") for s in range(8)]
 
 
-def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = False) -> None:
+def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = False, inputs=None) -> None:
     """``model`` compiled for ``board`` picks the dsp16 kernel (``in_place``: over its input) and
     runs bit-exact with the reference."""
     import hashlib
@@ -130,8 +130,9 @@ def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = Fal
     g.name = name
     cm = compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=board, priority="speed")
     assert [v.name for v in cm.variants.values()] == ["dsp16"] and bool(cm.plan.in_place) == in_place, name
-    inputs = random_inputs(model, np.random.default_rng(len(name)))
-    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, inputs)), build_dir=Path(build_dir))
+    if inputs is None:
+        inputs = dict(zip(cm.graph.inputs, random_inputs(model, np.random.default_rng(len(name)))))
+    result = run_on_board(cm, board, inputs, build_dir=Path(build_dir))
     assert [c.max_abs_diff for c in result.comparisons] == [0], name
 
 
@@ -162,3 +163,58 @@ def test_dsp16_on_cortex_m4(op, seed, tmp_path):
     from aot.target.boards import load_board
 
     _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}", load_board("qemu-mps2-an386"), tmp_path)
+
+
+def _extreme(op: str) -> bytes:
+    """K over 508 (the kernels' int32 runs of 127 groups end and are added to the int64 sums)
+    with the largest products: weight rows of -128 and 127 meet inputs the test sets to -32768."""
+    m = Model16(np.random.default_rng(5), ("int64",))
+    rng = np.random.default_rng(6)
+    if op == "conv_2d":
+        ic, oc = 70, 7
+        w = rng.integers(-128, 128, (oc, 3, 3, ic))
+        w[0], w[1] = -128, 127
+        x = m.input("x", (1, 4, 5, ic), (1e-3, 0))
+        wt = m.b.add_tensor("w", w.shape, "int8", data=w, scale=np.full(oc, 0.01, np.float32),
+                            zero_point=np.zeros(oc, np.int64), quantized_dimension=0)
+        y = m.output((1, 4, 5, oc), quant=(40.0, 0))
+        return m.finish("CONV_2D", [x, wt], [y], padding="SAME", stride=(1, 1), dilation=(1, 1), activation="NONE")
+    k, n = 1100, 6
+    w = rng.integers(-128, 128, (n, k))
+    w[0], w[1] = -128, 127
+    x = m.input("x", (2, k), (1e-3, 0))
+    wt = m.b.add_tensor("w", w.shape, "int8", data=w, scale=np.float32(0.01), zero_point=0)
+    b = m.b.add_tensor("b", (n,), "int64", data=np.arange(n) * 10 ** 9, scale=np.float32(1e-5), zero_point=0)
+    y = m.output((2, n), quant=(40.0, 0))
+    return m.finish("FULLY_CONNECTED", [x, wt, b], [y])
+
+
+def _extreme_inputs(model: bytes) -> dict:
+    from aot.frontends.tflite import load_tflite
+
+    g = load_tflite(model)
+    x = np.random.default_rng(7).integers(-32768, 32768, g.tensor(g.inputs[0]).shape).astype(np.int16)
+    x.reshape(-1)[: x.size // 2] = -32768
+    return g, {g.inputs[0]: x}
+
+
+@pytest.mark.parametrize("op", ["conv_2d", "fully_connected"])
+def test_extreme_sums_match_tflm_and_dsp16_on_host(op, tmp_path):
+    from aot.driver.reference import run_graph
+    from tests.tflm import run_tflm
+
+    model = _extreme(op)
+    g, inputs = _extreme_inputs(model)
+    want = run_tflm(model, list(inputs.values()))[0]
+    np.testing.assert_array_equal(run_graph(g, inputs)[g.outputs[0]], want)
+    assert np.unique(want).size > 4  # not all saturated
+    _dsp16_exact(model, f"extreme_{op}", _host_dsp(), tmp_path, inputs=inputs)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("op", ["conv_2d", "fully_connected"])
+def test_extreme_sums_dsp16_on_cortex_m4(op, tmp_path):
+    from aot.target.boards import load_board
+
+    model = _extreme(op)
+    _dsp16_exact(model, f"extreme_{op}", load_board("qemu-mps2-an386"), tmp_path, inputs=_extreme_inputs(model)[1])
