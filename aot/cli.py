@@ -1,4 +1,4 @@
-"""The `microaot` command line: compile, run, profile, validate, quantize, project, tune, inspect, ops, boards.
+"""The `microaot` command line: compile, run, profile, validate, quantize, project, build, flash, tune, inspect, ops, boards.
 
 Every command takes --json and then prints exactly one JSON object (or list) on stdout.
 Errors are one line on stderr (with --json also {"error": ...} on stdout) and exit code 2;
@@ -216,20 +216,32 @@ def cmd_quantize(args) -> int:
     return 0
 
 
-def cmd_project(args) -> int:
+def _compile_models(args, board) -> dict:
+    """{C prefix: compiled model} of `project`, `build` and `flash`: the kernel variants for the
+    board's CPU features."""
     from aot.driver.compiler import compile_file
-    from aot.driver.project import generate_models_project, model_prefixes
+    from aot.driver.project import model_prefixes
+
+    prefixes = model_prefixes(args.model, args.prefix)
+    return {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
+
+
+def _served(args, models: dict) -> list[dict]:
+    return [{"model": str(m), "prefix": p, "index": i, "arena_bytes": cm.plan.arena_bytes}
+            for i, (m, (p, cm)) in enumerate(zip(args.model, models.items()))]
+
+
+def cmd_project(args) -> int:
+    from aot.driver.project import generate_models_project
 
     board = _board_or_none(args.board)
-    prefixes = model_prefixes(args.model, args.prefix)
-    # kernel variants for the board's CPU features
-    models = {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
-    project = generate_models_project(models, board, Path(args.output), args.template,
-                                      profile=args.profile, zephyr_board=args.zephyr_board)
+    models = _compile_models(args, board)
+    prefixes = list(models)
+    project = generate_models_project(models, board, Path(args.output), args.template, profile=args.profile,
+                                      zephyr_board=args.zephyr_board, inputs=args.inputs, seed=args.seed)
     first = args.model[0]
     if args.json:
-        served = [{"model": str(m), "prefix": p, "index": i, "arena_bytes": cm.plan.arena_bytes}
-                  for i, (m, (p, cm)) in enumerate(zip(args.model, models.items()))]
+        served = _served(args, models)
         print(json.dumps({"model": str(first), "models": served, "directory": str(project.directory),
                           "arena_bytes": served[0]["arena_bytes"], **project.to_json()}))
         return 0
@@ -241,6 +253,10 @@ def cmd_project(args) -> int:
     print(f"  build:    cd {shlex.quote(str(project.directory))} && {' '.join(project.build)}")
     print(f"  firmware: {project.firmware}" + (f" (+ {', '.join(project.images)})" if project.images else ""))
     run_board = project.board or "<board>"
+    if project.template == "app":
+        print("  edit app/main.c; run it as README.md shows" + (f"; or: microaot flash {first} --board {run_board}"
+                                                              if board.run == "port" else ""))
+        return 0
     if board is not None and board.run == "qemu":
         print(f"  start it under QEMU (README.md), then: microaot run {first} --board {run_board} "
               "--port socket://127.0.0.1:4444")
@@ -248,6 +264,72 @@ def cmd_project(args) -> int:
         print(f"  flash it, then: microaot run {first} --board {run_board} --port /dev/ttyACM0")
     if project.template != "zephyr" and len(models) == 1:
         print(f"  the same RPC firmware as: microaot run {first} --board {run_board}")
+    return 0
+
+
+def _deploy_project(args, board):
+    """`build` and `flash`: the project generated (changed files only) into -o or the cache."""
+    from aot.driver.deploy import prepare
+
+    if args.output:
+        _check_output(args.output, folder=True)
+    models = _compile_models(args, board)
+    _progress(args, f"generating the {args.template} project of {' + '.join(cm.graph.name for cm in models.values())} ...")
+    return models, prepare(models, board, args.template, args.output, zephyr_board=args.zephyr_board,
+                           inputs=args.inputs, seed=args.seed)
+
+
+def _build_json(args, models, project, commands, dry_run: bool) -> dict:
+    return {"model": str(args.model[0]), "models": _served(args, models), "board": project.board,
+            "zephyr_board": project.zephyr_board, "template": project.template, "directory": str(project.directory),
+            "firmware": str(project.directory / project.firmware),
+            "images": [str(project.directory / i) for i in project.images],
+            "build_command": commands, "dry_run": dry_run}
+
+
+def cmd_build(args) -> int:
+    from aot.target import deploy
+
+    board = _board_or_none(args.board)
+    models, project = _deploy_project(args, board)
+    commands = deploy.build_commands(project)
+    line = deploy.command_line(commands, project.directory)
+    if args.dry_run:
+        print(json.dumps(_build_json(args, models, project, commands, True)) if args.json else line)
+        return 0
+    _progress(args, f"building: {line}")
+    deploy.build(project)
+    if args.json:
+        print(json.dumps(_build_json(args, models, project, commands, False)))
+    else:
+        print(f"built {project.directory / project.firmware}"
+              + "".join(f", {project.directory / i}" for i in project.images if (project.directory / i).exists()))
+    return 0
+
+
+def cmd_flash(args) -> int:
+    from aot.target import deploy
+    from aot.target.boards import load_board
+
+    board = load_board(args.board)
+    deploy.flashable(board, str(args.model[0]))   # before compiling: a QEMU board fails at once
+    models, project = _deploy_project(args, board)
+    command = deploy.flash_command(project, board)
+    if not args.dry_run:
+        deploy.check_tool(command[0])   # before building: a missing flash tool fails at once
+    commands = deploy.build_commands(project)
+    _progress(args, f"building: {deploy.command_line(commands, project.directory)}")
+    deploy.build(project)
+    result = {**_build_json(args, models, project, commands, args.dry_run), "flash_command": command}
+    if args.dry_run:
+        print(json.dumps(result) if args.json else shlex.join(command))
+        return 0
+    _progress(args, f"flashing: {shlex.join(command)}")
+    deploy.flash(command, project, stdout=sys.stderr if args.json else None)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"flashed {project.directory / project.firmware} to {board.name}")
     return 0
 
 
@@ -523,18 +605,41 @@ def build_parser() -> argparse.ArgumentParser:
     common(qz)
     qz.set_defaults(func=cmd_quantize)
 
-    pr = sub.add_parser("project", help="a standalone firmware project: Makefile, CMake or Zephyr app (docs/project.md)")
-    pr.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
-    pr.add_argument("--template", choices=("make", "cmake", "zephyr"), default="make", help="build system (default make)")
+    def project_options(sp, output_help):
+        sp.add_argument("model", nargs="+", help="model file(s): several make one firmware serving them all")
+        sp.add_argument("--template", choices=("make", "cmake", "zephyr", "app"), default="make",
+                        help="make, cmake, zephyr (the RPC firmware; make and cmake also build the model as a "
+                             "library), or app (make build of app/main.c: one inference on a sample input, result "
+                             "on the UART); default make")
+        sp.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
+        sp.add_argument("-o", "--output", type=Path, required=output_help is None,
+                        help=output_help or "project folder (new, or an earlier project to regenerate)")
+        sp.add_argument("--prefix", nargs="+", type=_c_prefix, help="prefix of the generated C API, one per model "
+                        "(default: model; for several models each file's stem)")
+        sp.add_argument("--inputs", help="template app: the sample input, .npy (single input) or .npz keyed by "
+                                         "input name (float32 values for a quantised input are quantised); default random")
+        sp.add_argument("--seed", type=int, default=0, help="template app: seed of the random sample (default 0)")
+        priority(sp)
+        common(sp)
+
+    pr = sub.add_parser("project", help="a standalone project: Makefile, CMake, Zephyr app or an application (docs/project.md)")
     pr.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
-    pr.add_argument("--zephyr-board", help="template zephyr: the Zephyr board (default: the board's zephyr_board)")
-    pr.add_argument("-o", "--output", required=True, help="project folder (new, or an earlier project to regenerate)")
-    pr.add_argument("--prefix", nargs="+", type=_c_prefix, help="prefix of the generated C API, one per model (default: model; "
-                    "for several models each file's stem)")
     pr.add_argument("--profile", action="store_true", help="build with the per-operator profiler (microaot profile)")
-    priority(pr)
-    common(pr)
+    project_options(pr, None)
     pr.set_defaults(func=cmd_project)
+
+    cache_help = "project folder (default: one per model, board and template in the cache)"
+    bu = sub.add_parser("build", help="generate the project and build it: make, cmake, or west build for --template zephyr")
+    bu.add_argument("--board", help="board name (see boards/); for zephyr, one with a zephyr_board key")
+    bu.add_argument("--dry-run", action="store_true", help="generate the project, print the build command, run nothing")
+    project_options(bu, cache_help)
+    bu.set_defaults(func=cmd_build)
+
+    fl = sub.add_parser("flash", help="build the firmware and run the board's flash command (west flash for --template zephyr)")
+    fl.add_argument("--board", required=True, help="board name (see boards/): one with a flash_command (a real board)")
+    fl.add_argument("--dry-run", action="store_true", help="build, then print the flash command instead of running it")
+    project_options(fl, cache_help)
+    fl.set_defaults(func=cmd_flash)
 
     t = sub.add_parser("tune", help="measure each operator's kernel variants on a board, keep the fastest bit-exact")
     t.add_argument("model")

@@ -11,14 +11,23 @@ from aot.core.ir import Graph
 from aot.driver.reference import check_inputs, random_inputs
 
 
-def load_inputs(g: Graph, path: str | Path | None, seed: int = 0) -> dict[str, np.ndarray]:
+def load_inputs(g: Graph, path: str | Path | None, seed: int = 0, *, keep_float: bool = False) -> dict[str, np.ndarray]:
+    """``keep_float``: a float32 array given for a quantised integer input stays float32 (of the
+    input's shape) for the caller to quantise, as firmware quantises a sensor's values."""
     if path is None:
         return random_inputs(g, seed)
     arrays = read_arrays(g, path, "inputs")
     unknown = sorted(set(arrays) - set(g.inputs))
     if unknown:
         raise AotError(f"{path}: keys {unknown} are not model inputs (inputs: {g.inputs})")
-    return check_inputs(g, arrays)
+    floats = {n: a for n, a in arrays.items() if keep_float and _float_for_quantised(g, n, a)}
+    stand_ins = {n: np.zeros(g.tensor(n).shape, g.tensor(n).np_dtype) for n in floats}
+    return {**check_inputs(g, {**arrays, **stand_ins}), **{n: a.reshape(g.tensor(n).shape) for n, a in floats.items()}}
+
+
+def _float_for_quantised(g: Graph, name: str, a: np.ndarray) -> bool:
+    t = g.tensor(name)
+    return a.dtype == np.float32 and a.size == t.size and t.dtype != "float32" and t.quant is not None
 
 
 def read_arrays(g: Graph, path: str | Path, what: str) -> dict[str, np.ndarray]:

@@ -14,9 +14,16 @@ model folder: `microaot compile`'s output; aot.driver.project.generate_project e
     project.json      what was generated, how to build it and where the firmware lands
     README.md         build, flash and run commands
 
+Template app is the make template's build around an application instead of the RPC server:
+app/main.c runs one inference on a sample input (app/sample_input.h) and prints the top class,
+its score and the counter on the board's UART (aot/target/app.py). The make and app Makefiles
+also build the model(s) alone as a static library (``make lib`` -> build/lib<prefix>.a), and the
+cmake template defines it as ``<prefix>_model`` (add_library STATIC, PUBLIC include folders).
+
 or, for template zephyr, a Zephyr application (zephyr_app/: CMakeLists.txt, prj.conf,
 src/hal_zephyr.c, boards/*.overlay|*.conf) with model/ and runtime/ and a microaot.cmake that
-names the board. Flags come from aot.target.build.recipe(), the same as `microaot run` uses, with the
+names the board; its zephyr/module.yml (+ zephyr/CMakeLists.txt, zephyr/Kconfig) also makes the
+folder a Zephyr module that adds the model, as a library, to an existing west workspace. Flags come from aot.target.build.recipe(), the same as `microaot run` uses, with the
 board's paths rewritten to the copies; no file of a project refers back to microaot.
 The layout and the flows are documented in docs/project.md.
 """
@@ -31,16 +38,18 @@ from pathlib import Path
 from typing import Sequence
 
 import jinja2
+import numpy as np
 
 from aot import __version__
 from aot.core.errors import AotError
 from aot.core.resources import data_dir
 from aot.target import runtime
+from aot.target.app import SampleError, write_app
 from aot.target.boards import Board, boards_dir
 from aot.target.build import IMAGE_FORMATS, recipe
 from codegen_c.generate import DEFAULT_DESCRIPTOR
 
-TEMPLATES = ("make", "cmake", "zephyr")
+TEMPLATES = ("make", "cmake", "zephyr", "app")
 MARKER = "project.json"
 _ROOT = "@ROOT@"   # stands for the project folder in relocated flags until a template renders them
 
@@ -59,11 +68,12 @@ class Project:
     firmware: str                       # the built firmware, relative to ``directory``
     images: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)   # every file written, relative, sorted
+    library: str | None = None          # the model(s) as a static library (make lib / cmake target)
 
     def to_json(self) -> dict:
         return {"generator": f"microaot {__version__}", "template": self.template, "board": self.board,
                 "zephyr_board": self.zephyr_board, "build": self.build, "firmware": self.firmware,
-                "images": self.images, "files": self.files}
+                "images": self.images, "library": self.library, "files": self.files}
 
 
 # ---- path relocation: the board's files under boards/ become the project's boards/ --------
@@ -132,6 +142,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["make_word"] = _make_word
     env.filters["cmake_word"] = _cmake_word
+    env.filters["prefix_of"] = prefix_of
     return env
 
 
@@ -185,22 +196,30 @@ def zephyr_board_file(zephyr_board: str, suffix: str) -> str:
 
 
 def write_project(model_dir: Path | str | Sequence[Path | str], board: Board | None, out_dir: Path | str,
-                  template: str, *, profile: bool = False, zephyr_board: str | None = None) -> Project:
+                  template: str, *, profile: bool = False, zephyr_board: str | None = None,
+                  sample: dict[str, np.ndarray] | None = None, sample_note: str = "") -> Project:
     """Write a standalone project (see the module docstring) around the compiled model folder
     ``model_dir`` (or a list of them, each compiled with its own prefix: one firmware serving
-    them all, RPC model index = position in the list) and return what it holds."""
+    them all, RPC model index = position in the list) and return what it holds. Template app
+    (one model) needs ``sample`` (input name -> array in the input's dtype, or float32 for a
+    quantised input) and ``sample_note`` (where it came from, for app/sample_input.h)."""
     if template not in TEMPLATES:
         raise ProjectError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
     if template != "zephyr" and board is None:
         raise ProjectError(f"template {template} needs --board")
     if template != "zephyr" and zephyr_board:
         raise ProjectError("--zephyr-board is only for --template zephyr")
+    if template == "app" and profile:
+        raise ProjectError("--profile builds the RPC firmware's profiler; template app has no RPC server")
     model_dirs = [model_dir] if isinstance(model_dir, (str, Path)) else list(model_dir)
     model_dirs, out_dir = [Path(d).resolve() for d in model_dirs], Path(out_dir).resolve()
     metas = [_model_metadata(d) for d in model_dirs]
-    if template == "zephyr" and len(metas) > 1:
-        raise ProjectError(f"template zephyr serves one model, not {len(metas)}: use --template make or cmake "
+    if template in ("zephyr", "app") and len(metas) > 1:
+        raise ProjectError(f"template {template} serves one model, not {len(metas)}: use --template make or cmake "
                            "for a firmware with several models")
+    if (template == "app") != (sample is not None):
+        raise ProjectError("a sample input is for template app only" if sample is not None
+                           else "template app needs a sample input")
     if template == "zephyr" and metas[0]["descriptor"] != DEFAULT_DESCRIPTOR:
         raise ProjectError(f"template zephyr serves a model compiled with the default prefix (model), "
                            f"not {metas[0]['descriptor']}: compile without --prefix")
@@ -223,9 +242,11 @@ def write_project(model_dir: Path | str | Sequence[Path | str], board: Board | N
 
     if template == "zephyr":
         project = _zephyr(board, out_dir, env, common, profile, zephyr_board_of(board, zephyr_board))
+        _zephyr_module(out_dir, env, common, prefix_of(descriptors[0]))
     else:
-        project = _bare_metal(board, out_dir, env, common, template, profile, descriptors)
-    _render(env, "README.md.j2", out_dir / "README.md", project=project, **common)
+        app = None if sample is None else (sample, sample_note, metas[0])
+        project = _bare_metal(board, out_dir, env, common, template, profile, descriptors, app)
+    _render(env, "README.md.j2", out_dir / "README.md", project=project, prefix=library_prefix(descriptors), **common)
     project.files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                            if p.is_file() and p.name != MARKER) + [MARKER]
     (out_dir / MARKER).write_text(json.dumps(project.to_json(), indent=2) + "\n")
@@ -237,7 +258,7 @@ def _model_metadata(model_dir: Path) -> dict:
     folder compiled before the descriptor was recorded: the default prefix's)."""
     try:
         meta = json.loads((model_dir / "metadata.json").read_text())
-        return {**{key: meta[key] for key in ("model", "source", "sha256")},
+        return {**{key: meta[key] for key in ("model", "source", "sha256", "inputs", "outputs")},
                 "descriptor": meta.get("descriptor", DEFAULT_DESCRIPTOR)}
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ProjectError(f"{model_dir} is not a compiled model folder (microaot compile's output): "
@@ -256,8 +277,7 @@ def _merge_models(model_dirs: list[Path], descriptors: list[str], dest: Path) ->
     dest.mkdir(parents=True, exist_ok=True)
     for d, descriptor in zip(model_dirs, descriptors):
         for f in sorted(p for p in d.iterdir() if p.is_file()):
-            prefix = "model" if descriptor == DEFAULT_DESCRIPTOR else descriptor.removesuffix("_model")
-            target = dest / prefix / f.name if f.name in _PER_MODEL_FILES else dest / f.name
+            target = dest / prefix_of(descriptor) / f.name if f.name in _PER_MODEL_FILES else dest / f.name
             if target.exists() and target.read_bytes() != f.read_bytes():
                 raise ProjectError(f"{f.name} of {d} differs from the one of another model: compile the models "
                                    "with one microaot and distinct --prefix values")
@@ -280,31 +300,52 @@ def _serve_flags(descriptors: list[str]) -> list[str]:
     return [] if descriptors[0] == DEFAULT_DESCRIPTOR else [f"-DAOT_MODEL={descriptors[0]}"]
 
 
+def prefix_of(descriptor: str) -> str:
+    """The C API prefix of a model whose descriptor is ``descriptor`` (codegen_c.generate.descriptor_name)."""
+    return "model" if descriptor == DEFAULT_DESCRIPTOR else descriptor.removesuffix("_model")
+
+
+def library_prefix(descriptors: list[str]) -> str:
+    """What the model library is named after: the model's prefix, or the prefixes joined by '_'."""
+    return "_".join(prefix_of(d) for d in descriptors)
+
+
 def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: dict, template: str,
-                profile: bool, descriptors: list[str]) -> Project:
-    """``descriptors``: the aot_model_t(s) the runtime's main.c serves (_serve_flags)."""
+                profile: bool, descriptors: list[str], app: tuple | None = None) -> Project:
+    """``descriptors``: the aot_model_t(s) the runtime's main.c serves (_serve_flags); ``app``:
+    (sample, note, metadata) for template app, whose app/main.c replaces the RPC server."""
     r = recipe(board, profile=profile)
     rel = _Relocator(out_dir)
-    runtime_srcs, runtime_inc = _copy_runtime(out_dir, runtime.runtime_sources(profile))
+    program_srcs, runtime_inc = _copy_runtime(out_dir, [] if app else runtime.runtime_sources(profile))
+    if app:   # the application in place of the RPC server and its main
+        sample, note, meta = app
+        try:
+            program_srcs = write_app(env, out_dir, meta, prefix_of(descriptors[0]), descriptors[0], board.counter,
+                                     sample, note, common)
+        except SampleError as e:
+            raise ProjectError(f"sample input: {e}") from None
     board_srcs = [rel.copy_file(p) for p in r.board_sources]
     runtime_dir = runtime.runtime_include_dir().resolve()
     include_dirs = [runtime_inc, *(rel.copy_dir(d) for d in r.include_dirs if Path(d).resolve() != runtime_dir), "model"]
-    cflags = [rel.flag(f) for f in r.cflags] + _serve_flags(descriptors)
+    cflags = [rel.flag(f) for f in r.cflags] + ([] if app else _serve_flags(descriptors))
     ldflags = [rel.flag(f) for f in r.ldflags]
     ldlibs = [rel.flag(f) for f in r.ldlibs]
     _check_no_escape(out_dir, [*cflags, *ldflags, *ldlibs])
 
     model_srcs = sorted(f"model/{p.name}" for p in (out_dir / "model").glob("*.c"))
+    prefix = library_prefix(descriptors)
     values = dict(
-        common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"),
+        common, cc=board.cc, objcopy=board.binutil("objcopy"), size=board.binutil("size"), ar=board.binutil("ar"),
+        prefix=prefix, library=f"lib{prefix}.a", app=bool(app), model_table=MODEL_TABLE,
+        model_sources=[s for s in model_srcs if s != f"model/{MODEL_TABLE}"],   # the models, not the RPC's table
         cross=board.run != "host", cpu=board.cpu or "unknown",
-        sources=[*board_srcs, *runtime_srcs, *model_srcs],   # the link order of aot.target.build
+        sources=[*board_srcs, *program_srcs, *model_srcs],   # the link order of aot.target.build
         include_dirs=include_dirs,
         cflags=cflags, ldflags=ldflags, ldlibs=ldlibs,
         linker_scripts=sorted(p for p in rel.copied.values() if p.endswith(".ld")),
         executable=r.executable, images=[(s, IMAGE_FORMATS[s]) for s in r.images],
     )
-    if template == "make":
+    if template in ("make", "app"):
         _render(env, "make/Makefile.j2", out_dir / "Makefile", **values)
         build = ["make"]
     else:
@@ -312,8 +353,9 @@ def _bare_metal(board: Board, out_dir: Path, env: jinja2.Environment, common: di
         _render(env, "cmake/toolchain.cmake.j2", out_dir / "toolchain.cmake", **values)
         build = ["cmake", "-B", "build", "-S", ".", "&&", "cmake", "--build", "build"]
     stem = r.executable.removesuffix(".elf")
+    library = f"build/lib{prefix}_model.a" if template == "cmake" else f"build/lib{prefix}.a"
     return Project(out_dir, template, board.name, board.zephyr_board, build, f"build/{r.executable}",
-                   [f"build/{stem}{s}" for s in r.images])
+                   [f"build/{stem}{s}" for s in r.images], library=library)
 
 
 def _check_no_escape(out_dir: Path, flags: list[str]) -> None:
@@ -339,3 +381,11 @@ def _zephyr(board: Board | None, out_dir: Path, env: jinja2.Environment, common:
     return Project(out_dir, "zephyr", board.name if board else None, zephyr_board,
                    ["west", "build", "-b", zephyr_board, "."], "build/zephyr/zephyr.elf",
                    ["build/zephyr/zephyr.bin", "build/zephyr/zephyr.hex"])
+
+
+def _zephyr_module(out_dir: Path, env: jinja2.Environment, common: dict, prefix: str) -> None:
+    """zephyr/module.yml, zephyr/CMakeLists.txt, zephyr/Kconfig: the folder as a Zephyr module
+    (ZEPHYR_EXTRA_MODULES or west.yml) whose Kconfig option builds model/*.c as a library."""
+    for name in ("module.yml", "CMakeLists.txt", "Kconfig"):
+        _render(env, f"zephyr/module/{name}.j2", out_dir / "zephyr" / name, prefix=prefix,
+                PREFIX=prefix.upper(), **common)
