@@ -3,6 +3,8 @@ DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED: the NumPy reference vs tf
 random single-op models each (int64, int32 or no bias, per-channel scales, strides, padding,
 dilation, fused activations), the host C vs the reference (bit-exact), the in-place kernels, and
 the refusals of what TFLM's int16 kernels do not take."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -115,7 +117,8 @@ def test_depthwise_int32_bias_is_refused():
 DSP_CASES = [(op, s) for op in ("conv_2d", "fully_connected") for s in range(8)]
 
 
-def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = False, inputs=None) -> None:
+def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = False, inputs=None,
+                 priority: str = "speed") -> None:
     """``model`` compiled for ``board`` picks the dsp16 kernel (``in_place``: over its input) and
     runs bit-exact with the reference."""
     import hashlib
@@ -128,7 +131,7 @@ def _dsp16_exact(model: bytes, name: str, board, build_dir, in_place: bool = Fal
 
     g = load_tflite(model)
     g.name = name
-    cm = compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=board, priority="speed")
+    cm = compile_graph(g, Path(f"{name}.tflite"), hashlib.sha256(model).hexdigest(), board=board, priority=priority)
     assert [v.name for v in cm.variants.values()] == ["dsp16"] and bool(cm.plan.in_place) == in_place, name
     if inputs is None:
         inputs = dict(zip(cm.graph.inputs, random_inputs(model, np.random.default_rng(len(name)))))
@@ -150,6 +153,19 @@ def test_dsp16_on_host(op, seed, tmp_path):
     _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}", _host_dsp(), tmp_path)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_dsp16_conv_without_scratch_on_host(seed, tmp_path):
+    """The default priority keeps the portable arena: the conv's knob cols=0 (no columns, each tap
+    read in place) is what fits, and it stays exact."""
+    from aot.driver.compiler import compile_graph
+    from aot.frontends.tflite import load_tflite
+
+    model = make("conv_2d", seed, "int16")
+    cm = compile_graph(load_tflite(model), Path("c.tflite"), "0", board=_host_dsp())
+    assert [(v.name, v.knobs) for v in cm.variants.values()] == [("dsp16", (("cols", 0),))]
+    _dsp16_exact(model, f"conv_2d_direct_{seed}", _host_dsp(), tmp_path, priority="balanced")
+
+
 @pytest.mark.parametrize("bias,oc", [(None, 6), ("int32", 9), ("int64", 3)])
 def test_dsp16_pointwise_in_place_on_host(bias, oc, tmp_path):
     """Same, fewer and more output channels than input ones (walking forward, backward)."""
@@ -163,6 +179,9 @@ def test_dsp16_on_cortex_m4(op, seed, tmp_path):
     from aot.target.boards import load_board
 
     _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}", load_board("qemu-mps2-an386"), tmp_path)
+    if op == "conv_2d":  # and without scratch, the default priority's choice
+        _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}_direct", load_board("qemu-mps2-an386"), tmp_path / "direct",
+                     priority="balanced")
 
 
 def _extreme(op: str) -> bytes:
