@@ -46,7 +46,7 @@ def cmd_compile(args) -> int:
     seconds = time.perf_counter() - t0
     result = {
         "model": str(args.model), "output": str(args.output), "arena_bytes": meta["arena_bytes"],
-        **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
+        "state_bytes": meta["state_bytes"], **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
         "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
         "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
         "archive": str(args.archive) if args.archive else None,
@@ -57,6 +57,8 @@ def cmd_compile(args) -> int:
         print(f"compiled {args.model} -> {args.output}/ in {seconds:.2f} s")
         print(f"  operators {meta['ops']}, MACs {meta['macs']:,}")
         print(f"  arena {meta['arena_bytes']:,} bytes (largest op inputs + outputs {cm.plan.largest_op_bytes:,})")
+        if meta["state_bytes"]:
+            print(f"  state {meta['state_bytes']:,} bytes (kept across inferences; <PREFIX>_STATE_SIZE, <prefix>_reset)")
         print(f"  weights {meta['weights_bytes']:,} bytes")
         print(f"  files: {', '.join(result['files'])}")
         if args.archive:
@@ -66,30 +68,36 @@ def cmd_compile(args) -> int:
 
 def _run_common(args, profile: bool):
     from aot.driver.compiler import compile_file
-    from aot.driver.inputs import load_inputs
-    from aot.driver.runner import run_on_board
+    from aot.driver.inputs import load_inputs, load_steps
+    from aot.driver.runner import run_on_board, run_sequence
     from aot.target.boards import load_board
 
     board = load_board(args.board)
     cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
-    inputs = load_inputs(cm.graph, args.inputs, args.seed)
+    steps = getattr(args, "steps", None)
     _progress(args, f"running {cm.graph.name} on the device at {args.port} ..." if args.port
               else f"building {cm.graph.name} for {board.name} ...")
-    result = run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)
-    return board, cm, result
+    if steps is None:
+        inputs = load_inputs(cm.graph, args.inputs, args.seed)
+        return board, cm, [run_on_board(cm, board, inputs, port=args.port, profile=profile, build_dir=args.build_dir)]
+    sequence = load_steps(cm.graph, args.inputs, args.seed, steps)
+    return board, cm, run_sequence(cm, board, sequence, reset=True, port=args.port, profile=profile, build_dir=args.build_dir)
 
 
 def cmd_run(args) -> int:
     from aot.driver.inputs import save_outputs
 
-    board, cm, r = _run_common(args, profile=False)
+    board, cm, results = _run_common(args, profile=False)
+    r = results[0]
     if args.save_outputs:
-        save_outputs(args.save_outputs, r.outputs)
+        save_outputs(args.save_outputs, results[-1].outputs)  # with --steps: the inference after the reset
     macs = cm.macs
     fw = r.firmware.build if r.firmware else None   # None with --port: the device's firmware is not ours
+    match = all(x.match for x in results)
     summary = {
-        "model": str(args.model), "board": board.name, "match": r.match, "max_abs_diff": r.max_abs_diff,
-        "arena_bytes": r.device["arena_bytes"], "flash_bytes": fw.flash_bytes if fw else None,
+        "model": str(args.model), "board": board.name, "match": match,
+        "max_abs_diff": max(x.max_abs_diff for x in results),
+        "arena_bytes": r.device["arena_bytes"], "state_bytes": r.device.get("state_bytes", 0), "flash_bytes": fw.flash_bytes if fw else None,
         "ram_bytes": fw.ram_bytes if fw else None, "stack_bytes": fw.stack.bytes if fw else None,
         "model_index": r.device["index"], "counter_unit": r.counter_unit, "macs": macs,
         "outputs": _comparisons_json(r.comparisons),
@@ -100,6 +108,9 @@ def cmd_run(args) -> int:
                            "outputs": _comparisons_json(r.pass_comparisons)},
     }
     summary[r.counter_unit if r.counter_unit in ("instructions", "cycles") else "host_ns"] = r.counter
+    if args.steps is not None:
+        summary["steps"] = [{"step": k, "reset_before": k == args.steps, "match": x.match, "max_abs_diff": x.max_abs_diff,
+                             "mismatch_against": x.mismatch_against} for k, x in enumerate(results)]
     if args.json:
         print(json.dumps(summary))
     else:
@@ -119,8 +130,12 @@ def cmd_run(args) -> int:
         else:
             print(f"device at {args.port}: model index {r.device['index']} of {r.device['n_models']} models "
                   f"({r.device['name']}), arena {r.device['arena_bytes']:,} B")
-        print(_verdict(r))
-    return 0 if r.match else 1
+        for k, x in enumerate(results if args.steps is not None else []):
+            print(f"step {k}{' (after a reset)' if k == args.steps else ''}: "
+                  f"{'match' if x.match else 'MISMATCH against ' + ', '.join(x.mismatch_against)}, max |diff| {x.max_abs_diff:g}")
+        print(_verdict(r) if args.steps is None or not match else
+              f"MATCH: {args.steps} consecutive inferences, a reset and one more equal the NumPy reference")
+    return 0 if match else 1
 
 
 def _comparisons_json(comparisons) -> list[dict]:
@@ -151,7 +166,7 @@ def cmd_profile(args) -> int:
     from aot import ops
     from aot.driver.report import table
 
-    board, cm, r = _run_common(args, profile=True)
+    board, cm, (r,) = _run_common(args, profile=True)
     unit = "cycles" if r.counter_unit == "cycles" else ("instructions" if r.counter_unit == "instructions" else "ns")
     total = sum(r.profile) or 1
     entries = []
@@ -391,7 +406,7 @@ def cmd_inspect(args) -> int:
                 [[e["index"], e["op"], short(e["source"]), e["kernel"] or "-", "-" if e["macs"] is None else e["macs"],
                   ", ".join(map(short, e["outputs"]))] for e in insp.ops()], "rlllrl"))
     print()
-    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else "act", t.nbytes, _quant_text(t.quant)]
+    rows = [[short(n), t.dtype, "x".join(map(str, t.shape)) or "scalar", "const" if t.is_const else ("state" if t.variable else "act"), t.nbytes, _quant_text(t.quant)]
             for n, t in g.tensors.items()]
     print(table(["tensor", "dtype", "shape", "kind", "bytes", "quantisation"], rows, "llllrl"))
     print()
@@ -478,6 +493,12 @@ def _c_prefix(text: str) -> str:
     if text == "aot" or text.startswith("aot_"):
         raise argparse.ArgumentTypeError(f"{text!r}: names starting with aot are the runtime's (aot_model.h, ...)")
     return text
+
+
+def _positive(text: str) -> int:
+    if not re.fullmatch(r"\d+", text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1")
+    return int(text)
 
 
 def _seed(text: str) -> int:
@@ -576,6 +597,10 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("--tuning", help="tuning record (JSON) from `microaot tune`: its per-op kernel choice")
         if name == "run":
             r.add_argument("--save-outputs", metavar="DIR", help="write DIR/outputs.npz keyed by output name")
+            r.add_argument("--steps", type=_positive, metavar="N",
+                           help="N consecutive inferences (the model's state carries over), each compared with the "
+                                "reference, then a reset and one more (inputs: step k random with seed + k, or "
+                                "--inputs with a leading step axis of N)")
         priority(r)
         common(r)
         r.set_defaults(func=func)

@@ -24,15 +24,18 @@ class LoweringContext:
     graph: Graph
     plan: Plan
     consts: dict[str, ConstArray] = field(default_factory=dict)
+    state: str = "state"  # the C name of the pointer to the state area model.c keeps
 
     def ptr(self, name: str, *, writable: bool = False) -> str:
-        """C expression of a pointer to a tensor: into the arena, or to its weights array."""
+        """C expression of a pointer to a tensor: into the arena, into the state area (a variable
+        tensor), or to its weights array."""
         t = self.graph.tensor(name)
         if t.is_const:
             return self.weight(name)
         qual = "" if writable else "const "
+        base = self.state if t.variable else "arena"
         offset = self.plan.offset(name)
-        return f"(({qual}{ctype(t.dtype)} *)(arena + {offset}))" if offset else f"(({qual}{ctype(t.dtype)} *)arena)"
+        return f"(({qual}{ctype(t.dtype)} *)({base} + {offset}))" if offset else f"(({qual}{ctype(t.dtype)} *){base})"
 
     def weight(self, name: str, values: np.ndarray | None = None, dtype: str | None = None) -> str:
         """Register a constant array (a tensor's data, or derived values) and return its C name."""

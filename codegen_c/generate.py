@@ -14,7 +14,7 @@ from aot.core.text import short
 from aot.planner import Plan
 from aot.planner.plan import SCRATCH
 from codegen_c import cexpr
-from codegen_c.cfmt import c_float, c_ident, c_string, ctype
+from codegen_c.cfmt import c_float, c_ident, c_string, c_values, ctype
 from codegen_c.context import ConstArray, LoweringContext
 from codegen_c.kernel import Kernel, KernelChoice
 from codegen_c.registry import resolve
@@ -64,7 +64,7 @@ def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoi
     def tensor(name: str) -> str:
         t = g.tensor(name)
         shape = "x".join(map(str, t.shape)) or "scalar"
-        where = "constant" if t.is_const else f"arena +{plan.offset(name)}"
+        where = "constant" if t.is_const else f"{'state' if t.variable else 'arena'} +{plan.offset(name)}"
         return f"{short(name)} {t.dtype}[{shape}] {where}"
 
     lines = [f"op {i}: {op.kind} ({op.name or 'no source name'})"]
@@ -78,6 +78,22 @@ def _op_comment(g: Graph, plan: Plan, i: int, kernel: Kernel, choice: KernelChoi
         memory.append(f"scratch {plan.scratch()[i]} B at arena +{scratch}")
     lines.append(", ".join(memory))
     return "/* " + "\n * ".join(line.replace("*/", "* /") for line in lines) + " */\n"
+
+
+def _state_init(g: Graph, plan: Plan, ctx: LoweringContext) -> list[dict]:
+    """How ``<prefix>_reset`` sets each variable tensor after zeroing the state area: a fill of
+    one value, or a copy of a constant array; none for a tensor that starts at zero."""
+    steps = []
+    for name, offset in plan.state.items():
+        t = g.tensor(name)
+        value = t.initial_value().reshape(-1)
+        if not value.any():
+            continue
+        fill = value[0] if (value == value[0]).all() else None
+        steps.append({"name": short(name).replace("*/", "* /"), "ctype": ctype(t.dtype), "offset": offset, "count": t.size,
+                      "fill": None if fill is None else c_values([fill], t.dtype),
+                      "array": None if fill is not None else ctx.weight(f"{name}.init", value, t.dtype)})
+    return steps
 
 
 def descriptor_name(prefix: str) -> str:
@@ -94,13 +110,13 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     its lowering's variables (its scratch buffer is already in the plan)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
-    ctx = LoweringContext(g, plan)
+    ctx = LoweringContext(g, plan, state=f"{c_ident(prefix)}_state")
     functions, calls, runtime, op_consts = [], [], set(), []
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
         known = len(ctx.consts)
         choice = (kernels or {}).get(i, KernelChoice())
-        where = plan.overwritten_input(i, op.inputs, op.outputs[0])
+        where = plan.overwritten_input(i, op.inputs, op.outputs[0] if op.outputs else None)
         kernel = resolve(op, g, choice, where)
         x = g.tensor(op.inputs[0])
         w = g.tensor(op.inputs[1]) if len(op.inputs) > 1 and op.inputs[1] is not None else x
@@ -112,17 +128,19 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         calls.append({"fn": fn, "index": i, "name": op.name})
         op_consts.append(list(ctx.consts.values())[known:])
     prefix = c_ident(prefix)
+    state_init = _state_init(g, plan, ctx)
     common = {
         "prefix": prefix, "PREFIX": prefix.upper(), "descriptor": descriptor_name(prefix),
         "model_name": c_string(g.name), "model_hash": c_string(model_hash),
-        "arena_bytes": plan.arena_bytes, "alignment": plan.alignment, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
+        "arena_bytes": plan.arena_bytes, "state_bytes": plan.state_bytes, "alignment": plan.alignment, "largest_op_bytes": plan.largest_op_bytes, "planner": plan.planner,
         "inputs": [_tensor_desc(g, plan, n) for n in g.inputs], "outputs": [_tensor_desc(g, plan, n) for n in g.outputs],
         "op_kinds": [op.kind for op in g.ops], "op_macs": [aot_ops.get(op.kind).macs(op, g) for op in g.ops],
         "kernel_headers": sorted(f for f in runtime if f.endswith(".h")),
     }
     files = []
     header = env.get_template("model.h.j2").render(**common)
-    source = env.get_template("model.c.j2").render(kernels=functions, calls=calls, consts=list(ctx.consts.values()), **common)
+    source = env.get_template("model.c.j2").render(kernels=functions, calls=calls, consts=list(ctx.consts.values()),
+                                                   state_init=state_init, **common)
     for name, text in ((f"{prefix}.h", header), (f"{prefix}.c", source)):
         (out_dir / name).write_text(text)
         files.append(out_dir / name)

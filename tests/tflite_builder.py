@@ -36,6 +36,7 @@ DTYPES: dict[str, tuple[int, type]] = {
     "int32": (tflite.TensorType.INT32, np.int32),
     "int64": (tflite.TensorType.INT64, np.int64),
     "bool": (tflite.TensorType.BOOL, np.bool_),
+    "resource": (tflite.TensorType.RESOURCE, np.int32),  # a resource variable's handle (VAR_HANDLE)
 }
 _DTYPE_BY_CODE = {code: name for name, (code, _) in DTYPES.items()}
 
@@ -171,6 +172,7 @@ class _Tensor:
     scale: np.ndarray | None
     zero_point: np.ndarray | None
     quantized_dimension: int
+    variable: bool = False
 
 
 @dataclass
@@ -190,14 +192,23 @@ class TFLiteBuilder:
         self.ops: list[_Op] = []
         self.inputs: list[int] = []
         self.outputs: list[int] = []
+        self.subgraphs: list[TFLiteBuilder] = []  # subgraphs 1, 2, ... (e.g. CALL_ONCE's initialisation)
 
     # -- graph construction -------------------------------------------------
+
+    def add_subgraph(self, name: str) -> tuple[int, "TFLiteBuilder"]:
+        """A further subgraph (tensors, ops, inputs and outputs of its own, built like this one):
+        (its subgraph index, its builder)."""
+        sub = TFLiteBuilder(self.description, name)
+        self.subgraphs.append(sub)
+        return len(self.subgraphs), sub
 
     def add_tensor(self, name: str, shape: Sequence[int], dtype: str, *, data: np.ndarray | None = None,
                    scale: float | Sequence[float] | None = None,
                    zero_point: int | Sequence[int] | None = None,
-                   quantized_dimension: int = 0) -> int:
-        """Add a tensor and return its index.  ``data`` makes it a constant.
+                   quantized_dimension: int = 0, variable: bool = False) -> int:
+        """Add a tensor and return its index.  ``data`` makes it a constant, ``variable`` a
+        variable tensor (persistent state: ``data``, if given, is its initial value).
 
         ``scale``/``zero_point`` of length 1 (or scalars) are per-tensor,
         longer ones per-channel along ``quantized_dimension``.
@@ -219,7 +230,7 @@ class TFLiteBuilder:
                 raise ValueError(f"tensor {name!r}: {scale.size} scales but {zero_point.size} zero points")
         elif zero_point is not None:
             raise ValueError(f"tensor {name!r}: zero_point without scale")
-        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension))
+        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension, variable))
         return len(self.tensors) - 1
 
     def add_op(self, op: str, inputs: Sequence[int | None], outputs: Sequence[int], **options: Any) -> int:
@@ -244,23 +255,10 @@ class TFLiteBuilder:
 
     def finish(self) -> bytes:
         fb = flatbuffers.Builder(1024)
-        buffers, buffer_index = self._write_buffers(fb)
-        tensors = [self._write_tensor(fb, t, buffer_index.get(i, 0)) for i, t in enumerate(self.tensors)]
-        codes = sorted({op.code for op in self.ops})
-        operators = [self._write_op(fb, op, codes.index(op.code)) for op in self.ops]
-
-        name = fb.CreateString(self.subgraph_name)
-        tensors_vec = _offsets(fb, tflite.SubGraphStartTensorsVector, tensors)
-        inputs_vec = fb.CreateNumpyVector(np.asarray(self.inputs, dtype=np.int32))
-        outputs_vec = fb.CreateNumpyVector(np.asarray(self.outputs, dtype=np.int32))
-        ops_vec = _offsets(fb, tflite.SubGraphStartOperatorsVector, operators)
-        tflite.SubGraphStart(fb)
-        tflite.SubGraphAddTensors(fb, tensors_vec)
-        tflite.SubGraphAddInputs(fb, inputs_vec)
-        tflite.SubGraphAddOutputs(fb, outputs_vec)
-        tflite.SubGraphAddOperators(fb, ops_vec)
-        tflite.SubGraphAddName(fb, name)
-        subgraph = tflite.SubGraphEnd(fb)
+        graphs = [self, *self.subgraphs]
+        buffers = self._write_buffers(fb, graphs)
+        codes = sorted({op.code for g in graphs for op in g.ops})
+        subgraphs = [g._write_subgraph(fb, buffers[k], codes) for k, g in enumerate(graphs)]
 
         opcode_tables = []
         for code in codes:
@@ -272,8 +270,8 @@ class TFLiteBuilder:
 
         description = fb.CreateString(self.description)
         codes_vec = _offsets(fb, tflite.ModelStartOperatorCodesVector, opcode_tables)
-        subgraphs_vec = _offsets(fb, tflite.ModelStartSubgraphsVector, [subgraph])
-        buffers_vec = _offsets(fb, tflite.ModelStartBuffersVector, buffers)
+        subgraphs_vec = _offsets(fb, tflite.ModelStartSubgraphsVector, subgraphs)
+        buffers_vec = _offsets(fb, tflite.ModelStartBuffersVector, buffers[-1])
         tflite.ModelStart(fb)
         tflite.ModelAddVersion(fb, 3)
         tflite.ModelAddOperatorCodes(fb, codes_vec)
@@ -283,21 +281,42 @@ class TFLiteBuilder:
         fb.Finish(tflite.ModelEnd(fb), file_identifier=b"TFL3")
         return bytes(fb.Output())
 
-    def _write_buffers(self, fb: flatbuffers.Builder) -> tuple[list[int], dict[int, int]]:
+    def _write_subgraph(self, fb: flatbuffers.Builder, buffer_index: dict[int, int], codes: list[int]) -> int:
+        tensors = [self._write_tensor(fb, t, buffer_index.get(i, 0)) for i, t in enumerate(self.tensors)]
+        operators = [self._write_op(fb, op, codes.index(op.code)) for op in self.ops]
+        name = fb.CreateString(self.subgraph_name)
+        tensors_vec = _offsets(fb, tflite.SubGraphStartTensorsVector, tensors)
+        inputs_vec = fb.CreateNumpyVector(np.asarray(self.inputs, dtype=np.int32))
+        outputs_vec = fb.CreateNumpyVector(np.asarray(self.outputs, dtype=np.int32))
+        ops_vec = _offsets(fb, tflite.SubGraphStartOperatorsVector, operators)
+        tflite.SubGraphStart(fb)
+        tflite.SubGraphAddTensors(fb, tensors_vec)
+        tflite.SubGraphAddInputs(fb, inputs_vec)
+        tflite.SubGraphAddOutputs(fb, outputs_vec)
+        tflite.SubGraphAddOperators(fb, ops_vec)
+        tflite.SubGraphAddName(fb, name)
+        return tflite.SubGraphEnd(fb)
+
+    @staticmethod
+    def _write_buffers(fb: flatbuffers.Builder, graphs: list["TFLiteBuilder"]) -> list:
+        """Per subgraph {tensor index: buffer index}, then (last) the buffer tables of them all."""
         tflite.BufferStart(fb)
         buffers = [tflite.BufferEnd(fb)]  # buffer 0: the empty sentinel
-        index: dict[int, int] = {}
-        for i, t in enumerate(self.tensors):
-            if t.data is None:
-                continue
-            raw = np.frombuffer(t.data.astype(t.data.dtype.newbyteorder("<")).tobytes(), dtype=np.uint8)
-            fb.Prep(16, raw.size)  # align the payload to 16 bytes, as the TFLite converter does
-            data_vec = fb.CreateNumpyVector(raw)
-            tflite.BufferStart(fb)
-            tflite.BufferAddData(fb, data_vec)
-            buffers.append(tflite.BufferEnd(fb))
-            index[i] = len(buffers) - 1
-        return buffers, index
+        indices = []
+        for g in graphs:
+            index: dict[int, int] = {}
+            for i, t in enumerate(g.tensors):
+                if t.data is None:
+                    continue
+                raw = np.frombuffer(t.data.astype(t.data.dtype.newbyteorder("<")).tobytes(), dtype=np.uint8)
+                fb.Prep(16, raw.size)  # align the payload to 16 bytes, as the TFLite converter does
+                data_vec = fb.CreateNumpyVector(raw)
+                tflite.BufferStart(fb)
+                tflite.BufferAddData(fb, data_vec)
+                buffers.append(tflite.BufferEnd(fb))
+                index[i] = len(buffers) - 1
+            indices.append(index)
+        return [*indices, buffers]
 
     def _write_tensor(self, fb: flatbuffers.Builder, t: _Tensor, buffer: int) -> int:
         name = fb.CreateString(t.name)
@@ -318,6 +337,8 @@ class TFLiteBuilder:
         tflite.TensorAddName(fb, name)
         if quant is not None:
             tflite.TensorAddQuantization(fb, quant)
+        if t.variable:
+            tflite.TensorAddIsVariable(fb, True)
         return tflite.TensorEnd(fb)
 
     def _write_op(self, fb: flatbuffers.Builder, op: _Op, opcode_index: int) -> int:
@@ -335,8 +356,9 @@ class TFLiteBuilder:
 
 
 def _write_table(fb: flatbuffers.Builder, table: str, fields: dict[str, Any]) -> int:
-    """Write a flat options table via ``tflite.<table>Start/Add<Field>/End``; arrays become vectors."""
-    values = {k: fb.CreateNumpyVector(v) if isinstance(v, np.ndarray) else v for k, v in fields.items()}
+    """Write a flat options table via ``tflite.<table>Start/Add<Field>/End``; arrays become vectors, str strings."""
+    values = {k: fb.CreateNumpyVector(v) if isinstance(v, np.ndarray) else fb.CreateString(v) if isinstance(v, str) else v
+              for k, v in fields.items()}
     getattr(tflite, f"{table}Start")(fb)
     for field, value in values.items():
         getattr(tflite, f"{table}Add{field}")(fb, value)
@@ -369,7 +391,7 @@ def _spec(t: tflite.Tensor) -> TensorSpec:
     if q is not None and q.ScaleLength() > 0:
         scale, zp = q.ScaleAsNumpy().astype(np.float32), q.ZeroPointAsNumpy().astype(np.int64)
     shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-    return TensorSpec(t.Name().decode(), shape, _DTYPE_BY_CODE[t.Type()], scale, zp)
+    return TensorSpec((t.Name() or b"").decode(), shape, _DTYPE_BY_CODE[t.Type()], scale, zp)
 
 
 def read_io(model: bytes) -> tuple[list[TensorSpec], list[TensorSpec]]:

@@ -22,12 +22,29 @@ _MIN_GENEROUS_ARENA = 1 << 20
 
 def run_tflm(model: bytes, inputs: Sequence[np.ndarray], arena_size: int | None = None) -> list[np.ndarray]:
     """Run ``model`` once on ``inputs`` (in model input order); returns copies of all outputs."""
+    return run_tflm_steps(model, [inputs], arena_size=arena_size)[0]
+
+
+def run_tflm_steps(model: bytes, steps: Sequence[Sequence[np.ndarray]], reset_before: Sequence[int] = (),
+                   arena_size: int | None = None) -> list[list[np.ndarray]]:
+    """Run ``model`` on each step's inputs in turn on one interpreter, so that its variable tensors
+    (persistent state) carry over, resetting it (``Interpreter.reset``: variables back to their
+    initial values) before the steps whose index is in ``reset_before``; each step's outputs."""
     model = bytes(model)
     arena = arena_size if arena_size is not None else max(_MIN_GENEROUS_ARENA, 16 * len(model))
+    interp = runtime.Interpreter.from_bytes(model, arena_size=arena)
+    results = []
+    for k, inputs in enumerate(steps):
+        if k in reset_before:
+            interp.reset()
+        results.append(_invoke(interp, model, inputs))
+    return results
+
+
+def _invoke(interp, model: bytes, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     specs_in, specs_out = read_io(model)
     if len(inputs) != len(specs_in):
         raise ValueError(f"model has {len(specs_in)} inputs, got {len(inputs)}")
-    interp = runtime.Interpreter.from_bytes(model, arena_size=arena)
     for i, x in enumerate(inputs):
         want = interp.get_input_details(i)
         x = np.asarray(x)

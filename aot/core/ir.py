@@ -76,6 +76,11 @@ class Tensor:
     dtype: str
     quant: Quant | None = None
     data: np.ndarray | None = None  # constant value, or None for activations
+    # persistent state (a TFLite variable tensor): survives from one inference to the next in the
+    # state area (docs/architecture.md, "State"); never a constant, never an op's output: only
+    # the ops whose traits name it in ``updates`` write it, in place
+    variable: bool = False
+    init: np.ndarray | None = None  # a variable's value at start and after a reset (None: zeros)
 
     def __post_init__(self) -> None:
         self.shape = tuple(int(d) for d in self.shape)
@@ -85,6 +90,12 @@ class Tensor:
     @property
     def is_const(self) -> bool:
         return self.data is not None
+
+    def initial_value(self) -> np.ndarray:
+        """A variable's value at start and after a reset."""
+        if self.init is not None:
+            return np.asarray(self.init, dtype=self.np_dtype).reshape(self.shape)
+        return np.zeros(self.shape, dtype=self.np_dtype)
 
     @property
     def size(self) -> int:
@@ -134,13 +145,23 @@ class Graph:
         return uses
 
     def activations(self) -> list[str]:
-        """Non-constant tensors that are used by the graph, in first-appearance order."""
+        """Non-constant, non-variable tensors that are used by the graph (what the arena holds),
+        in first-appearance order."""
         seen: dict[str, None] = {}
         for name in self.inputs:
             seen[name] = None
         for op in self.ops:
             for name in [*op.inputs, *op.outputs]:
-                if name is not None and not self.tensors[name].is_const:
+                if name is not None and not self.tensors[name].is_const and not self.tensors[name].variable:
+                    seen[name] = None
+        return list(seen)
+
+    def state(self) -> list[str]:
+        """The variable tensors the ops use (what the state area holds), in first-appearance order."""
+        seen: dict[str, None] = {}
+        for op in self.ops:
+            for name in op.inputs:
+                if name is not None and self.tensors[name].variable:
                     seen[name] = None
         return list(seen)
 

@@ -54,7 +54,7 @@ class Choice:
 
 
 def _in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
-    return plan.overwritten_input(i, g.ops[i].inputs, g.ops[i].outputs[0])
+    return plan.overwritten_input(i, g.ops[i].inputs, g.ops[i].outputs[0] if g.ops[i].outputs else None)
 
 
 def kernel_of(g: Graph, i: int, choice: KernelChoice, features=(), where: int | None = None) -> Kernel:
@@ -102,7 +102,7 @@ def replan(g: Graph, plan: Plan, scratch: dict[int, int], try_exact: bool = Fals
         return plan
     return plan_memory(activation_buffers(g, scratch, plan.aliases, plan.deltas), plan.alignment, plan.largest_op_bytes,
                        try_exact=try_exact, aliases=plan.aliases, deltas=plan.deltas, in_place=plan.in_place,
-                       order=plan.order)
+                       order=plan.order, state=plan.state, state_bytes=plan.state_bytes)
 
 
 def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | None = None,

@@ -101,6 +101,7 @@ def metadata(cm: CompiledModel, weights_bytes: int) -> dict:
         "model": g.name, "source": cm.source.name, "sha256": cm.model_hash,
         "inputs": [tensor_meta(cm, n) for n in g.inputs], "outputs": [tensor_meta(cm, n) for n in g.outputs],
         "arena_bytes": cm.plan.arena_bytes, "arena_alignment": cm.plan.alignment, "planner": cm.plan.planner,
+        "state_bytes": cm.plan.state_bytes,
         **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": weights_bytes,
         "ops": len(g.ops), "macs": cm.macs,
         "operators": [{"index": i, "op": op.kind, "source": op.name, "macs": ops.get(op.kind).macs(op, g)} for i, op in enumerate(g.ops)],

@@ -30,6 +30,21 @@ def _float_for_quantised(g: Graph, name: str, a: np.ndarray) -> bool:
     return a.dtype == np.float32 and a.size == t.size and t.dtype != "float32" and t.quant is not None
 
 
+def load_steps(g: Graph, path: str | Path | None, seed: int, steps: int) -> list[dict[str, np.ndarray]]:
+    """The inputs of ``steps`` consecutive inferences: from a file whose arrays have a leading
+    step axis of that length, or random (step k: the inputs of seed ``seed + k``)."""
+    if path is None:
+        return [random_inputs(g, seed + k) for k in range(steps)]
+    arrays = read_arrays(g, path, "inputs")
+    unknown = sorted(set(arrays) - set(g.inputs))
+    if unknown:
+        raise AotError(f"{path}: keys {unknown} are not model inputs (inputs: {g.inputs})")
+    for name, a in arrays.items():
+        if a.ndim < 1 or a.shape[0] != steps:
+            raise AotError(f"{path}: {name!r} of shape {list(a.shape)} needs a leading step axis of {steps} (--steps)")
+    return [check_inputs(g, {name: a[k] for name, a in arrays.items()}) for k in range(steps)]
+
+
 def read_arrays(g: Graph, path: str | Path, what: str) -> dict[str, np.ndarray]:
     """The arrays of a .npz (by key) or of a .npy (as ``g``'s only input); ``what`` names the
     file's role in the one-line error a file that cannot be read gives."""

@@ -48,12 +48,12 @@ class Inspection:
     def to_json(self) -> dict:
         """`microaot inspect --json`'s object."""
         g, plan = self.graph, self.plan
-        tensors = [{"name": n, "dtype": t.dtype, "shape": list(t.shape), "const": t.is_const, "bytes": t.nbytes,
+        tensors = [{"name": n, "dtype": t.dtype, "shape": list(t.shape), "const": t.is_const, "variable": t.variable, "bytes": t.nbytes,
                     "quant": t.quant.to_json() if t.quant is not None else None} for n, t in g.tensors.items()]
         result = {
             "model": str(self.model), "inputs": g.inputs, "outputs": g.outputs, "ops": self.ops(), "tensors": tensors,
             "unsupported": [{"location": loc, "op": op, "reason": why} for loc, op, why in self.problems],
-            "arena_bytes": plan.arena_bytes if plan else None,
+            "arena_bytes": plan.arena_bytes if plan else None, "state_bytes": plan.state_bytes if plan else None,
             **largest_op_keys(plan.largest_op_bytes if plan else None),
             "plan": [{"name": b.name, "offset": plan.offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
                      for b in plan.buffers] if plan else None,

@@ -53,7 +53,8 @@ class LayerReport:
             total += [f"{t[unit]:,}", "100.0%", f"{t['code_bytes']:,}", f"{t['const_bytes']:,}"]
         lines = [table(headers, rows + [total], "rlllll" + "r" * (len(headers) - 6)),
                  f"arena {t['arena_bytes']:,} B (live B: the arena bytes in use while the op runs, "
-                 f"its scratch included); weights {t['weights_bytes']:,} B"]
+                 f"its scratch included); weights {t['weights_bytes']:,} B"
+                 + (f"; state {t['state_bytes']:,} B (kept across inferences)" if t["state_bytes"] else "")]
         if unit:
             lines.append(f"{self.board}: {t['inference']:,} {unit} per inference, "
                          f"{t[unit]:,} in operators (profiled build)")
@@ -91,7 +92,7 @@ def layer_report(cm: CompiledModel, model: str | Path, board: Board | None = Non
         })
     totals = {
         "ops": len(layers), "macs": sum(e["macs"] for e in layers), "weights_bytes": gen.weights_bytes,
-        "arena_bytes": plan.arena_bytes, "peak_live_bytes": max((e["activation_bytes"] for e in layers), default=0),
+        "arena_bytes": plan.arena_bytes, "state_bytes": plan.state_bytes, "peak_live_bytes": max((e["activation_bytes"] for e in layers), default=0),
         "scratch_bytes": max(scratch.values(), default=0),
     }
     report = LayerReport(str(model), layers, totals)

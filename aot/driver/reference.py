@@ -22,16 +22,28 @@ def check_inputs(g: Graph, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarra
     return checked
 
 
-def run_graph(g: Graph, inputs: dict[str, np.ndarray], keep_all: bool = False) -> dict[str, np.ndarray]:
-    """Evaluate the graph; returns the graph outputs by name (every tensor if keep_all)."""
-    values: dict[str, np.ndarray] = dict(check_inputs(g, inputs))
+def initial_state(g: Graph) -> dict[str, np.ndarray]:
+    """Every variable tensor's value at start and after a reset (the C ``<prefix>_reset``)."""
+    return {name: g.tensor(name).initial_value() for name in g.state()}
+
+
+def run_graph(g: Graph, inputs: dict[str, np.ndarray], keep_all: bool = False,
+              state: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Evaluate the graph; returns the graph outputs by name (every tensor if keep_all).
+    ``state`` {variable tensor: value} (``initial_state``) is read and updated in place, as the C
+    keeps its state area from one run to the next; None: a fresh initial state, used once."""
+    state = initial_state(g) if state is None else state
+    values: dict[str, np.ndarray] = {**check_inputs(g, inputs), **state}
     for op in g.ops:
         args = [None if n is None else (g.tensor(n).data if g.tensor(n).is_const else values[n]) for n in op.inputs]
         results = ops.get(op.kind).reference(op, g, args)
-        for name, value in zip(op.outputs, results):
+        updated = ops.updated_state(op)
+        assert len(results) == len(op.outputs) + len(updated), (op.name, len(results))
+        for name, value in zip([*op.outputs, *updated], results):
             t = g.tensor(name)
             assert value.dtype == t.np_dtype and value.size == t.size, (op.name, name, value.dtype, value.shape, t.shape)
             values[name] = value.reshape(t.shape)
+    state.update({name: values[name] for name in state})
     if keep_all:
         return values
     return {name: values[name] for name in g.outputs}

@@ -38,7 +38,12 @@ def memory_table(g: Graph, plan: Plan) -> str:
         f"arena {plan.arena_bytes} bytes (planner {plan.planner}{', proven minimal' if plan.optimal else ''}, "
         f"alignment {plan.alignment}); largest op inputs + outputs {plan.largest_op_bytes} bytes\nin place: {in_place}"
     )
-    return head + "\n" + table(["id", "tensor", "offset", "bytes", "live (ops)", "storage"], rows, "llrrll")
+    text = head + "\n" + table(["id", "tensor", "offset", "bytes", "live (ops)", "storage"], rows, "llrrll")
+    if plan.state:
+        state = [[short(name), off, g.tensor(name).nbytes] for name, off in plan.state.items()]
+        text += (f"\nstate {plan.state_bytes} bytes (persistent across inferences, apart from the arena)\n"
+                 + table(["variable tensor", "offset", "bytes"], state, "lrr"))
+    return text
 
 
 def largest_op_keys(largest_op_bytes: int | None) -> dict:

@@ -16,7 +16,7 @@ import numpy as np
 
 from aot.core.errors import RunError
 from aot.driver.compiler import CompiledModel, emit
-from aot.driver.reference import run_graph
+from aot.driver.reference import initial_state, run_graph
 from aot.target.boards import Board
 from aot.target.build import BuildResult, build
 from aot.target.session import open_target
@@ -160,34 +160,62 @@ def run_on_board(cm: CompiledModel, board: Board, inputs: dict[str, np.ndarray],
                  profile: bool = False, build_dir: Path | None = None, timeout: float = 30.0) -> RunResult:
     """Build the firmware and run it on ``board``; with ``port``, drive the firmware already
     running there (nothing built), on its model whose hash is ``cm``'s."""
+    return run_sequence(cm, board, [inputs], port=port, profile=profile, build_dir=build_dir, timeout=timeout)[0]
+
+
+def run_sequence(cm: CompiledModel, board: Board, sequence: list[dict[str, np.ndarray]], *, reset: bool = False,
+                 port: str | None = None, profile: bool = False, build_dir: Path | None = None,
+                 timeout: float = 30.0) -> list[RunResult]:
+    """``run_on_board`` of consecutive inferences, one per input dict of ``sequence``, on one
+    session: the model's state (its variable tensors, docs/architecture.md "State") carries
+    over from one to the next, on the device as in the references. With ``reset``, the device and
+    the references then reset their state (RPC ``RESET``) and run ``sequence[0]`` once more:
+    the last result. A result per inference."""
     fw = _firmware(cm, board, port, profile, build_dir)
-    expected_passes = run_graph(cm.graph, inputs)
-    expected = expected_passes
-    if cm.imported is not None:  # the graphs' inputs and outputs keep their names through the passes
-        expected = run_graph(cm.imported, inputs)
+    graphs = [cm.graph] + ([cm.imported] if cm.imported is not None else [])
+    states = [initial_state(g) for g in graphs]
+    results = []
     with open_target(board, fw.build.executable if fw else None, port=port) as target:
         with target.client(timeout) as client:
             device = device_model(client, cm)
-            outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs], model=device["index"])
-            per_op = client.profile(model=device["index"]) if profile else []
-    outputs = {n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)}
-    comps = [compare(n, outputs[n], expected[n]) for n in cm.graph.outputs]
-    pass_comps = [compare(n, outputs[n], expected_passes[n]) for n in cm.graph.outputs]
-    return RunResult(fw, outputs, expected, comps, int(counter), device.get("counter_unit") or board.counter, per_op,
-                     expected_passes, pass_comps, list(cm.graph.approximations), device)
+            stateful = bool(device.get("state_bytes"))  # (a stateless model's firmware may predate RESET)
+            if stateful:
+                client.reset(model=device["index"])  # a sequence starts from the initial state
+            steps = [*sequence, sequence[0]] if reset else sequence
+            for k, inputs in enumerate(steps):
+                if reset and k == len(sequence):
+                    if stateful:
+                        client.reset(model=device["index"])
+                    states = [initial_state(g) for g in graphs]
+                # the graphs' inputs and outputs keep their names through the passes
+                expected_passes, *imported = [run_graph(g, inputs, state=st) for g, st in zip(graphs, states)]
+                expected = imported[0] if imported else expected_passes
+                outs, counter = client.invoke([inputs[n] for n in cm.graph.inputs], model=device["index"])
+                per_op = client.profile(model=device["index"]) if profile else []
+                outputs = {n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)}
+                comps = [compare(n, outputs[n], expected[n]) for n in cm.graph.outputs]
+                pass_comps = [compare(n, outputs[n], expected_passes[n]) for n in cm.graph.outputs]
+                results.append(RunResult(fw, outputs, expected, comps, int(counter),
+                                         device.get("counter_unit") or board.counter, per_op, expected_passes,
+                                         pass_comps, list(cm.graph.approximations), device))
+    return results
 
 
 def run_samples(cm: CompiledModel, board: Board, samples: list[dict[str, np.ndarray]], *, port: str | None = None,
                 build_dir: Path | None = None, timeout: float = 30.0,
                 progress=None) -> tuple[Firmware | None, list[dict[str, np.ndarray]]]:
     """Build once (not with ``port``) and run every sample on one session (``validate``): the
-    outputs of each by name. ``progress(i, n)`` is called after each sample."""
+    outputs of each by name. ``progress(i, n)`` is called after each sample. Samples are
+    independent: a model with state is reset before each (as the reference runs each afresh)."""
     fw = _firmware(cm, board, port, False, build_dir)
     results = []
     with open_target(board, fw.build.executable if fw else None, port=port) as target:
         with target.client(timeout) as client:
-            index = device_model(client, cm)["index"]
+            device = device_model(client, cm)
+            index = device["index"]
             for i, inputs in enumerate(samples):
+                if device.get("state_bytes"):
+                    client.reset(model=index)
                 outs, _ = client.invoke([inputs[n] for n in cm.graph.inputs], model=index)
                 results.append({n: o.reshape(cm.graph.tensor(n).shape) for n, o in zip(cm.graph.outputs, outs)})
                 if progress is not None:

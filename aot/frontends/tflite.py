@@ -28,6 +28,7 @@ _TYPES = {
     tflite.TensorType.INT64: "int64",
     tflite.TensorType.BOOL: "bool",
 }
+_TYPE_CODES = {v: k for k, v in _TYPES.items()}
 _TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
 _OP_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
 _PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
@@ -78,6 +79,7 @@ class _Reader:
             if t is not None:
                 tensors[t.name] = t
         self.tensors, self.names = tensors, names
+        self.resources = self._resource_variables()
         ops = [o for i in range(self.sg.OperatorsLength()) for o in self._op(i, names)]
         inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
         outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
@@ -99,6 +101,8 @@ class _Reader:
         t = self.sg.Tensors(i)
         ttype = t.Type()
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+        if ttype == tflite.TensorType.RESOURCE:  # a VAR_HANDLE's handle: see _resource_variables
+            return None
         if ttype not in _TYPES:
             self.problems.append((f"tensor {name!r}", _TYPE_NAMES.get(ttype, str(ttype)), "tensor type is not supported"))
             return None
@@ -119,6 +123,8 @@ class _Reader:
             if len(raw) != tensor.nbytes:
                 raise ModelError(f"{self.name}: tensor {name!r} has {len(raw)} data bytes, shape needs {tensor.nbytes}")
             data = np.frombuffer(raw, dtype=tensor.np_dtype).reshape(shape).copy()
+        if t.IsVariable():
+            return Tensor(name, shape, dtype, quant, variable=True, init=data if data is not None else _reset_value(dtype, quant, shape))
         return Tensor(name, shape, dtype, quant, data)
 
     def _op(self, index: int, names: list[str]) -> list[Op]:
@@ -145,6 +151,71 @@ class _Reader:
             kind, attrs, ins = result
             return [Op(kind, ins, outs, attrs, name=f"{loc} {opname}")]
         return [Op(kind, step_ins, step_outs, attrs, name=f"{loc} {opname}") for kind, attrs, step_ins, step_outs in result]
+
+    def _builtin(self, op) -> int:
+        code = self.model.OperatorCodes(op.OpcodeIndex())
+        return max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+
+    def _handles(self, sg) -> dict[int, str]:
+        """{resource tensor index: the variable's key (container/shared name)} of a subgraph's VAR_HANDLEs."""
+        handles = {}
+        for k in range(sg.OperatorsLength()):
+            op = sg.Operators(k)
+            if self._builtin(op) == tflite.BuiltinOperator.VAR_HANDLE and op.OutputsLength() == 1:
+                o = self.options(op, tflite.VarHandleOptions)
+                container, shared = ((x or b"").decode("utf-8", "replace") for x in (o.Container(), o.SharedName()))
+                handles[int(op.Outputs(0))] = f"{container}/{shared}" if container else shared
+        return handles
+
+    def _resource_variables(self) -> dict[str, str]:
+        """TFLite resource variables as variable tensors (``Tensor.variable``, named "variable
+        <container/shared name>"): one per VAR_HANDLE key of the main subgraph, of the type and
+        shape of the values assigned to it or read from it, starting from what CALL_ONCE's
+        initialisation assigns (zeros if nothing). Returns {handle tensor: variable tensor}."""
+        handles = self._handles(self.sg)
+        like: dict[str, Tensor] = {}
+        for k in range(self.sg.OperatorsLength()):
+            op = self.sg.Operators(k)
+            builtin = self._builtin(op)
+            value = (op.Inputs(1) if builtin == tflite.BuiltinOperator.ASSIGN_VARIABLE and op.InputsLength() == 2 else
+                     op.Outputs(0) if builtin == tflite.BuiltinOperator.READ_VARIABLE and op.OutputsLength() == 1 else None)
+            key = handles.get(int(op.Inputs(0))) if value is not None and op.InputsLength() else None
+            if key is not None and self.names[value] in self.tensors:
+                like.setdefault(key, self.tensors[self.names[value]])
+        variables = {}
+        for key, t in like.items():
+            name = f"variable {key}"
+            self.tensors[name] = Tensor(name, t.shape, t.dtype, t.quant, variable=True)
+            self.shapes[name] = t.shape
+            variables[key] = name
+        return {self.names[i]: variables[key] for i, key in handles.items() if key in variables}
+
+    def init_values(self, subgraph: int) -> dict[str, np.ndarray]:
+        if not 0 < subgraph < self.model.SubgraphsLength():
+            raise Unsupported(f"no initialisation subgraph {subgraph}")
+        sg = self.model.Subgraphs(subgraph)
+        variables = {key: name for name, key in ((v, v.partition(" ")[2]) for v in set(self.resources.values()))}
+        handles = self._handles(sg)
+        values = {}
+        for k in range(sg.OperatorsLength()):
+            op = sg.Operators(k)
+            builtin = self._builtin(op)
+            if builtin == tflite.BuiltinOperator.VAR_HANDLE:
+                continue
+            if builtin != tflite.BuiltinOperator.ASSIGN_VARIABLE or op.InputsLength() != 2:
+                raise Unsupported(f"the initialisation subgraph runs {_OP_NAMES.get(builtin, builtin)}: only "
+                                  "VAR_HANDLE and ASSIGN_VARIABLE of constants are supported")
+            name = variables.get(handles.get(int(op.Inputs(0)), ""))
+            t = sg.Tensors(int(op.Inputs(1)))
+            buf = self.model.Buffers(t.Buffer()) if t.Buffer() < self.model.BuffersLength() else None
+            if name is None or buf is None or buf.DataLength() == 0 or t.Type() != _TYPE_CODES[self.tensors[name].dtype]:
+                raise Unsupported("the initialisation subgraph assigns something other than a constant of a variable's type")
+            var = self.tensors[name]
+            raw = buf.DataAsNumpy().tobytes()
+            if len(raw) != var.nbytes:
+                raise Unsupported(f"the initialisation value of {name!r} has {len(raw)} bytes, the variable {var.nbytes}")
+            values[name] = np.frombuffer(raw, dtype=var.np_dtype).reshape(var.shape).copy()
+        return values
 
     # -- what converters ask (aot.frontends.tflite_ops.common.Reader) ------------------------------------------------------
     def options(self, op, cls):
@@ -211,3 +282,11 @@ class _Reader:
         oh, top, bottom = same_or_valid(padding, x_shape[1], kernel[0], stride[0], dilation[0])
         ow, left, right = same_or_valid(padding, x_shape[2], kernel[1], stride[1], dilation[1])
         return {"stride": stride, "dilation": dilation, "pad": (top, left, bottom, right), "out_hw": (oh, ow)}
+
+
+def _reset_value(dtype: str, quant: Quant | None, shape) -> np.ndarray | None:
+    """A variable tensor's value at start, as TFLM's ResetVariableTensors sets it: an int8
+    variable holds its zero point, every other one zeros (None)."""
+    if dtype != "int8" or quant is None or not quant.tensor_zero_point:
+        return None
+    return np.full(shape, quant.tensor_zero_point, dtype=np.int8)

@@ -34,9 +34,29 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
             if t is not None and len(t.shape) > MAX_IO_DIMS:
                 problems.append(("graph", role, f"tensor {name!r} has {len(t.shape)} dims; a graph {role} has at most "
                                                 f"{MAX_IO_DIMS}"))
+    problems += _state(g)
     empty = sorted({n for op in g.ops for n in [*op.inputs, *op.outputs] if n in g.tensors and g.tensor(n).size == 0})
     problems += [("graph", "tensor", f"tensor {name!r} has no elements (shape {list(g.tensor(name).shape)})")
                  for name in empty]
+    return problems
+
+
+def _state(g: Graph) -> list[tuple[str, str, str]]:
+    """Variable tensors (persistent state) are written only in place by the ops whose traits say
+    so (``OpTraits.updates``): never an op's output, a graph input or output; and what an op
+    updates is a variable."""
+    problems = []
+    for i, op in enumerate(g.ops):
+        loc, _, source = (op.name or f"#{i} {op.kind}").partition(" ")
+        for name in ops.updated_state(op):
+            if name in g.tensors and not g.tensor(name).variable:
+                problems.append((loc, source or op.kind, f"the state operand {name!r} is not a variable tensor"))
+        for name in op.outputs:
+            if name in g.tensors and g.tensor(name).variable:
+                problems.append((loc, source or op.kind, f"writes variable tensor {name!r} as an output (only in place)"))
+    for role, names in (("input", g.inputs), ("output", g.outputs)):
+        problems += [("graph", role, f"tensor {name!r} is a variable (persistent state)")
+                     for name in names if name in g.tensors and g.tensor(name).variable]
     return problems
 
 

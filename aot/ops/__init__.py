@@ -54,6 +54,10 @@ KINDS = (
     "gather",
     "gather_nd",
     "cast",
+    "svdf",
+    "read_variable",
+    "assign_variable",
+    "lstm",
 )
 
 
@@ -66,3 +70,8 @@ def get(kind: str) -> ModuleType:
 def traits(kind: str) -> OpTraits:
     """``kind``'s traits; a kind outside KINDS (a frontend's "unsupported" placeholder) has none."""
     return get(kind).TRAITS if kind in KINDS else OpTraits()
+
+
+def updated_state(op) -> list[str]:
+    """The variable tensors ``op`` overwrites in place (its kind's ``TRAITS.updates``)."""
+    return [op.inputs[k] for k in traits(op.kind).updates if k < len(op.inputs) and op.inputs[k] is not None]

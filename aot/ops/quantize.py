@@ -1,5 +1,5 @@
 """QUANTIZE: float32 -> int8/int16 (round half away from zero), or an integer requantisation between
-the pairs tflite-micro runs (int8 -> int8/uint8/int16, uint8 -> int8, int16 -> int8/int16)."""
+the pairs tflite-micro runs (int8 -> int8/uint8/int16, uint8 -> int8, int16 -> int8/int16/int32)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +13,7 @@ TRAITS = OpTraits(elementwise=True)
 # the output dtypes of each input dtype: tflite-micro's (quantize_common.cc, int32 aside), and
 # float32 -> uint8 for ONNX's QuantizeLinear onto a uint8 graph output
 PAIRS = {"float32": ("int8", "uint8", "int16"), "int8": ("int8", "uint8", "int16"), "uint8": ("int8",),
-         "int16": ("int8", "int16")}
+         "int16": ("int8", "int16", "int32")}
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -1,4 +1,5 @@
-"""SOFTMAX over the last axis. int8 -> int8 (output scale 1/256, zero point -128) uses
+"""SOFTMAX over the last axis. int8 -> int8 (output scale 1/256, zero point -128) and int8 -> int16
+(1/65536, -32768) use
 TFLite's fixed-point algorithm: exp_on_negative_values, a 12-integer-bit accumulator and a
 fixed-point reciprocal. attrs: beta.
 """
@@ -46,7 +47,11 @@ def check(op: Op, g: Graph) -> list[str]:
         if y.quant is None or abs(y.quant.tensor_scale - 1 / 256) > 1e-9 or y.quant.tensor_zero_point != -128:
             return ["int8 softmax output must have scale 1/256 and zero point -128"]
         return []
-    return [f"softmax {x.dtype} -> {y.dtype} is not supported (int8 or float32)"]
+    if x.dtype == "int8" and y.dtype == "int16":  # TFLM: within 0.1% of 1/65536 (TF_LITE_ENSURE_NEAR)
+        if y.quant is None or abs(y.quant.tensor_scale - 1 / 65536) > 0.001 / 65536 or y.quant.tensor_zero_point != -32768:
+            return ["int8 -> int16 softmax output must have scale 1/65536 and zero point -32768"]
+        return []
+    return [f"softmax {x.dtype} -> {y.dtype} is not supported (int8 or float32, int8 -> int16)"]
 
 
 def macs(op: Op, g: Graph) -> int:
@@ -62,9 +67,11 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     p = params(op, g)
     _, exps, live, sum_of_exps = exp_sums(x, p)
     shifted_scale, num_bits_over_unit = fixedpoint.get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS)
-    unsat = quant.rdbpot(quant.srdhm(shifted_scale, exps), num_bits_over_unit + 31 - 8)
-    out = np.clip(unsat - 128, -128, 127)
-    return [np.where(live, out, -128).astype(np.int8)]
+    y = g.tensor(op.outputs[0])
+    info = np.iinfo(y.np_dtype)  # int8, or int16 (int8 -> int16 softmax)
+    unsat = quant.rdbpot(quant.srdhm(shifted_scale, exps), num_bits_over_unit + 31 - info.bits)
+    out = np.clip(unsat + info.min, info.min, info.max)
+    return [np.where(live, out, info.min).astype(y.np_dtype)]
 
 
 def exp_sums(x: np.ndarray, p: SoftmaxParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

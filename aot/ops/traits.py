@@ -55,6 +55,13 @@ class OpTraits:
     """Data movement only, nothing lost: one input, and the output holds each of its elements
     exactly once in another shape or order (no value computed, dropped or added)."""
 
+    updates: tuple[int, ...] = ()
+    """Inputs that are variable tensors (persistent state, ``Tensor.variable``) the op overwrites
+    in place with their new value (SVDF's activation state, an LSTM's output and cell state,
+    ASSIGN_VARIABLE's variable). Its reference returns, after its outputs, each one's new value in
+    this order. A pass keeps such an op even if nothing reads its outputs, never folds it, and
+    keeps the order of the ops that use one state tensor (docs/architecture.md, "State")."""
+
     picked_inputs: Callable[[object], tuple[int, ...]] | None = None
     """``picked_inputs(op)``: the inputs whose elements the output holds unchanged, picked by
     position or by order (a gather's data, a max / min reduction's input, both operands of an

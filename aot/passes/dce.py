@@ -1,6 +1,8 @@
-"""Dead code elimination: drop ops none of whose outputs is used, and unreferenced tensors."""
+"""Dead code elimination: drop ops none of whose outputs is used and that update no state
+(a variable tensor, ``OpTraits.updates``), and unreferenced tensors."""
 from __future__ import annotations
 
+from aot import ops
 from aot.core.ir import Graph
 
 
@@ -8,7 +10,7 @@ def dce(g: Graph) -> Graph:
     live = set(g.outputs)
     kept = []
     for op in reversed(g.ops):
-        if any(o in live for o in op.outputs):
+        if any(o in live for o in op.outputs) or ops.updated_state(op):
             kept.append(op)
             live.update(n for n in op.inputs if n is not None)
     g.ops = list(reversed(kept))

@@ -18,7 +18,8 @@ def fold_constants(g: Graph, keep: tuple[str, ...] = ()) -> Graph:
         for op in list(g.ops):
             if ops.traits(op.kind).rearranges_elements and _hoist_over_dequantize(g, op):
                 changed = True
-            elif op.kind not in keep and op.kind != "unsupported" and _all_const(g, op) and not set(op.outputs) & set(g.outputs):
+            elif (op.kind not in keep and op.kind != "unsupported" and _all_const(g, op) and not set(op.outputs) & set(g.outputs)
+                  and not ops.updated_state(op)):
                 values = ops.get(op.kind).reference(op, g, [None if n is None else g.tensor(n).data for n in op.inputs])
                 for name, v in zip(op.outputs, values):
                     g.tensor(name).data = np.ascontiguousarray(np.asarray(v, dtype=g.tensor(name).np_dtype).reshape(g.tensor(name).shape))

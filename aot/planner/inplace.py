@@ -81,7 +81,7 @@ def storage_groups(g: Graph, chosen: dict[int, Offer], alignment: int = 4) -> Gr
                 last_use[out] = max(last_use[out], last_use[name])
                 closed.add(out)
             continue
-        if offer is None:
+        if offer is None or op.inputs[offer.input] not in spans:  # not in the arena (a variable tensor)
             continue
         src = find(op.inputs[offer.input])
         if last_use[src] != i or src in g.outputs or out in root or src in closed:

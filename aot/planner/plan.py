@@ -56,17 +56,23 @@ class Plan:
     in_place: frozenset[int] = frozenset()  # ops whose output overwrites an input, in their kernel's order
     order: list[int] | None = None  # op order the plan was made for, as indices of the model's order
     optimal: bool = False  # the placement was proven minimal for these buffers
+    state: dict[str, int] = field(default_factory=dict)  # variable tensor -> its byte offset in the state area
+    state_bytes: int = 0  # the state area (persistent across inferences, apart from the arena)
 
     def offset(self, name: str) -> int:
+        """Byte offset of a tensor: in the arena, or (a variable tensor) in the state area."""
+        if name in self.state:
+            return self.state[name]
         return self.offsets[self.aliases.get(name, name)] + self.deltas.get(name, 0)
 
     def scratch(self) -> dict[int, int]:
         """{op index: bytes} of the kernels' scratch buffers in this plan."""
         return {int(b.name[len(SCRATCH):]): b.size for b in self.buffers if b.name.startswith(SCRATCH)}
 
-    def overwritten_input(self, index: int, inputs: list[str | None], output: str) -> int | None:
-        """Which of op ``index``'s inputs its output overwrites (None: the op is not in place)."""
-        if index not in self.in_place:
+    def overwritten_input(self, index: int, inputs: list[str | None], output: str | None) -> int | None:
+        """Which of op ``index``'s inputs its output overwrites (None: the op is not in place, or
+        has no output)."""
+        if index not in self.in_place or output is None:
             return None
         root = self.aliases.get(output, output)
         return next(k for k, name in enumerate(inputs) if name is not None and self.aliases.get(name, name) == root)
@@ -74,6 +80,16 @@ class Plan:
 
 def align_up(x: int, a: int) -> int:
     return (x + a - 1) // a * a
+
+
+def state_area(sizes: list[tuple[str, int]], alignment: int) -> tuple[dict[str, int], int]:
+    """The state area: every variable tensor (name, bytes) back to back, each ``alignment``-aligned,
+    for the life of the program (nothing shares it). Returns ({name: offset}, total bytes)."""
+    offsets, top = {}, 0
+    for name, size in sizes:
+        offsets[name] = top
+        top = align_up(top + size, alignment)
+    return offsets, top
 
 
 def _place(order: list[Buffer], alignment: int) -> dict[str, int]:

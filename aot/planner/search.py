@@ -6,7 +6,7 @@ from dataclasses import replace
 from aot.core.ir import Graph, itemsize
 from aot.planner.inplace import Offer, storage_groups
 from aot.planner.liveness import activation_buffers, largest_op_bytes
-from aot.planner.plan import Plan, plan_memory
+from aot.planner.plan import Plan, plan_memory, state_area
 
 
 def reordered(g: Graph, order: list[int]) -> Graph:
@@ -19,6 +19,9 @@ def memory_aware_order(g: Graph) -> list[int]:
     producers = g.producers()
     consumers = g.consumers()
     deps = {i: {producers[n] for n in op.inputs if n is not None and n in producers} for i, op in enumerate(g.ops)}
+    for users in (sorted(set(consumers[n])) for n in g.state()):  # the ops using one state tensor keep their order
+        for before, after in zip(users, users[1:]):
+            deps[after].add(before)
     remaining_uses = {n: len(set(c)) for n, c in consumers.items()}
     done: list[int] = []
     ready = sorted(i for i, d in deps.items() if not d)
@@ -45,9 +48,10 @@ def memory_aware_order(g: Graph) -> list[int]:
 
 def _plan(g: Graph, chosen: dict[int, Offer], alignment: int, bound: int, order: list[int], try_exact: bool = False) -> Plan:
     groups = storage_groups(g, chosen, alignment)
+    state, state_bytes = state_area([(n, g.tensor(n).nbytes) for n in g.state()], alignment)
     return plan_memory(activation_buffers(g, groups.scratch, groups.aliases, groups.deltas), alignment, bound,
                        try_exact=try_exact, aliases=groups.aliases, deltas=groups.deltas, in_place=groups.in_place,
-                       order=order)
+                       order=order, state=state, state_bytes=state_bytes)
 
 
 def _key(p: Plan) -> tuple[int, int]:
@@ -80,7 +84,7 @@ def arena_alignment(g: Graph) -> int:
     arena holds (8 when it holds int64 indices), at least MIN_ALIGNMENT. The kernels read each
     tensor through a pointer to its element type and the DSP kernels' unaligned words through
     LDR/STR, so nothing needs more."""
-    return max([MIN_ALIGNMENT] + [itemsize(t.dtype) for t in g.tensors.values() if not t.is_const])
+    return max([MIN_ALIGNMENT] + [itemsize(t.dtype) for t in g.tensors.values() if not t.is_const])  # variables too
 
 
 def plan_graph(g: Graph, alignment: int | None = None, offers: dict[int, Offer] | None = None) -> Plan:

@@ -173,10 +173,12 @@ class RpcClient:
         board, off = _str(p, off)
         name, off = _str(p, off)
         digest, off = _str(p, off)
+        state = struct.unpack_from("<I", p, off)[0] if len(p) >= off + 4 else 0  # absent before RESET existed
         return {
             "index": index, "n_models": n_models, "name": name, "hash": digest, "board": board,
             "counter_unit": counter_unit, "arena_bytes": arena, "n_inputs": n_in, "n_outputs": n_out,
             "n_ops": n_ops, "profiling": bool(flags & 1), "profile_max_ops": profile_ops, "max_payload": max_payload,
+            "state_bytes": state,
         }
 
     def models(self) -> list[dict[str, Any]]:
@@ -253,6 +255,11 @@ class RpcClient:
             raise RpcFrameError(f"RUN reply has {len(p)} bytes, expected {_RUN.size}")
         status, done, total, mean, lo, hi = _RUN.unpack(p)
         return {"status": status, "repeat": done, "counter": total, "per_inference": mean, "min": lo, "max": hi}
+
+    def reset(self, *, model: int = 0) -> None:
+        """Restore the model's state area to its initial values (the start of a new sequence);
+        a model without state has nothing to reset."""
+        self.call(Cmd.RESET, struct.pack("<B", model), idempotent=True)
 
     def profile(self, *, model: int = 0) -> list[int]:
         """Counter delta of every operator in the last inference, which must be one of ``model``

@@ -31,6 +31,7 @@ class Cmd(enum.IntEnum):
     READ_OUTPUT = 0x06
     RUN = 0x07
     PROFILE = 0x08
+    RESET = 0x09
 
 
 class Status(enum.IntEnum):

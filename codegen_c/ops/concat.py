@@ -28,7 +28,7 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     placed = slices(op, g)
     parts = []
     for k, n in enumerate(op.inputs):
-        here = bool(placed) and not g.tensor(n).is_const and ctx.plan.offset(n) == ctx.plan.offset(op.outputs[0]) + placed[k]
+        here = bool(placed) and not g.tensor(n).is_const and not g.tensor(n).variable and ctx.plan.offset(n) == ctx.plan.offset(op.outputs[0]) + placed[k]
         parts.append({"x": ctx.ptr(n), "size": g.tensor(n).shape[axis] * inner, "placed": here})
     return {"y": ctx.ptr(op.outputs[0], writable=True), "outer": _outer(op, g), "parts": parts}
 

@@ -51,6 +51,12 @@ typedef struct {
                                      returns AOT_OK */
     uint8_t *arena;               /* the static arena model.c defines (NULL if built with
                                      -DAOT_EXTERNAL_ARENA: the caller hands one to run) */
+    uint32_t state_bytes;         /* the state area: variable tensors kept from one run to the
+                                     next (0: the model keeps no state) */
+    uint8_t *state;               /* the static state area model.c defines (NULL if none, or
+                                     built with -DAOT_EXTERNAL_ARENA) */
+    void (*reset)(uint8_t *state);  /* restores a state area to its initial values and makes it
+                                     the one run reads and updates */
 } aot_model_t;
 
 /* Helpers over one input/output tensor `t` of a descriptor, `data` pointing at its bytes in an

@@ -37,7 +37,8 @@ enum {
     AOT_RPC_CMD_WRITE_INPUT = 0x05,
     AOT_RPC_CMD_READ_OUTPUT = 0x06,
     AOT_RPC_CMD_RUN = 0x07,
-    AOT_RPC_CMD_PROFILE = 0x08
+    AOT_RPC_CMD_PROFILE = 0x08,
+    AOT_RPC_CMD_RESET = 0x09    /* restore the model's state area to its initial values */
 };
 
 /* Reply status codes (frame byte 6). 0..2 are the AOT_OK / AOT_ERR_* codes of aot_model.h. */

@@ -113,6 +113,7 @@ static uint8_t do_info(const aot_model_t *m, uint8_t index, uint8_t n_models, wr
     w_str(w, aot_hal_board_name(), INFO_STR_CAP);
     w_str(w, m->name, INFO_STR_CAP);
     w_str(w, m->hash, INFO_STR_CAP);
+    w_u32(w, m->state_bytes);
     return AOT_RPC_OK;
 }
 
@@ -229,6 +230,21 @@ static uint8_t do_read_output(const aot_model_t *m, const uint8_t *in, uint16_t 
     return AOT_RPC_OK;
 }
 
+static uint8_t do_reset(const aot_model_t *m, uint16_t n)
+{
+    if (n != 0) {
+        return AOT_RPC_ERR_LENGTH;
+    }
+    if (m->state_bytes == 0) {
+        return AOT_RPC_OK;
+    }
+    if (m->state == 0 || m->reset == 0) {
+        return AOT_RPC_ERR_MODEL;
+    }
+    m->reset(m->state);
+    return AOT_RPC_OK;
+}
+
 static uint8_t do_run(const aot_model_t *m, const uint8_t *in, uint16_t n, writer_t *w)
 {
     uint8_t *arena = m->arena;
@@ -326,6 +342,8 @@ static uint8_t model_command(const aot_model_t *m, uint8_t cmd, const uint8_t *i
         return do_run(m, in, n, w);
     case AOT_RPC_CMD_PROFILE:
         return do_profile(m, in, n, w);
+    case AOT_RPC_CMD_RESET:
+        return do_reset(m, n);
     default:
         return AOT_RPC_ERR_COMMAND;
     }
@@ -344,7 +362,7 @@ static void handle(const aot_model_t *const *models, uint8_t n_models, const aot
             w.p[w.n] = in[w.n];
         }
         status = AOT_RPC_OK;
-    } else if (d->cmd < AOT_RPC_CMD_INFO || d->cmd > AOT_RPC_CMD_PROFILE) {
+    } else if (d->cmd < AOT_RPC_CMD_INFO || d->cmd > AOT_RPC_CMD_RESET) {
         status = AOT_RPC_ERR_COMMAND;
     } else if (n == 0) {
         status = AOT_RPC_ERR_LENGTH;

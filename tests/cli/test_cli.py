@@ -66,8 +66,8 @@ def test_run_exits_1_on_mismatch(tmp_path, capsys, monkeypatch):
 
     real = aot.driver.runner.run_graph
 
-    def wrong(g, inputs):
-        out = real(g, inputs)
+    def wrong(g, inputs, **kw):
+        out = real(g, inputs, **kw)
         return {k: (v + 1).astype(v.dtype) for k, v in out.items()}
 
     monkeypatch.setattr(aot.driver.runner, "run_graph", wrong)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tflite
 
-from tests.op_models.base import BOTH, MAX_C, MAX_HW, Model, i32, random_shape
+from tests.op_models.base import BOTH, MAX_C, MAX_HW, Model, T, i32, random_shape
 from tests.op_models.int16 import model
 
 WITH_INT16 = BOTH + ("int16",)  # the weighted ops: int16x8 too (int16 activations, int8 weights)
@@ -139,13 +139,21 @@ def make_l2_normalization(rng: np.random.Generator, dtype: str = "int8") -> byte
     return m.finish("L2_NORMALIZATION", [x], [y], table="L2NormOptions")
 
 
-def make_softmax(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+def make_softmax(rng: np.random.Generator, dtype: str = "int8", output: str | None = None) -> bytes:
+    """``output`` "int16": an int8 input's softmax as int16 (scale 1/65536, zero point -32768)."""
     m = Model(rng, dtype)
     shape = random_shape(rng, int(rng.integers(1, 5)), max_dim=4)[:-1] + (int(rng.integers(1, 33)),)
     x = m.input("x", shape)
-    y = m.output(shape, quant=(1 / 256, -128))
+    if output == "int16":
+        y = T(m.b.add_tensor("y", shape, "int16", scale=1 / 65536, zero_point=-32768), tuple(shape), 1 / 65536, -32768)
+    else:
+        y = m.output(shape, quant=(1 / 256, -128))
     beta = 1.0 if rng.random() < 0.5 else float(rng.uniform(0.25, 2.0))
     return m.finish("SOFTMAX", [x], [y], beta=beta)
+
+
+def make_softmax_to_int16(rng: np.random.Generator, dtype: str = "int8") -> bytes:
+    return make_softmax(rng, dtype, output="int16")
 
 
 def _resize(rng, dtype, op: str, both_flags: bool) -> bytes:
@@ -181,6 +189,7 @@ GENERATORS = {
     "max_pool_2d": (make_max_pool_2d, BOTH),
     "l2_pool_2d": (make_l2_pool_2d, ("float32",)),
     "softmax": (make_softmax, BOTH),
+    "softmax_to_int16": (make_softmax_to_int16, ("int8",)),
     "l2_normalization": (make_l2_normalization, BOTH),
     "resize_nearest_neighbor": (make_resize_nearest_neighbor, BOTH),
     "resize_bilinear": (make_resize_bilinear, BOTH),

@@ -11,7 +11,7 @@ from tests.op_models.base import Model, T, random_shape
 
 JITTER = (0.8, 1.25)  # a calibrated scale is within this factor of the one covering the range
 QUANTIZE = ("int8", "int16")  # from float32
-REQUANTIZE = {"int8": ("int8", "uint8", "int16"), "uint8": ("int8",), "int16": ("int8", "int16")}  # source: outputs
+REQUANTIZE = {"int8": ("int8", "uint8", "int16"), "uint8": ("int8",), "int16": ("int8", "int16", "int32")}  # source: outputs
 DEQUANTIZE = ("int8", "uint8", "int16")
 
 
@@ -21,13 +21,13 @@ def _scale(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 def _qtensor(m: Model, name: str, shape, dtype: str, quant: tuple[float, int] | None = None,
              graph_input: bool = False) -> T:
-    """A float32 or quantised int8/uint8/int16 tensor (int16 symmetric, as converters make it)."""
+    """A float32 or quantised int8/uint8/int16/int32 tensor (int16, int32 symmetric, as converters make them)."""
     if dtype == "float32":
         t = T(m.b.add_tensor(name, shape, "float32"), tuple(shape))
     else:
         info = np.iinfo(np.dtype(dtype))
         if quant is None:
-            zp = 0 if dtype == "int16" else int(m.rng.integers(info.min, info.max + 1))
+            zp = 0 if dtype in ("int16", "int32") else int(m.rng.integers(info.min, info.max + 1))
             quant = (_scale(m.rng, 0.005, 0.2) * (256 / (info.max - info.min + 1)), zp)
         t = T(m.b.add_tensor(name, shape, dtype, scale=quant[0], zero_point=quant[1]), tuple(shape), *quant)
     if graph_input:
@@ -44,7 +44,7 @@ def _covering(m: Model, x: T, src: str, dtype: str) -> tuple[float, int]:
     """Quantisation of ``dtype`` covering the real range of ``x`` (over all values of ``src``)."""
     i, o = np.iinfo(np.dtype(src)), np.iinfo(np.dtype(dtype))
     lo, hi = x.scale * (i.min - x.zero_point), x.scale * (i.max - x.zero_point)
-    if dtype == "int16":
+    if dtype in ("int16", "int32"):
         return max(-lo, hi) / o.max * _scale(m.rng, *JITTER), 0
     scale = (hi - lo) / (o.max - o.min) * _scale(m.rng, *JITTER)
     return scale, int(np.clip(np.round(o.min - lo / scale), o.min, o.max))

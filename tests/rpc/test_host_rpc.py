@@ -35,7 +35,7 @@ def test_ping_and_info(client, session):
     assert (info["name"], info["board"], info["counter_unit"]) == ("mock_model", "host", "ns")
     assert info["hash"] == "0123456789abcdef" * 4
     assert (info["arena_bytes"], info["n_ops"], info["profiling"], info["max_payload"]) == (2032, 3, True, MAX_PAYLOAD)
-    assert (info["index"], info["n_models"]) == (0, 1)
+    assert (info["index"], info["n_models"], info["state_bytes"]) == (0, 1, 4)
     assert info["inputs"] == [{"name": "x", "dtype": "int8", "shape": (1, 1000), "scale": 0.5, "zero_point": -3,
                                "offset": 0, "bytes": 1000}]
     assert [(o["name"], o["dtype"], o["shape"], o["offset"], o["bytes"]) for o in info["outputs"]] == [
@@ -95,6 +95,13 @@ def test_invoke_converts_and_checks(client):
         client.invoke([])
 
 
+def test_reset(client):
+    client.reset()  # the mock's 4-byte state (runs since the last reset) back to 0
+    assert client.run()["status"] == 0
+    client.reset()
+    assert client.ping(b"next") < 1.0
+
+
 def test_model_failure_is_a_status(client):
     client.write_input(0, bytes([100]) + bytes(999))
     r = client.run(repeat=5)
@@ -125,6 +132,9 @@ def test_model_failure_is_a_status(client):
     (lambda c: c.call(Cmd.READ_OUTPUT, struct.pack("<BHIH", 1, 0, 0, 1)), Status.ERR_ARG),
     (lambda c: c.run(model=1), Status.ERR_ARG),
     (lambda c: c.call(Cmd.PROFILE, struct.pack("<BHH", 255, 0, 1)), Status.ERR_ARG),
+    (lambda c: c.reset(model=1), Status.ERR_ARG),
+    (lambda c: c.call(Cmd.RESET, b"\x00\x00"), Status.ERR_LENGTH),
+    (lambda c: c.call(Cmd.RESET), Status.ERR_LENGTH),
 ])
 def test_bad_requests_get_typed_errors(client, call, status):
     with pytest.raises(RpcRemoteError) as e:
@@ -137,6 +147,8 @@ def test_two_models_served_by_index(mock_two_models):
     with HostSession(mock_two_models) as s, s.client(timeout=3.0) as c:
         assert [(m["index"], m["name"], m["hash"], m["arena_bytes"], m["n_models"]) for m in c.models()] == [
             (0, "mock_model", "0123456789abcdef" * 4, 2032, 2), (1, "double", "fedcba9876543210", 16, 2)]
+        assert [m["state_bytes"] for m in c.models()] == [4, 0]
+        c.reset(model=1)  # no state: nothing to do
         info = c.info(1)
         assert info["inputs"] == [{"name": "u", "dtype": "int16", "shape": (4,), "scale": 0.0, "zero_point": 0,
                                    "offset": 0, "bytes": 8}]

@@ -35,6 +35,11 @@ class Reader(Protocol):
     shapes: dict[str, tuple[int, ...]]  # every tensor's shape, by name
     tensors: dict[str, Tensor]  # the tensors of supported types, by name
     names: list[str]  # tensor names by flatbuffer index
+    resources: dict[str, str]  # VAR_HANDLE's resource tensors -> the variable tensors they name
+
+    def init_values(self, subgraph: int) -> dict[str, np.ndarray]:
+        """What CALL_ONCE's initialisation subgraph assigns: {variable tensor: value}; Unsupported
+        unless it only takes VAR_HANDLEs and ASSIGN_VARIABLEs of constants."""
 
     def options(self, op, cls):
         """The operator's builtin options as ``cls`` (defaults if it has none)."""

@@ -6,7 +6,7 @@ from aot.frontends.tflite_ops.common import Reader, Unsupported, plain
 
 # tflite-micro's QUANTIZE pairs (quantize_common.cc; int32 in or out aside): input -> outputs
 QUANTIZE_PAIRS = {"float32": ("int8", "int16"), "int8": ("int8", "uint8", "int16"), "uint8": ("int8",),
-                  "int16": ("int8", "int16")}
+                  "int16": ("int8", "int16", "int32")}
 
 
 def _quantize(r: Reader, op, ins):
