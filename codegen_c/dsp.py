@@ -50,6 +50,11 @@ def int8_dsp_ok(op: Op, g: Graph, product_in_float: bool = False) -> bool:
     return fast_requant(op, g, product_in_float)
 
 
+def int16_dsp_ok(op: Op, g: Graph) -> bool:
+    """int16x8 (the checks passed: int8 weights, zero points 0): the SMLALD kernels (aot_dot2_s16)."""
+    return g.tensor(op.inputs[0]).dtype == "int16"
+
+
 def rq_row(multiplier: int, shift: int, offset: int) -> tuple[int, int, int, int]:
     """aot_rq_t {m, e - 1, klo, khi} of one channel: (acc * m + k) >> 32 >> (e - 1) with
     e = -shift, the rounding and ``offset`` (the output offset, times 2^(31 + e)) in k."""

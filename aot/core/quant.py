@@ -78,6 +78,15 @@ def mbqm(x, multiplier, shift) -> np.ndarray:
     return rdbpot(srdhm(shifted, multiplier), right)
 
 
+def mbqm64(x, multiplier, shift) -> np.ndarray:
+    """MultiplyByQuantizedMultiplier(int64_t x, ...) of TFLM's common.cc (16x8 kernels): the
+    multiplier reduced to 16 bits (rounded), one rounding shift by 15 - shift, truncated to int32."""
+    x, multiplier, shift = np.broadcast_arrays(_i64(x), _i64(multiplier), _i64(shift))
+    reduced = np.where(multiplier < 0x7FFF0000, (multiplier + (1 << 15)) >> 16, 0x7FFF)
+    total = 15 - shift
+    return wrap_int32((x * reduced + (np.int64(1) << (total - 1))) >> total)
+
+
 def mbqm_greater_than_one(x, multiplier, left_shift) -> np.ndarray:
     """MultiplyByQuantizedMultiplierGreaterThanOne: srdhm(x * 2^left_shift, multiplier)."""
     return srdhm(wrap_int32(_i64(x) * (np.int64(1) << _i64(left_shift))), multiplier)

@@ -1,4 +1,12 @@
-"""What conv2d, depthwise_conv2d and fully_connected share: checks and output-stage constants."""
+"""What conv2d, depthwise_conv2d, fully_connected and transpose_conv2d share: checks and output-stage
+constants.
+
+int16 activations (TFLite's 16x8 mode: int16 with zero point 0, symmetric int8 weights) follow
+TFLM's reference_integer_ops int16 kernels: no input or output offset, products summed in an int64
+accumulator where TFLM does (an int64 bias or none) and then
+requantised by the int64 MultiplyByQuantizedMultiplier (quant.mbqm64), else in int32 (wrapping)
+and by the int32 one, as for int8.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +32,8 @@ class OutputStage:
     act_max: int
 
 
-def check_dtypes(op: Op, g: Graph) -> list[str]:
+def check_dtypes(op: Op, g: Graph, int16_biases: tuple[str, ...] = ("int32", "int64")) -> list[str]:
+    """The dtype problems; ``int16_biases``: the bias dtypes TFLM's kernel reads with int16 activations."""
     x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     y = g.tensor(op.outputs[0])
     problems = []
@@ -39,11 +48,40 @@ def check_dtypes(op: Op, g: Graph) -> list[str]:
             problems.append("int8 tensors without quantisation parameters")
         elif len(op.inputs) > 2 and op.inputs[2] is not None and g.tensor(op.inputs[2]).dtype != "int32":
             problems.append("int8 convolution needs an int32 bias")
+    elif x.dtype == "int16":
+        problems += _check_int16(op, g, int16_biases)
     elif x.dtype != "float32":
-        problems.append(f"input type {x.dtype} is not supported (int8 or float32)")
+        problems.append(f"input type {x.dtype} is not supported (int8, int16 or float32)")
     if not w.is_const:
         problems.append("non-constant weights are not supported")
     return problems
+
+
+def _check_int16(op: Op, g: Graph, biases: tuple[str, ...]) -> list[str]:
+    x, w, y = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    bias = g.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] is not None else None
+    if w.dtype != "int8" or y.dtype != "int16":
+        return [f"int16 input needs int8 weights and an int16 output, got {w.dtype} weights and {y.dtype} output"]
+    if x.quant is None or w.quant is None or y.quant is None:
+        return ["int16 tensors without quantisation parameters"]
+    if x.quant.tensor_zero_point or y.quant.tensor_zero_point:
+        return ["int16 activations need zero point 0 (TFLite's 16x8 quantisation)"]
+    if np.any(w.quant.zero_point):
+        return ["int16 activations need symmetric int8 weights (zero point 0)"]
+    if bias is not None and bias.dtype not in biases:
+        return [f"int16 activations need an {' or '.join(biases)} bias, got {bias.dtype}"]
+    if wide_accumulator(op, g) and np.any(output_stage(op, g).shift >= 8):
+        return ["the output scale is over 2^7 times input scale x weight scale (TFLM's int64 requantisation)"]
+    return []
+
+
+def wide_accumulator(op: Op, g: Graph) -> bool:
+    """int16 activations summed in int64 as TFLM does: with an int64 bias or none (an int32 bias:
+    int32, the int8 arithmetic); depthwise and transpose_conv take no int32 bias."""
+    if g.tensor(op.inputs[0]).dtype != "int16":
+        return False
+    bias = g.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] is not None else None
+    return bias is None or bias.dtype == "int64"
 
 
 def output_stage(op: Op, g: Graph, product_in_float: bool = False) -> OutputStage:
@@ -82,4 +120,13 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray], accumulate) -> list[np
     stage = output_stage(op, g)
     acc = accumulate(op, g, x.astype(np.int64) + stage.input_offset, w.astype(np.int64))
     acc += bias_of(op, g, oc, np.int64)
-    return [quant.requantize(acc, stage.multiplier, stage.shift, stage.output_offset, stage.act_min, stage.act_max)]
+    return [requantize(op, g, acc, stage)]
+
+
+def requantize(op: Op, g: Graph, acc: np.ndarray, stage: OutputStage) -> np.ndarray:
+    """The exact int64 sums ``acc`` to the output dtype, through TFLM's accumulator and
+    MultiplyByQuantizedMultiplier (int32: the wrapped sum, double rounding; int64: mbqm64)."""
+    dtype = g.tensor(op.outputs[0]).np_dtype
+    if wide_accumulator(op, g):
+        return np.clip(quant.mbqm64(acc, stage.multiplier, stage.shift), stage.act_min, stage.act_max).astype(dtype)
+    return quant.requantize(acc, stage.multiplier, stage.shift, stage.output_offset, stage.act_min, stage.act_max, dtype)

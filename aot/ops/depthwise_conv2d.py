@@ -15,7 +15,7 @@ TRAITS = OpTraits(weight_channel_axis=3, fused_activation=True, zero_padding=Tru
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = conv_common.check_dtypes(op, g)
+    problems = conv_common.check_dtypes(op, g, int16_biases=("int64",))
     x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     if len(w.shape) != 4 or len(x.shape) != 4 or w.shape[0] != 1:
         problems.append("depthwise weights must be [1, KH, KW, C]")

@@ -40,5 +40,4 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     stage = conv_common.output_stage(op, g, product_in_float=True)
     acc = (x.astype(np.int64) + stage.input_offset) @ (w.astype(np.int64) + stage.weight_offset).T
     acc += conv_common.bias_of(op, g, n, np.int64)
-    out = quant.requantize(acc, stage.multiplier, stage.shift, stage.output_offset, stage.act_min, stage.act_max)
-    return [out.reshape(y.shape)]
+    return [conv_common.requantize(op, g, acc, stage).reshape(y.shape)]

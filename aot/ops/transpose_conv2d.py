@@ -5,7 +5,8 @@ then + bias; weights [OC, KH, KW, IC].
 int8 as TFLM's reference_integer_ops::TransposeConv: (x - x_zp) * w summed in int32 (the weight zero
 point is not subtracted: weights symmetric), + bias, per-channel MultiplyByQuantizedMultiplier with
 the scales multiplied in double (PopulateConvolutionQuantizationParams), + output zero point,
-clamped to int8 (TFLM applies no fused activation to int8).
+clamped to int8 (TFLM applies no fused activation to int8). int16 (16x8) as TFLM's int16 kernel:
+int64 sums and bias (int64 only), the int64 MultiplyByQuantizedMultiplier, clamped to int16.
 
 attrs: stride (sh, sw), crop (top, left): where the output starts in the full scatter, the pad TFLite
 computes for a conv from the output's size.
@@ -23,7 +24,7 @@ TRAITS = OpTraits(weight_channel_axis=0)
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = conv_common.check_dtypes(op, g)
+    problems = conv_common.check_dtypes(op, g, int16_biases=("int64",))
     x, w, y = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
     if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4 or w.shape[3] != x.shape[3] \
             or (y.shape[0], y.shape[3]) != (x.shape[0], w.shape[0]):
@@ -61,4 +62,4 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
     stage = conv_common.output_stage(op, g)
     acc = _scatter(x.astype(np.int64) + stage.input_offset, w.astype(np.int64), op, y.shape)
     acc += conv_common.bias_of(op, g, oc, np.int64)
-    return [quant.requantize(acc, stage.multiplier, stage.shift, stage.output_offset, stage.act_min, stage.act_max)]
+    return [conv_common.requantize(op, g, acc, stage)]

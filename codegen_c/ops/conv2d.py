@@ -2,7 +2,10 @@
 convolutions (conv2d_inplace.c.j2: walks forward when outputs are narrower than inputs,
 backward when wider), and DSP (conv2d_dsp.c.j2: im2col of two int16 columns at a time, 2x2
 blocked SMLAD matrix multiply, requantisation fused; knob ``cols=0``: no columns, the window
-rows read in place, conv2d_dsp_direct.c.j2)."""
+rows read in place, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
+copied into an int16 column, or a 1x1 stride-1 input pixel read in place; two pixels x two weight
+rows at a time with SXTB16 + SMLAD (int32 runs that cannot overflow, added to exact int64 sums),
+the portable output stage)."""
 from __future__ import annotations
 
 import numpy as np
@@ -118,9 +121,49 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
     }
 
 
+def dsp16_applies(op: Op, g: Graph) -> bool:
+    """int16x8, one group."""
+    return g.tensor(op.inputs[0]).shape[3] == g.tensor(op.inputs[1]).shape[3] and dsp.int16_dsp_ok(op, g)
+
+
+def dsp16_scratch(op: Op, g: Graph, knobs: dict) -> int:
+    """Two int16 columns of K4 values (K = KH * KW * IC rounded up to 4); none with cols=0 or for a
+    1x1 stride-1 unpadded convolution: its input pixels are read in place, or copied to the stack
+    in place."""
+    _, kh, kw, ic = g.tensor(op.inputs[1]).shape
+    return 0 if one_by_one(op, kh, kw) or knobs.get("cols") == 0 else 4 * dsp.round_up4(kh * kw * ic)
+
+
+def dsp16_knobs(op: Op, g: Graph) -> list:
+    """Default, then cols=0 (no scratch: the taps read in place) where there are columns."""
+    return [()] if one_by_one(op, *g.tensor(op.inputs[1]).shape[1:3]) else [(), (("cols", 0),)]
+
+
+def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    g = ctx.graph
+    w = g.tensor(op.inputs[1]).data.astype(np.int8)
+    oc, kh, kw, ic = w.shape
+    direct = knobs.get("cols") == 0 and not one_by_one(op, kh, kw)
+    if direct:  # each tap's weights padded to whole words, as the taps are read one by one
+        w = np.pad(w, ((0, 0), (0, 0), (0, 0), (0, dsp.round_up4(ic) - ic)))
+    k = kh * kw * ic
+    rows = w.reshape(oc, -1)
+    return {
+        **output_stage_vars(index, op, ctx), **window_vars(op, g),
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "w": ctx.derived(index, "w_dsp16", dsp.weights_rows(rows, 2), "int32"),
+        "direct": direct, "IC4": dsp.round_up4(ic),
+        "KH": kh, "KW": kw, "K": k, "K4": dsp.round_up4(k), "WORDS": dsp.round_up4(rows.shape[1]) // 4,
+        "pointwise": one_by_one(op, kh, kw), "padded": any(op.attrs["pad"]),
+        "in_place": index in ctx.plan.in_place, "backward": bool(index in ctx.plan.in_place and oc > ic),
+    }
+
+
 KERNELS = (
     Kernel("portable", "ops/conv2d.c.j2", lower),
     Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
     Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=pointwise, knobs=dsp_knobs),
+    Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
+           scratch=dsp16_scratch, overwrites=pointwise, knobs=dsp16_knobs),
 )

@@ -2,7 +2,9 @@
 (fully_connected_dsp.c.j2): four weight rows at a time meet the int8 input words read in place
 (SXTB16 of bytes 0,2 and 1,3; weights in natural byte order) with SMLAD (aot_fc_s8 in
 aot_dsp.h); the input offset is folded into the bias at compile time (bias + in_off * row
-sum), so the kernel needs no scratch."""
+sum), so the kernel needs no scratch. int16x8 has its own DSP kernel (fully_connected_dsp16.c.j2:
+four weight rows at a time, SXTB16 on the weights and SMLAD on the int16 input pairs read in place,
+in int32 runs that cannot overflow added to exact int64 sums, the portable output stage)."""
 from __future__ import annotations
 
 import numpy as np
@@ -52,7 +54,21 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     }
 
 
+def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    g = ctx.graph
+    w = g.tensor(op.inputs[1]).data.astype(np.int8)
+    n, k = w.shape
+    return {
+        **output_stage_vars(index, op, ctx, product_in_float=True),
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "w": ctx.derived(index, "w_dsp16", dsp.weights_rows(w, 4), "int32"),
+        "B": g.tensor(op.inputs[0]).size // k, "OC": n, "K": k, "WORDS": dsp.round_up4(k) // 4,
+    }
+
+
 KERNELS = (
     Kernel("portable", "ops/fully_connected.c.j2", lower),
     Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
+    Kernel("dsp16", "ops/fully_connected_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME,
+           applies=dsp.int16_dsp_ok),
 )

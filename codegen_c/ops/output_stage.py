@@ -12,7 +12,8 @@ def output_stage_vars(index: int, op: Op, ctx: LoweringContext, product_in_float
     g = ctx.graph
     x = g.tensor(op.inputs[0])
     bias = op.inputs[2] if len(op.inputs) > 2 and op.inputs[2] is not None else None
-    v = {"quantized": x.dtype == "int8", "bias": ctx.ptr(bias) if bias else None}
+    v = {"quantized": x.dtype in ("int8", "int16"), "bias": ctx.ptr(bias) if bias else None,
+         "wide": conv_common.wide_accumulator(op, g)}
     if x.dtype == "float32":
         lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "float32", None, 0)
         v.update(fmin=c_float(lo), fmax=c_float(hi), clamp=op.attrs.get("activation", "NONE") != "NONE")

@@ -341,4 +341,35 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
+/* int16x8 (16x8 quantisation). aot_smlald: acc + a.lo * b.lo + a.hi * b.hi, exact in int64. */
+#if AOT_SIMD32
+static inline int64_t aot_smlald(int32_t a, int32_t b, int64_t acc)
+{
+    __asm__("smlald %Q0, %R0, %1, %2" : "+r"(acc) : "r"(a), "r"(b));
+    return acc;
+}
+#else
+static inline int64_t aot_smlald(int32_t a, int32_t b, int64_t acc)
+{
+    return acc + (int64_t)aot_lo16(a) * aot_lo16(b) + (int64_t)aot_hi16(a) * aot_hi16(b);
+}
+#endif
+
+/* k int16 values at x (read in place, any 2-byte alignment, k values only) times two weight
+ * rows (k rounded up to whole words of int8, each group of 4 stored w0 w2 w1 w3, the two rows
+ * interleaved per group: aot_mm_2col's layout), added exactly to acc[0], acc[1] (SXTB16 on the
+ * weights, SMLALD); aot_dot_s16: one row, its words one after another. */
+void aot_dot2_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[2]);
+int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc);
+
+/* Two columns xa, xb (k int16 values each, read like aot_dot2_s16's x) times two weight rows
+ * (aot_dot2_s16's layout): acc[0] += row 0 . xa, acc[1] += row 0 . xb, acc[2] += row 1 . xa,
+ * acc[3] += row 1 . xb, exactly: SMLAD into int32 partial sums over at most 127 groups of 4
+ * values (|x * w| <= 2^22: they cannot overflow), added to the int64 sums after each run. */
+void aot_dot2x2_s16(const int16_t *xa, const int16_t *xb, int k, const int32_t *w, int64_t acc[4]);
+
+/* The k int16 values at x times four weight rows (interleaved per group of 4 values, each group
+ * stored w0 w2 w1 w3): acc[r] += row r . x, exactly, in int32 runs as aot_dot2x2_s16. */
+void aot_dot4_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[4]);
+
 #endif

@@ -34,6 +34,15 @@ static inline int32_t aot_mbqm(int32_t x, int32_t m, int shift)
     return aot_rdbpot(aot_srdhm((int32_t)((uint32_t)x << left), m), right);
 }
 
+/* MultiplyByQuantizedMultiplier(int64_t x, ...) of TFLM's 16x8 kernels: the multiplier rounded
+ * to 16 bits, one rounding shift by 15 - shift (shift < 8), truncated to int32. */
+static inline int32_t aot_mbqm64(int64_t x, int32_t m, int shift)
+{
+    const int64_t reduced = m < 0x7FFF0000 ? (m + (1 << 15)) >> 16 : 0x7FFF;
+    const int total = 15 - shift;
+    return (int32_t)((x * reduced + ((int64_t)1 << (total - 1))) >> total);
+}
+
 /* SaturatingRoundingMultiplyByPOT with a positive exponent: x * 2^e saturated to int32. */
 static inline int32_t aot_sat_shl(int32_t x, int e)
 {

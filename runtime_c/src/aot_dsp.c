@@ -319,3 +319,128 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
         }
     }
 }
+
+/* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
+static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
+{
+    const uint32_t v1 = rem > 1 ? (uint16_t)x[1] : 0u;
+    *x01 = (int32_t)((uint32_t)(uint16_t)x[0] | (v1 << 16));
+    *x23 = rem > 2 ? (int32_t)(uint32_t)(uint16_t)x[2] : 0;
+}
+
+/* s + the products of the int16 pairs x01, x23 with the four int8 weights of word w (stored
+ * w0 w2 w1 w3): SMLAD into int32, or SMLALD into int64 (aot_mac4_s16_64). */
+static inline int32_t aot_mac4_s16(int32_t s, uint32_t w, int32_t x01, int32_t x23)
+{
+    return aot_smlad(aot_sxtb16_ror8(w), x23, aot_smlad(aot_sxtb16(w), x01, s));
+}
+
+static inline int64_t aot_mac4_s16_64(int64_t s, uint32_t w, int32_t x01, int32_t x23)
+{
+    return aot_smlald(aot_sxtb16_ror8(w), x23, aot_smlald(aot_sxtb16(w), x01, s));
+}
+
+void aot_dot2_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[2])
+{
+    int64_t a0 = acc[0], a1 = acc[1];
+    for (int g = k >> 2; g > 0; --g) {
+        const int32_t x01 = (int32_t)aot_ld32(x), x23 = (int32_t)aot_ld32(x + 2);
+        a0 = aot_mac4_s16_64(a0, (uint32_t)w[0], x01, x23);
+        a1 = aot_mac4_s16_64(a1, (uint32_t)w[1], x01, x23);
+        x += 4;
+        w += 2;
+    }
+    if (k & 3) {
+        int32_t x01, x23;
+        aot_tail_s16(x, k & 3, &x01, &x23);
+        a0 = aot_mac4_s16_64(a0, (uint32_t)w[0], x01, x23);
+        a1 = aot_mac4_s16_64(a1, (uint32_t)w[1], x01, x23);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+int64_t aot_dot_s16(const int16_t *x, int k, const int32_t *w, int64_t acc)
+{
+    for (int g = k >> 2; g > 0; --g) {
+        acc = aot_mac4_s16_64(acc, (uint32_t)*w++, (int32_t)aot_ld32(x), (int32_t)aot_ld32(x + 2));
+        x += 4;
+    }
+    if (k & 3) {
+        int32_t x01, x23;
+        aot_tail_s16(x, k & 3, &x01, &x23);
+        acc = aot_mac4_s16_64(acc, (uint32_t)*w, x01, x23);
+    }
+    return acc;
+}
+
+/* The int32 runs of aot_dot2x2_s16 and aot_dot4_s16: the step (the variadic argument, which
+ * advances w by `words` per group of 4 values) sums into s0..s3 over at most 127 groups at a
+ * time (|x * w| <= 2^22: no sum of 508 products overflows), each run then added to acc[0..3]. */
+#define AOT_INT32_RUNS(k, w, words, ...)                                         \
+    for (int groups_ = (k) >> 2; groups_ > 0;) {                                \
+        const int run_ = groups_ < 127 ? groups_ : 127;                         \
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                 \
+        for (const int32_t *stop_ = (w) + (words) * run_; (w) != stop_;) {      \
+            __VA_ARGS__                                                         \
+        }                                                                       \
+        acc[0] += s0;                                                           \
+        acc[1] += s1;                                                           \
+        acc[2] += s2;                                                           \
+        acc[3] += s3;                                                           \
+        groups_ -= run_;                                                        \
+    }
+
+void aot_dot2x2_s16(const int16_t *xa, const int16_t *xb, int k, const int32_t *w, int64_t acc[4])
+{
+    AOT_INT32_RUNS(k, w, 2, {
+        /* each weight pair extended once for both columns */
+        const int32_t a01 = (int32_t)aot_ld32(xa), a23 = (int32_t)aot_ld32(xa + 2);
+        const int32_t b01 = (int32_t)aot_ld32(xb), b23 = (int32_t)aot_ld32(xb + 2);
+        const uint32_t w0 = (uint32_t)w[0], w1 = (uint32_t)w[1];
+        int32_t t = aot_sxtb16(w0);
+        s0 = aot_smlad(t, a01, s0);
+        s1 = aot_smlad(t, b01, s1);
+        t = aot_sxtb16_ror8(w0);
+        s0 = aot_smlad(t, a23, s0);
+        s1 = aot_smlad(t, b23, s1);
+        t = aot_sxtb16(w1);
+        s2 = aot_smlad(t, a01, s2);
+        s3 = aot_smlad(t, b01, s3);
+        t = aot_sxtb16_ror8(w1);
+        s2 = aot_smlad(t, a23, s2);
+        s3 = aot_smlad(t, b23, s3);
+        xa += 4;
+        xb += 4;
+        w += 2;
+    })
+    if (k & 3) {
+        int32_t a01, a23, b01, b23;
+        aot_tail_s16(xa, k & 3, &a01, &a23);
+        aot_tail_s16(xb, k & 3, &b01, &b23);
+        acc[0] = aot_mac4_s16_64(acc[0], (uint32_t)w[0], a01, a23);
+        acc[1] = aot_mac4_s16_64(acc[1], (uint32_t)w[0], b01, b23);
+        acc[2] = aot_mac4_s16_64(acc[2], (uint32_t)w[1], a01, a23);
+        acc[3] = aot_mac4_s16_64(acc[3], (uint32_t)w[1], b01, b23);
+    }
+}
+
+void aot_dot4_s16(const int16_t *x, int k, const int32_t *w, int64_t acc[4])
+{
+    AOT_INT32_RUNS(k, w, 4, {
+        const int32_t x01 = (int32_t)aot_ld32(x), x23 = (int32_t)aot_ld32(x + 2);
+        s0 = aot_mac4_s16(s0, (uint32_t)w[0], x01, x23);
+        s1 = aot_mac4_s16(s1, (uint32_t)w[1], x01, x23);
+        s2 = aot_mac4_s16(s2, (uint32_t)w[2], x01, x23);
+        s3 = aot_mac4_s16(s3, (uint32_t)w[3], x01, x23);
+        x += 4;
+        w += 4;
+    })
+    if (k & 3) {
+        int32_t x01, x23;
+        aot_tail_s16(x, k & 3, &x01, &x23);
+        for (int r = 0; r < 4; ++r) {
+            acc[r] = aot_mac4_s16_64(acc[r], (uint32_t)w[r], x01, x23);
+        }
+    }
+}

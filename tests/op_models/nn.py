@@ -6,10 +6,13 @@ import numpy as np
 import tflite
 
 from tests.op_models.base import BOTH, MAX_C, MAX_HW, Model, T, i32, random_shape
+from tests.op_models.int16 import model
+
+WITH_INT16 = BOTH + ("int16",)  # the weighted ops: int16x8 too (int16 activations, int8 weights)
 
 
 def _conv_like(rng, dtype, depthwise: bool) -> bytes:
-    m = Model(rng, dtype)
+    m = model(rng, dtype, ("int64",) if depthwise else ("int64", "int32"))
     win = m.window(dilated=True)
     n, cin = m.batch(), m.channels()
     if depthwise:
@@ -44,7 +47,7 @@ def make_depthwise_conv_2d(rng: np.random.Generator, dtype: str = "int8") -> byt
 def make_transpose_conv(rng: np.random.Generator, dtype: str = "int8") -> bytes:
     """Random kernel, strides, SAME/VALID (output H = H * s, or (H - 1) * s + K), per-channel
     weights, bias absent (its slot left out) one time in four."""
-    m = Model(rng, dtype)
+    m = model(rng, dtype, ("int64",))
     n, cin, cout = m.batch(), m.channels(), m.channels()
     kernel = tuple(int(k) for k in rng.integers(1, 6, 2))
     stride = tuple(int(s) for s in rng.integers(1, 4, 2))
@@ -63,7 +66,7 @@ def make_transpose_conv(rng: np.random.Generator, dtype: str = "int8") -> bytes:
 
 
 def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes:
-    m = Model(rng, dtype)
+    m = model(rng, dtype)
     x_shape = random_shape(rng, int(rng.integers(2, 5)))
     keep_num_dims = bool(rng.random() < 0.5)
     # Without keep_num_dims the input may be flattened whole (a "flatten + dense" head).
@@ -71,7 +74,8 @@ def make_fully_connected(rng: np.random.Generator, dtype: str = "int8") -> bytes
     units, act = int(rng.integers(1, MAX_C + 1)), m.activation()
     y_shape = (*x_shape[:-1], units) if keep_num_dims else (int(np.prod(x_shape)) // k, units)
     x = m.input("x", x_shape)
-    w, w_scales = m.weights("w", (units, k), None, k)
+    per_channel = dtype == "int16" and rng.random() < 0.5  # TFLM's int16 kernel takes per-channel weights
+    w, w_scales = m.weights("w", (units, k), 0 if per_channel else None, k)
     lo, hi = m.mac_output_range(x, w_scales, k, act)
     bias = m.bias("bias", units, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8 if m.q else 0.1)
     y = m.output(y_shape, lo, hi)
@@ -176,10 +180,10 @@ def make_resize_bilinear(rng: np.random.Generator, dtype: str = "int8") -> bytes
 
 
 GENERATORS = {
-    "conv_2d": (make_conv_2d, BOTH),
-    "depthwise_conv_2d": (make_depthwise_conv_2d, BOTH),
-    "transpose_conv": (make_transpose_conv, BOTH),
-    "fully_connected": (make_fully_connected, BOTH),
+    "conv_2d": (make_conv_2d, WITH_INT16),
+    "depthwise_conv_2d": (make_depthwise_conv_2d, WITH_INT16),
+    "transpose_conv": (make_transpose_conv, WITH_INT16),
+    "fully_connected": (make_fully_connected, WITH_INT16),
     "batch_matmul": (make_batch_matmul, BOTH),
     "average_pool_2d": (make_average_pool_2d, BOTH),
     "max_pool_2d": (make_max_pool_2d, BOTH),

@@ -93,10 +93,10 @@ def _resize(kind, options):
 
 
 CONVERTERS = {
-    "CONV_2D": (_conv2d, BOTH),
-    "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH),
-    "TRANSPOSE_CONV": (_transpose_conv, BOTH),
-    "FULLY_CONNECTED": (_fully_connected, BOTH),
+    "CONV_2D": (_conv2d, BOTH + INT16),
+    "DEPTHWISE_CONV_2D": (_depthwise_conv2d, BOTH + INT16),
+    "TRANSPOSE_CONV": (_transpose_conv, BOTH + INT16),
+    "FULLY_CONNECTED": (_fully_connected, BOTH + INT16),
     "BATCH_MATMUL": (_batch_matmul, BOTH),
     "AVERAGE_POOL_2D": (_pool("average_pool2d"), BOTH + INT16),
     "MAX_POOL_2D": (_pool("max_pool2d"), BOTH + INT16),
