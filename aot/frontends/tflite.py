@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import tflite
 
-from aot.core.errors import ModelError, UnsupportedError
+from aot.core.errors import AotError, ModelError, UnsupportedError
 from aot.core.ir import Graph, Op, Quant, Tensor
 from aot.frontends.source import read_source
 from aot.frontends.tflite_ops import CONVERTERS
 from aot.frontends.tflite_ops.common import ACTIVATIONS, Unsupported
+from aot.frontends.model_checks import check_tensors
 from aot.frontends.validate import check_graph
 from aot.ops.window import same_or_valid
 
@@ -51,7 +52,7 @@ def read_tflite(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str,
         raise ModelError(f"{name}: not a TFLite flatbuffer (missing the 'TFL3' identifier, {len(data)} bytes)")
     try:
         return _Reader(data, name).graph()
-    except ModelError:
+    except AotError:
         raise
     except Exception as e:  # the flatbuffer reader fails in many ways on corrupt input
         raise ModelError(f"{name}: malformed TFLite flatbuffer ({type(e).__name__}: {e})") from None
@@ -68,6 +69,7 @@ class _Reader:
         self.problems: list[tuple[str, str, str]] = []
 
     def graph(self) -> tuple[Graph, list[tuple[str, str, str]]]:
+        self._check_indices()
         names = self._tensor_names()
         self.shapes = {
             names[i]: tuple(int(d) for d in self.sg.Tensors(i).ShapeAsNumpy()) if self.sg.Tensors(i).ShapeLength() else ()
@@ -79,6 +81,9 @@ class _Reader:
             if t is not None:
                 tensors[t.name] = t
         self.tensors, self.names = tensors, names
+        nonsense = check_tensors(tensors.values())  # before any converter reads them
+        if nonsense:
+            raise UnsupportedError(nonsense)
         self.resources = self._resource_variables()
         ops = [o for i in range(self.sg.OperatorsLength()) for o in self._op(i, names)]
         inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
@@ -87,6 +92,33 @@ class _Reader:
         if not self.problems:
             self.problems = check_graph(g)
         return g, self.problems
+
+    def _check_indices(self) -> None:
+        """Every index the subgraph holds in range (the reader would wrap a negative one, Python
+        style, to the last tensor): tensors of the operators and of the graph's inputs and outputs
+        (an operator's absent optional input is -1), buffers, operator codes."""
+        n, sg = self.sg.TensorsLength(), self.sg
+        for i in range(n):
+            buffer = sg.Tensors(i).Buffer()
+            if buffer >= self.model.BuffersLength():
+                raise ModelError(f"{self.name}: tensor #{i} refers to buffer {buffer}; the model has "
+                                 f"{self.model.BuffersLength()}")
+        for role, indices in (("input", sg.InputsAsNumpy() if sg.InputsLength() else []),
+                              ("output", sg.OutputsAsNumpy() if sg.OutputsLength() else [])):
+            for i in indices:
+                if not 0 <= i < n:
+                    raise ModelError(f"{self.name}: graph {role} tensor index {int(i)} is out of range (0..{n - 1})")
+        for k in range(sg.OperatorsLength()):
+            op = sg.Operators(k)
+            if op.OpcodeIndex() >= self.model.OperatorCodesLength():
+                raise ModelError(f"{self.name}: operator #{k} has operator code index {op.OpcodeIndex()}; the model "
+                                 f"has {self.model.OperatorCodesLength()}")
+            for role, indices, lowest in (("input", op.InputsAsNumpy() if op.InputsLength() else [], -1),
+                                          ("output", op.OutputsAsNumpy() if op.OutputsLength() else [], 0)):
+                for i in indices:
+                    if not lowest <= i < n:
+                        raise ModelError(f"{self.name}: operator #{k} {role} tensor index {int(i)} is out of range "
+                                         f"(0..{n - 1}{', or -1 for an absent optional input' if lowest else ''})")
 
     def _tensor_names(self) -> list[str]:
         names, seen = [], set()
