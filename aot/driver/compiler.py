@@ -13,6 +13,7 @@ from aot.core.ir import Graph
 from aot.driver import choose
 from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
+from aot.frontends.model_checks import check_model
 from aot.frontends.validate import check_graph
 from aot.passes.dce import dce
 from aot.passes.fold_constants import fold_constants
@@ -41,6 +42,9 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
     """A frontend's graph through the pass pipeline (aot.passes.pipeline.optimize, the one place it runs,
     for every frontend), then every op's check: (optimized graph, problems). The caller's
     graph is left untouched (the passes edit in place, so they run on a copy)."""
+    problems = check_model(g)  # the passes assume a consistent model
+    if problems:
+        return g, problems
     g = optimize(copy.deepcopy(g))
     return g, check_graph(g)
 

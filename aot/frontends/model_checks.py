@@ -71,7 +71,7 @@ def _tensor(t: Tensor) -> list[str]:
     """The problems of one tensor: its dims, its size, its quantisation."""
     if any(d < 0 for d in t.shape):
         return [f"has a negative dimension (shape {list(t.shape)})"]
-    if t.size == 0:
+    if t.size == 0 and not t.is_const:  # an empty constant is data (ONNX's absent Resize roi): the ops judge it
         return [f"has no elements (shape {list(t.shape)})"]
     if t.nbytes > MAX_BYTES:
         return [f"is too large: {t.nbytes:,} bytes (shape {list(t.shape)}); the C descriptors hold at most {MAX_BYTES:,}"]

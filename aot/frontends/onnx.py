@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnx.defs
 import onnx.inliner
 from onnx.reference import ReferenceEvaluator
 
@@ -183,6 +184,7 @@ def convert_node(b: Builder, node: onnx.NodeProto) -> None:
     input's shape is known), else by its converter (onnx_ops.CONVERTERS, onnx_nn.NN_CONVERTERS)."""
     if node.domain not in ("", "ai.onnx"):
         raise Unsupported(f"operators of domain {node.domain!r} are not supported")
+    _check_operands(node, b.opset)
     attrs = attributes(node)
     ins = [n for n in node.input if n]
     if node.op_type == "Shape" or (node.op_type not in _KEEP and all(b.const(n) is not None for n in ins)):
@@ -193,6 +195,22 @@ def convert_node(b: Builder, node: onnx.NodeProto) -> None:
     if missing:
         raise Unsupported(f"input(s) {missing} are not computed by any node")
     fn(b, node, attrs)
+
+
+def _check_operands(node: onnx.NodeProto, opset: int) -> None:
+    """As many inputs as the operator's schema allows, every required one present (an optional
+    one may be absent: ""). Unknown operators are left to ``converter``."""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
+    except onnx.defs.SchemaError:
+        return
+    if len(node.input) > schema.max_input:
+        raise Unsupported(f"{len(node.input)} inputs; {node.op_type} takes at most {schema.max_input} (its "
+                          f"attributes, such as axis, are not inputs)")
+    optional = onnx.defs.OpSchema.FormalParameterOption.Optional
+    for k, formal in enumerate(schema.inputs):
+        if formal.option != optional and (k >= len(node.input) or not node.input[k]):
+            raise Unsupported(f"the required input {formal.name!r} (input {k}) is absent")
 
 
 def converter(node: onnx.NodeProto, attrs: dict):
