@@ -85,6 +85,7 @@ def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, li
     nodes, attributes and types the importer cannot take. The ops' own checks come after the
     passes (aot.driver.compiler.prepare): before them a QDQ model's conv reads dequantized weights,
     which no kernel takes and the QDQ pass turns into int8 weights."""
+    _check_names(model.graph, name)
     opset = _opsets(model).get("", 0)
     if opset < MIN_OPSET:
         raise ModelError(f"{name}: opset {opset} is older than the oldest supported ({MIN_OPSET})")
@@ -97,6 +98,18 @@ def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, li
         raise ModelError(f"{name}: ONNX shape inference failed: {_first_line(e)}") from None
     b = Builder(model, opset, name, convert_node)
     return _convert_graph(b), b.problems
+
+
+def _check_names(graph: onnx.GraphProto, name: str) -> None:
+    """Every tensor name valid UTF-8 (protobuf hands an invalid one over as bytes, not str)."""
+    places = [("graph input", [vi.name for vi in graph.input]), ("graph output", [vi.name for vi in graph.output]),
+              ("initializer", [t.name for t in graph.initializer]), ("value_info", [vi.name for vi in graph.value_info]),
+              *((f"node {node.name or '#' + str(i)!r} ({node.op_type})", [*node.input, *node.output])
+                for i, node in enumerate(graph.node))]
+    for where, names in places:
+        for n in names:
+            if not isinstance(n, str):
+                raise ModelError(f"{name}: a tensor name of {where} is not valid UTF-8 ({n!r})")
 
 
 def _opsets(model: onnx.ModelProto) -> dict[str, int]:

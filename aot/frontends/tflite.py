@@ -6,6 +6,7 @@ and reported at once (UnsupportedError) before anything else happens.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -176,8 +177,13 @@ class _Reader:
                 raise Unsupported("operator is not supported")
             self._temps = 0
             result = entry[0](self, op, ins)
-        except Unsupported as e:
-            self.problems.append((loc, opname, str(e)))
+        except Exception as e:  # Unsupported, or operands a converter did not foresee (e.g. a required one absent)
+            if not isinstance(e, Unsupported) and os.environ.get("MICROAOT_DEBUG"):
+                raise
+            why = str(e) if isinstance(e, Unsupported) else (
+                f"its operands do not fit the operator ({len(ins)} inputs, absent (-1) at {[k for k, n in enumerate(ins) if n is None]}; "
+                f"{len(outs)} outputs)")
+            self.problems.append((loc, opname, why))
             return [Op("unsupported", ins, outs, {"op": opname}, name=f"{loc} {opname}")]
         if isinstance(result, tuple):
             kind, attrs, ins = result

@@ -22,7 +22,7 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
         except KeyError:
             problems.append((loc, source or op.kind, "operator is not supported"))
             continue
-        problems += [(loc, source or op.kind, why) for why in module.check(op, g)]
+        problems += [(loc, source or op.kind, why) for why in _check_op(module, op, g)]
         if "pad" in op.attrs and not problems:
             problems += [(loc, source or op.kind, why) for why in _window_shape(op, g)]
     for role, names in (("input", g.inputs), ("output", g.outputs)):
@@ -32,6 +32,18 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
                 problems.append(("graph", role, f"tensor {name!r} has {len(t.shape)} dims; a graph {role} has at most "
                                                 f"{MAX_IO_DIMS}"))
     return problems + _state(g)
+
+
+def _check_op(module, op, g: Graph) -> list[str]:
+    """The op's own check; an absent input (None) where the op needs one is refused by name: the
+    checks look operands up as they need them (Graph.tensor(None) raises KeyError(None))."""
+    try:
+        return module.check(op, g)
+    except KeyError as e:
+        if e.args != (None,):
+            raise
+        absent = [k for k, name in enumerate(op.inputs) if name is None]
+        return [f"input(s) {absent} are absent (-1), which the operator needs"]
 
 
 def _state(g: Graph) -> list[tuple[str, str, str]]:
