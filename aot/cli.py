@@ -32,6 +32,7 @@ def _progress(args, text: str) -> None:
 
 
 def cmd_compile(args) -> int:
+    from aot.driver.boards_table import no_board_fits
     from aot.driver.compiler import compile_file, emit
     from aot.driver.report import largest_op_keys
 
@@ -39,6 +40,9 @@ def cmd_compile(args) -> int:
     t0 = time.perf_counter()
     cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
+    too_big = no_board_fits(meta["arena_bytes"] + meta["state_bytes"], meta["weights_bytes"])
+    if too_big and not args.quiet:
+        print(f"microaot: {too_big}", file=sys.stderr)
     if args.archive:
         from aot.target.archive import write_archive
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot import ops
-from aot.core.errors import UnsupportedError
+from aot.core.errors import ModelError, UnsupportedError
 from aot.core.ir import Graph
 from aot.driver import choose
 from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
-from aot.frontends.model_checks import check_model
+from aot.frontends.model_checks import MAX_BYTES, check_model
 from aot.frontends.validate import check_graph
 from aot.passes.dce import dce
 from aot.passes.fold_constants import fold_constants
@@ -78,6 +78,9 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
     choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
+    for what, size in (("arena", plan.arena_bytes), ("state area", plan.state_bytes)):
+        if size > MAX_BYTES:
+            raise ModelError(f"{g.name}: too large: the {what} needs {size:,} bytes; the C descriptors hold at most {MAX_BYTES:,}")
     return CompiledModel(g, plan, model_hash, source, choice.kernels, features, imported)
 
 
