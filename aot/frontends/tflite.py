@@ -82,7 +82,13 @@ class _Reader:
             if t is not None:
                 tensors[t.name] = t
         self.tensors, self.names = tensors, names
-        nonsense = check_tensors(tensors.values())  # before any converter reads them
+        used = {names[i] for k in range(self.sg.OperatorsLength()) for op in [self.sg.Operators(k)]
+                for i in [*(op.InputsAsNumpy() if op.InputsLength() else []), *(op.OutputsAsNumpy() if op.OutputsLength() else [])]
+                if i >= 0}
+        used.update(names[i] for i in [*(self.sg.InputsAsNumpy() if self.sg.InputsLength() else []),
+                                       *(self.sg.OutputsAsNumpy() if self.sg.OutputsLength() else [])])
+        # the operands' (not e.g. an LSTM's intermediates), before any converter reads them
+        nonsense = check_tensors(t for name, t in tensors.items() if name in used)
         if nonsense:
             raise UnsupportedError(nonsense)
         self.resources = self._resource_variables()
