@@ -92,6 +92,8 @@ def _quant(t: Tensor) -> list[str]:
         return [] if zp.size == 1 else [f"has {zp.size} zero points for one scale"]
     if zp.size != scale.size:
         return [f"has {scale.size} scales but {zp.size} zero points"]
+    if len(t.shape) == 1 and scale.size == t.shape[0]:  # a bias: the converter writes its weights' axis (TFLM ignores it)
+        return []
     if q.axis is None or not 0 <= q.axis < len(t.shape):
         return [f"has per-channel quantisation along axis {q.axis}, not one of its {len(t.shape)} dims"]
     if scale.size != t.shape[q.axis]:
