@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from aot import ops
 from aot.core.ir import Graph, Tensor
 
 # The C descriptors hold byte counts and offsets as uint32_t (runtime_c/include/aot_model.h).
@@ -105,12 +106,13 @@ def _quant(t: Tensor) -> list[str]:
 def _writers(g: Graph) -> list[Problem]:
     """One writer per tensor (a graph input is written by the caller, a constant at compile time),
     never an op's own input, and every activation written before an op reads it. Variable
-    tensors are updated in place by the ops whose traits say so, as inputs: they are never
-    outputs (aot.frontends.validate checks that)."""
+    tensors are updated in place by the ops whose traits say so, as inputs: that they are never
+    outputs is aot.frontends.validate's rule (_state), with its own message."""
     problems = []
     written = {n: "a graph input" for n in g.inputs}
     written.update({n: "a constant" for n, t in g.tensors.items() if t.is_const})
     written.update({n: "a variable" for n, t in g.tensors.items() if t.variable})
+    written.update({n: "state" for op in g.ops for n in ops.updated_state(op)})  # _state: is it a variable?
     for i, op in enumerate(g.ops):
         loc, source = _location(i, op)
         for name in op.inputs:
@@ -118,6 +120,8 @@ def _writers(g: Graph) -> list[Problem]:
                 problems.append((loc, source, f"reads tensor {name!r} before any op writes it"))
                 written[name] = "nobody"  # reported once
         for name in op.outputs:
+            if g.tensor(name).variable:  # aot.frontends.validate says how state is written
+                continue
             if name in op.inputs:
                 problems.append((loc, source, f"writes its own input {name!r}"))
             elif name in written:

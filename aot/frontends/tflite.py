@@ -14,10 +14,10 @@ import tflite
 
 from aot.core.errors import AotError, ModelError, UnsupportedError
 from aot.core.ir import Graph, Op, Quant, Tensor
+from aot.frontends.model_checks import check_tensors
 from aot.frontends.source import read_source
 from aot.frontends.tflite_ops import CONVERTERS
 from aot.frontends.tflite_ops.common import ACTIVATIONS, Unsupported
-from aot.frontends.model_checks import check_tensors
 from aot.frontends.validate import check_graph
 from aot.ops.window import same_or_valid
 
@@ -82,23 +82,31 @@ class _Reader:
             if t is not None:
                 tensors[t.name] = t
         self.tensors, self.names = tensors, names
-        used = {names[i] for k in range(self.sg.OperatorsLength()) for op in [self.sg.Operators(k)]
-                for i in [*(op.InputsAsNumpy() if op.InputsLength() else []), *(op.OutputsAsNumpy() if op.OutputsLength() else [])]
-                if i >= 0}
-        used.update(names[i] for i in [*(self.sg.InputsAsNumpy() if self.sg.InputsLength() else []),
-                                       *(self.sg.OutputsAsNumpy() if self.sg.OutputsLength() else [])])
         # the operands' (not e.g. an LSTM's intermediates), before any converter reads them
+        used = self._operands(names)
         nonsense = check_tensors(t for name, t in tensors.items() if name in used)
-        if nonsense:
-            raise UnsupportedError(nonsense)
+        if nonsense:  # the tensors, not the ops (their converters assume consistent tensors)
+            return Graph(tensors, [], *self._io(names), name=self.name), nonsense
         self.resources = self._resource_variables()
         ops = [o for i in range(self.sg.OperatorsLength()) for o in self._op(i, names)]
-        inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
-        outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
-        g = Graph(tensors, ops, inputs, outputs, name=self.name)
+        g = Graph(tensors, ops, *self._io(names), name=self.name)
         if not self.problems:
             self.problems = check_graph(g)
         return g, self.problems
+
+    def _io(self, names: list[str]) -> tuple[list[str], list[str]]:
+        """The names of the graph's inputs and outputs."""
+        return ([names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else [],
+                [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else [])
+
+    def _operands(self, names: list[str]) -> set[str]:
+        """The tensors the operators read or write and the graph's inputs and outputs."""
+        used = set().union(*self._io(names))
+        for k in range(self.sg.OperatorsLength()):
+            op = self.sg.Operators(k)
+            indices = [*(op.InputsAsNumpy() if op.InputsLength() else []), *(op.OutputsAsNumpy() if op.OutputsLength() else [])]
+            used.update(names[i] for i in indices if i >= 0)
+        return used
 
     def _check_indices(self) -> None:
         """Every index the subgraph holds in range (the reader would wrap a negative one, Python
