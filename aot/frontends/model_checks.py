@@ -25,6 +25,7 @@ MAX_BYTES = 2**32 - 1
 _INT_RANGES = {dtype: (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
                for dtype in ("int8", "uint8", "int16", "int32", "int64")}
 _WINDOW_ATTRS = ("stride", "dilation", "filter")
+_ACTIVATION_BOUNDS = {"RELU6": (6.0,), "RELU_N1_TO_1": (-1.0, 1.0)}  # the nonzero clamp bounds
 
 Problem = tuple[str, str, str]
 
@@ -34,7 +35,7 @@ def check_model(g: Graph) -> list[Problem]:
     problems = _references(g)
     if problems:  # the rules below look tensors up by name
         return problems
-    return check_tensors(g.tensor(name) for name in _used(g)) or _writers(g) + _windows(g)
+    return check_tensors(g.tensor(name) for name in _used(g)) or _writers(g) + _windows(g) + _requantisation(g)
 
 
 def check_tensors(tensors: Iterable[Tensor]) -> list[Problem]:
@@ -138,4 +139,32 @@ def _windows(g: Graph) -> list[Problem]:
             value = op.attrs.get(attr)
             if value is not None and (len(value) == 0 or min(int(v) for v in value) <= 0):
                 problems.append((*_location(i, op), f"{attr} {list(value)} must be > 0"))
+    return problems
+
+
+def _requantisation(g: Graph) -> list[Problem]:
+    """Scales TFLM takes but cannot compute with, refused as TFLM refuses or would overflow: a
+    fused activation's bound that is no int32 number of output steps (TFLM's Prepare fails:
+    no_integer_overflow_from_quantization), and a weighted op's effective scale input * weight /
+    output of 2^30 or more (QuantizeMultiplier's shift past 30: TFLM's left shift overflows)."""
+    problems = []
+    for i, op in enumerate(g.ops):
+        traits = ops.traits(op.kind)
+        y = g.tensor(op.outputs[0]) if op.outputs else None
+        if y is None or y.quant is None or not y.quant.per_tensor or y.dtype not in ("int8", "int16"):
+            continue
+        y_scale = np.float32(y.quant.tensor_scale)
+        for bound in _ACTIVATION_BOUNDS.get(op.attrs.get("activation", "NONE") if traits.fused_activation else "NONE", ()):
+            with np.errstate(over="ignore"):
+                steps = float(np.float32(bound) / y_scale)
+            if not -(2**31) <= steps <= 2**31 - 1:
+                problems.append((*_location(i, op), f"fused activation {op.attrs['activation']}: its bound {bound} is "
+                                                    f"{steps:g} steps of the output scale {float(y_scale)!r}, past int32"))
+        operands = [g.tensor(n) for n in op.inputs[:2] if n is not None]
+        if traits.weight_channel_axis is None or len(operands) < 2 or any(t.quant is None for t in operands):
+            continue
+        effective = float(np.max(operands[0].quant.scale.astype(np.float64) * operands[1].quant.scale / float(y_scale)))
+        if effective >= 2.0**30:
+            problems.append((*_location(i, op), f"the effective scale input * weight / output is {effective:g}, "
+                                                "2^30 or more: the requantisation overflows"))
     return problems

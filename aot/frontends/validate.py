@@ -17,12 +17,10 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
         return problems
     for i, op in enumerate(g.ops):
         loc, _, source = (op.name or f"#{i} {op.kind}").partition(" ")
-        try:
-            module = ops.get(op.kind)
-        except KeyError:
+        if op.kind not in ops.KINDS:
             problems.append((loc, source or op.kind, "operator is not supported"))
             continue
-        problems += [(loc, source or op.kind, why) for why in _check_op(module, op, g)]
+        problems += [(loc, source or op.kind, why) for why in op_problems(op, g)]
         if "pad" in op.attrs and not problems:
             problems += [(loc, source or op.kind, why) for why in _window_shape(op, g)]
     for role, names in (("input", g.inputs), ("output", g.outputs)):
@@ -34,11 +32,12 @@ def check_graph(g: Graph) -> list[tuple[str, str, str]]:
     return problems + _state(g)
 
 
-def _check_op(module, op, g: Graph) -> list[str]:
-    """The op's own check; an absent input (None) where the op needs one is refused by name: the
-    checks look operands up as they need them (Graph.tensor(None) raises KeyError(None))."""
+def op_problems(op, g: Graph) -> list[str]:
+    """The op's own check (of a graph that passes check_model); an absent input (None) where the
+    op needs one is refused by name: the checks look operands up as they need them
+    (Graph.tensor(None) raises KeyError(None))."""
     try:
-        return module.check(op, g)
+        return ops.get(op.kind).check(op, g)
     except KeyError as e:
         if e.args != (None,):
             raise

@@ -70,12 +70,38 @@ def test_int8_zero_point_out_of_range(tmp_path, capsys, zero_point):
     _refused(tmp_path, capsys, _unary(zero_point=zero_point), "tensor 'x'", f"zero point {zero_point}", "-128..127")
 
 
-@pytest.mark.parametrize("scale", [1e-40, 1e30])
-def test_odd_scales_tflm_accepts_still_compile(tmp_path, capsys, scale):
-    """A denormal float32 scale and a huge one: QuantizeMultiplier gives a zero or a saturated
-    multiplier, as in TFLM (no NaN, no overflow)."""
-    code, err = _compile(tmp_path, capsys, _unary(scale=scale), ".tflite")
+def _fc(x_scale: float, y_scale: float, activation: str) -> bytes:
+    b = TFLiteBuilder()
+    x = b.add_tensor("x", (1, 4), "int8", scale=x_scale, zero_point=0)
+    w = b.add_tensor("w", (2, 4), "int8", data=np.arange(8).reshape(2, 4) - 3, scale=0.01, zero_point=0)
+    y = b.add_tensor("y", (1, 2), "int8", scale=y_scale, zero_point=0)
+    b.add_op("FULLY_CONNECTED", [x, w, None], [y], activation=activation)
+    b.set_io([x], [y])
+    return b.finish()
+
+
+@pytest.mark.parametrize("x_scale, y_scale, activation", [(1e-40, 0.05, "NONE"), (0.05, 1e30, "RELU"), (1e-40, 1e30, "RELU6")])
+def test_odd_scales_tflm_accepts_compile_and_compute_as_tflm(tmp_path, capsys, x_scale, y_scale, activation):
+    """A denormal float32 scale, a huge one: QuantizeMultiplier gives a zero multiplier, as in
+    TFLM (no NaN, no overflow); the reference equals tflite-micro and the CLI compiles."""
+    from tests.ops.compare import check_model_against_tflm
+
+    model = _fc(x_scale, y_scale, activation)
+    check_model_against_tflm(model, 0, f"{x_scale} {y_scale} {activation}")
+    code, err = _compile(tmp_path, capsys, model, ".tflite")
     assert code == 0, err
+
+
+def test_fused_activation_bound_past_int32(tmp_path, capsys):
+    """TFLM's Prepare refuses it too (no_integer_overflow_from_quantization)."""
+    _refused(tmp_path, capsys, _fc(1e-40, 1e-40, "RELU6"), "#0 FULLY_CONNECTED", "fused activation RELU6", "past int32")
+
+
+@pytest.mark.parametrize("x_scale, y_scale", [(1e30, 0.05), (0.05, 1e-40)])
+def test_effective_scale_that_overflows_the_requantisation(tmp_path, capsys, x_scale, y_scale):
+    """QuantizeMultiplier's shift past 30: TFLM's left shift overflows (its output differs from
+    any exact computation), so the model is refused."""
+    _refused(tmp_path, capsys, _fc(x_scale, y_scale, "NONE"), "#0 FULLY_CONNECTED", "effective scale")
 
 
 def test_per_channel_arrays_shorter_than_the_channels(tmp_path, capsys):
