@@ -755,7 +755,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
         if args.verbose or os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
-        return _fail(args, f"internal error: {type(e).__name__}: {e} (-v or MICROAOT_DEBUG=1 for the traceback)", 3)
+        text = " ".join(str(e).split())  # one line, whatever the exception's text holds
+        return _fail(args, f"internal error: {type(e).__name__}: {text} (a bug in microaot: please report it with the "
+                           "command and the model; -v or MICROAOT_DEBUG=1 for the traceback)", 3)
 
 
 def _stdout_closed() -> bool:

@@ -211,3 +211,19 @@ def test_warning_when_no_board_fits(tmp_path, capsys):
     assert code == 0 and "no microcontroller board of the project has that much" in err
     assert main(["-q", "compile", str(tmp_path / "m.tflite"), "-o", str(tmp_path / "out2")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_an_internal_error_is_one_bug_report_line(tmp_path, monkeypatch, capsys):
+    """Our own bug (here a compiler step that fails unexpectedly, with a text of several lines):
+    exit code 3 and one line asking for a bug report, never the exception's lines or a traceback."""
+    import aot.driver.compiler as compiler
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("first line\nsecond line")
+
+    monkeypatch.setattr(compiler, "compile_file", bug)
+    monkeypatch.delenv("MICROAOT_DEBUG", raising=False)
+    assert main(["compile", str(tmp_path / "any.tflite"), "-o", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: first line second line" in err
+    assert "please report it" in err and "Traceback" not in err
