@@ -212,7 +212,7 @@ def convert_node(b: Builder, node: onnx.NodeProto) -> None:
 
 def _check_operands(node: onnx.NodeProto, opset: int) -> None:
     """As many inputs as the operator's schema allows, every required one present (an optional
-    one may be absent: ""). Unknown operators are left to ``converter``."""
+    one may be absent: ""), each attribute of its type. Unknown operators are left to ``converter``."""
     try:
         schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
     except onnx.defs.SchemaError:
@@ -220,6 +220,11 @@ def _check_operands(node: onnx.NodeProto, opset: int) -> None:
     if len(node.input) > schema.max_input:
         raise Unsupported(f"{len(node.input)} inputs; {node.op_type} takes at most {schema.max_input} (its "
                           f"attributes, such as axis, are not inputs)")
+    for a in node.attribute:
+        formal = schema.attributes.get(a.name)
+        if formal is not None and a.type != formal.type:
+            raise Unsupported(f"attribute {a.name!r} is given as {onnx.AttributeProto.AttributeType.Name(a.type)}; "
+                              f"{node.op_type} takes {onnx.AttributeProto.AttributeType.Name(formal.type)}")
     optional = onnx.defs.OpSchema.FormalParameterOption.Optional
     for k, formal in enumerate(schema.inputs):
         if formal.option != optional and (k >= len(node.input) or not node.input[k]):

@@ -193,6 +193,17 @@ def test_onnx_dequantize_axis_as_a_tensor(tmp_path, capsys):
     _refused(tmp_path, capsys, _onnx(nodes, inits), "dq DequantizeLinear", "4 inputs", suffix=".onnx")
 
 
+@pytest.mark.parametrize("axis, given", [(numpy_helper.from_array(np.array(0, np.int64)), "TENSOR"), (0.5, "FLOAT")])
+def test_onnx_dequantize_axis_attribute_of_another_type(tmp_path, capsys, axis, given):
+    inits = [numpy_helper.from_array(np.ones((2, 3, 3, 3), np.int8), "wq"),
+             numpy_helper.from_array(np.full((2,), 0.1, np.float32), "ws"),
+             numpy_helper.from_array(np.zeros((2,), np.int8), "wz")]
+    dq = helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dq")
+    dq.attribute.append(helper.make_attribute("axis", axis))
+    model = _onnx([dq, helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], inits)
+    _refused(tmp_path, capsys, model, "dq DequantizeLinear", f"attribute 'axis' is given as {given}", suffix=".onnx")
+
+
 def test_onnx_required_input_absent(tmp_path, capsys):
     model = _onnx([helper.make_node("Conv", ["x", ""], ["y"], name="conv")], [_W])
     _refused(tmp_path, capsys, model, "conv Conv", "required input 'W'", suffix=".onnx")
