@@ -1,12 +1,13 @@
 """The model's own consistency, before any op looks at it: what a frontend can read from a file
-but no kernel can compute. Every graph passes these rules right after import and again after
-the passes (aot.frontends.validate.check_graph runs them first, and the ops' checks only on a
-graph that passes them), so a nonsense model is refused with the tensor or op named, never
-compiled into C with undefined behaviour nor failing deep inside a pass.
+but no kernel can compute. Every graph passes these rules right after import (the TFLite
+reader; aot.driver.compiler.prepare before the passes) and again after the passes
+(aot.frontends.validate.check_graph runs them first, and the ops' checks only on a graph that
+passes them), so a nonsense model is refused with the tensor or op named, never compiled into C
+with undefined behaviour nor failing deep inside a pass.
 
-The rules: quantisation scales finite and > 0 (denormal or huge ones are accepted, as TFLM
-accepts them: QuantizeMultiplier turns them into a zero or a saturated multiplier); zero points
-within the storage type; per-channel arrays of one entry per channel along a valid axis; one
+The rules: quantisation scales finite and > 0 (denormal or huge ones are accepted where TFLM
+computes with them, QuantizeMultiplier making a multiplier of zero; refused where TFLM refuses
+them or its requantisation overflows: _requantisation); zero points within the storage type; per-channel arrays of one entry per channel along a valid axis; one
 writer per tensor, never an op's own input, a constant or a graph input; every activation
 written before it is read; dims > 0; windows, strides and dilations > 0; sizes that fit the C
 descriptors' uint32 fields. Index ranges (tensor, buffer, opcode) are the readers' to check,
