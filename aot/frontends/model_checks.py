@@ -73,7 +73,7 @@ def _used(g: Graph) -> list[str]:
 def _tensor(t: Tensor) -> list[str]:
     """The problems of one tensor: its dims, its size, its quantisation."""
     if any(d < 0 for d in t.shape):
-        return [f"has a negative dimension (shape {list(t.shape)})"]
+        return [f"has a negative dimension (shape {list(t.shape)}): dynamic shapes are not supported"]
     if t.size == 0 and not t.is_const:  # an empty constant is data (ONNX's absent Resize roi): the ops judge it
         return [f"has no elements (shape {list(t.shape)})"]
     if t.nbytes > MAX_BYTES:

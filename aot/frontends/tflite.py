@@ -154,8 +154,6 @@ class _Reader:
             self.problems.append((f"tensor {name!r}", _TYPE_NAMES.get(ttype, str(ttype)), "tensor type is not supported"))
             return None
         dtype = _TYPES[ttype]
-        if any(d < 0 for d in shape):
-            self.problems.append((f"tensor {name!r}", dtype, f"dynamic shape {list(shape)} is not supported"))
         quant = None
         q = t.Quantization()
         if q is not None and q.ScaleLength() > 0:

@@ -133,6 +133,10 @@ def test_dims_of_zero(tmp_path, capsys):
     _refused(tmp_path, capsys, _unary(shape=(1, 0)), "tensor 'x' has no elements (shape [1, 0])")
 
 
+def test_tflite_negative_dims(tmp_path, capsys):
+    _refused(tmp_path, capsys, _unary(shape=(-1, 4)), "tensor 'x' has a negative dimension (shape [-1, 4])")
+
+
 def test_conv_with_zero_input_channels(tmp_path, capsys):
     _refused(tmp_path, capsys, _conv(cin=0), "tensor 'x' has no elements (shape [1, 4, 4, 0])")
 
