@@ -36,6 +36,8 @@ def op_problems(op, g: Graph) -> list[str]:
     """The op's own check (of a graph that passes check_model); an absent input (None) where the
     op needs one is refused by name: the checks look operands up as they need them
     (Graph.tensor(None) raises KeyError(None))."""
+    if "pad" in op.attrs and any(n is None or len(g.tensor(n).shape) != 4 for n in (op.inputs[0], op.outputs[0])):
+        return ["a window operator needs a 4-D NHWC input and output"]  # what its check and _window_shape assume
     try:
         return ops.get(op.kind).check(op, g)
     except KeyError as e:

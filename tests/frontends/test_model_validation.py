@@ -137,6 +137,30 @@ def test_tflite_negative_dims(tmp_path, capsys):
     _refused(tmp_path, capsys, _unary(shape=(-1, 4)), "tensor 'x' has a negative dimension (shape [-1, 4])")
 
 
+@pytest.mark.parametrize("op, y_shape, options", [("DEPTHWISE_CONV_2D", (1, 4, 4), {"padding": "SAME"}),
+                                                   ("AVERAGE_POOL_2D", (1, 4, 4), {"filter": 2, "padding": "SAME"})])
+def test_window_operator_of_another_rank(tmp_path, capsys, op, y_shape, options):
+    b = TFLiteBuilder()
+    x = b.add_tensor("x", (1, 4, 4, 3), "float32")
+    ins = [x] if op.endswith("POOL_2D") else [x, b.add_tensor("w", (1, 3, 3, 3), "float32", data=np.ones((1, 3, 3, 3))), None]
+    y = b.add_tensor("y", y_shape, "float32")
+    b.add_op(op, ins, [y], **options)
+    b.set_io([x], [y])
+    _refused(tmp_path, capsys, b.finish(), f"#0 {op}", "needs a 4-D NHWC input and output")
+    assert main(["inspect", str(tmp_path / "m.tflite")]) == 0  # inspect lists it (no MACs of an op that fails)
+    assert "needs a 4-D NHWC input and output" in capsys.readouterr().out
+
+
+def test_fully_connected_output_too_small(tmp_path, capsys):
+    b = TFLiteBuilder()
+    x = b.add_tensor("x", (1, 4, 4, 3), "float32")
+    w = b.add_tensor("w", (4, 3), "float32", data=np.ones((4, 3)))
+    y = b.add_tensor("y", (4,), "float32")
+    b.add_op("FULLY_CONNECTED", [x, w, None], [y])
+    b.set_io([x], [y])
+    _refused(tmp_path, capsys, b.finish(), "#0 FULLY_CONNECTED", "output [4] does not hold 16 rows of 4")
+
+
 def test_conv_with_zero_input_channels(tmp_path, capsys):
     _refused(tmp_path, capsys, _conv(cin=0), "tensor 'x' has no elements (shape [1, 4, 4, 0])")
 
