@@ -32,6 +32,7 @@ def _progress(args, text: str) -> None:
 
 
 def cmd_compile(args) -> int:
+    from aot.driver.boards_table import no_board_fits
     from aot.driver.compiler import compile_file, emit
     from aot.driver.report import largest_op_keys
 
@@ -39,6 +40,9 @@ def cmd_compile(args) -> int:
     t0 = time.perf_counter()
     cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
+    too_big = no_board_fits(meta["arena_bytes"] + meta["state_bytes"], meta["weights_bytes"])
+    if too_big and not args.quiet:
+        print(f"microaot: {too_big}", file=sys.stderr)
     if args.archive:
         from aot.target.archive import write_archive
 
@@ -751,7 +755,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug of ours: still one line, the traceback only on request
         if args.verbose or os.environ.get("MICROAOT_DEBUG"):
             traceback.print_exc()
-        return _fail(args, f"internal error: {type(e).__name__}: {e} (-v or MICROAOT_DEBUG=1 for the traceback)", 3)
+        text = " ".join(str(e).split())  # one line, whatever the exception's text holds
+        return _fail(args, f"internal error: {type(e).__name__}: {text} (a bug in microaot: please report it with the "
+                           "command and the model; -v or MICROAOT_DEBUG=1 for the traceback)", 3)
 
 
 def _stdout_closed() -> bool:

@@ -173,6 +173,7 @@ class _Tensor:
     zero_point: np.ndarray | None
     quantized_dimension: int
     variable: bool = False
+    buffer: int | None = None  # a buffer index written as is (None: its own buffer, or 0)
 
 
 @dataclass
@@ -182,6 +183,7 @@ class _Op:
     outputs: list[int]
     options_type: str | None
     options: dict[str, Any]
+    opcode_index: int | None = None  # an operator code index written as is (None: the op's own)
 
 
 class TFLiteBuilder:
@@ -206,9 +208,10 @@ class TFLiteBuilder:
     def add_tensor(self, name: str, shape: Sequence[int], dtype: str, *, data: np.ndarray | None = None,
                    scale: float | Sequence[float] | None = None,
                    zero_point: int | Sequence[int] | None = None,
-                   quantized_dimension: int = 0, variable: bool = False) -> int:
+                   quantized_dimension: int = 0, variable: bool = False, buffer: int | None = None) -> int:
         """Add a tensor and return its index.  ``data`` makes it a constant, ``variable`` a
-        variable tensor (persistent state: ``data``, if given, is its initial value).
+        variable tensor (persistent state: ``data``, if given, is its initial value). ``buffer``
+        writes that buffer index as is (for malformed models: one out of range).
 
         ``scale``/``zero_point`` of length 1 (or scalars) are per-tensor,
         longer ones per-channel along ``quantized_dimension``.
@@ -230,12 +233,14 @@ class TFLiteBuilder:
                 raise ValueError(f"tensor {name!r}: {scale.size} scales but {zero_point.size} zero points")
         elif zero_point is not None:
             raise ValueError(f"tensor {name!r}: zero_point without scale")
-        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension, variable))
+        self.tensors.append(_Tensor(name, shape, dtype, data, scale, zero_point, quantized_dimension, variable, buffer))
         return len(self.tensors) - 1
 
-    def add_op(self, op: str, inputs: Sequence[int | None], outputs: Sequence[int], **options: Any) -> int:
+    def add_op(self, op: str, inputs: Sequence[int | None], outputs: Sequence[int], *, opcode_index: int | None = None,
+               **options: Any) -> int:
         """Add a builtin operator; ``options`` are the keyword arguments of its writer in OPS, or for
-        any other builtin its schema fields in snake_case (see ``_generic_op``)."""
+        any other builtin its schema fields in snake_case (see ``_generic_op``). ``opcode_index``
+        writes that operator code index as is (for malformed models: one out of range)."""
         if op in OPS:
             code, options_type, writer = OPS[op]
             try:
@@ -245,7 +250,7 @@ class TFLiteBuilder:
         else:
             code, options_type, fields = _generic_op(op, **options)
         ins = [-1 if i is None else int(i) for i in inputs]
-        self.ops.append(_Op(code, ins, [int(o) for o in outputs], options_type, fields))
+        self.ops.append(_Op(code, ins, [int(o) for o in outputs], options_type, fields, opcode_index))
         return len(self.ops) - 1
 
     def set_io(self, inputs: Sequence[int], outputs: Sequence[int]) -> None:
@@ -282,8 +287,10 @@ class TFLiteBuilder:
         return bytes(fb.Output())
 
     def _write_subgraph(self, fb: flatbuffers.Builder, buffer_index: dict[int, int], codes: list[int]) -> int:
-        tensors = [self._write_tensor(fb, t, buffer_index.get(i, 0)) for i, t in enumerate(self.tensors)]
-        operators = [self._write_op(fb, op, codes.index(op.code)) for op in self.ops]
+        tensors = [self._write_tensor(fb, t, buffer_index.get(i, 0) if t.buffer is None else t.buffer)
+                   for i, t in enumerate(self.tensors)]
+        operators = [self._write_op(fb, op, codes.index(op.code) if op.opcode_index is None else op.opcode_index)
+                     for op in self.ops]
         name = fb.CreateString(self.subgraph_name)
         tensors_vec = _offsets(fb, tflite.SubGraphStartTensorsVector, tensors)
         inputs_vec = fb.CreateNumpyVector(np.asarray(self.inputs, dtype=np.int32))

@@ -21,6 +21,17 @@ def boards_json() -> list[dict]:
     return result
 
 
+def no_board_fits(ram_bytes: int, flash_bytes: int) -> str | None:
+    """A warning when no microcontroller board of boards/ (the host aside) has ``ram_bytes`` of
+    RAM (arena + state) and ``flash_bytes`` of flash (weights); None when one has."""
+    boards = [b for b in map(load_board, list_boards()) if b.ram_bytes is not None and b.flash_bytes is not None]
+    if not boards or any(b.ram_bytes >= ram_bytes and b.flash_bytes >= flash_bytes for b in boards):
+        return None
+    return (f"warning: the model needs {ram_bytes:,} bytes of RAM (arena + state) and {flash_bytes:,} bytes of flash "
+            f"(weights): no microcontroller board of the project has that much (the most RAM: "
+            f"{max(b.ram_bytes for b in boards):,} bytes, the most flash: {max(b.flash_bytes for b in boards):,})")
+
+
 def _kib(n: int | None) -> str:
     return "-" if n is None else f"{n // 1024:,} KiB"
 

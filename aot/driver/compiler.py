@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot import ops
-from aot.core.errors import UnsupportedError
+from aot.core.errors import ModelError, UnsupportedError
 from aot.core.ir import Graph
 from aot.driver import choose
 from aot.driver.report import largest_op_keys, memory_table
 from aot.frontends import load_model
+from aot.frontends.model_checks import MAX_BYTES, check_model
 from aot.frontends.validate import check_graph
 from aot.passes.dce import dce
 from aot.passes.fold_constants import fold_constants
@@ -41,6 +42,9 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
     """A frontend's graph through the pass pipeline (aot.passes.pipeline.optimize, the one place it runs,
     for every frontend), then every op's check: (optimized graph, problems). The caller's
     graph is left untouched (the passes edit in place, so they run on a copy)."""
+    problems = check_model(g)  # the passes assume a consistent model
+    if problems:
+        return g, problems
     g = optimize(copy.deepcopy(g))
     return g, check_graph(g)
 
@@ -74,6 +78,9 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
     choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
+    for what, size in (("arena", plan.arena_bytes), ("state area", plan.state_bytes)):
+        if size > MAX_BYTES:
+            raise ModelError(f"{g.name}: too large: the {what} needs {size:,} bytes; the C descriptors hold at most {MAX_BYTES:,}")
     return CompiledModel(g, plan, model_hash, source, choice.kernels, features, imported)
 
 

@@ -13,6 +13,8 @@ from aot.driver.plot import check_plot_path, write_plot
 from aot.driver.report import largest_op_keys
 from aot.driver.runner import build_firmware
 from aot.frontends import read_model
+from aot.frontends.model_checks import check_model
+from aot.frontends.validate import op_problems
 from aot.planner import Plan
 from aot.target.boards import Board
 
@@ -34,13 +36,14 @@ class Inspection:
 
     def ops(self) -> list[dict]:
         g = self.graph
+        consistent = not check_model(g)  # else an op's MACs may not be computable
         out = []
         for i, op in enumerate(g.ops):
             supported = op.kind != "unsupported"
             out.append({
                 "index": i, "op": op.kind if supported else op.attrs["op"], "source": op.name,
                 "inputs": [n for n in op.inputs if n is not None], "outputs": op.outputs,
-                "macs": ops.get(op.kind).macs(op, g) if supported else None, "supported": supported,
+                "macs": ops.get(op.kind).macs(op, g) if supported and consistent and not op_problems(op, g) else None, "supported": supported,
                 "kernel": self.compiled.variants[i].key if self.compiled else None,
             })
         return out

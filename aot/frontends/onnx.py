@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnx.defs
 import onnx.inliner
 from onnx.reference import ReferenceEvaluator
 
@@ -84,6 +85,7 @@ def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, li
     nodes, attributes and types the importer cannot take. The ops' own checks come after the
     passes (aot.driver.compiler.prepare): before them a QDQ model's conv reads dequantized weights,
     which no kernel takes and the QDQ pass turns into int8 weights."""
+    _check_names(model.graph, name)
     opset = _opsets(model).get("", 0)
     if opset < MIN_OPSET:
         raise ModelError(f"{name}: opset {opset} is older than the oldest supported ({MIN_OPSET})")
@@ -96,6 +98,18 @@ def import_model(model: onnx.ModelProto, name: str = "model") -> tuple[Graph, li
         raise ModelError(f"{name}: ONNX shape inference failed: {_first_line(e)}") from None
     b = Builder(model, opset, name, convert_node)
     return _convert_graph(b), b.problems
+
+
+def _check_names(graph: onnx.GraphProto, name: str) -> None:
+    """Every tensor name valid UTF-8 (protobuf hands an invalid one over as bytes, not str)."""
+    places = [("graph input", [vi.name for vi in graph.input]), ("graph output", [vi.name for vi in graph.output]),
+              ("initializer", [t.name for t in graph.initializer]), ("value_info", [vi.name for vi in graph.value_info]),
+              *((f"node {node.name or '#' + str(i)!r} ({node.op_type})", [*node.input, *node.output])
+                for i, node in enumerate(graph.node))]
+    for where, names in places:
+        for n in names:
+            if not isinstance(n, str):
+                raise ModelError(f"{name}: a tensor name of {where} is not valid UTF-8 ({n!r})")
 
 
 def _opsets(model: onnx.ModelProto) -> dict[str, int]:
@@ -183,6 +197,7 @@ def convert_node(b: Builder, node: onnx.NodeProto) -> None:
     input's shape is known), else by its converter (onnx_ops.CONVERTERS, onnx_nn.NN_CONVERTERS)."""
     if node.domain not in ("", "ai.onnx"):
         raise Unsupported(f"operators of domain {node.domain!r} are not supported")
+    _check_operands(node, b.opset)
     attrs = attributes(node)
     ins = [n for n in node.input if n]
     if node.op_type == "Shape" or (node.op_type not in _KEEP and all(b.const(n) is not None for n in ins)):
@@ -193,6 +208,27 @@ def convert_node(b: Builder, node: onnx.NodeProto) -> None:
     if missing:
         raise Unsupported(f"input(s) {missing} are not computed by any node")
     fn(b, node, attrs)
+
+
+def _check_operands(node: onnx.NodeProto, opset: int) -> None:
+    """As many inputs as the operator's schema allows, every required one present (an optional
+    one may be absent: ""), each attribute of its type. Unknown operators are left to ``converter``."""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
+    except onnx.defs.SchemaError:
+        return
+    if len(node.input) > schema.max_input:
+        raise Unsupported(f"{len(node.input)} inputs; {node.op_type} takes at most {schema.max_input} (its "
+                          f"attributes, such as axis, are not inputs)")
+    for a in node.attribute:
+        formal = schema.attributes.get(a.name)
+        if formal is not None and a.type != formal.type:
+            raise Unsupported(f"attribute {a.name!r} is given as {onnx.AttributeProto.AttributeType.Name(a.type)}; "
+                              f"{node.op_type} takes {onnx.AttributeProto.AttributeType.Name(formal.type)}")
+    optional = onnx.defs.OpSchema.FormalParameterOption.Optional
+    for k, formal in enumerate(schema.inputs):
+        if formal.option != optional and (k >= len(node.input) or not node.input[k]):
+            raise Unsupported(f"the required input {formal.name!r} (input {k}) is absent")
 
 
 def converter(node: onnx.NodeProto, attrs: dict):

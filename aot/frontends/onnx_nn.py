@@ -31,6 +31,10 @@ def _lift(b: Builder, x: str) -> str:
 def _window(b: Builder, attrs: dict, in_hw, kernel, out_hw, ceil_ok: bool = True) -> dict:
     """stride, dilation and explicit pad (top, left, bottom, right) of a 2-D window (lifted lists)."""
     n = len(kernel)
+    for what, values in (("kernel_shape", kernel), ("strides", attrs.get("strides", [1] * n)),
+                         ("dilations", attrs.get("dilations", [1] * n))):
+        if not 1 <= len(values) <= 2 or len(values) != n or min(values) <= 0:
+            raise Unsupported(f"{what} {list(values)}: a 1-D or 2-D window needs {n or '1 or 2'} values, each > 0")
     lift = (lambda v, one: [one] * (2 - n) + list(v)) if n < 2 else (lambda v, one: list(v))
     stride = lift(attrs.get("strides", [1] * n), 1)
     dilation = lift(attrs.get("dilations", [1] * n), 1)

@@ -6,13 +6,15 @@ and reported at once (UnsupportedError) before anything else happens.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import tflite
 
-from aot.core.errors import ModelError, UnsupportedError
+from aot.core.errors import AotError, ModelError, UnsupportedError
 from aot.core.ir import Graph, Op, Quant, Tensor
+from aot.frontends.model_checks import check_tensors
 from aot.frontends.source import read_source
 from aot.frontends.tflite_ops import CONVERTERS
 from aot.frontends.tflite_ops.common import ACTIVATIONS, Unsupported
@@ -51,7 +53,7 @@ def read_tflite(source: bytes | str | Path) -> tuple[Graph, list[tuple[str, str,
         raise ModelError(f"{name}: not a TFLite flatbuffer (missing the 'TFL3' identifier, {len(data)} bytes)")
     try:
         return _Reader(data, name).graph()
-    except ModelError:
+    except AotError:
         raise
     except Exception as e:  # the flatbuffer reader fails in many ways on corrupt input
         raise ModelError(f"{name}: malformed TFLite flatbuffer ({type(e).__name__}: {e})") from None
@@ -68,6 +70,7 @@ class _Reader:
         self.problems: list[tuple[str, str, str]] = []
 
     def graph(self) -> tuple[Graph, list[tuple[str, str, str]]]:
+        self._check_indices()
         names = self._tensor_names()
         self.shapes = {
             names[i]: tuple(int(d) for d in self.sg.Tensors(i).ShapeAsNumpy()) if self.sg.Tensors(i).ShapeLength() else ()
@@ -79,14 +82,58 @@ class _Reader:
             if t is not None:
                 tensors[t.name] = t
         self.tensors, self.names = tensors, names
+        # the operands' (not e.g. an LSTM's intermediates), before any converter reads them
+        used = self._operands(names)
+        nonsense = check_tensors(t for name, t in tensors.items() if name in used)
+        if nonsense:  # the tensors, not the ops (their converters assume consistent tensors)
+            return Graph(tensors, [], *self._io(names), name=self.name), nonsense
         self.resources = self._resource_variables()
         ops = [o for i in range(self.sg.OperatorsLength()) for o in self._op(i, names)]
-        inputs = [names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else []
-        outputs = [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else []
-        g = Graph(tensors, ops, inputs, outputs, name=self.name)
+        g = Graph(tensors, ops, *self._io(names), name=self.name)
         if not self.problems:
             self.problems = check_graph(g)
         return g, self.problems
+
+    def _io(self, names: list[str]) -> tuple[list[str], list[str]]:
+        """The names of the graph's inputs and outputs."""
+        return ([names[i] for i in self.sg.InputsAsNumpy()] if self.sg.InputsLength() else [],
+                [names[i] for i in self.sg.OutputsAsNumpy()] if self.sg.OutputsLength() else [])
+
+    def _operands(self, names: list[str]) -> set[str]:
+        """The tensors the operators read or write and the graph's inputs and outputs."""
+        used = set().union(*self._io(names))
+        for k in range(self.sg.OperatorsLength()):
+            op = self.sg.Operators(k)
+            indices = [*(op.InputsAsNumpy() if op.InputsLength() else []), *(op.OutputsAsNumpy() if op.OutputsLength() else [])]
+            used.update(names[i] for i in indices if i >= 0)
+        return used
+
+    def _check_indices(self) -> None:
+        """Every index the subgraph holds in range (the reader would wrap a negative one, Python
+        style, to the last tensor): tensors of the operators and of the graph's inputs and outputs
+        (an operator's absent optional input is -1), buffers, operator codes."""
+        n, sg = self.sg.TensorsLength(), self.sg
+        for i in range(n):
+            buffer = sg.Tensors(i).Buffer()
+            if buffer >= self.model.BuffersLength():
+                raise ModelError(f"{self.name}: tensor #{i} refers to buffer {buffer}; the model has "
+                                 f"{self.model.BuffersLength()}")
+        for role, indices in (("input", sg.InputsAsNumpy() if sg.InputsLength() else []),
+                              ("output", sg.OutputsAsNumpy() if sg.OutputsLength() else [])):
+            for i in indices:
+                if not 0 <= i < n:
+                    raise ModelError(f"{self.name}: graph {role} tensor index {int(i)} is out of range (0..{n - 1})")
+        for k in range(sg.OperatorsLength()):
+            op = sg.Operators(k)
+            if op.OpcodeIndex() >= self.model.OperatorCodesLength():
+                raise ModelError(f"{self.name}: operator #{k} has operator code index {op.OpcodeIndex()}; the model "
+                                 f"has {self.model.OperatorCodesLength()}")
+            for role, indices, lowest in (("input", op.InputsAsNumpy() if op.InputsLength() else [], -1),
+                                          ("output", op.OutputsAsNumpy() if op.OutputsLength() else [], 0)):
+                for i in indices:
+                    if not lowest <= i < n:
+                        raise ModelError(f"{self.name}: operator #{k} {role} tensor index {int(i)} is out of range "
+                                         f"(0..{n - 1}{', or -1 for an absent optional input' if lowest else ''})")
 
     def _tensor_names(self) -> list[str]:
         names, seen = [], set()
@@ -107,8 +154,6 @@ class _Reader:
             self.problems.append((f"tensor {name!r}", _TYPE_NAMES.get(ttype, str(ttype)), "tensor type is not supported"))
             return None
         dtype = _TYPES[ttype]
-        if any(d < 0 for d in shape):
-            self.problems.append((f"tensor {name!r}", dtype, f"dynamic shape {list(shape)} is not supported"))
         quant = None
         q = t.Quantization()
         if q is not None and q.ScaleLength() > 0:
@@ -144,8 +189,13 @@ class _Reader:
                 raise Unsupported("operator is not supported")
             self._temps = 0
             result = entry[0](self, op, ins)
-        except Unsupported as e:
-            self.problems.append((loc, opname, str(e)))
+        except Exception as e:  # Unsupported, or operands a converter did not foresee (e.g. a required one absent)
+            if not isinstance(e, Unsupported) and os.environ.get("MICROAOT_DEBUG"):
+                raise
+            why = str(e) if isinstance(e, Unsupported) else (
+                f"its operands do not fit the operator ({len(ins)} inputs, absent (-1) at {[k for k, n in enumerate(ins) if n is None]}; "
+                f"{len(outs)} outputs)")
+            self.problems.append((loc, opname, why))
             return [Op("unsupported", ins, outs, {"op": opname}, name=f"{loc} {opname}")]
         if isinstance(result, tuple):
             kind, attrs, ins = result

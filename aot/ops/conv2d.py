@@ -20,7 +20,7 @@ TRAITS = OpTraits(weight_channel_axis=0, fused_activation=True, zero_padding=Tru
 def check(op: Op, g: Graph) -> list[str]:
     problems = conv_common.check_dtypes(op, g)
     w = g.tensor(op.inputs[1])
-    if len(w.shape) != 4 or len(g.tensor(op.inputs[0]).shape) != 4:
+    if len(w.shape) != 4 or len(g.tensor(op.inputs[0]).shape) != 4 or len(g.tensor(op.outputs[0]).shape) != 4:
         problems.append("only 2-D convolution on 4-D NHWC tensors is supported")
     elif g.tensor(op.inputs[0]).shape[3] % w.shape[3] or w.shape[0] % (g.tensor(op.inputs[0]).shape[3] // w.shape[3]):
         problems.append(f"input channels {g.tensor(op.inputs[0]).shape[3]} and weights {list(w.shape)} do not form groups")

@@ -19,6 +19,8 @@ def check(op: Op, g: Graph) -> list[str]:
     x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     if len(w.shape) != 2 or x.size % w.shape[1]:
         problems.append(f"weights {list(w.shape)} do not fit input {list(x.shape)}")
+    elif g.tensor(op.outputs[0]).size != x.size // w.shape[1] * w.shape[0]:  # else the kernel writes past it
+        problems.append(f"output {list(g.tensor(op.outputs[0]).shape)} does not hold {x.size // w.shape[1]} rows of {w.shape[0]}")
     elif w.quant is not None and not w.quant.per_tensor and (w.quant.axis != 0 or w.quant.zero_point.any()):
         problems.append("per-channel fully_connected weights must be symmetric, along the output axis")
     return problems

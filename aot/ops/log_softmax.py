@@ -36,8 +36,8 @@ def params(op: Op, g: Graph) -> LogSoftmaxParams:
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
-    if x.shape != y.shape:
-        return [f"log_softmax {list(x.shape)} -> {list(y.shape)}: shapes differ"]
+    if not x.shape or x.shape != y.shape:  # over the last axis: a scalar has none
+        return [f"log_softmax {list(x.shape)} -> {list(y.shape)}: needs an input of at least one dim and an output of its shape"]
     if x.dtype == y.dtype == "float32":
         return []
     if x.dtype == y.dtype == "int8":

@@ -48,6 +48,8 @@ OUTPUTS = {("int8", "int8"): (1 / 256, -128, 1e-9), ("int8", "int16"): (1 / 6553
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if not x.shape or x.shape != y.shape:  # over the last axis: a scalar has none
+        return [f"softmax {list(x.shape)} -> {list(y.shape)}: needs an input of at least one dim and an output of its shape"]
     if x.dtype == y.dtype == "float32":
         return []
     if (x.dtype, y.dtype) not in OUTPUTS:
