@@ -38,21 +38,35 @@ def bundled_models() -> list[Path]:
     return sorted(ROOT.glob("models/*.tflite")) + sorted(ROOT.glob("models/onnx/**/*.onnx"))
 
 
+def _case(kind: str, rng: np.random.Generator, model: Path | None = None) -> tuple[str, str, bytes]:
+    """(case name, file suffix, model bytes): a byte mutant of ``model``, or a semantic mutant."""
+    if kind == "bytes":
+        how, data = mutate(model.read_bytes(), rng)
+        return f"bytes:{model.relative_to(ROOT / 'models')}:{how}", model.suffix, data
+    how, data = {"tflite": tflite_mutant, "onnx": onnx_mutant}[kind](rng)
+    return f"{kind}:{how}", f".{kind}", data
+
+
 def make_case(seed: int, index: int, models: list[Path] | None = None) -> tuple[str, str, bytes]:
-    """(case name, file suffix, model bytes) of case ``index``: half byte mutants of a bundled model,
-    the rest semantic TFLite (3/10) and ONNX (2/10) mutants."""
+    """Case ``index`` of scripts/fuzz.py: half byte mutants of a random bundled model, the rest
+    semantic TFLite (3/10) and ONNX (2/10) mutants."""
     rng = np.random.default_rng([seed, index])
     models = models or bundled_models()
     r = rng.random()
     if r < 0.5:
-        model = models[int(rng.integers(len(models)))]
-        how, data = mutate(model.read_bytes(), rng)
-        return f"bytes:{model.relative_to(ROOT / 'models')}:{how}", model.suffix, data
-    if r < 0.8:
-        how, data = tflite_mutant(rng)
-        return f"tflite:{how}", ".tflite", data
-    how, data = onnx_mutant(rng)
-    return f"onnx:{how}", ".onnx", data
+        return _case("bytes", rng, models[int(rng.integers(len(models)))])
+    return _case("tflite" if r < 0.8 else "onnx", rng)
+
+
+def suite_case(seed: int, index: int, models: list[Path] | None = None) -> tuple[str, str, bytes]:
+    """The suite's mix (tests/fuzz/test_fuzz_models.py): every 4th case a byte mutant of the
+    bundled models in turn (each gets one in every 4 x len(models) cases), the rest semantic
+    mutants (TFLite 2 : ONNX 1), which run in a fraction of a big model's time."""
+    rng = np.random.default_rng([seed, index])
+    models = models or bundled_models()
+    if index % 4 == 0:
+        return _case("bytes", rng, models[index // 4 % len(models)])
+    return _case("onnx" if index % 4 == 3 else "tflite", rng)
 
 
 class _Hang(BaseException):
@@ -126,7 +140,7 @@ def _clear(folder: Path) -> None:
         folder.rmdir()
 
 
-def _worker(seed: int, indices: list[int], log: Path, timeout: float) -> None:
+def _worker(seed: int, indices: list[int], log: Path, timeout: float, maker) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     models = bundled_models()
     with tempfile.TemporaryDirectory(prefix="microaot-fuzz-") as tmp, open(log, "a") as f:
@@ -134,7 +148,7 @@ def _worker(seed: int, indices: list[int], log: Path, timeout: float) -> None:
         for i in indices:
             f.write(json.dumps({"start": i}) + "\n")
             f.flush()
-            name, suffix, data = make_case(seed, i, models)
+            name, suffix, data = maker(seed, i, models)
             path = work / f"case{suffix}"
             path.write_bytes(data)
             kind, cls, message = run_model(path, work, timeout)
@@ -160,8 +174,9 @@ class Report:
         return dict(sorted(by.items(), key=lambda kv: -len(kv[1])))
 
 
-def run_cases(seed: int, indices: list[int], jobs: int = 1, timeout: float = 20.0) -> Report:
-    """Run the cases in ``jobs`` worker processes; a worker that dies is restarted after its current case."""
+def run_cases(seed: int, indices: list[int], jobs: int = 1, timeout: float = 20.0, maker=make_case) -> Report:
+    """Run the cases ``maker(seed, index)`` (make_case, suite_case) in ``jobs`` worker processes;
+    a worker that dies is restarted after its current case."""
     report = Report(seed)
     ctx = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix="microaot-fuzz-logs-") as tmp:
@@ -171,7 +186,7 @@ def run_cases(seed: int, indices: list[int], jobs: int = 1, timeout: float = 20.
             for k, part in pending.items():
                 log = Path(tmp) / f"worker{k}.jsonl"
                 log.write_text("")
-                procs[k] = (ctx.Process(target=_worker, args=(seed, part, log, timeout)), log, part)
+                procs[k] = (ctx.Process(target=_worker, args=(seed, part, log, timeout, maker)), log, part)
                 procs[k][0].start()
             pending = {}
             for k, (proc, log, part) in procs.items():
@@ -187,7 +202,7 @@ def run_cases(seed: int, indices: list[int], jobs: int = 1, timeout: float = 20.
                 if proc.exitcode != 0 and (started is None or started in done):
                     raise RuntimeError(f"fuzz worker {k} died outside a case (exit {proc.exitcode}): a harness bug")
                 if proc.exitcode != 0:
-                    name = make_case(seed, started)[0]
+                    name = maker(seed, started)[0]
                     report.results.append({"index": started, "name": name, "kind": "crash",
                                            "class": f"crash (exit {proc.exitcode})", "message": ""})
                     done.add(started)
