@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,12 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per command before a case is a hang")
     p.add_argument("--out", type=Path, default=Path("fuzz-out"), help="folder for one reproducer per class")
     p.add_argument("--json", action="store_true", help="also write --out/results.json (every case)")
+    p.add_argument("--debug", action="store_true",
+                   help="MICROAOT_DEBUG=1: importer exceptions the ONNX frontend reports as 'cannot convert this "
+                        "node' surface as uncaught")
     args = p.parse_args()
+    if args.debug:
+        os.environ["MICROAOT_DEBUG"] = "1"
     indices = args.index or list(range(args.first, args.first + args.cases))
     t0 = time.perf_counter()
     report = run_cases(args.seed, indices, jobs=args.jobs, timeout=args.timeout)
