@@ -57,6 +57,7 @@ KINDS = (
     "svdf",
     "read_variable",
     "assign_variable",
+    "lstm",
 )
 
 

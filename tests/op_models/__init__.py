@@ -13,7 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from tests.op_models import activations, elementwise, layout, logic, lookup, nn, quant, reduce, sequence, shape, values
+from tests.op_models import (activations, elementwise, layout, logic, lookup, lstm, nn, quant, reduce, sequence,
+                             shape, values)
 from tests.op_models.activations import FLOAT_UNARY, UNARY  # noqa: F401
 from tests.op_models.base import (  # noqa: F401  (the helpers tests use)
     Model,
@@ -29,7 +30,7 @@ from tests.op_models.reduce import FLOAT_REDUCE  # noqa: F401
 GENERATORS: dict[str, tuple[Callable[..., bytes], tuple[str, ...]]] = {
     **nn.GENERATORS, **elementwise.GENERATORS, **shape.GENERATORS, **layout.GENERATORS, **values.GENERATORS,
     **quant.GENERATORS, **activations.GENERATORS, **reduce.GENERATORS, **lookup.GENERATORS, **logic.GENERATORS,
-    **sequence.GENERATORS,
+    **sequence.GENERATORS, **lstm.GENERATORS,
 }
 CASES = [(op, dtype) for op, (_, dtypes) in GENERATORS.items() for dtype in dtypes]
 # Generators of models tflite-micro cannot run (checked only as generated C against the reference).
