@@ -19,7 +19,7 @@ KNOWN_OPEN = {
     "OverflowError at aot/core/quant.py": "an infinite scale (issue 15 list; v1)",
     "ValueError at aot/core/quant.py": "a NaN scale (v1) or a NaN SOFTMAX beta (open with v1: aot/ops/softmax.py params)",
     "ValueError at aot/ops/conv2d.py": "a conv operand of the wrong rank (issue 15 list; v1)",
-    "ValueError at aot/ops/depthwise_conv2d.py": "a depthwise operand of the wrong rank (open with v1)",
+    "ValueError at aot/ops/depthwise_conv2d.py": "a depthwise operand of the wrong rank (v1)",
     "ValueError at aot/ops/fully_connected.py": "an FC operand of the wrong rank (v1)",
     "AssertionError at aot/core/ir.py": "an ONNX DequantizeLinear zero point of 0 elements (open with v1: onnx_quant._dequantize)",
 }
