@@ -26,6 +26,12 @@
 #define AOT_RPC_BYTE_TIMEOUT_MS 500
 #endif
 
+/* Most inferences one RUN may ask for: a larger repeat is refused (ERR_ARG), so one frame cannot
+ * keep a device busy for longer than this many inferences (the server reads no byte meanwhile). */
+#ifndef AOT_RPC_MAX_REPEAT
+#define AOT_RPC_MAX_REPEAT 1000u
+#endif
+
 /* Commands (request payload -> reply payload in docs/rpc.md). Every command but PING is about
  * one model: its payload starts with the u8 index of the model in the table aot_rpc_serve()
  * was given (ERR_ARG if >= the number of models). */

@@ -10,9 +10,9 @@ uint16_t aot_crc16(uint16_t crc, const uint8_t *data, uint32_t len)
         crc = (uint16_t)(crc ^ ((uint16_t)data[i] << 8));
         for (bit = 0; bit < 8; bit++) {
             if (crc & 0x8000u) {
-                crc = (uint16_t)((crc << 1) ^ 0x1021u);
+                crc = (uint16_t)(((uint32_t)crc << 1) ^ 0x1021u);
             } else {
-                crc = (uint16_t)(crc << 1);
+                crc = (uint16_t)((uint32_t)crc << 1);
             }
         }
     }

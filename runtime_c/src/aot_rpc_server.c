@@ -258,7 +258,7 @@ static uint8_t do_run(const aot_model_t *m, const uint8_t *in, uint16_t n, write
         return AOT_RPC_ERR_MODEL;
     }
     repeat = r_u32(in);
-    if (repeat == 0) {
+    if (repeat == 0 || repeat > AOT_RPC_MAX_REPEAT) {
         return AOT_RPC_ERR_ARG;
     }
     while (done < repeat) {

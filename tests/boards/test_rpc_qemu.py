@@ -3,12 +3,15 @@ driven by aot.rpc.client.RpcClient over the emulated UART."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from board_helpers import QEMU_BOARDS, need_tools
 
+from aot.rpc import RpcRemoteError
+from aot.rpc.protocol import Cmd, Status, encode_frame
 from aot.target.boards import load_board
 from aot.target.build import build
 from aot.target.session import open_target
@@ -46,3 +49,36 @@ def test_rpc_over_qemu(name, tmp_path):
         finally:
             client.close()
         target.check()  # still running
+
+
+def test_partial_frame_recovers_within_a_second_under_qemu(tmp_path):
+    """The byte timeout runs on the host clock (semihosting SYS_ELAPSED), not on virtual time:
+    a partial frame costs AOT_RPC_BYTE_TIMEOUT_MS (500 ms) of wall time, as on hardware."""
+    board = load_board("qemu-mps2-an386")
+    need_tools(board.cc, board.qemu[0])
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    shutil.copy(MOCK_MODEL, model_dir)
+    fw = build(board, model_dir, tmp_path / "build", profile=False)
+    with open_target(board, fw.executable) as target:
+        client = target.client(timeout=30)
+        try:
+            client.wait_ready(10)
+            for pause in (None, 0.1):  # silence after it; a PING 0.1 s later (inside the partial frame)
+                seq = client.next_seq()
+                partial = encode_frame(Cmd.WRITE_INPUT, seq, bytes(100))[:30]
+                t0 = time.monotonic()
+                client.send_raw(partial)
+                if pause is None:
+                    with pytest.raises(RpcRemoteError) as e:
+                        client.await_reply(Cmd.WRITE_INPUT, seq, timeout=30)
+                    assert e.value.status == Status.ERR_TRUNCATED
+                else:
+                    time.sleep(pause)
+                    assert client.ping(b"after a partial frame") >= 0
+                recovery = time.monotonic() - t0
+                print(f"partial frame, then {'silence' if pause is None else 'a PING'}: recovered in {recovery:.2f} s")
+                assert recovery <= 1.0
+        finally:
+            client.close()
+        target.check()

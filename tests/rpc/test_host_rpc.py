@@ -111,6 +111,17 @@ def test_model_failure_is_a_status(client):
     assert e.value.status == Status.ERR_MODEL
 
 
+def test_run_repeat_is_capped(client):
+    """AOT_RPC_MAX_REPEAT = 1000 (docs/rpc.md): one frame cannot keep the device busy for days."""
+    client.write_input(0, bytes(1000))
+    for repeat in (0xFFFFFFFF, 1001):
+        t0 = time.monotonic()
+        with pytest.raises(RpcRemoteError) as e:
+            client.run(repeat=repeat)
+        assert e.value.status == Status.ERR_ARG and time.monotonic() - t0 < 1.0  # refused, nothing ran
+    assert client.run(repeat=1000)["repeat"] == 1000
+
+
 @pytest.mark.parametrize("call, status", [
     (lambda c: c.write_input(1, b"x"), Status.ERR_ARG),
     (lambda c: c.write_input(0, b"x", offset=1000), Status.ERR_ARG),

@@ -12,7 +12,13 @@
  * Under `qemu-system-arm -icount shift=0` virtual time advances exactly 1 ns per guest
  * instruction, so timer ticks x (1e9 / AOT_TIMER_HZ) is the number of guest instructions
  * executed (x40 at 25 MHz, x31.25 at 32 MHz), to within one tick. aot_hal_cycles() returns
- * that instruction count, modulo 2^32. */
+ * that instruction count, modulo 2^32.
+ *
+ * With AOT_SEMIHOSTING (every QEMU board) aot_hal_getc's timeout is measured on the host's clock
+ * instead: semihosting SYS_ELAPSED, which QEMU answers from its host monotonic clock. Virtual
+ * time advances only as fast as QEMU executes instructions (a 500 ms byte timeout took ~20 s of
+ * wall time), and the link's peer lives in host time. Only the timeout uses it: aot_hal_cycles
+ * stays the exact instruction count. */
 #include "aot_hal.h"
 
 #if !defined(AOT_UART_BASE) || !defined(AOT_TIMER_HZ) || !defined(AOT_BOARD_NAME)
@@ -107,15 +113,45 @@ void aot_hal_putc(uint8_t byte)
     UART_DATA = byte;
 }
 
+#ifdef AOT_SEMIHOSTING
+#define SYS_ELAPSED 0x30u
+#define SYS_TICKFREQ 0x31u
+
+static uint32_t semihosting_call(uint32_t op, void *arg)
+{
+    register uint32_t r0 __asm__("r0") = op;
+    register void *r1 __asm__("r1") = arg;
+    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+
+/* Host milliseconds since QEMU started (SYS_ELAPSED ticks at SYS_TICKFREQ Hz). */
+static uint64_t timeout_clock_ms(void)
+{
+    static uint32_t ticks_per_ms;
+    uint32_t elapsed[2] = {0, 0};
+    if (ticks_per_ms == 0) {
+        uint32_t hz = semihosting_call(SYS_TICKFREQ, 0);
+        ticks_per_ms = hz >= 1000u && hz != 0xFFFFFFFFu ? hz / 1000u : 1u;
+    }
+    (void)semihosting_call(SYS_ELAPSED, elapsed);
+    return (((uint64_t)elapsed[1] << 32) | elapsed[0]) / ticks_per_ms;
+}
+#else
+static uint64_t timeout_clock_ms(void)
+{
+    return timer_ticks() / ((AOT_TIMER_HZ) / 1000u);
+}
+#endif
+
 int aot_hal_getc(int32_t timeout_ms)
 {
-    uint64_t start = timer_ticks();
-    uint64_t limit = (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * ((AOT_TIMER_HZ) / 1000u);
+    uint64_t start = timeout_ms < 0 ? 0 : timeout_clock_ms();
     for (;;) {
         if (UART_STATE & UART_STATE_RXFULL) {
             return (int)(UART_DATA & 0xFFu);
         }
-        if (timeout_ms >= 0 && timer_ticks() - start >= limit) {
+        if (timeout_ms >= 0 && timeout_clock_ms() - start >= (uint64_t)timeout_ms) {
             return -1;
         }
     }
