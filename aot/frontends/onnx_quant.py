@@ -23,6 +23,8 @@ def _qparams(b: Builder, node, dtype: str, const_axis: int | None = None) -> tup
             raise Unsupported("per-axis quantisation of activations is not supported")
         axis = const_axis
     zp = zp.astype(np.int64).reshape(-1)
+    if zp.size != scale.size:
+        raise Unsupported(f"{zp.size} zero points for {scale.size} scales (one per scale)")
     if dtype == "uint8":
         return "int8", Quant(scale.reshape(-1), zp - 128, axis)
     return dtype, Quant(scale.reshape(-1), zp, axis)

@@ -50,6 +50,9 @@ def check(op: Op, g: Graph) -> list[str]:
     x, y = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if not x.shape or x.shape != y.shape:  # over the last axis: a scalar has none
         return [f"softmax {list(x.shape)} -> {list(y.shape)}: needs an input of at least one dim and an output of its shape"]
+    beta = float(op.attrs.get("beta", 1.0))
+    if not np.isfinite(beta) or beta <= 0:
+        return [f"softmax beta {beta} must be finite and > 0"]
     if x.dtype == y.dtype == "float32":
         return []
     if (x.dtype, y.dtype) not in OUTPUTS:

@@ -221,6 +221,25 @@ def test_onnx_dequantize_axis_as_a_tensor(tmp_path, capsys):
     _refused(tmp_path, capsys, _onnx(nodes, inits), "dq DequantizeLinear", "4 inputs", suffix=".onnx")
 
 
+@pytest.mark.parametrize("beta", [float("nan"), float("inf"), 0.0, -1.0])
+def test_softmax_beta_not_finite_and_positive(tmp_path, capsys, beta):
+    b = TFLiteBuilder()
+    x = b.add_tensor("x", (1, 4), "int8", scale=0.05, zero_point=0)
+    y = b.add_tensor("y", (1, 4), "int8", scale=1 / 256, zero_point=-128)
+    b.add_op("SOFTMAX", [x], [y], beta=beta)
+    b.set_io([x], [y])
+    _refused(tmp_path, capsys, b.finish(), "#0 SOFTMAX", "beta", "finite and > 0")
+
+
+def test_onnx_dequantize_zero_points_fewer_than_scales(tmp_path, capsys):
+    inits = [numpy_helper.from_array(np.ones((2, 3, 3, 3), np.int8), "wq"),
+             numpy_helper.from_array(np.full((2,), 0.1, np.float32), "ws"),
+             numpy_helper.from_array(np.zeros((0,), np.int8), "wz")]
+    nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dq", axis=0),
+             helper.make_node("Conv", ["x", "w"], ["y"], name="conv")]
+    _refused(tmp_path, capsys, _onnx(nodes, inits), "dq", "0 zero points for 2 scales", suffix=".onnx")
+
+
 @pytest.mark.parametrize("axis, given", [(numpy_helper.from_array(np.array(0, np.int64)), "TENSOR"), (0.5, "FLOAT")])
 def test_onnx_dequantize_axis_attribute_of_another_type(tmp_path, capsys, axis, given):
     inits = [numpy_helper.from_array(np.ones((2, 3, 3, 3), np.int8), "wq"),
