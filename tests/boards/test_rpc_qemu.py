@@ -51,10 +51,11 @@ def test_rpc_over_qemu(name, tmp_path):
         target.check()  # still running
 
 
-def test_partial_frame_recovers_within_a_second_under_qemu(tmp_path):
+@pytest.mark.parametrize("name", ["qemu-mps2-an386", "qemu-riscv32-virt"])  # the two HALs
+def test_partial_frame_recovers_within_a_second_under_qemu(name, tmp_path):
     """The byte timeout runs on the host clock (semihosting SYS_ELAPSED), not on virtual time:
     a partial frame costs AOT_RPC_BYTE_TIMEOUT_MS (500 ms) of wall time, as on hardware."""
-    board = load_board("qemu-mps2-an386")
+    board = load_board(name)
     need_tools(board.cc, board.qemu[0])
     model_dir = tmp_path / "model"
     model_dir.mkdir()
