@@ -1,4 +1,9 @@
-"""DEQUANTIZE: int8/int16 -> float32, computed in double and rounded to float, as TFLM does."""
+"""DEQUANTIZE: int8/int16 -> float32, computed in double and rounded to float, as TFLM does.
+
+The generated C multiplies in single precision instead when that gives the same bits for every
+input the tensor's dtype can hold (``single_precision_exact``): with a float32 scale and
+|q - zero_point| < 2**24 it always does (the double product is exact, so both round the same real
+number once), but the kernel choice rests on the exhaustive check, not on that argument."""
 from __future__ import annotations
 
 import numpy as np
@@ -27,3 +32,15 @@ def reference(op: Op, g: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
         shape[q.axis] = -1
     scale, zp = q.scale.astype(np.float64).reshape(shape), q.zero_point.reshape(shape)
     return [(scale * (inputs[0].astype(np.int64) - zp)).astype(np.float32)]
+
+
+def single_precision_exact(scale: float, zero_point: int, dtype: str) -> bool:
+    """Whether ``(float)(q - zero_point) * (float)scale`` in IEEE single precision (one rounded
+    multiply, nothing to contract) equals the double-precision reference bit for bit for every q
+    of ``dtype``."""
+    info = np.iinfo(dtype)
+    q = np.arange(info.min, info.max + 1, dtype=np.int64) - zero_point
+    with np.errstate(over="ignore"):
+        want = (np.float64(scale) * q).astype(np.float32)
+        got = q.astype(np.float32) * np.float32(scale)
+    return np.array_equal(want.view(np.int32), got.view(np.int32))
