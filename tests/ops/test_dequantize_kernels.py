@@ -3,6 +3,7 @@ tensors, a single-precision multiply where a compile-time check over every input
 bit-identical to TFLM's double computation, and that double computation otherwise. Each runs
 bit-exact against the reference (itself checked against tflite-micro) on the host and the
 emulated Cortex-M4."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,6 @@ FORMS = {"table": r"\[x\[i\]( \+ 128)?\]", "single": r"\(float\)\(\(int32_t\)x\[
 
 
 def _assert_form(c: str, form: str) -> None:
-    import re
-
     body = c[c.index("AOT_OP op0_dequantize"):]
     assert re.search(FORMS[form], body), body[:400]
     assert all(not re.search(FORMS[f], body) for f in FORMS if f != form), body[:400]
