@@ -99,7 +99,7 @@ def test_refusals():
     x = {"x": np.zeros((2, 3), np.float32)}
     assert problems("Gelu", x, opset=20, approximate="fast") == ["approximate='fast' is not supported (none, tanh)"]
     assert problems("Erf", {"x": np.zeros((2, 3), np.int32)}, opset=13) == \
-        ["erf int32[2, 3] -> int32[2, 3] is not supported (float32 or int8)"]
+        ["erf int32[2, 3] -> int32[2, 3] is not supported (float32, int8 or int16)"]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
