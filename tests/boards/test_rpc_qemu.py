@@ -20,16 +20,21 @@ pytestmark = pytest.mark.qemu
 MOCK_MODEL = Path(__file__).parent.parent / "rpc" / "fixtures" / "mock_model.c"
 
 
-@pytest.mark.parametrize("name", QEMU_BOARDS)
-def test_rpc_over_qemu(name, tmp_path):
-    if not MOCK_MODEL.is_file():
-        pytest.skip("tests/rpc/fixtures/mock_model.c not present")
+def _mock_firmware(name, tmp_path, profile):
+    """The RPC firmware of the mock model for board ``name``: (board, firmware)."""
     board = load_board(name)
     need_tools(board.cc, board.qemu[0])
     model_dir = tmp_path / "model"
     model_dir.mkdir()
     shutil.copy(MOCK_MODEL, model_dir)
-    fw = build(board, model_dir, tmp_path / "build", profile=True)
+    return board, build(board, model_dir, tmp_path / "build", profile=profile)
+
+
+@pytest.mark.parametrize("name", QEMU_BOARDS)
+def test_rpc_over_qemu(name, tmp_path):
+    if not MOCK_MODEL.is_file():
+        pytest.skip("tests/rpc/fixtures/mock_model.c not present")
+    board, fw = _mock_firmware(name, tmp_path, profile=True)
 
     with open_target(board, fw.executable) as target:
         client = target.client(timeout=10)
@@ -55,12 +60,7 @@ def test_rpc_over_qemu(name, tmp_path):
 def test_partial_frame_recovers_within_a_second_under_qemu(name, tmp_path):
     """The byte timeout runs on the host clock (semihosting SYS_ELAPSED), not on virtual time:
     a partial frame costs AOT_RPC_BYTE_TIMEOUT_MS (500 ms) of wall time, as on hardware."""
-    board = load_board(name)
-    need_tools(board.cc, board.qemu[0])
-    model_dir = tmp_path / "model"
-    model_dir.mkdir()
-    shutil.copy(MOCK_MODEL, model_dir)
-    fw = build(board, model_dir, tmp_path / "build", profile=False)
+    board, fw = _mock_firmware(name, tmp_path, profile=False)
     with open_target(board, fw.executable) as target:
         client = target.client(timeout=30)
         try:
