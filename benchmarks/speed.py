@@ -186,16 +186,16 @@ def measure(name: str, board_name: str, *, work: Path | None = None) -> dict:
     profiled = m.run(prof_cm, profile=True)
     macs = cm.macs
     weights = default.firmware.meta["weights_bytes"]
-    float_model = any(cm.graph.tensor(n).dtype == "float32" for n in cm.graph.inputs)
+    runs = (portable, *results.values(), profiled)
     row = {
-        "model": name, "board": board_name, "unit": default.counter_unit, "macs": macs, "float": float_model,
+        "model": name, "board": board_name, "unit": default.counter_unit, "macs": macs,
         "portable": portable.counter, "default": default.counter,
         "per_mac": round(default.counter / macs, 3) if macs else None,
         "speedup": round(portable.counter / default.counter, 2),
         "kernel_ops": sum(v.name != "portable" for v in cm.variants.values()), "ops": len(cm.graph.ops),
         "code_bytes": default.firmware.build.flash_bytes - weights, "weight_bytes": weights,
         "arena_bytes": cm.plan.arena_bytes,
-        "matches": all(r.match for r in (portable, *results.values(), profiled)),
+        "matches": all(r.match for r in runs), "bit_exact": all(r.match and r.max_abs_diff == 0 for r in runs),
         "anchors": [{"name": a.name, "instructions": a.instructions[name], "target": a.target,
                      "ratio": round(default.counter / a.instructions[name], 3),
                      "meets_target": None if a.target is None else default.counter <= a.target * a.instructions[name]}
@@ -238,7 +238,7 @@ def table_rows(rows: list[dict]) -> list[list]:
     out = []
     for r in rows:
         code = f"{r['code_bytes']:,}" + ("" if r["code_bytes"] <= CODE_LIMIT else " (over 16 KiB)")
-        matches = ("yes (float tol.)" if r["float"] else "bit-exact") if r["matches"] else "NO"
+        matches = "bit-exact" if r["bit_exact"] else ("yes (float tol.)" if r["matches"] else "NO")
         out.append([r["model"], r["board"], f"{r['portable']:,}", f"{r['default']:,}", f"{r['speedup']:.2f}x",
                     "" if r["per_mac"] is None else f"{r['per_mac']:.2f}", f"{r['kernel_ops']}/{r['ops']}",
                     code, f"{r['weight_bytes']:,}", *_anchor_cells(r), matches])
@@ -306,10 +306,10 @@ def section(rows: list[dict], not_measured: list[str] = ()) -> str:
             f"`-icount shift=0` (instructions, not cycles; the RISC-V board counts `minstret`), random inputs. "
             f"`portable`: the portable C kernels; `default`: the kernels the default `--priority {DEFAULT}` chooses "
             f"for the board's features (SMLAD on the Cortex-M4/M7/M55, Helium on the M55; docs/architecture.md, "
-            f"Kernel variants and RAM; the arenas are in the Memory section). kernel ops: ops with a kernel other "
+            f"Kernel variants and RAM; the arenas are in the Memory section). speedup: portable / default. kernel ops: ops with a kernel other "
             f"than the portable one. Code B = flash (.text + .rodata + .data) minus weight bytes (weights include the "
-            f"pre-arranged kernel weights and requantisation tables); limit 16 KiB. matches: the outputs equal the "
-            f"NumPy reference bit for bit (int8), within the float tolerance (float32), for every build measured.\n\n"
+            f"pre-arranged kernel weights and requantisation tables); limit 16 KiB. matches: the outputs of every build "
+            f"measured equal the NumPy reference bit for bit, or (float outputs) within the float tolerance.\n\n"
             f"Anchors (instructions per inference on the same emulator; the target is ours / anchor):\n\n"
             f"{anchor_notes()}\n\n"
             f"The policy table gives each `--priority`'s arena and instructions: `speed` must need no more "
@@ -352,7 +352,11 @@ def run_all(jobs: list[tuple[str, str]], workers: int) -> tuple[list[dict], list
     errors: list[str] = []
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(measure, m, b): (m, b) for m, b in jobs}
+        def job(m: str, b: str) -> dict:
+            print(f"... {m} on {b}", file=sys.stderr, flush=True)
+            return measure(m, b)
+
+        futures = {pool.submit(job, m, b): (m, b) for m, b in jobs}
         for k, fut in enumerate(as_completed(futures), 1):
             m, b = futures[fut]
             try:

@@ -87,10 +87,10 @@ def _row(speed, model, board, default, policy=None, profile=()):
                 "ratio": round(default / a.instructions[model], 3),
                 "meets_target": None if a.target is None else default <= a.target * a.instructions[model]}
                for a in speed.anchors_of(board, model)]
-    return {"model": model, "board": board, "unit": "instructions", "macs": 1_000_000, "float": False,
+    return {"model": model, "board": board, "unit": "instructions", "macs": 1_000_000,
             "portable": 4 * default, "default": default, "per_mac": default / 1e6, "speedup": 4.0,
             "kernel_ops": 3, "ops": 4, "code_bytes": 20_000, "weight_bytes": 1000, "arena_bytes": 100,
-            "matches": True, "anchors": anchors, "policy": policy, "profile": list(profile)}
+            "matches": True, "bit_exact": True, "anchors": anchors, "policy": policy, "profile": list(profile)}
 
 
 def _entry(index, cls, count, macs, kernel="dsp"):
@@ -111,13 +111,17 @@ def test_tables_render_anchors_policy_and_classes(bench, tmp_path):
         _row(speed, "kws_ref_model_int8", "qemu-riscv32-virt", 20_000_000, None,
              [_entry(0, "depthwise 3x3 stride 1", 9000, 1000, "portable")]),
     ]
+    rows[1]["bit_exact"] = False  # within the float tolerance only
+    rows[2]["matches"] = rows[2]["bit_exact"] = False
     text = speed.section(rows, ["vww_96_float32 on qemu-riscv32-virt (no FPU: soft-float calls)"])
     assert text.startswith("## Speed") and "Not measured: vww_96_float32 on qemu-riscv32-virt" in text
     lines = text.splitlines()
     kws = next(l for l in lines if l.startswith("| kws_ref_model_int8 | qemu-mps2-an386 |"))
     assert "| 7,700,080 | 0.52 ✓ (<= 0.55) |" in kws and "| 4,000,000 |" in kws
     assert "| 44,311,300 | 0.45 ✓ (<= 0.5) |" in next(l for l in lines if "| qemu-riscv32-virt |" in l and "44,311,300" in l)
-    assert "0.58 ✗ (<= 0.55)" in next(l for l in lines if l.startswith("| vww_96_int8 | qemu-mps2-an386 |"))
+    vww = next(l for l in lines if l.startswith("| vww_96_int8 | qemu-mps2-an386 |"))
+    assert "0.58 ✗ (<= 0.55)" in vww and vww.endswith("| yes (float tol.) |") and kws.endswith("| bit-exact |")
+    assert next(l for l in lines if l.startswith("| kws_ref_model_int8 | qemu-riscv32-virt |")).endswith("| NO |")
     # policy: kws is ordered; vww's speed is slower than balanced
     assert next(l for l in lines if l.startswith("| kws_ref_model_int8 | 100 |")).endswith("| yes |")
     assert next(l for l in lines if l.startswith("| vww_96_int8 | 100 |")).endswith("| NO |")
@@ -159,7 +163,7 @@ def test_unknown_model_or_board_is_one_clear_error(bench, monkeypatch, capsys):
 def test_speed_benchmark_on_hello_world(bench, tmp_path):
     speed, _ = bench
     row = speed.measure("hello_world_int8", "qemu-mps2-an386", work=tmp_path / "work")
-    assert row["matches"] and row["unit"] == "instructions"
+    assert row["matches"] and row["bit_exact"] and row["unit"] == "instructions"
     assert 0 < row["default"] <= row["portable"] and row["code_bytes"] > 0 and row["weight_bytes"] > 0
     assert set(row["policy"]) == {"ram", "balanced", "speed"} and speed.policy_ordered(row["policy"])
     assert row["policy"]["balanced"]["instructions"] == row["default"]
