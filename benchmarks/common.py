@@ -14,12 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.models_list import FLOAT_MODELS, INT8_MODELS  # noqa: E402,F401  (the bundled models, one list; ROOT on the path first)
+
 DOC = ROOT / "docs" / "benchmarks.md"
 MODELS = ROOT / "models"
-INT8_MODELS = ["kws_ref_model_int8", "vww_96_int8", "ic_resnet8_int8", "ad01_int8", "sww_ref_model_int8",
-               "person_detect_int8", "micro_speech_int8", "hello_world_int8", "keyword_scrambled_int8",
-               "mnist_lstm_int8"]
-FLOAT_MODELS = ["vww_96_float32", "ic_resnet8_float32", "ad01_float32", "hello_world_float32"]
 
 
 def provenance() -> str:

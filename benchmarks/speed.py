@@ -21,18 +21,24 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import MODELS, markdown_table, provenance, update_doc_section, write_json
+from common import (
+    FLOAT_MODELS,
+    INT8_MODELS,
+    MODELS,
+    markdown_table,
+    provenance,
+    update_doc_section,
+    write_json,
+)
 
 from aot import ops
 from aot.core.errors import AotError, BuildError
 from aot.core.ir import Graph, Op
 from aot.driver.compiler import CompiledModel, compile_file
 from aot.driver.reference import random_inputs
-from aot.driver.runner import cache_root, run_on_board
+from aot.driver.runner import RunResult, cache_root, run_on_board
 from aot.target.boards import list_boards, load_board
 
-HEADLINE = ["kws_ref_model_int8", "vww_96_int8", "ic_resnet8_int8", "ad01_int8", "person_detect_int8", "micro_speech_int8",
-            "keyword_scrambled_int8", "mnist_lstm_int8", "vww_96_float32", "ic_resnet8_float32", "ad01_float32"]
 BOARDS = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps3-an547", "qemu-riscv32-virt"]
 POLICY_BOARD = "qemu-mps2-an386"  # the policy table's board (issue 16)
 POLICY = ("ram", "balanced", "speed")  # slowest to fastest, smallest arena to largest
@@ -155,7 +161,7 @@ class Measurer:
         self.board = load_board(board_name)
         self.work = Path(work) if work else cache_root() / "bench-speed" / board_name / name
         self.seed = seed
-        self.runs: dict[tuple[str, bool], object] = {}
+        self.runs: dict[tuple[str, bool], RunResult] = {}
 
     def compile(self, priority: str | None) -> CompiledModel:
         """priority None: the portable kernels."""
@@ -163,7 +169,7 @@ class Measurer:
             return compile_file(self.path)
         return compile_file(self.path, board=self.board, priority=priority)
 
-    def run(self, cm: CompiledModel, profile: bool = False):
+    def run(self, cm: CompiledModel, profile: bool = False) -> RunResult:
         key = (signature(cm), profile)
         if key not in self.runs:
             build = self.work / (key[0] + ("-profile" if profile else ""))
@@ -374,7 +380,7 @@ def run_all(jobs: list[tuple[str, str]], workers: int) -> tuple[list[dict], list
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", nargs="+", default=HEADLINE)
+    ap.add_argument("--models", nargs="+", default=INT8_MODELS + FLOAT_MODELS)
     ap.add_argument("--boards", nargs="+", default=BOARDS)
     ap.add_argument("--jobs", type=int, default=2, help="(model, board) measurements run in parallel")
     ap.add_argument("--json", help="write the rows as JSON here")
