@@ -89,6 +89,7 @@ def _row(speed, model, board, default, policy=None, profile=()):
                for a in speed.anchors_of(board, model)]
     return {"model": model, "board": board, "unit": "instructions", "macs": 1_000_000,
             "portable": 4 * default, "default": default, "per_mac": default / 1e6, "speedup": 4.0,
+            "per_mac_target": speed.PER_MAC_TARGETS.get((board, model)),
             "kernel_ops": 3, "ops": 4, "code_bytes": 20_000, "weight_bytes": 1000, "arena_bytes": 100,
             "matches": True, "bit_exact": True, "anchors": anchors, "policy": policy, "profile": list(profile)}
 
@@ -108,11 +109,13 @@ def test_tables_render_anchors_policy_and_classes(bench, tmp_path):
              [_entry(0, "depthwise 3x3 stride 1", 2600, 1000), _entry(1, "depthwise 3x3 stride 1", 6000, 2000),
               _entry(2, "fully connected", 1200, 1000)]),
         _row(speed, "vww_96_int8", "qemu-mps2-an386", 14_000_000, slow_speed, [_entry(0, "conv 3x3", 1100, 1000)]),
+        _row(speed, "vww_96_float32", "qemu-mps2-an386", 3_600_000, None),
+        _row(speed, "ic_resnet8_float32", "qemu-mps2-an386", 3_400_000, None),
         _row(speed, "kws_ref_model_int8", "qemu-riscv32-virt", 20_000_000, None,
              [_entry(0, "depthwise 3x3 stride 1", 9000, 1000, "portable")]),
     ]
     rows[1]["bit_exact"] = False  # within the float tolerance only
-    rows[2]["matches"] = rows[2]["bit_exact"] = False
+    rows[4]["matches"] = rows[4]["bit_exact"] = False
     text = speed.section(rows, ["vww_96_float32 on qemu-riscv32-virt (no FPU: soft-float calls)"])
     assert text.startswith("## Speed") and "Not measured: vww_96_float32 on qemu-riscv32-virt" in text
     lines = text.splitlines()
@@ -122,6 +125,10 @@ def test_tables_render_anchors_policy_and_classes(bench, tmp_path):
     vww = next(l for l in lines if l.startswith("| vww_96_int8 | qemu-mps2-an386 |"))
     assert "0.58 ✗ (<= 0.55)" in vww and vww.endswith("| yes (float tol.) |") and kws.endswith("| bit-exact |")
     assert next(l for l in lines if l.startswith("| kws_ref_model_int8 | qemu-riscv32-virt |")).endswith("| NO |")
+    # issue 16's float target: 3.5 instructions per MAC (the rows have 1,000,000 MACs)
+    assert "| 3.60 ✗ (<= 3.5) |" in next(l for l in lines if l.startswith("| vww_96_float32 |"))
+    assert "| 3.40 ✓ (<= 3.5) |" in next(l for l in lines if l.startswith("| ic_resnet8_float32 |"))
+    assert "| 4.00 | 3/4 |" in kws
     # policy: kws is ordered; vww's speed is slower than balanced
     assert next(l for l in lines if l.startswith("| kws_ref_model_int8 | 100 |")).endswith("| yes |")
     assert next(l for l in lines if l.startswith("| vww_96_int8 | 100 |")).endswith("| NO |")
