@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from aot.core.ir import Graph, Op, Tensor
+from aot.driver.compiler import compile_file
+from aot.target.boards import load_board
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -179,3 +181,16 @@ def test_speed_benchmark_on_hello_world(bench, tmp_path):
     assert all(e["count"] > 0 and e["macs"] > 0 for e in row["profile"])
     text = speed.section([row])
     assert "| hello_world_int8 | qemu-mps2-an386 |" in text and "| fully connected | 3 |" in text
+
+
+def test_builds_are_shared_exactly_when_kernels_and_plan_agree(bench):
+    speed, common = bench
+    path, board = common.MODELS / "kws_ref_model_int8.tflite", load_board("qemu-mps2-an386")
+    builds = {p: compile_file(path, board=board, priority=p) for p in ("ram", "balanced", "speed")}
+    builds["portable"] = compile_file(path)
+    assert speed.signature(compile_file(path, board=board)) == speed.signature(builds["balanced"])
+    for a in builds.values():
+        for b in builds.values():
+            same = (a.variants == b.variants and a.plan.offsets == b.plan.offsets and a.features == b.features)
+            assert (speed.signature(a) == speed.signature(b)) == same
+    assert speed.signature(builds["portable"]) != speed.signature(builds["speed"])
