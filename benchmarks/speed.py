@@ -292,9 +292,9 @@ def class_table(rows: list[dict], board: str) -> str:
         if not entries:
             continue
         worst_model, worst = max(entries, key=lambda me: me[1]["per_mac"])
-        lo, hi = min(e["per_mac"] for _, e in entries), worst["per_mac"]
+        lo, hi = f"{min(e['per_mac'] for _, e in entries):.2f}", f"{worst['per_mac']:.2f}"
         weighted = sum(e["count"] for _, e in entries) / sum(e["macs"] for _, e in entries)
-        line = [cls.name, len(entries), f"{lo:.2f}" if lo == hi else f"{lo:.2f}-{hi:.2f}", f"{weighted:.2f}",
+        line = [cls.name, len(entries), lo if lo == hi else f"{lo}-{hi}", f"{weighted:.2f}",
                 f"{worst_model} #{worst['index']} ({worst['kernel']})"]
         if with_limits:
             met = "" if cls.target is None else ("yes" if weighted <= cls.target else "NO")
