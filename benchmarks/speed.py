@@ -401,8 +401,10 @@ def main() -> int:
     args = ap.parse_args()
     missing = [m for m in args.models if not (MODELS / f"{m}.tflite").exists()]
     unknown = [b for b in args.boards if b not in list_boards()]
-    if missing or unknown or args.jobs < 1:
+    not_qemu = [b for b in args.boards if b not in unknown and not load_board(b).qemu]
+    if missing or unknown or not_qemu or args.jobs < 1:
         ap.error("; ".join([*(f"no model {m} in {MODELS}" for m in missing), *(f"unknown board {b}" for b in unknown),
+                            *(f"{b} does not run under QEMU (instructions are counted there)" for b in not_qemu),
                             *(["--jobs must be at least 1"] if args.jobs < 1 else [])]))
     jobs, skipped = plan_jobs(args.models, args.boards)
     for s in skipped:

@@ -161,11 +161,12 @@ def test_float_models_are_left_out_on_boards_without_fpu(bench):
 
 def test_unknown_model_or_board_is_one_clear_error(bench, monkeypatch, capsys):
     speed, _ = bench
-    monkeypatch.setattr(sys, "argv", ["speed.py", "--models", "no_such_model", "--boards", "no-such-board"])
+    monkeypatch.setattr(sys, "argv", ["speed.py", "--models", "no_such_model", "--boards", "no-such-board", "host"])
     with pytest.raises(SystemExit) as e:
         speed.main()
     err = capsys.readouterr().err
     assert e.value.code == 2 and "no model no_such_model" in err and "unknown board no-such-board" in err
+    assert "host does not run under QEMU" in err
     assert "Traceback" not in err
 
 
