@@ -94,7 +94,7 @@ def anchors_of(board: str, model: str) -> list[Anchor]:
 class OpClass:
     """A class of conv / depthwise / FC ops with issue 16's practical limit on a Cortex-M4 (SMLAD)
     and its done-when target, in instructions per MAC of the class's ops together (MAC-weighted:
-    a small op's count is mostly its fixed cost, and 40-instruction timer ticks on mps2)."""
+    a small op's count is mostly its fixed cost, and counted in whole timer ticks on the Arm boards)."""
     name: str
     limit: str = ""  # "" where the issue states none
     target: float | None = None
@@ -334,10 +334,10 @@ def section(rows: list[dict], not_measured: list[str] = ()) -> str:
             f"The policy table gives each `--priority`'s arena and instructions: `speed` must need no more "
             f"instructions than `balanced`, `balanced` no more than `ram`, and the arenas the other way (ordered). "
             f"The op-class tables classify every conv / depthwise / fully connected op of the models above from the "
-            f"per-op profile of `--priority {PROFILED}` (`microaot profile`; per-op counts are in 40-instruction "
-            f"timer ticks on the mps2 boards): the instr/MAC range over the class's ops, the MAC-weighted mean, "
-            f"its worst op (model #op (kernel)), and on the "
-            f"Cortex-M4/M7 boards issue 16's practical SMLAD limit and target (depthwise <= 2.8 / 3.3, FC <= 1.25, "
+            f"per-op profile of `--priority {PROFILED}` (`microaot profile`; per-op counts are whole timer ticks on "
+            f"the Arm boards: 40 instructions on mps2, 31.25 on an547): the instr/MAC range over the class's ops, the "
+            f"MAC-weighted mean, its worst op (model #op (kernel)), and on the Cortex-M4/M7 boards issue 16's "
+            f"practical SMLAD limit (K: input channels) and target (depthwise <= 2.8 / 3.3, FC <= 1.25, "
             f"float conv <= 3.0, 1x1 with small K and the first conv within 25% of the limit), met when the "
             f"MAC-weighted mean is within it. `python benchmarks/speed.py` regenerates this section.\n\n"
             + "".join(f"Not measured: {n}.\n" for n in not_measured) + ("\n" if not_measured else "") + render(rows))
