@@ -346,6 +346,12 @@ def section(rows: list[dict], not_measured: list[str] = ()) -> str:
 # ---------------------------------------------------------------- main
 
 
+def say(line: str) -> None:
+    """A progress line on stderr, in one write (the worker threads print too)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def hard_float(board_name: str) -> bool:
     """The board's code uses an FPU (float models elsewhere are soft-float calls, not kernels)."""
     return any(f == "-mfloat-abi=hard" or (f.startswith("-mabi=") and f[-1] in "fd") for f in load_board(board_name).cflags)
@@ -372,7 +378,7 @@ def run_all(jobs: list[tuple[str, str]], workers: int) -> tuple[list[dict], list
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         def job(m: str, b: str) -> dict:
-            print(f"... {m} on {b}", file=sys.stderr, flush=True)
+            say(f"... {m} on {b}")
             return measure(m, b)
 
         futures = {pool.submit(job, m, b): (m, b) for m, b in jobs}
@@ -387,7 +393,7 @@ def run_all(jobs: list[tuple[str, str]], workers: int) -> tuple[list[dict], list
                 fits = not (isinstance(e, BuildError) and "overflowed" in str(e))  # build.py's message for a model too large
                 (errors if fits else unfit).append(f"{m} on {b}: {e}")
                 note = f"{'error' if fits else 'does not fit'}: {e}"
-            print(f"[{k}/{len(jobs)}] {m} on {b}: {note} ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
+            say(f"[{k}/{len(jobs)}] {m} on {b}: {note} ({time.monotonic() - t0:.0f} s)")
     return [done[j] for j in jobs if j in done], unfit, errors
 
 
@@ -408,14 +414,14 @@ def main() -> int:
                             *(["--jobs must be at least 1"] if args.jobs < 1 else [])]))
     jobs, skipped = plan_jobs(args.models, args.boards)
     for s in skipped:
-        print(f"skipped: {s}", file=sys.stderr)
+        say(f"skipped: {s}")
     rows, unfit, errors = run_all(jobs, args.jobs)
     print(render(rows))
     write_json(args.json, rows)
     if not args.no_doc and not errors:  # a section with rows missing for an error would pass for a complete one
         update_doc_section("speed", section(rows, [*skipped, *unfit]))
     for e in errors:
-        print(f"error: {e}", file=sys.stderr)
+        say(f"error: {e}")
     return 0 if rows and not errors and all(r["matches"] for r in rows) else 1
 
 
