@@ -103,7 +103,7 @@ class Option:
     cost: float
 
 
-def _in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
+def in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
     return plan.overwritten_input(i, g.ops[i].inputs, g.ops[i].outputs[0] if g.ops[i].outputs else None)
 
 
@@ -118,7 +118,7 @@ def choose(g: Graph, plan: Plan, features=(), wanted: dict[int, KernelChoice] | 
     """Kernels for every op: ``wanted``'s where given (and valid), else the board default."""
     ch = Choice()
     for i, op in enumerate(g.ops):
-        where = _in_place_input(plan, i, g)
+        where = in_place_input(plan, i, g)
         want = (wanted or {}).get(i) or default_choice(op, g, features, where)
         kernel = kernel_of(g, i, want, features, where)
         knobs = want.knobs if kernel.name == want.name and want.knobs in kernel.knobs(op, g) else ()
@@ -133,7 +133,7 @@ def options(g: Graph, plan: Plan, i: int, features=()) -> list[KernelChoice]:
     """Every kernel op ``i`` may use in ``plan`` on a core with ``features``, with each of its knob
     settings (reference kernel first, each kernel's default knobs before its leaner ones): what
     the policy models and the tuner measures."""
-    op, where = g.ops[i], _in_place_input(plan, i, g)
+    op, where = g.ops[i], in_place_input(plan, i, g)
     return [KernelChoice(k.name, kn) for k in candidates(op, g, features, where) for kn in k.knobs(op, g)]
 
 
@@ -144,7 +144,7 @@ def op_options(g: Graph, plan: Plan, i: int, features=(), cpu: str = "",
     (1 + LEANER_STEP * its place in the knob list); if a kernel's default has no cost either,
     the op's options rank in declared order: the most preferred kernel (declared last) costs
     its work (MACs or outputs), each kernel declared before it one work more."""
-    op, where = g.ops[i], _in_place_input(plan, i, g)
+    op, where = g.ops[i], in_place_input(plan, i, g)
     kernels = candidates(op, g, features, where)
     rows = []  # (kernel index, knob index, choice, scratch, cost or None)
     for k, kernel in enumerate(kernels):
@@ -166,7 +166,7 @@ def leaner(g: Graph, plan: Plan, i: int, choice: KernelChoice, features=()) -> l
     just ``choice`` when it already sets a knob."""
     if choice.knobs:
         return [choice]
-    kernel = kernel_of(g, i, choice, features, _in_place_input(plan, i, g))
+    kernel = kernel_of(g, i, choice, features, in_place_input(plan, i, g))
     return [choice] + [KernelChoice(kernel.name, k) for k in kernel.knobs(g.ops[i], g) if k]
 
 

@@ -51,14 +51,14 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
 
 
 def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None, priority: str = "balanced",
-                  max_arena: int | None = None) -> CompiledModel:
+                  max_arena: int | None = None, measured: dict[int, dict[str, float]] | None = None) -> CompiledModel:
     """Optimize and check the frontend's graph (``prepare``; raises UnsupportedError), then
     ``compile_prepared``."""
     prepared, problems = prepare(g)
     if problems:
         raise UnsupportedError(problems)
     return compile_prepared(prepared, source, model_hash, board=board, tuning=tuning, priority=priority,
-                            max_arena=max_arena, imported=model_graph(g))
+                            max_arena=max_arena, imported=model_graph(g), measured=measured)
 
 
 def model_graph(g: Graph) -> Graph:
@@ -99,14 +99,15 @@ def free_ram(board, state_bytes: int) -> int | None:
 
 
 def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced",
-                 max_arena: int | None = None) -> CompiledModel:
+                 max_arena: int | None = None, measured: dict[int, dict[str, float]] | None = None) -> CompiledModel:
     """``board`` (aot.target.boards.Board) selects kernel variants; ``tuning`` an aot.driver.tune.TuningRecord;
     ``priority`` "balanced" (the default: the fastest modelled choice within 5% of the smallest arena),
-    "speed", "ram", or ``max_arena`` bytes (aot/driver/choose.py)."""
+    "speed", "ram", or ``max_arena`` bytes (aot/driver/choose.py); ``measured`` {op: {kernel key:
+    instructions}} costs measured by `microaot tune`, used before the cost model."""
     path = Path(path)
     g = load_model(path)
     return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest(), board=board, tuning=tuning,
-                         priority=priority, max_arena=max_arena)
+                         priority=priority, max_arena=max_arena, measured=measured)
 
 
 def tensor_meta(cm: CompiledModel, name: str) -> dict:

@@ -1,0 +1,105 @@
+"""Fitting the kernels' cost model (codegen_c/cost.py) to measurements.
+
+A measurement (aot/driver/tune.py ``measure``: every option of every op, profiled on a board)
+gives one point per op and option: the kernel key ("conv2d/dsp:cols=0"), the op's cost terms
+under it, and the instructions counted. Only ops with a choice (two options or more) give
+points: the policy never compares the others. The points are kept beside the coefficients
+(codegen_c/costs/<cpu>.points.json, one list, each point naming its source "model#op"), so a
+refit from one more model (`microaot tune --refit`) replaces that model's points and fits every
+kernel again from all of them.
+
+Each kernel's coefficients are the non-negative least-squares fit of its points' counts on
+their terms, each point weighted by 1 / count (relative errors: a small op counts as much as a
+large one); reported with the points' RMS and largest relative error.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from aot.driver import choose
+from aot.driver.report import table
+from aot.driver.tune import Measurement
+from codegen_c import cost
+from codegen_c.kernel import KernelChoice
+
+
+def points(m: Measurement, source: str) -> list[dict]:
+    """The fit's points of one measured model (``source``: its name in the points file)."""
+    g, plan, feats = m.compiled.graph, m.compiled.plan, m.compiled.features
+    out = []
+    for i, counts in sorted(m.counts.items()):
+        if len(m.options[i]) < 2:
+            continue
+        op = g.ops[i]
+        for key, count in sorted(counts.items()):
+            c = KernelChoice.parse(key)
+            kernel = choose.kernel_of(g, i, c, feats, choose.in_place_input(plan, i, g))
+            out.append({"kernel": cost.key(op, c), "terms": cost.terms(op, g, kernel, dict(c.knobs)),
+                        "count": count, "source": f"{source}#{i}"})
+    return out
+
+
+def _nnls(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares with non-negative coefficients: solve, drop the most negative term, again."""
+    active = [j for j in range(x.shape[1]) if np.any(x[:, j])]
+    coef = np.zeros(x.shape[1])
+    while active:
+        sol = np.linalg.lstsq(x[:, active], y, rcond=None)[0]
+        if sol.min() >= 0:
+            coef[active] = sol
+            break
+        active.pop(int(np.argmin(sol)))
+    return coef
+
+
+def fit(pts: list[dict]) -> dict[str, dict]:
+    """{kernel key: {"coef", "points", "rms_rel", "max_rel"}} fitted to ``pts``."""
+    kernels: dict[str, list[dict]] = {}
+    for p in pts:
+        kernels.setdefault(p["kernel"], []).append(p)
+    out = {}
+    for key, group in sorted(kernels.items()):
+        names = sorted({t for p in group for t in p["terms"]})
+        x = np.array([[p["terms"].get(t, 0.0) for t in names] for p in group], dtype=float)
+        y = np.array([p["count"] for p in group], dtype=float)
+        w = 1.0 / np.maximum(y, 1.0)
+        scale = np.maximum(np.abs(x).max(axis=0), 1e-12)
+        coef = _nnls(x / scale * w[:, None], y * w) / scale
+        rel = (x @ coef - y) * w
+        out[key] = {"coef": {t: float(c) for t, c in zip(names, coef) if c > 0}, "points": len(group),
+                    "rms_rel": round(float(np.sqrt(np.mean(rel ** 2))), 4), "max_rel": round(float(np.abs(rel).max()), 4)}
+    return out
+
+
+def points_path(cpu: str) -> Path:
+    return cost.COSTS_DIR / f"{cpu}.points.json"
+
+
+def load_points(cpu: str) -> list[dict]:
+    path = points_path(cpu)
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def refit(board, new: list[dict], replace_all: bool = False) -> dict[str, dict]:
+    """Add ``new`` points to ``board``'s CPU's (replacing earlier points of the same models; all
+    of them with ``replace_all``), fit, and write the points and the coefficients."""
+    if not board.cpu:
+        raise ValueError(f"board {board.name} names no cpu: its cost model has no file")
+    models = {p["source"].split("#")[0] for p in new}
+    kept = [] if replace_all else [p for p in load_points(board.cpu) if p["source"].split("#")[0] not in models]
+    pts = kept + new
+    kernels = fit(pts)
+    points_path(board.cpu).parent.mkdir(parents=True, exist_ok=True)
+    points_path(board.cpu).write_text(json.dumps(pts, separators=(",", ":")) + "\n")
+    cost.save(board.cpu, board.name, kernels)
+    return kernels
+
+
+def report(kernels: dict[str, dict]) -> str:
+    """The fitted coefficients and the fit error, one row per kernel."""
+    rows = [[key, e["points"], f"{100 * e['rms_rel']:.1f}%", f"{100 * e['max_rel']:.1f}%",
+             ", ".join(f"{t} {c:.3g}" for t, c in sorted(e["coef"].items()))] for key, e in kernels.items()]
+    return table(["kernel", "points", "rms error", "max error", "instructions = sum of coefficient x term"], rows, "lrrrl")
