@@ -19,11 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
+from aot.core.errors import AotError
 from aot.driver import choose
 from aot.driver.report import table
 from aot.driver.tune import Measurement
 from codegen_c import cost
 from codegen_c.kernel import KernelChoice
+
+
+class CostFitError(AotError):
+    """The cost model cannot be fitted for this board."""
 
 
 def points(m: Measurement, source: str) -> list[dict]:
@@ -87,7 +92,7 @@ def refit(board, new: list[dict], replace_all: bool = False) -> dict[str, dict]:
     """Add ``new`` points to ``board``'s CPU's (replacing earlier points of the same models; all
     of them with ``replace_all``), fit, and write the points and the coefficients."""
     if not board.cpu:
-        raise ValueError(f"board {board.name} names no cpu: its cost model has no file")
+        raise CostFitError(f"board {board.name} names no cpu: there is no cost model to refit")
     models = {p["source"].split("#")[0] for p in new}
     kept = [] if replace_all else [p for p in load_points(board.cpu) if p["source"].split("#")[0] not in models]
     pts = kept + new
