@@ -1,8 +1,9 @@
 """The kernels' cost model: instructions of one op under a kernel and its knob settings, per CPU.
 
 Every op is described by the same generic terms (``terms``): one call, its MACs, output and
-(non-constant) input elements, output pixels (outputs / channels) and window elements (MACs /
-output channels: what an im2col gathers). A kernel may add terms of its own (its
+(non-constant) input elements, output rows (the output's dims before the last two), pixels
+(outputs / channels), window elements (MACs / output channels: what an im2col gathers) and taps
+(MACs / input channels: the trips of a loop over the input channels). A kernel may add terms of its own (its
 ``cost_terms`` hook in codegen_c/kernel.py) where these fit it badly. The instructions of
 kernel ``kind/key`` (e.g. "conv2d/dsp:cols=0") on a CPU are a non-negative combination of the
 terms, its coefficients fitted by least squares to per-op QEMU profiles
@@ -19,6 +20,7 @@ op's kernels in their declared order of preference (aot/driver/choose.py).
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +30,6 @@ from codegen_c.kernel import Kernel, KernelChoice
 
 COSTS_DIR = Path(__file__).parent / "costs"
 FORMAT = 1
-GENERIC_TERMS = ("calls", "macs", "outputs", "inputs", "pixels", "window")
 
 
 def terms(op: Op, g: Graph, kernel: Kernel | None = None, knobs: dict | None = None) -> dict[str, float]:
@@ -37,9 +38,13 @@ def terms(op: Op, g: Graph, kernel: Kernel | None = None, knobs: dict | None = N
     outs = [g.tensor(n) for n in op.outputs if n is not None]
     outputs = sum(t.size for t in outs)
     inputs = sum(g.tensor(n).size for n in op.inputs if n is not None and not g.tensor(n).is_const)
-    channels = max(outs[0].shape[-1], 1) if outs and outs[0].shape else 1
+    shape = tuple(outs[0].shape) if outs else ()
+    channels = max(shape[-1], 1) if shape else 1
+    first = g.tensor(op.inputs[0]).shape if op.inputs and op.inputs[0] is not None else ()
+    in_channels = max(first[-1], 1) if len(first) else 1
     out = {"calls": 1.0, "macs": float(macs), "outputs": float(outputs), "inputs": float(inputs),
-           "pixels": outputs / channels, "window": macs / channels}
+           "rows": float(math.prod(shape[:-2])), "pixels": outputs / channels, "window": macs / channels,
+           "taps": macs / in_channels}
     if kernel is not None and kernel.cost_terms is not None:
         out.update(kernel.cost_terms(op, g, knobs or {}))
     return out

@@ -45,7 +45,13 @@ from aot.planner.liveness import activation_buffers
 from aot.planner.plan import SCRATCH
 from codegen_c import cost
 from codegen_c.kernel import Kernel, KernelChoice
-from codegen_c.registry import assemble_offer, candidates, default_choice, find, in_place_offer
+from codegen_c.registry import (
+    assemble_offer,
+    candidates,
+    default_choice,
+    find,
+    in_place_offer,
+)
 
 PRIORITIES = ("balanced", "speed", "ram")
 DEFAULT_PRIORITY = "balanced"
@@ -205,13 +211,14 @@ class _Search:
         self.g, self.plan, self.opts = g, plan, opts
         self.live = live_bytes(plan, len(g.ops))
         self.plans: dict[tuple, Plan] = {}
-        self.found: list[tuple[float, int, Pick]] = []  # every choice planned: (cost, arena, pick)
+        self.found: dict[tuple, tuple[float, int, Pick]] = {}  # scratch -> the cheapest choice planned: (cost, arena, pick)
 
     def arena(self, pick: Pick) -> Plan:
         key = tuple(sorted(_scratch(pick).items()))
         if key not in self.plans:
             self.plans[key] = replan(self.g, self.plan, dict(key))
-            self.found.append((_cost(pick), self.plans[key].arena_bytes, dict(pick)))
+        if key not in self.found or _cost(pick) < self.found[key][0]:
+            self.found[key] = (_cost(pick), self.plans[key].arena_bytes, dict(pick))
         return self.plans[key]
 
     def leanest(self) -> Pick:
@@ -274,7 +281,7 @@ def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | 
                           f"reaches is {smallest:,} bytes")
     budget = max_arena if max_arena is not None else budgets[priority]
     bounds = {b: search.fit(b)[1] for b in sorted({*budgets.values(), budget})}  # pools every greedy result
-    best = min(((c, a, pick) for c, a, pick in search.found if a <= budget), key=lambda f: (f[0], f[1]))
+    best = min(((c, a, pick) for c, a, pick in search.found.values() if a <= budget), key=lambda f: (f[0], f[1]))
     pick = best[2]
     ch = choose(g, plan, features, {i: o.choice for i, o in pick.items()})
     ch.priority, ch.budget = priority, None if budget == math.inf else int(budget)

@@ -155,15 +155,15 @@ def test_dsp16_on_host(op, seed, tmp_path):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_dsp16_conv_without_scratch_on_host(seed, tmp_path):
-    """The default priority keeps the portable arena: the conv's knob cols=0 (no columns, each tap
-    read in place) is what fits, and it stays exact."""
+    """Priority ram keeps the portable arena: the conv's knob cols=0 (no columns, each tap read in
+    place) is what fits, and it stays exact."""
     from aot.driver.compiler import compile_graph
     from aot.frontends.tflite import load_tflite
 
     model = make("conv_2d", seed, "int16")
-    cm = compile_graph(load_tflite(model), Path("c.tflite"), "0", board=_host_dsp())
+    cm = compile_graph(load_tflite(model), Path("c.tflite"), "0", board=_host_dsp(), priority="ram")
     assert [(v.name, v.knobs) for v in cm.variants.values()] == [("dsp16", (("cols", 0),))]
-    _dsp16_exact(model, f"conv_2d_direct_{seed}", _host_dsp(), tmp_path, priority="balanced")
+    _dsp16_exact(model, f"conv_2d_direct_{seed}", _host_dsp(), tmp_path, priority="ram")
 
 
 @pytest.mark.parametrize("bias,oc", [(None, 6), ("int32", 9), ("int64", 3)])
@@ -179,9 +179,9 @@ def test_dsp16_on_cortex_m4(op, seed, tmp_path):
     from aot.target.boards import load_board
 
     _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}", load_board("qemu-mps2-an386"), tmp_path)
-    if op == "conv_2d":  # and without scratch, the default priority's choice
+    if op == "conv_2d":  # and without scratch, priority ram's choice
         _dsp16_exact(make(op, seed, "int16"), f"{op}_{seed}_direct", load_board("qemu-mps2-an386"), tmp_path / "direct",
-                     priority="balanced")
+                     priority="ram")
 
 
 def _extreme(op: str) -> bytes:
