@@ -3,9 +3,11 @@ knob setting) of every op that has a choice, in the models of models/ and in ran
 models (tests/op_models: every int8 / int16 generator whose op has a choice on the board, a few
 seeds), profiled with `microaot tune`'s measuring code (aot/driver/tune.py: measure). Writes
 codegen_c/costs/<cpu>.json (the coefficients) and <cpu>.points.json (the measurements), and
-prints the fitted coefficients with each kernel's fit error. Re-run it after changing a kernel.
+prints the fitted coefficients with each kernel's fit error. Re-run it after changing a kernel
+(about 10 minutes per board). ``--reuse``: no measuring; the stored points get the current cost
+terms and keys (after a change of codegen_c/cost.py) and the model is refitted from them.
 
-    python benchmarks/fit_costs.py [--boards qemu-mps2-an386 qemu-mps3-an547] [--seeds 3] [--no-random]
+    python benchmarks/fit_costs.py [--boards qemu-mps2-an386 qemu-mps3-an547] [--seeds 2] [--no-random] [--reuse]
 """
 from __future__ import annotations
 
@@ -32,17 +34,37 @@ def has_choice(path: Path, board) -> bool:
     return any(len(choose.options(cm.graph, cm.plan, i, board.features)) > 1 for i in range(len(cm.graph.ops)))
 
 
+def random_model(folder: Path, op: str, dtype: str, seed: int) -> Path:
+    """The random single-op model (op, dtype, seed), written to ``folder`` as <op>_<dtype>_<seed>.tflite."""
+    path = folder / f"{op}_{dtype}_{seed}.tflite"
+    if not path.exists():
+        path.write_bytes(make(op, seed, dtype))
+    return path
+
+
 def model_files(folder: Path, seeds: int, random_ops: bool) -> list[Path]:
     """The bundled models, then the random single-op models written to ``folder``."""
     files = [MODELS / f"{m}.tflite" for m in INT8_MODELS + FLOAT_MODELS]
     if random_ops:
-        for op, dtype in CASES:
-            if dtype in DTYPES:
-                for seed in range(seeds):
-                    path = folder / f"{op}_{dtype}_{seed}.tflite"
-                    path.write_bytes(make(op, seed, dtype))
-                    files.append(path)
+        files += [random_model(folder, op, dtype, seed) for op, dtype in CASES if dtype in DTYPES for seed in range(seeds)]
     return files
+
+
+def refit_stored(name: str, folder: Path) -> None:
+    """Refit ``name``'s CPU from its stored points, their terms and keys computed again."""
+    board = load_board(name)
+
+    def model_file(source: str) -> Path:
+        bundled = MODELS / f"{source}.tflite"
+        if bundled.exists():
+            return bundled
+        op, dtype, seed = source.rsplit("_", 2)
+        return random_model(folder, op, dtype, int(seed))
+
+    pts = costfit.recompute(costfit.load_points(board.cpu), board, model_file)
+    kernels = costfit.refit(board, pts, replace_all=True)
+    print(f"\n{name} ({board.cpu}): {len(pts)} stored points refitted")
+    print(costfit.report(kernels))
 
 
 def fit_board(name: str, files: list[Path], build_root: Path) -> None:
@@ -61,10 +83,15 @@ def fit_board(name: str, files: list[Path], build_root: Path) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--boards", nargs="+", default=list(BOARDS))
-    ap.add_argument("--seeds", type=int, default=3, help="random single-op models per generator (default 3)")
+    ap.add_argument("--seeds", type=int, default=2, help="random single-op models per generator (default 2)")
     ap.add_argument("--no-random", action="store_true", help="the bundled models only")
+    ap.add_argument("--reuse", action="store_true", help="measure nothing: refit the stored points with the current terms")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
+        if args.reuse:
+            for name in args.boards:
+                refit_stored(name, Path(tmp))
+            return 0
         files = model_files(Path(tmp), args.seeds, not args.no_random)
         for name in args.boards:
             fit_board(name, files, Path(tmp) / "build")

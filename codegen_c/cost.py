@@ -5,13 +5,14 @@ Every op is described by the same generic terms (``terms``): one call, its MACs,
 (outputs / channels), window elements (MACs / output channels: what an im2col gathers) and taps
 (MACs / input channels: the trips of a loop over the input channels). A kernel may add terms of its own (its
 ``cost_terms`` hook in codegen_c/kernel.py) where these fit it badly. The instructions of
-kernel ``kind/key`` (e.g. "conv2d/dsp:cols=0") on a CPU are a non-negative combination of the
+kernel ``kind/dtype/key`` (e.g. "conv2d/int8/dsp:cols=0": the op kind, its first input's
+dtype, the kernel and its knob settings) on a CPU are a non-negative combination of the
 terms, its coefficients fitted by least squares to per-op QEMU profiles
 (benchmarks/fit_costs.py, or `microaot tune --refit`) and stored as data in
 codegen_c/costs/<cpu>.json:
 
     {"format": 1, "cpu": "cortex-m4", "board": "qemu-mps2-an386", "unit": "instructions",
-     "kernels": {"conv2d/dsp": {"coef": {"calls": 310.0, "macs": 1.1, ...}, "points": 41,
+     "kernels": {"conv2d/int8/dsp": {"coef": {"calls": 310.0, "macs": 1.1, ...}, "points": 41,
                                 "rms_rel": 0.03, "max_rel": 0.09}, ...}}
 
 A kernel (or CPU) without coefficients has no modelled cost (None): the policy then ranks that
@@ -50,9 +51,10 @@ def terms(op: Op, g: Graph, kernel: Kernel | None = None, knobs: dict | None = N
     return out
 
 
-def key(op: Op, choice: KernelChoice) -> str:
-    """How the coefficients file names a kernel of an op kind: "conv2d/dsp:cols=0"."""
-    return f"{op.kind}/{choice.key}"
+def key(op: Op, g: Graph, choice: KernelChoice) -> str:
+    """How the coefficients file names a kernel of an op kind and dtype: "conv2d/int8/dsp:cols=0"."""
+    dtype = g.tensor(op.inputs[0]).dtype if op.inputs and op.inputs[0] is not None else "none"
+    return f"{op.kind}/{dtype}/{choice.key}"
 
 
 def path_for(cpu: str) -> Path:
@@ -81,7 +83,7 @@ def save(cpu: str, board: str, kernels: dict[str, dict], unit: str = "instructio
 def modelled(cpu: str, op: Op, g: Graph, kernel: Kernel, choice: KernelChoice) -> float | None:
     """Modelled instructions of ``op`` under ``kernel`` with ``choice``'s knobs on ``cpu``;
     None when that kernel and knob setting has no coefficients for the CPU."""
-    entry = load(cpu).get(key(op, choice))
+    entry = load(cpu).get(key(op, g, choice))
     if entry is None:
         return None
     t = terms(op, g, kernel, dict(choice.knobs))

@@ -1,8 +1,8 @@
 """Fitting the kernels' cost model (codegen_c/cost.py) to measurements.
 
 A measurement (aot/driver/tune.py ``measure``: every option of every op, profiled on a board)
-gives one point per op and option: the kernel key ("conv2d/dsp:cols=0"), the op's cost terms
-under it, and the instructions counted. Only ops with a choice (two options or more) give
+gives one point per op and option: the cost model's kernel key ("conv2d/int8/dsp:cols=0"), the
+option ("dsp:cols=0"), the op's cost terms under it, and the instructions counted. Only ops with a choice (two options or more) give
 points: the policy never compares the others. The points are kept beside the coefficients
 (codegen_c/costs/<cpu>.points.json, one list, each point naming its source "model#op"), so a
 refit from one more model (`microaot tune --refit`) replaces that model's points and fits every
@@ -10,7 +10,10 @@ kernel again from all of them.
 
 Each kernel's coefficients are the non-negative least-squares fit of its points' counts on
 their terms, each point weighted by 1 / count (relative errors: a small op counts as much as a
-large one); reported with the points' RMS and largest relative error.
+large one), made robust by iterative reweighting (Huber: a point whose error is far beyond the
+median's counts less, so one odd shape, e.g. a window mostly in the padding, does not skew the
+rest); reported with all the points' RMS and largest relative error. ``recompute`` gives stored
+points the current terms and keys (after a change of the terms, without measuring again).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import numpy as np
 
 from aot.core.errors import AotError
 from aot.driver import choose
+from aot.driver.compiler import compile_file
 from aot.driver.report import table
 from aot.driver.tune import Measurement
 from codegen_c import cost
@@ -42,9 +46,29 @@ def points(m: Measurement, source: str) -> list[dict]:
         for key, count in sorted(counts.items()):
             c = KernelChoice.parse(key)
             kernel = choose.kernel_of(g, i, c, feats, choose.in_place_input(plan, i, g))
-            out.append({"kernel": cost.key(op, c), "terms": cost.terms(op, g, kernel, dict(c.knobs)),
+            out.append({"kernel": cost.key(op, g, c), "variant": key, "terms": cost.terms(op, g, kernel, dict(c.knobs)),
                         "count": count, "source": f"{source}#{i}"})
     return out
+
+
+def recompute(pts: list[dict], board, model_file) -> list[dict]:
+    """``pts`` with their terms and kernel keys computed again from their models
+    (``model_file(name)``: the path of the model a point's source names)."""
+    out, compiled = [], {}
+    for p in pts:
+        name, index = p["source"].rsplit("#", 1)
+        if name not in compiled:
+            compiled[name] = compile_file(model_file(name), board=board)
+        cm, i = compiled[name], int(index)
+        c = KernelChoice.parse(p["variant"])
+        kernel = choose.kernel_of(cm.graph, i, c, board.features, choose.in_place_input(cm.plan, i, cm.graph))
+        op = cm.graph.ops[i]
+        out.append({**p, "kernel": cost.key(op, cm.graph, c), "terms": cost.terms(op, cm.graph, kernel, dict(c.knobs))})
+    return out
+
+
+ROBUST_ROUNDS = 6  # fits, each reweighting the points by the previous one's errors
+HUBER = 3.0  # errors up to this many times the median error keep their full weight
 
 
 def _nnls(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -61,7 +85,8 @@ def _nnls(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def fit(pts: list[dict]) -> dict[str, dict]:
-    """{kernel key: {"coef", "points", "rms_rel", "max_rel"}} fitted to ``pts``."""
+    """{kernel key: {"coef", "points", "rms_rel", "p90_rel", "max_rel"}} fitted to ``pts``: the
+    coefficients, and the points' RMS, 90th percentile and largest relative error."""
     kernels: dict[str, list[dict]] = {}
     for p in pts:
         kernels.setdefault(p["kernel"], []).append(p)
@@ -70,12 +95,16 @@ def fit(pts: list[dict]) -> dict[str, dict]:
         names = sorted({t for p in group for t in p["terms"]})
         x = np.array([[p["terms"].get(t, 0.0) for t in names] for p in group], dtype=float)
         y = np.array([p["count"] for p in group], dtype=float)
-        w = 1.0 / np.maximum(y, 1.0)
+        w = base = 1.0 / np.maximum(y, 1.0)
         scale = np.maximum(np.abs(x).max(axis=0), 1e-12)
-        coef = _nnls(x / scale * w[:, None], y * w) / scale
-        rel = (x @ coef - y) * w
+        for _ in range(ROBUST_ROUNDS):
+            coef = _nnls(x / scale * w[:, None], y * w) / scale
+            rel = (x @ coef - y) * base
+            spread = HUBER * max(float(np.median(np.abs(rel))), 1e-3)
+            w = base * np.sqrt(np.minimum(1.0, spread / np.maximum(np.abs(rel), 1e-12)))
         out[key] = {"coef": {t: float(c) for t, c in zip(names, coef) if c > 0}, "points": len(group),
-                    "rms_rel": round(float(np.sqrt(np.mean(rel ** 2))), 4), "max_rel": round(float(np.abs(rel).max()), 4)}
+                    "rms_rel": round(float(np.sqrt(np.mean(rel ** 2))), 4),
+                    "p90_rel": round(float(np.quantile(np.abs(rel), 0.9)), 4), "max_rel": round(float(np.abs(rel).max()), 4)}
     return out
 
 
@@ -105,6 +134,7 @@ def refit(board, new: list[dict], replace_all: bool = False) -> dict[str, dict]:
 
 def report(kernels: dict[str, dict]) -> str:
     """The fitted coefficients and the fit error, one row per kernel."""
-    rows = [[key, e["points"], f"{100 * e['rms_rel']:.1f}%", f"{100 * e['max_rel']:.1f}%",
+    rows = [[key, e["points"], f"{100 * e['rms_rel']:.1f}%", f"{100 * e['p90_rel']:.1f}%", f"{100 * e['max_rel']:.1f}%",
              ", ".join(f"{t} {c:.3g}" for t, c in sorted(e["coef"].items()))] for key, e in kernels.items()]
-    return table(["kernel", "points", "rms error", "max error", "instructions = sum of coefficient x term"], rows, "lrrrl")
+    return table(["kernel", "points", "rms error", "90% within", "max error", "instructions = sum of coefficient x term"],
+                 rows, "lrrrrl")
