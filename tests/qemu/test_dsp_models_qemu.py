@@ -135,3 +135,24 @@ def test_tune_hello_world(tmp_path):
     assert all(e["variant"] in e["measured"] for e in rec.ops if e["measured"])
     cm = compile_file(model_path("hello_world_int8"), board=b, tuning=TuningRecord.from_json(rec.to_json()))
     assert {i: v.key for i, v in cm.variants.items()} == {e["index"]: e["variant"] for e in rec.ops}
+
+
+@pytest.mark.qemu
+def test_tune_refit_writes_the_cost_model(tmp_path, monkeypatch, capsys):
+    """`tune --refit` measures every option (knob settings too), adds them to the CPU's points
+    and refits: the coefficients file names the model's kernels with their fit error."""
+    from aot.cli import main
+    from codegen_c import cost
+
+    monkeypatch.setattr(cost, "COSTS_DIR", tmp_path / "costs")
+    try:
+        assert main(["tune", str(model_path("hello_world_int8")), "--board", "qemu-mps2-an386", "--refit"]) == 0
+        err = capsys.readouterr().err
+        assert "op 1/" in err and "refitted" in err
+        data = json.loads((tmp_path / "costs" / "cortex-m4.json").read_text())
+        points = json.loads((tmp_path / "costs" / "cortex-m4.points.json").read_text())
+        assert {p["source"].split("#")[0] for p in points} == {"hello_world_int8"}
+        assert {"fully_connected/int8/dsp", "fully_connected/int8/portable"} <= data["kernels"].keys()
+        assert all(e["rms_rel"] >= 0 and e["coef"] for e in data["kernels"].values())
+    finally:
+        cost.load.cache_clear()
