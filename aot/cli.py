@@ -388,7 +388,9 @@ def cmd_tune(args) -> int:
                   max_arena=args.max_arena, measured=m)
     if args.refit:
         kernels = costfit.refit(board, costfit.points(m, Path(args.model).stem))
-        _progress(args, f"cost model of {board.cpu} refitted ({costfit.points_path(board.cpu).name}):\n{costfit.report(kernels)}")
+        pts = costfit.load_points(board.cpu)
+        _progress(args, f"cost model of {board.cpu} refitted ({costfit.points_path(board.cpu).name}):\n"
+                        f"{costfit.report(kernels)}\n{costfit.choices_text(costfit.choices(pts, kernels))}")
     if args.output:
         record.save(args.output)
     if args.json:

@@ -65,6 +65,7 @@ def refit_stored(name: str, folder: Path) -> None:
     kernels = costfit.refit(board, pts, replace_all=True)
     print(f"\n{name} ({board.cpu}): {len(pts)} stored points refitted")
     print(costfit.report(kernels))
+    print(costfit.choices_text(costfit.choices(pts, kernels)))
 
 
 def fit_board(name: str, files: list[Path], build_root: Path) -> None:
@@ -78,6 +79,7 @@ def fit_board(name: str, files: list[Path], build_root: Path) -> None:
     kernels = costfit.refit(board, pts, replace_all=True)
     print(f"\n{name} ({board.cpu}): {len(pts)} points from {len(todo)} models, {time.perf_counter() - t0:.0f} s")
     print(costfit.report(kernels))
+    print(costfit.choices_text(costfit.choices(pts, kernels)))
 
 
 def main(argv=None) -> int:

@@ -132,6 +132,32 @@ def refit(board, new: list[dict], replace_all: bool = False) -> dict[str, dict]:
     return kernels
 
 
+def predict(kernels: dict[str, dict], point: dict) -> float:
+    return sum(c * point["terms"].get(t, 0.0) for t, c in kernels[point["kernel"]]["coef"].items())
+
+
+def choices(pts: list[dict], kernels: dict[str, dict]) -> dict:
+    """How well the model chooses: over the measured ops, how often the option it models fastest
+    is the measured fastest, and the measured instructions lost when it is not (regret: the
+    modelled choice's count / the fastest count - 1; mean and worst)."""
+    by_op: dict[str, list[dict]] = {}
+    for p in pts:
+        by_op.setdefault(p["source"], []).append(p)
+    regrets = []
+    for source, group in sorted(by_op.items()):
+        fastest = min(group, key=lambda p: p["count"])
+        modelled = min(group, key=lambda p: predict(kernels, p))
+        regrets.append((modelled["count"] / max(fastest["count"], 1) - 1, source))
+    worst = max(regrets, default=(0.0, ""))
+    return {"ops": len(regrets), "agree": sum(r == 0 for r, _ in regrets),
+            "mean_regret": sum(r for r, _ in regrets) / max(len(regrets), 1), "worst_regret": worst[0], "worst_op": worst[1]}
+
+
+def choices_text(c: dict) -> str:
+    return (f"the model picks each op's measured fastest option in {c['agree']} of {c['ops']} ops; instructions lost: "
+            f"{100 * c['mean_regret']:.2f}% on average, {100 * c['worst_regret']:.0f}% at worst ({c['worst_op']})")
+
+
 def report(kernels: dict[str, dict]) -> str:
     """The fitted coefficients and the fit error, one row per kernel."""
     rows = [[key, e["points"], f"{100 * e['rms_rel']:.1f}%", f"{100 * e['p90_rel']:.1f}%", f"{100 * e['max_rel']:.1f}%",

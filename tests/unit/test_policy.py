@@ -95,7 +95,9 @@ def test_fit_recovers_coefficients():
 @pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
 def test_cost_files_fit_the_measurements(cpu):
     """The stored coefficients are the fit of the stored points (benchmarks/fit_costs.py), and
-    fit 90% of every kernel's points (of those with 5 or more) within 30% (the DSP kernels: within 14%)."""
+    fit 90% of every kernel's points (of those with 5 or more) within 30% (the DSP kernels: within
+    14%); modelled, each op's fastest option is the measured fastest in 80% of the ops, and the
+    measured instructions lost to the others are under 2% on average."""
     kernels = cost.load(cpu)
     assert kernels, f"no cost model for {cpu}: run benchmarks/fit_costs.py"
     refit = costfit.fit(costfit.load_points(cpu))
@@ -103,3 +105,5 @@ def test_cost_files_fit_the_measurements(cpu):
     for key, entry in kernels.items():
         assert entry["points"] < 5 or entry["p90_rel"] < 0.30, (key, entry)
         assert refit[key]["coef"] == pytest.approx(entry["coef"], rel=1e-6)
+    chosen = costfit.choices(costfit.load_points(cpu), kernels)
+    assert chosen["agree"] >= 0.8 * chosen["ops"] and chosen["mean_regret"] < 0.02, chosen
