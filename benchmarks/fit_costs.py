@@ -3,8 +3,9 @@ knob setting) of every op that has a choice, in the models of models/ and in ran
 models (tests/op_models: every int8 / int16 generator whose op has a choice on the board, a few
 seeds), profiled with `microaot tune`'s measuring code (aot/driver/tune.py: measure). Writes
 codegen_c/costs/<cpu>.json (the coefficients) and <cpu>.points.json (the measurements), and
-prints the fitted coefficients with each kernel's fit error. Re-run it after changing a kernel
-(about 10 minutes per board). ``--reuse``: no measuring; the stored points get the current cost
+prints the fitted coefficients with each kernel's fit error and how well the model chooses.
+Re-run it after changing a kernel: the boards are measured in parallel, about 10 minutes for both
+on two cores. ``--reuse``: no measuring; the stored points get the current cost
 terms and keys (after a change of codegen_c/cost.py) and the model is refitted from them.
 
     python benchmarks/fit_costs.py [--boards qemu-mps2-an386 qemu-mps3-an547] [--seeds 2] [--no-random] [--reuse]
@@ -15,6 +16,7 @@ import argparse
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from common import FLOAT_MODELS, INT8_MODELS, MODELS
@@ -50,7 +52,11 @@ def model_files(folder: Path, seeds: int, random_ops: bool) -> list[Path]:
     return files
 
 
-def refit_stored(name: str, folder: Path) -> None:
+def summary(title: str, pts: list[dict], kernels: dict[str, dict]) -> str:
+    return f"\n{title}\n{costfit.report(kernels)}\n{costfit.choices_text(costfit.choices(pts, kernels))}"
+
+
+def refit_stored(name: str, folder: Path) -> str:
     """Refit ``name``'s CPU from its stored points, their terms and keys computed again."""
     board = load_board(name)
 
@@ -63,12 +69,11 @@ def refit_stored(name: str, folder: Path) -> None:
 
     pts = costfit.recompute(costfit.load_points(board.cpu), board, model_file)
     kernels = costfit.refit(board, pts, replace_all=True)
-    print(f"\n{name} ({board.cpu}): {len(pts)} stored points refitted")
-    print(costfit.report(kernels))
-    print(costfit.choices_text(costfit.choices(pts, kernels)))
+    return summary(f"{name} ({board.cpu}): {len(pts)} stored points refitted", pts, kernels)
 
 
-def fit_board(name: str, files: list[Path], build_root: Path) -> None:
+def fit_board(name: str, files: list[Path], build_root: Path) -> str:
+    """Measure ``files`` on board ``name`` and refit its CPU from them; the summary."""
     board = load_board(name)
     t0, pts = time.perf_counter(), []
     todo = [f for f in files if has_choice(f, board)]
@@ -77,9 +82,8 @@ def fit_board(name: str, files: list[Path], build_root: Path) -> None:
         m = measure(path, board, build_root=build_root / name / path.stem, progress=False, check=False)
         pts += costfit.points(m, path.stem)
     kernels = costfit.refit(board, pts, replace_all=True)
-    print(f"\n{name} ({board.cpu}): {len(pts)} points from {len(todo)} models, {time.perf_counter() - t0:.0f} s")
-    print(costfit.report(kernels))
-    print(costfit.choices_text(costfit.choices(pts, kernels)))
+    return summary(f"{name} ({board.cpu}): {len(pts)} points from {len(todo)} models, {time.perf_counter() - t0:.0f} s",
+                   pts, kernels)
 
 
 def main(argv=None) -> int:
@@ -92,11 +96,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.reuse:
             for name in args.boards:
-                refit_stored(name, Path(tmp))
+                print(refit_stored(name, Path(tmp)))
             return 0
         files = model_files(Path(tmp), args.seeds, not args.no_random)
-        for name in args.boards:
-            fit_board(name, files, Path(tmp) / "build")
+        n = len(args.boards)
+        with ProcessPoolExecutor(n) as pool:  # one process per board: QEMU runs one core each
+            for text in pool.map(fit_board, args.boards, [files] * n, [Path(tmp) / "build"] * n):
+                print(text)
     return 0
 
 
