@@ -104,6 +104,11 @@ def _say(progress, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
+def _root(base: CompiledModel, board, build_root: Path | None) -> Path:
+    """Where the measuring builds go (default: the model's cache folder)."""
+    return Path(build_root) if build_root else cache_root() / f"{base.graph.name}-{base.model_hash[:12]}" / f"tune-{board.name}"
+
+
 @dataclass
 class Measurement:
     """Every option of every op of a compiled model, measured on a board."""
@@ -123,7 +128,7 @@ def measure(model: str | Path, board, *, inputs=None, seed: int = 0, build_root:
     g = base.graph
     cands = {i: choose.options(g, base.plan, i, board.features) for i in range(len(g.ops))}
     data = load_inputs(g, inputs, seed)
-    root = Path(build_root) if build_root else cache_root() / f"{g.name}-{base.model_hash[:12]}" / f"tune-{board.name}"
+    root = _root(base, board, build_root)
     m = Measurement(base, cands, {i: {} for i in cands}, {i: set() for i in cands})
     n = len(g.ops)
 
@@ -139,10 +144,9 @@ def measure(model: str | Path, board, *, inputs=None, seed: int = 0, build_root:
         _say(progress, f"configuration {j + 1}/{rounds}: building and running ...")
         cm, r = run(choice, f"config{j}")
         m.counter_unit = r.counter_unit
-        suspects = [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]
         if check and not r.match:
             _say(progress, "  outputs differ from the reference: measuring its ops one at a time")
-            for i in suspects:
+            for i in [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]:
                 one = {k: cands[k][0] for k in cands}
                 one[i] = choice[i]
                 _, ri = run(one, f"op{i}-{choice[i].key}")
@@ -167,7 +171,7 @@ def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Pa
     costs = {i: {k: (math.inf if k in m.bad[i] else float(v)) for k, v in c.items()} for i, c in m.counts.items()}
     cm = compile_file(model, board=board, priority=priority, max_arena=max_arena, measured=costs)
     best = cm.variants
-    root = Path(build_root) if build_root else cache_root() / f"{g.name}-{base.model_hash[:12]}" / f"tune-{board.name}"
+    root = _root(base, board, build_root)
     record = TuningRecord(g.name, base.model_hash, board.name,
                           [{"index": i, "op": g.ops[i].kind, "variant": best[i].key} for i in sorted(best)])
     cm = compile_file(model, board=board, tuning=record)
