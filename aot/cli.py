@@ -38,7 +38,8 @@ def cmd_compile(args) -> int:
 
     _check_output(args.output, folder=True)
     t0 = time.perf_counter()
-    cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority)
+    cm = compile_file(args.model, board=_board_or_none(args.board), tuning=_tuning(args), priority=args.priority,
+                      max_arena=args.max_arena)
     meta = emit(cm, Path(args.output), prefix=args.prefix)
     too_big = no_board_fits(meta["arena_bytes"] + meta["state_bytes"], meta["weights_bytes"])
     if too_big and not args.quiet:
@@ -53,7 +54,7 @@ def cmd_compile(args) -> int:
         "state_bytes": meta["state_bytes"], **largest_op_keys(cm.plan.largest_op_bytes), "weights_bytes": meta["weights_bytes"],
         "ops": meta["ops"], "macs": meta["macs"], "planner": meta["planner"], "seconds": round(seconds, 3),
         "files": sorted(p.name for p in Path(args.output).iterdir() if p.is_file()),
-        "archive": str(args.archive) if args.archive else None,
+        "archive": str(args.archive) if args.archive else None, "policy": cm.policy,
     }
     if args.json:
         print(json.dumps(result))
@@ -64,10 +65,18 @@ def cmd_compile(args) -> int:
         if meta["state_bytes"]:
             print(f"  state {meta['state_bytes']:,} bytes (kept across inferences; <PREFIX>_STATE_SIZE, <prefix>_reset)")
         print(f"  weights {meta['weights_bytes']:,} bytes")
+        if cm.features:
+            print(f"  kernels: {_policy_text(cm.policy)}")
         print(f"  files: {', '.join(result['files'])}")
         if args.archive:
             print(f"  archive: {args.archive}")
     return 0
+
+
+def _policy_text(policy: dict) -> str:
+    budget = "no limit" if policy["budget_bytes"] is None else f"{policy['budget_bytes']:,} bytes"
+    return (f"--priority {policy['priority']}, arena budget {budget}, modelled {policy['modelled_instructions']:,} "
+            f"instructions (lower bound {policy['lower_bound']:,}, gap {100 * policy['gap']:.1f}%)")
 
 
 def _run_common(args, profile: bool):
@@ -77,7 +86,7 @@ def _run_common(args, profile: bool):
     from aot.target.boards import load_board
 
     board = load_board(args.board)
-    cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority)
+    cm = compile_file(args.model, board=board, tuning=_tuning(args), priority=args.priority, max_arena=args.max_arena)
     steps = getattr(args, "steps", None)
     _progress(args, f"running {cm.graph.name} on the device at {args.port} ..." if args.port
               else f"building {cm.graph.name} for {board.name} ...")
@@ -198,7 +207,7 @@ def cmd_validate(args) -> int:
     from aot.target.boards import load_board
 
     board = load_board(args.board)
-    cm = compile_file(args.model, board=board, priority=args.priority)
+    cm = compile_file(args.model, board=board, priority=args.priority, max_arena=args.max_arena)
     reference = model_graph(load_model(args.reference)) if args.reference else None
     v = validate(cm, board, args.data, labels=args.labels, reference=reference, reference_name=args.reference,
                  port=args.port, build_dir=args.build_dir, progress=lambda text: _progress(args, text))
@@ -242,7 +251,7 @@ def _compile_models(args, board) -> dict:
     from aot.driver.project import model_prefixes
 
     prefixes = model_prefixes(args.model, args.prefix)
-    return {p: compile_file(m, board=board, priority=args.priority) for p, m in zip(prefixes, args.model)}
+    return {p: compile_file(m, board=board, priority=args.priority, max_arena=args.max_arena) for p, m in zip(prefixes, args.model)}
 
 
 def _served(args, models: dict) -> list[dict]:
@@ -365,15 +374,23 @@ def _tuning(args):
 
 
 def cmd_tune(args) -> int:
+    from aot.driver import costfit
     from aot.driver.report import table
-    from aot.driver.tune import tune
+    from aot.driver.tune import measure, tune
     from aot.target.boards import load_board
 
     board = load_board(args.board)
     if args.output:
         _check_output(args.output, folder=False)
-    record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=not (args.json or args.quiet),
-                  priority=args.priority)
+    progress = not (args.json or args.quiet)
+    m = measure(args.model, board, inputs=args.inputs, seed=args.seed, progress=progress)
+    record = tune(args.model, board, inputs=args.inputs, seed=args.seed, progress=progress, priority=args.priority,
+                  max_arena=args.max_arena, measured=m)
+    if args.refit:
+        kernels = costfit.refit(board, costfit.points(m, Path(args.model).stem))
+        pts = costfit.load_points(board.cpu)
+        _progress(args, f"cost model of {board.cpu} refitted ({costfit.points_path(board.cpu).name}):\n"
+                        f"{costfit.report(kernels)}\n{costfit.choices_text(costfit.choices(pts, kernels))}")
     if args.output:
         record.save(args.output)
     if args.json:
@@ -574,9 +591,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def priority(sp):
         sp.add_argument("--priority", choices=("balanced", "speed", "ram"), default="balanced",
-                        help="kernel choice on a board: balanced (default: the fast DSP kernels unless their scratch "
-                             "would raise the arena above the portable build's), speed (fastest, whatever RAM), "
-                             "ram (smallest arena); see docs/architecture.md")
+                        help="kernel choice on a board, the fastest (modelled instructions) within an arena budget: "
+                             "balanced (default: within 5%% of the smallest arena any choice reaches), speed (the "
+                             "board's free RAM), ram (the smallest arena); see docs/architecture.md")
+        sp.add_argument("--max-arena", type=_positive, metavar="BYTES",
+                        help="the arena budget in bytes instead of --priority's (an error if no kernel choice fits)")
 
     c = sub.add_parser("compile", help="generate C sources, header, metadata.json and a memory report")
     c.add_argument("model", help=".tflite model")
@@ -676,6 +695,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("-o", "--output", help="write the tuning record (JSON) here")
     t.add_argument("--inputs", help=".npy / .npz inputs for the measuring runs; default random")
     t.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (default 0)")
+    t.add_argument("--refit", action="store_true",
+                   help="also add the measurements to the board CPU's cost model and refit it (codegen_c/costs/)")
     priority(t)
     common(t)
     t.set_defaults(func=cmd_tune)

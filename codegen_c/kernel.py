@@ -23,7 +23,9 @@ outside its declaration knows it.
 - ``knobs(op, graph) -> [knob settings]``: settings to try, default first, then leaner ones
   (less scratch, slower), as tuples of (name, value);
 - ``runtime``: the runtime_c files its code calls (headers model.c includes, sources built
-  beside it), e.g. the DSP kernels' aot_dsp.h.
+  beside it), e.g. the DSP kernels' aot_dsp.h;
+- ``cost_terms(op, graph, knobs) -> {term: value}`` (optional): cost terms of its own beside the
+  generic ones (codegen_c/cost.py), for a kernel whose instructions those fit badly.
 
 Everything else reads these declarations (codegen_c/registry.py answers the questions): the
 compile driver's choice policy (aot/driver/choose.py), the planner (in-place pairs and scratch
@@ -75,6 +77,7 @@ class Kernel:
     slices: Callable[[Op, Graph], tuple[int | None, ...]] = _no_slices
     knobs: Callable[[Op, Graph], list[Knobs]] = _default_only
     runtime: tuple[str, ...] = ()
+    cost_terms: Callable[[Op, Graph, dict], dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class CompiledModel:
     variants: dict[int, KernelChoice] = field(default_factory=dict)  # op index -> its kernel (codegen_c/kernel.py)
     features: tuple[str, ...] = ()  # CPU features the code was generated for (board.toml)
     imported: Graph | None = None  # the frontend's graph before the passes (``model_graph``): what runs check
+    policy: dict = field(default_factory=dict)  # the kernel choice's budget and modelled cost (choose.Choice.to_json)
 
     @property
     def macs(self) -> int:
@@ -49,14 +50,15 @@ def prepare(g: Graph) -> tuple[Graph, list[tuple[str, str, str]]]:
     return g, check_graph(g)
 
 
-def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
+def compile_graph(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None, priority: str = "balanced",
+                  max_arena: int | None = None, measured: dict[int, dict[str, float]] | None = None) -> CompiledModel:
     """Optimize and check the frontend's graph (``prepare``; raises UnsupportedError), then
     ``compile_prepared``."""
     prepared, problems = prepare(g)
     if problems:
         raise UnsupportedError(problems)
     return compile_prepared(prepared, source, model_hash, board=board, tuning=tuning, priority=priority,
-                            imported=model_graph(g))
+                            max_arena=max_arena, imported=model_graph(g), measured=measured)
 
 
 def model_graph(g: Graph) -> Graph:
@@ -67,30 +69,45 @@ def model_graph(g: Graph) -> Graph:
 
 
 def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tuning=None,
-                     priority: str = "balanced", imported: Graph | None = None) -> CompiledModel:
+                     priority: str = "balanced", max_arena: int | None = None, imported: Graph | None = None,
+                     measured: dict[int, dict[str, float]] | None = None) -> CompiledModel:
     """For a graph out of ``prepare``: plan the arena (which may reorder ops and run some in
     place, as the kernels every core has offer), then choose each op's kernel for the board's
     CPU features (or as the tuning record says) and add the scratch buffers those kernels need,
-    as ``priority`` ("balanced", "speed", "ram"; aot/driver/choose.py) trades speed for RAM.
+    as ``priority`` ("balanced", "speed", "ram"; aot/driver/choose.py) or ``max_arena`` (bytes)
+    trades speed for RAM, with the CPU's cost model or ``measured`` per-op costs (`microaot tune`).
     No board: portable kernels. ``imported``: the graph before ``prepare`` (what runs check against)."""
     plan = plan_graph(g, offers=choose.offers(g))
     if plan.order is not None:
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
-    choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
+    cpu = board.cpu if board is not None else ""
+    choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority,
+                                 cpu=cpu, free_ram=free_ram(board, plan.state_bytes), max_arena=max_arena, measured=measured)
     for what, size in (("arena", plan.arena_bytes), ("state area", plan.state_bytes)):
         if size > MAX_BYTES:
             raise ModelError(f"{g.name}: too large: the {what} needs {size:,} bytes; the C descriptors hold at most {MAX_BYTES:,}")
-    return CompiledModel(g, plan, model_hash, source, choice.kernels, features, imported)
+    return CompiledModel(g, plan, model_hash, source, choice.kernels, features, imported, choice.to_json())
 
 
-def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced") -> CompiledModel:
+def free_ram(board, state_bytes: int) -> int | None:
+    """The board's RAM left for the arena: its RAM less the stack reserved at its end and the
+    model's state area (None: no board, or no RAM size known)."""
+    if board is None or board.ram_bytes is None:
+        return None
+    return board.ram_bytes - (board.stack_bytes or 0) - state_bytes
+
+
+def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced",
+                 max_arena: int | None = None, measured: dict[int, dict[str, float]] | None = None) -> CompiledModel:
     """``board`` (aot.target.boards.Board) selects kernel variants; ``tuning`` an aot.driver.tune.TuningRecord;
-    ``priority`` "balanced" (the default: no DSP scratch that raises the arena), "speed", "ram"."""
+    ``priority`` "balanced" (the default: the fastest modelled choice within 5% of the smallest arena),
+    "speed", "ram", or ``max_arena`` bytes (aot/driver/choose.py); ``measured`` {op: {kernel key:
+    instructions}} costs measured by `microaot tune`, used before the cost model."""
     path = Path(path)
     g = load_model(path)
     return compile_graph(g, path, hashlib.sha256(path.read_bytes()).hexdigest(), board=board, tuning=tuning,
-                         priority=priority)
+                         priority=priority, max_arena=max_arena, measured=measured)
 
 
 def tensor_meta(cm: CompiledModel, name: str) -> dict:

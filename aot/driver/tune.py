@@ -1,33 +1,36 @@
-"""Measured tuning: try each operator's candidate kernel variants on a board, keep the fastest
-bit-exact one, and write the choice as a tuning record (JSON) that `compile/run/profile
---tuning FILE` apply. The same record gives the same generated code.
+"""Measured tuning: try each operator's candidate kernels, with each of their knob settings (the
+options the policy models: aot/driver/choose.py ``options``), on a board, and write the choice
+as a tuning record (JSON) that `compile/run/profile --tuning FILE` apply. The same record gives
+the same generated code.
 
-Measuring: configuration j gives every op its j-th candidate (or its last one); one build and
-one profiled run per configuration measure every op at once (per-op counts do not depend on
-the other ops' kernels). A configuration whose outputs differ from the NumPy reference is
-measured again one op at a time to find the culprit, which is then not chosen. A final run
-with the chosen mix checks bit-exactness and gives the total. With priority "balanced" (the
-default) or "ram", the fastest choice then goes through the same memory-aware selection as
-compile (aot/driver/choose.py: select): an op whose DSP scratch would raise the arena gets a
-leaner knob or the portable kernel, and the record holds that final choice, so compiling
-with the record gives exactly the measured code whatever --priority says.
+Measuring (``measure``): configuration j gives every op its j-th option (or its last one); one
+build and one profiled run per configuration measure every op at once (per-op counts do not
+depend on the other ops' kernels). A configuration whose outputs differ from the NumPy
+reference is measured again one op at a time to find the culprit, which is then not chosen.
+The choice is then compile's selection (aot/driver/choose.py: select) with the measured
+instructions in place of the cost model's, for ``--priority`` (or ``--max-arena``): the
+fastest measured options within that arena budget. The record holds that final choice, so
+compiling with the record gives exactly the measured code whatever --priority says. A final
+run with the chosen mix checks bit-exactness and gives the total. `microaot tune --refit` also
+adds the measurements to the CPU's cost model and refits it (aot/driver/costfit.py).
 
 Record format (version 1):
     {"format": 1, "model": name, "sha256": model file hash, "board": name, "features": [...],
      "counter_unit": "instructions", "total": count, "bit_exact": true, "priority": "balanced",
-     "ops": [{"index": i, "op": kind, "variant": "dsp", "measured": {"portable": n, "dsp": m}}]}
+     "ops": [{"index": i, "op": kind, "variant": "dsp", "measured": {"portable": n, "dsp": m, "dsp:cols=0": k}}]}
 Op indices are those of the compiled graph (after the planner's op order).
 """
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aot.core.errors import AotError
 from aot.driver import choose
-from aot.driver.compiler import compile_file
+from aot.driver.compiler import CompiledModel, compile_file
 from aot.driver.inputs import load_inputs
 from aot.driver.runner import cache_root, run_on_board
 from codegen_c.kernel import KernelChoice
@@ -101,17 +104,32 @@ def _say(progress, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,
-         progress: bool = True, priority: str = "balanced") -> TuningRecord:
-    """Measure the candidates of every op of ``model`` on ``board`` and return the record."""
+def _root(base: CompiledModel, board, build_root: Path | None) -> Path:
+    """Where the measuring builds go (default: the model's cache folder)."""
+    return Path(build_root) if build_root else cache_root() / f"{base.graph.name}-{base.model_hash[:12]}" / f"tune-{board.name}"
+
+
+@dataclass
+class Measurement:
+    """Every option of every op of a compiled model, measured on a board."""
+
+    compiled: CompiledModel  # the model compiled for the board (its graph and plan give the options)
+    options: dict[int, list[KernelChoice]]
+    counts: dict[int, dict[str, int]]  # op -> {option key: instructions (or cycles)}
+    bad: dict[int, set[str]]  # op -> option keys whose outputs differ from the reference
+    counter_unit: str = "instructions"
+
+
+def measure(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,
+            progress: bool = True, check: bool = True) -> Measurement:
+    """Build and profile ``model`` on ``board`` once per configuration (module docstring); with
+    ``check``, find the options whose outputs differ from the reference."""
     base = compile_file(model, board=board)
     g = base.graph
-    feats = board.features
-    cands = {i: choose.options(g, base.plan, i, feats) for i in range(len(g.ops))}
+    cands = {i: choose.options(g, base.plan, i, board.features) for i in range(len(g.ops))}
     data = load_inputs(g, inputs, seed)
-    root = Path(build_root) if build_root else cache_root() / f"{g.name}-{base.model_hash[:12]}" / f"tune-{board.name}"
-    measured: dict[int, dict[str, int]] = {i: {} for i in cands}
-    bad: dict[int, set[str]] = {i: set() for i in cands}
+    root = _root(base, board, build_root)
+    m = Measurement(base, cands, {i: {} for i in cands}, {i: set() for i in cands})
     n = len(g.ops)
 
     def run(choice: dict, tag: str):
@@ -125,34 +143,43 @@ def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Pa
         choice = {i: c[min(j, len(c) - 1)] for i, c in cands.items()}
         _say(progress, f"configuration {j + 1}/{rounds}: building and running ...")
         cm, r = run(choice, f"config{j}")
-        suspects = [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]
-        if not r.match:
-            _say(progress, "  outputs differ from the reference: measuring its DSP ops one at a time")
-            for i in suspects:
+        m.counter_unit = r.counter_unit
+        if check and not r.match:
+            _say(progress, "  outputs differ from the reference: measuring its ops one at a time")
+            for i in [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]:
                 one = {k: cands[k][0] for k in cands}
                 one[i] = choice[i]
                 _, ri = run(one, f"op{i}-{choice[i].key}")
                 if not ri.match:
-                    bad[i].add(choice[i].key)
+                    m.bad[i].add(choice[i].key)
         for i, count in enumerate(r.profile):
             key = cm.variants[i].key
-            if key not in measured[i]:
-                measured[i][key] = int(count)
-                flag = " (not bit-exact)" if key in bad[i] else ""
+            if key not in m.counts[i]:
+                m.counts[i][key] = int(count)
+                flag = " (not bit-exact)" if key in m.bad[i] else ""
                 _say(progress, f"  op {i + 1}/{n} {g.ops[i].kind} {key}: {count:,} {r.counter_unit}{flag}")
+    return m
 
-    best = {}
-    for i, c in cands.items():
-        ok = {k: v for k, v in measured[i].items() if k not in bad[i]}
-        first = cands[i][0].key  # the reference kernel: wins ties, and stands in when nothing else is exact
-        key = min(ok, key=lambda k: (ok[k], k != first)) if ok else first
-        best[i] = KernelChoice.parse(key)
-    portable = compile_file(model)
-    best = choose.select(portable.graph, portable.plan, feats, priority=priority, preferred=best)[0].kernels
-    cm, r = run(best, "best")
+
+def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,
+         progress: bool = True, priority: str = "balanced", max_arena: int | None = None,
+         measured: Measurement | None = None) -> TuningRecord:
+    """Measure the options of every op of ``model`` on ``board`` (or take ``measured``) and
+    return the record of the fastest bit-exact choice within the budget."""
+    m = measured or measure(model, board, inputs=inputs, seed=seed, build_root=build_root, progress=progress)
+    g, base = m.compiled.graph, m.compiled
+    costs = {i: {k: (math.inf if k in m.bad[i] else float(v)) for k, v in c.items()} for i, c in m.counts.items()}
+    cm = compile_file(model, board=board, priority=priority, max_arena=max_arena, measured=costs)
+    best = cm.variants
+    root = _root(base, board, build_root)
     record = TuningRecord(g.name, base.model_hash, board.name,
-                          [{"index": i, "op": g.ops[i].kind, "variant": best[i].key, "measured": measured[i]}
-                           for i in sorted(best)], list(feats), r.counter_unit, int(r.counter), bool(r.match), priority)
+                          [{"index": i, "op": g.ops[i].kind, "variant": best[i].key} for i in sorted(best)])
+    cm = compile_file(model, board=board, tuning=record)
+    r = run_on_board(cm, board, load_inputs(g, inputs, seed), profile=True, build_dir=root / "best")
+    record = TuningRecord(g.name, base.model_hash, board.name,
+                          [{"index": i, "op": g.ops[i].kind, "variant": best[i].key, "measured": m.counts[i]}
+                           for i in sorted(best)], list(board.features), r.counter_unit, int(r.counter), bool(r.match),
+                          priority)
     _say(progress, f"best: {r.counter:,} {r.counter_unit} per inference ({'bit-exact' if r.match else 'MISMATCH'})")
     if not r.match:
         raise TuningError("the tuned combination does not match the NumPy reference")

@@ -196,12 +196,29 @@ def audio_front(q: Quantiser) -> bytes:
     return q.finish([q.op("MEAN", [f, q.i32("axis", [1])], "y", (1, bins), keep_dims=False)])
 
 
+def resnet(q: Quantiser) -> bytes:
+    """Two ResNet basic blocks, wider than ic_resnet8's: 3x3 conv (RELU), 3x3 conv, ADD of the
+    shortcut (RELU); the first keeps 48 channels at 8x8, the second goes to 64 channels at 4x4
+    (first 3x3 conv stride 2, shortcut a 1x1 stride-2 conv). Every 3x3 conv has 48 or 64 input
+    channels: window rows of 144-192 bytes, 3 of them."""
+    shape = (1, 8, 8, 48)
+    x = q.input("x", shape)
+    a, a_shape = q.conv(x, "b1/conv1", shape, 48, (3, 3), act="RELU")
+    b, _ = q.conv(a, "b1/conv2", a_shape, 48, (3, 3))
+    y1 = q.op("ADD", [x, b], "b1/add", shape, activation="RELU")
+    c, c_shape = q.conv(y1, "b2/conv1", shape, 64, (3, 3), stride=(2, 2), act="RELU")
+    d, d_shape = q.conv(c, "b2/conv2", c_shape, 64, (3, 3))
+    s, _ = q.conv(y1, "b2/shortcut", shape, 64, (1, 1), stride=(2, 2))
+    return q.finish([q.op("ADD", [s, d], "y", d_shape, activation="RELU")])
+
+
 BLOCKS: dict[str, Callable[[Quantiser], bytes]] = {
     "inverted_residual": inverted_residual,
     "squeeze_excite": squeeze_excite,
     "detector_head": detector_head,
     "attention": attention,
     "audio_front": audio_front,
+    "resnet": resnet,
 }
 
 

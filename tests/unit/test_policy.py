@@ -1,0 +1,109 @@
+"""The kernel-choice policy (aot/driver/choose.py) on every bundled model, modelled (host only):
+a larger budget is never modelled slower and never has a smaller arena, every arena is within
+its budget, the modelled instructions are at or above the stated lower bound; --max-arena;
+the preference-order fallback without a cost model; the cost model fit (aot/driver/costfit.py)."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from aot.cli import main
+from aot.driver import choose, costfit
+from aot.driver.compiler import compile_file, free_ram
+from aot.target.boards import load_board
+from codegen_c import cost
+from codegen_c.registry import candidates
+from tests.models_list import FLOAT_MODELS, INT8_MODELS, model_path
+
+BOARDS = ("qemu-mps2-an386", "qemu-mps3-an547")
+
+
+def _three(name: str, board):
+    return {p: compile_file(model_path(name), board=board, priority=p) for p in ("ram", "balanced", "speed")}
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("name", INT8_MODELS + FLOAT_MODELS)
+def test_priorities_are_ordered(name, board):
+    b = load_board(board)
+    cms = _three(name, b)
+    cost_of = {p: cm.policy["modelled_instructions"] for p, cm in cms.items()}
+    arena = {p: cm.plan.arena_bytes for p, cm in cms.items()}
+    assert cost_of["speed"] <= cost_of["balanced"] <= cost_of["ram"], cost_of
+    assert arena["ram"] <= arena["balanced"] <= arena["speed"], arena
+    smallest = cms["ram"].policy["budget_bytes"]
+    room = free_ram(b, cms["ram"].plan.state_bytes)
+    assert cms["balanced"].policy["budget_bytes"] == max(smallest, min(int(smallest * 1.05), room))
+    assert cms["speed"].policy["budget_bytes"] == max(room, smallest)
+    for p, cm in cms.items():
+        assert cm.plan.arena_bytes <= cm.policy["budget_bytes"], p
+        assert cm.policy["modelled_instructions"] >= cm.policy["lower_bound"] - 1, p  # rounding
+
+
+@pytest.mark.parametrize("name", ["kws_ref_model_int8", "sww_ref_model_int8", "person_detect_int8"])
+def test_max_arena(name):
+    b = load_board("qemu-mps2-an386")
+    cms = _three(name, b)
+    smallest = cms["ram"].policy["budget_bytes"]
+    at_ram = compile_file(model_path(name), board=b, max_arena=smallest)
+    assert at_ram.plan.arena_bytes <= smallest
+    assert at_ram.policy["modelled_instructions"] == cms["ram"].policy["modelled_instructions"]
+    roomy = compile_file(model_path(name), board=b, max_arena=cms["speed"].plan.arena_bytes)
+    assert roomy.policy["modelled_instructions"] == cms["speed"].policy["modelled_instructions"]
+    with pytest.raises(choose.PolicyError, match=f"smallest any choice reaches is {smallest:,} bytes"):
+        compile_file(model_path(name), board=b, max_arena=smallest - 1)
+
+
+def test_max_arena_cli_error(tmp_path, capsys):
+    code = main(["compile", str(model_path("kws_ref_model_int8")), "-o", str(tmp_path / "out"),
+                 "--board", "qemu-mps2-an386", "--max-arena", "100"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no kernel choice fits an arena of 100 bytes" in err and "Traceback" not in err
+
+
+def test_without_cost_model_preference_order():
+    """A CPU without coefficients: speed takes every op's most preferred kernel (declared last),
+    default knobs, as before the cost model."""
+    b = dataclasses.replace(load_board("qemu-mps2-an386"), cpu="no-such-cpu")
+    cm = compile_file(model_path("kws_ref_model_int8"), board=b, priority="speed")
+    for i, op in enumerate(cm.graph.ops):
+        where = choose.in_place_input(cm.plan, i, cm.graph)
+        assert cm.variants[i].name == candidates(op, cm.graph, b.features, where)[-1].name
+        assert cm.variants[i].knobs == ()
+
+
+def test_lower_bound_is_exact_when_the_first_plan_fits():
+    cm = compile_file(model_path("vww_96_int8"), board=load_board("qemu-mps2-an386"), priority="speed")
+    assert cm.policy["gap"] == 0 and cm.policy["modelled_instructions"] == cm.policy["lower_bound"]
+
+
+def test_fit_recovers_coefficients():
+    rng = np.random.default_rng(0)
+    truth = {"calls": 300.0, "macs": 1.25, "outputs": 14.0}
+    pts = []
+    for _ in range(30):
+        t = {"calls": 1.0, "macs": float(rng.integers(1000, 10 ** 6)), "outputs": float(rng.integers(10, 5000)),
+             "pixels": float(rng.integers(1, 500))}
+        pts.append({"kernel": "k/dsp", "terms": t, "count": sum(c * t[n] for n, c in truth.items()), "source": "m#0"})
+    fitted = costfit.fit(pts)["k/dsp"]
+    for name, c in truth.items():
+        assert math.isclose(fitted["coef"][name], c, rel_tol=1e-6), fitted
+    assert fitted["coef"].get("pixels", 0) < 1e-6 and fitted["rms_rel"] < 1e-6
+
+
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
+def test_cost_files_fit_the_measurements(cpu):
+    """The stored coefficients are the fit of the stored points (benchmarks/fit_costs.py), and
+    fit 90% of every kernel's points (of those with 5 or more) within 30% (the DSP kernels: within
+    14%); modelled, each op's fastest option is the measured fastest in 80% of the ops, and the
+    measured instructions lost to the others are under 2% on average."""
+    kernels = cost.load(cpu)
+    assert kernels, f"no cost model for {cpu}: run benchmarks/fit_costs.py"
+    refit = costfit.fit(costfit.load_points(cpu))
+    assert refit.keys() == kernels.keys()
+    for key, entry in kernels.items():
+        assert entry["points"] < 5 or entry["p90_rel"] < 0.30, (key, entry)
+        assert refit[key]["coef"] == pytest.approx(entry["coef"], rel=1e-6)
+    chosen = costfit.choices(costfit.load_points(cpu), kernels)
+    assert chosen["agree"] >= 0.8 * chosen["ops"] and chosen["mean_regret"] < 0.02, chosen
