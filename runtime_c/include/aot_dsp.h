@@ -183,12 +183,34 @@ typedef struct {
     int32_t khi;
 } aot_rq_t;
 
-static inline int32_t aot_rq(int32_t acc, const aot_rq_t *q)
+/* The high word of acc * m + k - [acc < 0] * 2^31, k the 64-bit constant of q (m passed in: a
+ * kernel loads it once for the outputs of one channel): LDRD, two SMLAL. */
+#if AOT_SIMD32
+static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
+{
+    uint32_t lo, t;
+    int32_t hi;
+    __asm__("ldrd %[lo], %[hi], [%[q], #8]\n\t"
+            "smlal %[lo], %[hi], %[acc], %[m]\n\t"
+            "lsr %[t], %[acc], #31\n\t"
+            "smlal %[lo], %[hi], %[t], %[c]"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
+            : [q] "r"(q), [acc] "r"(acc), [m] "r"(m), [c] "r"(INT32_MIN), "m"(*q));
+    return hi;
+}
+#else
+static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
 {
     int64_t p = (int64_t)(((uint64_t)(uint32_t)q->khi << 32) | q->klo);
     p -= (int64_t)((uint32_t)acc >> 31) << 31;
-    p += (int64_t)acc * q->m;
-    return (int32_t)(p >> 32) >> q->sh;
+    p += (int64_t)acc * m;
+    return (int32_t)(p >> 32);
+}
+#endif
+
+static inline int32_t aot_rq(int32_t acc, const aot_rq_t *q)
+{
+    return aot_rq_hi(acc, q->m, q) >> q->sh;
 }
 
 /* v clamped to [lo, hi] (within the int8 range): one SSAT where the bounds are known to be

@@ -53,6 +53,38 @@
                 :                                                                    \
                 : "memory");                                                         \
     } while (0)
+/* AOT_MM_2X2_STEP twice per iteration, `pairs` (> 0) iterations: the loop in asm so that the
+ * four accumulators stay in their registers (GCC's unrolled loop copies them). */
+#define AOT_MM_2X2_ROUND(w, p, a00, a01, a10, a11)                                      \
+        "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
+        "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                           \
+        "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                           \
+        "sxtb16 %[t], %[va]\n\t"                                                        \
+        "sxtb16 %[va], %[va], ror #8\n\t"                                               \
+        "smlad %[a00], %[t], %[x00], %[a00]\n\t"                                        \
+        "smlad %[a01], %[t], %[x10], %[a01]\n\t"                                        \
+        "smlad %[a00], %[va], %[x01], %[a00]\n\t"                                       \
+        "smlad %[a01], %[va], %[x11], %[a01]\n\t"                                       \
+        "sxtb16 %[t], %[vb]\n\t"                                                        \
+        "sxtb16 %[vb], %[vb], ror #8\n\t"                                               \
+        "smlad %[a10], %[t], %[x00], %[a10]\n\t"                                        \
+        "smlad %[a11], %[t], %[x10], %[a11]\n\t"                                        \
+        "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                                       \
+        "smlad %[a11], %[vb], %[x11], %[a11]\n\t"
+#define AOT_MM_2X2_LOOP(w, p, pairs, a00, a01, a10, a11)                                \
+    do {                                                                                 \
+        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                    \
+        __asm__("1:\n\t" AOT_MM_2X2_ROUND(w, p, a00, a01, a10, a11)                      \
+                AOT_MM_2X2_ROUND(w, p, a00, a01, a10, a11)                               \
+                "subs %[k], %[k], #1\n\t"                                                \
+                "bne 1b"                                                                 \
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),     \
+                  [w] "+r"(w), [p] "+r"(p), [k] "+r"(pairs), [va] "=&r"(va_), [vb] "=&r"(vb_), \
+                  [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_),                \
+                  [x11] "=&r"(x11_), [t] "=&r"(t_)                                         \
+                :                                                                        \
+                : "memory", "cc");                                                       \
+    } while (0)
 /* Four weight words (rows a..d of a quad, 4 int8 each in natural order) from w against one
  * word of 4 int8 inputs read straight from x (no offset: it is folded into the bias):
  * SXTB16 pairs bytes 0,2 and (ror 8) bytes 1,3 of both. 16 MACs. x may be unaligned (LDR). */
@@ -116,6 +148,11 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
         (w) += 2;                                                                              \
         (p) += 4;                                                                              \
     } while (0)
+#define AOT_MM_2X2_LOOP(w, p, pairs, a00, a01, a10, a11) \
+    for (; (pairs) > 0; --(pairs)) {                       \
+        AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);          \
+        AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);          \
+    }
 #define AOT_FC_4X4_STEP(w, x, a0, a1, a2, a3)                                                 \
     do {                                                                                       \
         const uint32_t v_ = aot_ld32(x);                                                       \
@@ -130,20 +167,38 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
 #endif
 
 /* One output: requantised, plus `off` (the output offset where aot_rq_t could not fold it,
- * else 0), saturated to int8 (SSAT); a narrower activation range is aot_clamp_s8's, after. */
-AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
+ * else 0), saturated to int8 (SSAT); a narrower activation range is aot_clamp_s8's, after.
+ * m = q->m, loaded once by the caller for all outputs of the channel (aot_rq_hi). */
+AOT_ALWAYS_INLINE int8_t aot_out_m(int32_t acc, int32_t m, const aot_rq_t *q, int32_t off)
 {
-    return aot_ssat8(aot_rq(acc, q) + off);
+    return aot_ssat8((aot_rq_hi(acc, m, q) >> q->sh) + off);
 }
 
-/* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
+AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
+{
+    return aot_out_m(acc, q->m, q, off);
+}
+
+/* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3] (all
+ * four computed before the stores, which may alias the tables for the compiler). */
 AOT_ALWAYS_INLINE void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
                                 int32_t off)
 {
-    out[0] = aot_out(a0, q, off);
-    out[1] = aot_out(a1, q + 1, off);
-    out[2] = aot_out(a2, q + 2, off);
-    out[3] = aot_out(a3, q + 3, off);
+    const int8_t v0 = aot_out(a0, q, off), v1 = aot_out(a1, q + 1, off);
+    const int8_t v2 = aot_out(a2, q + 2, off), v3 = aot_out(a3, q + 3, off);
+    out[0] = v0;
+    out[1] = v1;
+    out[2] = v2;
+    out[3] = v3;
+}
+
+/* aot_out of two accumulators of one channel (two pixels) into *o0, *o1. */
+AOT_ALWAYS_INLINE void aot_out2(int8_t *o0, int8_t *o1, int32_t a0, int32_t a1, const aot_rq_t *q, int32_t off)
+{
+    const int32_t m = q->m;
+    const int8_t v0 = aot_out_m(a0, m, q, off), v1 = aot_out_m(a1, m, q, off);
+    *o0 = v0;
+    *o1 = v1;
 }
 
 /* The last k & 3 int8 of a row (k & 3 > 0) as a word, zeros above (their weights are 0). */
@@ -236,20 +291,37 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
     }
 }
 
-void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                               const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+/* aot_mm_2col for `groups` groups of 4 values: inlined with a constant count for the small K of
+ * 1x1 convolutions (straight-line steps), else two steps per loop iteration. */
+AOT_ALWAYS_INLINE void aot_mm_2col_n(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                                     const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
 {
     int r = 0;
     for (; r + 2 <= n; r += 2) {
         const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00, a10 = bias[r + 1], a11 = a10;
-        for (int k = groups; k > 0; --k) {
+        if (__builtin_constant_p(groups) && groups <= 4) {
             AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+            if (groups >= 2) {
+                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+            }
+            if (groups >= 3) {
+                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+            }
+            if (groups >= 4) {
+                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+            }
+        } else {
+            int pairs = groups >> 1;
+            if (pairs > 0) {
+                AOT_MM_2X2_LOOP(w, p, pairs, a00, a01, a10, a11);
+            }
+            if (groups & 1) {
+                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+            }
         }
-        out0[r] = aot_out(a00, rq + r, off);
-        out1[r] = aot_out(a01, rq + r, off);
-        out0[r + 1] = aot_out(a10, rq + r + 1, off);
-        out1[r + 1] = aot_out(a11, rq + r + 1, off);
+        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
+        aot_out2(out0 + r + 1, out1 + r + 1, a10, a11, rq + r + 1, off);
     }
     if (r < n) {
         const int32_t *p = cols;
@@ -261,8 +333,29 @@ void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const
             a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
             p += 4;
         }
-        out0[r] = aot_out(a00, rq + r, off);
-        out1[r] = aot_out(a01, rq + r, off);
+        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
+    }
+}
+
+void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+{
+    switch (groups) {
+    case 1:
+        aot_mm_2col_n(w, cols, 1, n, bias, rq, out0, out1, off);
+        break;
+    case 2:
+        aot_mm_2col_n(w, cols, 2, n, bias, rq, out0, out1, off);
+        break;
+    case 3:
+        aot_mm_2col_n(w, cols, 3, n, bias, rq, out0, out1, off);
+        break;
+    case 4:
+        aot_mm_2col_n(w, cols, 4, n, bias, rq, out0, out1, off);
+        break;
+    default:
+        aot_mm_2col_n(w, cols, groups, n, bias, rq, out0, out1, off);
+        break;
     }
 }
 
