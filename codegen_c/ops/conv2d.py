@@ -96,14 +96,16 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
     table, out_add = dsp.rq_table(op, g, oc)
     in_place = index in ctx.plan.in_place
     if knobs.get("cols") == 0:
-        # window rows (KW * IC int8) zero-padded to whole words; input offset folded into the bias
-        s4 = dsp.round_up4(kw * ic)
-        rows = np.zeros((oc, kh, s4), dtype=np.int8)
-        rows[:, :, : kw * ic] = np.asarray(w, dtype=np.int8).reshape(oc, kh, kw * ic)
+        # window rows read in place (KW * IC int8); input offset folded into the bias. Rows of whole
+        # words: int8 weights (aot_conv_px, SXTB16 on both); else the rows' exact length, int16
+        # weights (aot_conv_px16: the tail values one by one, no SXTB16 on the weights)
+        length = kw * ic
+        exact = np.asarray(w, dtype=np.int8).reshape(oc, kh, length)
         total = conv_common.bias_of(op, g, oc, np.int64) + stage.input_offset * np.asarray(w, dtype=np.int64).reshape(oc, -1).sum(axis=1)
+        words = dsp.weights_px16(exact) if length % 4 else dsp.weights_rows(exact.reshape(oc, -1), 4, natural=True)
         form = {
-            "direct": True, "S4": s4, "zp": -stage.input_offset,
-            "w": ctx.derived(index, "w_dsp", dsp.weights_rows(rows.reshape(oc, -1), 4, natural=True), "int32"),
+            "direct": True, "S4": length, "w16": bool(length % 4), "zp": -stage.input_offset,
+            "w": ctx.derived(index, "w_dsp", words, "int32"),
             "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
         }
     else:

@@ -345,6 +345,14 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n, const int32_t *bias,
                  const aot_rq_t *rq, int8_t *out, int32_t off);
 
+/* aot_conv_px with int16 weights (sign-extended at compile time, no SXTB16 on them) and rows of
+ * any length: kh row segments seg[ky] of 4 * words + tail (0..3) int8 each (any alignment,
+ * nothing read past them). Weights per quad of rows, per segment: per input word the four
+ * rows' pairs (w0,w2), (w1,w3), then per tail value (r0 | r1 << 16), (r2 | r3 << 16); the last
+ * n % 4 rows one after another: per word the pairs, per tail value one int32. */
+void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off);
+
 /* Two columns interleaved in `cols` (per group of 4 values: 2 words of column 0, then 2 of
  * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
  * out0[r], out1[r] for r < n. */

@@ -166,39 +166,58 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
     } while (0)
 #endif
 
-/* One output: requantised, plus `off` (the output offset where aot_rq_t could not fold it,
- * else 0), saturated to int8 (SSAT); a narrower activation range is aot_clamp_s8's, after.
- * m = q->m, loaded once by the caller for all outputs of the channel (aot_rq_hi). */
-AOT_ALWAYS_INLINE int8_t aot_out_m(int32_t acc, int32_t m, const aot_rq_t *q, int32_t off)
+/* The epilogue. One output: requantised (aot_rq), plus `off` (the output offset where aot_rq_t
+ * could not fold it, else 0), saturated to int8 (SSAT); a narrower activation range is
+ * aot_clamp_s8's, after. On SIMD32 cores one asm block per output (LDRD of k, SMLAL of the
+ * product, SMLAL of the sign correction, ASR, ADD, SSAT, STRB), the multiplier and shift loaded
+ * once per channel (LDRD), so that GCC does not shuffle the 64-bit pairs between registers. */
+#if AOT_SIMD32
+#define AOT_OUT_ONE(o, acc)                                                      \
+        "ldrd %[lo], %[hi], [%[q], #8]\n\t"                                      \
+        "smlal %[lo], %[hi], %[" acc "], %[m]\n\t"                              \
+        "lsr %[t], %[" acc "], #31\n\t"                                         \
+        "smlal %[lo], %[hi], %[t], %[c]\n\t"                                    \
+        "asr %[hi], %[hi], %[sh]\n\t"                                           \
+        "add %[hi], %[hi], %[off]\n\t"                                          \
+        "ssat %[hi], #8, %[hi]\n\t"                                             \
+        "strb %[hi], %[" o "]"
+AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
 {
-    return aot_ssat8((aot_rq_hi(acc, m, q) >> q->sh) + off);
+    uint32_t lo, t;
+    int32_t hi, m, sh;
+    __asm__("ldrd %[m], %[sh], [%[q]]\n\t" AOT_OUT_ONE("o0", "a0")
+                     : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t), [m] "=&r"(m), [sh] "=&r"(sh), [o0] "=m"(*o0)
+                     : [q] "r"(q), [a0] "r"(a0), [off] "r"(off), [c] "r"(INT32_MIN), "m"(*q));
 }
+#else
+AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
+{
+    *o0 = aot_ssat8(aot_rq(a0, q) + off);
+}
+#endif
 
 AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
 {
-    return aot_out_m(acc, q->m, q, off);
+    return aot_ssat8(aot_rq(acc, q) + off);
 }
 
-/* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3] (all
- * four computed before the stores, which may alias the tables for the compiler). */
+/* aot_out of two accumulators of one channel (two pixels) into *o0, *o1 (m loaded once). */
+AOT_ALWAYS_INLINE void aot_out2(int8_t *o0, int8_t *o1, int32_t a0, int32_t a1, const aot_rq_t *q, int32_t off)
+{
+    const int32_t m = q->m, sh = q->sh;
+    const int8_t v0 = aot_ssat8((aot_rq_hi(a0, m, q) >> sh) + off), v1 = aot_ssat8((aot_rq_hi(a1, m, q) >> sh) + off);
+    *o0 = v0;
+    *o1 = v1;
+}
+
+/* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
 AOT_ALWAYS_INLINE void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
                                 int32_t off)
 {
-    const int8_t v0 = aot_out(a0, q, off), v1 = aot_out(a1, q + 1, off);
-    const int8_t v2 = aot_out(a2, q + 2, off), v3 = aot_out(a3, q + 3, off);
-    out[0] = v0;
-    out[1] = v1;
-    out[2] = v2;
-    out[3] = v3;
-}
-
-/* aot_out of two accumulators of one channel (two pixels) into *o0, *o1. */
-AOT_ALWAYS_INLINE void aot_out2(int8_t *o0, int8_t *o1, int32_t a0, int32_t a1, const aot_rq_t *q, int32_t off)
-{
-    const int32_t m = q->m;
-    const int8_t v0 = aot_out_m(a0, m, q, off), v1 = aot_out_m(a1, m, q, off);
-    *o0 = v0;
-    *o1 = v1;
+    aot_out_st(out, a0, q, off);
+    aot_out_st(out + 1, a1, q + 1, off);
+    aot_out_st(out + 2, a2, q + 2, off);
+    aot_out_st(out + 3, a3, q + 3, off);
 }
 
 /* The last k & 3 int8 of a row (k & 3 > 0) as a word, zeros above (their weights are 0). */
@@ -288,6 +307,106 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
             a0 = aot_dot1_s8(seg[ky], &w, words, a0);
         }
         out[r] = aot_out(a0, rq + r, off);
+    }
+}
+
+#if AOT_SIMD32
+/* aot_conv_px16's steps. One word of 4 int8 inputs from x (any alignment; SXTB16 pairs bytes
+ * 0,2 and 1,3) against four rows' int16 weight pairs (w0,w2), (w1,w3) from w: 15 instructions,
+ * 16 MACs. */
+#define AOT_PX16_WORD(W_, X_, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        int32_t xa_, xb_, va_, vb_;                                                  \
+        __asm__("ldr %[xa], [%[x]], #4\n\t"                                          \
+                "sxtb16 %[xb], %[xa], ror #8\n\t"                                    \
+                "sxtb16 %[xa], %[xa]\n\t"                                            \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a0], %[va], %[xa], %[a0]\n\t"                               \
+                "smlad %[a0], %[vb], %[xb], %[a0]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a1], %[va], %[xa], %[a1]\n\t"                               \
+                "smlad %[a1], %[vb], %[xb], %[a1]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a2], %[va], %[xa], %[a2]\n\t"                               \
+                "smlad %[a2], %[vb], %[xb], %[a2]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a3], %[va], %[xa], %[a3]\n\t"                               \
+                "smlad %[a3], %[vb], %[xb], %[a3]"                                   \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
+                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),      \
+                  [xa] "=&r"(xa_), [xb] "=&r"(xb_)                                   \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
+/* One int8 input from x against four rows' int16 weights (r0 | r1 << 16), (r2 | r3 << 16). */
+#define AOT_PX16_BYTE(W_, X_, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        int32_t xa_, va_, vb_;                                                       \
+        __asm__("ldrsb %[xa], [%[x]], #1\n\t"                                        \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlabb %[a0], %[xa], %[va], %[a0]\n\t"                              \
+                "smlabt %[a1], %[xa], %[va], %[a1]\n\t"                              \
+                "smlabb %[a2], %[xa], %[vb], %[a2]\n\t"                              \
+                "smlabt %[a3], %[xa], %[vb], %[a3]"                                  \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
+                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),      \
+                  [xa] "=&r"(xa_)                                                    \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
+#else
+#define AOT_PX16_WORD(w, x, a0, a1, a2, a3)                                                   \
+    do {                                                                                       \
+        const uint32_t v_ = aot_ld32(x);                                                       \
+        const int32_t xa_ = aot_sxtb16(v_), xb_ = aot_sxtb16_ror8(v_);                         \
+        a0 = aot_smlad((w)[1], xb_, aot_smlad((w)[0], xa_, a0));                               \
+        a1 = aot_smlad((w)[3], xb_, aot_smlad((w)[2], xa_, a1));                               \
+        a2 = aot_smlad((w)[5], xb_, aot_smlad((w)[4], xa_, a2));                               \
+        a3 = aot_smlad((w)[7], xb_, aot_smlad((w)[6], xa_, a3));                               \
+        (w) += 8;                                                                              \
+        (x) += 4;                                                                              \
+    } while (0)
+#define AOT_PX16_BYTE(w, x, a0, a1, a2, a3)                                                   \
+    do {                                                                                       \
+        const int32_t x_ = *(x)++;                                                             \
+        a0 = (int32_t)((uint32_t)a0 + (uint32_t)(x_ * aot_lo16((w)[0])));                     \
+        a1 = (int32_t)((uint32_t)a1 + (uint32_t)(x_ * aot_hi16((w)[0])));                     \
+        a2 = (int32_t)((uint32_t)a2 + (uint32_t)(x_ * aot_lo16((w)[1])));                     \
+        a3 = (int32_t)((uint32_t)a3 + (uint32_t)(x_ * aot_hi16((w)[1])));                     \
+        (w) += 2;                                                                              \
+    } while (0)
+#endif
+
+void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
+        for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
+            const int8_t *p = *sp;
+            for (int j = words; j > 0; --j) {
+                AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+            }
+            for (int j = tail; j > 0; --j) {
+                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
+            }
+        }
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
+    }
+    for (; r < n; ++r) { /* the last n % 4 rows: per word (w0,w2), (w1,w3), per tail value an int32 */
+        int32_t a = bias[r];
+        for (int ky = 0; ky < kh; ++ky) {
+            const int8_t *p = seg[ky];
+            for (int j = words; j > 0; --j, p += 4, w += 2) {
+                const uint32_t v = aot_ld32(p);
+                a = aot_smlad(w[1], aot_sxtb16_ror8(v), aot_smlad(w[0], aot_sxtb16(v), a));
+            }
+            for (int j = tail; j > 0; --j) {
+                a = (int32_t)((uint32_t)a + (uint32_t)(*p++ * *w++));
+            }
+        }
+        out[r] = aot_out(a, rq + r, off);
     }
 }
 
