@@ -117,6 +117,8 @@ def model_for(case: str, seed: int) -> bytes:
         return _pool4(rng, "MAX_POOL_2D")
     if case == "global_avg_pool":
         return _pool4(rng, "AVERAGE_POOL_2D", global_pool=True)
+    if case in CONV_SHAPES:
+        return CONV_SHAPES[case](rng)
     return make(case, seed, "int8")
 
 
@@ -267,3 +269,46 @@ def test_weight_rows_layout():
     words = dsp.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
     # per group: row 0 then row 1; bytes w0 w2 w1 w3; K padded 6 -> 8 with zeros
     assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
+
+
+# --- Convolution shapes the conv kernels specialise (issue 16): the 3-channel first conv
+# (stride 2, SAME padding; scratch-free: aot_conv_px16's exact-length rows, int16 weights),
+# rows of 5 channels (a tail of 3 values), 1x1 with K = 8 / 12 / 16 (aot_mm_2col without an
+# inner loop), odd output channel counts, window rows wider than the stack gather.
+
+
+def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], padding: str) -> bytes:
+    m = Model(rng, "int8")
+    cout = int(rng.choice([1, 3, 5, 8, 12, 13]))
+    hw = tuple(int(rng.integers(k, 12)) for k in kernel)
+    out = tuple(-(-n // s) if padding == "SAME" else (n - k) // s + 1 for n, k, s in zip(hw, kernel, stride))
+    act = m.activation()
+    fan_in = kernel[0] * kernel[1] * cin
+    x = m.input("x", (1, *hw, cin))
+    w, w_scales = m.weights("w", (cout, *kernel, cin), 0, fan_in)
+    lo, hi = m.mac_output_range(x, w_scales, fan_in, act)
+    bias = m.bias("bias", cout, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
+    y = m.output((1, *out, cout), lo, hi)
+    return m.finish("CONV_2D", [x, w, bias], [y], padding=padding, stride=stride, dilation=(1, 1), activation=act)
+
+
+CONV_SHAPES = {
+    "conv_first": lambda rng: _conv(rng, 3, (3, 3), (2, 2), "SAME"),
+    "conv_ic5": lambda rng: _conv(rng, 5, (3, 3), (1, 1), str(rng.choice(["SAME", "VALID"]))),
+    "conv_wide": lambda rng: _conv(rng, 48, (3, 3), (1, 1), "SAME"),
+    "pointwise_k8": lambda rng: _pointwise(rng, 8, int(rng.integers(1, 20))),
+    "pointwise_k12": lambda rng: _pointwise(rng, 12, int(rng.integers(1, 20))),
+    "pointwise_k16": lambda rng: _pointwise(rng, 16, int(rng.integers(1, 20))),
+}
+CONV_CASES = [(c, s, k) for c in CONV_SHAPES for s in range(3) for k in (0, 1, 2)]
+
+
+@pytest.mark.parametrize("case,seed,knobs", CONV_CASES)
+def test_conv_shapes_on_host(case, seed, knobs, tmp_path):
+    check(case, seed, dsp_board("host"), tmp_path, knobs)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in CONV_SHAPES for s in range(2) for k in (0, 1)])
+def test_conv_shapes_on_cortex_m4(case, seed, knobs, tmp_path):
+    check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
