@@ -67,10 +67,36 @@ def kernel_window(op: Op, g: Graph) -> tuple[int, int, int]:
 DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may gather on the stack
 
 
+def direct_mode(kh: int, kw: int, ic: int, dilated: bool) -> dict:
+    """How the direct kernel (cols=0, conv2d_dsp_direct.c.j2) reads each window: TAPS, a segment
+    per tap everywhere; else a segment per window row, the windows partly off the input left or
+    right GATHERed into rows on the stack, or (taps of whole words) read a segment per tap.
+    w16: int16 weights (aot_conv_px16) for segments that are not whole words."""
+    whole = ic % 4 == 0  # taps of whole words: weights and segments in the same words as rows
+    taps = (dilated or not whole) and (whole or kh * kw * ic > DIRECT_STACK_LIMIT)
+    seg = ic if taps else kw * ic
+    return {"TAPS": taps, "GATHER": not taps and not whole, "w16": seg % 4 != 0, "S4": kw * ic}
+
+
+def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_offset: int) -> dict:
+    """Template variables of the direct kernel: its mode (direct_mode), the weights in segment
+    order and the bias with the input offset folded in (padding reads the input zero point)."""
+    g = ctx.graph
+    oc, kh, kw, ic = w.shape
+    mode = direct_mode(kh, kw, ic, op.attrs["dilation"][1] != 1)
+    segs = w.reshape(oc, kh * kw, ic) if mode["TAPS"] else w.reshape(oc, kh, kw * ic)
+    words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(w.reshape(oc, -1), 4, natural=True)
+    total = conv_common.bias_of(op, g, oc, np.int64) + input_offset * w.astype(np.int64).reshape(oc, -1).sum(axis=1)
+    return {
+        **mode, "direct": True, "zp": -input_offset,
+        "w": ctx.derived(index, "w_dsp", words, "int32"),
+        "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
+    }
+
+
 def dsp_knobs(op: Op, g: Graph) -> list:
-    """Default, then cols=0 (no scratch) where the window rows fit the stack limit."""
-    kh, kw, ic = kernel_window(op, g)
-    return [(), (("cols", 0),)] if kh * dsp.round_up4(kw * ic) <= DIRECT_STACK_LIMIT else [()]
+    """Default (im2col columns), then cols=0 (no scratch: conv2d_dsp_direct.c.j2), for every shape."""
+    return [(), (("cols", 0),)]
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
@@ -96,18 +122,7 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
     table, out_add = dsp.rq_table(op, g, oc)
     in_place = index in ctx.plan.in_place
     if knobs.get("cols") == 0:
-        # window rows read in place (KW * IC int8); input offset folded into the bias. Rows of whole
-        # words: int8 weights (aot_conv_px, SXTB16 on both); else the rows' exact length, int16
-        # weights (aot_conv_px16: the tail values one by one, no SXTB16 on the weights)
-        length = kw * ic
-        exact = np.asarray(w, dtype=np.int8).reshape(oc, kh, length)
-        total = conv_common.bias_of(op, g, oc, np.int64) + stage.input_offset * np.asarray(w, dtype=np.int64).reshape(oc, -1).sum(axis=1)
-        words = dsp.weights_px16(exact) if length % 4 else dsp.weights_rows(exact.reshape(oc, -1), 4, natural=True)
-        form = {
-            "direct": True, "S4": length, "w16": bool(length % 4), "zp": -stage.input_offset,
-            "w": ctx.derived(index, "w_dsp", words, "int32"),
-            "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
-        }
+        form = direct_form(index, op, ctx, np.asarray(w, dtype=np.int8), stage.input_offset)
     else:
         form = {
             "direct": False, "K": k, "K4": dsp.round_up4(k), "in_off": stage.input_offset,
