@@ -67,15 +67,20 @@ def kernel_window(op: Op, g: Graph) -> tuple[int, int, int]:
 DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may gather on the stack
 
 
-def direct_mode(kh: int, kw: int, ic: int, dilated: bool) -> dict:
+DIRECT_W16_LIMIT = 8192  # int8 weights of at most this many bytes: the direct kernel's are int16
+
+
+def direct_mode(oc: int, kh: int, kw: int, ic: int, dilated: bool) -> dict:
     """How the direct kernel (cols=0, conv2d_dsp_direct.c.j2) reads each window: TAPS, a segment
     per tap everywhere; else a segment per window row, the windows partly off the input left or
     right GATHERed into rows on the stack, or (taps of whole words) read a segment per tap.
-    w16: int16 weights (aot_conv_px16) for segments that are not whole words."""
+    w16: int16 weights (aot_conv_px16: no SXTB16 on them, 15 instead of 21 instructions per 16
+    MACs) for segments that are not whole words, and for small weights (twice the flash)."""
     whole = ic % 4 == 0  # taps of whole words: weights and segments in the same words as rows
     taps = (dilated or not whole) and (whole or kh * kw * ic > DIRECT_STACK_LIMIT)
     seg = ic if taps else kw * ic
-    return {"TAPS": taps, "GATHER": not taps and not whole, "w16": seg % 4 != 0, "S4": kw * ic}
+    w16 = seg % 4 != 0 or oc * kh * kw * ic <= DIRECT_W16_LIMIT
+    return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic}
 
 
 def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_offset: int) -> dict:
@@ -83,7 +88,7 @@ def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_o
     order and the bias with the input offset folded in (padding reads the input zero point)."""
     g = ctx.graph
     oc, kh, kw, ic = w.shape
-    mode = direct_mode(kh, kw, ic, op.attrs["dilation"][1] != 1)
+    mode = direct_mode(oc, kh, kw, ic, op.attrs["dilation"][1] != 1)
     segs = w.reshape(oc, kh * kw, ic) if mode["TAPS"] else w.reshape(oc, kh, kw * ic)
     words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(w.reshape(oc, -1), 4, natural=True)
     total = conv_common.bias_of(op, g, oc, np.int64) + input_offset * w.astype(np.int64).reshape(oc, -1).sum(axis=1)

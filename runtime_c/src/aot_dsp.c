@@ -377,18 +377,39 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
     } while (0)
 #endif
 
-void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
-                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+/* aot_conv_px16 for segments of `words` words and `tail` values: straight-line where both are
+ * constants (inlined for the common shapes), else loops. */
+AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w,
+                                       int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {
+    const int unrolled = __builtin_constant_p(words) && __builtin_constant_p(tail) && words <= 3;
     int r = 0;
     for (; r + 4 <= n; r += 4) {
         int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
         for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
             const int8_t *p = *sp;
-            for (int j = words; j > 0; --j) {
-                AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+            if (unrolled) {
+                if (words > 0) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+                if (words > 1) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+                if (words > 2) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+            } else {
+                for (int j = words; j > 0; --j) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
             }
-            for (int j = tail; j > 0; --j) {
+            if (tail > 0) {
+                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
+            }
+            if (tail > 1) {
+                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
+            }
+            if (tail > 2) {
                 AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
             }
         }
@@ -407,6 +428,16 @@ void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const 
             }
         }
         out[r] = aot_out(a, rq + r, off);
+    }
+}
+
+void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    if (words == 2 && tail == 1) { /* 3 channels x 3 columns: the first convolution of an image model */
+        aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off);
+    } else {
+        aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off);
     }
 }
 

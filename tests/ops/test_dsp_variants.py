@@ -278,9 +278,10 @@ def test_weight_rows_layout():
 # direct_mode), dilated windows.
 
 
-def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], padding: str, dilation=(1, 1)) -> bytes:
+def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], padding: str, dilation=(1, 1),
+          couts=(1, 3, 5, 8, 12, 13)) -> bytes:
     m = Model(rng, "int8")
-    cout = int(rng.choice([1, 3, 5, 8, 12, 13]))
+    cout = int(rng.choice(couts))
     eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
     hw = tuple(int(rng.integers(e, 12)) for e in eff)
     out = tuple(-(-n // s) if padding == "SAME" else (n - e) // s + 1 for n, e, s in zip(hw, eff, stride))
@@ -298,6 +299,7 @@ CONV_SHAPES = {
     "conv_first": lambda rng: _conv(rng, 3, (3, 3), (2, 2), "SAME"),
     "conv_ic5": lambda rng: _conv(rng, 5, (3, 3), (1, 1), str(rng.choice(["SAME", "VALID"]))),
     "conv_wide": lambda rng: _conv(rng, 48, (3, 3), (1, 1), "SAME"),  # rows of 144 B, taps at the borders
+    "conv_wide_int8": lambda rng: _conv(rng, 96, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # int8 weights (over 8 KB)
     "conv_wide_odd": lambda rng: _conv(rng, 45, (3, 3), (1, 1), "SAME"),  # a segment per tap of 45 values
     "conv_dilated": lambda rng: _conv(rng, int(rng.choice([3, 8])), (3, 3), (1, 1), "SAME", (2, 2)),
     "pointwise_k8": lambda rng: _pointwise(rng, 8, int(rng.integers(1, 20))),
