@@ -33,6 +33,19 @@ def weights_rows(w: np.ndarray, block: int = 1, natural: bool = False) -> np.nda
     return np.concatenate([head, words[full:].reshape(-1)]).astype(np.int32)
 
 
+def weights_mm16(w: np.ndarray) -> np.ndarray:
+    """[rows, K] int8 -> int32 words for aot_mm_2col16, sign-extended to int16 at compile time:
+    rows zero-padded to whole groups of 4, per group each row's pairs (w0, w1), (w2, w3); pairs
+    of rows interleaved per group, a last odd row alone."""
+    rows, k = w.shape
+    padded = np.zeros((rows, round_up4(k)), dtype=np.int64)
+    padded[:, :k] = w
+    words = (padded[:, 0::2] & 0xFFFF) | (padded[:, 1::2] << 16)  # rows, 2 * groups
+    full = rows // 2 * 2
+    head = words[:full].reshape(full // 2, 2, words.shape[1] // 2, 2).transpose(0, 2, 1, 3).reshape(-1)
+    return wrap_int32(np.concatenate([head, words[full:].reshape(-1)]))
+
+
 def weights_px16(rows: np.ndarray) -> np.ndarray:
     """[n, kh, L] int8 (n weight rows, kh window rows of L values) -> int32 words for
     aot_conv_px16, sign-extended to int16 at compile time: per quad of rows, per window row, per

@@ -67,7 +67,7 @@ def kernel_window(op: Op, g: Graph) -> tuple[int, int, int]:
 DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may gather on the stack
 
 
-DIRECT_W16_LIMIT = 8192  # int8 weights of at most this many bytes: the direct kernel's are int16
+W16_LIMIT = 8192  # int8 weights of at most this many bytes are sign-extended to int16 at compile time
 
 
 def direct_mode(oc: int, kh: int, kw: int, ic: int, dilated: bool) -> dict:
@@ -79,7 +79,7 @@ def direct_mode(oc: int, kh: int, kw: int, ic: int, dilated: bool) -> dict:
     whole = ic % 4 == 0  # taps of whole words: weights and segments in the same words as rows
     taps = (dilated or not whole) and (whole or kh * kw * ic > DIRECT_STACK_LIMIT)
     seg = ic if taps else kw * ic
-    w16 = seg % 4 != 0 or oc * kh * kw * ic <= DIRECT_W16_LIMIT
+    w16 = seg % 4 != 0 or oc * kh * kw * ic <= W16_LIMIT
     return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic}
 
 
@@ -129,9 +129,11 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
     if knobs.get("cols") == 0:
         form = direct_form(index, op, ctx, np.asarray(w, dtype=np.int8), stage.input_offset)
     else:
+        rows = np.asarray(w, dtype=np.int8).reshape(oc, k)
+        w16 = oc * k <= W16_LIMIT  # aot_mm_2col16: no SXTB16 on the weights
         form = {
-            "direct": False, "K": k, "K4": dsp.round_up4(k), "in_off": stage.input_offset,
-            "w": ctx.derived(index, "w_dsp", dsp.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k), 2), "int32"),
+            "direct": False, "K": k, "K4": dsp.round_up4(k), "in_off": stage.input_offset, "w16": w16,
+            "w": ctx.derived(index, "w_dsp", dsp.weights_mm16(rows) if w16 else dsp.weights_rows(rows, 2), "int32"),
             "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, oc, np.int32), "int32"),
         }
     return {

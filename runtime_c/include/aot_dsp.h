@@ -359,6 +359,12 @@ void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const 
 void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
                  const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
 
+/* aot_mm_2col with int16 weights (sign-extended at compile time: no SXTB16, 12 instead of 15
+ * instructions per 16 MACs): per group of 4 values each row's words (w0,w1), (w2,w3), pairs of
+ * rows interleaved per group (row a's two words, then row b's), a last odd row alone. */
+void aot_mm_2col16(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                   const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
+
 /* One output row of a depthwise convolution (depth multiplier 1, channels a multiple of 4).
  * Input rows are int16 with the input offset added, group-major: for each group of 4 channels,
  * `pitch` words holding 2 words per column (zero columns stand for left/right padding).

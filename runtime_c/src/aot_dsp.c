@@ -26,36 +26,11 @@
                 : [p] "r"(P_), [xo] "i"(XO_), [w] "r"(W_), [wo] "i"(WO_)                          \
                 : "memory");                                                                      \
     } while (0)
-/* Two weight words (rows a, b; 4 int8 each, stored w0 w2 w1 w3) from w, two columns of 4
- * int16 from p (words x00 x01 of column 0, then x10 x11 of column 1): 16 MACs. */
-#define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                                   \
-    do {                                                                             \
-        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                \
-        __asm__("ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                \
-                "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                \
-                "sxtb16 %[t], %[va]\n\t"                                             \
-                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
-                "smlad %[a00], %[t], %[x00], %[a00]\n\t"                             \
-                "smlad %[a01], %[t], %[x10], %[a01]\n\t"                             \
-                "smlad %[a00], %[va], %[x01], %[a00]\n\t"                            \
-                "smlad %[a01], %[va], %[x11], %[a01]\n\t"                            \
-                "sxtb16 %[t], %[vb]\n\t"                                             \
-                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
-                "smlad %[a10], %[t], %[x00], %[a10]\n\t"                             \
-                "smlad %[a11], %[t], %[x10], %[a11]\n\t"                             \
-                "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                            \
-                "smlad %[a11], %[vb], %[x11], %[a11]"                                 \
-                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), \
-                  [w] "+r"(w), [p] "+r"(p), [va] "=&r"(va_), [vb] "=&r"(vb_),         \
-                  [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_),            \
-                  [x11] "=&r"(x11_), [t] "=&r"(t_)                                     \
-                :                                                                    \
-                : "memory");                                                         \
-    } while (0)
-/* AOT_MM_2X2_STEP twice per iteration, `pairs` (> 0) iterations: the loop in asm so that the
- * four accumulators stay in their registers (GCC's unrolled loop copies them). */
-#define AOT_MM_2X2_ROUND(w, p, a00, a01, a10, a11)                                      \
+/* aot_mm_2col's step: two weight rows a, b from w against two columns of 4 int16 from p (words
+ * x00 x01 of column 0, then x10 x11 of column 1), 16 MACs. AOT_MM_ROUND8: int8 weights, one word
+ * per row (w0 w2 w1 w3, SXTB16 of it and of it ror 8), 15 instructions; AOT_MM_ROUND16: int16
+ * weights, two words per row ((w0,w1), (w2,w3)), 12 instructions. */
+#define AOT_MM_ROUND8                                                                   \
         "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
         "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                           \
         "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                           \
@@ -71,19 +46,45 @@
         "smlad %[a11], %[t], %[x10], %[a11]\n\t"                                        \
         "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                                       \
         "smlad %[a11], %[vb], %[x11], %[a11]\n\t"
-#define AOT_MM_2X2_LOOP(w, p, pairs, a00, a01, a10, a11)                                \
+#define AOT_MM_ROUND16                                                                  \
+        "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
+        "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                           \
+        "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                           \
+        "smlad %[a00], %[va], %[x00], %[a00]\n\t"                                       \
+        "smlad %[a00], %[vb], %[x01], %[a00]\n\t"                                       \
+        "smlad %[a01], %[va], %[x10], %[a01]\n\t"                                       \
+        "smlad %[a01], %[vb], %[x11], %[a01]\n\t"                                       \
+        "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
+        "smlad %[a10], %[va], %[x00], %[a10]\n\t"                                       \
+        "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                                       \
+        "smlad %[a11], %[va], %[x10], %[a11]\n\t"                                       \
+        "smlad %[a11], %[vb], %[x11], %[a11]\n\t"
+#define AOT_MM_OUTS(w, p, a00, a01, a10, a11)                                            \
+    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [p] "+r"(p), \
+        [va] "=&r"(va_), [vb] "=&r"(vb_), [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_), \
+        [x11] "=&r"(x11_), [t] "=&r"(t_)
+/* One step (int16 weights if `wide`, a constant). */
+#define AOT_MM_STEP(wide, w, p, a00, a01, a10, a11)                                      \
     do {                                                                                 \
         int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                    \
-        __asm__("1:\n\t" AOT_MM_2X2_ROUND(w, p, a00, a01, a10, a11)                      \
-                AOT_MM_2X2_ROUND(w, p, a00, a01, a10, a11)                               \
-                "subs %[k], %[k], #1\n\t"                                                \
-                "bne 1b"                                                                 \
-                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),     \
-                  [w] "+r"(w), [p] "+r"(p), [k] "+r"(pairs), [va] "=&r"(va_), [vb] "=&r"(vb_), \
-                  [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_),                \
-                  [x11] "=&r"(x11_), [t] "=&r"(t_)                                         \
-                :                                                                        \
-                : "memory", "cc");                                                       \
+        if (wide) {                                                                      \
+            __asm__(AOT_MM_ROUND16 : AOT_MM_OUTS(w, p, a00, a01, a10, a11) : : "memory"); \
+        } else {                                                                         \
+            __asm__(AOT_MM_ROUND8 : AOT_MM_OUTS(w, p, a00, a01, a10, a11) : : "memory");  \
+        }                                                                                \
+    } while (0)
+/* Two steps per iteration, `pairs` (> 0) iterations: the loop in asm so that the four
+ * accumulators stay in their registers (GCC's unrolled loop copies them). */
+#define AOT_MM_LOOP(wide, w, p, pairs, a00, a01, a10, a11)                               \
+    do {                                                                                 \
+        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                    \
+        if (wide) {                                                                      \
+            __asm__("1:\n\t" AOT_MM_ROUND16 AOT_MM_ROUND16 "subs %[k], %[k], #1\n\tbne 1b" \
+                    : AOT_MM_OUTS(w, p, a00, a01, a10, a11), [k] "+r"(pairs) : : "memory", "cc"); \
+        } else {                                                                         \
+            __asm__("1:\n\t" AOT_MM_ROUND8 AOT_MM_ROUND8 "subs %[k], %[k], #1\n\tbne 1b"   \
+                    : AOT_MM_OUTS(w, p, a00, a01, a10, a11), [k] "+r"(pairs) : : "memory", "cc"); \
+        }                                                                                \
     } while (0)
 /* Four weight words (rows a..d of a quad, 4 int8 each in natural order) from w against one
  * word of 4 int8 inputs read straight from x (no offset: it is folded into the bias):
@@ -136,22 +137,28 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
     } while (0)
 #define AOT_DW_TAP(a0, a1, a2, a3, p, xo, w, wo) \
     AOT_MAC4_DW(a0, a1, a2, a3, (p)[(xo) / 4], (p)[(xo) / 4 + 1], (w)[(wo) / 4], (w)[(wo) / 4 + 1])
-#define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                                             \
+#define AOT_MM_STEP(wide, w, p, a00, a01, a10, a11)                                          \
     do {                                                                                       \
-        const uint32_t va_ = (uint32_t)(w)[0], vb_ = (uint32_t)(w)[1];                         \
-        const int32_t wa0_ = aot_sxtb16(va_), wa1_ = aot_sxtb16_ror8(va_);                     \
-        const int32_t wb0_ = aot_sxtb16(vb_), wb1_ = aot_sxtb16_ror8(vb_);                     \
+        int32_t wa0_, wa1_, wb0_, wb1_;                                                        \
+        if (wide) {                                                                            \
+            wa0_ = (w)[0], wa1_ = (w)[1], wb0_ = (w)[2], wb1_ = (w)[3];                        \
+            (w) += 4;                                                                          \
+        } else {                                                                               \
+            const uint32_t va_ = (uint32_t)(w)[0], vb_ = (uint32_t)(w)[1];                     \
+            wa0_ = aot_sxtb16(va_), wa1_ = aot_sxtb16_ror8(va_);                               \
+            wb0_ = aot_sxtb16(vb_), wb1_ = aot_sxtb16_ror8(vb_);                               \
+            (w) += 2;                                                                          \
+        }                                                                                      \
         a00 = aot_smlad(wa1_, (p)[1], aot_smlad(wa0_, (p)[0], a00));                           \
         a01 = aot_smlad(wa1_, (p)[3], aot_smlad(wa0_, (p)[2], a01));                           \
         a10 = aot_smlad(wb1_, (p)[1], aot_smlad(wb0_, (p)[0], a10));                           \
         a11 = aot_smlad(wb1_, (p)[3], aot_smlad(wb0_, (p)[2], a11));                           \
-        (w) += 2;                                                                              \
         (p) += 4;                                                                              \
     } while (0)
-#define AOT_MM_2X2_LOOP(w, p, pairs, a00, a01, a10, a11) \
-    for (; (pairs) > 0; --(pairs)) {                       \
-        AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);          \
-        AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);          \
+#define AOT_MM_LOOP(wide, w, p, pairs, a00, a01, a10, a11) \
+    for (; (pairs) > 0; --(pairs)) {                         \
+        AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);          \
+        AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);          \
     }
 #define AOT_FC_4X4_STEP(w, x, a0, a1, a2, a3)                                                 \
     do {                                                                                       \
@@ -441,33 +448,35 @@ void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const 
     }
 }
 
-/* aot_mm_2col for `groups` groups of 4 values: inlined with a constant count for the small K of
- * 1x1 convolutions (straight-line steps), else two steps per loop iteration. */
-AOT_ALWAYS_INLINE void aot_mm_2col_n(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                                     const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+/* aot_mm_2col (int16 weights if `wide`: aot_mm_2col16) for `groups` groups of 4 values:
+ * inlined with a constant count for the small K of 1x1 convolutions (straight-line steps), else
+ * two steps per loop iteration. */
+AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *cols, int groups, int n,
+                                     const int32_t *bias, const aot_rq_t *rq, int8_t *out0, int8_t *out1,
+                                     int32_t off)
 {
     int r = 0;
     for (; r + 2 <= n; r += 2) {
         const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00, a10 = bias[r + 1], a11 = a10;
         if (__builtin_constant_p(groups) && groups <= 4) {
-            AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+            AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             if (groups >= 2) {
-                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             }
             if (groups >= 3) {
-                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             }
             if (groups >= 4) {
-                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             }
         } else {
             int pairs = groups >> 1;
             if (pairs > 0) {
-                AOT_MM_2X2_LOOP(w, p, pairs, a00, a01, a10, a11);
+                AOT_MM_LOOP(wide, w, p, pairs, a00, a01, a10, a11);
             }
             if (groups & 1) {
-                AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             }
         }
         aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
@@ -477,8 +486,14 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(const int32_t *w, const int32_t *cols, int 
         const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00;
         for (int k = groups; k > 0; --k) {
-            const uint32_t v = (uint32_t)*w++;
-            const int32_t w0 = aot_sxtb16(v), w1 = aot_sxtb16_ror8(v);
+            int32_t w0, w1;
+            if (wide) {
+                w0 = w[0], w1 = w[1];
+                w += 2;
+            } else {
+                const uint32_t v = (uint32_t)*w++;
+                w0 = aot_sxtb16(v), w1 = aot_sxtb16_ror8(v);
+            }
             a00 = aot_smlad(w1, p[1], aot_smlad(w0, p[0], a00));
             a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
             p += 4;
@@ -487,26 +502,40 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(const int32_t *w, const int32_t *cols, int 
     }
 }
 
-void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+/* aot_mm_2col_n with the group counts of small 1x1 convolutions as constants. */
+AOT_ALWAYS_INLINE void aot_mm_2col_k(int wide, const int32_t *w, const int32_t *cols, int groups, int n,
+                                     const int32_t *bias, const aot_rq_t *rq, int8_t *out0, int8_t *out1,
+                                     int32_t off)
 {
     switch (groups) {
     case 1:
-        aot_mm_2col_n(w, cols, 1, n, bias, rq, out0, out1, off);
+        aot_mm_2col_n(wide, w, cols, 1, n, bias, rq, out0, out1, off);
         break;
     case 2:
-        aot_mm_2col_n(w, cols, 2, n, bias, rq, out0, out1, off);
+        aot_mm_2col_n(wide, w, cols, 2, n, bias, rq, out0, out1, off);
         break;
     case 3:
-        aot_mm_2col_n(w, cols, 3, n, bias, rq, out0, out1, off);
+        aot_mm_2col_n(wide, w, cols, 3, n, bias, rq, out0, out1, off);
         break;
     case 4:
-        aot_mm_2col_n(w, cols, 4, n, bias, rq, out0, out1, off);
+        aot_mm_2col_n(wide, w, cols, 4, n, bias, rq, out0, out1, off);
         break;
     default:
-        aot_mm_2col_n(w, cols, groups, n, bias, rq, out0, out1, off);
+        aot_mm_2col_n(wide, w, cols, groups, n, bias, rq, out0, out1, off);
         break;
     }
+}
+
+void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+{
+    aot_mm_2col_k(0, w, cols, groups, n, bias, rq, out0, out1, off);
+}
+
+void aot_mm_2col16(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                   const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+{
+    aot_mm_2col_k(1, w, cols, groups, n, bias, rq, out0, out1, off);
 }
 
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw,

@@ -318,3 +318,24 @@ def test_conv_shapes_on_host(case, seed, knobs, tmp_path):
 @pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in CONV_SHAPES for s in range(2) for k in (0, 1)])
 def test_conv_shapes_on_cortex_m4(case, seed, knobs, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
+
+
+def test_weight_mm16_layout():
+    w = np.arange(3 * 6, dtype=np.int8).reshape(3, 6)
+    pairs = dsp.weights_mm16(w).view(np.int16).reshape(-1, 2)
+    # rows 0, 1 interleaved per group of 4 (row 0's two int16 pairs, then row 1's), K padded 6 -> 8
+    # with zeros; the odd row 2 alone
+    assert pairs.tolist() == [[0, 1], [2, 3], [6, 7], [8, 9], [4, 5], [0, 0], [10, 11], [0, 0],
+                              [12, 13], [14, 15], [16, 17], [0, 0]]
+
+
+def test_weight_px16_layout():
+    rows = np.arange(5 * 2 * 5, dtype=np.int8).reshape(5, 2, 5)  # 5 weight rows, 2 segments of 5 values
+    pairs = dsp.weights_px16(rows).view(np.int16).reshape(-1, 2)
+    quad = pairs[:2 * (4 * 2 + 2)].reshape(2, -1, 2)  # per segment: 4 rows x 2 pairs, then the tail value's 2 words
+    assert quad[0, :2].tolist() == [[0, 2], [1, 3]]  # row 0, segment 0: (w0, w2), (w1, w3)
+    assert quad[0, 2:4].tolist() == [[10, 12], [11, 13]]  # row 1
+    assert quad[0, 8:].tolist() == [[4, 14], [24, 34]]  # tail value 4 of rows 0..3
+    assert quad[1, 0].tolist() == [5, 7]  # segment 1 of row 0
+    last = dsp.weights_px16(rows)[2 * (4 * 2 + 2):]
+    assert last.tolist() == [40 | 42 << 16, 41 | 43 << 16, 44, 45 | 47 << 16, 46 | 48 << 16, 49]  # row 4 alone
