@@ -441,8 +441,16 @@ AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int wor
 void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {
-    if (words == 2 && tail == 1) { /* 3 channels x 3 columns: the first convolution of an image model */
+    /* straight-line segments: 3 channels x 3 columns (the first convolution of an image model),
+     * rows of 1..3 words (e.g. one channel x 4 columns of a spectrogram) */
+    if (words == 2 && tail == 1) {
         aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off);
+    } else if (words == 1 && tail == 0) {
+        aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off);
+    } else if (words == 2 && tail == 0) {
+        aot_conv_px16_n(seg, kh, 2, 0, w, n, bias, rq, out, off);
+    } else if (words == 3 && tail == 0) {
+        aot_conv_px16_n(seg, kh, 3, 0, w, n, bias, rq, out, off);
     } else {
         aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off);
     }
