@@ -33,6 +33,49 @@ def weights_rows(w: np.ndarray, block: int = 1, natural: bool = False) -> np.nda
     return np.concatenate([head, words[full:].reshape(-1)]).astype(np.int32)
 
 
+def weights_mm16(w: np.ndarray) -> np.ndarray:
+    """[rows, K] int8 -> int32 words for aot_mm_2col16, sign-extended to int16 at compile time:
+    rows zero-padded to whole groups of 4, per group each row's pairs (w0, w1), (w2, w3); pairs
+    of rows interleaved per group, a last odd row alone."""
+    rows, k = w.shape
+    padded = np.zeros((rows, round_up4(k)), dtype=np.int64)
+    padded[:, :k] = w
+    words = (padded[:, 0::2] & 0xFFFF) | (padded[:, 1::2] << 16)  # rows, 2 * groups
+    full = rows // 2 * 2
+    head = words[:full].reshape(full // 2, 2, words.shape[1] // 2, 2).transpose(0, 2, 1, 3).reshape(-1)
+    return wrap_int32(np.concatenate([head, words[full:].reshape(-1)]))
+
+
+def weights_px16(rows: np.ndarray) -> np.ndarray:
+    """[n, kh, L] int8 (n weight rows, kh window rows of L values) -> int32 words for
+    aot_conv_px16, sign-extended to int16 at compile time: per quad of rows, per window row, per
+    input word the four rows' pairs (w0, w2), (w1, w3), then per tail value (L % 4 of them)
+    (r0 | r1 << 16), (r2 | r3 << 16); the last n % 4 rows one after another (per word the
+    pairs, per tail value the int32 weight)."""
+    n, kh, length = rows.shape
+    words = length // 4
+    r = rows.astype(np.int64)
+    full = n // 4 * 4
+
+    def pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return (lo & 0xFFFF) | (hi << 16)
+
+    head = r[:, :, : 4 * words].reshape(n, kh, words, 4)
+    word_pairs = np.stack([pairs(head[..., 0], head[..., 2]), pairs(head[..., 1], head[..., 3])], axis=-1)  # n kh words 2
+    tail = r[:, :, 4 * words:]  # n kh t
+    parts = []
+    for q in range(0, full, 4):
+        for ky in range(kh):
+            parts.append(word_pairs[q:q + 4, ky].transpose(1, 0, 2).reshape(-1))
+            t = tail[q:q + 4, ky]  # 4 t
+            parts.append(np.stack([pairs(t[0], t[1]), pairs(t[2], t[3])], axis=-1).reshape(-1))
+    for row in range(full, n):
+        for ky in range(kh):
+            parts.append(word_pairs[row, ky].reshape(-1))
+            parts.append(tail[row, ky])
+    return wrap_int32(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+
+
 def fast_requant(op: Op, g: Graph, product_in_float: bool = False) -> bool:
     """aot_rq (one rounding step) equals TFLM's two roundings for these constants: every
     channel has a right shift of 1..31 and a normalised multiplier, or a zero multiplier."""

@@ -67,10 +67,41 @@ def kernel_window(op: Op, g: Graph) -> tuple[int, int, int]:
 DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may gather on the stack
 
 
+W16_LIMIT = 8192  # int8 weights of at most this many bytes are sign-extended to int16 at compile time
+
+
+def direct_mode(oc: int, kh: int, kw: int, ic: int, dilated: bool) -> dict:
+    """How the direct kernel (cols=0, conv2d_dsp_direct.c.j2) reads each window: TAPS, a segment
+    per tap everywhere; else a segment per window row, the windows partly off the input left or
+    right GATHERed into rows on the stack, or (taps of whole words) read a segment per tap.
+    w16: int16 weights (aot_conv_px16: no SXTB16 on them, 15 instead of 21 instructions per 16
+    MACs) for segments that are not whole words, and for small weights (twice the flash)."""
+    whole = ic % 4 == 0  # taps of whole words: weights and segments in the same words as rows
+    taps = (dilated or not whole) and (whole or kh * kw * ic > DIRECT_STACK_LIMIT)
+    seg = ic if taps else kw * ic
+    w16 = seg % 4 != 0 or oc * kh * kw * ic <= W16_LIMIT
+    return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic}
+
+
+def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_offset: int) -> dict:
+    """Template variables of the direct kernel: its mode (direct_mode), the weights in segment
+    order and the bias with the input offset folded in (padding reads the input zero point)."""
+    g = ctx.graph
+    oc, kh, kw, ic = w.shape
+    mode = direct_mode(oc, kh, kw, ic, op.attrs["dilation"][1] != 1)
+    segs = w.reshape(oc, kh * kw, ic) if mode["TAPS"] else w.reshape(oc, kh, kw * ic)
+    words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(w.reshape(oc, -1), 4, natural=True)
+    total = conv_common.bias_of(op, g, oc, np.int64) + input_offset * w.astype(np.int64).reshape(oc, -1).sum(axis=1)
+    return {
+        **mode, "direct": True, "zp": -input_offset,
+        "w": ctx.derived(index, "w_dsp", words, "int32"),
+        "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
+    }
+
+
 def dsp_knobs(op: Op, g: Graph) -> list:
-    """Default, then cols=0 (no scratch) where the window rows fit the stack limit."""
-    kh, kw, ic = kernel_window(op, g)
-    return [(), (("cols", 0),)] if kh * dsp.round_up4(kw * ic) <= DIRECT_STACK_LIMIT else [()]
+    """Default (im2col columns), then cols=0 (no scratch: conv2d_dsp_direct.c.j2), for every shape."""
+    return [(), (("cols", 0),)]
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
@@ -96,20 +127,13 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np
     table, out_add = dsp.rq_table(op, g, oc)
     in_place = index in ctx.plan.in_place
     if knobs.get("cols") == 0:
-        # window rows (KW * IC int8) zero-padded to whole words; input offset folded into the bias
-        s4 = dsp.round_up4(kw * ic)
-        rows = np.zeros((oc, kh, s4), dtype=np.int8)
-        rows[:, :, : kw * ic] = np.asarray(w, dtype=np.int8).reshape(oc, kh, kw * ic)
-        total = conv_common.bias_of(op, g, oc, np.int64) + stage.input_offset * np.asarray(w, dtype=np.int64).reshape(oc, -1).sum(axis=1)
-        form = {
-            "direct": True, "S4": s4, "zp": -stage.input_offset,
-            "w": ctx.derived(index, "w_dsp", dsp.weights_rows(rows.reshape(oc, -1), 4, natural=True), "int32"),
-            "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
-        }
+        form = direct_form(index, op, ctx, np.asarray(w, dtype=np.int8), stage.input_offset)
     else:
+        rows = np.asarray(w, dtype=np.int8).reshape(oc, k)
+        w16 = oc * k <= W16_LIMIT  # aot_mm_2col16: no SXTB16 on the weights
         form = {
-            "direct": False, "K": k, "K4": dsp.round_up4(k), "in_off": stage.input_offset,
-            "w": ctx.derived(index, "w_dsp", dsp.weights_rows(np.asarray(w, dtype=np.int8).reshape(oc, k), 2), "int32"),
+            "direct": False, "K": k, "K4": dsp.round_up4(k), "in_off": stage.input_offset, "w16": w16,
+            "w": ctx.derived(index, "w_dsp", dsp.weights_mm16(rows) if w16 else dsp.weights_rows(rows, 2), "int32"),
             "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, oc, np.int32), "int32"),
         }
     return {

@@ -26,32 +26,65 @@
                 : [p] "r"(P_), [xo] "i"(XO_), [w] "r"(W_), [wo] "i"(WO_)                          \
                 : "memory");                                                                      \
     } while (0)
-/* Two weight words (rows a, b; 4 int8 each, stored w0 w2 w1 w3) from w, two columns of 4
- * int16 from p (words x00 x01 of column 0, then x10 x11 of column 1): 16 MACs. */
-#define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                                   \
-    do {                                                                             \
-        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                \
-        __asm__("ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                \
-                "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                \
-                "sxtb16 %[t], %[va]\n\t"                                             \
-                "sxtb16 %[va], %[va], ror #8\n\t"                                    \
-                "smlad %[a00], %[t], %[x00], %[a00]\n\t"                             \
-                "smlad %[a01], %[t], %[x10], %[a01]\n\t"                             \
-                "smlad %[a00], %[va], %[x01], %[a00]\n\t"                            \
-                "smlad %[a01], %[va], %[x11], %[a01]\n\t"                            \
-                "sxtb16 %[t], %[vb]\n\t"                                             \
-                "sxtb16 %[vb], %[vb], ror #8\n\t"                                    \
-                "smlad %[a10], %[t], %[x00], %[a10]\n\t"                             \
-                "smlad %[a11], %[t], %[x10], %[a11]\n\t"                             \
-                "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                            \
-                "smlad %[a11], %[vb], %[x11], %[a11]"                                 \
-                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), \
-                  [w] "+r"(w), [p] "+r"(p), [va] "=&r"(va_), [vb] "=&r"(vb_),         \
-                  [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_),            \
-                  [x11] "=&r"(x11_), [t] "=&r"(t_)                                     \
-                :                                                                    \
-                : "memory");                                                         \
+/* aot_mm_2col's step: two weight rows a, b from w against two columns of 4 int16 from p (words
+ * x00 x01 of column 0, then x10 x11 of column 1), 16 MACs. AOT_MM_ROUND8: int8 weights, one word
+ * per row (w0 w2 w1 w3, SXTB16 of it and of it ror 8), 15 instructions; AOT_MM_ROUND16: int16
+ * weights, two words per row ((w0,w1), (w2,w3)), 12 instructions. */
+#define AOT_MM_ROUND8                                                                   \
+        "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
+        "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                           \
+        "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                           \
+        "sxtb16 %[t], %[va]\n\t"                                                        \
+        "sxtb16 %[va], %[va], ror #8\n\t"                                               \
+        "smlad %[a00], %[t], %[x00], %[a00]\n\t"                                        \
+        "smlad %[a01], %[t], %[x10], %[a01]\n\t"                                        \
+        "smlad %[a00], %[va], %[x01], %[a00]\n\t"                                       \
+        "smlad %[a01], %[va], %[x11], %[a01]\n\t"                                       \
+        "sxtb16 %[t], %[vb]\n\t"                                                        \
+        "sxtb16 %[vb], %[vb], ror #8\n\t"                                               \
+        "smlad %[a10], %[t], %[x00], %[a10]\n\t"                                        \
+        "smlad %[a11], %[t], %[x10], %[a11]\n\t"                                        \
+        "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                                       \
+        "smlad %[a11], %[vb], %[x11], %[a11]\n\t"
+#define AOT_MM_ROUND16                                                                  \
+        "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
+        "ldrd %[x00], %[x01], [%[p]], #8\n\t"                                           \
+        "ldrd %[x10], %[x11], [%[p]], #8\n\t"                                           \
+        "smlad %[a00], %[va], %[x00], %[a00]\n\t"                                       \
+        "smlad %[a00], %[vb], %[x01], %[a00]\n\t"                                       \
+        "smlad %[a01], %[va], %[x10], %[a01]\n\t"                                       \
+        "smlad %[a01], %[vb], %[x11], %[a01]\n\t"                                       \
+        "ldrd %[va], %[vb], [%[w]], #8\n\t"                                             \
+        "smlad %[a10], %[va], %[x00], %[a10]\n\t"                                       \
+        "smlad %[a10], %[vb], %[x01], %[a10]\n\t"                                       \
+        "smlad %[a11], %[va], %[x10], %[a11]\n\t"                                       \
+        "smlad %[a11], %[vb], %[x11], %[a11]\n\t"
+#define AOT_MM_OUTS(w, p, a00, a01, a10, a11)                                            \
+    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [p] "+r"(p), \
+        [va] "=&r"(va_), [vb] "=&r"(vb_), [x00] "=&r"(x00_), [x01] "=&r"(x01_), [x10] "=&r"(x10_), \
+        [x11] "=&r"(x11_), [t] "=&r"(t_)
+/* One step (int16 weights if `wide`, a constant). */
+#define AOT_MM_STEP(wide, w, p, a00, a01, a10, a11)                                      \
+    do {                                                                                 \
+        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                    \
+        if (wide) {                                                                      \
+            __asm__(AOT_MM_ROUND16 : AOT_MM_OUTS(w, p, a00, a01, a10, a11) : : "memory"); \
+        } else {                                                                         \
+            __asm__(AOT_MM_ROUND8 : AOT_MM_OUTS(w, p, a00, a01, a10, a11) : : "memory");  \
+        }                                                                                \
+    } while (0)
+/* Two steps per iteration, `pairs` (> 0) iterations: the loop in asm so that the four
+ * accumulators stay in their registers (GCC's unrolled loop copies them). */
+#define AOT_MM_LOOP(wide, w, p, pairs, a00, a01, a10, a11)                               \
+    do {                                                                                 \
+        int32_t va_, vb_, x00_, x01_, x10_, x11_, t_;                                    \
+        if (wide) {                                                                      \
+            __asm__("1:\n\t" AOT_MM_ROUND16 AOT_MM_ROUND16 "subs %[k], %[k], #1\n\tbne 1b" \
+                    : AOT_MM_OUTS(w, p, a00, a01, a10, a11), [k] "+r"(pairs) : : "memory", "cc"); \
+        } else {                                                                         \
+            __asm__("1:\n\t" AOT_MM_ROUND8 AOT_MM_ROUND8 "subs %[k], %[k], #1\n\tbne 1b"   \
+                    : AOT_MM_OUTS(w, p, a00, a01, a10, a11), [k] "+r"(pairs) : : "memory", "cc"); \
+        }                                                                                \
     } while (0)
 /* Four weight words (rows a..d of a quad, 4 int8 each in natural order) from w against one
  * word of 4 int8 inputs read straight from x (no offset: it is folded into the bias):
@@ -104,18 +137,29 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
     } while (0)
 #define AOT_DW_TAP(a0, a1, a2, a3, p, xo, w, wo) \
     AOT_MAC4_DW(a0, a1, a2, a3, (p)[(xo) / 4], (p)[(xo) / 4 + 1], (w)[(wo) / 4], (w)[(wo) / 4 + 1])
-#define AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11)                                             \
+#define AOT_MM_STEP(wide, w, p, a00, a01, a10, a11)                                          \
     do {                                                                                       \
-        const uint32_t va_ = (uint32_t)(w)[0], vb_ = (uint32_t)(w)[1];                         \
-        const int32_t wa0_ = aot_sxtb16(va_), wa1_ = aot_sxtb16_ror8(va_);                     \
-        const int32_t wb0_ = aot_sxtb16(vb_), wb1_ = aot_sxtb16_ror8(vb_);                     \
+        int32_t wa0_, wa1_, wb0_, wb1_;                                                        \
+        if (wide) {                                                                            \
+            wa0_ = (w)[0], wa1_ = (w)[1], wb0_ = (w)[2], wb1_ = (w)[3];                        \
+            (w) += 4;                                                                          \
+        } else {                                                                               \
+            const uint32_t va_ = (uint32_t)(w)[0], vb_ = (uint32_t)(w)[1];                     \
+            wa0_ = aot_sxtb16(va_), wa1_ = aot_sxtb16_ror8(va_);                               \
+            wb0_ = aot_sxtb16(vb_), wb1_ = aot_sxtb16_ror8(vb_);                               \
+            (w) += 2;                                                                          \
+        }                                                                                      \
         a00 = aot_smlad(wa1_, (p)[1], aot_smlad(wa0_, (p)[0], a00));                           \
         a01 = aot_smlad(wa1_, (p)[3], aot_smlad(wa0_, (p)[2], a01));                           \
         a10 = aot_smlad(wb1_, (p)[1], aot_smlad(wb0_, (p)[0], a10));                           \
         a11 = aot_smlad(wb1_, (p)[3], aot_smlad(wb0_, (p)[2], a11));                           \
-        (w) += 2;                                                                              \
         (p) += 4;                                                                              \
     } while (0)
+#define AOT_MM_LOOP(wide, w, p, pairs, a00, a01, a10, a11) \
+    for (; (pairs) > 0; --(pairs)) {                         \
+        AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);          \
+        AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);          \
+    }
 #define AOT_FC_4X4_STEP(w, x, a0, a1, a2, a3)                                                 \
     do {                                                                                       \
         const uint32_t v_ = aot_ld32(x);                                                       \
@@ -129,21 +173,58 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
     } while (0)
 #endif
 
-/* One output: requantised, plus `off` (the output offset where aot_rq_t could not fold it,
- * else 0), saturated to int8 (SSAT); a narrower activation range is aot_clamp_s8's, after. */
+/* The epilogue. One output: requantised (aot_rq), plus `off` (the output offset where aot_rq_t
+ * could not fold it, else 0), saturated to int8 (SSAT); a narrower activation range is
+ * aot_clamp_s8's, after. On SIMD32 cores one asm block per output (LDRD of k, SMLAL of the
+ * product, SMLAL of the sign correction, ASR, ADD, SSAT, STRB), the multiplier and shift loaded
+ * once per channel (LDRD), so that GCC does not shuffle the 64-bit pairs between registers. */
+#if AOT_SIMD32
+#define AOT_OUT_ONE(o, acc)                                                      \
+        "ldrd %[lo], %[hi], [%[q], #8]\n\t"                                      \
+        "smlal %[lo], %[hi], %[" acc "], %[m]\n\t"                              \
+        "lsr %[t], %[" acc "], #31\n\t"                                         \
+        "smlal %[lo], %[hi], %[t], %[c]\n\t"                                    \
+        "asr %[hi], %[hi], %[sh]\n\t"                                           \
+        "add %[hi], %[hi], %[off]\n\t"                                          \
+        "ssat %[hi], #8, %[hi]\n\t"                                             \
+        "strb %[hi], %[" o "]"
+AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
+{
+    uint32_t lo, t;
+    int32_t hi, m, sh;
+    __asm__("ldrd %[m], %[sh], [%[q]]\n\t" AOT_OUT_ONE("o0", "a0")
+                     : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t), [m] "=&r"(m), [sh] "=&r"(sh), [o0] "=m"(*o0)
+                     : [q] "r"(q), [a0] "r"(a0), [off] "r"(off), [c] "r"(INT32_MIN), "m"(*q));
+}
+#else
+AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
+{
+    *o0 = aot_ssat8(aot_rq(a0, q) + off);
+}
+#endif
+
 AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
 {
     return aot_ssat8(aot_rq(acc, q) + off);
+}
+
+/* aot_out of two accumulators of one channel (two pixels) into *o0, *o1 (m loaded once). */
+AOT_ALWAYS_INLINE void aot_out2(int8_t *o0, int8_t *o1, int32_t a0, int32_t a1, const aot_rq_t *q, int32_t off)
+{
+    const int32_t m = q->m, sh = q->sh;
+    const int8_t v0 = aot_ssat8((aot_rq_hi(a0, m, q) >> sh) + off), v1 = aot_ssat8((aot_rq_hi(a1, m, q) >> sh) + off);
+    *o0 = v0;
+    *o1 = v1;
 }
 
 /* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
 AOT_ALWAYS_INLINE void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
                                 int32_t off)
 {
-    out[0] = aot_out(a0, q, off);
-    out[1] = aot_out(a1, q + 1, off);
-    out[2] = aot_out(a2, q + 2, off);
-    out[3] = aot_out(a3, q + 3, off);
+    aot_out_st(out, a0, q, off);
+    aot_out_st(out + 1, a1, q + 1, off);
+    aot_out_st(out + 2, a2, q + 2, off);
+    aot_out_st(out + 3, a3, q + 3, off);
 }
 
 /* The last k & 3 int8 of a row (k & 3 > 0) as a word, zeros above (their weights are 0). */
@@ -236,34 +317,233 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
     }
 }
 
-void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                               const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+#if AOT_SIMD32
+/* aot_conv_px16's steps. One word of 4 int8 inputs from x (any alignment; SXTB16 pairs bytes
+ * 0,2 and 1,3) against four rows' int16 weight pairs (w0,w2), (w1,w3) from w: 15 instructions,
+ * 16 MACs. */
+#define AOT_PX16_WORD(W_, X_, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        int32_t xa_, xb_, va_, vb_;                                                  \
+        __asm__("ldr %[xa], [%[x]], #4\n\t"                                          \
+                "sxtb16 %[xb], %[xa], ror #8\n\t"                                    \
+                "sxtb16 %[xa], %[xa]\n\t"                                            \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a0], %[va], %[xa], %[a0]\n\t"                               \
+                "smlad %[a0], %[vb], %[xb], %[a0]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a1], %[va], %[xa], %[a1]\n\t"                               \
+                "smlad %[a1], %[vb], %[xb], %[a1]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a2], %[va], %[xa], %[a2]\n\t"                               \
+                "smlad %[a2], %[vb], %[xb], %[a2]\n\t"                               \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlad %[a3], %[va], %[xa], %[a3]\n\t"                               \
+                "smlad %[a3], %[vb], %[xb], %[a3]"                                   \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
+                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),      \
+                  [xa] "=&r"(xa_), [xb] "=&r"(xb_)                                   \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
+/* One int8 input from x against four rows' int16 weights (r0 | r1 << 16), (r2 | r3 << 16). */
+#define AOT_PX16_BYTE(W_, X_, a0, a1, a2, a3)                                        \
+    do {                                                                             \
+        int32_t xa_, va_, vb_;                                                       \
+        __asm__("ldrsb %[xa], [%[x]], #1\n\t"                                        \
+                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
+                "smlabb %[a0], %[xa], %[va], %[a0]\n\t"                              \
+                "smlabt %[a1], %[xa], %[va], %[a1]\n\t"                              \
+                "smlabb %[a2], %[xa], %[vb], %[a2]\n\t"                              \
+                "smlabt %[a3], %[xa], %[vb], %[a3]"                                  \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
+                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),      \
+                  [xa] "=&r"(xa_)                                                    \
+                :                                                                    \
+                : "memory");                                                         \
+    } while (0)
+#else
+#define AOT_PX16_WORD(w, x, a0, a1, a2, a3)                                                   \
+    do {                                                                                       \
+        const uint32_t v_ = aot_ld32(x);                                                       \
+        const int32_t xa_ = aot_sxtb16(v_), xb_ = aot_sxtb16_ror8(v_);                         \
+        a0 = aot_smlad((w)[1], xb_, aot_smlad((w)[0], xa_, a0));                               \
+        a1 = aot_smlad((w)[3], xb_, aot_smlad((w)[2], xa_, a1));                               \
+        a2 = aot_smlad((w)[5], xb_, aot_smlad((w)[4], xa_, a2));                               \
+        a3 = aot_smlad((w)[7], xb_, aot_smlad((w)[6], xa_, a3));                               \
+        (w) += 8;                                                                              \
+        (x) += 4;                                                                              \
+    } while (0)
+#define AOT_PX16_BYTE(w, x, a0, a1, a2, a3)                                                   \
+    do {                                                                                       \
+        const int32_t x_ = *(x)++;                                                             \
+        a0 = (int32_t)((uint32_t)a0 + (uint32_t)(x_ * aot_lo16((w)[0])));                     \
+        a1 = (int32_t)((uint32_t)a1 + (uint32_t)(x_ * aot_hi16((w)[0])));                     \
+        a2 = (int32_t)((uint32_t)a2 + (uint32_t)(x_ * aot_lo16((w)[1])));                     \
+        a3 = (int32_t)((uint32_t)a3 + (uint32_t)(x_ * aot_hi16((w)[1])));                     \
+        (w) += 2;                                                                              \
+    } while (0)
+#endif
+
+/* aot_conv_px16 for segments of `words` words and `tail` values: straight-line where both are
+ * constants (inlined for the common shapes), else loops. */
+AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w,
+                                       int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    const int unrolled = __builtin_constant_p(words) && __builtin_constant_p(tail) && words <= 3;
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
+        for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
+            const int8_t *p = *sp;
+            if (unrolled) {
+                if (words > 0) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+                if (words > 1) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+                if (words > 2) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+            } else {
+                for (int j = words; j > 0; --j) {
+                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
+                }
+            }
+            if (tail > 0) {
+                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
+            }
+            if (tail > 1) {
+                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
+            }
+            if (tail > 2) {
+                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
+            }
+        }
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
+    }
+    for (; r < n; ++r) { /* the last n % 4 rows: per word (w0,w2), (w1,w3), per tail value an int32 */
+        int32_t a = bias[r];
+        for (int ky = 0; ky < kh; ++ky) {
+            const int8_t *p = seg[ky];
+            for (int j = words; j > 0; --j, p += 4, w += 2) {
+                const uint32_t v = aot_ld32(p);
+                a = aot_smlad(w[1], aot_sxtb16_ror8(v), aot_smlad(w[0], aot_sxtb16(v), a));
+            }
+            for (int j = tail; j > 0; --j) {
+                a = (int32_t)((uint32_t)a + (uint32_t)(*p++ * *w++));
+            }
+        }
+        out[r] = aot_out(a, rq + r, off);
+    }
+}
+
+void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    /* straight-line segments: 3 channels x 3 columns (the first convolution of an image model),
+     * rows of 1..3 words (e.g. one channel x 4 columns of a spectrogram) */
+    if (words == 2 && tail == 1) {
+        aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off);
+    } else if (words == 1 && tail == 0) {
+        aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off);
+    } else if (words == 2 && tail == 0) {
+        aot_conv_px16_n(seg, kh, 2, 0, w, n, bias, rq, out, off);
+    } else if (words == 3 && tail == 0) {
+        aot_conv_px16_n(seg, kh, 3, 0, w, n, bias, rq, out, off);
+    } else {
+        aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off);
+    }
+}
+
+/* aot_mm_2col (int16 weights if `wide`: aot_mm_2col16) for `groups` groups of 4 values:
+ * inlined with a constant count for the small K of 1x1 convolutions (straight-line steps), else
+ * two steps per loop iteration. */
+AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *cols, int groups, int n,
+                                     const int32_t *bias, const aot_rq_t *rq, int8_t *out0, int8_t *out1,
+                                     int32_t off)
 {
     int r = 0;
     for (; r + 2 <= n; r += 2) {
         const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00, a10 = bias[r + 1], a11 = a10;
-        for (int k = groups; k > 0; --k) {
-            AOT_MM_2X2_STEP(w, p, a00, a01, a10, a11);
+        if (__builtin_constant_p(groups) && groups <= 4) {
+            AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
+            if (groups >= 2) {
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
+            }
+            if (groups >= 3) {
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
+            }
+            if (groups >= 4) {
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
+            }
+        } else {
+            int pairs = groups >> 1;
+            if (pairs > 0) {
+                AOT_MM_LOOP(wide, w, p, pairs, a00, a01, a10, a11);
+            }
+            if (groups & 1) {
+                AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
+            }
         }
-        out0[r] = aot_out(a00, rq + r, off);
-        out1[r] = aot_out(a01, rq + r, off);
-        out0[r + 1] = aot_out(a10, rq + r + 1, off);
-        out1[r + 1] = aot_out(a11, rq + r + 1, off);
+        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
+        aot_out2(out0 + r + 1, out1 + r + 1, a10, a11, rq + r + 1, off);
     }
     if (r < n) {
         const int32_t *p = cols;
         int32_t a00 = bias[r], a01 = a00;
         for (int k = groups; k > 0; --k) {
-            const uint32_t v = (uint32_t)*w++;
-            const int32_t w0 = aot_sxtb16(v), w1 = aot_sxtb16_ror8(v);
+            int32_t w0, w1;
+            if (wide) {
+                w0 = w[0], w1 = w[1];
+                w += 2;
+            } else {
+                const uint32_t v = (uint32_t)*w++;
+                w0 = aot_sxtb16(v), w1 = aot_sxtb16_ror8(v);
+            }
             a00 = aot_smlad(w1, p[1], aot_smlad(w0, p[0], a00));
             a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
             p += 4;
         }
-        out0[r] = aot_out(a00, rq + r, off);
-        out1[r] = aot_out(a01, rq + r, off);
+        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
     }
+}
+
+/* aot_mm_2col_n with the group counts of small 1x1 convolutions as constants. */
+AOT_ALWAYS_INLINE void aot_mm_2col_k(int wide, const int32_t *w, const int32_t *cols, int groups, int n,
+                                     const int32_t *bias, const aot_rq_t *rq, int8_t *out0, int8_t *out1,
+                                     int32_t off)
+{
+    switch (groups) {
+    case 1:
+        aot_mm_2col_n(wide, w, cols, 1, n, bias, rq, out0, out1, off);
+        break;
+    case 2:
+        aot_mm_2col_n(wide, w, cols, 2, n, bias, rq, out0, out1, off);
+        break;
+    case 3:
+        aot_mm_2col_n(wide, w, cols, 3, n, bias, rq, out0, out1, off);
+        break;
+    case 4:
+        aot_mm_2col_n(wide, w, cols, 4, n, bias, rq, out0, out1, off);
+        break;
+    default:
+        aot_mm_2col_n(wide, w, cols, groups, n, bias, rq, out0, out1, off);
+        break;
+    }
+}
+
+void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+{
+    aot_mm_2col_k(0, w, cols, groups, n, bias, rq, out0, out1, off);
+}
+
+void aot_mm_2col16(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                   const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+{
+    aot_mm_2col_k(1, w, cols, groups, n, bias, rq, out0, out1, off);
 }
 
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw,

@@ -117,6 +117,8 @@ def model_for(case: str, seed: int) -> bytes:
         return _pool4(rng, "MAX_POOL_2D")
     if case == "global_avg_pool":
         return _pool4(rng, "AVERAGE_POOL_2D", global_pool=True)
+    if case in CONV_SHAPES:
+        return CONV_SHAPES[case](rng)
     return make(case, seed, "int8")
 
 
@@ -269,3 +271,73 @@ def test_weight_rows_layout():
     words = dsp.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
     # per group: row 0 then row 1; bytes w0 w2 w1 w3; K padded 6 -> 8 with zeros
     assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
+
+
+# --- Convolution shapes the conv kernels specialise (issue 16): the 3-channel first conv
+# (stride 2, SAME padding; scratch-free: aot_conv_px16's exact-length rows, int16 weights),
+# rows of 5 channels (a tail of 3 values), 1x1 with K = 8 / 12 / 16 (aot_mm_2col without an
+# inner loop), odd output channel counts, windows wider than the stack gather (conv2d.py
+# direct_mode), dilated windows.
+
+
+def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], padding: str, dilation=(1, 1),
+          couts=(1, 3, 5, 8, 12, 13)) -> bytes:
+    m = Model(rng, "int8")
+    cout = int(rng.choice(couts))
+    eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    hw = tuple(int(rng.integers(e, 12)) for e in eff)
+    out = tuple(-(-n // s) if padding == "SAME" else (n - e) // s + 1 for n, e, s in zip(hw, eff, stride))
+    act = m.activation()
+    fan_in = kernel[0] * kernel[1] * cin
+    x = m.input("x", (1, *hw, cin))
+    w, w_scales = m.weights("w", (cout, *kernel, cin), 0, fan_in)
+    lo, hi = m.mac_output_range(x, w_scales, fan_in, act)
+    bias = m.bias("bias", cout, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
+    y = m.output((1, *out, cout), lo, hi)
+    return m.finish("CONV_2D", [x, w, bias], [y], padding=padding, stride=stride, dilation=dilation, activation=act)
+
+
+CONV_SHAPES = {
+    "conv_first": lambda rng: _conv(rng, 3, (3, 3), (2, 2), "SAME"),
+    "conv_ic5": lambda rng: _conv(rng, 5, (3, 3), (1, 1), str(rng.choice(["SAME", "VALID"]))),
+    "conv_wide": lambda rng: _conv(rng, 48, (3, 3), (1, 1), "SAME"),  # rows of 144 B, taps at the borders
+    "conv_wide_int8": lambda rng: _conv(rng, 96, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # int8 weights (over 8 KB)
+    "conv_wide_odd": lambda rng: _conv(rng, 45, (3, 3), (1, 1), "SAME"),  # a segment per tap of 45 values
+    "conv_dilated": lambda rng: _conv(rng, int(rng.choice([3, 8])), (3, 3), (1, 1), "SAME", (2, 2)),
+    "pointwise_k8": lambda rng: _pointwise(rng, 8, int(rng.integers(1, 20))),
+    "pointwise_k12": lambda rng: _pointwise(rng, 12, int(rng.integers(1, 20))),
+    "pointwise_k16": lambda rng: _pointwise(rng, 16, int(rng.integers(1, 20))),
+}
+CONV_CASES = [(c, s, k) for c in CONV_SHAPES for s in range(3) for k in (0, 1)]
+
+
+@pytest.mark.parametrize("case,seed,knobs", CONV_CASES)
+def test_conv_shapes_on_host(case, seed, knobs, tmp_path):
+    check(case, seed, dsp_board("host"), tmp_path, knobs)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in CONV_SHAPES for s in range(2) for k in (0, 1)])
+def test_conv_shapes_on_cortex_m4(case, seed, knobs, tmp_path):
+    check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
+
+
+def test_weight_mm16_layout():
+    w = np.arange(3 * 6, dtype=np.int8).reshape(3, 6)
+    pairs = dsp.weights_mm16(w).view(np.int16).reshape(-1, 2)
+    # rows 0, 1 interleaved per group of 4 (row 0's two int16 pairs, then row 1's), K padded 6 -> 8
+    # with zeros; the odd row 2 alone
+    assert pairs.tolist() == [[0, 1], [2, 3], [6, 7], [8, 9], [4, 5], [0, 0], [10, 11], [0, 0],
+                              [12, 13], [14, 15], [16, 17], [0, 0]]
+
+
+def test_weight_px16_layout():
+    rows = np.arange(5 * 2 * 5, dtype=np.int8).reshape(5, 2, 5)  # 5 weight rows, 2 segments of 5 values
+    pairs = dsp.weights_px16(rows).view(np.int16).reshape(-1, 2)
+    quad = pairs[:2 * (4 * 2 + 2)].reshape(2, -1, 2)  # per segment: 4 rows x 2 pairs, then the tail value's 2 words
+    assert quad[0, :2].tolist() == [[0, 2], [1, 3]]  # row 0, segment 0: (w0, w2), (w1, w3)
+    assert quad[0, 2:4].tolist() == [[10, 12], [11, 13]]  # row 1
+    assert quad[0, 8:].tolist() == [[4, 14], [24, 34]]  # tail value 4 of rows 0..3
+    assert quad[1, 0].tolist() == [5, 7]  # segment 1 of row 0
+    last = dsp.weights_px16(rows)[2 * (4 * 2 + 2):]
+    assert last.tolist() == [40 | 42 << 16, 41 | 43 << 16, 44, 45 | 47 << 16, 46 | 48 << 16, 49]  # row 4 alone
