@@ -320,6 +320,114 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
     }
 }
 
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    int32_t *d = row + (col >> 1) * cb;
+    if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
+        for (int ch = 0; ch < cb; ++ch) {
+            d[ch] = (int32_t)((uint32_t)(x[ch] + off) << 16);
+        }
+        d += cb;
+        x += c;
+        --n;
+    }
+    for (; n >= 2; n -= 2, x += 2 * c) {
+        const int8_t *s = x;
+        int ch = cb;
+        for (; ch >= 4; ch -= 4, s += 4, d += 4) {
+            const uint32_t va = aot_ld32(s), vb = aot_ld32(s + c);
+            const int32_t a02 = aot_sxtab16(offp, va), b02 = aot_sxtab16(offp, vb);
+            const int32_t a13 = aot_sxtab16_ror8(offp, va), b13 = aot_sxtab16_ror8(offp, vb);
+            d[0] = aot_pkhbt(a02, b02);
+            d[1] = aot_pkhbt(a13, b13);
+            d[2] = aot_pkhtb(b02, a02);
+            d[3] = aot_pkhtb(b13, a13);
+        }
+        for (; ch > 0; --ch, ++s, ++d) {
+            *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
+        }
+    }
+    if (n) { /* the last column is the low half of its pair (the high one is padding) */
+        for (int ch = 0; ch < cb; ++ch) {
+            d[ch] = (int32_t)((uint32_t)(x[ch] + off) & 0xFFFFu);
+        }
+    }
+}
+
+#if !AOT_SIMD32
+static inline int32_t aot_dw3_mac(int32_t acc, int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(a * b));
+}
+#endif
+
+/* One tap row of pixels ox, ox + 1 of one channel: x01, x23 (and x45 at stride 2) its words of
+ * column pairs from ox * sw on, wa = (w0, w1), wb = (w2, w1). Stride 1: a0 += x0 w0 + x1 w1 +
+ * x2 w2 (SMLAD, SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2 (SMLADX); stride 2: a0 as
+ * before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2 (SMLABB). */
+AOT_ALWAYS_INLINE void aot_dw3_tap_row(int32_t *a0, int32_t *a1, int32_t x01, int32_t x23, int32_t x45,
+                                       int32_t wa, int32_t wb, int sw)
+{
+#if AOT_SIMD32
+    *a0 = __smlabb(x23, wb, __smlad(x01, wa, *a0));
+    *a1 = sw == 1 ? __smladx(x23, wb, __smlatb(x01, wa, *a1)) : __smlabb(x45, wb, __smlad(x23, wa, *a1));
+#else
+    *a0 = aot_dw3_mac(aot_smlad(x01, wa, *a0), aot_lo16(x23), aot_lo16(wb));
+    *a1 = sw == 1 ? aot_smlad(x23, aot_pack16(aot_hi16(wb), aot_lo16(wb)), aot_dw3_mac(*a1, aot_hi16(x01), aot_lo16(wa)))
+                  : aot_dw3_mac(aot_smlad(x23, wa, *a1), aot_lo16(x45), aot_lo16(wb));
+#endif
+}
+
+/* Pixels 2 * j, 2 * j + 1 (the second only if `two`) of the cb channels: their words start at
+ * column pair j * sw of each row. */
+AOT_ALWAYS_INLINE void aot_dw3_pair(const int32_t *const *rows, int j, int cb, int sw, const aot_dw3_t *k,
+                                    int8_t *o, int c, int32_t off, int two)
+{
+    const int at = j * sw * cb;
+    const int32_t *p0 = rows[0] + at, *p1 = rows[1] + at, *p2 = rows[2] + at;
+    for (const aot_dw3_t *end = k + cb; k != end; ++k, ++p0, ++p1, ++p2, ++o) {
+        int32_t a0 = k->bias, a1 = a0;
+        aot_dw3_tap_row(&a0, &a1, p0[0], p0[cb], sw == 2 && two ? p0[2 * cb] : 0, k->w[0], k->w[1], sw);
+        aot_dw3_tap_row(&a0, &a1, p1[0], p1[cb], sw == 2 && two ? p1[2 * cb] : 0, k->w[2], k->w[3], sw);
+        aot_dw3_tap_row(&a0, &a1, p2[0], p2[cb], sw == 2 && two ? p2[2 * cb] : 0, k->w[4], k->w[5], sw);
+        const aot_rq_t q = k->rq;
+        o[0] = aot_out(a0, &q, off);
+        if (two) {
+            o[c] = aot_out(a1, &q, off);
+        }
+    }
+}
+
+AOT_ALWAYS_INLINE void aot_dw3_row(const int32_t *const *rows, int cb, int ow, int sw, const aot_dw3_t *k,
+                                   int8_t *out, int c, int32_t off)
+{
+    int j = 0;
+    for (; 2 * j + 2 <= ow; ++j) {
+        aot_dw3_pair(rows, j, cb, sw, k, out + 2 * j * c, c, off, 1);
+    }
+    if (ow & 1) {
+        aot_dw3_pair(rows, j, cb, sw, k, out + 2 * j * c, c, off, 0);
+    }
+}
+
+void aot_dw_row_3x3p(const int32_t *const *rows, int cb, int ow, int sw, const aot_dw3_t *k, int8_t *out, int c,
+                     int32_t off)
+{
+    /* specialised for the stride and for an output offset folded into the requantisation */
+    if (sw == 1) {
+        if (off == 0) {
+            aot_dw3_row(rows, cb, ow, 1, k, out, c, 0);
+        } else {
+            aot_dw3_row(rows, cb, ow, 1, k, out, c, off);
+        }
+    } else if (off == 0) {
+        aot_dw3_row(rows, cb, ow, 2, k, out, c, 0);
+    } else {
+        aot_dw3_row(rows, cb, ow, 2, k, out, c, off);
+    }
+}
+
 /* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
 static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
 {
