@@ -362,20 +362,70 @@ static inline int32_t aot_dw3_mac(int32_t acc, int32_t a, int32_t b)
 }
 #endif
 
-/* One tap row of pixels ox, ox + 1 of one channel: x01, x23 (and x45 at stride 2) its words of
- * column pairs from ox * sw on, wa = (w0, w1), wb = (w2, w1). Stride 1: a0 += x0 w0 + x1 w1 +
- * x2 w2 (SMLAD, SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2 (SMLADX); stride 2: a0 as
- * before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2 (SMLABB). */
-AOT_ALWAYS_INLINE void aot_dw3_tap_row(int32_t *a0, int32_t *a1, int32_t x01, int32_t x23, int32_t x45,
-                                       int32_t wa, int32_t wb, int sw)
+/* The accumulators a0, a1 of pixels ox, ox + 1 of one channel: its aot_dw3_t at k, per tap
+ * row the words x01, x23 (and x45 at stride 2) of the column pairs from ox * sw on, at p, p +
+ * cb words (p + 2 * cb), and the weights wa = (w0, w1), wb = (w2, w1). Stride 1: a0 += x0 w0 +
+ * x1 w1 (SMLAD) + x2 w2 (SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2 (SMLADX); stride 2: a0
+ * as before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2 (SMLABB). */
+#if AOT_SIMD32
+/* One tap row at P (post-incremented by a word): x01 = P[0], x23 = P[cb] (x45 = P[2 * cb]),
+ * the weights wa, wb at byte KO of k; the accumulators start at A0, A1 (row 0: the bias, in x1). */
+#define AOT_DW3_ROW1(KO, P, A0, A1)                             \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldr %[x0], [%[" P "]], #4\n\t"                             \
+    "smlad %[a0], %[x0], %[wa], " A0 "\n\t"                     \
+    "smlatb %[a1], %[x0], %[wa], " A1 "\n\t"                    \
+    "ldr %[x1], [%[" P "], %[cb4m]]\n\t"                        \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
+    "smladx %[a1], %[x1], %[wb], %[a1]\n\t"
+#define AOT_DW3_ROW2(KO, P, A0, A1)                             \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldr %[x0], [%[" P "]], #4\n\t"                             \
+    "smlad %[a0], %[x0], %[wa], " A0 "\n\t"                     \
+    "ldr %[x0], [%[" P "], %[cb4m]]\n\t"                        \
+    "smlabb %[a0], %[x0], %[wb], %[a0]\n\t"                     \
+    "smlad %[a1], %[x0], %[wa], " A1 "\n\t"                     \
+    "ldr %[x0], [%[" P "], %[cb8m]]\n\t"                        \
+    "smlabb %[a1], %[x0], %[wb], %[a1]\n\t"
+#define AOT_DW3_ROWS(ROW)                                                                   \
+    "ldr %[x1], [%[k], #24]\n\t" ROW("0", "p0", "%[x1]", "%[x1]") ROW("8", "p1", "%[a0]", "%[a1]") \
+        ROW("16", "p2", "%[a0]", "%[a1]")
+#endif
+
+AOT_ALWAYS_INLINE void aot_dw3_acc(const int32_t **p0, const int32_t **p1, const int32_t **p2, int cb, int sw,
+                                   const aot_dw3_t *k, int32_t *acc0, int32_t *acc1)
 {
 #if AOT_SIMD32
-    *a0 = __smlabb(x23, wb, __smlad(x01, wa, *a0));
-    *a1 = sw == 1 ? __smladx(x23, wb, __smlatb(x01, wa, *a1)) : __smlabb(x45, wb, __smlad(x23, wa, *a1));
+    int32_t a0, a1, x0, x1, wa, wb;
+    if (sw == 1) {
+        __asm__(AOT_DW3_ROWS(AOT_DW3_ROW1)
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
+                  [p0] "+r"(*p0), [p1] "+r"(*p1), [p2] "+r"(*p2)
+                : [k] "r"(k), [cb4m] "r"(4 * cb - 4)
+                : "memory");
+    } else {
+        __asm__(AOT_DW3_ROWS(AOT_DW3_ROW2)
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
+                  [p0] "+r"(*p0), [p1] "+r"(*p1), [p2] "+r"(*p2)
+                : [k] "r"(k), [cb4m] "r"(4 * cb - 4), [cb8m] "r"(8 * cb - 4)
+                : "memory");
+    }
+    *acc0 = a0;
+    *acc1 = a1;
 #else
-    *a0 = aot_dw3_mac(aot_smlad(x01, wa, *a0), aot_lo16(x23), aot_lo16(wb));
-    *a1 = sw == 1 ? aot_smlad(x23, aot_pack16(aot_hi16(wb), aot_lo16(wb)), aot_dw3_mac(*a1, aot_hi16(x01), aot_lo16(wa)))
-                  : aot_dw3_mac(aot_smlad(x23, wa, *a1), aot_lo16(x45), aot_lo16(wb));
+    int32_t a0 = k->bias, a1 = a0;
+    const int32_t *const p[3] = {(*p0)++, (*p1)++, (*p2)++};
+    for (int ky = 0; ky < 3; ++ky) {
+        const int32_t x01 = p[ky][0], x23 = p[ky][cb], wa = k->w[2 * ky], wb = k->w[2 * ky + 1];
+        a0 = aot_dw3_mac(aot_smlad(x01, wa, a0), aot_lo16(x23), aot_lo16(wb));
+        if (sw == 1) {
+            a1 = aot_smlad(x23, aot_pack16(aot_hi16(wb), aot_lo16(wb)), aot_dw3_mac(a1, aot_hi16(x01), aot_lo16(wa)));
+        } else {
+            a1 = aot_dw3_mac(aot_smlad(x23, wa, a1), aot_lo16(p[ky][2 * cb]), aot_lo16(wb));
+        }
+    }
+    *acc0 = a0;
+    *acc1 = a1;
 #endif
 }
 
@@ -386,11 +436,9 @@ AOT_ALWAYS_INLINE void aot_dw3_pair(const int32_t *const *rows, int j, int cb, i
 {
     const int at = j * sw * cb;
     const int32_t *p0 = rows[0] + at, *p1 = rows[1] + at, *p2 = rows[2] + at;
-    for (const aot_dw3_t *end = k + cb; k != end; ++k, ++p0, ++p1, ++p2, ++o) {
-        int32_t a0 = k->bias, a1 = a0;
-        aot_dw3_tap_row(&a0, &a1, p0[0], p0[cb], sw == 2 && two ? p0[2 * cb] : 0, k->w[0], k->w[1], sw);
-        aot_dw3_tap_row(&a0, &a1, p1[0], p1[cb], sw == 2 && two ? p1[2 * cb] : 0, k->w[2], k->w[3], sw);
-        aot_dw3_tap_row(&a0, &a1, p2[0], p2[cb], sw == 2 && two ? p2[2 * cb] : 0, k->w[4], k->w[5], sw);
+    for (const aot_dw3_t *end = k + cb; k != end; ++k, ++o) {
+        int32_t a0, a1;
+        aot_dw3_acc(&p0, &p1, &p2, cb, two ? sw : 1, k, &a0, &a1);
         const aot_rq_t q = k->rq;
         o[0] = aot_out(a0, &q, off);
         if (two) {
