@@ -341,23 +341,25 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
-/* Depthwise 3x3 windows (dilation 1, stride 1 or 2, depth multiplier 1), two output pixels
- * per step with SMLAD: a ring row is laid out [column pair][cb channels], one word per channel
- * holding its two columns as int16 (input offset added; zero for padding). aot_dw_row_pack
- * writes n pixels of x (pixel stride c bytes, channels 0..cb-1) into columns col..col+n-1 of
- * `row`. aot_dw_row_3x3p accumulates output row pixels 0..ow-1 of the cb channels from the 3
- * ring rows `rows` (a zero row for top/bottom padding): per channel an aot_dw3_t k[ch] (per
- * tap row ky the words (w0, w1), (w2, w1) of its three taps, then bias and requantisation);
- * pixel ox of channel ch goes to out[ox * c + ch]. */
+/* Depthwise 3x3 windows (dilation 1, stride sw = 1 or 2, depth multiplier 1), two output
+ * pixels per step with SMLAD: a ring row holds cb channels' columns as int16 (input offset
+ * added; zero for padding), in words of a column pair (even column low); at stride 1 laid out
+ * [column pair][channel], at stride 2 [column pair / 2][channel][column pair % 2] (the words
+ * of output pixels ox, ox + 1 adjacent). aot_dw_row_pack writes n pixels of x (pixel stride c
+ * bytes, channels 0..cb-1) into columns col..col+n-1 of `row`. aot_dw_row_3x3p accumulates
+ * output row pixels 0..ow-1 of the cb channels from the 3 ring rows `rows` (a zero row for
+ * top/bottom padding; the row holds a pair's words past the last pixel), per channel an
+ * aot_dw3_t k[ch] (per tap row ky the words (w0, w1), (w2, w1), then bias and
+ * requantisation); pixel ox of channel ch goes to out[ox * c + ch]. */
 typedef struct {
     int32_t w[6];
     int32_t bias;
     aot_rq_t rq;
 } aot_dw3_t;
 
-void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int32_t off);
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int sw, int32_t off);
 void aot_dw_row_3x3p(const int32_t *const *rows, int cb, int ow, int sw, const aot_dw3_t *k, int8_t *out,
-                    int c, int32_t off);
+                     int c, int32_t off);
 
 /* int16x8 (16x8 quantisation). aot_smlald: acc + a.lo * b.lo + a.hi * b.hi, exact in int64. */
 #if AOT_SIMD32

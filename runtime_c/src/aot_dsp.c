@@ -320,38 +320,89 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
     }
 }
 
-void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int32_t off)
+/* The word of channel ch, column pair j in a ring row of the two-pixel kernel: [j / l][ch][j % l]
+ * (l = 1 at stride 1; l = 2 at stride 2, where the words of pixels ox, ox + 1 are adjacent). */
+static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)
+{
+    return row + ((j / l) * cb + ch) * l + j % l;
+}
+
+/* Two pixels (s, s + c) of cb channels as int16 pairs (+ off) into the words d, d + l, ..., d +
+ * (cb - 1) * l: per 4 channels two SXTAB16 per pixel and four PKH. */
+AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
 {
     const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
-    int32_t *d = row + (col >> 1) * cb;
-    if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
-        for (int ch = 0; ch < cb; ++ch) {
-            d[ch] = (int32_t)((uint32_t)(x[ch] + off) << 16);
+    int ch = cb;
+#if AOT_SIMD32
+    if (l == 1) {
+        for (; ch >= 4; ch -= 4) {
+            int32_t a, b, t0, t1, t2;
+            __asm__("ldr %[b], [%[s], %[c]]\n\t"
+                    "ldr %[a], [%[s]], #4\n\t"
+                    "sxtab16 %[t0], %[o], %[a]\n\t"
+                    "sxtab16 %[t1], %[o], %[b]\n\t"
+                    "sxtab16 %[a], %[o], %[a], ror #8\n\t"
+                    "sxtab16 %[b], %[o], %[b], ror #8\n\t"
+                    "pkhbt %[t2], %[t0], %[t1], lsl #16\n\t"
+                    "pkhtb %[t1], %[t1], %[t0], asr #16\n\t"
+                    "pkhbt %[t0], %[a], %[b], lsl #16\n\t"
+                    "pkhtb %[b], %[b], %[a], asr #16\n\t"
+                    "strd %[t2], %[t0], [%[d]], #8\n\t"
+                    "strd %[t1], %[b], [%[d]], #8"
+                    : [s] "+r"(s), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [t0] "=&r"(t0), [t1] "=&r"(t1),
+                      [t2] "=&r"(t2)
+                    : [c] "r"(c), [o] "r"(offp)
+                    : "memory");
         }
-        d += cb;
+    }
+#endif
+    for (; ch >= 4; ch -= 4, s += 4, d += 4 * l) {
+        const uint32_t va = aot_ld32(s), vb = aot_ld32(s + c);
+        const int32_t a02 = aot_sxtab16(offp, va), b02 = aot_sxtab16(offp, vb);
+        const int32_t a13 = aot_sxtab16_ror8(offp, va), b13 = aot_sxtab16_ror8(offp, vb);
+        d[0] = aot_pkhbt(a02, b02);
+        d[l] = aot_pkhbt(a13, b13);
+        d[2 * l] = aot_pkhtb(b02, a02);
+        d[3 * l] = aot_pkhtb(b13, a13);
+    }
+    for (; ch > 0; --ch, ++s, d += l) {
+        *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
+    }
+}
+
+/* A ring row's one column of cb channels (+ off) at column pair j: the high halves (hi) or the
+ * low halves of the words, the other halves zero (padding). */
+static inline void aot_dw_pack1(const int8_t *s, int cb, int32_t *row, int j, int l, int hi, int32_t off)
+{
+    for (int ch = 0; ch < cb; ++ch) {
+        const uint32_t v = (uint32_t)(s[ch] + off);
+        *aot_dw_word(row, j, cb, l, ch) = (int32_t)(hi ? v << 16 : v & 0xFFFFu);
+    }
+}
+
+AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int l,
+                                       int32_t off)
+{
+    if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
+        aot_dw_pack1(x, cb, row, col >> 1, l, 1, off);
         x += c;
+        ++col;
         --n;
     }
-    for (; n >= 2; n -= 2, x += 2 * c) {
-        const int8_t *s = x;
-        int ch = cb;
-        for (; ch >= 4; ch -= 4, s += 4, d += 4) {
-            const uint32_t va = aot_ld32(s), vb = aot_ld32(s + c);
-            const int32_t a02 = aot_sxtab16(offp, va), b02 = aot_sxtab16(offp, vb);
-            const int32_t a13 = aot_sxtab16_ror8(offp, va), b13 = aot_sxtab16_ror8(offp, vb);
-            d[0] = aot_pkhbt(a02, b02);
-            d[1] = aot_pkhbt(a13, b13);
-            d[2] = aot_pkhtb(b02, a02);
-            d[3] = aot_pkhtb(b13, a13);
-        }
-        for (; ch > 0; --ch, ++s, ++d) {
-            *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
-        }
+    for (; n >= 2; n -= 2, col += 2, x += 2 * c) {
+        aot_dw_pack2(x, c, cb, aot_dw_word(row, col >> 1, cb, l, 0), l, off);
     }
     if (n) { /* the last column is the low half of its pair (the high one is padding) */
-        for (int ch = 0; ch < cb; ++ch) {
-            d[ch] = (int32_t)((uint32_t)(x[ch] + off) & 0xFFFFu);
-        }
+        aot_dw_pack1(x, cb, row, col >> 1, l, 0, off);
+    }
+}
+
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int sw, int32_t off)
+{
+    if (sw == 1) {
+        aot_dw_pack_row(x, n, c, cb, row, col, 1, off);
+    } else {
+        aot_dw_pack_row(x, n, c, cb, row, col, 2, off);
     }
 }
 
@@ -362,61 +413,63 @@ static inline int32_t aot_dw3_mac(int32_t acc, int32_t a, int32_t b)
 }
 #endif
 
-/* The accumulators a0, a1 of pixels ox, ox + 1 of one channel: its aot_dw3_t at k, per tap
- * row the words x01, x23 (and x45 at stride 2) of the column pairs from ox * sw on, at p, p +
- * cb words (p + 2 * cb), and the weights wa = (w0, w1), wb = (w2, w1). Stride 1: a0 += x0 w0 +
- * x1 w1 (SMLAD) + x2 w2 (SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2 (SMLADX); stride 2: a0
- * as before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2 (SMLABB). */
 #if AOT_SIMD32
-/* One tap row at P (post-incremented by a word): x01 = P[0], x23 = P[cb] (x45 = P[2 * cb]),
- * the weights wa, wb at byte KO of k; the accumulators start at A0, A1 (row 0: the bias, in x1). */
-#define AOT_DW3_ROW1(KO, P, A0, A1)                             \
+/* One tap row of a channel: the weights wa = (w0, w1), wb = (w2, w1) at byte KO of its record k,
+ * the inputs at P (advanced to the next column pair); a0, a1 accumulate from a0 (row 0: the
+ * bias) and A1. Stride 1 (x01 = P[0], x23 = P[cb]): a0 += x0 w0 + x1 w1 (SMLAD) + x2 w2
+ * (SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2 (SMLADX). Stride 2 (x01, x23 = P[0], P[1], x45 =
+ * P[2 * cb]): a0 as before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2 (SMLABB). */
+#define AOT_DW3_ROW1(KO, P, A1)                                 \
     "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
     "ldr %[x0], [%[" P "]], #4\n\t"                             \
-    "smlad %[a0], %[x0], %[wa], " A0 "\n\t"                     \
     "smlatb %[a1], %[x0], %[wa], " A1 "\n\t"                    \
-    "ldr %[x1], [%[" P "], %[cb4m]]\n\t"                        \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "ldr %[x1], [%[" P "], %[cbm]]\n\t"                         \
     "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
     "smladx %[a1], %[x1], %[wb], %[a1]\n\t"
-#define AOT_DW3_ROW2(KO, P, A0, A1)                             \
+#define AOT_DW3_ROW2(KO, P, A1)                                 \
     "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
-    "ldr %[x0], [%[" P "]], #4\n\t"                             \
-    "smlad %[a0], %[x0], %[wa], " A0 "\n\t"                     \
-    "ldr %[x0], [%[" P "], %[cb4m]]\n\t"                        \
-    "smlabb %[a0], %[x0], %[wb], %[a0]\n\t"                     \
-    "smlad %[a1], %[x0], %[wa], " A1 "\n\t"                     \
-    "ldr %[x0], [%[" P "], %[cb8m]]\n\t"                        \
+    "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
+    "smlad %[a1], %[x1], %[wa], " A1 "\n\t"                     \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
+    "ldr %[x0], [%[" P "], %[cbm]]\n\t"                         \
     "smlabb %[a1], %[x0], %[wb], %[a1]\n\t"
-#define AOT_DW3_ROWS(ROW)                                                                   \
-    "ldr %[x1], [%[k], #24]\n\t" ROW("0", "p0", "%[x1]", "%[x1]") ROW("8", "p1", "%[a0]", "%[a1]") \
-        ROW("16", "p2", "%[a0]", "%[a1]")
+/* The three rows from the bias (in a0), then the requantisation into wa, wb, x0, x1. */
+#define AOT_DW3_ASM(ROW)                                                                              \
+    __asm__("ldr %[a0], [%[k], #24]\n\t" ROW("0", "p0", "%[a0]") ROW("8", "p1", "%[a1]")              \
+            ROW("16", "p2", "%[a1]") "ldrd %[wa], %[wb], [%[k], %[qo]]\n\t"                           \
+            "ldrd %[x0], %[x1], [%[k], %[qo8]]"                                                       \
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa),         \
+              [wb] "=&r"(wb), [p0] "+r"(*p0), [p1] "+r"(*p1), [p2] "+r"(*p2)                          \
+            : [k] "r"(k), [cbm] "r"(4 * sw * cb - 4 * sw), [qo] "i"(__builtin_offsetof(aot_dw3_t, rq)), \
+              [qo8] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8)                                        \
+            : "memory")
 #endif
 
+_Static_assert(sizeof(aot_rq_t) == 16, "aot_dw3_acc loads an aot_rq_t as two pairs of words");
+
+/* Accumulators a0, a1 of pixels ox, ox + 1 of one channel (record k) over the 3 tap rows at *p0,
+ * *p1, *p2 (each advanced to the channel's next word: one at stride 1, two at stride 2), and
+ * the channel's requantisation q. */
 AOT_ALWAYS_INLINE void aot_dw3_acc(const int32_t **p0, const int32_t **p1, const int32_t **p2, int cb, int sw,
-                                   const aot_dw3_t *k, int32_t *acc0, int32_t *acc1)
+                                   const aot_dw3_t *k, int32_t *acc0, int32_t *acc1, aot_rq_t *q)
 {
 #if AOT_SIMD32
     int32_t a0, a1, x0, x1, wa, wb;
     if (sw == 1) {
-        __asm__(AOT_DW3_ROWS(AOT_DW3_ROW1)
-                : [a0] "=&r"(a0), [a1] "=&r"(a1), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
-                  [p0] "+r"(*p0), [p1] "+r"(*p1), [p2] "+r"(*p2)
-                : [k] "r"(k), [cb4m] "r"(4 * cb - 4)
-                : "memory");
+        AOT_DW3_ASM(AOT_DW3_ROW1);
     } else {
-        __asm__(AOT_DW3_ROWS(AOT_DW3_ROW2)
-                : [a0] "=&r"(a0), [a1] "=&r"(a1), [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb),
-                  [p0] "+r"(*p0), [p1] "+r"(*p1), [p2] "+r"(*p2)
-                : [k] "r"(k), [cb4m] "r"(4 * cb - 4), [cb8m] "r"(8 * cb - 4)
-                : "memory");
+        AOT_DW3_ASM(AOT_DW3_ROW2);
     }
-    *acc0 = a0;
-    *acc1 = a1;
+    const int32_t qw[4] = {wa, wb, x0, x1};
+    __builtin_memcpy(q, qw, sizeof qw);
 #else
     int32_t a0 = k->bias, a1 = a0;
-    const int32_t *const p[3] = {(*p0)++, (*p1)++, (*p2)++};
+    const int32_t *const p[3] = {*p0, *p1, *p2};
     for (int ky = 0; ky < 3; ++ky) {
-        const int32_t x01 = p[ky][0], x23 = p[ky][cb], wa = k->w[2 * ky], wb = k->w[2 * ky + 1];
+        const int32_t wa = k->w[2 * ky], wb = k->w[2 * ky + 1];
+        const int32_t x01 = p[ky][0], x23 = p[ky][sw == 1 ? cb : 1];
         a0 = aot_dw3_mac(aot_smlad(x01, wa, a0), aot_lo16(x23), aot_lo16(wb));
         if (sw == 1) {
             a1 = aot_smlad(x23, aot_pack16(aot_hi16(wb), aot_lo16(wb)), aot_dw3_mac(a1, aot_hi16(x01), aot_lo16(wa)));
@@ -424,22 +477,24 @@ AOT_ALWAYS_INLINE void aot_dw3_acc(const int32_t **p0, const int32_t **p1, const
             a1 = aot_dw3_mac(aot_smlad(x23, wa, a1), aot_lo16(p[ky][2 * cb]), aot_lo16(wb));
         }
     }
+    *p0 += sw;
+    *p1 += sw;
+    *p2 += sw;
+    *q = k->rq;
+#endif
     *acc0 = a0;
     *acc1 = a1;
-#endif
 }
 
-/* Pixels 2 * j, 2 * j + 1 (the second only if `two`) of the cb channels: their words start at
- * column pair j * sw of each row. */
-AOT_ALWAYS_INLINE void aot_dw3_pair(const int32_t *const *rows, int j, int cb, int sw, const aot_dw3_t *k,
-                                    int8_t *o, int c, int32_t off, int two)
+/* Pixels ox, ox + 1 (the second only if `two`) of the cb channels (records k), their outputs
+ * from o on; *p0, *p1, *p2 advance to the next pair's words. */
+AOT_ALWAYS_INLINE void aot_dw3_pair(const int32_t **p0, const int32_t **p1, const int32_t **p2, int cb, int sw,
+                                    const aot_dw3_t *k, int8_t *o, int c, int32_t off, int two)
 {
-    const int at = j * sw * cb;
-    const int32_t *p0 = rows[0] + at, *p1 = rows[1] + at, *p2 = rows[2] + at;
     for (const aot_dw3_t *end = k + cb; k != end; ++k, ++o) {
         int32_t a0, a1;
-        aot_dw3_acc(&p0, &p1, &p2, cb, two ? sw : 1, k, &a0, &a1);
-        const aot_rq_t q = k->rq;
+        aot_rq_t q;
+        aot_dw3_acc(p0, p1, p2, cb, sw, k, &a0, &a1, &q);
         o[0] = aot_out(a0, &q, off);
         if (two) {
             o[c] = aot_out(a1, &q, off);
@@ -450,12 +505,12 @@ AOT_ALWAYS_INLINE void aot_dw3_pair(const int32_t *const *rows, int j, int cb, i
 AOT_ALWAYS_INLINE void aot_dw3_row(const int32_t *const *rows, int cb, int ow, int sw, const aot_dw3_t *k,
                                    int8_t *out, int c, int32_t off)
 {
-    int j = 0;
-    for (; 2 * j + 2 <= ow; ++j) {
-        aot_dw3_pair(rows, j, cb, sw, k, out + 2 * j * c, c, off, 1);
+    const int32_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2];
+    for (int ox = ow >> 1; ox > 0; --ox, out += 2 * c) {
+        aot_dw3_pair(&p0, &p1, &p2, cb, sw, k, out, c, off, 1);
     }
     if (ow & 1) {
-        aot_dw3_pair(rows, j, cb, sw, k, out + 2 * j * c, c, off, 0);
+        aot_dw3_pair(&p0, &p1, &p2, cb, sw, k, out, c, off, 0);
     }
 }
 
