@@ -324,8 +324,29 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
  * (l = 1 at stride 1; l = 2 at stride 2, where the words of pixels ox, ox + 1 are adjacent). */
 static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)
 {
-    return row + ((j / l) * cb + ch) * l + j % l;
+    return row + (((j >> (l - 1)) * cb + ch) << (l - 1)) + (j & (l - 1));
 }
+
+#if AOT_SIMD32
+/* Four channels of pixels a (at s, advanced by 4) and b (at s + c) as int16 pairs (+ the
+ * offset pair o): t2, t0, t1, b = channels 0, 1, 2, 3, then stored (STORE). */
+#define AOT_DW_PACK4(STORE)                                                                    \
+    int32_t a, b, t0, t1, t2;                                                                  \
+    __asm__("ldr %[b], [%[s], %[c]]\n\t"                                                       \
+            "ldr %[a], [%[s]], #4\n\t"                                                         \
+            "sxtab16 %[t0], %[o], %[a]\n\t"                                                    \
+            "sxtab16 %[t1], %[o], %[b]\n\t"                                                    \
+            "sxtab16 %[a], %[o], %[a], ror #8\n\t"                                             \
+            "sxtab16 %[b], %[o], %[b], ror #8\n\t"                                             \
+            "pkhbt %[t2], %[t0], %[t1], lsl #16\n\t"                                           \
+            "pkhtb %[t1], %[t1], %[t0], asr #16\n\t"                                           \
+            "pkhbt %[t0], %[a], %[b], lsl #16\n\t"                                             \
+            "pkhtb %[b], %[b], %[a], asr #16\n\t" STORE                                        \
+            : [s] "+r"(s), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [t0] "=&r"(t0), [t1] "=&r"(t1), \
+              [t2] "=&r"(t2)                                                                   \
+            : [c] "r"(c), [o] "r"(offp)                                                        \
+            : "memory")
+#endif
 
 /* Two pixels (s, s + c) of cb channels as int16 pairs (+ off) into the words d, d + l, ..., d +
  * (cb - 1) * l: per 4 channels two SXTAB16 per pixel and four PKH. */
@@ -334,28 +355,15 @@ AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, 
     const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
     int ch = cb;
 #if AOT_SIMD32
-    if (l == 1) {
-        for (; ch >= 4; ch -= 4) {
-            int32_t a, b, t0, t1, t2;
-            __asm__("ldr %[b], [%[s], %[c]]\n\t"
-                    "ldr %[a], [%[s]], #4\n\t"
-                    "sxtab16 %[t0], %[o], %[a]\n\t"
-                    "sxtab16 %[t1], %[o], %[b]\n\t"
-                    "sxtab16 %[a], %[o], %[a], ror #8\n\t"
-                    "sxtab16 %[b], %[o], %[b], ror #8\n\t"
-                    "pkhbt %[t2], %[t0], %[t1], lsl #16\n\t"
-                    "pkhtb %[t1], %[t1], %[t0], asr #16\n\t"
-                    "pkhbt %[t0], %[a], %[b], lsl #16\n\t"
-                    "pkhtb %[b], %[b], %[a], asr #16\n\t"
-                    "strd %[t2], %[t0], [%[d]], #8\n\t"
-                    "strd %[t1], %[b], [%[d]], #8"
-                    : [s] "+r"(s), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [t0] "=&r"(t0), [t1] "=&r"(t1),
-                      [t2] "=&r"(t2)
-                    : [c] "r"(c), [o] "r"(offp)
-                    : "memory");
+    for (; ch >= 4; ch -= 4) {
+        if (l == 1) {
+            AOT_DW_PACK4("strd %[t2], %[t0], [%[d]], #8\n\tstrd %[t1], %[b], [%[d]], #8");
+        } else {
+            AOT_DW_PACK4("str %[t0], [%[d], #8]\n\tstr %[t1], [%[d], #16]\n\tstr %[b], [%[d], #24]\n\t"
+                         "str %[t2], [%[d]], #32");
         }
     }
-#endif
+#else
     for (; ch >= 4; ch -= 4, s += 4, d += 4 * l) {
         const uint32_t va = aot_ld32(s), vb = aot_ld32(s + c);
         const int32_t a02 = aot_sxtab16(offp, va), b02 = aot_sxtab16(offp, vb);
@@ -365,6 +373,7 @@ AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, 
         d[2 * l] = aot_pkhtb(b02, a02);
         d[3 * l] = aot_pkhtb(b13, a13);
     }
+#endif
     for (; ch > 0; --ch, ++s, d += l) {
         *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
     }
