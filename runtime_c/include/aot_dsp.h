@@ -346,7 +346,8 @@ void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, i
  * added; zero for padding), in words of a column pair (even column low); at stride 1 laid out
  * [column pair][channel], at stride 2 [column pair / 2][channel][column pair % 2] (the words
  * of output pixels ox, ox + 1 adjacent). aot_dw_row_pack writes n pixels of x (pixel stride c
- * bytes, channels 0..cb-1) into columns col..col+n-1 of `row`. aot_dw_row_3x3p accumulates
+ * bytes, channels 0..cb-1) into columns col..col+n-1 of `row`, and zeros into its other
+ * columns up to column pair `words` (none if 0: they are still zero). aot_dw_row_3x3p accumulates
  * output row pixels 0..ow-1 of the cb channels from the 3 ring rows `rows` (a zero row for
  * top/bottom padding; the row holds a pair's words past the last pixel), per channel an
  * aot_dw3_t k[ch] (per tap row ky the words (w0, w1), (w2, w1), then bias and
@@ -357,7 +358,8 @@ typedef struct {
     aot_rq_t rq;
 } aot_dw3_t;
 
-void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int sw, int32_t off);
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw,
+                     int32_t off);
 void aot_dw_row_3x3p(const int32_t *const *rows, int cb, int ow, int sw, const aot_dw3_t *k, int8_t *out,
                      int c, int32_t off);
 

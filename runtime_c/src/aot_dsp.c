@@ -353,9 +353,8 @@ static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)
 AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
 {
     const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
-    int ch = cb;
 #if AOT_SIMD32
-    for (; ch >= 4; ch -= 4) {
+    for (int g = cb >> 2; g > 0; --g) {
         if (l == 1) {
             AOT_DW_PACK4("strd %[t2], %[t0], [%[d]], #8\n\tstrd %[t1], %[b], [%[d]], #8");
         } else {
@@ -364,7 +363,7 @@ AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, 
         }
     }
 #else
-    for (; ch >= 4; ch -= 4, s += 4, d += 4 * l) {
+    for (int g = cb >> 2; g > 0; --g, s += 4, d += 4 * l) {
         const uint32_t va = aot_ld32(s), vb = aot_ld32(s + c);
         const int32_t a02 = aot_sxtab16(offp, va), b02 = aot_sxtab16(offp, vb);
         const int32_t a13 = aot_sxtab16_ror8(offp, va), b13 = aot_sxtab16_ror8(offp, vb);
@@ -374,44 +373,83 @@ AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, 
         d[3 * l] = aot_pkhtb(b13, a13);
     }
 #endif
-    for (; ch > 0; --ch, ++s, d += l) {
+    for (int ch = cb & 3; ch > 0; --ch, ++s, d += l) {
         *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
     }
 }
 
-/* A ring row's one column of cb channels (+ off) at column pair j: the high halves (hi) or the
- * low halves of the words, the other halves zero (padding). */
-static inline void aot_dw_pack1(const int8_t *s, int cb, int32_t *row, int j, int l, int hi, int32_t off)
+/* One pixel s of cb channels (+ off) as the high halves (hi) or the low halves of the words d,
+ * d + l, ..., the other halves zero (padding). */
+AOT_ALWAYS_INLINE void aot_dw_pack1(const int8_t *s, int cb, int32_t *d, int l, int hi, int32_t off)
 {
-    for (int ch = 0; ch < cb; ++ch) {
-        const uint32_t v = (uint32_t)(s[ch] + off);
-        *aot_dw_word(row, j, cb, l, ch) = (int32_t)(hi ? v << 16 : v & 0xFFFFu);
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    for (int g = cb >> 2; g > 0; --g, s += 4, d += 4 * l) {
+        const uint32_t v = aot_ld32(s);
+        const uint32_t e = (uint32_t)aot_sxtab16(offp, v), o = (uint32_t)aot_sxtab16_ror8(offp, v);
+        d[0] = (int32_t)(hi ? e << 16 : e & 0xFFFFu);
+        d[l] = (int32_t)(hi ? o << 16 : o & 0xFFFFu);
+        d[2 * l] = (int32_t)(hi ? e & 0xFFFF0000u : e >> 16);
+        d[3 * l] = (int32_t)(hi ? o & 0xFFFF0000u : o >> 16);
+    }
+    for (int ch = cb & 3; ch > 0; --ch, ++s, d += l) {
+        const uint32_t v = (uint32_t)(*s + off);
+        *d = (int32_t)(hi ? v << 16 : v & 0xFFFFu);
     }
 }
 
-AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int l,
-                                       int32_t off)
+/* Column pairs j0..j1-1 of a ring row zeroed (padding). */
+static inline void aot_dw_pad(int32_t *row, int j0, int j1, int cb, int l)
 {
+    for (int j = j0; j < j1; ++j) {
+        for (int ch = 0; ch < cb; ++ch) {
+            *aot_dw_word(row, j, cb, l, ch) = 0;
+        }
+    }
+}
+
+AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words,
+                                       int l, int32_t off)
+{
+    if (words) {
+        aot_dw_pad(row, 0, col >> 1, cb, l);
+        aot_dw_pad(row, (col + n + 1) >> 1, words, cb, l);
+    }
     if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
-        aot_dw_pack1(x, cb, row, col >> 1, l, 1, off);
+        aot_dw_pack1(x, cb, aot_dw_word(row, col >> 1, cb, l, 0), l, 1, off);
         x += c;
         ++col;
         --n;
     }
-    for (; n >= 2; n -= 2, col += 2, x += 2 * c) {
-        aot_dw_pack2(x, c, cb, aot_dw_word(row, col >> 1, cb, l, 0), l, off);
+    if (l == 2 && (col & 2) && n >= 2) { /* an odd column pair first: from there whole blocks */
+        aot_dw_pack2(x, c, cb, aot_dw_word(row, col >> 1, cb, 2, 0), 2, off);
+        x += 2 * c;
+        col += 2;
+        n -= 2;
+    }
+    int32_t *d = aot_dw_word(row, col >> 1, cb, l, 0);
+    for (; n >= 2 * l; n -= 2 * l, col += 2 * l, x += 2 * l * c, d += l * cb) {
+        aot_dw_pack2(x, c, cb, d, l, off);
+        if (l == 2) {
+            aot_dw_pack2(x + 2 * c, c, cb, d + 1, 2, off);
+        }
+    }
+    if (n >= 2) { /* stride 2: a last even column pair */
+        aot_dw_pack2(x, c, cb, d, l, off);
+        x += 2 * c;
+        col += 2;
+        n -= 2;
     }
     if (n) { /* the last column is the low half of its pair (the high one is padding) */
-        aot_dw_pack1(x, cb, row, col >> 1, l, 0, off);
+        aot_dw_pack1(x, cb, aot_dw_word(row, col >> 1, cb, l, 0), l, 0, off);
     }
 }
 
-void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int sw, int32_t off)
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw, int32_t off)
 {
     if (sw == 1) {
-        aot_dw_pack_row(x, n, c, cb, row, col, 1, off);
+        aot_dw_pack_row(x, n, c, cb, row, col, words, 1, off);
     } else {
-        aot_dw_pack_row(x, n, c, cb, row, col, 2, off);
+        aot_dw_pack_row(x, n, c, cb, row, col, words, 2, off);
     }
 }
 
