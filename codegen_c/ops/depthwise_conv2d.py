@@ -100,13 +100,13 @@ def _pair_words(op: Op, g: Graph) -> int:
 
 def dsp_knobs(op: Op, g: Graph) -> list:
     """Default (all groups / channels per pass), then half as many each time, down to one
-    group of 4 channels (the two-pixel kernel: down to 4 channels)."""
+    group of 4 channels (the two-pixel kernel: down to one channel)."""
     if _as_conv(op, g):
         return conv2d.dsp_knobs(op, g)
     out: list = [()]
     if _pair(op, g):
         n = g.tensor(op.inputs[0]).shape[3] // 2
-        while n >= 4:
+        while n >= 1:
             out.append((("channels", n),))
             n //= 2
         return out
