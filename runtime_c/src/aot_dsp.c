@@ -327,55 +327,110 @@ static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)
     return row + (((j >> (l - 1)) * cb + ch) << (l - 1)) + (j & (l - 1));
 }
 
+/* Pixels a, b: 4 int8 channels each, as the int16 pairs (a[ch] + off, b[ch] + off) of channels
+ * ch = 0..3: PKHBT/PKHTB pair the bytes of a and b (a0 a1 b0 b1, a2 a3 b2 b3), SXTAB16 (plain
+ * and ror 8) extend them with the offset pair o. */
 #if AOT_SIMD32
-/* Four channels of pixels a (at s, advanced by 4) and b (at s + c) as int16 pairs (+ the
- * offset pair o): t2, t0, t1, b = channels 0, 1, 2, 3, then stored (STORE). */
+/* At s (advanced by 4) and s + c; channels 0..3 in a, t0, t1, b, then STORE. */
 #define AOT_DW_PACK4(STORE)                                                                    \
-    int32_t a, b, t0, t1, t2;                                                                  \
+    int32_t a, b, t0, t1;                                                                      \
     __asm__("ldr %[b], [%[s], %[c]]\n\t"                                                       \
             "ldr %[a], [%[s]], #4\n\t"                                                         \
-            "sxtab16 %[t0], %[o], %[a]\n\t"                                                    \
-            "sxtab16 %[t1], %[o], %[b]\n\t"                                                    \
-            "sxtab16 %[a], %[o], %[a], ror #8\n\t"                                             \
-            "sxtab16 %[b], %[o], %[b], ror #8\n\t"                                             \
-            "pkhbt %[t2], %[t0], %[t1], lsl #16\n\t"                                           \
-            "pkhtb %[t1], %[t1], %[t0], asr #16\n\t"                                           \
             "pkhbt %[t0], %[a], %[b], lsl #16\n\t"                                             \
-            "pkhtb %[b], %[b], %[a], asr #16\n\t" STORE                                        \
-            : [s] "+r"(s), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [t0] "=&r"(t0), [t1] "=&r"(t1), \
-              [t2] "=&r"(t2)                                                                   \
+            "pkhtb %[b], %[b], %[a], asr #16\n\t"                                              \
+            "sxtab16 %[a], %[o], %[t0]\n\t"                                                    \
+            "sxtab16 %[t0], %[o], %[t0], ror #8\n\t"                                           \
+            "sxtab16 %[t1], %[o], %[b]\n\t"                                                    \
+            "sxtab16 %[b], %[o], %[b], ror #8\n\t" STORE                                       \
+            : [s] "+r"(s), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [t0] "=&r"(t0), [t1] "=&r"(t1) \
             : [c] "r"(c), [o] "r"(offp)                                                        \
             : "memory")
+#else
+static inline void aot_dw_pair4(const int8_t *s, int c, int32_t offp, int32_t *d, int l)
+{
+    const int32_t va = (int32_t)aot_ld32(s), vb = (int32_t)aot_ld32(s + c);
+    const uint32_t lo = (uint32_t)aot_pkhbt(va, vb), hi = (uint32_t)aot_pkhtb(vb, va);
+    d[0] = aot_sxtab16(offp, lo);
+    d[l] = aot_sxtab16_ror8(offp, lo);
+    d[2 * l] = aot_sxtab16(offp, hi);
+    d[3 * l] = aot_sxtab16_ror8(offp, hi);
+}
 #endif
 
-/* Two pixels (s, s + c) of cb channels as int16 pairs (+ off) into the words d, d + l, ..., d +
- * (cb - 1) * l: per 4 channels two SXTAB16 per pixel and four PKH. */
-AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
+/* The tail channels (cb & 3 of them) of pixels s, s + c into the words d, d + l, ... */
+static inline void aot_dw_pack2_tail(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
 {
-    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
-#if AOT_SIMD32
-    for (int g = cb >> 2; g > 0; --g) {
-        if (l == 1) {
-            AOT_DW_PACK4("strd %[t2], %[t0], [%[d]], #8\n\tstrd %[t1], %[b], [%[d]], #8");
-        } else {
-            AOT_DW_PACK4("str %[t0], [%[d], #8]\n\tstr %[t1], [%[d], #16]\n\tstr %[b], [%[d], #24]\n\t"
-                         "str %[t2], [%[d]], #32");
-        }
-    }
-#else
-    for (int g = cb >> 2; g > 0; --g, s += 4, d += 4 * l) {
-        const uint32_t va = aot_ld32(s), vb = aot_ld32(s + c);
-        const int32_t a02 = aot_sxtab16(offp, va), b02 = aot_sxtab16(offp, vb);
-        const int32_t a13 = aot_sxtab16_ror8(offp, va), b13 = aot_sxtab16_ror8(offp, vb);
-        d[0] = aot_pkhbt(a02, b02);
-        d[l] = aot_pkhbt(a13, b13);
-        d[2 * l] = aot_pkhtb(b02, a02);
-        d[3 * l] = aot_pkhtb(b13, a13);
-    }
-#endif
     for (int ch = cb & 3; ch > 0; --ch, ++s, d += l) {
         *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
     }
+}
+
+/* Two pixels (s, s + c) of cb channels as int16 pairs (+ off) into the words d, d + l, ..., d +
+ * (cb - 1) * l. */
+AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    for (int g = cb >> 2; g > 0; --g) {
+#if AOT_SIMD32
+        if (l == 1) {
+            AOT_DW_PACK4("strd %[a], %[t0], [%[d]], #8\n\tstrd %[t1], %[b], [%[d]], #8");
+        } else {
+            AOT_DW_PACK4("str %[t0], [%[d], #8]\n\tstr %[t1], [%[d], #16]\n\tstr %[b], [%[d], #24]\n\t"
+                         "str %[a], [%[d]], #32");
+        }
+#else
+        aot_dw_pair4(s, c, offp, d, l);
+        s += 4;
+        d += 4 * l;
+#endif
+    }
+    aot_dw_pack2_tail(s, c, cb, d, l, off);
+}
+
+/* Stride 2: four pixels (s .. s + 3c) of cb channels, the column pairs of a block
+ * ([j / 2][ch][j % 2], j even at d): per 4 channels four adjacent pairs of words. */
+AOT_ALWAYS_INLINE void aot_dw_pack4(const int8_t *s, int c, int cb, int32_t *d, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+#if AOT_SIMD32
+    const int8_t *s2 = s + 2 * c;
+    for (int g = cb >> 2; g > 0; --g) {
+        int32_t a, b, cc, dd, e, f;
+        __asm__("ldr %[b], [%[s], %[c]]\n\t"
+                "ldr %[a], [%[s]], #4\n\t"
+                "ldr %[dd], [%[s2], %[c]]\n\t"
+                "ldr %[cc], [%[s2]], #4\n\t"
+                "pkhbt %[e], %[a], %[b], lsl #16\n\t"
+                "pkhtb %[b], %[b], %[a], asr #16\n\t"
+                "pkhbt %[f], %[cc], %[dd], lsl #16\n\t"
+                "pkhtb %[dd], %[dd], %[cc], asr #16\n\t"
+                "sxtab16 %[a], %[o], %[e], ror #8\n\t"
+                "sxtab16 %[cc], %[o], %[f], ror #8\n\t"
+                "strd %[a], %[cc], [%[d], #8]\n\t"
+                "sxtab16 %[a], %[o], %[b]\n\t"
+                "sxtab16 %[cc], %[o], %[dd]\n\t"
+                "strd %[a], %[cc], [%[d], #16]\n\t"
+                "sxtab16 %[a], %[o], %[b], ror #8\n\t"
+                "sxtab16 %[cc], %[o], %[dd], ror #8\n\t"
+                "strd %[a], %[cc], [%[d], #24]\n\t"
+                "sxtab16 %[a], %[o], %[e]\n\t"
+                "sxtab16 %[cc], %[o], %[f]\n\t"
+                "strd %[a], %[cc], [%[d]], #32"
+                : [s] "+r"(s), [s2] "+r"(s2), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [cc] "=&r"(cc),
+                  [dd] "=&r"(dd), [e] "=&r"(e), [f] "=&r"(f)
+                : [c] "r"(c), [o] "r"(offp)
+                : "memory");
+    }
+    aot_dw_pack2_tail(s, c, cb, d, 2, off);
+    aot_dw_pack2_tail(s2, c, cb, d + 1, 2, off);
+#else
+    for (int g = cb >> 2; g > 0; --g, s += 4, d += 8) {
+        aot_dw_pair4(s, c, offp, d, 2);
+        aot_dw_pair4(s + 2 * c, c, offp, d + 1, 2);
+    }
+    aot_dw_pack2_tail(s, c, cb, d, 2, off);
+    aot_dw_pack2_tail(s + 2 * c, c, cb, d + 1, 2, off);
+#endif
 }
 
 /* One pixel s of cb channels (+ off) as the high halves (hi) or the low halves of the words d,
@@ -428,9 +483,10 @@ AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, in
     }
     int32_t *d = aot_dw_word(row, col >> 1, cb, l, 0);
     for (; n >= 2 * l; n -= 2 * l, col += 2 * l, x += 2 * l * c, d += l * cb) {
-        aot_dw_pack2(x, c, cb, d, l, off);
-        if (l == 2) {
-            aot_dw_pack2(x + 2 * c, c, cb, d + 1, 2, off);
+        if (l == 1) {
+            aot_dw_pack2(x, c, cb, d, 1, off);
+        } else {
+            aot_dw_pack4(x, c, cb, d, off);
         }
     }
     if (n >= 2) { /* stride 2: a last even column pair */
