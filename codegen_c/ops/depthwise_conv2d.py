@@ -92,9 +92,10 @@ def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
 
 def _pair_words(op: Op, g: Graph) -> int:
     """Column pairs of a ring row of the two-pixel kernel: the input columns and padding, and
-    the words its last pixel pair reads (at stride 2 whole pairs of column pairs)."""
+    the column pairs its pixels read (up to (ow + 1) // 2 at stride 1, ow at stride 2), at
+    stride 2 rounded up to whole blocks of two."""
     ow, sw = g.tensor(op.outputs[0]).shape[2], op.attrs["stride"][1]
-    words = max((_ring_width(op, g) + 1) // 2, sw * ((ow + 1) // 2 + 1))
+    words = max((_ring_width(op, g) + 1) // 2, (ow + 1) // 2 + 1 if sw == 1 else ow + 1)
     return -(-words // sw) * sw
 
 

@@ -384,6 +384,35 @@ void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int co
     "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
     "ldr %[x0], [%[" P "], #" CBM "]\n\t"                       \
     "smlabb %[a1], %[x0], %[wb], %[a1]\n\t"
+/* AOT_DW3_ACC1(SW, CBM, p0, p1, p2, k, a0, q): the first pixel only (the last of an odd row):
+ * per tap row x01 (SMLAD) and x2 (SMLABB), at stride 1 x23 = p[cb] (CBM as above), at stride
+ * 2 the word after x01. */
+#define AOT_DW3_ROW1_1(KO, P, CBM)                              \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldr %[x0], [%[" P "]], #4\n\t"                             \
+    "ldr %[x1], [%[" P "], #" CBM "]\n\t"                       \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
+#define AOT_DW3_ROW1_2(KO, P, CBM)                              \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, Q)                                                               \
+    do {                                                                                                          \
+        int32_t x0_, x1_, wa_, wb_;                                                                               \
+        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW1_##SW("0", "p0", #CBM) AOT_DW3_ROW1_##SW("8", "p1", #CBM) \
+                    AOT_DW3_ROW1_##SW("16", "p2", #CBM)                                                           \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]\n\t"                                                            \
+                "ldrd %[x0], %[x1], [%[k], %[qo8]]"                                                               \
+                : [a0] "=&r"(A0), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(wa_), [wb] "=&r"(wb_),             \
+                  [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                                     \
+                : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq)), [qo8] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8)   \
+                : "memory");                                                                                      \
+        const int32_t qw_[4] = {wa_, wb_, x0_, x1_};                                                              \
+        __builtin_memcpy(&(Q), qw_, sizeof qw_);                                                                  \
+    } while (0)
 #define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, Q)                                                            \
     do {                                                                                                          \
         int32_t x0_, x1_, wa_, wb_;                                                                               \
@@ -407,12 +436,17 @@ static inline int32_t aot_dw3_mac(int32_t acc, int32_t a, int32_t b)
 static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t **p1, const int32_t **p2,
                                const aot_dw3_t *k, int32_t *acc0, int32_t *acc1, aot_rq_t *q)
 {
+    const int one = sw < 0; /* the first pixel only */
     int32_t a0 = k->bias, a1 = a0;
     const int32_t *const p[3] = {*p0, *p1, *p2};
+    sw = one ? -sw : sw;
     for (int ky = 0; ky < 3; ++ky) {
         const int32_t wa = k->w[2 * ky], wb = k->w[2 * ky + 1];
         const int32_t x01 = p[ky][0], x23 = p[ky][sw == 1 ? cb : 1];
         a0 = aot_dw3_mac(aot_smlad(x01, wa, a0), aot_lo16(x23), aot_lo16(wb));
+        if (one) {
+            continue;
+        }
         if (sw == 1) {
             a1 = aot_smlad(x23, aot_pack16(aot_hi16(wb), aot_lo16(wb)), aot_dw3_mac(a1, aot_hi16(x01), aot_lo16(wa)));
         } else {
@@ -428,6 +462,11 @@ static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t
 }
 #define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, Q) \
     aot_dw3_acc(SW, ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &(A1), &(Q))
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, Q)                                                         \
+    do {                                                                                                    \
+        int32_t a1_;                                                                                        \
+        aot_dw3_acc(-(SW), ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &a1_, &(Q));   \
+    } while (0)
 #endif
 
 /* int16x8 (16x8 quantisation). aot_smlald: acc + a.lo * b.lo + a.hi * b.hi, exact in int64. */

@@ -452,13 +452,27 @@ AOT_ALWAYS_INLINE void aot_dw_pack1(const int8_t *s, int cb, int32_t *d, int l, 
     }
 }
 
-/* Column pairs j0..j1-1 of a ring row zeroed (padding). */
+/* Column pairs j0..j1-1 of a ring row zeroed (padding): a block's odd or even words where the
+ * range starts or ends inside it (stride 2), the whole blocks between in one run. */
 static inline void aot_dw_pad(int32_t *row, int j0, int j1, int cb, int l)
 {
-    for (int j = j0; j < j1; ++j) {
+    if (j0 >= j1) {
+        return;
+    }
+    if (j0 & (l - 1)) {
         for (int ch = 0; ch < cb; ++ch) {
-            *aot_dw_word(row, j, cb, l, ch) = 0;
+            *aot_dw_word(row, j0, cb, l, ch) = 0;
         }
+        ++j0;
+    }
+    if (j1 & (l - 1) && j0 < j1) {
+        --j1;
+        for (int ch = 0; ch < cb; ++ch) {
+            *aot_dw_word(row, j1, cb, l, ch) = 0;
+        }
+    }
+    if (j0 < j1) {
+        aot_zero32(aot_dw_word(row, j0, cb, l, 0), (j1 - j0) * cb);
     }
 }
 
