@@ -334,7 +334,7 @@ static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)
 /* At s (advanced by 4) and s + c; channels 0..3 in a, t0, t1, b, then STORE. */
 #define AOT_DW_PACK4(STORE)                                                                    \
     int32_t a, b, t0, t1;                                                                      \
-    __asm__("ldr %[b], [%[s], %[c]]\n\t"                                                       \
+    __asm__ volatile("ldr %[b], [%[s], %[c]]\n\t" /* volatile: its stores are its effect */   \
             "ldr %[a], [%[s]], #4\n\t"                                                         \
             "pkhbt %[t0], %[a], %[b], lsl #16\n\t"                                             \
             "pkhtb %[b], %[b], %[a], asr #16\n\t"                                              \
@@ -396,7 +396,7 @@ AOT_ALWAYS_INLINE void aot_dw_pack4(const int8_t *s, int c, int cb, int32_t *d, 
     const int8_t *s2 = s + 2 * c;
     for (int g = cb >> 2; g > 0; --g) {
         int32_t a, b, cc, dd, e, f;
-        __asm__("ldr %[b], [%[s], %[c]]\n\t"
+        __asm__ volatile("ldr %[b], [%[s], %[c]]\n\t" /* volatile: its stores are its effect */
                 "ldr %[a], [%[s]], #4\n\t"
                 "ldr %[dd], [%[s2], %[c]]\n\t"
                 "ldr %[cc], [%[s2]], #4\n\t"
@@ -514,12 +514,26 @@ AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, in
     }
 }
 
+/* aot_dw_row_pack for a stride: specialised for one group of 4 channels (the leanest blocks)
+ * and for whole groups (no tail channels). */
+AOT_ALWAYS_INLINE void aot_dw_pack_rows(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words,
+                                        int l, int32_t off)
+{
+    if (cb == 4) {
+        aot_dw_pack_row(x, n, c, 4, row, col, words, l, off);
+    } else if ((cb & 3) == 0) {
+        aot_dw_pack_row(x, n, c, cb & ~3, row, col, words, l, off);
+    } else {
+        aot_dw_pack_row(x, n, c, cb, row, col, words, l, off);
+    }
+}
+
 void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw, int32_t off)
 {
     if (sw == 1) {
-        aot_dw_pack_row(x, n, c, cb, row, col, words, 1, off);
+        aot_dw_pack_rows(x, n, c, cb, row, col, words, 1, off);
     } else {
-        aot_dw_pack_row(x, n, c, cb, row, col, words, 2, off);
+        aot_dw_pack_rows(x, n, c, cb, row, col, words, 2, off);
     }
 }
 
