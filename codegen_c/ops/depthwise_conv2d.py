@@ -66,10 +66,16 @@ def _pair(op: Op, g: Graph) -> bool:
     return (kh, kw) == (3, 3) and tuple(op.attrs["dilation"]) == (1, 1) and op.attrs["stride"][1] in (1, 2)
 
 
+def _pair_channel_limit(op: Op) -> int:
+    """Most channels in a block of the two-pixel kernel: its word offsets (4 * stride * block
+    bytes) are LDR immediates, below 4096."""
+    return 1024 // op.attrs["stride"][1]
+
+
 def block_channels(op: Op, g: Graph, knobs: dict) -> int:
     """Channels per pass over the rows of the two-pixel kernel: the knob ``channels`` (fewer:
-    a smaller ring, more passes), else all of them."""
-    total = g.tensor(op.inputs[0]).shape[3]
+    a smaller ring, more passes), else all of them (at most _pair_channel_limit)."""
+    total = min(g.tensor(op.inputs[0]).shape[3], _pair_channel_limit(op))
     return max(1, min(total, int(knobs.get("channels", total))))
 
 
@@ -106,7 +112,7 @@ def dsp_knobs(op: Op, g: Graph) -> list:
         return conv2d.dsp_knobs(op, g)
     out: list = [()]
     if _pair(op, g):
-        n = g.tensor(op.inputs[0]).shape[3] // 2
+        n = block_channels(op, g, {}) // 2
         while n >= 1:
             out.append((("channels", n),))
             n //= 2

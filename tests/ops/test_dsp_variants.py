@@ -255,6 +255,21 @@ def test_depthwise3x3_on_cortex_m4(seed, knobs, tmp_path):
     check("depthwise3x3", seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
 
 
+def test_depthwise3x3_blocks_fit_ldr_offsets():
+    """Many channels: every block setting keeps the kernel's word offsets (4 * stride * block
+    - 4 * stride bytes, LDR immediates) below 4096, at both strides."""
+    strides = set()
+    for seed in range(8):
+        g = load_tflite(_depthwise(np.random.default_rng([seed, 9]), 1100, 1))
+        op = g.ops[0]
+        sw = op.attrs["stride"][1]
+        strides.add(sw)
+        for knobs in c_depthwise.dsp_knobs(op, g):
+            cb = c_depthwise.block_channels(op, g, dict(knobs))
+            assert 4 * sw * cb - 4 * sw < 4096, (seed, knobs, cb)
+    assert strides == {1, 2}
+
+
 def test_depthwise3x3_cases_cover_the_two_pixel_kernel():
     """The cases above run the two-pixel kernel, over the shapes its edge code handles."""
     board, seen = dsp_board("host"), set()
