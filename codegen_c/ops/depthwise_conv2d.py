@@ -2,7 +2,10 @@
 for depth multiplier 1 (depthwise_conv2d_inplace.c.j2: one channel plane at a time copied to a
 scratch of H*W elements, then that channel's outputs written), and DSP
 (depthwise_conv2d_dsp.c.j2). With one input channel the DSP kernel is conv2d's (weights
-transposed to OHWI); otherwise a block of groups of four channels at a time (knob ``groups``;
+transposed to OHWI); a 3x3 window of dilation 1 and stride 1 or 2 runs two output pixels per
+step (depthwise_conv2d_dsp_pair.c.j2: ``pair``; knob ``channels``: CB channels per pass over the
+rows, default all; a ring of rows laid out [column pair][channel] as int16 pairs, SMLAD/SMLADX
+against per-channel records of weights, bias and requantisation); otherwise a block of groups of four channels at a time (knob ``groups``;
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
 for the top/bottom), and each group of four channels accumulates with SMLABB/SMLATT against
@@ -57,25 +60,63 @@ def block_groups(op: Op, g: Graph, knobs: dict) -> int:
     return max(1, min(total, int(knobs.get("groups", total))))
 
 
+def _pair(op: Op, g: Graph) -> bool:
+    """The two-pixel kernel: a 3x3 window, dilation 1, stride 1 or 2 across."""
+    kh, kw = g.tensor(op.inputs[1]).shape[1:3]
+    return (kh, kw) == (3, 3) and tuple(op.attrs["dilation"]) == (1, 1) and op.attrs["stride"][1] in (1, 2)
+
+
+def _pair_channel_limit(op: Op) -> int:
+    """Most channels in a block of the two-pixel kernel: its word offsets (4 * stride * block
+    bytes) are LDR immediates, below 4096."""
+    return 1024 // op.attrs["stride"][1]
+
+
+def block_channels(op: Op, g: Graph, knobs: dict) -> int:
+    """Channels per pass over the rows of the two-pixel kernel: the knob ``channels`` (fewer:
+    a smaller ring, more passes), else all of them (at most _pair_channel_limit)."""
+    total = min(g.tensor(op.inputs[0]).shape[3], _pair_channel_limit(op))
+    return max(1, min(total, int(knobs.get("channels", total))))
+
+
 def dsp_applies(op: Op, g: Graph) -> bool:
     if _as_conv(op, g):
         return conv2d.dsp_applies(op, g)
     channels = g.tensor(op.inputs[0]).shape[3]
-    return op.attrs["depth_multiplier"] == 1 and channels % 4 == 0 and dsp.int8_dsp_ok(op, g)
+    fits = _pair(op, g) or channels % 4 == 0
+    return op.attrs["depth_multiplier"] == 1 and fits and dsp.int8_dsp_ok(op, g)
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     if _as_conv(op, g):
         return conv2d.dsp_scratch(op, g, knobs)
+    if _pair(op, g):
+        return 4 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
     kh = g.tensor(op.inputs[1]).shape[1]
     return (kh + 1) * _ring_width(op, g) * 4 * 2 * block_groups(op, g, knobs)
 
 
+def _pair_words(op: Op, g: Graph) -> int:
+    """Column pairs of a ring row of the two-pixel kernel: the input columns and padding, and
+    the column pairs its pixels read (up to (ow + 1) // 2 at stride 1, ow at stride 2), at
+    stride 2 rounded up to whole blocks of two."""
+    ow, sw = g.tensor(op.outputs[0]).shape[2], op.attrs["stride"][1]
+    words = max((_ring_width(op, g) + 1) // 2, (ow + 1) // 2 + 1 if sw == 1 else ow + 1)
+    return -(-words // sw) * sw
+
+
 def dsp_knobs(op: Op, g: Graph) -> list:
-    """Default (all groups per pass), then half as many groups each time, down to one."""
+    """Default (all groups / channels per pass), then half as many each time, down to one
+    group of 4 channels (the two-pixel kernel: down to one channel)."""
     if _as_conv(op, g):
         return conv2d.dsp_knobs(op, g)
     out: list = [()]
+    if _pair(op, g):
+        n = block_channels(op, g, {}) // 2
+        while n >= 1:
+            out.append((("channels", n),))
+            n //= 2
+        return out
     n = g.tensor(op.inputs[0]).shape[3] // 4 // 2
     while n >= 1:
         out.append((("groups", n),))
@@ -110,6 +151,8 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     if _as_conv(op, g):
         return {**conv2d.lower_dsp(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
     c = g.tensor(op.inputs[0]).shape[3]
+    if _pair(op, g):
+        return _lower_pair(index, op, ctx, knobs)
     kh, kw = w.shape[1:3]
     taps = w.reshape(kh * kw, c // 4, 4).astype(np.int64)  # [tap][group][4]
     lo = (taps[..., [0, 2]] & 0xFFFF) | (taps[..., [1, 3]] << 16)  # words (c0,c1), (c2,c3)
@@ -118,13 +161,40 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     stage = conv_common.output_stage(op, g)
     table, out_add = dsp.rq_table(op, g, c)
     return {
-        **conv2d.window_vars(op, g), "as_conv": False, "C": c, "KH": kh, "KW": kw,
+        **conv2d.window_vars(op, g), "as_conv": False, "pair": False, "C": c, "KH": kh, "KW": kw,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "wq": ctx.derived(index, "w_dsp", wq, "int32"),
         "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, c, np.int32), "int32"),
         "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
         "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
         "WP": _ring_width(op, g), "GB": block_groups(op, g, knobs),
+    }
+
+
+def _int16_pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """int32 words of two int16 lanes (lo in the low half)."""
+    words = (lo.astype(np.int64) & 0xFFFF) | (hi.astype(np.int64) << 16)
+    return np.where(words >= 1 << 31, words - (1 << 32), words).astype(np.int64)
+
+
+def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    """The two-pixel kernel's variables: per channel an aot_dw3_t record (aot_dsp.h): for each
+    tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table."""
+    g = ctx.graph
+    c = g.tensor(op.inputs[0]).shape[3]
+    w = g.tensor(op.inputs[1]).data.reshape(3, 3, c)
+    rows = np.stack([_int16_pairs(w[:, 0], w[:, 1]), _int16_pairs(w[:, 2], w[:, 1])], axis=1)  # [ky][2][c]
+    table, out_add = dsp.rq_table(op, g, c)
+    bias = conv_common.bias_of(op, g, c, np.int64)
+    records = np.concatenate([np.transpose(rows, (2, 0, 1)).reshape(c, 6), bias[:, None],
+                              table.astype(np.int64).reshape(c, -1)], axis=1)
+    stage = conv_common.output_stage(op, g)
+    return {
+        **conv2d.window_vars(op, g), "as_conv": False, "pair": True, "C": c,
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "kt": ctx.derived(index, "dw3", records.reshape(-1), "int32"), "out_add": out_add,
+        "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
+        "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs),
     }
 
 

@@ -377,6 +377,134 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
+/* Depthwise 3x3 windows (dilation 1, stride sw = 1 or 2, depth multiplier 1), two output
+ * pixels per step with SMLAD (templates/ops/depthwise_conv2d_dsp_pair.c.j2): a ring row holds
+ * cb channels' columns as int16 (input offset added; zero for padding), in words of a column
+ * pair (even column low); at stride 1 laid out [column pair][channel], at stride 2 [column
+ * pair / 2][channel][column pair % 2] (the words of output pixels ox, ox + 1 adjacent).
+ * aot_dw_row_pack writes n pixels of x (pixel stride c bytes, channels 0..cb-1) into columns
+ * col..col+n-1 of `row`, and zeros into its other columns up to column pair `words` (none if
+ * 0: they are still zero). Per channel an aot_dw3_t: per tap row ky the words (w0, w1), (w2,
+ * w1), then bias and requantisation. */
+typedef struct {
+    int32_t w[6];
+    int32_t bias;
+    aot_rq_t rq;
+} aot_dw3_t;
+
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw,
+                     int32_t off);
+
+/* AOT_DW3_ACC(SW, CBM, p0, p1, p2, k, a0, a1, q): one channel (record k) of output pixels ox,
+ * ox + 1: a0, a1 from the bias over the 3 tap rows whose words for this channel are at p0, p1,
+ * p2 (each advanced to the next channel's: by SW words), and q = its requantisation. CBM, a
+ * literal: the byte offset from the advanced pointer of the other word a row needs, x23 =
+ * p[cb] at stride 1 (4 * cb - 4), x45 = p[2 * cb] at stride 2 (8 * cb - 8). Per tap row,
+ * stride 1: a0 += x0 w0 + x1 w1 (SMLAD) + x2 w2 (SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2
+ * (SMLADX); stride 2 (x01, x23 adjacent): a0 as before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2
+ * (SMLABB). */
+#if AOT_SIMD32
+#define AOT_DW3_ROW_1(KO, P, A1, CBM)                           \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldr %[x0], [%[" P "]], #4\n\t"                             \
+    "smlatb %[a1], %[x0], %[wa], " A1 "\n\t"                    \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "ldr %[x1], [%[" P "], #" CBM "]\n\t"                       \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
+    "smladx %[a1], %[x1], %[wb], %[a1]\n\t"
+#define AOT_DW3_ROW_2(KO, P, A1, CBM)                           \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
+    "smlad %[a1], %[x1], %[wa], " A1 "\n\t"                     \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
+    "ldr %[x0], [%[" P "], #" CBM "]\n\t"                       \
+    "smlabb %[a1], %[x0], %[wb], %[a1]\n\t"
+/* AOT_DW3_ACC1(SW, CBM, p0, p1, p2, k, a0, q): the first pixel only (the last of an odd row):
+ * per tap row x01 (SMLAD) and x2 (SMLABB), at stride 1 x23 = p[cb] (CBM as above), at stride
+ * 2 the word after x01. */
+#define AOT_DW3_ROW1_1(KO, P, CBM)                              \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldr %[x0], [%[" P "]], #4\n\t"                             \
+    "ldr %[x1], [%[" P "], #" CBM "]\n\t"                       \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
+#define AOT_DW3_ROW1_2(KO, P, CBM)                              \
+    "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
+    "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
+    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, Q)                                                               \
+    do {                                                                                                          \
+        int32_t x0_, x1_, wa_, wb_;                                                                               \
+        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW1_##SW("0", "p0", #CBM) AOT_DW3_ROW1_##SW("8", "p1", #CBM) \
+                    AOT_DW3_ROW1_##SW("16", "p2", #CBM)                                                           \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]\n\t"                                                            \
+                "ldrd %[x0], %[x1], [%[k], %[qo8]]"                                                               \
+                : [a0] "=&r"(A0), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(wa_), [wb] "=&r"(wb_),             \
+                  [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                                     \
+                : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq)), [qo8] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8)   \
+                : "memory");                                                                                      \
+        const int32_t qw_[4] = {wa_, wb_, x0_, x1_};                                                              \
+        __builtin_memcpy(&(Q), qw_, sizeof qw_);                                                                  \
+    } while (0)
+#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, Q)                                                            \
+    do {                                                                                                          \
+        int32_t x0_, x1_, wa_, wb_;                                                                               \
+        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW_##SW("0", "p0", "%[a0]", #CBM)                         \
+                    AOT_DW3_ROW_##SW("8", "p1", "%[a1]", #CBM) AOT_DW3_ROW_##SW("16", "p2", "%[a1]", #CBM)        \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]\n\t"                                                            \
+                "ldrd %[x0], %[x1], [%[k], %[qo8]]"                                                               \
+                : [a0] "=&r"(A0), [a1] "=&r"(A1), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(wa_),              \
+                  [wb] "=&r"(wb_), [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                    \
+                : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq)), [qo8] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8)   \
+                : "memory");                                                                                      \
+        const int32_t qw_[4] = {wa_, wb_, x0_, x1_};                                                              \
+        __builtin_memcpy(&(Q), qw_, sizeof qw_); /* two LDRD: aot_rq_t is 4 words */                              \
+    } while (0)
+#else
+static inline int32_t aot_dw3_mac(int32_t acc, int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(a * b));
+}
+static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t **p1, const int32_t **p2,
+                               const aot_dw3_t *k, int32_t *acc0, int32_t *acc1, aot_rq_t *q)
+{
+    const int one = sw < 0; /* the first pixel only */
+    int32_t a0 = k->bias, a1 = a0;
+    const int32_t *const p[3] = {*p0, *p1, *p2};
+    sw = one ? -sw : sw;
+    for (int ky = 0; ky < 3; ++ky) {
+        const int32_t wa = k->w[2 * ky], wb = k->w[2 * ky + 1];
+        const int32_t x01 = p[ky][0], x23 = p[ky][sw == 1 ? cb : 1];
+        a0 = aot_dw3_mac(aot_smlad(x01, wa, a0), aot_lo16(x23), aot_lo16(wb));
+        if (one) {
+            continue;
+        }
+        if (sw == 1) {
+            a1 = aot_smlad(x23, aot_pack16(aot_hi16(wb), aot_lo16(wb)), aot_dw3_mac(a1, aot_hi16(x01), aot_lo16(wa)));
+        } else {
+            a1 = aot_dw3_mac(aot_smlad(x23, wa, a1), aot_lo16(p[ky][2 * cb]), aot_lo16(wb));
+        }
+    }
+    *p0 += sw;
+    *p1 += sw;
+    *p2 += sw;
+    *q = k->rq;
+    *acc0 = a0;
+    *acc1 = a1;
+}
+#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, Q) \
+    aot_dw3_acc(SW, ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &(A1), &(Q))
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, Q)                                                         \
+    do {                                                                                                    \
+        int32_t a1_;                                                                                        \
+        aot_dw3_acc(-(SW), ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &a1_, &(Q));   \
+    } while (0)
+#endif
+
 /* int16x8 (16x8 quantisation). aot_smlald: acc + a.lo * b.lo + a.hi * b.hi, exact in int64. */
 #if AOT_SIMD32
 static inline int64_t aot_smlald(int32_t a, int32_t b, int64_t acc)

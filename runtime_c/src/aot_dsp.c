@@ -600,6 +600,223 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
     }
 }
 
+/* The word of channel ch, column pair j in a ring row of the two-pixel kernel: [j / l][ch][j % l]
+ * (l = 1 at stride 1; l = 2 at stride 2, where the words of pixels ox, ox + 1 are adjacent). */
+static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)
+{
+    return row + (((j >> (l - 1)) * cb + ch) << (l - 1)) + (j & (l - 1));
+}
+
+/* Pixels a, b: 4 int8 channels each, as the int16 pairs (a[ch] + off, b[ch] + off) of channels
+ * ch = 0..3: PKHBT/PKHTB pair the bytes of a and b (a0 a1 b0 b1, a2 a3 b2 b3), SXTAB16 (plain
+ * and ror 8) extend them with the offset pair o. */
+#if AOT_SIMD32
+/* At s (advanced by 4) and s + c; channels 0..3 in a, t0, t1, b, then STORE. */
+#define AOT_DW_PACK4(STORE)                                                                    \
+    int32_t a, b, t0, t1;                                                                      \
+    __asm__ volatile("ldr %[b], [%[s], %[c]]\n\t" /* volatile: its stores are its effect */   \
+            "ldr %[a], [%[s]], #4\n\t"                                                         \
+            "pkhbt %[t0], %[a], %[b], lsl #16\n\t"                                             \
+            "pkhtb %[b], %[b], %[a], asr #16\n\t"                                              \
+            "sxtab16 %[a], %[o], %[t0]\n\t"                                                    \
+            "sxtab16 %[t0], %[o], %[t0], ror #8\n\t"                                           \
+            "sxtab16 %[t1], %[o], %[b]\n\t"                                                    \
+            "sxtab16 %[b], %[o], %[b], ror #8\n\t" STORE                                       \
+            : [s] "+r"(s), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [t0] "=&r"(t0), [t1] "=&r"(t1) \
+            : [c] "r"(c), [o] "r"(offp)                                                        \
+            : "memory")
+#else
+static inline void aot_dw_pair4(const int8_t *s, int c, int32_t offp, int32_t *d, int l)
+{
+    const int32_t va = (int32_t)aot_ld32(s), vb = (int32_t)aot_ld32(s + c);
+    const uint32_t lo = (uint32_t)aot_pkhbt(va, vb), hi = (uint32_t)aot_pkhtb(vb, va);
+    d[0] = aot_sxtab16(offp, lo);
+    d[l] = aot_sxtab16_ror8(offp, lo);
+    d[2 * l] = aot_sxtab16(offp, hi);
+    d[3 * l] = aot_sxtab16_ror8(offp, hi);
+}
+#endif
+
+/* The tail channels (cb & 3 of them) of pixels s, s + c into the words d, d + l, ... */
+static inline void aot_dw_pack2_tail(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
+{
+    for (int ch = cb & 3; ch > 0; --ch, ++s, d += l) {
+        *d = (int32_t)(((uint32_t)(s[0] + off) & 0xFFFFu) | ((uint32_t)(s[c] + off) << 16));
+    }
+}
+
+/* Two pixels (s, s + c) of cb channels as int16 pairs (+ off) into the words d, d + l, ..., d +
+ * (cb - 1) * l. */
+AOT_ALWAYS_INLINE void aot_dw_pack2(const int8_t *s, int c, int cb, int32_t *d, int l, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    for (int g = cb >> 2; g > 0; --g) {
+#if AOT_SIMD32
+        if (l == 1) {
+            AOT_DW_PACK4("strd %[a], %[t0], [%[d]], #8\n\tstrd %[t1], %[b], [%[d]], #8");
+        } else {
+            AOT_DW_PACK4("str %[t0], [%[d], #8]\n\tstr %[t1], [%[d], #16]\n\tstr %[b], [%[d], #24]\n\t"
+                         "str %[a], [%[d]], #32");
+        }
+#else
+        aot_dw_pair4(s, c, offp, d, l);
+        s += 4;
+        d += 4 * l;
+#endif
+    }
+    aot_dw_pack2_tail(s, c, cb, d, l, off);
+}
+
+/* Stride 2: four pixels (s .. s + 3c) of cb channels, the column pairs of a block
+ * ([j / 2][ch][j % 2], j even at d): per 4 channels four adjacent pairs of words. */
+AOT_ALWAYS_INLINE void aot_dw_pack4(const int8_t *s, int c, int cb, int32_t *d, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+#if AOT_SIMD32
+    const int8_t *s2 = s + 2 * c;
+    for (int g = cb >> 2; g > 0; --g) {
+        int32_t a, b, cc, dd, e, f;
+        __asm__ volatile("ldr %[b], [%[s], %[c]]\n\t" /* volatile: its stores are its effect */
+                "ldr %[a], [%[s]], #4\n\t"
+                "ldr %[dd], [%[s2], %[c]]\n\t"
+                "ldr %[cc], [%[s2]], #4\n\t"
+                "pkhbt %[e], %[a], %[b], lsl #16\n\t"
+                "pkhtb %[b], %[b], %[a], asr #16\n\t"
+                "pkhbt %[f], %[cc], %[dd], lsl #16\n\t"
+                "pkhtb %[dd], %[dd], %[cc], asr #16\n\t"
+                "sxtab16 %[a], %[o], %[e], ror #8\n\t"
+                "sxtab16 %[cc], %[o], %[f], ror #8\n\t"
+                "strd %[a], %[cc], [%[d], #8]\n\t"
+                "sxtab16 %[a], %[o], %[b]\n\t"
+                "sxtab16 %[cc], %[o], %[dd]\n\t"
+                "strd %[a], %[cc], [%[d], #16]\n\t"
+                "sxtab16 %[a], %[o], %[b], ror #8\n\t"
+                "sxtab16 %[cc], %[o], %[dd], ror #8\n\t"
+                "strd %[a], %[cc], [%[d], #24]\n\t"
+                "sxtab16 %[a], %[o], %[e]\n\t"
+                "sxtab16 %[cc], %[o], %[f]\n\t"
+                "strd %[a], %[cc], [%[d]], #32"
+                : [s] "+r"(s), [s2] "+r"(s2), [d] "+r"(d), [a] "=&r"(a), [b] "=&r"(b), [cc] "=&r"(cc),
+                  [dd] "=&r"(dd), [e] "=&r"(e), [f] "=&r"(f)
+                : [c] "r"(c), [o] "r"(offp)
+                : "memory");
+    }
+    aot_dw_pack2_tail(s, c, cb, d, 2, off);
+    aot_dw_pack2_tail(s2, c, cb, d + 1, 2, off);
+#else
+    for (int g = cb >> 2; g > 0; --g, s += 4, d += 8) {
+        aot_dw_pair4(s, c, offp, d, 2);
+        aot_dw_pair4(s + 2 * c, c, offp, d + 1, 2);
+    }
+    aot_dw_pack2_tail(s, c, cb, d, 2, off);
+    aot_dw_pack2_tail(s + 2 * c, c, cb, d + 1, 2, off);
+#endif
+}
+
+/* One pixel s of cb channels (+ off) as the high halves (hi) or the low halves of the words d,
+ * d + l, ..., the other halves zero (padding). */
+AOT_ALWAYS_INLINE void aot_dw_pack1(const int8_t *s, int cb, int32_t *d, int l, int hi, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    for (int g = cb >> 2; g > 0; --g, s += 4, d += 4 * l) {
+        const uint32_t v = aot_ld32(s);
+        const uint32_t e = (uint32_t)aot_sxtab16(offp, v), o = (uint32_t)aot_sxtab16_ror8(offp, v);
+        d[0] = (int32_t)(hi ? e << 16 : e & 0xFFFFu);
+        d[l] = (int32_t)(hi ? o << 16 : o & 0xFFFFu);
+        d[2 * l] = (int32_t)(hi ? e & 0xFFFF0000u : e >> 16);
+        d[3 * l] = (int32_t)(hi ? o & 0xFFFF0000u : o >> 16);
+    }
+    for (int ch = cb & 3; ch > 0; --ch, ++s, d += l) {
+        const uint32_t v = (uint32_t)(*s + off);
+        *d = (int32_t)(hi ? v << 16 : v & 0xFFFFu);
+    }
+}
+
+/* Column pairs j0..j1-1 of a ring row zeroed (padding): a block's odd or even words where the
+ * range starts or ends inside it (stride 2), the whole blocks between in one run. */
+static inline void aot_dw_pad(int32_t *row, int j0, int j1, int cb, int l)
+{
+    if (j0 >= j1) {
+        return;
+    }
+    if (j0 & (l - 1)) {
+        for (int ch = 0; ch < cb; ++ch) {
+            *aot_dw_word(row, j0, cb, l, ch) = 0;
+        }
+        ++j0;
+    }
+    if (j1 & (l - 1) && j0 < j1) {
+        --j1;
+        for (int ch = 0; ch < cb; ++ch) {
+            *aot_dw_word(row, j1, cb, l, ch) = 0;
+        }
+    }
+    if (j0 < j1) {
+        aot_zero32(aot_dw_word(row, j0, cb, l, 0), (j1 - j0) * cb);
+    }
+}
+
+AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words,
+                                       int l, int32_t off)
+{
+    if (words) {
+        aot_dw_pad(row, 0, col >> 1, cb, l);
+        aot_dw_pad(row, (col + n + 1) >> 1, words, cb, l);
+    }
+    if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
+        aot_dw_pack1(x, cb, aot_dw_word(row, col >> 1, cb, l, 0), l, 1, off);
+        x += c;
+        ++col;
+        --n;
+    }
+    if (l == 2 && (col & 2) && n >= 2) { /* an odd column pair first: from there whole blocks */
+        aot_dw_pack2(x, c, cb, aot_dw_word(row, col >> 1, cb, 2, 0), 2, off);
+        x += 2 * c;
+        col += 2;
+        n -= 2;
+    }
+    int32_t *d = aot_dw_word(row, col >> 1, cb, l, 0);
+    for (; n >= 2 * l; n -= 2 * l, col += 2 * l, x += 2 * l * c, d += l * cb) {
+        if (l == 1) {
+            aot_dw_pack2(x, c, cb, d, 1, off);
+        } else {
+            aot_dw_pack4(x, c, cb, d, off);
+        }
+    }
+    if (n >= 2) { /* stride 2: a last even column pair */
+        aot_dw_pack2(x, c, cb, d, l, off);
+        x += 2 * c;
+        col += 2;
+        n -= 2;
+    }
+    if (n) { /* the last column is the low half of its pair (the high one is padding) */
+        aot_dw_pack1(x, cb, aot_dw_word(row, col >> 1, cb, l, 0), l, 0, off);
+    }
+}
+
+/* aot_dw_row_pack for a stride: specialised for one group of 4 channels (the leanest blocks)
+ * and for whole groups (no tail channels). */
+AOT_ALWAYS_INLINE void aot_dw_pack_rows(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words,
+                                        int l, int32_t off)
+{
+    if (cb == 4) {
+        aot_dw_pack_row(x, n, c, 4, row, col, words, l, off);
+    } else if ((cb & 3) == 0) {
+        aot_dw_pack_row(x, n, c, cb & ~3, row, col, words, l, off);
+    } else {
+        aot_dw_pack_row(x, n, c, cb, row, col, words, l, off);
+    }
+}
+
+void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw, int32_t off)
+{
+    if (sw == 1) {
+        aot_dw_pack_rows(x, n, c, cb, row, col, words, 1, off);
+    } else {
+        aot_dw_pack_rows(x, n, c, cb, row, col, words, 2, off);
+    }
+}
+
 /* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
 static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
 {

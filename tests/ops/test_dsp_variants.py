@@ -23,6 +23,7 @@ from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c import dsp
+from codegen_c.ops import depthwise_conv2d as c_depthwise
 from codegen_c.registry import candidates
 from tests.op_models import Model, clamp_range, make, random_inputs
 
@@ -103,6 +104,8 @@ def model_for(case: str, seed: int) -> bytes:
     rng = np.random.default_rng([seed, 8])
     if case == "depthwise":
         return _depthwise(rng, int(rng.choice([4, 8, 12, 16])), 1, tuple(int(k) for k in rng.choice([3, 3, 2, 5], 2)))
+    if case == "depthwise3x3":  # the two-pixel kernel: any channel count, stride 1 or 2, odd and even widths
+        return _depthwise(rng, int(rng.choice([2, 3, 5, 6, 7, 8, 12, 13, 20])), 1)
     if case == "depthwise_ic1":
         return _depthwise(rng, 1, int(rng.choice([4, 8])), tuple(int(k) for k in rng.integers(2, 6, 2)))
     if case == "pointwise":
@@ -235,6 +238,54 @@ def test_elementwise_dsp_variant_on_cortex_m4(case, seed, tmp_path):
 @pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)])
 def test_lean_dsp_variant_on_cortex_m4(case, seed, knobs, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
+
+
+# The two-pixel depthwise 3x3 kernel (codegen_c/ops/depthwise_conv2d.py: _pair): channel counts
+# not a multiple of 4, stride 1 or 2 each way, SAME and VALID padding, odd and even widths, and
+# its leaner settings (fewer channels per pass: blocks of unequal size).
+DW3_SEEDS = range(12)
+
+
+@pytest.mark.parametrize("seed", DW3_SEEDS)
+@pytest.mark.parametrize("knobs", (0, 1, 2))
+def test_depthwise3x3_on_host(seed, knobs, tmp_path):
+    check("depthwise3x3", seed, dsp_board("host"), tmp_path, knobs)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", DW3_SEEDS[:6])
+@pytest.mark.parametrize("knobs", (0, 1))
+def test_depthwise3x3_on_cortex_m4(seed, knobs, tmp_path):
+    check("depthwise3x3", seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
+
+
+def test_depthwise3x3_blocks_fit_ldr_offsets():
+    """Many channels: every block setting keeps the kernel's word offsets (4 * stride * block
+    - 4 * stride bytes, LDR immediates) below 4096, at both strides."""
+    strides = set()
+    for seed in range(8):
+        g = load_tflite(_depthwise(np.random.default_rng([seed, 9]), 1100, 1))
+        op = g.ops[0]
+        sw = op.attrs["stride"][1]
+        strides.add(sw)
+        for knobs in c_depthwise.dsp_knobs(op, g):
+            cb = c_depthwise.block_channels(op, g, dict(knobs))
+            assert 4 * sw * cb - 4 * sw < 4096, (seed, knobs, cb)
+    assert strides == {1, 2}
+
+
+def test_depthwise3x3_cases_cover_the_two_pixel_kernel():
+    """The cases above run the two-pixel kernel, over the shapes its edge code handles."""
+    board, seen = dsp_board("host"), set()
+    for seed in DW3_SEEDS:
+        _, cm = compiled("depthwise3x3", seed, board)
+        op, g = cm.graph.ops[0], cm.graph
+        assert cm.variants[0].name == "dsp" and c_depthwise._pair(op, g), seed
+        c, ow = g.tensor(op.inputs[0]).shape[3], g.tensor(op.outputs[0]).shape[2]
+        seen |= {("stride", op.attrs["stride"][1]), ("odd width", ow % 2), ("pad left", op.attrs["pad"][1]),
+                 ("channels % 4", c % 4 != 0)}
+    assert seen >= {("stride", 1), ("stride", 2), ("odd width", 0), ("odd width", 1), ("pad left", 0),
+                    ("pad left", 1), ("channels % 4", True), ("channels % 4", False)}, seen
 
 
 def test_random_cases_reach_the_dsp_kernels():
