@@ -200,6 +200,153 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
     }
 }
 
+/* aot_fc_s8x / aot_fc_s8w16: the input expanded once per call into int16 pairs (per group of 4
+ * values: SXTB16 of the word, (x0, x2), then of the word ror 8, (x1, x3)), shared by four weight
+ * rows a step: LDM of the four rows' weight words, LDRD of the pair, SMLAD. */
+#if AOT_SIMD32
+/* One group of 4 values of four int8 weight rows (natural byte order, LDM) against the pair
+ * (xa, xb) at x: 16 MACs in 18 instructions. The LDM registers are pinned (ascending). */
+#define AOT_FCX8_STEP(W_, X_, a0, a1, a2, a3)                                                      \
+    do {                                                                                           \
+        register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
+        int32_t xa_, xb_, t_;                                                                      \
+        __asm__("ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
+                "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                                \
+                "sxtb16 %[t], %[w0]\n\t"                                                           \
+                "sxtb16 %[w0], %[w0], ror #8\n\t"                                                  \
+                "smlad %[a0], %[t], %[xa], %[a0]\n\t"                                              \
+                "smlad %[a0], %[w0], %[xb], %[a0]\n\t"                                             \
+                "sxtb16 %[t], %[w1]\n\t"                                                           \
+                "sxtb16 %[w1], %[w1], ror #8\n\t"                                                  \
+                "smlad %[a1], %[t], %[xa], %[a1]\n\t"                                              \
+                "smlad %[a1], %[w1], %[xb], %[a1]\n\t"                                             \
+                "sxtb16 %[t], %[w2]\n\t"                                                           \
+                "sxtb16 %[w2], %[w2], ror #8\n\t"                                                  \
+                "smlad %[a2], %[t], %[xa], %[a2]\n\t"                                              \
+                "smlad %[a2], %[w2], %[xb], %[a2]\n\t"                                             \
+                "sxtb16 %[t], %[w3]\n\t"                                                           \
+                "sxtb16 %[w3], %[w3], ror #8\n\t"                                                  \
+                "smlad %[a3], %[t], %[xa], %[a3]\n\t"                                              \
+                "smlad %[a3], %[w3], %[xb], %[a3]"                                                 \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
+                  [x] "+r"(X_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_), \
+                  [xa] "=&r"(xa_), [xb] "=&r"(xb_), [t] "=&r"(t_)                                  \
+                :                                                                                  \
+                : "memory");                                                                       \
+    } while (0)
+/* The same with int16 weights (per row the pairs (w0, w2), (w1, w3)): two LDMs of two rows
+ * each, 16 MACs in 11 instructions. */
+#define AOT_FCX16_STEP(W_, X_, a0, a1, a2, a3)                                                     \
+    do {                                                                                           \
+        register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
+        int32_t xa_, xb_;                                                                          \
+        __asm__("ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
+                "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                                \
+                "smlad %[a0], %[w0], %[xa], %[a0]\n\t"                                             \
+                "smlad %[a0], %[w1], %[xb], %[a0]\n\t"                                             \
+                "smlad %[a1], %[w2], %[xa], %[a1]\n\t"                                             \
+                "smlad %[a1], %[w3], %[xb], %[a1]\n\t"                                             \
+                "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
+                "smlad %[a2], %[w0], %[xa], %[a2]\n\t"                                             \
+                "smlad %[a2], %[w1], %[xb], %[a2]\n\t"                                             \
+                "smlad %[a3], %[w2], %[xa], %[a3]\n\t"                                             \
+                "smlad %[a3], %[w3], %[xb], %[a3]"                                                 \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
+                  [x] "+r"(X_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_), \
+                  [xa] "=&r"(xa_), [xb] "=&r"(xb_)                                                 \
+                :                                                                                  \
+                : "memory");                                                                       \
+    } while (0)
+#else
+/* Row r's pairs of the group: (SXTB16, SXTB16 ror 8) of its word, or its two int16 words. */
+#define AOT_FCX_PAIRS(W_, r, wide, lo, hi)                                                         \
+    const int32_t lo = (wide) ? (W_)[2 * (r)] : aot_sxtb16((uint32_t)(W_)[r]);                     \
+    const int32_t hi = (wide) ? (W_)[2 * (r) + 1] : aot_sxtb16_ror8((uint32_t)(W_)[r])
+#define AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, wide)                                                 \
+    do {                                                                                           \
+        AOT_FCX_PAIRS(W_, 0, wide, l0_, h0_);                                                      \
+        AOT_FCX_PAIRS(W_, 1, wide, l1_, h1_);                                                      \
+        AOT_FCX_PAIRS(W_, 2, wide, l2_, h2_);                                                      \
+        AOT_FCX_PAIRS(W_, 3, wide, l3_, h3_);                                                      \
+        a0 = aot_smlad(h0_, (X_)[1], aot_smlad(l0_, (X_)[0], a0));                                 \
+        a1 = aot_smlad(h1_, (X_)[1], aot_smlad(l1_, (X_)[0], a1));                                 \
+        a2 = aot_smlad(h2_, (X_)[1], aot_smlad(l2_, (X_)[0], a2));                                 \
+        a3 = aot_smlad(h3_, (X_)[1], aot_smlad(l3_, (X_)[0], a3));                                 \
+        (W_) += (wide) ? 8 : 4;                                                                    \
+        (X_) += 2;                                                                                 \
+    } while (0)
+#define AOT_FCX8_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 0)
+#define AOT_FCX16_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 1)
+#endif
+/* One step of four rows, int16 weights (`wide`) or int8. */
+#define AOT_FCX_STEP4(wide, W_, X_, a0, a1, a2, a3) \
+    do {                                             \
+        if (wide) {                                  \
+            AOT_FCX16_STEP(W_, X_, a0, a1, a2, a3);  \
+        } else {                                     \
+            AOT_FCX8_STEP(W_, X_, a0, a1, a2, a3);   \
+        }                                            \
+    } while (0)
+
+/* k int8 values at x (any alignment) as `groups` pairs of words at xs (above). */
+static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
+{
+    for (int j = k >> 2; j > 0; --j, x += 4, xs += 2) {
+        const uint32_t v = aot_ld32(x);
+        xs[0] = aot_sxtb16(v);
+        xs[1] = aot_sxtb16_ror8(v);
+    }
+    if (k & 3) {
+        const uint32_t v = aot_tail32(x, k & 3);
+        xs[0] = aot_sxtb16(v);
+        xs[1] = aot_sxtb16_ror8(v);
+    }
+}
+
+/* aot_fc_s8x's rows: int16 weights (`wide`, a compile-time constant once inlined) or int8. */
+AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *bias,
+                                    const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
+{
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+        const int32_t *p = xs;
+        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
+        for (int j = groups >> 2; j > 0; --j) {
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+        }
+        for (int j = groups & 3; j > 0; --j) {
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+        }
+        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
+    }
+    for (; r < n; ++r) {
+        int32_t a0 = bias[r];
+        for (int j = 0; j < groups; ++j, w += wide ? 2 : 1) {
+            const int32_t lo = wide ? w[0] : aot_sxtb16((uint32_t)w[0]);
+            const int32_t hi = wide ? w[1] : aot_sxtb16_ror8((uint32_t)w[0]);
+            a0 = aot_smlad(hi, xs[2 * j + 1], aot_smlad(lo, xs[2 * j], a0));
+        }
+        out[r] = aot_out(a0, rq + r, off);
+    }
+}
+
+void aot_fc_s8x(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    aot_fc_expand(x, k, xs);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 0);
+}
+
+void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                  const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    aot_fc_expand(x, k, xs);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 1);
+}
+
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
                                const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {
