@@ -64,9 +64,10 @@ def weights_pairs(w: np.ndarray) -> np.ndarray:
     rows, k = w.shape
     padded = np.zeros((rows, dsp.round_up4(k)), dtype=np.int16)
     padded[:, :k] = w
-    words = padded.reshape(rows, -1, 4)[:, :, [0, 2, 1, 3]].copy().view("<i4").reshape(rows, -1, 2)
+    groups = padded.shape[1] // 4
+    words = padded.reshape(rows, groups, 4)[:, :, [0, 2, 1, 3]].copy().view("<i4").reshape(rows, groups, 2)
     full = rows // 4 * 4
-    head = words[:full].reshape(full // 4, 4, -1, 2).transpose(0, 2, 1, 3).reshape(-1)
+    head = words[:full].reshape(full // 4, 4, groups, 2).transpose(0, 2, 1, 3).reshape(-1)
     return np.concatenate([head, words[full:].reshape(-1)]).astype(np.int32)
 
 

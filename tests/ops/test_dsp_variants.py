@@ -23,6 +23,7 @@ from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c import dsp
+from codegen_c.ops.fully_connected import weights_pairs
 from codegen_c.registry import candidates
 from tests.op_models import Model, clamp_range, make, random_inputs
 
@@ -56,16 +57,26 @@ def _pointwise(rng, cin: int, cout: int) -> bytes:
     return m.finish("CONV_2D", [x, w, bias], [y], padding="VALID", stride=(1, 1), dilation=(1, 1), activation=act)
 
 
-def _fully_connected(rng, k: int, units: int, batch: int) -> bytes:
+def _fully_connected(rng, k: int, units: int, batch: int, keep_num_dims: bool = False) -> bytes:
     m = Model(rng, "int8")
     act = m.activation()
-    x = m.input("x", (batch, k))
+    lead = (1, batch) if keep_num_dims else (batch,)
+    x = m.input("x", (*lead, k))
     w, w_scales = m.weights("w", (units, k), None, k)
     lo, hi = m.mac_output_range(x, w_scales, k, act)
     bias = m.bias("bias", units, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
-    y = m.output((batch, units), lo, hi)
+    y = m.output((*lead, units), lo, hi)
     ins = [x, w] if bias is None else [x, w, bias]
-    return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=False)
+    return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=keep_num_dims)
+
+
+def _fc_block(rng, seed: int) -> bytes:
+    """aot_fc_s8x / aot_fc_s8w16's edges: K < 4 and K % 4 != 0 (tail group, batch rows off
+    4-byte alignment), K a multiple of 8 groups or not (the unrolled loop's remainder), rows a
+    multiple of the 4-row block plus 0..3, batch > 1, keep_num_dims."""
+    k = int(rng.integers(1, 4)) if seed % 3 == 0 else int(rng.integers(1, 80)) * 4 + seed % 4
+    units = 4 * int(rng.integers(0, 6)) + int(rng.integers(1, 4)) if seed % 2 else 4 * int(rng.integers(1, 9))
+    return _fully_connected(rng, k, units, int(rng.integers(1, 4)), keep_num_dims=bool(seed % 4 >= 2))
 
 
 def _same_shape_add(rng) -> bytes:
@@ -109,6 +120,10 @@ def model_for(case: str, seed: int) -> bytes:
         return _pointwise(rng, int(rng.choice([3, 4, 8, 16])), int(rng.integers(1, 20)))
     if case == "fc_odd":  # K % 4 = 1, 2, 3 (and 0), rows % 4 != 0, batch rows off alignment
         return _fully_connected(rng, int(rng.integers(1, 40)) * 4 + seed % 4, int(rng.integers(1, 12)), int(rng.integers(1, 4)))
+    if case == "fc_block":
+        return _fc_block(rng, seed)
+    if case == "fc_long":  # input pairs beyond the stack limit: read in place (aot_fc_s8)
+        return _fully_connected(rng, 1025 + seed * 3, int(rng.integers(1, 10)), int(rng.integers(1, 3)))
     if case == "add_same":
         return _same_shape_add(rng)
     if case == "avg_pool4":
@@ -120,8 +135,8 @@ def model_for(case: str, seed: int) -> bytes:
     return make(case, seed, "int8")
 
 
-KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd")
-CASES = [(c, s) for c in KINDS for s in range(6)]
+KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd", "fc_block")
+CASES = [(c, s) for c in KINDS for s in range(6)] + [("fc_block", s) for s in range(6, 12)] + [("fc_long", s) for s in range(2)]
 # add and the pools: DSP where the shapes allow (same-shape add, channels % 4 == 0), else the
 # random draws of tests/op_models/ check that the rest stays portable and exact
 ELEMENTWISE = ("add_same", "avg_pool4", "max_pool4", "global_avg_pool")
@@ -204,7 +219,8 @@ def test_dsp_add_fallback_folds_on_host(mode, seed, tmp_path, monkeypatch):
     check("add_same", seed, dsp_board("host"), tmp_path)
 
 
-LEAN_CASES = [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
+LEAN_CASES = ([(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
+              + [(c, s, 1) for c in ("fc_odd", "fc_block") for s in range(8)])  # fc: w16=1, int16 weights
 
 
 @pytest.mark.parametrize("case,seed,knobs", LEAN_CASES)
@@ -212,7 +228,7 @@ def test_lean_dsp_variant_on_host(case, seed, knobs, tmp_path):
     check(case, seed, dsp_board("host"), tmp_path, knobs)
 
 
-QEMU_CASES = [(c, s) for c in KINDS for s in range(2)]
+QEMU_CASES = [(c, s) for c in KINDS for s in range(2)] + [("fc_block", s) for s in range(2, 8)] + [("fc_long", 0)]
 
 
 @pytest.mark.qemu
@@ -228,7 +244,8 @@ def test_elementwise_dsp_variant_on_cortex_m4(case, seed, tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)])
+@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)]
+                         + [("fc_block", s, 1) for s in range(4)])
 def test_lean_dsp_variant_on_cortex_m4(case, seed, knobs, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
 
@@ -267,3 +284,13 @@ def test_weight_rows_layout():
     words = dsp.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
     # per group: row 0 then row 1; bytes w0 w2 w1 w3; K padded 6 -> 8 with zeros
     assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
+
+
+def test_fc_int16_weights_layout():
+    w = np.arange(1, 5 * 5 + 1, dtype=np.int8).reshape(5, 5)
+    w[1] = -w[1]
+    lanes = weights_pairs(w).view(np.int16).reshape(-1, 2).tolist()
+    # rows 0-3 interleaved per group of 4 values, each row's pairs (w0, w2), (w1, w3); K 5 -> 8
+    assert lanes[:8] == [[1, 3], [2, 4], [-6, -8], [-7, -9], [11, 13], [12, 14], [16, 18], [17, 19]]
+    assert lanes[8:16] == [[5, 0], [0, 0], [-10, 0], [0, 0], [15, 0], [0, 0], [20, 0], [0, 0]]
+    assert lanes[16:] == [[21, 23], [22, 24], [25, 0], [0, 0]]  # the fifth row alone
