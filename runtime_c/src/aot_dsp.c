@@ -311,7 +311,15 @@ AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int gro
     for (; r + 4 <= n; r += 4) {
         const int32_t *p = xs;
         int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (int j = groups >> 3; j > 0; --j) {
+        for (int j = groups >> 4; j > 0; --j) {
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
@@ -321,7 +329,7 @@ AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int gro
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
         }
-        for (int j = groups & 7; j > 0; --j) {
+        for (int j = groups & 15; j > 0; --j) {
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
         }
         aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
