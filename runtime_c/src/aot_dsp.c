@@ -288,6 +288,15 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
         }                                            \
     } while (0)
 
+/* `step` four times (unrolled). */
+#define AOT_FCX_X4(step) \
+    do {                 \
+        step;            \
+        step;            \
+        step;            \
+        step;            \
+    } while (0)
+
 /* k int8 values at x (any alignment) as `groups` pairs of words at xs (above). */
 static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
 {
@@ -311,23 +320,8 @@ AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int gro
     for (; r + 4 <= n; r += 4) {
         const int32_t *p = xs;
         int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (int j = groups >> 4; j > 0; --j) {
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+        for (int j = groups >> 4; j > 0; --j) { /* 16 steps */
+            AOT_FCX_X4(AOT_FCX_X4(AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3)));
         }
         for (int j = groups & 15; j > 0; --j) {
             AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
