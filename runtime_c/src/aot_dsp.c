@@ -300,10 +300,35 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
 /* k int8 values at x (any alignment) as `groups` pairs of words at xs (above). */
 static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
 {
-    for (int j = k >> 2; j > 0; --j, x += 4, xs += 2) {
+    for (int j = k >> 3; j > 0; --j) {
+#if AOT_SIMD32 /* two unaligned LDRs, one STM (its registers pinned, ascending) */
+        register int32_t e0 __asm__("r8"), e1 __asm__("r9"), e2 __asm__("r10"), e3 __asm__("r11");
+        __asm__("ldr %[e1], [%[x]], #4\n\t"
+                "ldr %[e3], [%[x]], #4\n\t"
+                "sxtb16 %[e0], %[e1]\n\t"
+                "sxtb16 %[e1], %[e1], ror #8\n\t"
+                "sxtb16 %[e2], %[e3]\n\t"
+                "sxtb16 %[e3], %[e3], ror #8\n\t"
+                "stmia %[xs]!, {%[e0], %[e1], %[e2], %[e3]}"
+                : [e0] "=&r"(e0), [e1] "=&r"(e1), [e2] "=&r"(e2), [e3] "=&r"(e3), [x] "+r"(x), [xs] "+r"(xs)
+                :
+                : "memory");
+#else
+        const uint32_t v = aot_ld32(x), u = aot_ld32(x + 4);
+        xs[0] = aot_sxtb16(v);
+        xs[1] = aot_sxtb16_ror8(v);
+        xs[2] = aot_sxtb16(u);
+        xs[3] = aot_sxtb16_ror8(u);
+        x += 8;
+        xs += 4;
+#endif
+    }
+    if (k & 4) {
         const uint32_t v = aot_ld32(x);
         xs[0] = aot_sxtb16(v);
         xs[1] = aot_sxtb16_ror8(v);
+        x += 4;
+        xs += 2;
     }
     if (k & 3) {
         const uint32_t v = aot_tail32(x, k & 3);
