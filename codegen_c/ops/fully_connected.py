@@ -1,10 +1,14 @@
 """FULLY_CONNECTED kernels: portable (templates/ops/fully_connected.c.j2) and DSP
-(fully_connected_dsp.c.j2): the int8 input expanded once per call into int16 pairs on the stack
-(SXTB16 of bytes 0,2 and 1,3), shared by four weight rows a step (LDM of their natural-order
-weight words, SXTB16, SMLAD: aot_fc_s8x in aot_dsp.h); the input offset is folded into the bias
-at compile time (bias + in_off * row sum), so the kernel needs no scratch. Knob ``w16=1``: the
-weights expanded to int16 at compile time (twice their flash, no SXTB16: aot_fc_s8w16). Inputs
-longer than ``FC_STACK_LIMIT`` bytes of pairs are read in place (aot_fc_s8). int16x8 has its own
+(fully_connected_dsp.c.j2): the int8 input expanded once per call into pairs of int16 words
+(y, z) on the stack, shared by four weight rows a step: a weight word w0..w3 (w1, w3 adjusted at
+compile time) read as int16 lanes L = (256 w1 + w0, 256 w3 + w2) and its SXTB16 E = (w0, w2)
+give SMLAD(L, y) + SMLAD(E, z) = 256 * (its 4 MACs) - 32512 (w1 + w3), three instructions per 4
+MACs (aot_fc_s8o in aot_dsp.h; the 32512 terms start each row's int32 run, compile-time
+constants). The input offset is folded into the bias at compile time (bias + in_off * row sum),
+so the kernel needs no scratch. Knob ``w16=1``: E stored beside L (twice the weights' flash, two
+instructions per 4 MACs: aot_fc_s8w16). Inputs longer than ``FC_STACK_LIMIT`` bytes of pairs,
+and weights of -128, are read in place (aot_fc_s8: SXTB16 of bytes 0,2 and 1,3 of the input
+and weight words, four instructions per 4 MACs). int16x8 has its own
 DSP kernel (fully_connected_dsp16.c.j2: four weight rows at a time, SXTB16 on the weights and
 SMLAD on the int16 input pairs read in place, in int32 runs that cannot overflow added to exact
 int64 sums, the portable output stage)."""
@@ -43,35 +47,72 @@ def dsp_applies(op: Op, g: Graph) -> bool:
 
 
 FC_STACK_LIMIT = 2048  # bytes of int16 input pairs the DSP kernel may keep on the stack (K <= 1024)
+FC_RUN = 128  # groups of 4 values per int32 run of aot_fc_s8o (AOT_FC_RUN in aot_dsp.c)
+ODD_SCALE = 32512  # 256 * 127: SMLAD(L, y) + SMLAD(E, z) = 256 * dot - ODD_SCALE * (w1 + w3)
 
 
 def expanded_words(op: Op, g: Graph, wide: bool = False) -> int:
-    """int32 words of the input as int16 pairs on the stack, 0: read in place (aot_fc_s8). With
-    int8 weights the expansion (about 6 instructions per 4 inputs) pays from two 4-row blocks
-    on (it saves about 4 per block); int16 weights (``wide``) always need it."""
-    n, k = g.tensor(op.inputs[1]).shape
+    """int32 words of the input as (y, z) pairs on the stack (aot_fc_s8o), 0: read in place
+    (aot_fc_s8): beyond the stack limit, weights of -128 (the pairs need [-127, 127]), or
+    with int8 weights fewer than two 4-row blocks (the expansion, about 7 instructions per 4
+    inputs, pays from the second block on: each saves 7); int16 weights (``wide``) need it."""
+    w = g.tensor(op.inputs[1]).data
+    n, k = w.shape
     words = dsp.round_up4(k) // 2
-    return words if 4 * words <= FC_STACK_LIMIT and (wide or n >= 8) else 0
+    fits = 4 * words <= FC_STACK_LIMIT and int(np.min(w)) >= -127
+    return words if fits and (wide or n >= 8) else 0
 
 
 def dsp_knobs(op: Op, g: Graph) -> list:
     """Default (int8 weights), then w16=1 (int16 weights: twice the weights' flash, faster)
-    where the input fits the stack."""
+    where the input is expanded."""
     return [(), (("w16", 1),)] if expanded_words(op, g, wide=True) else [()]
 
 
-def weights_pairs(w: np.ndarray) -> np.ndarray:
-    """[rows, K] int8 -> int32 words of int16 pairs for aot_fc_s8w16: per row and group of 4
-    values (w0, w2), (w1, w3) (K zero-padded to a multiple of 4), quads of rows interleaved per
-    group (8 words), the last rows % 4 one after another."""
-    rows, k = w.shape
-    padded = np.zeros((rows, dsp.round_up4(k)), dtype=np.int16)
-    padded[:, :k] = w
-    groups = padded.shape[1] // 4
-    words = padded.reshape(rows, groups, 4)[:, :, [0, 2, 1, 3]].copy().view("<i4").reshape(rows, groups, 2)
+def _padded(w: np.ndarray) -> np.ndarray:
+    """[rows, K] -> int32 [rows, K4], zeros past K."""
+    out = np.zeros((w.shape[0], dsp.round_up4(w.shape[1])), dtype=np.int32)
+    out[:, :w.shape[1]] = w
+    return out
+
+
+def _quads(per_row: np.ndarray) -> np.ndarray:
+    """[rows, groups, words] -> flat: quads of rows interleaved per group, the last rows % 4
+    one after another (aot_fc_s8's row order)."""
+    rows, groups, words = per_row.shape
     full = rows // 4 * 4
-    head = words[:full].reshape(full // 4, 4, groups, 2).transpose(0, 2, 1, 3).reshape(-1)
-    return np.concatenate([head, words[full:].reshape(-1)]).astype(np.int32)
+    head = per_row[:full].reshape(full // 4, 4, groups, words).transpose(0, 2, 1, 3).reshape(-1)
+    return np.concatenate([head, per_row[full:].reshape(-1)])
+
+
+def odd_weights(w: np.ndarray) -> np.ndarray:
+    """[rows, K] weights in [-127, 127] -> aot_fc_s8o's int32 words: natural byte order, w1 and
+    w3 of each group lowered by one where w0, resp. w2, is negative (so that the word's int16
+    lanes read 256 w1 + w0, 256 w3 + w2)."""
+    p = _padded(w)
+    p[:, 1::2] -= p[:, 0::2] < 0
+    return dsp.weights_rows(p.astype(np.int8), 4, natural=True)
+
+
+def wide_weights(w: np.ndarray) -> np.ndarray:
+    """[rows, K] -> aot_fc_s8w16's int32 words: per row and group L = (256 w1 + w0, 256 w3 +
+    w2) and E = (w0, w2) as int16 lanes, quads of rows interleaved per group."""
+    p = _padded(w)
+    lanes = np.stack([256 * p[:, 1::2] + p[:, 0::2], p[:, 0::2]], axis=-1)  # [rows, 2 * groups, 2 words]
+    lanes = lanes.reshape(p.shape[0], -1, 2, 2).transpose(0, 1, 3, 2)  # [rows, groups, L|E, lane]
+    words = lanes.astype("<i2").reshape(p.shape[0], -1, 2, 2).copy().view("<i4").reshape(p.shape[0], -1, 2)
+    return _quads(words).astype(np.int32)
+
+
+def run_constants(w: np.ndarray) -> np.ndarray:
+    """aot_fc_s8o's c: per row and run of FC_RUN groups ODD_SCALE * the run's sum of w1 + w3,
+    in the weights' row order (quads interleaved per run), wrapped to int32."""
+    p = _padded(w)
+    runs = -(-p.shape[1] // (4 * FC_RUN))
+    odd = np.zeros((p.shape[0], runs * 2 * FC_RUN), dtype=np.int64)
+    odd[:, :p.shape[1] // 2] = p[:, 1::2]
+    sums = odd.reshape(p.shape[0], runs, 2 * FC_RUN).sum(axis=2, keepdims=True) * ODD_SCALE
+    return dsp.wrap_int32(_quads(sums))
 
 
 def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -82,10 +123,16 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     w = g.tensor(op.inputs[1]).data.astype(np.int8)
     wide = bool(knobs.get("w16") and expanded_words(op, g, wide=True))
     xs = expanded_words(op, g, wide)
+    if wide:
+        kernel, words = "aot_fc_s8w16", wide_weights(w)
+    elif xs:
+        kernel, words = "aot_fc_s8o", odd_weights(w)
+    else:
+        kernel, words = "aot_fc_s8", dsp.weights_rows(w, 4, natural=True)
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_dsp16w" if wide else "w_dsp", weights_pairs(w) if wide else dsp.weights_rows(w, 4, natural=True), "int32"),
-        "kernel": "aot_fc_s8w16" if wide else ("aot_fc_s8x" if xs else "aot_fc_s8"), "xs": xs,
+        "w": ctx.derived(index, "w_" + kernel, words, "int32"), "kernel": kernel, "xs": xs,
+        "c": ctx.derived(index, "runs_dsp", run_constants(w), "int32") if xs else None,
         "bias": ctx.derived(index, "bias_dsp", folded_bias(op, g), "int32"),
         "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
         "act_min": stage.act_min, "act_max": stage.act_max,

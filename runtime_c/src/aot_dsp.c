@@ -200,91 +200,85 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
     }
 }
 
-/* aot_fc_s8x / aot_fc_s8w16: the input expanded once per call into int16 pairs (per group of 4
- * values: SXTB16 of the word, (x0, x2), then of the word ror 8, (x1, x3)), shared by four weight
- * rows a step: LDM of the four rows' weight words, LDRD of the pair, SMLAD. */
+/* aot_fc_s8o / aot_fc_s8w16 (aot_dsp.h): per group of 4 inputs x0..x3 the pair of words
+ * y = (x1 - 127, x3 - 127), z = (256 x0 - x1 + 127, 256 x2 - x3 + 127); a weight word w0..w3
+ * with w1, w3 lowered by one where w0, w2 < 0 reads, as int16 lanes, L = (256 w1 + w0,
+ * 256 w3 + w2), and SXTB16 gives E = (w0, w2): SMLAD(L, y) + SMLAD(E, z) = 256 (w0 x0 + w1 x1 +
+ * w2 x2 + w3 x3) - 32512 (w1 + w3). Three instructions per 4 MACs (int8 weights), two with E
+ * stored (int16 weights). */
 #if AOT_SIMD32
-/* One group of 4 values of four int8 weight rows (natural byte order, LDM) against the pair
- * (xa, xb) at x: 16 MACs in 18 instructions. The LDM registers are pinned (ascending). */
-#define AOT_FCX8_STEP(W_, X_, a0, a1, a2, a3)                                                      \
+/* One group of four int8 weight rows (LDM, pinned ascending registers) against (y, z) at x:
+ * 16 MACs in 14 instructions. */
+#define AOT_FCO_STEP(W_, X_, a0, a1, a2, a3)                                                       \
     do {                                                                                           \
         register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
-        int32_t xa_, xb_, t_;                                                                      \
+        int32_t y_, z_;                                                                            \
         __asm__("ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
-                "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                                \
-                "sxtb16 %[t], %[w0]\n\t"                                                           \
-                "sxtb16 %[w0], %[w0], ror #8\n\t"                                                  \
-                "smlad %[a0], %[t], %[xa], %[a0]\n\t"                                              \
-                "smlad %[a0], %[w0], %[xb], %[a0]\n\t"                                             \
-                "sxtb16 %[t], %[w1]\n\t"                                                           \
-                "sxtb16 %[w1], %[w1], ror #8\n\t"                                                  \
-                "smlad %[a1], %[t], %[xa], %[a1]\n\t"                                              \
-                "smlad %[a1], %[w1], %[xb], %[a1]\n\t"                                             \
-                "sxtb16 %[t], %[w2]\n\t"                                                           \
-                "sxtb16 %[w2], %[w2], ror #8\n\t"                                                  \
-                "smlad %[a2], %[t], %[xa], %[a2]\n\t"                                              \
-                "smlad %[a2], %[w2], %[xb], %[a2]\n\t"                                             \
-                "sxtb16 %[t], %[w3]\n\t"                                                           \
-                "sxtb16 %[w3], %[w3], ror #8\n\t"                                                  \
-                "smlad %[a3], %[t], %[xa], %[a3]\n\t"                                              \
-                "smlad %[a3], %[w3], %[xb], %[a3]"                                                 \
+                "ldrd %[y], %[z], [%[x]], #8\n\t"                                                  \
+                "smlad %[a0], %[w0], %[y], %[a0]\n\t"                                              \
+                "sxtb16 %[w0], %[w0]\n\t"                                                          \
+                "smlad %[a0], %[w0], %[z], %[a0]\n\t"                                              \
+                "smlad %[a1], %[w1], %[y], %[a1]\n\t"                                              \
+                "sxtb16 %[w1], %[w1]\n\t"                                                          \
+                "smlad %[a1], %[w1], %[z], %[a1]\n\t"                                              \
+                "smlad %[a2], %[w2], %[y], %[a2]\n\t"                                              \
+                "sxtb16 %[w2], %[w2]\n\t"                                                          \
+                "smlad %[a2], %[w2], %[z], %[a2]\n\t"                                              \
+                "smlad %[a3], %[w3], %[y], %[a3]\n\t"                                              \
+                "sxtb16 %[w3], %[w3]\n\t"                                                          \
+                "smlad %[a3], %[w3], %[z], %[a3]"                                                  \
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
                   [x] "+r"(X_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_), \
-                  [xa] "=&r"(xa_), [xb] "=&r"(xb_), [t] "=&r"(t_)                                  \
+                  [y] "=&r"(y_), [z] "=&r"(z_)                                                     \
                 :                                                                                  \
                 : "memory");                                                                       \
     } while (0)
-/* The same with int16 weights (per row the pairs (w0, w2), (w1, w3)): two LDMs of two rows
- * each, 16 MACs in 11 instructions. */
-#define AOT_FCX16_STEP(W_, X_, a0, a1, a2, a3)                                                     \
+/* The same with E stored beside L (per row L, E): two LDMs, 16 MACs in 11 instructions. */
+#define AOT_FCW_STEP(W_, X_, a0, a1, a2, a3)                                                       \
     do {                                                                                           \
         register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
-        int32_t xa_, xb_;                                                                          \
+        int32_t y_, z_;                                                                            \
         __asm__("ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
-                "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                                \
-                "smlad %[a0], %[w0], %[xa], %[a0]\n\t"                                             \
-                "smlad %[a0], %[w1], %[xb], %[a0]\n\t"                                             \
-                "smlad %[a1], %[w2], %[xa], %[a1]\n\t"                                             \
-                "smlad %[a1], %[w3], %[xb], %[a1]\n\t"                                             \
+                "ldrd %[y], %[z], [%[x]], #8\n\t"                                                  \
+                "smlad %[a0], %[w0], %[y], %[a0]\n\t"                                              \
+                "smlad %[a0], %[w1], %[z], %[a0]\n\t"                                              \
+                "smlad %[a1], %[w2], %[y], %[a1]\n\t"                                              \
+                "smlad %[a1], %[w3], %[z], %[a1]\n\t"                                              \
                 "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
-                "smlad %[a2], %[w0], %[xa], %[a2]\n\t"                                             \
-                "smlad %[a2], %[w1], %[xb], %[a2]\n\t"                                             \
-                "smlad %[a3], %[w2], %[xa], %[a3]\n\t"                                             \
-                "smlad %[a3], %[w3], %[xb], %[a3]"                                                 \
+                "smlad %[a2], %[w0], %[y], %[a2]\n\t"                                              \
+                "smlad %[a2], %[w1], %[z], %[a2]\n\t"                                              \
+                "smlad %[a3], %[w2], %[y], %[a3]\n\t"                                              \
+                "smlad %[a3], %[w3], %[z], %[a3]"                                                  \
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
                   [x] "+r"(X_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_), \
-                  [xa] "=&r"(xa_), [xb] "=&r"(xb_)                                                 \
+                  [y] "=&r"(y_), [z] "=&r"(z_)                                                     \
                 :                                                                                  \
                 : "memory");                                                                       \
     } while (0)
 #else
-/* Row r's pairs of the group: (SXTB16, SXTB16 ror 8) of its word, or its two int16 words. */
-#define AOT_FCX_PAIRS(W_, r, wide, lo, hi)                                                         \
-    const int32_t lo = (wide) ? (W_)[2 * (r)] : aot_sxtb16((uint32_t)(W_)[r]);                     \
-    const int32_t hi = (wide) ? (W_)[2 * (r) + 1] : aot_sxtb16_ror8((uint32_t)(W_)[r])
-#define AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, wide)                                                 \
-    do {                                                                                           \
-        AOT_FCX_PAIRS(W_, 0, wide, l0_, h0_);                                                      \
-        AOT_FCX_PAIRS(W_, 1, wide, l1_, h1_);                                                      \
-        AOT_FCX_PAIRS(W_, 2, wide, l2_, h2_);                                                      \
-        AOT_FCX_PAIRS(W_, 3, wide, l3_, h3_);                                                      \
-        a0 = aot_smlad(h0_, (X_)[1], aot_smlad(l0_, (X_)[0], a0));                                 \
-        a1 = aot_smlad(h1_, (X_)[1], aot_smlad(l1_, (X_)[0], a1));                                 \
-        a2 = aot_smlad(h2_, (X_)[1], aot_smlad(l2_, (X_)[0], a2));                                 \
-        a3 = aot_smlad(h3_, (X_)[1], aot_smlad(l3_, (X_)[0], a3));                                 \
-        (W_) += (wide) ? 8 : 4;                                                                    \
-        (X_) += 2;                                                                                 \
+/* Row r of the group: its word's SMLADs with (y, z) added to a. */
+#define AOT_FCX_ROW(W_, X_, r, wide, a)                                                            \
+    a = aot_smlad((wide) ? (W_)[2 * (r) + 1] : aot_sxtb16((uint32_t)(W_)[r]), (X_)[1],            \
+                  aot_smlad((W_)[(wide) ? 2 * (r) : (r)], (X_)[0], a))
+#define AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, wide) \
+    do {                                            \
+        AOT_FCX_ROW(W_, X_, 0, wide, a0);           \
+        AOT_FCX_ROW(W_, X_, 1, wide, a1);           \
+        AOT_FCX_ROW(W_, X_, 2, wide, a2);           \
+        AOT_FCX_ROW(W_, X_, 3, wide, a3);           \
+        (W_) += (wide) ? 8 : 4;                     \
+        (X_) += 2;                                  \
     } while (0)
-#define AOT_FCX8_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 0)
-#define AOT_FCX16_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 1)
+#define AOT_FCO_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 0)
+#define AOT_FCW_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 1)
 #endif
-/* One step of four rows, int16 weights (`wide`) or int8. */
+/* One step of four rows, E stored (`wide`) or computed. */
 #define AOT_FCX_STEP4(wide, W_, X_, a0, a1, a2, a3) \
     do {                                             \
         if (wide) {                                  \
-            AOT_FCX16_STEP(W_, X_, a0, a1, a2, a3);  \
+            AOT_FCW_STEP(W_, X_, a0, a1, a2, a3);    \
         } else {                                     \
-            AOT_FCX8_STEP(W_, X_, a0, a1, a2, a3);   \
+            AOT_FCO_STEP(W_, X_, a0, a1, a2, a3);    \
         }                                            \
     } while (0)
 
@@ -297,85 +291,106 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
         step;            \
     } while (0)
 
-/* k int8 values at x (any alignment) as `groups` pairs of words at xs (above). */
+/* Groups of 4 values per int32 run: 512 values, |w x| <= 127 * 128, so |256 * sum| < 2^31. */
+#define AOT_FC_RUN 128
+
+/* The (y, z) pair of the word v of 4 int8 inputs (above) into xs[0], xs[1]. */
+static inline void aot_fc_yz(uint32_t v, int32_t *xs)
+{
+#if AOT_SIMD32
+    const int32_t y = __ssub16(aot_sxtb16_ror8(v), 0x007F007F);
+    xs[0] = y;
+    xs[1] = __ssub16((int32_t)((v << 8) & 0xFF00FF00u), y);
+#else
+    const int32_t x0 = (int8_t)v, x1 = (int8_t)(v >> 8), x2 = (int8_t)(v >> 16), x3 = (int8_t)(v >> 24);
+    xs[0] = aot_pack16(x1 - 127, x3 - 127);
+    xs[1] = aot_pack16(256 * x0 - x1 + 127, 256 * x2 - x3 + 127);
+#endif
+}
+
+/* k int8 values at x (any alignment) as ceil(k / 4) (y, z) pairs at xs; the last group's
+ * missing values are zeros (their weights are 0). */
 static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
 {
-    for (int j = k >> 3; j > 0; --j) {
-#if AOT_SIMD32 /* two unaligned LDRs, one STM (its registers pinned, ascending) */
-        register int32_t e0 __asm__("r8"), e1 __asm__("r9"), e2 __asm__("r10"), e3 __asm__("r11");
-        __asm__("ldr %[e1], [%[x]], #4\n\t"
-                "ldr %[e3], [%[x]], #4\n\t"
-                "sxtb16 %[e0], %[e1]\n\t"
-                "sxtb16 %[e1], %[e1], ror #8\n\t"
-                "sxtb16 %[e2], %[e3]\n\t"
-                "sxtb16 %[e3], %[e3], ror #8\n\t"
-                "stmia %[xs]!, {%[e0], %[e1], %[e2], %[e3]}"
-                : [e0] "=&r"(e0), [e1] "=&r"(e1), [e2] "=&r"(e2), [e3] "=&r"(e3), [x] "+r"(x), [xs] "+r"(xs)
-                :
-                : "memory");
-#else
-        const uint32_t v = aot_ld32(x), u = aot_ld32(x + 4);
-        xs[0] = aot_sxtb16(v);
-        xs[1] = aot_sxtb16_ror8(v);
-        xs[2] = aot_sxtb16(u);
-        xs[3] = aot_sxtb16_ror8(u);
-        x += 8;
-        xs += 4;
-#endif
-    }
-    if (k & 4) {
-        const uint32_t v = aot_ld32(x);
-        xs[0] = aot_sxtb16(v);
-        xs[1] = aot_sxtb16_ror8(v);
-        x += 4;
-        xs += 2;
+    for (int j = k >> 2; j > 0; --j, x += 4, xs += 2) {
+        aot_fc_yz(aot_ld32(x), xs);
     }
     if (k & 3) {
-        const uint32_t v = aot_tail32(x, k & 3);
-        xs[0] = aot_sxtb16(v);
-        xs[1] = aot_sxtb16_ror8(v);
+        aot_fc_yz(aot_tail32(x, k & 3), xs);
     }
 }
 
-/* aot_fc_s8x's rows: int16 weights (`wide`, a compile-time constant once inlined) or int8. */
-AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *bias,
-                                    const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
+/* One run of m groups of four rows from xs: the sums start at c[0..3]; s[0..3] = the sums
+ * shifted right by 8; *wp advances. E stored (`wide`, a constant once inlined) or computed. */
+AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, const int32_t *c, uint32_t s[4],
+                                   int wide)
 {
+    const int32_t *w = *wp;
+    int32_t a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3];
+    for (int j = m >> 4; j > 0; --j) { /* 16 steps */
+        AOT_FCX_X4(AOT_FCX_X4(AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3)));
+    }
+    for (int j = m & 15; j > 0; --j) {
+        AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
+    }
+    s[0] = (uint32_t)(a0 >> 8);
+    s[1] = (uint32_t)(a1 >> 8);
+    s[2] = (uint32_t)(a2 >> 8);
+    s[3] = (uint32_t)(a3 >> 8);
+    *wp = w;
+}
+
+/* The rows of aot_fc_s8o or aot_fc_s8w16 (`wide`): per run of AOT_FC_RUN groups the sums
+ * start at c (32512 times the run's w1 + w3 of the row) and add, shifted right by 8, to the
+ * bias. The first run of a quad is apart (the only one for k <= 512). */
+AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *c,
+                                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
+{
+    const int first = groups < AOT_FC_RUN ? groups : AOT_FC_RUN;
     int r = 0;
-    for (; r + 4 <= n; r += 4) {
-        const int32_t *p = xs;
-        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (int j = groups >> 4; j > 0; --j) { /* 16 steps */
-            AOT_FCX_X4(AOT_FCX_X4(AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3)));
+    for (; r + 4 <= n; r += 4, c += 4) {
+        uint32_t t[4], s[4];
+        aot_fcx_run(&w, xs, first, c, t, wide);
+        for (int g = AOT_FC_RUN; g < groups; g += AOT_FC_RUN) {
+            c += 4;
+            aot_fcx_run(&w, xs + 2 * g, groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN, c, s, wide);
+            t[0] += s[0];
+            t[1] += s[1];
+            t[2] += s[2];
+            t[3] += s[3];
         }
-        for (int j = groups & 15; j > 0; --j) {
-            AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-        }
-        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
+        t[0] += (uint32_t)bias[r];
+        t[1] += (uint32_t)bias[r + 1];
+        t[2] += (uint32_t)bias[r + 2];
+        t[3] += (uint32_t)bias[r + 3];
+        aot_out4(out + r, (int32_t)t[0], (int32_t)t[1], (int32_t)t[2], (int32_t)t[3], rq + r, off);
     }
     for (; r < n; ++r) {
-        int32_t a0 = bias[r];
-        for (int j = 0; j < groups; ++j, w += wide ? 2 : 1) {
-            const int32_t lo = wide ? w[0] : aot_sxtb16((uint32_t)w[0]);
-            const int32_t hi = wide ? w[1] : aot_sxtb16_ror8((uint32_t)w[0]);
-            a0 = aot_smlad(hi, xs[2 * j + 1], aot_smlad(lo, xs[2 * j], a0));
+        uint32_t t = (uint32_t)bias[r];
+        for (int g = 0; g < groups; g += AOT_FC_RUN, ++c) {
+            const int m = groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN;
+            int32_t a = c[0];
+            for (const int32_t *p = xs + 2 * g, *end = p + 2 * m; p != end; p += 2, w += wide ? 2 : 1) {
+                a = aot_smlad(wide ? w[1] : aot_sxtb16((uint32_t)w[0]), p[1], aot_smlad(w[0], p[0], a));
+            }
+            t += (uint32_t)(a >> 8);
         }
-        out[r] = aot_out(a0, rq + r, off);
+        out[r] = aot_out((int32_t)t, rq + r, off);
     }
 }
 
-void aot_fc_s8x(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+void aot_fc_s8o(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *c, const int32_t *bias,
                 const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     aot_fc_expand(x, k, xs);
-    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 0);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, c, bias, rq, out, off, 0);
 }
 
-void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
-                  const aot_rq_t *rq, int8_t *out, int32_t off)
+void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *c,
+                  const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     aot_fc_expand(x, k, xs);
-    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 1);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, c, bias, rq, out, off, 1);
 }
 
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,

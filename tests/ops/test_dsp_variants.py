@@ -23,7 +23,7 @@ from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c import dsp
-from codegen_c.ops.fully_connected import weights_pairs
+from codegen_c.ops import fully_connected
 from codegen_c.registry import candidates
 from tests.op_models import Model, clamp_range, make, random_inputs
 
@@ -286,11 +286,52 @@ def test_weight_rows_layout():
     assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
 
 
-def test_fc_int16_weights_layout():
-    w = np.arange(1, 5 * 5 + 1, dtype=np.int8).reshape(5, 5)
-    w[1] = -w[1]
-    lanes = weights_pairs(w).view(np.int16).reshape(-1, 2).tolist()
-    # rows 0-3 interleaved per group of 4 values, each row's pairs (w0, w2), (w1, w3); K 5 -> 8
-    assert lanes[:8] == [[1, 3], [2, 4], [-6, -8], [-7, -9], [11, 13], [12, 14], [16, 18], [17, 19]]
-    assert lanes[8:16] == [[5, 0], [0, 0], [-10, 0], [0, 0], [15, 0], [0, 0], [20, 0], [0, 0]]
-    assert lanes[16:] == [[21, 23], [22, 24], [25, 0], [0, 0]]  # the fifth row alone
+def _fc_pairs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """aot_fc_s8o's (y, z) of the int8 inputs x (K a multiple of 4), as int16 lanes [groups, 2]."""
+    x = x.astype(np.int64).reshape(-1, 4)
+    y = np.stack([x[:, 1] - 127, x[:, 3] - 127], axis=1)
+    z = np.stack([256 * x[:, 0] - x[:, 1] + 127, 256 * x[:, 2] - x[:, 3] + 127], axis=1)
+    assert np.all((z >= -32768) & (z <= 32767))
+    return y, z
+
+
+@pytest.mark.parametrize("rows,k", [(4, 8), (9, 516), (5, 1024)])
+def test_fc_odd_weights_and_runs_give_the_dot_products(rows, k):
+    """NumPy model of aot_fc_s8o / aot_fc_s8w16 on the compiler's packed words: per run of 128
+    groups SMLAD(L, y) + SMLAD(E, z) from the run constant, >> 8, summed, equals w @ x; extreme
+    weights and inputs included."""
+    rng = np.random.default_rng(rows * k)
+    w = rng.integers(-127, 128, (rows, k)).astype(np.int8)
+    w[0, :] = -127
+    w[-1, ::2], w[-1, 1::2] = -127, 127
+    x = rng.integers(-128, 128, k).astype(np.int8)
+    x[: k // 2] = -128
+    y, z = _fc_pairs(x)
+    groups, full = k // 4, rows // 4 * 4
+    # back to one row after another: [rows, groups, words]
+    odd = fully_connected.odd_weights(w)
+    wide = fully_connected.wide_weights(w)
+    runs = fully_connected.run_constants(w).astype(np.int64)
+    nruns = -(-groups // fully_connected.FC_RUN)
+
+    def unquad(flat, words):
+        head = flat[: full * groups * words].reshape(full // 4, groups, 4, words).transpose(0, 2, 1, 3).reshape(full, groups, words)
+        return np.concatenate([head, flat[full * groups * words:].reshape(rows - full, groups, words)])
+
+    def unquad_runs(flat):
+        head = flat[: full * nruns].reshape(full // 4, nruns, 4).transpose(0, 2, 1).reshape(full, nruns)
+        return np.concatenate([head, flat[full * nruns:].reshape(rows - full, nruns)])
+
+    lanes_l = unquad(odd, 1).astype("<i4").view("<i2").reshape(rows, groups, 2).astype(np.int64)
+    bytes_e = unquad(odd, 1).astype("<i4").view(np.int8).reshape(rows, groups, 4)[:, :, [0, 2]].astype(np.int64)
+    wide_le = unquad(wide, 2).astype("<i4").view("<i2").reshape(rows, groups, 2, 2).astype(np.int64)
+    assert np.array_equal(wide_le[:, :, 0], lanes_l) and np.array_equal(wide_le[:, :, 1], bytes_e)
+    c = unquad_runs(runs)
+    want = w.astype(np.int64) @ x.astype(np.int64)
+    got = np.zeros(rows, dtype=np.int64)
+    for j in range(nruns):
+        g = slice(j * fully_connected.FC_RUN, (j + 1) * fully_connected.FC_RUN)
+        acc = c[:, j] + (lanes_l[:, g] * y[g]).sum(axis=(1, 2)) + (bytes_e[:, g] * z[g]).sum(axis=(1, 2))
+        assert np.all(np.abs(acc) < 2**31)  # no int32 wrap inside a run
+        got += acc >> 8
+    assert np.array_equal(got, want)
