@@ -54,13 +54,15 @@ ODD_SCALE = 32512  # 256 * 127: SMLAD(L, y) + SMLAD(E, z) = 256 * dot - ODD_SCAL
 def expanded_words(op: Op, g: Graph, wide: bool = False) -> int:
     """int32 words of the input as (y, z) pairs on the stack (aot_fc_s8o), 0: read in place
     (aot_fc_s8): beyond the stack limit, weights of -128 (the pairs need [-127, 127]), or
-    with int8 weights fewer than two 4-row blocks (the expansion, about 7 instructions per 4
-    inputs, pays from the second block on: each saves 7); int16 weights (``wide``) need it."""
+    with int8 weights fewer than two 4-row blocks or than 32 inputs (the expansion, about 8
+    instructions per 4 inputs, and the longer setup of a block, about 40, pay from there on:
+    each block saves 7 per 4 inputs; measured on qemu-mps2-an386); int16 weights (``wide``)
+    need it."""
     w = g.tensor(op.inputs[1]).data
     n, k = w.shape
     words = dsp.round_up4(k) // 2
     fits = 4 * words <= FC_STACK_LIMIT and int(np.min(w)) >= -127
-    return words if fits and (wide or n >= 8) else 0
+    return words if fits and (wide or (n >= 8 and k >= 32)) else 0
 
 
 def dsp_knobs(op: Op, g: Graph) -> list:

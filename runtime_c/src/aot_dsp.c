@@ -208,88 +208,86 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
  * stored (int16 weights). */
 #if AOT_SIMD32
 /* One group of four int8 weight rows (LDM, pinned ascending registers) against (y, z) at x:
- * 16 MACs in 14 instructions. */
-#define AOT_FCO_STEP(W_, X_, a0, a1, a2, a3)                                                       \
-    do {                                                                                           \
-        register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
-        int32_t y_, z_;                                                                            \
-        __asm__("ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
-                "ldrd %[y], %[z], [%[x]], #8\n\t"                                                  \
-                "smlad %[a0], %[w0], %[y], %[a0]\n\t"                                              \
-                "sxtb16 %[w0], %[w0]\n\t"                                                          \
-                "smlad %[a0], %[w0], %[z], %[a0]\n\t"                                              \
-                "smlad %[a1], %[w1], %[y], %[a1]\n\t"                                              \
-                "sxtb16 %[w1], %[w1]\n\t"                                                          \
-                "smlad %[a1], %[w1], %[z], %[a1]\n\t"                                              \
-                "smlad %[a2], %[w2], %[y], %[a2]\n\t"                                              \
-                "sxtb16 %[w2], %[w2]\n\t"                                                          \
-                "smlad %[a2], %[w2], %[z], %[a2]\n\t"                                              \
-                "smlad %[a3], %[w3], %[y], %[a3]\n\t"                                              \
-                "sxtb16 %[w3], %[w3]\n\t"                                                          \
-                "smlad %[a3], %[w3], %[z], %[a3]"                                                  \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
-                  [x] "+r"(X_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_), \
-                  [y] "=&r"(y_), [z] "=&r"(z_)                                                     \
-                :                                                                                  \
-                : "memory");                                                                       \
-    } while (0)
+ * 16 MACs in 14 instructions (asm text of aot_fcx_run). */
+#define AOT_FCO_STEP                                          \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
+    "ldrd %[y], %[z], [%[x]], #8\n\t"                         \
+    "smlad %[a0], %[w0], %[y], %[a0]\n\t"                     \
+    "sxtb16 %[w0], %[w0]\n\t"                                 \
+    "smlad %[a0], %[w0], %[z], %[a0]\n\t"                     \
+    "smlad %[a1], %[w1], %[y], %[a1]\n\t"                     \
+    "sxtb16 %[w1], %[w1]\n\t"                                 \
+    "smlad %[a1], %[w1], %[z], %[a1]\n\t"                     \
+    "smlad %[a2], %[w2], %[y], %[a2]\n\t"                     \
+    "sxtb16 %[w2], %[w2]\n\t"                                 \
+    "smlad %[a2], %[w2], %[z], %[a2]\n\t"                     \
+    "smlad %[a3], %[w3], %[y], %[a3]\n\t"                     \
+    "sxtb16 %[w3], %[w3]\n\t"                                 \
+    "smlad %[a3], %[w3], %[z], %[a3]\n\t"
 /* The same with E stored beside L (per row L, E): two LDMs, 16 MACs in 11 instructions. */
-#define AOT_FCW_STEP(W_, X_, a0, a1, a2, a3)                                                       \
+#define AOT_FCW_STEP                                          \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
+    "ldrd %[y], %[z], [%[x]], #8\n\t"                         \
+    "smlad %[a0], %[w0], %[y], %[a0]\n\t"                     \
+    "smlad %[a0], %[w1], %[z], %[a0]\n\t"                     \
+    "smlad %[a1], %[w2], %[y], %[a1]\n\t"                     \
+    "smlad %[a1], %[w3], %[z], %[a1]\n\t"                     \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
+    "smlad %[a2], %[w0], %[y], %[a2]\n\t"                     \
+    "smlad %[a2], %[w1], %[z], %[a2]\n\t"                     \
+    "smlad %[a3], %[w2], %[y], %[a3]\n\t"                     \
+    "smlad %[a3], %[w3], %[z], %[a3]\n\t"
+#define AOT_X4S(s) s s s s
+/* m steps (m >= 1): first m % 16 one at a time, then 16 per loop iteration. */
+#define AOT_FCX_LOOP(STEP, W_, X_, M_, a0, a1, a2, a3)                                             \
     do {                                                                                           \
         register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
         int32_t y_, z_;                                                                            \
-        __asm__("ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
-                "ldrd %[y], %[z], [%[x]], #8\n\t"                                                  \
-                "smlad %[a0], %[w0], %[y], %[a0]\n\t"                                              \
-                "smlad %[a0], %[w1], %[z], %[a0]\n\t"                                              \
-                "smlad %[a1], %[w2], %[y], %[a1]\n\t"                                              \
-                "smlad %[a1], %[w3], %[z], %[a1]\n\t"                                              \
-                "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                      \
-                "smlad %[a2], %[w0], %[y], %[a2]\n\t"                                              \
-                "smlad %[a2], %[w1], %[z], %[a2]\n\t"                                              \
-                "smlad %[a3], %[w2], %[y], %[a3]\n\t"                                              \
-                "smlad %[a3], %[w3], %[z], %[a3]"                                                  \
+        __asm__("tst %[m], #15\n\t"                                                                \
+                "beq 2f\n"                                                                         \
+                "1:\n\t" STEP                                                                      \
+                "sub %[m], %[m], #1\n\t"                                                           \
+                "tst %[m], #15\n\t"                                                                \
+                "bne 1b\n"                                                                         \
+                "2:\n\t"                                                                           \
+                "cmp %[m], #0\n\t"                                                                 \
+                "beq 4f\n"                                                                         \
+                "3:\n\t" AOT_X4S(AOT_X4S(STEP))                                                    \
+                "subs %[m], %[m], #16\n\t"                                                         \
+                "bne 3b\n"                                                                         \
+                "4:"                                                                               \
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
-                  [x] "+r"(X_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_), \
-                  [y] "=&r"(y_), [z] "=&r"(z_)                                                     \
+                  [x] "+r"(X_), [m] "+r"(M_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_),   \
+                  [w3] "=&r"(w3_), [y] "=&r"(y_), [z] "=&r"(z_)                                    \
                 :                                                                                  \
-                : "memory");                                                                       \
+                : "cc", "memory");                                                                 \
+    } while (0)
+#define AOT_FCX_STEPS(wide, W_, X_, M_, a0, a1, a2, a3)              \
+    do {                                                             \
+        if (wide) {                                                  \
+            AOT_FCX_LOOP(AOT_FCW_STEP, W_, X_, M_, a0, a1, a2, a3);  \
+        } else {                                                     \
+            AOT_FCX_LOOP(AOT_FCO_STEP, W_, X_, M_, a0, a1, a2, a3);  \
+        }                                                            \
     } while (0)
 #else
 /* Row r of the group: its word's SMLADs with (y, z) added to a. */
 #define AOT_FCX_ROW(W_, X_, r, wide, a)                                                            \
     a = aot_smlad((wide) ? (W_)[2 * (r) + 1] : aot_sxtb16((uint32_t)(W_)[r]), (X_)[1],            \
                   aot_smlad((W_)[(wide) ? 2 * (r) : (r)], (X_)[0], a))
-#define AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, wide) \
-    do {                                            \
-        AOT_FCX_ROW(W_, X_, 0, wide, a0);           \
-        AOT_FCX_ROW(W_, X_, 1, wide, a1);           \
-        AOT_FCX_ROW(W_, X_, 2, wide, a2);           \
-        AOT_FCX_ROW(W_, X_, 3, wide, a3);           \
-        (W_) += (wide) ? 8 : 4;                     \
-        (X_) += 2;                                  \
+/* m steps of four rows. */
+#define AOT_FCX_STEPS(wide, W_, X_, M_, a0, a1, a2, a3) \
+    do {                                                 \
+        for (; (M_) > 0; --(M_)) {                       \
+            AOT_FCX_ROW(W_, X_, 0, wide, a0);            \
+            AOT_FCX_ROW(W_, X_, 1, wide, a1);            \
+            AOT_FCX_ROW(W_, X_, 2, wide, a2);            \
+            AOT_FCX_ROW(W_, X_, 3, wide, a3);            \
+            (W_) += (wide) ? 8 : 4;                      \
+            (X_) += 2;                                   \
+        }                                                \
     } while (0)
-#define AOT_FCO_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 0)
-#define AOT_FCW_STEP(W_, X_, a0, a1, a2, a3) AOT_FCX_STEP(W_, X_, a0, a1, a2, a3, 1)
 #endif
-/* One step of four rows, E stored (`wide`) or computed. */
-#define AOT_FCX_STEP4(wide, W_, X_, a0, a1, a2, a3) \
-    do {                                             \
-        if (wide) {                                  \
-            AOT_FCW_STEP(W_, X_, a0, a1, a2, a3);    \
-        } else {                                     \
-            AOT_FCO_STEP(W_, X_, a0, a1, a2, a3);    \
-        }                                            \
-    } while (0)
-
-/* `step` four times (unrolled). */
-#define AOT_FCX_X4(step) \
-    do {                 \
-        step;            \
-        step;            \
-        step;            \
-        step;            \
-    } while (0)
 
 /* Groups of 4 values per int32 run: 512 values, |w x| <= 127 * 128, so |256 * sum| < 2^31. */
 #define AOT_FC_RUN 128
@@ -320,19 +318,14 @@ static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
     }
 }
 
-/* One run of m groups of four rows from xs: the sums start at c[0..3]; s[0..3] = the sums
+/* One run of m >= 1 groups of four rows from xs: the sums start at c[0..3]; s[0..3] = the sums
  * shifted right by 8; *wp advances. E stored (`wide`, a constant once inlined) or computed. */
 AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, const int32_t *c, uint32_t s[4],
                                    int wide)
 {
     const int32_t *w = *wp;
     int32_t a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3];
-    for (int j = m >> 4; j > 0; --j) { /* 16 steps */
-        AOT_FCX_X4(AOT_FCX_X4(AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3)));
-    }
-    for (int j = m & 15; j > 0; --j) {
-        AOT_FCX_STEP4(wide, w, p, a0, a1, a2, a3);
-    }
+    AOT_FCX_STEPS(wide, w, p, m, a0, a1, a2, a3);
     s[0] = (uint32_t)(a0 >> 8);
     s[1] = (uint32_t)(a1 >> 8);
     s[2] = (uint32_t)(a2 >> 8);

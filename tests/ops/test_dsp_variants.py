@@ -71,10 +71,14 @@ def _fully_connected(rng, k: int, units: int, batch: int, keep_num_dims: bool = 
 
 
 def _fc_block(rng, seed: int) -> bytes:
-    """aot_fc_s8x / aot_fc_s8w16's edges: K < 4 and K % 4 != 0 (tail group, batch rows off
-    4-byte alignment), K a multiple of 8 groups or not (the unrolled loop's remainder), rows a
-    multiple of the 4-row block plus 0..3, batch > 1, keep_num_dims."""
-    k = int(rng.integers(1, 4)) if seed % 3 == 0 else int(rng.integers(1, 80)) * 4 + seed % 4
+    """aot_fc_s8o / aot_fc_s8w16's edges: K < 4 and K % 4 != 0 (tail group, batch rows off
+    4-byte alignment), K a multiple of 16 groups or not (the unrolled loop's remainder), K over
+    512 (two int32 runs), rows a multiple of the 4-row block plus 0..3, batch > 1,
+    keep_num_dims."""
+    if seed % 5 == 4:
+        k = int(rng.integers(513, 1025))
+    else:
+        k = int(rng.integers(1, 4)) if seed % 3 == 0 else int(rng.integers(1, 80)) * 4 + seed % 4
     units = 4 * int(rng.integers(0, 6)) + int(rng.integers(1, 4)) if seed % 2 else 4 * int(rng.integers(1, 9))
     return _fully_connected(rng, k, units, int(rng.integers(1, 4)), keep_num_dims=bool(seed % 4 >= 2))
 
@@ -245,7 +249,7 @@ def test_elementwise_dsp_variant_on_cortex_m4(case, seed, tmp_path):
 
 @pytest.mark.qemu
 @pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)]
-                         + [("fc_block", s, 1) for s in range(4)])
+                         + [("fc_block", s, 1) for s in range(5)])
 def test_lean_dsp_variant_on_cortex_m4(case, seed, knobs, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
 
