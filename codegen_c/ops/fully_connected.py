@@ -3,8 +3,8 @@
 (y, z) on the stack, shared by four weight rows a step: a weight word w0..w3 (w1, w3 adjusted at
 compile time) read as int16 lanes L = (256 w1 + w0, 256 w3 + w2) and its SXTB16 E = (w0, w2)
 give SMLAD(L, y) + SMLAD(E, z) = 256 * (its 4 MACs) - 32512 (w1 + w3), three instructions per 4
-MACs (aot_fc_s8o in aot_dsp.h; the 32512 terms start each row's int32 run, compile-time
-constants). The input offset is folded into the bias at compile time (bias + in_off * row sum),
+MACs (aot_fc_s8o in aot_dsp.h; in int32 runs of 256 inputs, each shifted right by 8: the 127
+(w1 + w3) terms are added back in the bias at compile time). The input offset is folded into the bias at compile time (bias + in_off * row sum),
 so the kernel needs no scratch. Knob ``w16=1``: E stored beside L (twice the weights' flash, two
 instructions per 4 MACs: aot_fc_s8w16). Inputs longer than ``FC_STACK_LIMIT`` bytes of pairs,
 and weights of -128, are read in place (aot_fc_s8: SXTB16 of bytes 0,2 and 1,3 of the input
@@ -47,8 +47,8 @@ def dsp_applies(op: Op, g: Graph) -> bool:
 
 
 FC_STACK_LIMIT = 2048  # bytes of int16 input pairs the DSP kernel may keep on the stack (K <= 1024)
-FC_RUN = 128  # groups of 4 values per int32 run of aot_fc_s8o (AOT_FC_RUN in aot_dsp.c)
-ODD_SCALE = 32512  # 256 * 127: SMLAD(L, y) + SMLAD(E, z) = 256 * dot - ODD_SCALE * (w1 + w3)
+FC_RUN = 64  # groups of 4 values per int32 run of aot_fc_s8o (AOT_FC_RUN in aot_dsp.c)
+ODD_SHIFT = 127  # SMLAD(L, y) + SMLAD(E, z) = 256 * (dot - ODD_SHIFT * (w1 + w3))
 
 
 def expanded_words(op: Op, g: Graph, wide: bool = False) -> int:
@@ -106,15 +106,11 @@ def wide_weights(w: np.ndarray) -> np.ndarray:
     return _quads(words).astype(np.int32)
 
 
-def run_constants(w: np.ndarray) -> np.ndarray:
-    """aot_fc_s8o's c: per row and run of FC_RUN groups ODD_SCALE * the run's sum of w1 + w3,
-    in the weights' row order (quads interleaved per run), wrapped to int32."""
-    p = _padded(w)
-    runs = -(-p.shape[1] // (4 * FC_RUN))
-    odd = np.zeros((p.shape[0], runs * 2 * FC_RUN), dtype=np.int64)
-    odd[:, :p.shape[1] // 2] = p[:, 1::2]
-    sums = odd.reshape(p.shape[0], runs, 2 * FC_RUN).sum(axis=2, keepdims=True) * ODD_SCALE
-    return dsp.wrap_int32(_quads(sums))
+def odd_bias(op: Op, g: Graph) -> np.ndarray:
+    """aot_fc_s8o's bias: the folded bias plus ODD_SHIFT * the row's sum of w1 + w3 (the
+    kernel's runs sum the dot products minus that), wrapped to int32."""
+    w = _padded(g.tensor(op.inputs[1]).data)
+    return dsp.wrap_int32(folded_bias(op, g).astype(np.int64) + ODD_SHIFT * w[:, 1::2].astype(np.int64).sum(axis=1))
 
 
 def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -134,8 +130,7 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     return {
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_" + kernel, words, "int32"), "kernel": kernel, "xs": xs,
-        "c": ctx.derived(index, "runs_dsp", run_constants(w), "int32") if xs else None,
-        "bias": ctx.derived(index, "bias_dsp", folded_bias(op, g), "int32"),
+        "bias": ctx.derived(index, "bias_dsp", odd_bias(op, g) if xs else folded_bias(op, g), "int32"),
         "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
         "act_min": stage.act_min, "act_max": stage.act_max,
         "B": g.tensor(op.inputs[0]).size // k, "N": n, "K": k,

@@ -289,8 +289,10 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
     } while (0)
 #endif
 
-/* Groups of 4 values per int32 run: 512 values, |w x| <= 127 * 128, so |256 * sum| < 2^31. */
-#define AOT_FC_RUN 128
+/* Groups of 4 values per int32 run: 256 values, |w x| <= 127 * 128 and |w1 + w3| <= 127 * 128
+ * per 4 values, so |256 * sum - 32512 * (w1 + w3 sum)| < 2^31: each run's sum, shifted right by
+ * 8, is its dot product minus 127 times its w1 + w3 (added back in the bias at compile time). */
+#define AOT_FC_RUN 64
 
 /* The (y, z) pair of the word v of 4 int8 inputs (above) into xs[0], xs[1]. */
 static inline void aot_fc_yz(uint32_t v, int32_t *xs)
@@ -318,13 +320,12 @@ static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
     }
 }
 
-/* One run of m >= 1 groups of four rows from xs: the sums start at c[0..3]; s[0..3] = the sums
- * shifted right by 8; *wp advances. E stored (`wide`, a constant once inlined) or computed. */
-AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, const int32_t *c, uint32_t s[4],
-                                   int wide)
+/* One run of m >= 1 groups of four rows from xs: s[0..3] = the sums shifted right by 8; *wp
+ * advances. E stored (`wide`, a constant once inlined) or computed. */
+AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, uint32_t s[4], int wide)
 {
     const int32_t *w = *wp;
-    int32_t a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3];
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     AOT_FCX_STEPS(wide, w, p, m, a0, a1, a2, a3);
     s[0] = (uint32_t)(a0 >> 8);
     s[1] = (uint32_t)(a1 >> 8);
@@ -333,20 +334,19 @@ AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, 
     *wp = w;
 }
 
-/* The rows of aot_fc_s8o or aot_fc_s8w16 (`wide`): per run of AOT_FC_RUN groups the sums
- * start at c (32512 times the run's w1 + w3 of the row) and add, shifted right by 8, to the
- * bias. The first run of a quad is apart (the only one for k <= 512). */
-AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *c,
-                                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
+/* The rows of aot_fc_s8o or aot_fc_s8w16 (`wide`): per run of AOT_FC_RUN groups the sums,
+ * shifted right by 8, add to the bias. The first run of a quad is apart (the only one for
+ * k <= 256). */
+AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *bias,
+                                    const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
 {
     const int first = groups < AOT_FC_RUN ? groups : AOT_FC_RUN;
     int r = 0;
-    for (; r + 4 <= n; r += 4, c += 4) {
+    for (; r + 4 <= n; r += 4) {
         uint32_t t[4], s[4];
-        aot_fcx_run(&w, xs, first, c, t, wide);
+        aot_fcx_run(&w, xs, first, t, wide);
         for (int g = AOT_FC_RUN; g < groups; g += AOT_FC_RUN) {
-            c += 4;
-            aot_fcx_run(&w, xs + 2 * g, groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN, c, s, wide);
+            aot_fcx_run(&w, xs + 2 * g, groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN, s, wide);
             t[0] += s[0];
             t[1] += s[1];
             t[2] += s[2];
@@ -360,9 +360,9 @@ AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int gro
     }
     for (; r < n; ++r) {
         uint32_t t = (uint32_t)bias[r];
-        for (int g = 0; g < groups; g += AOT_FC_RUN, ++c) {
+        for (int g = 0; g < groups; g += AOT_FC_RUN) {
             const int m = groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN;
-            int32_t a = c[0];
+            int32_t a = 0;
             for (const int32_t *p = xs + 2 * g, *end = p + 2 * m; p != end; p += 2, w += wide ? 2 : 1) {
                 a = aot_smlad(wide ? w[1] : aot_sxtb16((uint32_t)w[0]), p[1], aot_smlad(w[0], p[0], a));
             }
@@ -372,18 +372,18 @@ AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int gro
     }
 }
 
-void aot_fc_s8o(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *c, const int32_t *bias,
+void aot_fc_s8o(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
                 const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     aot_fc_expand(x, k, xs);
-    aot_fcx_rows(xs, w, (k + 3) >> 2, n, c, bias, rq, out, off, 0);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 0);
 }
 
-void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *c,
-                  const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                  const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     aot_fc_expand(x, k, xs);
-    aot_fcx_rows(xs, w, (k + 3) >> 2, n, c, bias, rq, out, off, 1);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 1);
 }
 
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
