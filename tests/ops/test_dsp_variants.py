@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import codegen_c.ops.fully_connected as c_fc
 from aot.core import quant
 from aot.driver.choose import leaner
 from aot.driver.compiler import compile_graph
@@ -23,7 +24,6 @@ from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c import dsp
-from codegen_c.ops import fully_connected
 from codegen_c.registry import candidates
 from tests.op_models import Model, clamp_range, make, random_inputs
 
@@ -283,13 +283,6 @@ def test_folded_requantisation_equals_tflm():
         assert np.array_equal(want, got), (m, e, off)
 
 
-def test_weight_rows_layout():
-    w = np.arange(2 * 6, dtype=np.int8).reshape(2, 6)
-    words = dsp.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
-    # per group: row 0 then row 1; bytes w0 w2 w1 w3; K padded 6 -> 8 with zeros
-    assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
-
-
 def _fc_pairs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """aot_fc_s8o's (y, z) of the int8 inputs x (K a multiple of 4), as int16 lanes [groups, 2]."""
     x = x.astype(np.int64).reshape(-1, 4)
@@ -313,9 +306,9 @@ def test_fc_odd_weights_and_runs_give_the_dot_products(rows, k):
     y, z = _fc_pairs(x)
     groups, full = k // 4, rows // 4 * 4
     # back to one row after another: [rows, groups, words]
-    odd = fully_connected.odd_weights(w)
-    wide = fully_connected.wide_weights(w)
-    nruns = -(-groups // fully_connected.FC_RUN)
+    odd = c_fc.odd_weights(w)
+    wide = c_fc.wide_weights(w)
+    nruns = -(-groups // c_fc.FC_RUN)
 
     def unquad(flat, words):
         head = flat[: full * groups * words].reshape(full // 4, groups, 4, words).transpose(0, 2, 1, 3).reshape(full, groups, words)
@@ -328,8 +321,15 @@ def test_fc_odd_weights_and_runs_give_the_dot_products(rows, k):
     want = w.astype(np.int64) @ x.astype(np.int64)
     got = 127 * w[:, 1::2].astype(np.int64).sum(axis=1)
     for j in range(nruns):
-        g = slice(j * fully_connected.FC_RUN, (j + 1) * fully_connected.FC_RUN)
+        g = slice(j * c_fc.FC_RUN, (j + 1) * c_fc.FC_RUN)
         acc = (lanes_l[:, g] * y[g]).sum(axis=(1, 2)) + (bytes_e[:, g] * z[g]).sum(axis=(1, 2))
         assert np.all(np.abs(acc) < 2**31)  # no int32 wrap inside a run
         got += acc >> 8
     assert np.array_equal(got, want)
+
+
+def test_weight_rows_layout():
+    w = np.arange(2 * 6, dtype=np.int8).reshape(2, 6)
+    words = dsp.weights_rows(w, 2).view(np.int8).reshape(-1, 4)
+    # per group: row 0 then row 1; bytes w0 w2 w1 w3; K padded 6 -> 8 with zeros
+    assert words.tolist() == [[0, 2, 1, 3], [6, 8, 7, 9], [4, 0, 5, 0], [10, 0, 11, 0]]
