@@ -337,6 +337,19 @@ static inline void aot_zero32(int32_t *dst, int n)
 void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *bias, const aot_rq_t *rq,
                int8_t *out, int32_t off);
 
+/* aot_fc_s8 with the k inputs expanded once into (y, z) pairs of int16 at xs (2 * ceil(k / 4)
+ * words, the caller's, e.g. on its stack; aot_dsp.c) and shared by four rows a step, three
+ * instructions per 4 MACs. Weights in [-127, 127], natural byte order, w1 and w3 of each group
+ * of 4 lowered by one where w0, resp. w2, is negative; aot_fc_s8's row order; the bias plus 127
+ * times the row's sum of w1 + w3 (of each group). aot_fc_s8w16: int16 weights (twice the
+ * flash, no SXTB16): per row and group the words L = (256 w1 + w0, 256 w3 + w2) (w as given)
+ * and E = (w0, w2); quads of rows interleaved per group (8 words), then the last n % 4 rows
+ * one after another; the same bias. */
+void aot_fc_s8o(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                const aot_rq_t *rq, int8_t *out, int32_t off);
+void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                  const aot_rq_t *rq, int8_t *out, int32_t off);
+
 /* One output pixel of a convolution read straight from the int8 input (no im2col): kh row
  * segments seg[ky] of 4 * words int8 each (any alignment) times n weight rows (per row the kh
  * segments, natural byte order, zero-padded to whole words; quads of rows interleaved per

@@ -281,6 +281,192 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
     }
 }
 
+/* aot_fc_s8o / aot_fc_s8w16 (aot_dsp.h): per group of 4 inputs x0..x3 the pair of words
+ * y = (x1 - 127, x3 - 127), z = (256 x0 - x1 + 127, 256 x2 - x3 + 127); a weight word w0..w3
+ * with w1, w3 lowered by one where w0, w2 < 0 reads, as int16 lanes, L = (256 w1 + w0,
+ * 256 w3 + w2), and SXTB16 gives E = (w0, w2): SMLAD(L, y) + SMLAD(E, z) = 256 (w0 x0 + w1 x1 +
+ * w2 x2 + w3 x3) - 32512 (w1 + w3). Three instructions per 4 MACs (int8 weights), two with E
+ * stored (int16 weights). */
+#if AOT_SIMD32
+/* One group of four int8 weight rows (LDM, pinned ascending registers) against (y, z) at x:
+ * 16 MACs in 14 instructions (asm text of aot_fcx_run). */
+#define AOT_FCO_STEP                                          \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
+    "ldrd %[y], %[z], [%[x]], #8\n\t"                         \
+    "smlad %[a0], %[w0], %[y], %[a0]\n\t"                     \
+    "sxtb16 %[w0], %[w0]\n\t"                                 \
+    "smlad %[a0], %[w0], %[z], %[a0]\n\t"                     \
+    "smlad %[a1], %[w1], %[y], %[a1]\n\t"                     \
+    "sxtb16 %[w1], %[w1]\n\t"                                 \
+    "smlad %[a1], %[w1], %[z], %[a1]\n\t"                     \
+    "smlad %[a2], %[w2], %[y], %[a2]\n\t"                     \
+    "sxtb16 %[w2], %[w2]\n\t"                                 \
+    "smlad %[a2], %[w2], %[z], %[a2]\n\t"                     \
+    "smlad %[a3], %[w3], %[y], %[a3]\n\t"                     \
+    "sxtb16 %[w3], %[w3]\n\t"                                 \
+    "smlad %[a3], %[w3], %[z], %[a3]\n\t"
+/* The same with E stored beside L (per row L, E): two LDMs, 16 MACs in 11 instructions. */
+#define AOT_FCW_STEP                                          \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
+    "ldrd %[y], %[z], [%[x]], #8\n\t"                         \
+    "smlad %[a0], %[w0], %[y], %[a0]\n\t"                     \
+    "smlad %[a0], %[w1], %[z], %[a0]\n\t"                     \
+    "smlad %[a1], %[w2], %[y], %[a1]\n\t"                     \
+    "smlad %[a1], %[w3], %[z], %[a1]\n\t"                     \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
+    "smlad %[a2], %[w0], %[y], %[a2]\n\t"                     \
+    "smlad %[a2], %[w1], %[z], %[a2]\n\t"                     \
+    "smlad %[a3], %[w2], %[y], %[a3]\n\t"                     \
+    "smlad %[a3], %[w3], %[z], %[a3]\n\t"
+#define AOT_X4S(s) s s s s
+/* m steps (m >= 1): first m % 16 one at a time, then 16 per loop iteration. */
+#define AOT_FCX_LOOP(STEP, W_, X_, M_, a0, a1, a2, a3)                                             \
+    do {                                                                                           \
+        register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
+        int32_t y_, z_;                                                                            \
+        __asm__("tst %[m], #15\n\t"                                                                \
+                "beq 2f\n"                                                                         \
+                "1:\n\t" STEP                                                                      \
+                "sub %[m], %[m], #1\n\t"                                                           \
+                "tst %[m], #15\n\t"                                                                \
+                "bne 1b\n"                                                                         \
+                "2:\n\t"                                                                           \
+                "cmp %[m], #0\n\t"                                                                 \
+                "beq 4f\n"                                                                         \
+                "3:\n\t" AOT_X4S(AOT_X4S(STEP))                                                    \
+                "subs %[m], %[m], #16\n\t"                                                         \
+                "bne 3b\n"                                                                         \
+                "4:"                                                                               \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
+                  [x] "+r"(X_), [m] "+r"(M_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_),   \
+                  [w3] "=&r"(w3_), [y] "=&r"(y_), [z] "=&r"(z_)                                    \
+                :                                                                                  \
+                : "cc", "memory");                                                                 \
+    } while (0)
+#define AOT_FCX_STEPS(wide, W_, X_, M_, a0, a1, a2, a3)              \
+    do {                                                             \
+        if (wide) {                                                  \
+            AOT_FCX_LOOP(AOT_FCW_STEP, W_, X_, M_, a0, a1, a2, a3);  \
+        } else {                                                     \
+            AOT_FCX_LOOP(AOT_FCO_STEP, W_, X_, M_, a0, a1, a2, a3);  \
+        }                                                            \
+    } while (0)
+#else
+/* Row r of the group: its word's SMLADs with (y, z) added to a. */
+#define AOT_FCX_ROW(W_, X_, r, wide, a)                                                            \
+    a = aot_smlad((wide) ? (W_)[2 * (r) + 1] : aot_sxtb16((uint32_t)(W_)[r]), (X_)[1],            \
+                  aot_smlad((W_)[(wide) ? 2 * (r) : (r)], (X_)[0], a))
+/* m steps of four rows. */
+#define AOT_FCX_STEPS(wide, W_, X_, M_, a0, a1, a2, a3) \
+    do {                                                 \
+        for (; (M_) > 0; --(M_)) {                       \
+            AOT_FCX_ROW(W_, X_, 0, wide, a0);            \
+            AOT_FCX_ROW(W_, X_, 1, wide, a1);            \
+            AOT_FCX_ROW(W_, X_, 2, wide, a2);            \
+            AOT_FCX_ROW(W_, X_, 3, wide, a3);            \
+            (W_) += (wide) ? 8 : 4;                      \
+            (X_) += 2;                                   \
+        }                                                \
+    } while (0)
+#endif
+
+/* Groups of 4 values per int32 run: 256 values, |w x| <= 127 * 128 and |w1 + w3| <= 127 * 128
+ * per 4 values, so |256 * sum - 32512 * (w1 + w3 sum)| < 2^31: each run's sum, shifted right by
+ * 8, is its dot product minus 127 times its w1 + w3 (added back in the bias at compile time). */
+#define AOT_FC_RUN 64
+
+/* The (y, z) pair of the word v of 4 int8 inputs (above) into xs[0], xs[1]. */
+static inline void aot_fc_yz(uint32_t v, int32_t *xs)
+{
+#if AOT_SIMD32
+    const int32_t y = __ssub16(aot_sxtb16_ror8(v), 0x007F007F);
+    xs[0] = y;
+    xs[1] = __ssub16((int32_t)((v << 8) & 0xFF00FF00u), y);
+#else
+    const int32_t x0 = (int8_t)v, x1 = (int8_t)(v >> 8), x2 = (int8_t)(v >> 16), x3 = (int8_t)(v >> 24);
+    xs[0] = aot_pack16(x1 - 127, x3 - 127);
+    xs[1] = aot_pack16(256 * x0 - x1 + 127, 256 * x2 - x3 + 127);
+#endif
+}
+
+/* k int8 values at x (any alignment) as ceil(k / 4) (y, z) pairs at xs; the last group's
+ * missing values are zeros (their weights are 0). */
+static void aot_fc_expand(const int8_t *x, int k, int32_t *xs)
+{
+    for (int j = k >> 2; j > 0; --j, x += 4, xs += 2) {
+        aot_fc_yz(aot_ld32(x), xs);
+    }
+    if (k & 3) {
+        aot_fc_yz(aot_tail32(x, k & 3), xs);
+    }
+}
+
+/* One run of m >= 1 groups of four rows from xs: s[0..3] = the sums shifted right by 8; *wp
+ * advances. E stored (`wide`, a constant once inlined) or computed. */
+AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, uint32_t s[4], int wide)
+{
+    const int32_t *w = *wp;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    AOT_FCX_STEPS(wide, w, p, m, a0, a1, a2, a3);
+    s[0] = (uint32_t)(a0 >> 8);
+    s[1] = (uint32_t)(a1 >> 8);
+    s[2] = (uint32_t)(a2 >> 8);
+    s[3] = (uint32_t)(a3 >> 8);
+    *wp = w;
+}
+
+/* The rows of aot_fc_s8o or aot_fc_s8w16 (`wide`): per run of AOT_FC_RUN groups the sums,
+ * shifted right by 8, add to the bias. The first run of a quad is apart (the only one for
+ * k <= 256). */
+AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *bias,
+                                    const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
+{
+    const int first = groups < AOT_FC_RUN ? groups : AOT_FC_RUN;
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+        uint32_t t[4], s[4];
+        aot_fcx_run(&w, xs, first, t, wide);
+        for (int g = AOT_FC_RUN; g < groups; g += AOT_FC_RUN) {
+            aot_fcx_run(&w, xs + 2 * g, groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN, s, wide);
+            t[0] += s[0];
+            t[1] += s[1];
+            t[2] += s[2];
+            t[3] += s[3];
+        }
+        t[0] += (uint32_t)bias[r];
+        t[1] += (uint32_t)bias[r + 1];
+        t[2] += (uint32_t)bias[r + 2];
+        t[3] += (uint32_t)bias[r + 3];
+        aot_out4(out + r, (int32_t)t[0], (int32_t)t[1], (int32_t)t[2], (int32_t)t[3], rq + r, off);
+    }
+    for (; r < n; ++r) {
+        uint32_t t = (uint32_t)bias[r];
+        for (int g = 0; g < groups; g += AOT_FC_RUN) {
+            const int m = groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN;
+            int32_t a = 0;
+            for (const int32_t *p = xs + 2 * g, *end = p + 2 * m; p != end; p += 2, w += wide ? 2 : 1) {
+                a = aot_smlad(wide ? w[1] : aot_sxtb16((uint32_t)w[0]), p[1], aot_smlad(w[0], p[0], a));
+            }
+            t += (uint32_t)(a >> 8);
+        }
+        out[r] = aot_out((int32_t)t, rq + r, off);
+    }
+}
+
+void aot_fc_s8o(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    aot_fc_expand(x, k, xs);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 0);
+}
+
+void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
+                  const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    aot_fc_expand(x, k, xs);
+    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 1);
+}
+
 void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, int n,
                                const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
 {

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import codegen_c.ops.fully_connected as c_fc
 from aot.core import quant
 from aot.driver.choose import leaner
 from aot.driver.compiler import compile_graph
@@ -57,16 +58,30 @@ def _pointwise(rng, cin: int, cout: int) -> bytes:
     return m.finish("CONV_2D", [x, w, bias], [y], padding="VALID", stride=(1, 1), dilation=(1, 1), activation=act)
 
 
-def _fully_connected(rng, k: int, units: int, batch: int) -> bytes:
+def _fully_connected(rng, k: int, units: int, batch: int, keep_num_dims: bool = False) -> bytes:
     m = Model(rng, "int8")
     act = m.activation()
-    x = m.input("x", (batch, k))
+    lead = (1, batch) if keep_num_dims else (batch,)
+    x = m.input("x", (*lead, k))
     w, w_scales = m.weights("w", (units, k), None, k)
     lo, hi = m.mac_output_range(x, w_scales, k, act)
     bias = m.bias("bias", units, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
-    y = m.output((batch, units), lo, hi)
+    y = m.output((*lead, units), lo, hi)
     ins = [x, w] if bias is None else [x, w, bias]
-    return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=False)
+    return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=keep_num_dims)
+
+
+def _fc_block(rng, seed: int) -> bytes:
+    """aot_fc_s8o / aot_fc_s8w16's edges: K < 4 and K % 4 != 0 (tail group, batch rows off
+    4-byte alignment), K a multiple of 16 groups or not (the unrolled loop's remainder), K over
+    512 (two int32 runs), rows a multiple of the 4-row block plus 0..3, batch > 1,
+    keep_num_dims."""
+    if seed % 5 == 4:
+        k = int(rng.integers(513, 1025))
+    else:
+        k = int(rng.integers(1, 4)) if seed % 3 == 0 else int(rng.integers(1, 80)) * 4 + seed % 4
+    units = 4 * int(rng.integers(0, 6)) + int(rng.integers(1, 4)) if seed % 2 else 4 * int(rng.integers(1, 9))
+    return _fully_connected(rng, k, units, int(rng.integers(1, 4)), keep_num_dims=bool(seed % 4 >= 2))
 
 
 def _same_shape_add(rng) -> bytes:
@@ -112,6 +127,10 @@ def model_for(case: str, seed: int) -> bytes:
         return _pointwise(rng, int(rng.choice([3, 4, 8, 16])), int(rng.integers(1, 20)))
     if case == "fc_odd":  # K % 4 = 1, 2, 3 (and 0), rows % 4 != 0, batch rows off alignment
         return _fully_connected(rng, int(rng.integers(1, 40)) * 4 + seed % 4, int(rng.integers(1, 12)), int(rng.integers(1, 4)))
+    if case == "fc_block":
+        return _fc_block(rng, seed)
+    if case == "fc_long":  # input pairs beyond the stack limit: read in place (aot_fc_s8)
+        return _fully_connected(rng, 1025 + seed * 3, int(rng.integers(1, 10)), int(rng.integers(1, 3)))
     if case == "add_same":
         return _same_shape_add(rng)
     if case == "avg_pool4":
@@ -125,8 +144,8 @@ def model_for(case: str, seed: int) -> bytes:
     return make(case, seed, "int8")
 
 
-KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd")
-CASES = [(c, s) for c in KINDS for s in range(6)]
+KINDS = ("conv_2d", "fully_connected", "depthwise", "depthwise_ic1", "pointwise", "fc_odd", "fc_block")
+CASES = [(c, s) for c in KINDS for s in range(6)] + [("fc_block", s) for s in range(6, 12)] + [("fc_long", s) for s in range(2)]
 # add and the pools: DSP where the shapes allow (same-shape add, channels % 4 == 0), else the
 # random draws of tests/op_models/ check that the rest stays portable and exact
 ELEMENTWISE = ("add_same", "avg_pool4", "max_pool4", "global_avg_pool")
@@ -211,7 +230,8 @@ def test_dsp_add_fallback_folds_on_host(mode, seed, tmp_path, monkeypatch):
     check("add_same", seed, dsp_board("host"), tmp_path)
 
 
-LEAN_CASES = [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
+LEAN_CASES = ([(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(6) for k in (1, 2)]
+              + [(c, s, 1) for c in ("fc_odd", "fc_block") for s in range(8)])  # fc: w16=1, int16 weights
 
 
 @pytest.mark.parametrize("case,seed,knobs", LEAN_CASES)
@@ -219,7 +239,7 @@ def test_lean_dsp_variant_on_host(case, seed, knobs, tmp_path):
     check(case, seed, dsp_board("host"), tmp_path, knobs)
 
 
-QEMU_CASES = [(c, s) for c in KINDS for s in range(2)]
+QEMU_CASES = [(c, s) for c in KINDS for s in range(2)] + [("fc_block", s) for s in range(2, 8)] + [("fc_long", 0)]
 
 
 @pytest.mark.qemu
@@ -235,7 +255,8 @@ def test_elementwise_dsp_variant_on_cortex_m4(case, seed, tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)])
+@pytest.mark.parametrize("case,seed,knobs", [(c, s, k) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise") for s in range(2) for k in (1, 2)]
+                         + [("fc_block", s, 1) for s in range(5)])
 def test_lean_dsp_variant_on_cortex_m4(case, seed, knobs, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
 
@@ -315,6 +336,51 @@ def test_folded_requantisation_equals_tflm():
         want = quant.mbqm(acc, m, -e).astype(np.int64) + off
         got = dsp.rq_apply(acc, table, np.zeros(acc.size, dtype=int)) + (0 if fold else off)
         assert np.array_equal(want, got), (m, e, off)
+
+
+def _fc_pairs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """aot_fc_s8o's (y, z) of the int8 inputs x (K a multiple of 4), as int16 lanes [groups, 2]."""
+    x = x.astype(np.int64).reshape(-1, 4)
+    y = np.stack([x[:, 1] - 127, x[:, 3] - 127], axis=1)
+    z = np.stack([256 * x[:, 0] - x[:, 1] + 127, 256 * x[:, 2] - x[:, 3] + 127], axis=1)
+    assert np.all((z >= -32768) & (z <= 32767))
+    return y, z
+
+
+@pytest.mark.parametrize("rows,k", [(4, 8), (9, 516), (5, 1024)])
+def test_fc_odd_weights_and_runs_give_the_dot_products(rows, k):
+    """NumPy model of aot_fc_s8o / aot_fc_s8w16 on the compiler's packed words: per run of 64
+    groups the SMLAD(L, y) + SMLAD(E, z) sum stays in int32, and the runs' sums >> 8 plus 127 *
+    the row's w1 + w3 (aot_fc_s8o's bias term) equal w @ x; extreme weights and inputs included."""
+    rng = np.random.default_rng(rows * k)
+    w = rng.integers(-127, 128, (rows, k)).astype(np.int8)
+    w[0, :] = -127
+    w[-1, ::2], w[-1, 1::2] = -127, 127
+    x = rng.integers(-128, 128, k).astype(np.int8)
+    x[: k // 2] = -128
+    y, z = _fc_pairs(x)
+    groups, full = k // 4, rows // 4 * 4
+    # back to one row after another: [rows, groups, words]
+    odd = c_fc.odd_weights(w)
+    wide = c_fc.wide_weights(w)
+    nruns = -(-groups // c_fc.FC_RUN)
+
+    def unquad(flat, words):
+        head = flat[: full * groups * words].reshape(full // 4, groups, 4, words).transpose(0, 2, 1, 3).reshape(full, groups, words)
+        return np.concatenate([head, flat[full * groups * words:].reshape(rows - full, groups, words)])
+
+    lanes_l = unquad(odd, 1).astype("<i4").view("<i2").reshape(rows, groups, 2).astype(np.int64)
+    bytes_e = unquad(odd, 1).astype("<i4").view(np.int8).reshape(rows, groups, 4)[:, :, [0, 2]].astype(np.int64)
+    wide_le = unquad(wide, 2).astype("<i4").view("<i2").reshape(rows, groups, 2, 2).astype(np.int64)
+    assert np.array_equal(wide_le[:, :, 0], lanes_l) and np.array_equal(wide_le[:, :, 1], bytes_e)
+    want = w.astype(np.int64) @ x.astype(np.int64)
+    got = 127 * w[:, 1::2].astype(np.int64).sum(axis=1)
+    for j in range(nruns):
+        g = slice(j * c_fc.FC_RUN, (j + 1) * c_fc.FC_RUN)
+        acc = (lanes_l[:, g] * y[g]).sum(axis=(1, 2)) + (bytes_e[:, g] * z[g]).sum(axis=(1, 2))
+        assert np.all(np.abs(acc) < 2**31)  # no int32 wrap inside a run
+        got += acc >> 8
+    assert np.array_equal(got, want)
 
 
 def test_weight_rows_layout():
