@@ -100,7 +100,7 @@ def compiled(case: str, seed: int, board):
 def taps(op, g) -> int:
     """Products summed into each output."""
     w = g.tensor(op.inputs[1]).shape
-    return int(np.prod(w[1:3])) if op.kind == "depthwise_conv2d" and g.tensor(op.inputs[0]).shape[3] > 1 else int(np.prod(w[1:]))
+    return int(np.prod(w[1:3] if op.kind == "depthwise_conv2d" else w[1:]))
 
 
 def magnitude(model: bytes, inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
