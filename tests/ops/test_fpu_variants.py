@@ -10,6 +10,7 @@ RELU, RELU6, batch 1-2), plus the shapes the draws rarely reach: 1x1 convolution
 multiply, run in place over their input by the planner, walking forward or backward), depthwise
 layers with channels a multiple of 4 at stride 1 and 2 (stride 2 VALID runs in place), one input
 channel with a depth multiplier (the conv kernel), fully connected layers with several batch rows.
+The float models run on the FPU boards with these kernels by default.
 """
 import dataclasses
 import hashlib
@@ -18,12 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aot.driver.compiler import compile_graph
+from aot.driver.compiler import compile_file, compile_graph
+from aot.driver.reference import random_inputs as random_inputs_of
 from aot.driver.reference import run_graph
 from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c.registry import candidates
+from tests.models_list import FLOAT_MODELS, model_path
 from tests.op_models import Model, make, random_inputs
 
 
@@ -164,3 +167,20 @@ def test_boards_without_fma_keep_the_portable_kernels():
         assert "fpu" not in board.features
         _, cm = compiled("conv3x3", 0, board)
         assert cm.variants[0].name == "portable"
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board,name", [("qemu-mps2-an386", m) for m in FLOAT_MODELS]
+                         + [(b, "ic_resnet8_float32") for b in ("qemu-mps2-an500", "qemu-mps3-an547")])
+def test_float_model_on_qemu(board, name, tmp_path):
+    """The float models by default (balanced) on the FPU boards: every conv, depthwise (multiplier
+    1) and fully connected op on the fpu kernel, the arena no larger than the portable build's,
+    the outputs within the float tolerance."""
+    b = load_board(board)
+    cm = compile_file(model_path(name), board=b)
+    for i, op in enumerate(cm.graph.ops):
+        if op.kind in ("conv2d", "fully_connected") or op.kind == "depthwise_conv2d" and op.attrs["depth_multiplier"] == 1:
+            assert cm.variants[i].name == "fpu", (i, op.kind, cm.variants[i].key)
+    assert cm.plan.arena_bytes <= compile_file(model_path(name)).plan.arena_bytes
+    result = run_on_board(cm, b, random_inputs_of(cm.graph, 5), build_dir=tmp_path)
+    assert result.match, [(c.name, c.max_abs_diff, c.tolerance) for c in result.comparisons]
