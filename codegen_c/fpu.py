@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from aot.core import quant
 from aot.core.ir import Graph, Op
+from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 from codegen_c.ops.output_stage import output_stage_vars
 
@@ -54,6 +56,22 @@ def interior(n_out: int, n_in: int, stride: int, pad: int, taps: int, dilation: 
     return first, min(max(end, first), n_out)
 
 
+def columns(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int) -> list[tuple[int, int, int, int, int]]:
+    """The output columns as tiles, in the order the kernels run them: (first ox, tiles, pixels
+    per tile, first kx, end kx). The columns whose taps all fall inside the input PX at a time
+    (the last few as one narrower tile); each other column alone, with the constant range of
+    its taps that fall inside."""
+    oxa, oxb = interior(ow, wd, sw, pl, kw, dw)
+
+    def alone(ox: int) -> tuple[int, int, int, int, int]:
+        inside = [k for k in range(kw) if 0 <= ox * sw - pl + k * dw < wd] or [0, -1]
+        return ox, 1, 1, inside[0], inside[-1] + 1
+
+    tiles, rest = divmod(oxb - oxa, PX)
+    return ([alone(ox) for ox in range(oxa)] + ([(oxa, tiles, PX, 0, kw)] if tiles else [])
+            + ([(oxa + tiles * PX, 1, rest, 0, kw)] if rest else []) + [alone(ox) for ox in range(oxb, ow)])
+
+
 def _geometry(op: Op, g: Graph, w_shape: tuple[int, ...], flatten: bool = True) -> dict:
     n, h, wd, ic = g.tensor(op.inputs[0]).shape
     _, oh, ow, oc = g.tensor(op.outputs[0]).shape
@@ -61,13 +79,24 @@ def _geometry(op: Op, g: Graph, w_shape: tuple[int, ...], flatten: bool = True) 
     (sh, sw), (dh, dw), (pt, pl) = op.attrs["stride"], op.attrs["dilation"], op.attrs["pad"][:2]
     if flatten and (kh, kw, sh, sw) == (1, 1, 1, 1) and not any(op.attrs["pad"]):  # a matrix multiply over all pixels
         n, h, wd, oh, ow = 1, 1, n * h * wd, 1, n * oh * ow
-    oxa, oxb = interior(ow, wd, sw, pl, kw, dw)
     return {"N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "SH": sh, "SW": sw, "DH": dh, "DW": dw,
-            "PT": pt, "PL": pl, "KH": kh, "KW": kw, "OXA": oxa, "NPB": (oxb - oxa) // PX}
+            "PT": pt, "PL": pl, "KH": kh, "KW": kw, **_columns_vars(ow, wd, sw, pl, kw, dw)}
 
 
-def _tile_vars(oc: int) -> dict:
-    return {"OCB": OCB, "PX": PX, "NBLK": oc // OCB, "R": oc % OCB}
+def _columns_vars(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int) -> dict:
+    """``columns``, and ``live``: some column has a tap inside the input (else no row is read)."""
+    cols = columns(ow, wd, sw, pl, kw, dw)
+    return {"columns": cols, "live": any(kxb > kxa for *_, kxa, kxb in cols)}
+
+
+def _clamp(op: Op) -> dict:
+    """The activation's finite bounds as C literals (None: that side needs no test)."""
+    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "float32", None, 0)
+    return {"lo": c_float(lo) if np.isfinite(lo) else None, "hi": c_float(hi) if np.isfinite(hi) else None}
+
+
+def _tile_vars(op: Op, oc: int) -> dict:
+    return {"OCB": OCB, "PX": PX, "NBLK": oc // OCB, "R": oc % OCB, **_clamp(op)}
 
 
 def pointwise(op: Op, g: Graph) -> bool:
@@ -98,11 +127,11 @@ def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: n
     in_place = index in ctx.plan.in_place
     copy_px = PX if PX * geo["IC"] * 4 <= IN_PLACE_COPY_LIMIT else 1
     return {
-        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(oc),
+        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(op, oc),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_fpu", blocked_rows(np.asarray(w, dtype=np.float32).reshape(oc, -1)), "float32"),
-        "K": int(np.prod(w.shape[1:])), "pointwise": pointwise(op, g),
-        "in_place": in_place, "backward": bool(in_place and oc > geo["IC"]), "CPX": copy_px if in_place else PX,
+        "K": int(np.prod(w.shape[1:])),
+        "in_place": in_place, "backward": bool(in_place and oc > geo["IC"]), "CPX": copy_px,
     }
 
 
@@ -117,12 +146,12 @@ def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     b = g.tensor(op.inputs[0]).size // k
     w = np.asarray(g.tensor(op.inputs[1]).data, dtype=np.float32)
     geo = {"N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "SH": 1, "SW": 1, "DH": 1, "DW": 1,
-           "PT": 0, "PL": 0, "KH": 1, "KW": 1, "OXA": 0, "NPB": b // PX}
+           "PT": 0, "PL": 0, "KH": 1, "KW": 1, **_columns_vars(b, b, 1, 0, 1, 1)}
     return {
-        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(n),
+        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(op, n),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_fpu", blocked_rows(w), "float32"), "K": k, "pointwise": True,
-        "in_place": False, "backward": False, "CPX": PX,
+        "w": ctx.derived(index, "w_fpu", blocked_rows(w), "float32"), "K": k,
+        "in_place": False,
     }
 
 
@@ -138,29 +167,15 @@ def depthwise_applies(op: Op, g: Graph) -> bool:
     return float_ok(op, g) and (op.attrs["depth_multiplier"] == 1 or _dw_as_conv(op, g))
 
 
-def depthwise_rows(op: Op, g: Graph) -> tuple[int, int]:
-    """[first, end) of the output rows whose taps all fall inside the input."""
-    h = g.tensor(op.inputs[0]).shape[1]
-    oh, kh = g.tensor(op.outputs[0]).shape[1], g.tensor(op.inputs[1]).shape[1]
-    return interior(oh, h, op.attrs["stride"][0], op.attrs["pad"][0], kh, op.attrs["dilation"][0])
-
-
 def depthwise_order(op: Op, g: Graph) -> list[list[tuple[int, int, int]]]:
-    """The tiles in the order the kernel runs them, each a list of its output pixels (n, oy, ox):
-    pixels one by one, PX at a time across the interior of interior rows."""
+    """The tiles in the order the kernel runs them, each a list of its output pixels (n, oy, ox)."""
     n, _, _, _ = g.tensor(op.inputs[0]).shape
-    _, oh, ow, _ = g.tensor(op.outputs[0]).shape
-    geo = _geometry(op, g, g.tensor(op.inputs[1]).shape, flatten=False)
-    oya, oyb = depthwise_rows(op, g)
-    tiles = []
-    for b in range(n):
-        for oy in range(oh):
-            blocks = geo["NPB"] if oya <= oy < oyb else 0
-            end = geo["OXA"] + blocks * PX
-            tiles += [[(b, oy, ox)] for ox in range(geo["OXA"] if blocks else ow)]
-            tiles += [[(b, oy, ox + i) for i in range(PX)] for ox in range(geo["OXA"], end, PX)]
-            tiles += [[(b, oy, ox)] for ox in range(end, ow)] if blocks else []
-    return tiles
+    _, oh, _, _ = g.tensor(op.outputs[0]).shape
+    _, wd = g.tensor(op.inputs[0]).shape[1:3]
+    cols = columns(g.tensor(op.outputs[0]).shape[2], wd, op.attrs["stride"][1], op.attrs["pad"][1], g.tensor(op.inputs[1]).shape[2],
+                   op.attrs["dilation"][1])
+    return [[(b, oy, ox0 + t * px + i) for i in range(px)]
+            for b in range(n) for oy in range(oh) for ox0, tiles, px, _, _ in cols for t in range(tiles)]
 
 
 def depthwise_in_place(op: Op, g: Graph) -> tuple[int, ...]:
@@ -194,9 +209,8 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     if _dw_as_conv(op, g):
         return {**lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
     c = g.tensor(op.inputs[0]).shape[3]
-    geo = _geometry(op, g, w.shape, flatten=False)
-    oya, oyb = depthwise_rows(op, g)
     return {
-        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(c), "as_conv": False, "C": c, "OYA": oya, "OYB": oyb,
+        **output_stage_vars(index, op, ctx), **_geometry(op, g, w.shape, flatten=False), **_tile_vars(op, c),
+        "as_conv": False, "C": c,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "w": ctx.ptr(op.inputs[1]),
     }
