@@ -5,9 +5,11 @@ Register blocking: a convolution's tile is OCB output channels x PX output pixel
 accumulators (16 s-registers of the 32), its weights pre-arranged at compile time in the order
 the tile reads them ([block][ky][kx][ic][OCB], the last OC % OCB channels [ky][kx][ic][r]); a 1x1
 stride-1 convolution (and a fully connected layer: batch rows as pixels) is a matrix multiply
-over the flattened pixels; window rows are read straight from the input (no im2col) where the
-tile's windows lie inside it, pixel by pixel with bounds checks elsewhere. Depthwise: channels
-are the inner contiguous dimension, OCB channels x PX pixels per tile, taps unrolled so that
+over the flattened pixels; window rows are read straight from the input (no im2col). The output
+columns whose taps all fall inside the input are tiles of PX pixels; each other column is a
+tile of one pixel with its constant range of taps (``columns``), and the rows' range is
+computed once per output row, so no tap is bounds-checked. Depthwise: channels are the inner
+contiguous dimension, OCB channels x PX pixels per tile, a window row's taps unrolled so that
 the pixels' shared input values load once. Bias and the activation clamp are fused.
 
 Rounding: every multiply-add is ``fmaf`` (one rounding per tap; VFMA on these cores, a libm call
