@@ -16,10 +16,11 @@ Rounding: every multiply-add is ``fmaf`` (one rounding per tap; VFMA on these co
 on a host without FMA, which is why the kernels need the feature). The taps are summed in the
 portable kernel's order (bias first, then ky, kx, ic), so the only difference from it is the
 product's rounding: each output is within (K + 1) * 2^-24 * (|bias| + sum |x * w|) of the exact
-sum, as the portable kernel's, K the taps per output; the float tests' tolerance
-(aot/driver/runner.py: 1e-5 + 1e-4 * max |output|) holds that bound for K up to a few hundred
-taps whenever the products do not cancel more than tenfold. Contraction (-ffp-contract) is left
-to the compiler's default (off under -std=c99): fmaf says where fusing happens."""
+sum, as the portable kernel's, K the taps per output (tests/ops/test_fpu_variants.py checks
+it). The runner's float tolerance (aot/driver/runner.py: 1e-5 + 1e-4 * max |output|) covers
+that worst case wherever (K + 1) * S <= 1,677 * max |output|, S = |bias| + sum |x * w|, and the
+typical error (about sqrt(K) * 2^-24 * S) far beyond. Contraction (-ffp-contract) is left at
+the compiler's default (off under -std=c99): fmaf says where fusing happens."""
 from __future__ import annotations
 
 import numpy as np
