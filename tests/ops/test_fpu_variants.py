@@ -26,6 +26,7 @@ from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c.registry import candidates
+from tests.models.test_sanitizers import sanitized_host
 from tests.models_list import FLOAT_MODELS, model_path
 from tests.op_models import Model, make, random_inputs
 
@@ -139,6 +140,22 @@ def check(case: str, seed: int, board, build_dir) -> None:
 @pytest.mark.parametrize("case,seed", CASES)
 def test_fpu_variant_on_host(case, seed, tmp_path):
     check(case, seed, fpu_board("host"), tmp_path)
+
+
+@pytest.mark.parametrize("case", KINDS)
+def test_fpu_variant_sanitized_on_host(case, tmp_path):
+    """Built with ASan + UBSan (tests/models/test_sanitizers.py): no read off a weights array or
+    the arena, no pointer overflow, in the tiles and their border columns."""
+    check(case, 1, dataclasses.replace(sanitized_host(), features=("fpu",)), tmp_path)
+
+
+@pytest.mark.parametrize("name", FLOAT_MODELS)
+def test_float_model_sanitized_on_host(name, tmp_path):
+    board = dataclasses.replace(sanitized_host(), features=("fpu",))
+    cm = compile_file(model_path(name), board=board)
+    assert any(v.name == "fpu" for v in cm.variants.values())
+    result = run_on_board(cm, board, random_inputs_of(cm.graph, 5), build_dir=tmp_path)
+    assert result.match, [(c.name, c.max_abs_diff, c.tolerance) for c in result.comparisons]
 
 
 @pytest.mark.qemu
