@@ -71,6 +71,8 @@ def model_for(case: str, seed: int) -> bytes:
     pick = lambda *values: values[int(rng.integers(len(values)))]  # noqa: E731
     if case == "pointwise":  # in place: narrower outputs walk forward, wider ones backward
         return _conv(rng, int(rng.integers(1, 40)), int(rng.integers(1, 40)), (1, 1), (1, 1), "VALID")
+    if case == "pointwise_deep":  # in place, more than 1 KB per 4 pixels: copied one pixel at a time
+        return _conv(rng, int(rng.integers(65, 90)), int(rng.integers(30, 120)), (1, 1), (1, 1), "VALID")
     if case == "conv3x3":
         return _conv(rng, int(rng.integers(1, 12)), int(rng.integers(1, 20)), (3, 3), pick((1, 1), (2, 2), (1, 2)), pick("SAME", "VALID"))
     if case == "depthwise4":
@@ -84,7 +86,7 @@ def model_for(case: str, seed: int) -> bytes:
     return make(case, seed, "float32")
 
 
-KINDS = ("conv_2d", "depthwise_conv_2d", "fully_connected", "pointwise", "conv3x3", "depthwise4", "depthwise_s2",
+KINDS = ("conv_2d", "depthwise_conv_2d", "fully_connected", "pointwise", "pointwise_deep", "conv3x3", "depthwise4", "depthwise_s2",
          "depthwise_ic1", "fc")
 CASES = [(c, s) for c in KINDS for s in range(6)]
 
@@ -165,16 +167,19 @@ def test_fpu_variant_on_cortex_m4f(case, seed, tmp_path):
 
 
 def test_cases_reach_the_fpu_kernels_and_run_in_place():
-    """The draws exercise the fpu kernels, the 4-pixel tiles, and both in-place forms."""
+    """The draws exercise the fpu kernels, and every in-place form: the depthwise one, the 1x1
+    conv walking forward and backward, 4 pixels or one at a time."""
     board = fpu_board("host")
     chosen, in_place = 0, set()
     for case, seed in CASES:
         _, cm = compiled(case, seed, board)
+        op, g = cm.graph.ops[0], cm.graph
         chosen += cm.variants[0].name == "fpu"
         if cm.plan.in_place and cm.variants[0].name == "fpu":
-            in_place.add(cm.graph.ops[0].kind)
+            ic, oc = g.tensor(op.inputs[0]).shape[-1], g.tensor(op.outputs[0]).shape[-1]
+            in_place.add(op.kind if op.kind == "depthwise_conv2d" else (oc > ic, ic > 64))
     assert chosen >= len(CASES) * 3 // 4
-    assert in_place == {"conv2d", "depthwise_conv2d"}
+    assert in_place == {"depthwise_conv2d", (False, False), (True, False), (False, True), (True, True)}
 
 
 def test_boards_without_fma_keep_the_portable_kernels():
