@@ -2,14 +2,14 @@
 single-precision FPU that fuses multiply-add (board feature "fpu": VFMA.F32 on Cortex-M4F/M7/M55).
 
 Register blocking: a convolution's tile is OCB output channels x PX output pixels of float
-accumulators (16 s-registers of the 32), its weights pre-arranged at compile time in the order
+accumulators (24 s-registers of the 32: 4 x 6, the most without spills), its weights pre-arranged at compile time in the order
 the tile reads them ([block][ky][kx][ic][OCB], the last OC % OCB channels [ky][kx][ic][r]); a 1x1
 stride-1 convolution (and a fully connected layer: batch rows as pixels) is a matrix multiply
 over the flattened pixels; window rows are read straight from the input (no im2col). The output
 columns whose taps all fall inside the input are tiles of PX pixels; each other column is a
 tile of one pixel with its constant range of taps (``columns``), and the rows' range is
 computed once per output row, so no tap is bounds-checked. Depthwise: channels are the inner
-contiguous dimension, OCB channels x PX pixels per tile, a window row's taps unrolled so that
+contiguous dimension, OCB channels x DW_PX pixels per tile, a window row's taps unrolled so that
 the pixels' shared input values load once. Bias and the activation clamp are fused.
 
 Rounding: every multiply-add is ``fmaf`` (one rounding per tap; VFMA on these cores, a libm call
@@ -33,7 +33,8 @@ from codegen_c.ops.output_stage import output_stage_vars
 
 FPU = frozenset({"fpu"})  # the board feature: single-precision FPU with fused multiply-add
 OCB = 4  # output channels per tile
-PX = 4  # output pixels per tile
+PX = 6  # output pixels per convolution tile (24 accumulators)
+DW_PX = 4  # output pixels per depthwise tile
 IN_PLACE_COPY_LIMIT = 1024  # bytes of input pixels a 1x1 convolution in place copies to the stack
 
 
@@ -59,9 +60,9 @@ def interior(n_out: int, n_in: int, stride: int, pad: int, taps: int, dilation: 
     return first, min(max(end, first), n_out)
 
 
-def columns(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int) -> list[tuple[int, int, int, int, int]]:
+def columns(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int, px: int) -> list[tuple[int, int, int, int, int]]:
     """The output columns as tiles, in the order the kernels run them: (first ox, tiles, pixels
-    per tile, first kx, end kx). The columns whose taps all fall inside the input PX at a time
+    per tile, first kx, end kx). The columns whose taps all fall inside the input px at a time
     (the last few as one narrower tile); each other column alone, with the constant range of
     its taps that fall inside."""
     oxa, oxb = interior(ow, wd, sw, pl, kw, dw)
@@ -70,25 +71,26 @@ def columns(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int) -> list[tuple[
         inside = [k for k in range(kw) if 0 <= ox * sw - pl + k * dw < wd] or [0, -1]
         return ox, 1, 1, inside[0], inside[-1] + 1
 
-    tiles, rest = divmod(oxb - oxa, PX)
-    return ([alone(ox) for ox in range(oxa)] + ([(oxa, tiles, PX, 0, kw)] if tiles else [])
-            + ([(oxa + tiles * PX, 1, rest, 0, kw)] if rest else []) + [alone(ox) for ox in range(oxb, ow)])
+    tiles, rest = divmod(oxb - oxa, px)
+    return ([alone(ox) for ox in range(oxa)] + ([(oxa, tiles, px, 0, kw)] if tiles else [])
+            + ([(oxa + tiles * px, 1, rest, 0, kw)] if rest else []) + [alone(ox) for ox in range(oxb, ow)])
 
 
-def _geometry(op: Op, g: Graph, w_shape: tuple[int, ...], flatten: bool = True) -> dict:
+def _geometry(op: Op, g: Graph, w_shape: tuple[int, ...], depthwise: bool = False) -> dict:
     n, h, wd, ic = g.tensor(op.inputs[0]).shape
     _, oh, ow, oc = g.tensor(op.outputs[0]).shape
     _, kh, kw, _ = w_shape
     (sh, sw), (dh, dw), (pt, pl) = op.attrs["stride"], op.attrs["dilation"], op.attrs["pad"][:2]
-    if flatten and (kh, kw, sh, sw) == (1, 1, 1, 1) and not any(op.attrs["pad"]):  # a matrix multiply over all pixels
+    if not depthwise and (kh, kw, sh, sw) == (1, 1, 1, 1) and not any(op.attrs["pad"]):  # a matrix multiply over all pixels
         n, h, wd, oh, ow = 1, 1, n * h * wd, 1, n * oh * ow
     return {"N": n, "H": h, "W": wd, "IC": ic, "OH": oh, "OW": ow, "OC": oc, "SH": sh, "SW": sw, "DH": dh, "DW": dw,
-            "PT": pt, "PL": pl, "KH": kh, "KW": kw, **_columns_vars(ow, wd, sw, pl, kw, dw)}
+            "PT": pt, "PL": pl, "KH": kh, "KW": kw,
+            **_columns_vars(ow, wd, sw, pl, kw, dw, DW_PX if depthwise else PX)}
 
 
-def _columns_vars(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int) -> dict:
+def _columns_vars(ow: int, wd: int, sw: int, pl: int, kw: int, dw: int, px: int) -> dict:
     """``columns``, and ``live``: some column has a tap inside the input (else no row is read)."""
-    cols = columns(ow, wd, sw, pl, kw, dw)
+    cols = columns(ow, wd, sw, pl, kw, dw, px)
     return {"columns": cols, "live": any(kxb > kxa for *_, kxa, kxb in cols)}
 
 
@@ -99,7 +101,7 @@ def _clamp(op: Op) -> dict:
 
 
 def _tile_vars(op: Op, oc: int) -> dict:
-    return {"OCB": OCB, "PX": PX, "NBLK": oc // OCB, "R": oc % OCB, **_clamp(op)}
+    return {"OCB": OCB, "NBLK": oc // OCB, "R": oc % OCB, **_clamp(op)}
 
 
 def pointwise(op: Op, g: Graph) -> bool:
@@ -149,7 +151,7 @@ def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     b = g.tensor(op.inputs[0]).size // k
     w = np.asarray(g.tensor(op.inputs[1]).data, dtype=np.float32)
     geo = {"N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "SH": 1, "SW": 1, "DH": 1, "DW": 1,
-           "PT": 0, "PL": 0, "KH": 1, "KW": 1, **_columns_vars(b, b, 1, 0, 1, 1)}
+           "PT": 0, "PL": 0, "KH": 1, "KW": 1, **_columns_vars(b, b, 1, 0, 1, 1, PX)}
     return {
         **output_stage_vars(index, op, ctx), **geo, **_tile_vars(op, n),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
@@ -176,7 +178,7 @@ def depthwise_order(op: Op, g: Graph) -> list[list[tuple[int, int, int]]]:
     _, oh, _, _ = g.tensor(op.outputs[0]).shape
     _, wd = g.tensor(op.inputs[0]).shape[1:3]
     cols = columns(g.tensor(op.outputs[0]).shape[2], wd, op.attrs["stride"][1], op.attrs["pad"][1], g.tensor(op.inputs[1]).shape[2],
-                   op.attrs["dilation"][1])
+                   op.attrs["dilation"][1], DW_PX)
     return [[(b, oy, ox0 + t * px + i) for i in range(px)]
             for b in range(n) for oy in range(oh) for ox0, tiles, px, _, _ in cols for t in range(tiles)]
 
@@ -213,7 +215,7 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
         return {**lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
     c = g.tensor(op.inputs[0]).shape[3]
     return {
-        **output_stage_vars(index, op, ctx), **_geometry(op, g, w.shape, flatten=False), **_tile_vars(op, c),
+        **output_stage_vars(index, op, ctx), **_geometry(op, g, w.shape, depthwise=True), **_tile_vars(op, c),
         "as_conv": False, "C": c,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "w": ctx.ptr(op.inputs[1]),
     }

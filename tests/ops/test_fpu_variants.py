@@ -71,7 +71,7 @@ def model_for(case: str, seed: int) -> bytes:
     pick = lambda *values: values[int(rng.integers(len(values)))]  # noqa: E731
     if case == "pointwise":  # in place: narrower outputs walk forward, wider ones backward
         return _conv(rng, int(rng.integers(1, 40)), int(rng.integers(1, 40)), (1, 1), (1, 1), "VALID")
-    if case == "pointwise_deep":  # in place, more than 1 KB per 4 pixels: copied one pixel at a time
+    if case == "pointwise_deep":  # in place, more than 1 KB per tile of pixels: copied one pixel at a time
         return _conv(rng, int(rng.integers(65, 90)), int(rng.integers(30, 120)), (1, 1), (1, 1), "VALID")
     if case == "conv3x3":
         return _conv(rng, int(rng.integers(1, 12)), int(rng.integers(1, 20)), (3, 3), pick((1, 1), (2, 2), (1, 2)), pick("SAME", "VALID"))
@@ -168,7 +168,7 @@ def test_fpu_variant_on_cortex_m4f(case, seed, tmp_path):
 
 def test_cases_reach_the_fpu_kernels_and_run_in_place():
     """The draws exercise the fpu kernels, and every in-place form: the depthwise one, the 1x1
-    conv walking forward and backward, 4 pixels or one at a time."""
+    conv walking forward and backward, a tile of pixels or one at a time."""
     board = fpu_board("host")
     chosen, in_place = 0, set()
     for case, seed in CASES:
