@@ -33,6 +33,7 @@ from codegen_c.ops.output_stage import output_stage_vars
 
 FPU = frozenset({"fpu"})  # the board feature: single-precision FPU with fused multiply-add
 OCB = 4  # output channels per tile
+FC_OCB = 8  # output channels per tile of a fully connected layer with one batch row (one pixel)
 PX = 6  # output pixels per convolution tile (24 accumulators)
 DW_PX = 4  # output pixels per depthwise tile
 IN_PLACE_COPY_LIMIT = 1024  # bytes of input pixels a 1x1 convolution in place copies to the stack
@@ -44,11 +45,11 @@ def float_ok(op: Op, g: Graph) -> bool:
     return x.dtype == w.dtype == y.dtype == "float32" and w.is_const
 
 
-def blocked_rows(w: np.ndarray) -> np.ndarray:
-    """[rows, K] -> the tile order: blocks of OCB rows as [K][OCB], then the rows % OCB left as [K][r]."""
+def blocked_rows(w: np.ndarray, ocb: int = OCB) -> np.ndarray:
+    """[rows, K] -> the tile order: blocks of ocb rows as [K][ocb], then the rows % ocb left as [K][r]."""
     rows, k = w.shape
-    full = rows // OCB * OCB
-    head = w[:full].reshape(full // OCB, OCB, k).transpose(0, 2, 1).reshape(-1)
+    full = rows // ocb * ocb
+    head = w[:full].reshape(full // ocb, ocb, k).transpose(0, 2, 1).reshape(-1)
     return np.concatenate([head, w[full:].T.reshape(-1)]).astype(np.float32)
 
 
@@ -100,8 +101,8 @@ def _clamp(op: Op) -> dict:
     return {"lo": c_float(lo) if np.isfinite(lo) else None, "hi": c_float(hi) if np.isfinite(hi) else None}
 
 
-def _tile_vars(op: Op, oc: int) -> dict:
-    return {"OCB": OCB, "NBLK": oc // OCB, "R": oc % OCB, **_clamp(op)}
+def _tile_vars(op: Op, oc: int, ocb: int = OCB) -> dict:
+    return {"OCB": ocb, "NBLK": oc // ocb, "R": oc % ocb, **_clamp(op)}
 
 
 def pointwise(op: Op, g: Graph) -> bool:
@@ -145,17 +146,19 @@ def fc_applies(op: Op, g: Graph) -> bool:
 
 
 def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
-    """A matrix multiply: the batch rows are the pixels, the weight rows the output channels."""
+    """A matrix multiply: the batch rows are the pixels, the weight rows the output channels (one
+    batch row: FC_OCB rows per tile, as each weight is used once)."""
     g = ctx.graph
     n, k = g.tensor(op.inputs[1]).shape
     b = g.tensor(op.inputs[0]).size // k
     w = np.asarray(g.tensor(op.inputs[1]).data, dtype=np.float32)
+    ocb = FC_OCB if b == 1 else OCB
     geo = {"N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "SH": 1, "SW": 1, "DH": 1, "DW": 1,
            "PT": 0, "PL": 0, "KH": 1, "KW": 1, **_columns_vars(b, b, 1, 0, 1, 1, PX)}
     return {
-        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(op, n),
+        **output_stage_vars(index, op, ctx), **geo, **_tile_vars(op, n, ocb),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
-        "w": ctx.derived(index, "w_fpu", blocked_rows(w), "float32"), "K": k,
+        "w": ctx.derived(index, "w_fpu", blocked_rows(w, ocb), "float32"), "K": k,
         "in_place": False,
     }
 

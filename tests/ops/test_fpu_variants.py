@@ -9,7 +9,8 @@ SAME/VALID padding, channels 1-16: rarely a multiple of the 4-channel tile, acti
 RELU, RELU6, batch 1-2), plus the shapes the draws rarely reach: 1x1 convolutions (a matrix
 multiply, run in place over their input by the planner, walking forward or backward), depthwise
 layers with channels a multiple of 4 at stride 1 and 2 (stride 2 VALID runs in place), one input
-channel with a depth multiplier (the conv kernel), fully connected layers with several batch rows.
+channel with a depth multiplier (the conv kernel), fully connected layers with one batch row (8
+weight rows per tile) or several.
 The float models run on the FPU boards with these kernels by default.
 """
 import dataclasses
@@ -58,7 +59,8 @@ def _depthwise(rng, cin: int, mult: int, stride: tuple[int, int], padding: str) 
 
 def _fully_connected(rng) -> bytes:
     m = Model(rng, "float32")
-    k, units, batch = int(rng.integers(1, 70)), int(rng.integers(1, 19)), int(rng.integers(1, 10))
+    k, units = int(rng.integers(1, 70)), int(rng.integers(1, 19))
+    batch = 1 if rng.random() < 0.5 else int(rng.integers(2, 10))  # one row: the 8-row tiles
     x = m.input("x", (batch, k))
     w, _ = m.weights("w", (units, k), None, k)
     bias = m.bias("bias", units, 1.0, np.ones(1), real_std=0.1)
