@@ -17,8 +17,9 @@ from aot.core.resources import data_dir
 RUN_KINDS = ("qemu", "host", "port")
 COUNTER_UNITS = ("instructions", "cycles", "ns")
 # CPU features a kernel may require (codegen_c kernel declarations): "dsp" = the Armv7E-M SIMD32
-# instructions (SMLAD, SXTB16, SSAT16; Cortex-M4/M7/M33/M55); "mve" = Helium (Cortex-M55).
-FEATURES = ("dsp", "mve")
+# instructions (SMLAD, SXTB16, SSAT16; Cortex-M4/M7/M33/M55); "mve" = Helium (Cortex-M55); "fpu" = a
+# single-precision FPU with fused multiply-add (VFMA.F32: Cortex-M4F/M7/M55 built hard-float).
+FEATURES = ("dsp", "mve", "fpu")
 
 
 class BoardError(AotError):

@@ -16,7 +16,7 @@ import numpy as np
 
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
-from codegen_c import dsp
+from codegen_c import dsp, fpu
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops import conv2d
@@ -204,4 +204,6 @@ KERNELS = (
            in_place_only=True),
     Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=ring_in_place, knobs=dsp_knobs),
+    Kernel("fpu", "ops/depthwise_conv2d_fpu.c.j2", fpu.lower_depthwise, features=fpu.FPU, applies=fpu.depthwise_applies,
+           overwrites=fpu.depthwise_in_place),
 )

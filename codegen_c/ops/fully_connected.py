@@ -18,7 +18,7 @@ import numpy as np
 
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
-from codegen_c import dsp
+from codegen_c import dsp, fpu
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops.output_stage import output_stage_vars
@@ -155,4 +155,5 @@ KERNELS = (
            knobs=dsp_knobs),
     Kernel("dsp16", "ops/fully_connected_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME,
            applies=dsp.int16_dsp_ok),
+    Kernel("fpu", "ops/conv2d_fpu.c.j2", fpu.lower_fc, features=fpu.FPU, applies=fpu.fc_applies),
 )

@@ -106,7 +106,7 @@ def test_inherit_concatenates_lists(tmp_path):
     assert board.run == "host"
 
 def test_board_features_are_typed_and_checked(tmp_path):
-    assert load_board("qemu-mps2-an386").features == ("dsp",) and load_board("host").features == ()
+    assert load_board("qemu-mps2-an386").features == ("dsp", "fpu") and load_board("host").features == ()
     assert "features" not in load_board("qemu-mps3-an547").extra
     for k, bad in enumerate(('"dsp"', '["dsp", "avx"]', '[1]')):
         with pytest.raises(BoardError, match="features must be a list of dsp, mve"):
