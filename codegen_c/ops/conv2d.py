@@ -16,6 +16,7 @@ from codegen_c import dsp
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops.output_stage import output_stage_vars
+from codegen_c.ops.conv2d_mve import MVE_KERNELS
 
 
 def window_vars(op: Op, g: Graph) -> dict:
@@ -166,4 +167,4 @@ KERNELS = (
            overwrites=pointwise, knobs=dsp_knobs),
     Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
            scratch=dsp16_scratch, overwrites=pointwise, knobs=dsp16_knobs),
-)
+) + MVE_KERNELS

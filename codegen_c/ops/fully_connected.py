@@ -15,6 +15,7 @@ from codegen_c import dsp
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops.output_stage import output_stage_vars
+from codegen_c.ops.fully_connected_mve import MVE_KERNELS
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -71,4 +72,4 @@ KERNELS = (
     Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
     Kernel("dsp16", "ops/fully_connected_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME,
            applies=dsp.int16_dsp_ok),
-)
+) + MVE_KERNELS

@@ -1,0 +1,73 @@
+/* Kernels for Cortex-M cores with Helium (MVE, M55/M85): int8 dot products 16 lanes at a time
+ * (VMLADAVA.S8) and the requantisation in vector form. Included by model.c when an operator uses
+ * an *_mve variant (templates/ops/<op>_mve.c.j2); the matrix kernels are compiled once in
+ * aot_mve.c, which `microaot compile` writes beside model.c for such models. Target only: MVE
+ * intrinsics have no host twins (the kernels are tested on qemu-mps3-an547).
+ *
+ * Conventions (codegen_c/mve.py prepares the constants at compile time):
+ * - weight rows are K16 int8 values (K rounded up to 16, zeros after K), stored in blocks of 4
+ *   rows: for each 16-byte chunk of K, the chunk of row 0, 1, 2, 3 (64 bytes), so that one
+ *   pointer walks a block; the rows of the last block past OC are zeros;
+ * - the requantisation table has, per block of 4 output channels, 4 x int32 bias (with the input
+ *   offset folded in: bias + input_offset * row sum), 4 multipliers, 4 left shifts, 4 right
+ *   shifts as negative numbers (16 words);
+ * - aot_mve_rq is TFLM's MultiplyByQuantizedMultiplier (double rounding) bit for bit: VQRDMULH
+ *   is SaturatingRoundingDoublingHighMul, and RoundingDivideByPOT rounds half away from zero by
+ *   subtracting 1 from negative values before VRSHL's round-half-up (as CMSIS-NN's
+ *   arm_requantize_mve).
+ */
+#ifndef AOT_MVE_H
+#define AOT_MVE_H
+
+#include <arm_mve.h>
+#include <stdint.h>
+#include <string.h>  /* memcpy: the in-place conv copies its column */
+
+/* MultiplyByQuantizedMultiplier(acc, mult, shift) per lane: lsh = max(shift, 0),
+ * rsh = min(shift, 0) (a negative VRSHL shift is a rounding right shift). */
+static inline int32x4_t aot_mve_rq(int32x4_t acc, int32x4_t mult, int32x4_t lsh, int32x4_t rsh)
+{
+    const int32x4_t high = vqrdmulhq_s32(vshlq_s32(acc, lsh), mult);
+    const int32x4_t fixup = vshrq_n_s32(vandq_s32(high, rsh), 31);
+    return vrshlq_s32(vqaddq_s32(high, fixup), rsh);
+}
+
+/* Four sums of output channels c..c+3 (``q``: their 16 words of the requantisation table) to
+ * int8: bias, requantisation, output offset, activation range; the lanes ``keep`` stored at y. */
+static inline void aot_mve_out4(int32x4_t acc, const int32_t *q, int32_t out_off, int32_t lo, int32_t hi, int8_t *y,
+                                mve_pred16_t keep)
+{
+    acc = aot_mve_rq(vaddq_s32(acc, vldrwq_s32(q)), vldrwq_s32(q + 4), vldrwq_s32(q + 8), vldrwq_s32(q + 12));
+    acc = vminq_s32(vmaxq_s32(vaddq_n_s32(acc, out_off), vdupq_n_s32(lo)), vdupq_n_s32(hi));
+    vstrbq_p_s32(y, acc, keep);
+}
+
+/* The int32x4 of four scalar sums. */
+static inline int32x4_t aot_mve_vec4(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    int32x4_t v = vdupq_n_s32(a);
+    v = vsetq_lane_s32(b, v, 1);
+    v = vsetq_lane_s32(c, v, 2);
+    return vsetq_lane_s32(d, v, 3);
+}
+
+/* The requantisation parameters and output of a matrix multiply: table (see above), output
+ * offset, activation range. */
+typedef struct {
+    const int32_t *q;
+    int32_t out_off;
+    int32_t lo;
+    int32_t hi;
+} aot_mve_rq_t;
+
+/* y[c] = requantised sum_k x[k] * w[c][k] for c < oc (weights in blocks of 4 rows, above). */
+void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32_t oc, const aot_mve_rq_t *rq, int8_t *y);
+
+/* The int8 window of one output pixel into the column ``col`` (KH * KW * IC values): window
+ * rows copied from the NHWC image x (h x w x ic), the input zero point ``zp`` where the window
+ * leaves the image (so that, with the input offset in the bias, padding adds nothing). (y0, x0):
+ * the window's top-left input position; dh, dw: dilations. */
+void aot_mve_im2col(const int8_t *x, int32_t h, int32_t w, int32_t ic, int32_t kh, int32_t kw, int32_t dh, int32_t dw,
+                    int32_t y0, int32_t x0, int8_t zp, int8_t *col);
+
+#endif
