@@ -15,8 +15,8 @@ from aot.ops import conv_common
 from codegen_c import dsp
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
-from codegen_c.ops.output_stage import output_stage_vars
 from codegen_c.ops.conv2d_mve import MVE_KERNELS
+from codegen_c.ops.output_stage import output_stage_vars
 
 
 def window_vars(op: Op, g: Graph) -> dict:
