@@ -54,14 +54,21 @@ def rq_table(op: Op, g: Graph, w: np.ndarray, product_in_float: bool = False) ->
     return fields.reshape(4, -1, ROWS).transpose(1, 0, 2).reshape(-1).astype(np.int32)
 
 
-def matrix_vars(index: int, op: Op, ctx, w: np.ndarray, product_in_float: bool = False) -> dict:
-    """Template variables of a matrix multiply by the [rows, K] weights ``w`` (aot_mve_mm1/2)."""
+def rq_vars(index: int, op: Op, ctx, w: np.ndarray, product_in_float: bool = False) -> dict:
+    """Template variables of the requantisation of sums over the [rows, K] weights ``w``: the
+    table (rq_table), output offset, activation range, and the input zero point."""
     stage = conv_common.output_stage(op, ctx.graph, product_in_float)
     return {
-        "w": ctx.derived(index, "w_mve", weight_blocks(w), "int8"),
         "q": ctx.derived(index, "q_mve", rq_table(op, ctx.graph, w, product_in_float), "int32"),
-        "out_off": stage.output_offset, "act_min": stage.act_min, "act_max": stage.act_max,
-        "zp": -stage.input_offset, "K": w.shape[1], "OC": w.shape[0],
+        "out_off": stage.output_offset, "act_min": stage.act_min, "act_max": stage.act_max, "zp": -stage.input_offset,
+    }
+
+
+def matrix_vars(index: int, op: Op, ctx, w: np.ndarray, product_in_float: bool = False) -> dict:
+    """Template variables of a matrix multiply by the [rows, K] weights ``w`` (aot_mve_mm)."""
+    return {
+        **rq_vars(index, op, ctx, w, product_in_float),
+        "w": ctx.derived(index, "w_mve", weight_blocks(w), "int8"), "K": w.shape[1], "OC": w.shape[0],
     }
 
 

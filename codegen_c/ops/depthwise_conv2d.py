@@ -17,6 +17,7 @@ from codegen_c import dsp
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops import conv2d
+from codegen_c.ops.depthwise_conv2d_mve import MVE_KERNELS
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -134,4 +135,4 @@ KERNELS = (
            in_place_only=True),
     Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=ring_in_place, knobs=dsp_knobs),
-)
+) + MVE_KERNELS

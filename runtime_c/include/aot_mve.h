@@ -33,13 +33,18 @@ static inline int32x4_t aot_mve_rq(int32x4_t acc, int32x4_t mult, int32x4_t lsh,
 }
 
 /* Four sums of output channels c..c+3 (``q``: their 16 words of the requantisation table) to
- * int8: bias, requantisation, output offset, activation range; the lanes ``keep`` stored at y. */
+ * int8: bias, requantisation, output offset, activation range; the first ``n`` lanes stored at y
+ * (all four when n >= 4). */
 static inline void aot_mve_out4(int32x4_t acc, const int32_t *q, int32_t out_off, int32_t lo, int32_t hi, int8_t *y,
-                                mve_pred16_t keep)
+                                int32_t n)
 {
     acc = aot_mve_rq(vaddq_s32(acc, vldrwq_s32(q)), vldrwq_s32(q + 4), vldrwq_s32(q + 8), vldrwq_s32(q + 12));
     acc = vminq_s32(vmaxq_s32(vaddq_n_s32(acc, out_off), vdupq_n_s32(lo)), vdupq_n_s32(hi));
-    vstrbq_p_s32(y, acc, keep);
+    if (n >= 4) {
+        vstrbq_s32(y, acc);
+    } else {
+        vstrbq_p_s32(y, acc, vctp32q((uint32_t)n));
+    }
 }
 
 /* The int32x4 of four scalar sums. */
@@ -69,5 +74,25 @@ void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32_t oc, const a
  * the window's top-left input position; dh, dw: dilations. */
 void aot_mve_im2col(const int8_t *x, int32_t h, int32_t w, int32_t ic, int32_t kh, int32_t kw, int32_t dh, int32_t dw,
                     int32_t y0, int32_t x0, int8_t zp, int8_t *col);
+
+/* The geometry of a depthwise convolution with depth multiplier 1 (aot_mve_dw). */
+typedef struct {
+    int32_t h, w, c;        /* input (c: channels, the pixel stride of input and output) */
+    int32_t oh, ow;         /* output */
+    int32_t sh, sw, pt, pl;
+    int32_t rows, rw;       /* ring: rows (the window's height with dilation), pixels a row (with padding) */
+    const uint8_t *taps;    /* [rows][16]: the window's tap offsets in a channel's ring when its top row is slot r */
+    const int8_t *weights;  /* [c rounded up to 4][16]: each channel's taps, zeros after them */
+} aot_mve_dw_t;
+
+/* Depthwise convolution, the taps of a window as the lanes of a vector: the input rows a window
+ * needs are copied into ``ring`` (channel-major: c4 planes of rows x rw int8, zp in the padding;
+ * rows copied with 8-lane gathers), each output (pixel, channel) is one 16-lane gather of its
+ * window from the ring and one VMLADAVA with the channel's taps; four channels requantised
+ * together. Channels c0 .. c0 + cn - 1 only (c0 % 4 == 0; the ring has planes for them). Output
+ * row oy is written after the rows it reads are in the ring (in place safe where
+ * codegen_c/ops/depthwise_conv2d_mve.py says). */
+void aot_mve_dw(const aot_mve_dw_t *g, int32_t c0, int32_t cn, const int8_t *x, const aot_mve_rq_t *rq, int8_t zp,
+                int8_t *ring, int8_t *y);
 
 #endif
