@@ -21,7 +21,6 @@
 
 #include <arm_mve.h>
 #include <stdint.h>
-#include <string.h>  /* memcpy: the in-place conv copies its column */
 
 /* MultiplyByQuantizedMultiplier(acc, mult, shift) per lane: lsh = max(shift, 0),
  * rsh = min(shift, 0) (a negative VRSHL shift is a rounding right shift). */
@@ -47,6 +46,24 @@ static inline void aot_mve_out4(int32x4_t acc, const int32_t *q, int32_t out_off
     }
 }
 
+/* n bytes from src to dst (16 at a time, the last chunk predicated: no byte past n touched). */
+static inline void aot_mve_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+    for (; n > 0; n -= 16, src += 16, dst += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+    }
+}
+
+/* n bytes of dst set to v. */
+static inline void aot_mve_set(int8_t *dst, int8_t v, int32_t n)
+{
+    const int8x16_t vv = vdupq_n_s8(v);
+    for (; n > 0; n -= 16, dst += 16) {
+        vstrbq_p_s8(dst, vv, vctp8q((uint32_t)n));
+    }
+}
+
 /* The int32x4 of four scalar sums. */
 static inline int32x4_t aot_mve_vec4(int32_t a, int32_t b, int32_t c, int32_t d)
 {
@@ -65,15 +82,66 @@ typedef struct {
     int32_t hi;
 } aot_mve_rq_t;
 
-/* y[c] = requantised sum_k x[k] * w[c][k] for c < oc (weights in blocks of 4 rows, above). */
-void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32_t oc, const aot_mve_rq_t *rq, int8_t *y);
+/* y[c] = requantised sum_k x[k] * w[c][k] for c < oc (weights in blocks of 4 rows, above): 4 rows
+ * at a time against the column, 16 MACs per VMLADAVA, the last chunk of K tail-predicated (VCTP8:
+ * lanes past K load zeros; the weights there are zeros too). Inline: a call's constant k and oc
+ * fold into it. */
+static inline void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32_t oc, const aot_mve_rq_t *rq, int8_t *y)
+{
+    const int32_t *q = rq->q, out_off = rq->out_off, lo = rq->lo, hi = rq->hi;  /* locals: y may alias *rq */
+    const int32_t tail = k % 16;
+    const mve_pred16_t in_k = vctp8q((uint32_t)tail);
+    for (int32_t c = 0; c < oc; c += 4) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        const int8_t *p = x;
+        for (int32_t n = k / 16; n > 0; --n) {
+            const int8x16_t v = vldrbq_s8(p);
+            a0 = vmladavaq_s8(a0, v, vldrbq_s8(w));
+            a1 = vmladavaq_s8(a1, v, vldrbq_s8(w + 16));
+            a2 = vmladavaq_s8(a2, v, vldrbq_s8(w + 32));
+            a3 = vmladavaq_s8(a3, v, vldrbq_s8(w + 48));
+            p += 16;
+            w += 64;
+        }
+        if (tail) {  /* lanes past K load zeros (the weights there are zeros too) */
+            const int8x16_t v = vldrbq_z_s8(p, in_k);
+            a0 = vmladavaq_s8(a0, v, vldrbq_s8(w));
+            a1 = vmladavaq_s8(a1, v, vldrbq_s8(w + 16));
+            a2 = vmladavaq_s8(a2, v, vldrbq_s8(w + 32));
+            a3 = vmladavaq_s8(a3, v, vldrbq_s8(w + 48));
+            w += 64;
+        }
+        aot_mve_out4(aot_mve_vec4(a0, a1, a2, a3), q, out_off, lo, hi, y + c, oc - c);
+        q += 16;
+    }
+}
 
 /* The int8 window of one output pixel into the column ``col`` (KH * KW * IC values): window
  * rows copied from the NHWC image x (h x w x ic), the input zero point ``zp`` where the window
  * leaves the image (so that, with the input offset in the bias, padding adds nothing). (y0, x0):
  * the window's top-left input position; dh, dw: dilations. */
-void aot_mve_im2col(const int8_t *x, int32_t h, int32_t w, int32_t ic, int32_t kh, int32_t kw, int32_t dh, int32_t dw,
-                    int32_t y0, int32_t x0, int8_t zp, int8_t *col);
+static inline void aot_mve_im2col(const int8_t *x, int32_t h, int32_t w, int32_t ic, int32_t kh, int32_t kw, int32_t dh,
+                                  int32_t dw, int32_t y0, int32_t x0, int8_t zp, int8_t *col)
+{
+    const int32_t row = kw * ic;
+    for (int32_t ky = 0; ky < kh; ++ky, col += row) {
+        const int32_t iy = y0 + ky * dh;
+        if (iy < 0 || iy >= h) {
+            aot_mve_set(col, zp, row);
+        } else if (dw == 1 && x0 >= 0 && x0 + kw <= w) {
+            aot_mve_copy(col, x + (iy * w + x0) * ic, row);
+        } else {
+            for (int32_t kx = 0; kx < kw; ++kx) {
+                const int32_t ix = x0 + kx * dw;
+                if (ix < 0 || ix >= w) {
+                    aot_mve_set(col + kx * ic, zp, ic);
+                } else {
+                    aot_mve_copy(col + kx * ic, x + (iy * w + ix) * ic, ic);
+                }
+            }
+        }
+    }
+}
 
 /* The geometry of a depthwise convolution with depth multiplier 1 (aot_mve_dw). */
 typedef struct {
