@@ -56,9 +56,12 @@ def rq_table(op: Op, g: Graph, w: np.ndarray, product_in_float: bool = False) ->
 
 def rq_vars(index: int, op: Op, ctx, w: np.ndarray, product_in_float: bool = False) -> dict:
     """Template variables of the requantisation of sums over the [rows, K] weights ``w``: the
-    table (rq_table), output offset, activation range, and the input zero point."""
+    table (rq_table), output offset, activation range, what the shifts need (aot_mve_rq_t), and
+    the input zero point."""
     stage = conv_common.output_stage(op, ctx.graph, product_in_float)
+    shift = np.asarray(stage.shift)
     return {
+        "left": int(np.any(shift > 0)), "zero_right": int(np.any(shift >= 0)),
         "q": ctx.derived(index, "q_mve", rq_table(op, ctx.graph, w, product_in_float), "int32"),
         "out_off": stage.output_offset, "act_min": stage.act_min, "act_max": stage.act_max, "zp": -stage.input_offset,
     }

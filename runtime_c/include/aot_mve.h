@@ -22,23 +22,35 @@
 #include <arm_mve.h>
 #include <stdint.h>
 
+/* The requantisation of a kernel's sums: the table (above), output offset, activation range, and
+ * what its shifts need: ``left``: some channel has a left shift; ``zero_right``: some channel has
+ * no right shift (the rounding fixup must then be masked). Constants of each call site, they fold
+ * into the inline kernels. */
+typedef struct {
+    const int32_t *q;
+    int32_t out_off;
+    int32_t lo;
+    int32_t hi;
+    int32_t left;
+    int32_t zero_right;
+} aot_mve_rq_t;
+
 /* MultiplyByQuantizedMultiplier(acc, mult, shift) per lane: lsh = max(shift, 0),
  * rsh = min(shift, 0) (a negative VRSHL shift is a rounding right shift). */
-static inline int32x4_t aot_mve_rq(int32x4_t acc, int32x4_t mult, int32x4_t lsh, int32x4_t rsh)
+static inline int32x4_t aot_mve_rq(const aot_mve_rq_t *rq, int32x4_t acc, int32x4_t mult, int32x4_t lsh, int32x4_t rsh)
 {
-    const int32x4_t high = vqrdmulhq_s32(vshlq_s32(acc, lsh), mult);
-    const int32x4_t fixup = vshrq_n_s32(vandq_s32(high, rsh), 31);
+    const int32x4_t high = vqrdmulhq_s32(rq->left ? vshlq_s32(acc, lsh) : acc, mult);
+    const int32x4_t fixup = vshrq_n_s32(rq->zero_right ? vandq_s32(high, rsh) : high, 31);  /* -1: negative, shifted */
     return vrshlq_s32(vqaddq_s32(high, fixup), rsh);
 }
 
-/* Four sums of output channels c..c+3 (``q``: their 16 words of the requantisation table) to
- * int8: bias, requantisation, output offset, activation range; the first ``n`` lanes stored at y
- * (all four when n >= 4). */
-static inline void aot_mve_out4(int32x4_t acc, const int32_t *q, int32_t out_off, int32_t lo, int32_t hi, int8_t *y,
-                                int32_t n)
+/* Four sums of output channels c..c+3, their bias included (``q``: their 16 words of the
+ * requantisation table), to int8: requantisation, output offset, activation range; the first
+ * ``n`` lanes stored at y (all four when n >= 4). */
+static inline void aot_mve_out4(const aot_mve_rq_t *rq, int32x4_t acc, const int32_t *q, int8_t *y, int32_t n)
 {
-    acc = aot_mve_rq(vaddq_s32(acc, vldrwq_s32(q)), vldrwq_s32(q + 4), vldrwq_s32(q + 8), vldrwq_s32(q + 12));
-    acc = vminq_s32(vmaxq_s32(vaddq_n_s32(acc, out_off), vdupq_n_s32(lo)), vdupq_n_s32(hi));
+    acc = aot_mve_rq(rq, acc, vldrwq_s32(q + 4), vldrwq_s32(q + 8), vldrwq_s32(q + 12));
+    acc = vminq_s32(vmaxq_s32(vaddq_n_s32(acc, rq->out_off), vdupq_n_s32(rq->lo)), vdupq_n_s32(rq->hi));
     if (n >= 4) {
         vstrbq_s32(y, acc);
     } else {
@@ -73,46 +85,54 @@ static inline int32x4_t aot_mve_vec4(int32_t a, int32_t b, int32_t c, int32_t d)
     return vsetq_lane_s32(d, v, 3);
 }
 
-/* The requantisation parameters and output of a matrix multiply: table (see above), output
- * offset, activation range. */
-typedef struct {
-    const int32_t *q;
-    int32_t out_off;
-    int32_t lo;
-    int32_t hi;
-} aot_mve_rq_t;
-
 /* y[c] = requantised sum_k x[k] * w[c][k] for c < oc (weights in blocks of 4 rows, above): 4 rows
- * at a time against the column, 16 MACs per VMLADAVA, the last chunk of K tail-predicated (VCTP8:
- * lanes past K load zeros; the weights there are zeros too). Inline: a call's constant k and oc
- * fold into it. */
+ * at a time against the column, 16 MACs per VMLADAVA (in assembly: GCC 12 spills the pointers),
+ * the last chunk of K tail-predicated (VCTP8: lanes past K load zeros; the weights there are zeros
+ * too). Inline: a call's constant k, oc and rq fold into it. */
 static inline void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32_t oc, const aot_mve_rq_t *rq, int8_t *y)
 {
-    const int32_t *q = rq->q, out_off = rq->out_off, lo = rq->lo, hi = rq->hi;  /* locals: y may alias *rq */
-    const int32_t tail = k % 16;
-    const mve_pred16_t in_k = vctp8q((uint32_t)tail);
-    for (int32_t c = 0; c < oc; c += 4) {
-        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const int32_t *q = rq->q;
+    for (int32_t c = 0; c < oc; c += 4, q += 16) {
+        register int32_t a0 __asm__("r0") = q[0];  /* VMLADAVA accumulates in even registers */
+        register int32_t a1 __asm__("r2") = q[1];
+        register int32_t a2 __asm__("r4") = q[2];
+        register int32_t a3 __asm__("r6") = q[3];
         const int8_t *p = x;
-        for (int32_t n = k / 16; n > 0; --n) {
-            const int8x16_t v = vldrbq_s8(p);
-            a0 = vmladavaq_s8(a0, v, vldrbq_s8(w));
-            a1 = vmladavaq_s8(a1, v, vldrbq_s8(w + 16));
-            a2 = vmladavaq_s8(a2, v, vldrbq_s8(w + 32));
-            a3 = vmladavaq_s8(a3, v, vldrbq_s8(w + 48));
-            p += 16;
-            w += 64;
+        __asm__ volatile(
+            "wls lr, %[n], 2f\n"
+            "1:\n\t"
+            "vldrb.8 q0, [%[p]], #16\n\t"
+            "vldrb.8 q1, [%[w], #16]\n\t"
+            "vldrb.8 q2, [%[w], #32]\n\t"
+            "vldrb.8 q3, [%[w], #48]\n\t"
+            "vmladava.s8 %[a1], q0, q1\n\t"
+            "vldrb.8 q1, [%[w]], #64\n\t"
+            "vmladava.s8 %[a0], q0, q1\n\t"
+            "vmladava.s8 %[a2], q0, q2\n\t"
+            "vmladava.s8 %[a3], q0, q3\n\t"
+            "le lr, 1b\n"
+            "2:"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(p), [w] "+r"(w)
+            : [n] "r"(k / 16)
+            : "lr", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory");
+        if (k % 16) {  /* lanes past K load zeros */
+            __asm__ volatile(
+                "vctp.8 %[t]\n\t"
+                "vpst\n\t"
+                "vldrbt.8 q0, [%[p]]\n\t"
+                "vldrb.8 q1, [%[w], #16]\n\t"
+                "vldrb.8 q2, [%[w], #32]\n\t"
+                "vldrb.8 q3, [%[w], #48]\n\t"
+                "vmladava.s8 %[a1], q0, q1\n\t"
+                "vldrb.8 q1, [%[w]], #64\n\t"
+                "vmladava.s8 %[a0], q0, q1\n\t"
+                "vmladava.s8 %[a2], q0, q2\n\t"
+                "vmladava.s8 %[a3], q0, q3"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w)
+                : [p] "r"(p), [t] "r"(k % 16)
+                : "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory");
         }
-        if (tail) {  /* lanes past K load zeros (the weights there are zeros too) */
-            const int8x16_t v = vldrbq_z_s8(p, in_k);
-            a0 = vmladavaq_s8(a0, v, vldrbq_s8(w));
-            a1 = vmladavaq_s8(a1, v, vldrbq_s8(w + 16));
-            a2 = vmladavaq_s8(a2, v, vldrbq_s8(w + 32));
-            a3 = vmladavaq_s8(a3, v, vldrbq_s8(w + 48));
-            w += 64;
-        }
-        aot_mve_out4(aot_mve_vec4(a0, a1, a2, a3), q, out_off, lo, hi, y + c, oc - c);
-        q += 16;
+        aot_mve_out4(rq, aot_mve_vec4(a0, a1, a2, a3), q, y + c, oc - c);
     }
 }
 

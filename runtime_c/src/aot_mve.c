@@ -28,7 +28,6 @@ void aot_mve_dw(const aot_mve_dw_t *g, int32_t c0, int32_t cn, const int8_t *x, 
                 int8_t *ring, int8_t *y)
 {
     const int32_t rows = g->rows, plane = rows * g->rw, blocks = (cn + 3) / 4;
-    const int32_t out_off = rq->out_off, lo = rq->lo, hi = rq->hi;
     aot_mve_set(ring, zp, blocks * 4 * plane);
     int32_t next = -g->pt;  /* the first input row not yet in the ring */
     for (int32_t oy = 0; oy < g->oh; ++oy) {
@@ -42,13 +41,13 @@ void aot_mve_dw(const aot_mve_dw_t *g, int32_t c0, int32_t cn, const int8_t *x, 
             const int8_t *win = ring + ox * g->sw, *w = g->weights + 16 * c0;
             const int32_t *q = rq->q + 4 * c0;
             for (int32_t c = 0; c < cn; c += 4, q += 16) {
-                const int32_t a0 = vmladavq_s8(vldrbq_gather_offset_s8(win, taps), vldrbq_s8(w));
-                const int32_t a1 = vmladavq_s8(vldrbq_gather_offset_s8(win + plane, taps), vldrbq_s8(w + 16));
-                const int32_t a2 = vmladavq_s8(vldrbq_gather_offset_s8(win + 2 * plane, taps), vldrbq_s8(w + 32));
-                const int32_t a3 = vmladavq_s8(vldrbq_gather_offset_s8(win + 3 * plane, taps), vldrbq_s8(w + 48));
+                const int32_t a0 = vmladavaq_s8(q[0], vldrbq_gather_offset_s8(win, taps), vldrbq_s8(w));
+                const int32_t a1 = vmladavaq_s8(q[1], vldrbq_gather_offset_s8(win + plane, taps), vldrbq_s8(w + 16));
+                const int32_t a2 = vmladavaq_s8(q[2], vldrbq_gather_offset_s8(win + 2 * plane, taps), vldrbq_s8(w + 32));
+                const int32_t a3 = vmladavaq_s8(q[3], vldrbq_gather_offset_s8(win + 3 * plane, taps), vldrbq_s8(w + 48));
                 win += 4 * plane;
                 w += 64;
-                aot_mve_out4(aot_mve_vec4(a0, a1, a2, a3), q, out_off, lo, hi, y + c0 + c, cn - c);
+                aot_mve_out4(rq, aot_mve_vec4(a0, a1, a2, a3), q, y + c0 + c, cn - c);
             }
         }
     }
