@@ -117,7 +117,6 @@ static inline void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32
             : "lr", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory");
         if (k % 16) {  /* lanes past K load zeros */
             __asm__ volatile(
-                "vctp.8 %[t]\n\t"
                 "vpst\n\t"
                 "vldrbt.8 q0, [%[p]]\n\t"
                 "vldrb.8 q1, [%[w], #16]\n\t"
@@ -129,7 +128,7 @@ static inline void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32
                 "vmladava.s8 %[a2], q0, q2\n\t"
                 "vmladava.s8 %[a3], q0, q3"
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w)
-                : [p] "r"(p), [t] "r"(k % 16)
+                : [p] "r"(p), [in_k] "Up"(vctp8q((uint32_t)(k % 16)))
                 : "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory");
         }
         aot_mve_out4(rq, aot_mve_vec4(a0, a1, a2, a3), q, y + c, oc - c);
