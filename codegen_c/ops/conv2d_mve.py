@@ -1,5 +1,5 @@
 """CONV_2D for cores with Helium (conv2d_mve.c.j2): one group, int8; a matrix multiply of the
-weights by one int8 column per output pixel (aot_mve_mm in aot_mve.c): a 1x1 unpadded
+weights by one int8 column per output pixel (aot_mve_mm in aot_mve.h): a 1x1 unpadded
 convolution reads its input pixels in place (copied first when it runs in place), any other
 copies each window into an int8 column (aot_mve_im2col, the input zero point in the padding) as
 CMSIS-NN's arm_convolve_s8 for MVE; the input offset folded into the bias. Knob cols=0: the

@@ -1,4 +1,4 @@
-"""DEPTHWISE_CONV_2D for cores with Helium (depthwise_conv2d_mve.c.j2, aot_mve_dw in aot_mve.c),
+"""DEPTHWISE_CONV_2D for cores with Helium (depthwise_conv2d_mve.c.j2, aot_mve_dw in aot_mve.h),
 depth multiplier 1, int8, at most 16 taps: the window of an output (pixel, channel) is the 16
 lanes of one gather from a ring of input rows (channel-major, the input zero point in the
 padding, so that with the input offset folded into the bias the padding adds nothing), and one
@@ -71,9 +71,10 @@ def knobs(op: Op, g: Graph) -> list:
 
 
 def scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """The ring: 4 channels a block, rows x rw bytes each."""
+    """The ring: rows x rw bytes for each channel of a pass, and the planes a last block of 1..3
+    channels reads past them (their lanes discarded)."""
     geo = _geometry(op, g)
-    return 4 * _blocks(op, g, knobs) * geo["ROWS"] * geo["RW"]
+    return mve.round_up(min(geo["C"], 4 * _blocks(op, g, knobs)), 4) * geo["ROWS"] * geo["RW"]
 
 
 def tap_offsets(geo: dict) -> np.ndarray:

@@ -1,5 +1,5 @@
 """FULLY_CONNECTED for cores with Helium (fully_connected_mve.c.j2): the weight rows in blocks
-of 4 against each input row with VMLADAVA (aot_mve_mm1/2 in aot_mve.c), the input offset in the
+of 4 against each input row with VMLADAVA (aot_mve_mm in aot_mve.h), the input offset in the
 bias, requantisation in vector form (codegen_c/mve.py)."""
 from __future__ import annotations
 

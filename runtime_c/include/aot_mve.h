@@ -1,8 +1,8 @@
 /* Kernels for Cortex-M cores with Helium (MVE, M55/M85): int8 dot products 16 lanes at a time
  * (VMLADAVA.S8) and the requantisation in vector form. Included by model.c when an operator uses
- * an *_mve variant (templates/ops/<op>_mve.c.j2); the matrix kernels are compiled once in
- * aot_mve.c, which `microaot compile` writes beside model.c for such models. Target only: MVE
- * intrinsics have no host twins (the kernels are tested on qemu-mps3-an547).
+ * an *_mve variant (templates/ops/<op>_mve.c.j2). Every kernel is static inline: a call site's
+ * shapes and constants (static const structs) fold into it. Target only: MVE intrinsics have no
+ * host twins (the kernels are tested on qemu-mps3-an547).
  *
  * Conventions (codegen_c/mve.py prepares the constants at compile time):
  * - weight rows are K16 int8 values (K rounded up to 16, zeros after K), stored in blocks of 4
@@ -172,14 +172,65 @@ typedef struct {
     const int8_t *weights;  /* [c rounded up to 4][16]: each channel's taps, zeros after them */
 } aot_mve_dw_t;
 
+/* Input row iy into ring slot ``slot`` of every channel's plane (the padding columns keep zp). */
+static inline void aot_mve_dw_fill(const aot_mve_dw_t *g, int32_t cn, const int8_t *x, int32_t iy, int32_t slot, int8_t zp,
+                                   int8_t *ring)
+{
+    const int32_t plane = g->rows * g->rw;
+    int8_t *dst = ring + slot * g->rw + g->pl;
+    if (iy < 0 || iy >= g->h) {
+        for (int32_t c = 0; c < cn; ++c, dst += plane) {
+            aot_mve_set(dst, zp, g->w);
+        }
+        return;
+    }
+    const uint16x8_t pixels = vmulq_n_u16(vidupq_n_u16(0, 1), (uint16_t)g->c);  /* 8 pixels of one channel */
+    const int8_t *src = x + iy * g->w * g->c;
+    for (int32_t c = 0; c < cn; ++c, dst += plane) {
+        for (int32_t ix = 0; ix < g->w; ix += 8) {
+            const mve_pred16_t in_row = vctp16q((uint32_t)(g->w - ix));
+            vstrbq_p_s16(dst + ix, vldrbq_gather_offset_z_s16(src + ix * g->c + c, pixels, in_row), in_row);
+        }
+    }
+}
+
 /* Depthwise convolution, the taps of a window as the lanes of a vector: the input rows a window
- * needs are copied into ``ring`` (channel-major: c4 planes of rows x rw int8, zp in the padding;
+ * needs are copied into ``ring`` (channel-major: cn planes of rows x rw int8, zp in the padding;
  * rows copied with 8-lane gathers), each output (pixel, channel) is one 16-lane gather of its
  * window from the ring and one VMLADAVA with the channel's taps; four channels requantised
- * together. Channels c0 .. c0 + cn - 1 only (c0 % 4 == 0; the ring has planes for them). Output
- * row oy is written after the rows it reads are in the ring (in place safe where
- * codegen_c/ops/depthwise_conv2d_mve.py says). */
-void aot_mve_dw(const aot_mve_dw_t *g, int32_t c0, int32_t cn, const int8_t *x, const aot_mve_rq_t *rq, int8_t zp,
-                int8_t *ring, int8_t *y);
+ * together. Channels c0 .. c0 + cn - 1 only (c0 % 4 == 0; the weights and the table have
+ * whole blocks of 4). Output row oy is written after the rows it reads are in the ring (in place safe
+ * where codegen_c/ops/depthwise_conv2d_mve.py says). Always inline: GCC would not inline it, and
+ * the geometry (a static const struct) would not fold into it. */
+__attribute__((always_inline)) static inline void aot_mve_dw(const aot_mve_dw_t *g, int32_t c0, int32_t cn,
+                                                             const int8_t *x, const aot_mve_rq_t *rq, int8_t zp,
+                                                             int8_t *ring, int8_t *y)
+{
+    const int32_t rows = g->rows, plane = rows * g->rw;
+    aot_mve_set(ring, zp, cn * plane);
+    int32_t next = -g->pt;  /* the first input row not yet in the ring */
+    for (int32_t oy = 0; oy < g->oh; ++oy) {
+        const int32_t top = oy * g->sh - g->pt;
+        for (int32_t iy = next > top ? next : top; iy < top + rows; ++iy) {
+            aot_mve_dw_fill(g, cn, x + c0, iy, (iy % rows + rows) % rows, zp, ring);
+        }
+        next = top + rows;
+        const uint8x16_t taps = vldrbq_u8(g->taps + 16 * ((top % rows + rows) % rows));
+        for (int32_t ox = 0; ox < g->ow; ++ox, y += g->c) {
+            const int8_t *win = ring + ox * g->sw, *w = g->weights + 16 * c0;
+            const int32_t *q = rq->q + 4 * c0;
+            for (int32_t c = 0; c < cn; c += 4, q += 16) {
+                /* channels past cn (a last block of 1..3) read planes of the ring past its end: their lanes are not stored */
+                const int32_t a0 = vmladavaq_s8(q[0], vldrbq_gather_offset_s8(win, taps), vldrbq_s8(w));
+                const int32_t a1 = vmladavaq_s8(q[1], vldrbq_gather_offset_s8(win + plane, taps), vldrbq_s8(w + 16));
+                const int32_t a2 = vmladavaq_s8(q[2], vldrbq_gather_offset_s8(win + 2 * plane, taps), vldrbq_s8(w + 32));
+                const int32_t a3 = vmladavaq_s8(q[3], vldrbq_gather_offset_s8(win + 3 * plane, taps), vldrbq_s8(w + 48));
+                win += 4 * plane;
+                w += 64;
+                aot_mve_out4(rq, aot_mve_vec4(a0, a1, a2, a3), q, y + c0 + c, cn - c);
+            }
+        }
+    }
+}
 
 #endif
