@@ -58,10 +58,13 @@ static inline void aot_mve_out4(const aot_mve_rq_t *rq, int32x4_t acc, const int
     }
 }
 
-/* n bytes from src to dst (16 at a time, the last chunk predicated: no byte past n touched). */
+/* n bytes from src to dst (16 at a time, the last 1..15 predicated: no byte past n touched). */
 static inline void aot_mve_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-    for (; n > 0; n -= 16, src += 16, dst += 16) {
+    for (; n >= 16; n -= 16, src += 16, dst += 16) {
+        vstrbq_s8(dst, vldrbq_s8(src));
+    }
+    if (n > 0) {
         const mve_pred16_t p = vctp8q((uint32_t)n);
         vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
     }
