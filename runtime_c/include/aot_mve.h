@@ -79,13 +79,15 @@ static inline void aot_mve_set(int8_t *dst, int8_t v, int32_t n)
     }
 }
 
-/* The int32x4 of four scalar sums. */
+/* The int32x4 (a, b, c, d) of four scalar sums: two VMOVs of register pairs (GCC 12 writes four). */
 static inline int32x4_t aot_mve_vec4(int32_t a, int32_t b, int32_t c, int32_t d)
 {
-    int32x4_t v = vdupq_n_s32(a);
-    v = vsetq_lane_s32(b, v, 1);
-    v = vsetq_lane_s32(c, v, 2);
-    return vsetq_lane_s32(d, v, 3);
+    int32x4_t v;
+    __asm__("vmov %q[v][2], %q[v][0], %[a], %[c]\n\t"
+            "vmov %q[v][3], %q[v][1], %[b], %[d]"
+            : [v] "=w"(v)
+            : [a] "r"(a), [b] "r"(b), [c] "r"(c), [d] "r"(d));
+    return v;
 }
 
 /* y[c] = requantised sum_k x[k] * w[c][k] for c < oc (weights in blocks of 4 rows, above): 4 rows
@@ -197,6 +199,44 @@ static inline void aot_mve_dw_fill(const aot_mve_dw_t *g, int32_t cn, const int8
     }
 }
 
+/* The window sums of 4 channels (bias included) for one output pixel: 4 gathers of the taps from
+ * the ring planes win, win + plane, ..., each against its channel's taps (*w, advanced past them).
+ * In assembly: VMLADAVA needs even registers, and GCC 12 spills around them. */
+static inline int32x4_t aot_mve_dw4(const int8_t *win, uint8x16_t taps, int32_t plane, const int8_t **w, const int32_t *q)
+{
+    register int32_t a0 __asm__("r0");
+    register int32_t a1 __asm__("r2");
+    register int32_t a2 __asm__("r4");
+    register int32_t a3 __asm__("r6");
+    int32x4_t out;
+    const int8_t *t, *wp = *w;
+    __asm__ volatile(
+        "ldrd %[a0], %[a1], [%[q]]\n\t"
+        "ldrd %[a2], %[a3], [%[q], #8]\n\t"
+        "vldrb.u8 q1, [%[win], %q[taps]]\n\t"
+        "vldrb.8 q2, [%[w]], #16\n\t"
+        "vmladava.s8 %[a0], q1, q2\n\t"
+        "add %[t], %[win], %[plane]\n\t"
+        "vldrb.u8 q1, [%[t], %q[taps]]\n\t"
+        "vldrb.8 q2, [%[w]], #16\n\t"
+        "vmladava.s8 %[a1], q1, q2\n\t"
+        "add %[t], %[t], %[plane]\n\t"
+        "vldrb.u8 q1, [%[t], %q[taps]]\n\t"
+        "vldrb.8 q2, [%[w]], #16\n\t"
+        "vmladava.s8 %[a2], q1, q2\n\t"
+        "add %[t], %[t], %[plane]\n\t"
+        "vldrb.u8 q1, [%[t], %q[taps]]\n\t"
+        "vldrb.8 q2, [%[w]], #16\n\t"
+        "vmladava.s8 %[a3], q1, q2\n\t"
+        "vmov %q[out][2], %q[out][0], %[a0], %[a2]\n\t"
+        "vmov %q[out][3], %q[out][1], %[a1], %[a3]"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [out] "=&w"(out), [t] "=&r"(t), [w] "+&r"(wp)
+        : [win] "r"(win), [taps] "w"(taps), [plane] "r"(plane), [q] "r"(q)
+        : "d2", "d3", "d4", "d5", "memory");
+    *w = wp;
+    return out;
+}
+
 /* Depthwise convolution, the taps of a window as the lanes of a vector: the input rows a window
  * needs are copied into ``ring`` (channel-major: cn planes of rows x rw int8, zp in the padding;
  * rows copied with 8-lane gathers), each output (pixel, channel) is one 16-lane gather of its
@@ -222,15 +262,9 @@ __attribute__((always_inline)) static inline void aot_mve_dw(const aot_mve_dw_t 
         for (int32_t ox = 0; ox < g->ow; ++ox, y += g->c) {
             const int8_t *win = ring + ox * g->sw, *w = g->weights + 16 * c0;
             const int32_t *q = rq->q + 4 * c0;
-            for (int32_t c = 0; c < cn; c += 4, q += 16) {
+            for (int32_t c = 0; c < cn; c += 4, q += 16, win += 4 * plane) {
                 /* channels past cn (a last block of 1..3) read planes of the ring past its end: their lanes are not stored */
-                const int32_t a0 = vmladavaq_s8(q[0], vldrbq_gather_offset_s8(win, taps), vldrbq_s8(w));
-                const int32_t a1 = vmladavaq_s8(q[1], vldrbq_gather_offset_s8(win + plane, taps), vldrbq_s8(w + 16));
-                const int32_t a2 = vmladavaq_s8(q[2], vldrbq_gather_offset_s8(win + 2 * plane, taps), vldrbq_s8(w + 32));
-                const int32_t a3 = vmladavaq_s8(q[3], vldrbq_gather_offset_s8(win + 3 * plane, taps), vldrbq_s8(w + 48));
-                win += 4 * plane;
-                w += 64;
-                aot_mve_out4(rq, aot_mve_vec4(a0, a1, a2, a3), q, y + c0 + c, cn - c);
+                aot_mve_out4(rq, aot_mve_dw4(win, taps, plane, &w, q), q, y + c0 + c, cn - c);
             }
         }
     }
