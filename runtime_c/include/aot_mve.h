@@ -270,4 +270,50 @@ __attribute__((always_inline)) static inline void aot_mve_dw(const aot_mve_dw_t 
     }
 }
 
+/* ADD of same-shape int8 tensors whose output depends on a + b only (codegen_c/ops/add.py's "sum"
+ * fold): y = table[a + b + 256] (511 int8), 8 elements at a time (a gather of int16 offsets), the
+ * last 1..7 predicated (lanes past n load zeros: offset 256, inside the table). */
+static inline int16x8_t aot_mve_add_sum8(int16x8_t a, int16x8_t b, const int8_t *table)
+{
+    return vldrbq_gather_offset_s16(table, vreinterpretq_u16_s16(vaddq_n_s16(vaddq_s16(a, b), 256)));
+}
+
+static inline void aot_mve_add_sum(const int8_t *a, const int8_t *b, const int8_t *table, int8_t *y, int32_t n)
+{
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        vstrbq_s16(y + i, aot_mve_add_sum8(vldrbq_s16(a + i), vldrbq_s16(b + i), table));
+    }
+    if (i < n) {
+        const mve_pred16_t p = vctp16q((uint32_t)(n - i));
+        vstrbq_p_s16(y + i, aot_mve_add_sum8(vldrbq_z_s16(a + i, p), vldrbq_z_s16(b + i, p), table), p);
+    }
+}
+
+/* ADD of same-shape int8 tensors by the "mm" fold (codegen_c/ops/add.py): acc = table[a's byte] +
+ * b * 2^bshift, y = clamp(SMMLA(acc, m, c) >> sh) (VMULH + c: the high word of acc * m, plus c),
+ * 4 elements at a time, the last 1..3 predicated (lanes past n load zeros: table[0]). */
+static inline int32x4_t aot_mve_add_mm4(uint32x4_t a, int32x4_t b, const int32_t *table, int32_t bmul, int32_t m,
+                                        int32_t c, int32_t sh, int32_t lo, int32_t hi)
+{
+    const int32x4_t acc = vmlaq_n_s32(vldrwq_gather_shifted_offset_s32(table, a), b, bmul);
+    const int32x4_t r = vshlq_r_s32(vaddq_n_s32(vmulhq_s32(acc, vdupq_n_s32(m)), c), -sh);
+    return vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
+static inline void aot_mve_add_mm(const int8_t *a, const int8_t *b, const int32_t *table, int8_t *y, int32_t n,
+                                  int32_t bmul, int32_t m, int32_t c, int32_t sh, int32_t lo, int32_t hi)
+{
+    const uint8_t *ua = (const uint8_t *)a;  /* the table is indexed by a's byte */
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        vstrbq_s32(y + i, aot_mve_add_mm4(vldrbq_u32(ua + i), vldrbq_s32(b + i), table, bmul, m, c, sh, lo, hi));
+    }
+    if (i < n) {
+        const mve_pred16_t p = vctp32q((uint32_t)(n - i));
+        vstrbq_p_s32(y + i, aot_mve_add_mm4(vldrbq_z_u32(ua + i, p), vldrbq_z_s32(b + i, p), table, bmul, m, c, sh, lo, hi),
+                     p);
+    }
+}
+
 #endif

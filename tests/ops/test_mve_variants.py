@@ -4,7 +4,7 @@ twins). Random single-op models: convolutions with any channel counts (K = KH * 
 multiple of 16: the tail-predicated chunk), kernels, strides, dilations and padding, 3-channel
 first convolutions, 1x1 ones (strided too), fully connected layers of any depth and batch,
 depthwise convolutions with channels not a multiple of 4 or 16; per-tensor and per-channel
-weights. Each case runs with the default knobs and with the leaner ones (columns on the stack,
+weights; same-shape adds. Each case runs with the default knobs and with the leaner ones (columns on the stack,
 the depthwise ring for fewer channels)."""
 import hashlib
 from pathlib import Path
@@ -18,8 +18,10 @@ from aot.driver.runner import run_on_board
 from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
+from codegen_c.ops import add as c_add
 from codegen_c.registry import candidates
 from tests.op_models import Model, random_inputs
+from tests.ops.test_dsp_variants import model_for as dsp_model_for
 
 BOARD = "qemu-mps3-an547"
 
@@ -86,10 +88,12 @@ def model_for(case: str, seed: int) -> bytes:
         kernel = [(3, 3), (3, 3), (2, 2), (3, 5), (5, 3), (4, 4), (1, 1)][seed % 7]
         dilation = (2, 2) if seed % 5 == 4 else (1, 1)
         return _depthwise(rng, n(1, 40), kernel, (n(1, 2), n(1, 2)), pad, dilation)
+    if case == "add":  # residual adds (tests/ops/test_dsp_variants.py's): the DSP add's "sum" and "mm" folds
+        return dsp_model_for("add_same", seed)
     raise ValueError(case)
 
 
-KINDS = ("conv", "first_conv", "pointwise", "fc", "depthwise")
+KINDS = ("conv", "first_conv", "pointwise", "fc", "depthwise", "add")
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
@@ -144,8 +148,11 @@ def test_lean_mve_variant_on_cortex_m55(case, seed, tmp_path):
 
 
 def test_random_cases_reach_the_mve_kernels():
-    """The generators above do exercise the Helium kernels (else the tests prove little)."""
+    """The generators above do exercise the Helium kernels (else the tests prove little), the add
+    in both its folds."""
     board = load_board(BOARD)
     for case in KINDS:
         hits = sum(uses_mve(compiled(case, seed, board)[1]) for seed in range(5))
-        assert hits >= 4, case
+        assert hits >= (3 if case == "add" else 4), case
+    modes = {c_add.dsp_add(g.ops[0], g).mode for g in (load_tflite(model_for("add", s)) for s in range(5))}
+    assert {"sum", "mm"} <= modes
