@@ -2,7 +2,7 @@
 reference bit for bit on the emulated Cortex-M55 (qemu-mps3-an547; MVE intrinsics have no host
 twins). Random single-op models: convolutions with any channel counts (K = KH * KW * IC not a
 multiple of 16: the tail-predicated chunk), kernels, strides, dilations and padding, 3-channel
-first convolutions, 1x1 ones (strided too), fully connected layers of any depth and batch,
+first convolutions, multipliers above 1 (left shifts), 1x1 ones (strided too), fully connected layers of any depth and batch,
 depthwise convolutions with channels not a multiple of 4 or 16; per-tensor and per-channel
 weights; same-shape adds. Each case runs with the default knobs and with the leaner ones (columns on the stack,
 the depthwise ring for fewer channels)."""
@@ -17,6 +17,7 @@ from aot.driver.compiler import compile_graph
 from aot.driver.runner import run_on_board
 from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
+from aot.ops import conv_common
 from aot.target.boards import load_board
 from codegen_c.ops import add as c_add
 from codegen_c.registry import candidates
@@ -26,7 +27,7 @@ from tests.ops.test_dsp_variants import model_for as dsp_model_for
 BOARD = "qemu-mps3-an547"
 
 
-def _conv(rng, cin: int, cout: int, kernel, stride, padding: str, dilation=(1, 1), hw=None) -> bytes:
+def _conv(rng, cin: int, cout: int, kernel, stride, padding: str, dilation=(1, 1), hw=None, gain: float = 1.0) -> bytes:
     m = Model(rng, "int8")
     eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
     hw = hw or tuple(int(rng.integers(e, e + 8)) for e in eff)
@@ -37,7 +38,7 @@ def _conv(rng, cin: int, cout: int, kernel, stride, padding: str, dilation=(1, 1
     w, w_scales = m.weights("w", (cout, *kernel, cin), axis, kernel[0] * kernel[1] * cin)
     lo, hi = m.mac_output_range(x, w_scales, kernel[0] * kernel[1] * cin, act)
     bias = m.bias("bias", cout, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
-    y = m.output((x.shape[0], *out, cout), lo, hi)
+    y = m.output((x.shape[0], *out, cout), lo / gain, hi / gain)
     return m.finish("CONV_2D", [x, w, bias], [y], padding=padding, stride=stride, dilation=dilation, activation=act)
 
 
@@ -77,6 +78,8 @@ def model_for(case: str, seed: int) -> bytes:
         kernel, stride = (n(1, 5), n(1, 5)), (n(1, 2), n(1, 2))
         dilation = (n(1, 2), n(1, 2)) if seed % 3 == 2 else (1, 1)
         return _conv(rng, n(1, 40), n(1, 40), kernel, stride, pad, dilation)
+    if case == "conv_gain":  # an output range so narrow that multipliers exceed 1: left shifts, no right shift
+        return _conv(rng, n(1, 24), n(1, 24), (n(1, 3), n(1, 3)), (1, 1), pad, gain=float(2 ** n(5, 13)))
     if case == "first_conv":  # 3 input channels, 3x3, stride 2 (vww, ic)
         return _conv(rng, 3, n(4, 20), (3, 3), (n(1, 2),) * 2, "SAME", hw=(n(5, 20), n(5, 20)))
     if case == "pointwise":  # read in place (stride 1) or strided
@@ -93,7 +96,7 @@ def model_for(case: str, seed: int) -> bytes:
     raise ValueError(case)
 
 
-KINDS = ("conv", "first_conv", "pointwise", "fc", "depthwise", "add")
+KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "add")
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
@@ -156,3 +159,5 @@ def test_random_cases_reach_the_mve_kernels():
         assert hits >= (3 if case == "add" else 4), case
     modes = {c_add.dsp_add(g.ops[0], g).mode for g in (load_tflite(model_for("add", s)) for s in range(5))}
     assert {"sum", "mm"} <= modes
+    shifts = [conv_common.output_stage(g.ops[0], g).shift for g in (load_tflite(model_for("conv_gain", s)) for s in range(5))]
+    assert any((sh > 0).any() for sh in shifts) and any((sh == 0).any() for sh in shifts)
