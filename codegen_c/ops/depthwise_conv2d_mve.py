@@ -8,7 +8,10 @@ The ring holds ``rows`` = (KH - 1) * DH + 1 input rows per channel, each ``rw`` 
 (left padding, the input row, the right padding the windows reach); a tap's offset in it must fit
 the gather's 8-bit offsets. Output row oy is written once the input rows up to its window's last
 are in the ring, so the op may run in place where no output row reaches input rows not yet read
-(``in_place_ok``; a pass over some of the channels only writes over those channels' inputs)."""
+(``in_place_ok``; a pass over some of the channels only writes over those channels' inputs).
+
+With one input channel and a depth multiplier the op is a convolution: each function below hands
+it to codegen_c/ops/conv2d_mve.py (the template includes conv2d_mve.c.j2)."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,6 +20,7 @@ from aot.core.ir import Graph, Op
 from codegen_c import mve
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
+from codegen_c.ops import conv2d_mve
 
 
 def _geometry(op: Op, g: Graph) -> dict:
@@ -31,7 +35,10 @@ def _geometry(op: Op, g: Graph) -> dict:
 
 
 def applies(op: Op, g: Graph) -> bool:
-    """Depth multiplier 1, int8, a window of at most 16 taps whose ring offsets fit 8 bits."""
+    """Depth multiplier 1, int8, a window of at most 16 taps whose ring offsets fit 8 bits (or one
+    input channel with a multiplier: a convolution)."""
+    if conv2d_mve.as_conv_applies(op, g):
+        return True
     if op.attrs["depth_multiplier"] != 1 or g.tensor(op.inputs[0]).shape[3] != g.tensor(op.outputs[0]).shape[3]:
         return False
     geo = _geometry(op, g)
@@ -43,7 +50,7 @@ def applies(op: Op, g: Graph) -> bool:
 def in_place_ok(op: Op, g: Graph) -> tuple[int, ...]:
     """Input 0 when one image and every output row ends before the first input row it has not
     read yet (those up to its window's last are in the ring by then)."""
-    if g.tensor(op.inputs[0]).shape[0] != 1 or not applies(op, g):
+    if g.tensor(op.inputs[0]).shape[0] != 1 or not applies(op, g) or conv2d_mve.as_conv_applies(op, g):
         return ()
     geo = _geometry(op, g)
     for oy in range(geo["OH"]):
@@ -62,6 +69,8 @@ def _blocks(op: Op, g: Graph, knobs: dict) -> int:
 
 def knobs(op: Op, g: Graph) -> list:
     """Default (all channels a pass), then half as many blocks each time, down to one."""
+    if conv2d_mve.as_conv_applies(op, g):
+        return conv2d_mve.knobs(op, g)
     out: list = [()]
     n = -(-g.tensor(op.inputs[0]).shape[3] // 4) // 2
     while n >= 1:
@@ -73,6 +82,8 @@ def knobs(op: Op, g: Graph) -> list:
 def scratch(op: Op, g: Graph, knobs: dict) -> int:
     """The ring: rows x rw bytes for each channel of a pass, and the planes a last block of 1..3
     channels reads past them (their lanes discarded)."""
+    if conv2d_mve.as_conv_applies(op, g):
+        return conv2d_mve.scratch(op, g, knobs)
     geo = _geometry(op, g)
     return mve.round_up(min(geo["C"], 4 * _blocks(op, g, knobs)), 4) * geo["ROWS"] * geo["RW"]
 
@@ -90,12 +101,14 @@ def tap_offsets(geo: dict) -> np.ndarray:
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
+    if conv2d_mve.as_conv_applies(op, g):
+        return {**conv2d_mve.lower(index, op, ctx, knobs), "as_conv": True}
     geo = _geometry(op, g)
     taps = g.tensor(op.inputs[1]).data.astype(np.int8).reshape(-1, geo["C"]).T  # [C, KH * KW]
     lanes = np.zeros((mve.round_up(geo["C"], 4), mve.LANES), dtype=np.int8)
     lanes[: geo["C"], : taps.shape[1]] = taps
     return {
-        **geo, **mve.rq_vars(index, op, ctx, taps), "N": g.tensor(op.inputs[0]).shape[0],
+        **geo, **mve.rq_vars(index, op, ctx, taps), "N": g.tensor(op.inputs[0]).shape[0], "as_conv": False,
         "CB": 4 * _blocks(op, g, knobs),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "taps": ctx.derived(index, "taps_mve", tap_offsets(geo), "uint8"),

@@ -3,7 +3,8 @@ reference bit for bit on the emulated Cortex-M55 (qemu-mps3-an547; MVE intrinsic
 twins). Random single-op models: convolutions with any channel counts (K = KH * KW * IC not a
 multiple of 16: the tail-predicated chunk), kernels, strides, dilations and padding, 3-channel
 first convolutions, multipliers above 1 (left shifts), 1x1 ones (strided too), fully connected layers of any depth and batch,
-depthwise convolutions with channels not a multiple of 4 or 16; per-tensor and per-channel
+depthwise convolutions with channels not a multiple of 4 or 16, or one input channel and a
+depth multiplier; per-tensor and per-channel
 weights; same-shape adds. Each case runs with the default knobs and with the leaner ones (columns on the stack,
 the depthwise ring for fewer channels)."""
 import hashlib
@@ -42,20 +43,20 @@ def _conv(rng, cin: int, cout: int, kernel, stride, padding: str, dilation=(1, 1
     return m.finish("CONV_2D", [x, w, bias], [y], padding=padding, stride=stride, dilation=dilation, activation=act)
 
 
-def _depthwise(rng, c: int, kernel, stride, padding: str, dilation=(1, 1)) -> bytes:
+def _depthwise(rng, c: int, kernel, stride, padding: str, dilation=(1, 1), mult: int = 1) -> bytes:
     m = Model(rng, "int8")
     eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
     hw = tuple(int(rng.integers(e, e + 10)) for e in eff)
     out = tuple(-(-n // s) if padding == "SAME" else (n - e) // s + 1 for n, e, s in zip(hw, eff, stride))
     act = m.activation()
     x = m.input("x", (int(rng.choice([1, 1, 1, 2])), *hw, c))
-    w, w_scales = m.weights("w", (1, *kernel, c), 3 if rng.random() < 0.7 else None, kernel[0] * kernel[1])
+    w, w_scales = m.weights("w", (1, *kernel, c * mult), 3 if rng.random() < 0.7 else None, kernel[0] * kernel[1])
     lo, hi = m.mac_output_range(x, w_scales, kernel[0] * kernel[1], act)
-    bias = m.bias("bias", c, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
-    y = m.output((x.shape[0], *out, c), lo, hi)
+    bias = m.bias("bias", c * mult, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
+    y = m.output((x.shape[0], *out, c * mult), lo, hi)
     ins = [x, w] if bias is None else [x, w, bias]
     return m.finish("DEPTHWISE_CONV_2D", ins, [y], padding=padding, stride=stride, dilation=dilation,
-                    activation=act, depth_multiplier=1)
+                    activation=act, depth_multiplier=mult)
 
 
 def _fully_connected(rng, k: int, units: int, batch: int) -> bytes:
@@ -91,12 +92,14 @@ def model_for(case: str, seed: int) -> bytes:
         kernel = [(3, 3), (3, 3), (2, 2), (3, 5), (5, 3), (4, 4), (1, 1)][seed % 7]
         dilation = (2, 2) if seed % 5 == 4 else (1, 1)
         return _depthwise(rng, n(1, 40), kernel, (n(1, 2), n(1, 2)), pad, dilation)
+    if case == "depthwise_ic1":  # one input channel, a depth multiplier: the convolution kernel (micro_speech, person_detect)
+        return _depthwise(rng, 1, (n(1, 5), n(1, 5)), (n(1, 2), n(1, 2)), pad, mult=n(2, 12))
     if case == "add":  # residual adds (tests/ops/test_dsp_variants.py's): the DSP add's "sum" and "mm" folds
         return dsp_model_for("add_same", seed)
     raise ValueError(case)
 
 
-KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "add")
+KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "depthwise_ic1", "add")
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
@@ -145,7 +148,7 @@ def test_mve_variant_on_cortex_m55(case, seed, tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("case,seed", [(c, s) for c in ("conv", "first_conv", "depthwise") for s in range(3)])
+@pytest.mark.parametrize("case,seed", [(c, s) for c in ("conv", "first_conv", "depthwise", "depthwise_ic1") for s in range(3)])
 def test_lean_mve_variant_on_cortex_m55(case, seed, tmp_path):
     check(case, seed, tmp_path, knobs=1)
 
