@@ -19,6 +19,10 @@
 #ifndef AOT_MVE_H
 #define AOT_MVE_H
 
+#if !defined(__ARM_FEATURE_MVE) || !(__ARM_FEATURE_MVE & 1)
+#error "aot_mve.h: the model uses Helium (MVE) kernels but the compiler targets no MVE: build with the board's flags (-mcpu=cortex-m55), or compile the model for a board without the mve feature"
+#endif
+
 #include <arm_mve.h>
 #include <stdint.h>
 
