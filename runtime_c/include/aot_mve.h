@@ -320,4 +320,17 @@ static inline void aot_mve_add_mm(const int8_t *a, const int8_t *b, const int32_
     }
 }
 
+/* The average of up to 256 int8 values per lane: ``sum`` (int16 lanes, 8 channels) over ``count``
+ * cells rounded half away from zero (TFLM's), clamped to [lo, hi]; the first ``n`` lanes stored
+ * at y (all 8 when n >= 8). The division is scalar, once per output. */
+static inline void aot_mve_avg8(int16x8_t sum, int32_t count, int32_t lo, int32_t hi, int8_t *y, int32_t n)
+{
+    int16_t s[8];
+    vst1q_s16(s, sum);
+    for (int32_t i = 0; i < n && i < 8; ++i) {
+        const int32_t q = s[i] > 0 ? (s[i] + count / 2) / count : (s[i] - count / 2) / count;
+        y[i] = (int8_t)(q < lo ? lo : q > hi ? hi : q);
+    }
+}
+
 #endif

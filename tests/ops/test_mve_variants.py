@@ -5,7 +5,7 @@ multiple of 16: the tail-predicated chunk), kernels, strides, dilations and padd
 first convolutions, multipliers above 1 (left shifts), 1x1 ones (strided too), fully connected layers of any depth and batch,
 depthwise convolutions with channels not a multiple of 4 or 16, or one input channel and a
 depth multiplier; per-tensor and per-channel
-weights; same-shape adds. Each case runs with the default knobs and with the leaner ones (columns on the stack,
+weights; same-shape adds; average pools. Each case runs with the default knobs and with the leaner ones (columns on the stack,
 the depthwise ring for fewer channels)."""
 import hashlib
 from pathlib import Path
@@ -22,7 +22,7 @@ from aot.ops import conv_common
 from aot.target.boards import load_board
 from codegen_c.ops import add as c_add
 from codegen_c.registry import candidates
-from tests.op_models import Model, random_inputs
+from tests.op_models import Model, make, random_inputs
 from tests.ops.test_dsp_variants import model_for as dsp_model_for
 
 BOARD = "qemu-mps3-an547"
@@ -94,12 +94,14 @@ def model_for(case: str, seed: int) -> bytes:
         return _depthwise(rng, n(1, 40), kernel, (n(1, 2), n(1, 2)), pad, dilation)
     if case == "depthwise_ic1":  # one input channel, a depth multiplier: the convolution kernel (micro_speech, person_detect)
         return _depthwise(rng, 1, (n(1, 5), n(1, 5)), (n(1, 2), n(1, 2)), pad, mult=n(2, 12))
+    if case == "avg_pool":  # random pools (any channel count, padding), and global ones (the classifier heads)
+        return make("average_pool_2d", seed, "int8") if seed % 2 else dsp_model_for("global_avg_pool", seed)
     if case == "add":  # residual adds (tests/ops/test_dsp_variants.py's): the DSP add's "sum" and "mm" folds
         return dsp_model_for("add_same", seed)
     raise ValueError(case)
 
 
-KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "depthwise_ic1", "add")
+KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "depthwise_ic1", "add", "avg_pool")
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
