@@ -145,7 +145,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         (out_dir / name).write_text(text)
         files.append(out_dir / name)
     runtime_include = data_dir("runtime_c") / "include"
-    for name in RUNTIME_HEADERS:
+    for name in sorted(set(RUNTIME_HEADERS) | {f for f in runtime if f.endswith(".h")}):  # and the kernels' headers
         shutil.copyfile(runtime_include / name, out_dir / name)
         files.append(out_dir / name)
     for name in sorted(f for f in runtime if f.endswith(".c")):  # the kernels' runtime sources

@@ -13,6 +13,7 @@ from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.nd import affine, broadcast_strides
+from codegen_c.ops.add_mve import mve_kernels
 
 
 def broadcast_vars(op: Op, ctx: LoweringContext) -> dict:
@@ -172,4 +173,4 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 KERNELS = (
     Kernel("portable", "ops/add.c.j2", lower, overwrites=same_shape_inputs),
     Kernel("dsp", "ops/add_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, overwrites=same_shape_inputs),
-)
+) + mve_kernels(dsp_applies, dsp_add, same_shape_inputs)

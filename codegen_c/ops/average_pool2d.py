@@ -6,6 +6,7 @@ from codegen_c import dsp
 from codegen_c.cfmt import c_float
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
+from codegen_c.ops.average_pool2d_mve import mve_kernels
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -43,4 +44,4 @@ def dsp_applies(op: Op, g: Graph) -> bool:
 KERNELS = (
     Kernel("portable", "ops/average_pool2d.c.j2", lower),
     Kernel("dsp", "ops/average_pool2d_dsp.c.j2", lower, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies),
-)
+) + mve_kernels(lower)

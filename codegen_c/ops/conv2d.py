@@ -15,6 +15,7 @@ from aot.ops import conv_common
 from codegen_c import dsp, fpu
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
+from codegen_c.ops.conv2d_mve import MVE_KERNELS
 from codegen_c.ops.output_stage import output_stage_vars
 
 
@@ -191,4 +192,4 @@ KERNELS = (
     Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
            scratch=dsp16_scratch, overwrites=pointwise, knobs=dsp16_knobs),
     Kernel("fpu", "ops/conv2d_fpu.c.j2", fpu.lower_conv, features=fpu.FPU, applies=fpu.conv_applies, overwrites=fpu.conv_in_place),
-)
+) + MVE_KERNELS

@@ -20,6 +20,7 @@ from codegen_c import dsp, fpu
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops import conv2d
+from codegen_c.ops.depthwise_conv2d_mve import MVE_KERNELS
 
 
 def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -206,4 +207,4 @@ KERNELS = (
            overwrites=ring_in_place, knobs=dsp_knobs),
     Kernel("fpu", "ops/depthwise_conv2d_fpu.c.j2", fpu.lower_depthwise, features=fpu.FPU, applies=fpu.depthwise_applies,
            overwrites=fpu.depthwise_in_place),
-)
+) + MVE_KERNELS

@@ -21,6 +21,7 @@ from aot.ops import conv_common
 from codegen_c import dsp, fpu
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
+from codegen_c.ops.fully_connected_mve import MVE_KERNELS
 from codegen_c.ops.output_stage import output_stage_vars
 
 
@@ -156,4 +157,4 @@ KERNELS = (
     Kernel("dsp16", "ops/fully_connected_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME,
            applies=dsp.int16_dsp_ok),
     Kernel("fpu", "ops/conv2d_fpu.c.j2", fpu.lower_fc, features=fpu.FPU, applies=fpu.fc_applies),
-)
+) + MVE_KERNELS

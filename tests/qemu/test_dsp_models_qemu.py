@@ -31,7 +31,7 @@ DSP_CASES = ([("qemu-mps2-an386", m) for m in INT8_MODELS]
 def test_dsp_model_on_qemu(board, name, tmp_path):
     b = load_board(board)
     cm = compile_file(model_path(name), board=b)
-    assert any(v.name == "dsp" for v in cm.variants.values()) or name not in ("kws_ref_model_int8", "ad01_int8")
+    assert any(v.name in ("dsp", "mve") for v in cm.variants.values()) or name not in ("kws_ref_model_int8", "ad01_int8")
     result = run_on_board(cm, b, random_inputs(cm.graph, 5), build_dir=tmp_path)
     assert result.match and result.max_abs_diff == 0, [(c.name, c.max_abs_diff) for c in result.comparisons]
 

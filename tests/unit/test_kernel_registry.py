@@ -69,16 +69,16 @@ def test_a_new_kernel_family_is_a_local_declaration(monkeypatch, tmp_path):
     feature (preferred: declared last) and rendered from its template; elsewhere nothing changes."""
     module = c_ops.get("fully_connected")
     reference = module.KERNELS[0]
-    family = Kernel("mve", reference.template, reference.lower, features=frozenset({"mve"}))
+    family = Kernel("next", reference.template, reference.lower, features=frozenset({"mve"}))
     an386 = load_board("qemu-mps2-an386")
     model = MODELS / "hello_world_int8.tflite"
     before = compile_file(model, board=an386)
     monkeypatch.setattr(module, "KERNELS", (*module.KERNELS, family))
     with_mve = compile_file(model, board=dataclasses.replace(an386, features=("dsp", "mve")))
     fcs = [i for i, op in enumerate(with_mve.graph.ops) if op.kind == "fully_connected"]
-    assert fcs and all(with_mve.variants[i] == KernelChoice("mve") for i in fcs)
+    assert fcs and all(with_mve.variants[i] == KernelChoice("next") for i in fcs)
     emit(with_mve, tmp_path)
-    assert "kernel mve (ops/fully_connected.c.j2)" in (tmp_path / "model.c").read_text()
+    assert "kernel next (ops/fully_connected.c.j2)" in (tmp_path / "model.c").read_text()
     without = compile_file(model, board=an386)
     assert without.variants == before.variants
 

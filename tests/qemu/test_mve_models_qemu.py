@@ -1,0 +1,32 @@
+"""Every int8 model runs bit-exact on the Cortex-M55 (qemu-mps3-an547) with its default kernels:
+the Helium ones wherever they apply (the DSP ones elsewhere), with the default priority, with speed
+(more scratch: the columns and depthwise rings in the arena rather than on the stack or shrunk)
+and with ram (the leanest knobs)."""
+import pytest
+
+from aot.driver.compiler import compile_file
+from aot.driver.reference import random_inputs
+from aot.driver.runner import run_on_board
+from aot.target.boards import load_board
+from tests.models_list import INT8_MODELS, model_path
+
+BOARD = "qemu-mps3-an547"
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", INT8_MODELS)
+def test_int8_model_on_cortex_m55(name, tmp_path):
+    b = load_board(BOARD)
+    cm = compile_file(model_path(name), board=b)
+    assert any(v.name == "mve" for v in cm.variants.values())  # each has a convolution or a fully connected layer
+    result = run_on_board(cm, b, random_inputs(cm.graph, 7), build_dir=tmp_path)
+    assert result.match and result.max_abs_diff == 0, [(c.name, c.max_abs_diff) for c in result.comparisons]
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("priority,name", [(p, m) for p in ("speed", "ram") for m in ("kws_ref_model_int8", "vww_96_int8", "ic_resnet8_int8")])
+def test_mve_model_with_priority(priority, name, tmp_path):
+    b = load_board(BOARD)
+    cm = compile_file(model_path(name), board=b, priority=priority)
+    result = run_on_board(cm, b, random_inputs(cm.graph, 3), build_dir=tmp_path)
+    assert result.match and result.max_abs_diff == 0, [(c.name, c.max_abs_diff) for c in result.comparisons]
