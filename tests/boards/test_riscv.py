@@ -7,8 +7,10 @@ and test_rpc_qemu.py (an RPC session with the mock model). Here: what is RISC-V'
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from board_helpers import need_tools
@@ -17,9 +19,11 @@ from aot.driver.compiler import compile_file
 from aot.driver.reference import random_inputs
 from aot.driver.runner import run_on_board
 from aot.target.boards import load_board
+from aot.target.build import build
 from tests.models_list import INT8_MODELS, model_path
 
 BOARD = "qemu-riscv32-virt"
+MOCK_MODEL = Path(__file__).parent.parent / "rpc" / "fixtures" / "mock_model.c"
 
 
 def test_board_description():
@@ -49,3 +53,35 @@ def test_model_runs_on_riscv(name, tmp_path):
         assert result.max_abs_diff == 0
     assert result.counter_unit == "instructions"
     assert result.counter > cm.macs  # rv32imac has no SIMD: at least one instruction per MAC
+
+
+REAL_BOARD = "longan-nano"
+
+
+def test_real_board_description():
+    board = load_board(REAL_BOARD)
+    assert board.run == "port" and board.counter == "cycles" and board.features == ()
+    assert board.cc == "riscv64-unknown-elf-gcc" and "-march=rv32imac" in board.cflags
+    assert "-DAOT_SEMIHOSTING" not in board.cflags   # silicon: no debugger answers the trap
+
+
+def test_real_board_rpc_firmware_builds(tmp_path):
+    """The GD32VF103 board builds the RPC firmware (it runs on silicon only): the start-up code at the
+    start of flash, the stack inside its 32 KB of SRAM, images to flash, no semihosting trap left."""
+    board = load_board(REAL_BOARD)
+    need_tools(board.cc)
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    shutil.copy(MOCK_MODEL, model_dir / "mock_model.c")
+    result = build(board, model_dir, tmp_path / "out", profile=True)
+    assert 0 < result.flash_bytes <= board.flash_bytes and 0 < result.ram_total_bytes <= board.ram_bytes
+    nm = subprocess.run([board.binutil("nm"), str(result.executable)], capture_output=True, text=True).stdout
+    symbols = {line.split()[-1]: int(line.split()[0], 16) for line in nm.splitlines() if len(line.split()) == 3}
+    assert symbols["_start"] == 0x08000000 and symbols["__stack_top__"] <= 0x20000000 + board.ram_bytes
+    assert "aot_rpc_serve" in symbols
+    code = subprocess.run([board.binutil("objdump"), "-d", str(result.executable)], capture_output=True, text=True).stdout
+    first = [line.split("\t")[2] for line in code.splitlines() if line.strip().startswith("8000000:")]
+    assert first and first[0].startswith("lui"), first   # the absolute jump out of the boot alias
+    assert "ebreak" not in code
+    image = result.executable.with_suffix(".bin")
+    assert image.is_file() and result.flash_bytes <= image.stat().st_size <= board.flash_bytes  # + gaps between sections
