@@ -139,6 +139,31 @@ def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     }
 
 
+def ring_rows(op: Op, g: Graph) -> int:
+    """Input rows one window spans: the ring the in-place depthwise kernel copies them to."""
+    return (g.tensor(op.inputs[1]).shape[1] - 1) * op.attrs["dilation"][0] + 1
+
+
+def ring_scratch(op: Op, g: Graph, knobs: dict) -> int:
+    """The ring: ring_rows whole input rows (W x C bytes each)."""
+    _, _, wd, c = g.tensor(op.inputs[0]).shape
+    return ring_rows(op, g) * wd * c
+
+
+def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
+    """Input 0 when the depthwise kernel may write its output over its input, copying each input
+    row to the ring at the start of the first output row whose windows reach it (or pass it): one
+    image, and no output row before that one reaches into the row (output row oy's outputs start
+    at pixel oy * OW, input row r at pixel r * W)."""
+    n, h, wd, _ = g.tensor(op.inputs[0]).shape
+    _, oh, ow, _ = g.tensor(op.outputs[0]).shape
+    sh, pt = op.attrs["stride"][0], op.attrs["pad"][0]
+    bottom = np.minimum(np.arange(oh) * sh - pt + ring_rows(op, g) - 1, h - 1)  # the last row copied by each output row
+    rows = np.arange(max(int(bottom.max()) + 1, 0))
+    first = np.searchsorted(bottom, rows)  # the output row that copies input row r
+    return (0,) if n == 1 and bool(np.all(first * ow <= rows * wd)) else ()
+
+
 def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     g = ctx.graph
     w = g.tensor(op.inputs[1]).data.astype(np.int8)
@@ -146,7 +171,8 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     rows = w.reshape(kh * kw, c).T  # [channel][tap]
     stage = conv_common.output_stage(op, g)
     return {
-        **window(op, g, kh, kw), "pointwise": False, "in_place": False, "backward": False,
+        **window(op, g, kh, kw), "pointwise": False, "in_place": index in ctx.plan.in_place, "backward": False,
+        "R": ring_rows(op, g),
         **epilogue(index, op, ctx, c), "zp": -stage.input_offset,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
@@ -157,5 +183,8 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
 BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, runtime=RUNTIME, applies=conv_applies,
                         overwrites=pointwise_input)
 BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, runtime=RUNTIME, applies=int8_symmetric)
-BLOCKED_DEPTHWISE_CONV2D = Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, runtime=RUNTIME,
-                                  applies=depthwise_applies)
+BLOCKED_DEPTHWISE_CONV2D = (  # out of place, and in place (a ring of input rows in the scratch)
+    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, runtime=RUNTIME, applies=depthwise_applies),
+    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, runtime=RUNTIME, applies=depthwise_applies,
+           scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True),
+)

@@ -133,7 +133,7 @@ KERNELS = (
     Kernel("portable", "ops/depthwise_conv2d.c.j2", lower),
     Kernel("portable", "ops/depthwise_conv2d_inplace.c.j2", lower, scratch=plane_scratch, overwrites=multiplier_one,
            in_place_only=True),
-    BLOCKED_DEPTHWISE_CONV2D,
+    *BLOCKED_DEPTHWISE_CONV2D,
     Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=ring_in_place, knobs=dsp_knobs),
 )
