@@ -10,7 +10,7 @@ zero point, which contributes nothing), the weights are stored in the order the 
 (per block of four channels, the four weights of each tap value side by side), the loops have
 constant trip counts and advance pointers. A pixel's window is a table of KH x KW tap pointers
 (into the input, or to a constant row of zero points) built once per pixel on the stack: no
-scratch. Requantisation: aot_rq's one rounding (aot_dsp.h, 64-bit multiply: MUL + MULH on
+scratch. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply: MUL + MULH on
 rv32) where codegen_c/dsp.py fast_requant proves it equal to TFLM's two roundings, else
 TFLM's own aot_mbqm.
 """
@@ -25,7 +25,6 @@ from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 
 ROWS = 4  # output channels per block (int32 accumulators: ROWS x 2 pixels)
-RUNTIME = ("aot_dsp.h",)  # aot_rq, aot_sat8 (static inline: portable C off Arm)
 
 
 def int8_symmetric(op: Op, g: Graph) -> bool:
@@ -180,11 +179,11 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     }
 
 
-BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, runtime=RUNTIME, applies=conv_applies,
+BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, applies=conv_applies,
                         overwrites=pointwise_input)
-BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, runtime=RUNTIME, applies=int8_symmetric)
+BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric)
 BLOCKED_DEPTHWISE_CONV2D = (  # out of place, and in place (a ring of input rows in the scratch)
-    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, runtime=RUNTIME, applies=depthwise_applies),
-    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, runtime=RUNTIME, applies=depthwise_applies,
+    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies),
+    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies,
            scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True),
 )
