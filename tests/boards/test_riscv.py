@@ -55,6 +55,23 @@ def test_model_runs_on_riscv(name, tmp_path):
     assert result.counter > cm.macs  # rv32imac has no SIMD: at least one instruction per MAC
 
 
+# TFLM with its reference kernels on rv32imac, instructions per inference under the same QEMU
+# (issue 17): the blocked kernels (codegen_c/blocked.py) are to need at most half as many.
+TFLM_REFERENCE = {"kws_ref_model_int8": 44_311_300, "vww_96_int8": 109_927_900, "ic_resnet8_int8": 125_528_600,
+                  "ad01_int8": 2_480_700}
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", sorted(TFLM_REFERENCE))
+def test_int8_models_within_half_of_tflm(name, tmp_path):
+    board = load_board(BOARD)
+    need_tools(board.cc, board.qemu[0])
+    cm = compile_file(model_path(name), board=board)
+    assert {v.name for i, v in cm.variants.items() if cm.graph.ops[i].kind in ("conv2d", "depthwise_conv2d", "fully_connected")} == {"blocked"}
+    result = run_on_board(cm, board, random_inputs(cm.graph, 3), build_dir=tmp_path)
+    assert result.match and result.max_abs_diff == 0
+    assert result.counter <= TFLM_REFERENCE[name] // 2, f"{name}: {result.counter:,} instructions"
+
 REAL_BOARD = "longan-nano"
 
 
