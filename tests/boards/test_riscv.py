@@ -1,6 +1,7 @@
-"""The RISC-V QEMU board (qemu-riscv32-virt: rv32imac, picolibc, ns16550a UART, minstret).
+"""The RISC-V boards: QEMU's virt machine (qemu-riscv32-virt: rv32imac, picolibc, ns16550a UART,
+minstret; qemu-riscv64-virt the same in rv64imac) and a real one that builds (longan-nano, GD32VF103).
 
-Its HAL is validated by the tests every QEMU board runs (QEMU_BOARDS): test_qemu.py (boot, the
+The QEMU boards' HAL is validated by the tests every QEMU board runs (QEMU_BOARDS): test_qemu.py (boot, the
 minstret counter against a loop of known length, the host-clock getc timeout, exit statuses)
 and test_rpc_qemu.py (an RPC session with the mock model). Here: what is RISC-V's own, and
 `microaot run` of real models through the same RPC firmware, bit-exact with the reference."""
@@ -23,6 +24,7 @@ from aot.target.build import build
 from tests.models_list import INT8_MODELS, model_path
 
 BOARD = "qemu-riscv32-virt"
+BOARD64 = "qemu-riscv64-virt"   # the same HAL and start-up, rv64imac / lp64
 MOCK_MODEL = Path(__file__).parent.parent / "rpc" / "fixtures" / "mock_model.c"
 
 
@@ -31,6 +33,12 @@ def test_board_description():
     assert board.run == "qemu" and board.counter == "instructions" and board.features == ()
     assert board.cc == "riscv64-unknown-elf-gcc" and board.binutil("size") == "riscv64-unknown-elf-size"
     assert "-icount" in board.qemu and "-march=rv32imac" in board.cflags and "-mabi=ilp32" in board.cflags
+
+
+def test_64_bit_board_description():
+    board = load_board(BOARD64)
+    assert board.run == "qemu" and board.counter == "instructions" and board.qemu[0] == "qemu-system-riscv64"
+    assert {"-march=rv64imac", "-mabi=lp64", "-mcmodel=medany"} <= set(board.cflags)
 
 
 def test_boards_lists_it():
@@ -42,9 +50,10 @@ def test_boards_lists_it():
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("board_name", [BOARD, BOARD64])
 @pytest.mark.parametrize("name", ["kws_ref_model_int8", "hello_world_float32"])
-def test_model_runs_on_riscv(name, tmp_path):
-    board = load_board(BOARD)
+def test_model_runs_on_riscv(name, board_name, tmp_path):
+    board = load_board(board_name)
     need_tools(board.cc, board.qemu[0])
     cm = compile_file(model_path(name))
     result = run_on_board(cm, board, random_inputs(cm.graph, 3), build_dir=tmp_path)

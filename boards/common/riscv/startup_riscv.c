@@ -26,7 +26,11 @@ void aot_trap(void);
 static void halt(int failed) __attribute__((noreturn));
 static void halt(int failed)
 {
-#ifdef AOT_SEMIHOSTING
+#if defined(AOT_SEMIHOSTING) && __riscv_xlen == 64
+    /* 64-bit semihosting: SYS_EXIT takes a block {reason, exit status} */
+    uintptr_t block[2] = {failed ? ADP_STOPPED_RUNTIME_ERROR : ADP_STOPPED_APPLICATION_EXIT, (uintptr_t)(failed != 0)};
+    (void)aot_semihosting_call(SYS_EXIT, block);
+#elif defined(AOT_SEMIHOSTING)
     (void)aot_semihosting_call(SYS_EXIT, (void *)(uintptr_t)(failed ? ADP_STOPPED_RUNTIME_ERROR
                                                                      : ADP_STOPPED_APPLICATION_EXIT));
 #else
@@ -39,9 +43,11 @@ static void halt(int failed)
 __attribute__((naked, section(".text.start"))) void _start(void)
 {
     __asm__ volatile(".option push\n\t.option norelax\n\t"
+#if __riscv_xlen == 32 /* rv64: LUI sign-extends; the 64-bit boards start at their linked address */
                      "lui t0, %hi(1f)\n\t"
                      "jalr zero, %lo(1f)(t0)\n"
                      "1:\n\t"
+#endif
                      "la gp, __global_pointer$\n\t"
                      ".option pop\n\t"
                      "la sp, __stack_top__\n\t"
