@@ -114,7 +114,7 @@ def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | 
     if priority not in PRIORITIES:
         raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
     tuning = tuning or {}
-    reference = choose(g, plan, ())  # the reference kernels: the scratch the plan was made with
+    reference = choose(g, plan, (), {i: KernelChoice() for i in range(len(g.ops))})  # the reference kernels (the scratch the plan was made with), not the feature-free default
     want = choose(g, plan, features, {**(preferred or {}), **tuning})
     full = replan(g, plan, want.scratch, try_exact=True)
     if priority == "speed" or (priority == "balanced" and full.arena_bytes <= plan.arena_bytes):
