@@ -76,7 +76,9 @@ def test_int8_models_within_half_of_tflm(name, tmp_path):
     board = load_board(BOARD)
     need_tools(board.cc, board.qemu[0])
     cm = compile_file(model_path(name), board=board)
-    assert {v.name for i, v in cm.variants.items() if cm.graph.ops[i].kind in ("conv2d", "depthwise_conv2d", "fully_connected")} == {"blocked"}
+    # scratch-free, so always within the balanced arena bound (an in-place depthwise convolution
+    # may keep the portable kernel, whose scratch is smaller than the blocked one's ring)
+    assert {v.name for i, v in cm.variants.items() if cm.graph.ops[i].kind in ("conv2d", "fully_connected")} == {"blocked"}
     result = run_on_board(cm, board, random_inputs(cm.graph, 3), build_dir=tmp_path)
     assert result.match and result.max_abs_diff == 0
     assert result.counter <= TFLM_REFERENCE[name] // 2, f"{name}: {result.counter:,} instructions"
