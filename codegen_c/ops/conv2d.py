@@ -13,6 +13,7 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 from codegen_c import dsp, fpu
+from codegen_c.blocked import BLOCKED_CONV2D
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops.conv2d_mve import MVE_KERNELS
@@ -187,6 +188,7 @@ def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 KERNELS = (
     Kernel("portable", "ops/conv2d.c.j2", lower),
     Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
+    BLOCKED_CONV2D,
     Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=pointwise, knobs=dsp_knobs),
     Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,

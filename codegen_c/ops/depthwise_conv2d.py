@@ -17,6 +17,7 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 from codegen_c import dsp, fpu
+from codegen_c.blocked import BLOCKED_DEPTHWISE_CONV2D
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops import conv2d
@@ -203,6 +204,7 @@ KERNELS = (
     Kernel("portable", "ops/depthwise_conv2d.c.j2", lower),
     Kernel("portable", "ops/depthwise_conv2d_inplace.c.j2", lower, scratch=plane_scratch, overwrites=multiplier_one,
            in_place_only=True),
+    *BLOCKED_DEPTHWISE_CONV2D,
     Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
            overwrites=ring_in_place, knobs=dsp_knobs),
     Kernel("fpu", "ops/depthwise_conv2d_fpu.c.j2", fpu.lower_depthwise, features=fpu.FPU, applies=fpu.depthwise_applies,

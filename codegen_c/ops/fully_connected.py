@@ -19,6 +19,7 @@ import numpy as np
 from aot.core.ir import Graph, Op
 from aot.ops import conv_common
 from codegen_c import dsp, fpu
+from codegen_c.blocked import BLOCKED_FULLY_CONNECTED
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops.fully_connected_mve import MVE_KERNELS
@@ -152,6 +153,7 @@ def lower_dsp16(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 
 KERNELS = (
     Kernel("portable", "ops/fully_connected.c.j2", lower),
+    BLOCKED_FULLY_CONNECTED,
     Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies,
            knobs=dsp_knobs),
     Kernel("dsp16", "ops/fully_connected_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME,

@@ -15,12 +15,14 @@
  * - weight rows are K4 int8 values, each group of 4 stored as w0 w2 w1 w3, so that
  *   SXTB16(word) = (w0, w1) and SXTB16(word ror 8) = (w2, w3) pair with the column's words;
  * - aot_rq_t is the requantisation of one output channel with the output offset folded in
- *   (aot_rq below); it is exact for right shifts of 1..23 and multipliers above 2^30.
+ *   (aot_rq, in aot_fixedpoint.h); it is exact for right shifts of 1..23 and multipliers above 2^30.
  */
 #ifndef AOT_DSP_H
 #define AOT_DSP_H
 
 #include <stdint.h>
+
+#include "aot_fixedpoint.h"
 
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #include <arm_acle.h>
@@ -171,47 +173,6 @@ static inline uint32_t aot_min8(uint32_t a, uint32_t b)
     return a ^ b ^ aot_max8(a, b); /* per byte: the one the maximum did not take */
 }
 #endif
-
-/* Requantisation of one output channel: m the multiplier, sh = right shift - 1, and
- * (khi:klo) = 2^30 + 2^(30+e) + out_offset * 2^(31+e) for the right shift e. TFLM's
- * MultiplyByQuantizedMultiplier rounds twice (SRDHM, then RoundingDivideByPOT); both
- * roundings fold into one: floor((acc*m + k - [acc<0]*2^31) / 2^(31+e)). */
-typedef struct {
-    int32_t m;
-    int32_t sh;
-    uint32_t klo;
-    int32_t khi;
-} aot_rq_t;
-
-/* The high word of acc * m + k - [acc < 0] * 2^31, k the 64-bit constant of q (m passed in: a
- * kernel loads it once for the outputs of one channel): LDRD, two SMLAL. */
-#if AOT_SIMD32
-static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
-{
-    uint32_t lo, t;
-    int32_t hi;
-    __asm__("ldrd %[lo], %[hi], [%[q], #8]\n\t"
-            "smlal %[lo], %[hi], %[acc], %[m]\n\t"
-            "lsr %[t], %[acc], #31\n\t"
-            "smlal %[lo], %[hi], %[t], %[c]"
-            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
-            : [q] "r"(q), [acc] "r"(acc), [m] "r"(m), [c] "r"(INT32_MIN), "m"(*q));
-    return hi;
-}
-#else
-static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
-{
-    int64_t p = (int64_t)(((uint64_t)(uint32_t)q->khi << 32) | q->klo);
-    p -= (int64_t)((uint32_t)acc >> 31) << 31;
-    p += (int64_t)acc * m;
-    return (int32_t)(p >> 32);
-}
-#endif
-
-static inline int32_t aot_rq(int32_t acc, const aot_rq_t *q)
-{
-    return aot_rq_hi(acc, q->m, q) >> q->sh;
-}
 
 /* v clamped to [lo, hi] (within the int8 range): one SSAT where the bounds are known to be
  * the whole int8 range once inlined. */

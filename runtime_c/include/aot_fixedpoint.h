@@ -34,6 +34,48 @@ static inline int32_t aot_mbqm(int32_t x, int32_t m, int shift)
     return aot_rdbpot(aot_srdhm((int32_t)((uint32_t)x << left), m), right);
 }
 
+/* Requantisation of one output channel in one rounding step, for the DSP and blocked kernels
+ * where codegen_c/dsp.py fast_requant proves it equal to aot_mbqm's two: m the multiplier, sh = right shift - 1, and
+ * (khi:klo) = 2^30 + 2^(30+e) + out_offset * 2^(31+e) for the right shift e. TFLM's
+ * MultiplyByQuantizedMultiplier rounds twice (SRDHM, then RoundingDivideByPOT); both
+ * roundings fold into one: floor((acc*m + k - [acc<0]*2^31) / 2^(31+e)). */
+typedef struct {
+    int32_t m;
+    int32_t sh;
+    uint32_t klo;
+    int32_t khi;
+} aot_rq_t;
+
+/* The high word of acc * m + k - [acc < 0] * 2^31, k the 64-bit constant of q (m passed in: a
+ * kernel loads it once for the outputs of one channel): LDRD, two SMLAL. */
+#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
+{
+    uint32_t lo, t;
+    int32_t hi;
+    __asm__("ldrd %[lo], %[hi], [%[q], #8]\n\t"
+            "smlal %[lo], %[hi], %[acc], %[m]\n\t"
+            "lsr %[t], %[acc], #31\n\t"
+            "smlal %[lo], %[hi], %[t], %[c]"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
+            : [q] "r"(q), [acc] "r"(acc), [m] "r"(m), [c] "r"(INT32_MIN), "m"(*q));
+    return hi;
+}
+#else
+static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
+{
+    int64_t p = (int64_t)(((uint64_t)(uint32_t)q->khi << 32) | q->klo);
+    p -= (int64_t)((uint32_t)acc >> 31) << 31;
+    p += (int64_t)acc * m;
+    return (int32_t)(p >> 32);
+}
+#endif
+
+static inline int32_t aot_rq(int32_t acc, const aot_rq_t *q)
+{
+    return aot_rq_hi(acc, q->m, q) >> q->sh;
+}
+
 /* MultiplyByQuantizedMultiplier(int64_t x, ...) of TFLM's 16x8 kernels: the multiplier rounded
  * to 16 bits, one rounding shift by 15 - shift (shift < 8), truncated to int32. */
 static inline int32_t aot_mbqm64(int64_t x, int32_t m, int shift)

@@ -114,10 +114,7 @@ void aot_hal_putc(uint8_t byte)
 }
 
 #ifdef AOT_SEMIHOSTING
-#define SYS_ELAPSED 0x30u
-#define SYS_TICKFREQ 0x31u
-
-static uint32_t semihosting_call(uint32_t op, void *arg)
+static uint32_t aot_semihosting_call(uint32_t op, void *arg)
 {
     register uint32_t r0 __asm__("r0") = op;
     register void *r1 __asm__("r1") = arg;
@@ -125,17 +122,11 @@ static uint32_t semihosting_call(uint32_t op, void *arg)
     return r0;
 }
 
-/* Host milliseconds since QEMU started (SYS_ELAPSED ticks at SYS_TICKFREQ Hz). */
+#include "semihosting_clock.h"
+
 static uint64_t timeout_clock_ms(void)
 {
-    static uint32_t ticks_per_ms;
-    uint32_t elapsed[2] = {0, 0};
-    if (ticks_per_ms == 0) {
-        uint32_t hz = semihosting_call(SYS_TICKFREQ, 0);
-        ticks_per_ms = hz >= 1000u && hz != 0xFFFFFFFFu ? hz / 1000u : 1u;
-    }
-    (void)semihosting_call(SYS_ELAPSED, elapsed);
-    return (((uint64_t)elapsed[1] << 32) | elapsed[0]) / ticks_per_ms;
+    return aot_host_clock_ms();
 }
 #else
 static uint64_t timeout_clock_ms(void)

@@ -14,6 +14,7 @@
  * peer lives in host time; a partial RPC frame then costs its 500 ms of wall time. */
 #include "aot_hal.h"
 #include "riscv_semihosting.h"
+#include "semihosting_clock.h"
 
 #if !defined(AOT_UART_BASE) || !defined(AOT_BOARD_NAME)
 #error "board cflags must define AOT_UART_BASE and AOT_BOARD_NAME"
@@ -42,27 +43,14 @@ void aot_hal_putc(uint8_t byte)
     UART_THR = byte;
 }
 
-/* Host milliseconds since QEMU started (SYS_ELAPSED ticks at SYS_TICKFREQ Hz). */
-static uint64_t timeout_clock_ms(void)
-{
-    static uint32_t ticks_per_ms;
-    uint32_t elapsed[2] = {0, 0};
-    if (ticks_per_ms == 0) {
-        uint32_t hz = aot_semihosting_call(SYS_TICKFREQ, 0);
-        ticks_per_ms = hz >= 1000u && hz != 0xFFFFFFFFu ? hz / 1000u : 1u;
-    }
-    (void)aot_semihosting_call(SYS_ELAPSED, elapsed);
-    return (((uint64_t)elapsed[1] << 32) | elapsed[0]) / ticks_per_ms;
-}
-
 int aot_hal_getc(int32_t timeout_ms)
 {
-    uint64_t start = timeout_ms < 0 ? 0 : timeout_clock_ms();
+    uint64_t start = timeout_ms < 0 ? 0 : aot_host_clock_ms();
     for (;;) {
         if (UART_LSR & LSR_DATA_READY) {
             return (int)UART_RBR;
         }
-        if (timeout_ms >= 0 && timeout_clock_ms() - start >= (uint64_t)timeout_ms) {
+        if (timeout_ms >= 0 && aot_host_clock_ms() - start >= (uint64_t)timeout_ms) {
             return -1;
         }
     }

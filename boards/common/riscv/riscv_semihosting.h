@@ -8,8 +8,6 @@
 #include <stdint.h>
 
 #define SYS_EXIT 0x18u
-#define SYS_ELAPSED 0x30u
-#define SYS_TICKFREQ 0x31u
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u  /* QEMU exits with status 0; any other reason: 1 */
 #define ADP_STOPPED_RUNTIME_ERROR 0x20023u
 
