@@ -37,6 +37,7 @@ def test_priorities_are_ordered(name, board):
     assert cms["balanced"].policy["budget_bytes"] == max(smallest, min(int(smallest * 1.05), room))
     assert cms["speed"].policy["budget_bytes"] == max(room, smallest)
     for p, cm in cms.items():
+        assert cm.policy["unmodelled_ops"] == 0, f"{p}: a kernel without coefficients: run benchmarks/fit_costs.py"
         assert cm.plan.arena_bytes <= cm.policy["budget_bytes"], p
         assert cm.policy["modelled_instructions"] >= cm.policy["lower_bound"] - 1, p  # rounding
 
@@ -67,6 +68,7 @@ def test_without_cost_model_preference_order():
     default knobs, as before the cost model."""
     b = dataclasses.replace(load_board("qemu-mps2-an386"), cpu="no-such-cpu")
     cm = compile_file(model_path("kws_ref_model_int8"), board=b, priority="speed")
+    assert cm.policy["unmodelled_ops"] > 0
     for i, op in enumerate(cm.graph.ops):
         where = choose.in_place_input(cm.plan, i, cm.graph)
         assert cm.variants[i].name == candidates(op, cm.graph, b.features, where)[-1].name
