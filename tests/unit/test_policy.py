@@ -109,3 +109,19 @@ def test_cost_files_fit_the_measurements(cpu):
         assert refit[key]["coef"] == pytest.approx(entry["coef"], rel=1e-6)
     chosen = costfit.choices(costfit.load_points(cpu), kernels)
     assert chosen["agree"] >= 0.8 * chosen["ops"] and chosen["mean_regret"] < 0.02, chosen
+
+
+@pytest.mark.parametrize("name", ["sww_ref_model_int8", "person_detect_int8"])
+def test_budget_sweep(name):
+    """From ram's arena to speed's: every arena within its budget, the modelled instructions never
+    rise with the budget and never fall below the stated lower bound."""
+    b = load_board("qemu-mps2-an386")
+    lo = compile_file(model_path(name), board=b, priority="ram").plan.arena_bytes
+    hi = compile_file(model_path(name), board=b, priority="speed").plan.arena_bytes
+    previous = math.inf
+    for budget in sorted({lo + (hi - lo) * k // 6 for k in range(7)}):
+        cm = compile_file(model_path(name), board=b, max_arena=budget)
+        p = cm.policy
+        assert cm.plan.arena_bytes <= budget and p["budget_bytes"] == budget
+        assert p["lower_bound"] - 1 <= p["modelled_instructions"] <= previous, (budget, p)
+        previous = p["modelled_instructions"]
