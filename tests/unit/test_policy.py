@@ -125,3 +125,26 @@ def test_budget_sweep(name):
         assert cm.plan.arena_bytes <= budget and p["budget_bytes"] == budget
         assert p["lower_bound"] - 1 <= p["modelled_instructions"] <= previous, (budget, p)
         previous = p["modelled_instructions"]
+
+
+def test_greedy_backs_off_when_the_first_plan_does_not_fit(monkeypatch):
+    """A placement that wastes 64 bytes whenever a scratch buffer is in the plan (a stand-in for
+    fragmentation, which the lower bound does not see): the bound's choice then misses the budget,
+    the greedy backs off to leaner options until the plan fits, and the gap says how far the
+    result may be from the best."""
+    b = load_board("qemu-mps2-an386")
+    name = "sww_ref_model_int8"
+    speed = compile_file(model_path(name), board=b, priority="speed")
+    real = choose.replan
+
+    def wasteful(g, plan, scratch, try_exact=False):
+        p = real(g, plan, scratch, try_exact)
+        return dataclasses.replace(p, arena_bytes=p.arena_bytes + 64) if scratch and not try_exact else p
+
+    monkeypatch.setattr(choose, "replan", wasteful)
+    budget = speed.plan.arena_bytes
+    cm = compile_file(model_path(name), board=b, max_arena=budget)
+    p = cm.policy
+    assert cm.plan.arena_bytes <= budget
+    assert p["modelled_instructions"] > p["lower_bound"] and p["gap"] > 0, p
+    assert p["modelled_instructions"] <= compile_file(model_path(name), board=b, priority="ram").policy["modelled_instructions"]
