@@ -75,8 +75,10 @@ def cmd_compile(args) -> int:
 
 def _policy_text(policy: dict) -> str:
     budget = "no limit" if policy["budget_bytes"] is None else f"{policy['budget_bytes']:,} bytes"
+    ranked = policy["unmodelled_ops"]
     return (f"--priority {policy['priority']}, arena budget {budget}, modelled {policy['modelled_instructions']:,} "
-            f"instructions (lower bound {policy['lower_bound']:,}, gap {100 * policy['gap']:.1f}%)")
+            f"instructions (lower bound {policy['lower_bound']:,}, gap {100 * policy['gap']:.1f}%)"
+            + (f"; {ranked} ops without a cost model ranked by preference order" if ranked else ""))
 
 
 def _run_common(args, profile: bool):

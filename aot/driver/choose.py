@@ -89,6 +89,7 @@ class Choice:
     budget: int | None = None
     modelled: float = 0.0
     bound: float = 0.0
+    unmodelled: int = 0  # ops with a choice whose options rank by preference order (no cost model)
 
     @property
     def gap(self) -> float:
@@ -97,7 +98,7 @@ class Choice:
 
     def to_json(self) -> dict:
         return {"priority": self.priority, "budget_bytes": self.budget, "modelled_instructions": round(self.modelled),
-                "lower_bound": round(self.bound), "gap": round(self.gap, 4)}
+                "lower_bound": round(self.bound), "gap": round(self.gap, 4), "unmodelled_ops": self.unmodelled}
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Option:
     choice: KernelChoice
     scratch: int
     cost: float
+    modelled: bool = True  # False: a preference-order stand-in (no cost model), not instructions
 
 
 def in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
@@ -163,7 +165,7 @@ def op_options(g: Graph, plan: Plan, i: int, features=(), cpu: str = "",
     default = {k: v for k, j, _, _, v in rows if j == 0}
     if any(v is None for v in default.values()):
         work = max(ops.get(op.kind).macs(op, g), sum(g.tensor(n).size for n in op.outputs if n), 1)
-        return [Option(c, s, work * (len(kernels) - k + LEANER_STEP * j)) for k, j, c, s, _ in rows]
+        return [Option(c, s, work * (len(kernels) - k + LEANER_STEP * j), False) for k, j, c, s, _ in rows]
     return [Option(c, s, v if v is not None else default[k] * (1 + LEANER_STEP * j)) for k, j, c, s, v in rows]
 
 
@@ -286,5 +288,6 @@ def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | 
     ch = choose(g, plan, features, {i: o.choice for i, o in pick.items()})
     ch.priority, ch.budget = priority, None if budget == math.inf else int(budget)
     ch.modelled, ch.bound = _cost(pick), bounds[budget]
+    ch.unmodelled = sum(1 for o in opts.values() if len(o) > 1 and not o[0].modelled)
     # the search compares fast heuristic plans; the exact search can only shrink the winner
     return ch, replan(g, plan, ch.scratch, try_exact=True)

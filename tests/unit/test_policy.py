@@ -37,6 +37,7 @@ def test_priorities_are_ordered(name, board):
     assert cms["balanced"].policy["budget_bytes"] == max(smallest, min(int(smallest * 1.05), room))
     assert cms["speed"].policy["budget_bytes"] == max(room, smallest)
     for p, cm in cms.items():
+        assert cm.policy["unmodelled_ops"] == 0, f"{p}: a kernel without coefficients: run benchmarks/fit_costs.py"
         assert cm.plan.arena_bytes <= cm.policy["budget_bytes"], p
         assert cm.policy["modelled_instructions"] >= cm.policy["lower_bound"] - 1, p  # rounding
 
@@ -67,6 +68,7 @@ def test_without_cost_model_preference_order():
     default knobs, as before the cost model."""
     b = dataclasses.replace(load_board("qemu-mps2-an386"), cpu="no-such-cpu")
     cm = compile_file(model_path("kws_ref_model_int8"), board=b, priority="speed")
+    assert cm.policy["unmodelled_ops"] > 0
     for i, op in enumerate(cm.graph.ops):
         where = choose.in_place_input(cm.plan, i, cm.graph)
         assert cm.variants[i].name == candidates(op, cm.graph, b.features, where)[-1].name
@@ -107,3 +109,42 @@ def test_cost_files_fit_the_measurements(cpu):
         assert refit[key]["coef"] == pytest.approx(entry["coef"], rel=1e-6)
     chosen = costfit.choices(costfit.load_points(cpu), kernels)
     assert chosen["agree"] >= 0.8 * chosen["ops"] and chosen["mean_regret"] < 0.02, chosen
+
+
+@pytest.mark.parametrize("name", ["sww_ref_model_int8", "person_detect_int8"])
+def test_budget_sweep(name):
+    """From ram's arena to speed's: every arena within its budget, the modelled instructions never
+    rise with the budget and never fall below the stated lower bound."""
+    b = load_board("qemu-mps2-an386")
+    lo = compile_file(model_path(name), board=b, priority="ram").plan.arena_bytes
+    hi = compile_file(model_path(name), board=b, priority="speed").plan.arena_bytes
+    previous = math.inf
+    for budget in sorted({lo + (hi - lo) * k // 6 for k in range(7)}):
+        cm = compile_file(model_path(name), board=b, max_arena=budget)
+        p = cm.policy
+        assert cm.plan.arena_bytes <= budget and p["budget_bytes"] == budget
+        assert p["lower_bound"] - 1 <= p["modelled_instructions"] <= previous, (budget, p)
+        previous = p["modelled_instructions"]
+
+
+def test_greedy_backs_off_when_the_first_plan_does_not_fit(monkeypatch):
+    """A placement that wastes 64 bytes whenever a scratch buffer is in the plan (a stand-in for
+    fragmentation, which the lower bound does not see): the bound's choice then misses the budget,
+    the greedy backs off to leaner options until the plan fits, and the gap says how far the
+    result may be from the best."""
+    b = load_board("qemu-mps2-an386")
+    name = "sww_ref_model_int8"
+    speed = compile_file(model_path(name), board=b, priority="speed")
+    real = choose.replan
+
+    def wasteful(g, plan, scratch, try_exact=False):
+        p = real(g, plan, scratch, try_exact)
+        return dataclasses.replace(p, arena_bytes=p.arena_bytes + 64) if scratch and not try_exact else p
+
+    monkeypatch.setattr(choose, "replan", wasteful)
+    budget = speed.plan.arena_bytes
+    cm = compile_file(model_path(name), board=b, max_arena=budget)
+    p = cm.policy
+    assert cm.plan.arena_bytes <= budget
+    assert p["modelled_instructions"] > p["lower_bound"] and p["gap"] > 0, p
+    assert p["modelled_instructions"] <= compile_file(model_path(name), board=b, priority="ram").policy["modelled_instructions"]
