@@ -37,6 +37,7 @@ FC_OCB = 8  # output channels per tile of a fully connected layer with one batch
 PX = 6  # output pixels per convolution tile (24 accumulators)
 DW_PX = 4  # output pixels per depthwise tile
 IN_PLACE_COPY_LIMIT = 1024  # bytes of input pixels a 1x1 convolution in place copies to the stack
+DELAY_LIMIT = 2048  # bytes of outputs a depthwise convolution in place holds back on the stack
 
 
 def float_ok(op: Op, g: Graph) -> bool:
@@ -186,29 +187,39 @@ def depthwise_order(op: Op, g: Graph) -> list[list[tuple[int, int, int]]]:
             for b in range(n) for oy in range(oh) for ox0, tiles, px, _, _ in cols for t in range(tiles)]
 
 
-def depthwise_in_place(op: Op, g: Graph) -> tuple[int, ...]:
-    """Input 0 when no tile reads an input pixel an earlier tile has overwritten: output pixel q
-    (channel c) takes input pixel q's place (channel c), and each channel reads only its own
-    channel, so that holds when every tile reads only pixels at or after every pixel written
-    before it (true of stride-2 layers without top/left padding, never of stride 1 with padding)."""
-    if _dw_as_conv(op, g) or not depthwise_applies(op, g):
-        return ()
+def write_delay(op: Op, g: Graph) -> int:
+    """How many outputs the depthwise kernel must hold back, run in place over its input: output
+    pixel q (channel c) takes input pixel q's place (channel c) and each channel reads only its
+    own, so output q may be stored once no later tile reads input pixel q. After the tile that
+    ends at output e, the outputs up to e - delay are stored (a tile reads all its inputs before
+    its outputs are stored); 0: each tile stores its outputs at once (stride 2 without top/left
+    padding), else the others wait in a ring of delay + DW_PX pixels (about one input row: stride 1
+    with padding)."""
     _, h, wd, _ = g.tensor(op.inputs[0]).shape
     _, oh, ow, _ = g.tensor(op.outputs[0]).shape
     _, kh, kw, _ = g.tensor(op.inputs[1]).shape
     (sh, sw), (dh, dw), (pt, pl) = op.attrs["stride"], op.attrs["dilation"], op.attrs["pad"][:2]
 
-    def first_read(b: int, oy: int, ox: int) -> int:
-        iy = next(oy * sh - pt + k * dh for k in range(kh) if 0 <= oy * sh - pt + k * dh < h)
-        ix = next(ox * sw - pl + k * dw for k in range(kw) if 0 <= ox * sw - pl + k * dw < wd)
-        return (b * h + iy) * wd + ix
+    def first_read(b: int, oy: int, ox: int) -> int | None:
+        iy = [oy * sh - pt + k * dh for k in range(kh) if 0 <= oy * sh - pt + k * dh < h]
+        ix = [ox * sw - pl + k * dw for k in range(kw) if 0 <= ox * sw - pl + k * dw < wd]
+        return (b * h + iy[0]) * wd + ix[0] if iy and ix else None
 
-    written = -1
-    for tile in depthwise_order(op, g):
-        if min(first_read(*p) for p in tile) <= written:
-            return ()
-        written = max(written, max((b * oh + oy) * ow + ox for b, oy, ox in tile))
-    return (0,)
+    tiles = depthwise_order(op, g)
+    reads = [min((r for r in map(lambda p: first_read(*p), t) if r is not None), default=1 << 62) for t in tiles]
+    ends = [(b * oh + oy) * ow + ox for b, oy, ox in (t[-1] for t in tiles)]
+    delay, later = 0, 1 << 62  # the first input pixel any later tile reads
+    for end, read in zip(reversed(ends), reversed(reads)):
+        delay = max(delay, end - later + 1)
+        later = min(later, read)
+    return delay
+
+
+def depthwise_in_place(op: Op, g: Graph) -> tuple[int, ...]:
+    """Input 0 (depth multiplier 1) when the outputs held back (write_delay) fit the stack."""
+    if _dw_as_conv(op, g) or not depthwise_applies(op, g):
+        return ()
+    return (0,) if (write_delay(op, g) + DW_PX) * OCB * 4 <= DELAY_LIMIT else ()
 
 
 def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -217,8 +228,9 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     if _dw_as_conv(op, g):
         return {**lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
     c = g.tensor(op.inputs[0]).shape[3]
+    delay = write_delay(op, g) if index in ctx.plan.in_place else 0
     return {
         **output_stage_vars(index, op, ctx), **_geometry(op, g, w.shape, depthwise=True), **_tile_vars(op, c),
-        "as_conv": False, "C": c,
+        "as_conv": False, "C": c, "DELAY": delay, "RING": delay + DW_PX if delay else 0,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True), "w": ctx.ptr(op.inputs[1]),
     }

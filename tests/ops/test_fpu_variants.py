@@ -8,7 +8,8 @@ Random single-op models from tests/op_models/ (kernel sizes 1-5, strides 1-2, di
 SAME/VALID padding, channels 1-16: rarely a multiple of the 4-channel tile, activations NONE,
 RELU, RELU6, batch 1-2), plus the shapes the draws rarely reach: 1x1 convolutions (a matrix
 multiply, run in place over their input by the planner, walking forward or backward), depthwise
-layers with channels a multiple of 4 at stride 1 and 2 (stride 2 VALID runs in place), one input
+layers with channels a multiple of 4 or not at stride 1 and 2 (run in place: storing each tile's
+outputs at once, or holding them back where later tiles read the input they replace), one input
 channel with a depth multiplier (the conv kernel), fully connected layers with one batch row (8
 weight rows per tile) or several.
 The float models run on the FPU boards with these kernels by default.
@@ -26,6 +27,7 @@ from aot.driver.reference import run_graph
 from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
+from codegen_c import fpu
 from codegen_c.registry import candidates
 from tests.models.test_sanitizers import sanitized_host
 from tests.models_list import FLOAT_MODELS, model_path
@@ -79,6 +81,8 @@ def model_for(case: str, seed: int) -> bytes:
         return _conv(rng, int(rng.integers(1, 12)), int(rng.integers(1, 20)), (3, 3), pick((1, 1), (2, 2), (1, 2)), pick("SAME", "VALID"))
     if case == "depthwise4":
         return _depthwise(rng, pick(4, 8, 12, 16, 5, 7), 1, pick((1, 1), (2, 2)), pick("SAME", "VALID"))
+    if case == "depthwise_s1":  # stride 1 SAME: in place, outputs held back
+        return _depthwise(rng, pick(4, 8, 5, 12, 16), 1, (1, 1), "SAME")
     if case == "depthwise_s2":  # stride 2, no top/left padding: in place
         return _depthwise(rng, pick(4, 8, 3), 1, (2, 2), "VALID")
     if case == "depthwise_ic1":
@@ -88,7 +92,7 @@ def model_for(case: str, seed: int) -> bytes:
     return make(case, seed, "float32")
 
 
-KINDS = ("conv_2d", "depthwise_conv_2d", "fully_connected", "pointwise", "pointwise_deep", "conv3x3", "depthwise4", "depthwise_s2",
+KINDS = ("conv_2d", "depthwise_conv_2d", "fully_connected", "pointwise", "pointwise_deep", "conv3x3", "depthwise4", "depthwise_s1", "depthwise_s2",
          "depthwise_ic1", "fc")
 CASES = [(c, s) for c in KINDS for s in range(6)]
 
@@ -169,8 +173,9 @@ def test_fpu_variant_on_cortex_m4f(case, seed, tmp_path):
 
 
 def test_cases_reach_the_fpu_kernels_and_run_in_place():
-    """The draws exercise the fpu kernels, and every in-place form: the depthwise one, the 1x1
-    conv walking forward and backward, a tile of pixels or one at a time."""
+    """The draws exercise the fpu kernels, and every in-place form: the depthwise one storing at
+    once or holding outputs back, the 1x1 conv walking forward and backward, a tile of pixels or
+    one at a time."""
     board = fpu_board("host")
     chosen, in_place = 0, set()
     for case, seed in CASES:
@@ -179,9 +184,9 @@ def test_cases_reach_the_fpu_kernels_and_run_in_place():
         chosen += cm.variants[0].name == "fpu"
         if cm.plan.in_place and cm.variants[0].name == "fpu":
             ic, oc = g.tensor(op.inputs[0]).shape[-1], g.tensor(op.outputs[0]).shape[-1]
-            in_place.add(op.kind if op.kind == "depthwise_conv2d" else (oc > ic, ic > 64))
+            in_place.add(("held", fpu.write_delay(op, g) > 0) if op.kind == "depthwise_conv2d" else (oc > ic, ic > 64))
     assert chosen >= len(CASES) * 3 // 4
-    assert in_place == {"depthwise_conv2d", (False, False), (True, False), (False, True), (True, True)}
+    assert in_place == {("held", False), ("held", True), (False, False), (True, False), (False, True), (True, True)}
 
 
 def test_boards_without_fma_keep_the_portable_kernels():
