@@ -91,7 +91,7 @@ def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     if _as_conv(op, g):
         return conv2d.dsp_scratch(op, g, knobs)
     if _pair(op, g):
-        return 4 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
+        return 3 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
     kh = g.tensor(op.inputs[1]).shape[1]
     return (kh + 1) * _ring_width(op, g) * 4 * 2 * block_groups(op, g, knobs)
 
