@@ -2,10 +2,11 @@
 for depth multiplier 1 (depthwise_conv2d_inplace.c.j2: one channel plane at a time copied to a
 scratch of H*W elements, then that channel's outputs written), and DSP
 (depthwise_conv2d_dsp.c.j2). With one input channel the DSP kernel is conv2d's (weights
-transposed to OHWI); a 3x3 window of dilation 1 and stride 1 or 2 runs two output pixels per
-step (depthwise_conv2d_dsp_pair.c.j2: ``pair``; knob ``channels``: CB channels per pass over the
-rows, default all; a ring of rows laid out [column pair][channel] as int16 pairs, SMLAD/SMLADX
-against per-channel records of weights, bias and requantisation); otherwise a block of groups of four channels at a time (knob ``groups``;
+transposed to OHWI); a 3x3 window of dilation 1 and stride 1 or 2 across, any channel count,
+runs two output pixels per step (depthwise_conv2d_dsp_pair.c.j2, ``pair``; knob ``channels``:
+channels per pass over the rows, default all: a ring of 3 rows of those channels' column pairs
+as int16, SMLAD/SMLADX against per-channel aot_dw3_t records of weights, bias and
+requantisation); otherwise a block of groups of four channels at a time (knob ``groups``;
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
 for the top/bottom), and each group of four channels accumulates with SMLABB/SMLATT against
@@ -93,7 +94,7 @@ def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     if _as_conv(op, g):
         return conv2d.dsp_scratch(op, g, knobs)
     if _pair(op, g):
-        return 4 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
+        return 3 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
     kh = g.tensor(op.inputs[1]).shape[1]
     return (kh + 1) * _ring_width(op, g) * 4 * 2 * block_groups(op, g, knobs)
 
