@@ -144,16 +144,17 @@ def ring_rows(op: Op, g: Graph) -> int:
 
 
 def ring_scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """The ring: ring_rows whole input rows (W x C bytes each)."""
+    """The ring: ring_rows input rows of one block of channels (W x up to ROWS bytes each)."""
     _, _, wd, c = g.tensor(op.inputs[0]).shape
-    return ring_rows(op, g) * wd * c
+    return ring_rows(op, g) * wd * min(c, ROWS)
 
 
 def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
-    """Input 0 when the depthwise kernel may write its output over its input, copying each input
-    row to the ring at the start of the first output row whose windows reach it (or pass it): one
-    image, and no output row before that one reaches into the row (output row oy's outputs start
-    at pixel oy * OW, input row r at pixel r * W)."""
+    """Input 0 when the depthwise kernel may write its output over its input, one block of channels
+    at a time (whose outputs overwrite only its own inputs), copying each input row to the ring at
+    the start of the first output row whose windows reach it (or pass it): one image, and no
+    output row before that one reaches into the row (output row oy's outputs start at pixel
+    oy * OW, input row r at pixel r * W)."""
     n, h, wd, _ = g.tensor(op.inputs[0]).shape
     _, oh, ow, _ = g.tensor(op.outputs[0]).shape
     sh, pt = op.attrs["stride"][0], op.attrs["pad"][0]
