@@ -77,7 +77,9 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
     if plan.order is not None:
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
-    choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority)
+    portable = None if board is not None else {i: KernelChoice() for i in range(len(g.ops))}
+    choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority,
+                                 portable)
     for what, size in (("arena", plan.arena_bytes), ("state area", plan.state_bytes)):
         if size > MAX_BYTES:
             raise ModelError(f"{g.name}: too large: the {what} needs {size:,} bytes; the C descriptors hold at most {MAX_BYTES:,}")
