@@ -39,8 +39,8 @@ def conv_applies(op: Op, g: Graph) -> bool:
 
 
 def depthwise_applies(op: Op, g: Graph) -> bool:
-    """int8, depth multiplier 1."""
-    return int8_symmetric(op, g) and op.attrs["depth_multiplier"] == 1
+    """int8, depth multiplier 1, or one input channel (a convolution: lower_depthwise)."""
+    return int8_symmetric(op, g) and (op.attrs["depth_multiplier"] == 1 or g.tensor(op.inputs[0]).shape[3] == 1)
 
 
 def blocks(rows: np.ndarray) -> np.ndarray:
@@ -108,9 +108,10 @@ def in_place(index: int, ctx: LoweringContext, ic: int, oc: int) -> dict:
     return {"in_place": here, "backward": here and oc > ic}
 
 
-def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np.ndarray | None = None) -> dict:
+    """``weights``: OHWI weights in place of the op's (a depthwise convolution of one input channel)."""
     g = ctx.graph
-    w = g.tensor(op.inputs[1]).data.astype(np.int8)
+    w = (g.tensor(op.inputs[1]).data if weights is None else weights).astype(np.int8)
     oc, kh, kw, ic = w.shape
     rows = w.reshape(oc, -1)
     stage = conv_common.output_stage(op, g)
@@ -144,33 +145,39 @@ def ring_rows(op: Op, g: Graph) -> int:
 
 
 def ring_scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """The ring: ring_rows whole input rows (W x C bytes each)."""
+    """The ring: ring_rows input rows of one block of channels (W x up to ROWS bytes each)."""
     _, _, wd, c = g.tensor(op.inputs[0]).shape
-    return ring_rows(op, g) * wd * c
+    return ring_rows(op, g) * wd * min(c, ROWS)
 
 
 def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
-    """Input 0 when the depthwise kernel may write its output over its input, copying each input
-    row to the ring at the start of the first output row whose windows reach it (or pass it): one
-    image, and no output row before that one reaches into the row (output row oy's outputs start
-    at pixel oy * OW, input row r at pixel r * W)."""
+    """Input 0 when the depthwise kernel may write its output over its input, one block of channels
+    at a time (whose outputs overwrite only its own inputs), copying each input row to the ring at
+    the start of the first output row whose windows reach it (or pass it): one image, and no
+    output row before that one reaches into the row (output row oy's outputs start at pixel
+    oy * OW, input row r at pixel r * W)."""
     n, h, wd, _ = g.tensor(op.inputs[0]).shape
     _, oh, ow, _ = g.tensor(op.outputs[0]).shape
     sh, pt = op.attrs["stride"][0], op.attrs["pad"][0]
     bottom = np.minimum(np.arange(oh) * sh - pt + ring_rows(op, g) - 1, h - 1)  # the last row copied by each output row
     rows = np.arange(max(int(bottom.max()) + 1, 0))
     first = np.searchsorted(bottom, rows)  # the output row that copies input row r
-    return (0,) if n == 1 and bool(np.all(first * ow <= rows * wd)) else ()
+    return (0,) if n == 1 and op.attrs["depth_multiplier"] == 1 and bool(np.all(first * ow <= rows * wd)) else ()
 
 
 def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    """Depth multiplier 1: channel blocks; else (one input channel) the convolution kernel with
+    the weights transposed to OHWI (``as_conv``)."""
     g = ctx.graph
     w = g.tensor(op.inputs[1]).data.astype(np.int8)
+    if op.attrs["depth_multiplier"] != 1:
+        return {**lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
     _, kh, kw, c = w.shape
     rows = w.reshape(kh * kw, c).T  # [channel][tap]
     stage = conv_common.output_stage(op, g)
     return {
-        **window(op, g, kh, kw), "pointwise": False, "in_place": index in ctx.plan.in_place, "backward": False,
+        **window(op, g, kh, kw), "as_conv": False, "pointwise": False, "in_place": index in ctx.plan.in_place,
+        "backward": False,
         "R": ring_rows(op, g),
         **epilogue(index, op, ctx, c), "zp": -stage.input_offset,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),

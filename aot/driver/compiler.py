@@ -82,7 +82,10 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
         g = reordered(g, plan.order)
     features = board.features if board is not None else ()
     cpu = board.cpu if board is not None else ""
-    choice, plan = choose.select(g, plan, features, tuning.kernels_for(g, model_hash, board) if tuning else None, priority,
+    wanted = tuning.kernels_for(g, model_hash, board) if tuning else None
+    if board is None:  # no board: the portable kernels (the reference C), as documented above
+        wanted = {i: KernelChoice() for i in range(len(g.ops))}
+    choice, plan = choose.select(g, plan, features, wanted, priority,
                                  cpu=cpu, free_ram=free_ram(board, plan.state_bytes), max_arena=max_arena, measured=measured)
     for what, size in (("arena", plan.arena_bytes), ("state area", plan.state_bytes)):
         if size > MAX_BYTES:

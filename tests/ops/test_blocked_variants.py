@@ -34,8 +34,10 @@ def model_for(case: str, seed: int) -> bytes:
     if case == "depthwise":  # any channel count, depth multiplier 1
         kernel = tuple(int(k) for k in rng.choice([1, 2, 3, 3, 5], 2))
         return _depthwise(rng, int(rng.integers(1, 14)), 1, kernel)
-    if case == "depthwise_mult":  # multiplier > 1: the portable kernel only
-        return _depthwise(rng, int(rng.integers(1, 6)), int(rng.integers(2, 4)))
+    if case == "depthwise_mult":  # multiplier > 1: the portable kernel only, unless one input channel
+        return _depthwise(rng, int(rng.integers(2, 6)), int(rng.integers(2, 4)))
+    if case == "depthwise_ic1":  # one input channel, multiplier > 1: the blocked convolution
+        return _depthwise(rng, 1, int(rng.integers(2, 10)), tuple(int(k) for k in rng.integers(1, 6, 2)))
     if case == "pointwise":  # in place: outputs narrower or wider than the inputs
         return _pointwise(rng, int(rng.integers(1, 20)), int(rng.integers(1, 20)))
     if case == "fc":
@@ -43,7 +45,7 @@ def model_for(case: str, seed: int) -> bytes:
     return make(case, seed, "int8")
 
 
-KINDS = ("conv_2d", "fully_connected", "depthwise_conv_2d", "depthwise", "depthwise_mult", "pointwise", "fc")
+KINDS = ("conv_2d", "fully_connected", "depthwise_conv_2d", "depthwise", "depthwise_mult", "depthwise_ic1", "pointwise", "fc")
 CASES = [(c, s) for c in KINDS for s in range(8)]
 
 
@@ -91,7 +93,7 @@ def test_kernels_out_of_place_on_host(case, seed, tmp_path, monkeypatch):
     check(case, seed, load_board("host"), tmp_path)
 
 
-@pytest.mark.parametrize("case,seed", [(c, s) for c in ("conv_2d", "depthwise", "pointwise", "fc") for s in range(4)])
+@pytest.mark.parametrize("case,seed", [(c, s) for c in ("conv_2d", "depthwise", "depthwise_ic1", "pointwise", "fc") for s in range(4)])
 def test_blocked_with_tflm_requantisation_on_host(case, seed, tmp_path, monkeypatch):
     """aot_mbqm's two roundings, the form used where aot_rq's one rounding is not proven equal."""
     monkeypatch.setattr(blocked.dsp, "fast_requant", lambda *args, **kwargs: False)
