@@ -10,7 +10,11 @@ zero point, which contributes nothing), the weights are stored in the order the 
 (per block of four channels, the four weights of each tap value side by side), the loops have
 constant trip counts and advance pointers. A pixel's window is a table of KH x KW tap pointers
 (into the input, or to a constant row of zero points) built once per pixel on the stack: no
-scratch. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply: MUL + MULH on
+scratch. In place (the plan writes the output over the input): a pointwise convolution copies
+each pair of input pixels to the stack first; a depthwise one (an in-place-only kernel of its
+own) copies the input rows its windows reach, one block of four channels at a time, to a ring in
+the scratch buffer (ring_in_place, ring_scratch). A depthwise convolution of one input channel
+and a depth multiplier is the convolution kernel with its weights transposed. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply: MUL + MULH on
 rv32) where codegen_c/dsp.py fast_requant proves it equal to TFLM's two roundings, else
 TFLM's own aot_mbqm.
 """

@@ -21,9 +21,12 @@ outside its declaration knows it.
   concatenation): input k may be produced straight into the output at byte ``slices[k]`` (None:
   not that input; () : no input), and the kernel skips copying an input already in its place;
 - ``knobs(op, graph) -> [knob settings]``: settings to try, default first, then leaner ones
-  (less scratch, slower), as tuples of (name, value);
+  (less scratch, slower) or ones that spend flash (``flash``), as tuples of (name, value);
 - ``runtime``: the runtime_c files its code calls (headers model.c includes, sources built
   beside it), e.g. the DSP kernels' aot_dsp.h;
+- ``flash(op, graph, knobs) -> bytes``: flash a knob setting adds over the kernel's default
+  (e.g. weights stored wider for a faster loop); the policy spends flash only under
+  ``--priority speed`` and only where the board's flash holds it (aot/driver/choose.py);
 - ``cost_terms(op, graph, knobs) -> {term: value}`` (optional): cost terms of its own beside the
   generic ones (codegen_c/cost.py), for a kernel whose instructions those fit badly.
 
@@ -59,6 +62,10 @@ def _no_slices(op: Op, g: Graph) -> tuple[int | None, ...]:
     return ()
 
 
+def _no_flash(op: Op, g: Graph, knobs: dict) -> int:
+    return 0
+
+
 def _default_only(op: Op, g: Graph) -> list[Knobs]:
     return [()]
 
@@ -77,6 +84,7 @@ class Kernel:
     slices: Callable[[Op, Graph], tuple[int | None, ...]] = _no_slices
     knobs: Callable[[Op, Graph], list[Knobs]] = _default_only
     runtime: tuple[str, ...] = ()
+    flash: Callable[[Op, Graph, dict], int] = _no_flash
     cost_terms: Callable[[Op, Graph, dict], dict[str, float]] | None = None
 
 

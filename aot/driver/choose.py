@@ -109,6 +109,7 @@ class Option:
     scratch: int
     cost: float
     modelled: bool = True  # False: a preference-order stand-in (no cost model), not instructions
+    flash: int = 0  # flash bytes over the kernel's default setting (Kernel.flash)
 
 
 def in_place_input(plan: Plan, i: int, g: Graph) -> int | None:
@@ -161,12 +162,13 @@ def op_options(g: Graph, plan: Plan, i: int, features=(), cpu: str = "",
             known = (measured or {}).get(c.key)
             if known is None:
                 known = cost.modelled(cpu, op, g, kernel, c)
-            rows.append((k, j, c, kernel.scratch(op, g, dict(kn)), known))
-    default = {k: v for k, j, _, _, v in rows if j == 0}
+            rows.append((k, j, c, kernel.scratch(op, g, dict(kn)), known, kernel.flash(op, g, dict(kn))))
+    default = {k: v for k, j, _, _, v, _ in rows if j == 0}
     if any(v is None for v in default.values()):
         work = max(ops.get(op.kind).macs(op, g), sum(g.tensor(n).size for n in op.outputs if n), 1)
-        return [Option(c, s, work * (len(kernels) - k + LEANER_STEP * j), False) for k, j, c, s, _ in rows]
-    return [Option(c, s, v if v is not None else default[k] * (1 + LEANER_STEP * j)) for k, j, c, s, v in rows]
+        return [Option(c, s, work * (len(kernels) - k + LEANER_STEP * j), False, f) for k, j, c, s, _, f in rows]
+    return [Option(c, s, v if v is not None else default[k] * (1 + LEANER_STEP * j), True, f)
+            for k, j, c, s, v, f in rows]
 
 
 def leaner(g: Graph, plan: Plan, i: int, choice: KernelChoice, features=()) -> list[KernelChoice]:
@@ -258,13 +260,17 @@ class _Search:
 
 def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | None = None,
            priority: str = DEFAULT_PRIORITY, *, cpu: str = "", free_ram: int | None = None,
-           max_arena: int | None = None, measured: dict[int, dict[str, float]] | None = None) -> tuple[Choice, Plan]:
+           max_arena: int | None = None, measured: dict[int, dict[str, float]] | None = None,
+           free_flash: int | None = None) -> tuple[Choice, Plan]:
     """(Choice, plan with its scratch buffers) for ``plan``, the plan made for the offers.
 
     Ops in ``tuning`` (a tuning record) keep the record's kernel; the others get the option the
     budget of ``priority`` (or ``max_arena``) allows (module docstring). ``cpu``: whose cost
     model (codegen_c/cost.py); ``free_ram``: the board's RAM for the arena (None: no limit);
-    ``measured``: {op: {kernel key: instructions}} measured costs, used before the model."""
+    ``measured``: {op: {kernel key: instructions}} measured costs, used before the model;
+    ``free_flash``: the board's flash left beside the model's constants and its code (None: no
+    limit). Options that add flash (Kernel.flash) are kept only for "speed" and only when all of
+    them together fit ``free_flash``: the other budgets never trade flash for speed."""
     if priority not in PRIORITIES:
         raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
     tuning = tuning or {}
@@ -273,6 +279,9 @@ def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | 
     for i in range(len(g.ops)):
         every = op_options(g, plan, i, features, cpu, (measured or {}).get(i))
         opts[i] = [o for o in every if o.choice == fixed[i]] or every[:1] if i in tuning else every
+    extra = sum(max((o.flash for o in o_i), default=0) for o_i in opts.values())
+    if extra and (priority != "speed" or max_arena is not None or (free_flash is not None and extra > free_flash)):
+        opts = {i: [o for o in o_i if not o.flash] or o_i[:1] for i, o_i in opts.items()}
     search = _Search(g, plan, opts)
     smallest = search.arena(search.leanest()).arena_bytes
     room = math.inf if free_ram is None else max(free_ram, smallest)

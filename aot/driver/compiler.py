@@ -86,7 +86,8 @@ def compile_prepared(g: Graph, source: Path, model_hash: str, *, board=None, tun
     if board is None:  # no board: the portable kernels (the reference C), as documented above
         wanted = {i: KernelChoice() for i in range(len(g.ops))}
     choice, plan = choose.select(g, plan, features, wanted, priority,
-                                 cpu=cpu, free_ram=free_ram(board, plan.state_bytes), max_arena=max_arena, measured=measured)
+                                 cpu=cpu, free_ram=free_ram(board, plan.state_bytes), max_arena=max_arena, measured=measured,
+                                 free_flash=free_flash(board, g))
     for what, size in (("arena", plan.arena_bytes), ("state area", plan.state_bytes)):
         if size > MAX_BYTES:
             raise ModelError(f"{g.name}: too large: the {what} needs {size:,} bytes; the C descriptors hold at most {MAX_BYTES:,}")
@@ -99,6 +100,17 @@ def free_ram(board, state_bytes: int) -> int | None:
     if board is None or board.ram_bytes is None:
         return None
     return board.ram_bytes - (board.stack_bytes or 0) - state_bytes
+
+
+CODE_RESERVE = 64 * 1024  # flash kept for code, runtime and libc when options add flash
+
+
+def free_flash(board, g: Graph) -> int | None:
+    """The board's flash left beside the model's constant tensors and CODE_RESERVE (None: no
+    board, or no flash size known): what kernel options that store weights wider may add."""
+    if board is None or board.flash_bytes is None:
+        return None
+    return board.flash_bytes - CODE_RESERVE - sum(t.data.nbytes for t in g.tensors.values() if t.data is not None)
 
 
 def compile_file(path: str | Path, *, board=None, tuning=None, priority: str = "balanced",

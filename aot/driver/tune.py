@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aot.core.errors import AotError
+from aot.core.errors import AotError, BuildError
 from aot.driver import choose
 from aot.driver.compiler import CompiledModel, compile_file
 from aot.driver.inputs import load_inputs
@@ -130,7 +130,6 @@ def measure(model: str | Path, board, *, inputs=None, seed: int = 0, build_root:
     data = load_inputs(g, inputs, seed)
     root = _root(base, board, build_root)
     m = Measurement(base, cands, {i: {} for i in cands}, {i: set() for i in cands})
-    n = len(g.ops)
 
     def run(choice: dict, tag: str):
         record = TuningRecord(g.name, base.model_hash, board.name,
@@ -138,27 +137,50 @@ def measure(model: str | Path, board, *, inputs=None, seed: int = 0, build_root:
         cm = compile_file(model, board=board, tuning=record)
         return cm, run_on_board(cm, board, data, profile=True, build_dir=root / tag)
 
+    def runs(choice: dict, tag: str) -> list:
+        """[(cm, result)] of ``choice``; a build that does not fit the board (e.g. every option
+        storing its weights wider at once) is split in two halves, the other ops on their first
+        option, down to one op's option alone, which is then left unmeasured."""
+        try:
+            return [run(choice, tag)]
+        except BuildError as e:
+            moved = [i for i in choice if choice[i] != cands[i][0]]
+            if len(moved) <= 1:
+                _say(progress, f"  {tag}: {e}: not measured")
+                return []
+            _say(progress, f"  {tag}: {e}: measuring its ops in two halves")
+            halves = (moved[: len(moved) // 2], moved[len(moved) // 2:])
+            return [out for k, half in enumerate(halves)
+                    for out in runs({i: (choice[i] if i in half else cands[i][0]) for i in choice}, f"{tag}-{k}")]
+
     rounds = max(len(c) for c in cands.values())
     for j in range(rounds):
         choice = {i: c[min(j, len(c) - 1)] for i, c in cands.items()}
         _say(progress, f"configuration {j + 1}/{rounds}: building and running ...")
-        cm, r = run(choice, f"config{j}")
-        m.counter_unit = r.counter_unit
-        if check and not r.match:
-            _say(progress, "  outputs differ from the reference: measuring its ops one at a time")
-            for i in [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]:
-                one = {k: cands[k][0] for k in cands}
-                one[i] = choice[i]
-                _, ri = run(one, f"op{i}-{choice[i].key}")
-                if not ri.match:
-                    m.bad[i].add(choice[i].key)
-        for i, count in enumerate(r.profile):
-            key = cm.variants[i].key
-            if key not in m.counts[i]:
-                m.counts[i][key] = int(count)
-                flag = " (not bit-exact)" if key in m.bad[i] else ""
-                _say(progress, f"  op {i + 1}/{n} {g.ops[i].kind} {key}: {count:,} {r.counter_unit}{flag}")
+        for cm, r in runs(choice, f"config{j}"):
+            _record(m, cm, r, choice, cands, run, check, progress)
     return m
+
+
+def _record(m: Measurement, cm, r, choice: dict, cands: dict, run, check: bool, progress) -> None:
+    """Keep the per-op counts of one configuration's run; with ``check`` and outputs that differ
+    from the reference, measure its moved ops one at a time to find the options at fault."""
+    g, n = cm.graph, len(cm.graph.ops)
+    m.counter_unit = r.counter_unit
+    if check and not r.match:
+        _say(progress, "  outputs differ from the reference: measuring its ops one at a time")
+        for i in [i for i in cands if cm.variants[i].key == choice[i].key and choice[i] != cands[i][0]]:
+            one = {k: cands[k][0] for k in cands}
+            one[i] = choice[i]
+            _, ri = run(one, f"op{i}-{choice[i].key}")
+            if not ri.match:
+                m.bad[i].add(choice[i].key)
+    for i, count in enumerate(r.profile):
+        key = cm.variants[i].key
+        if key not in m.counts[i]:
+            m.counts[i][key] = int(count)
+            flag = " (not bit-exact)" if key in m.bad[i] else ""
+            _say(progress, f"  op {i + 1}/{n} {g.ops[i].kind} {key}: {count:,} {r.counter_unit}{flag}")
 
 
 def tune(model: str | Path, board, *, inputs=None, seed: int = 0, build_root: Path | None = None,

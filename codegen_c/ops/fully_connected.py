@@ -73,6 +73,11 @@ def dsp_knobs(op: Op, g: Graph) -> list:
     return [(), (("w16", 1),)] if expanded_words(op, g, wide=True) else [()]
 
 
+def dsp_flash(op: Op, g: Graph, knobs: dict) -> int:
+    """w16=1 stores every weight twice as wide: the int8 weights' bytes more flash."""
+    return g.tensor(op.inputs[1]).size if knobs.get("w16") else 0
+
+
 def _padded(w: np.ndarray) -> np.ndarray:
     """[rows, K] -> int32 [rows, K4], zeros past K."""
     out = np.zeros((w.shape[0], dsp.round_up4(w.shape[1])), dtype=np.int32)
@@ -155,7 +160,7 @@ KERNELS = (
     Kernel("portable", "ops/fully_connected.c.j2", lower),
     BLOCKED_FULLY_CONNECTED,
     Kernel("dsp", "ops/fully_connected_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies,
-           knobs=dsp_knobs),
+           knobs=dsp_knobs, flash=dsp_flash),
     Kernel("dsp16", "ops/fully_connected_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME,
            applies=dsp.int16_dsp_ok),
     Kernel("fpu", "ops/conv2d_fpu.c.j2", fpu.lower_fc, features=fpu.FPU, applies=fpu.fc_applies),

@@ -148,3 +148,27 @@ def test_greedy_backs_off_when_the_first_plan_does_not_fit(monkeypatch):
     assert cm.plan.arena_bytes <= budget
     assert p["modelled_instructions"] > p["lower_bound"] and p["gap"] > 0, p
     assert p["modelled_instructions"] <= compile_file(model_path(name), board=b, priority="ram").policy["modelled_instructions"]
+
+
+def test_flash_for_speed_only_where_the_board_holds_it():
+    """A knob that stores weights wider (ad01's fully connected w16=1: int16 weights) is faster
+    but adds flash: balanced and ram never take it; speed takes it where the board's flash holds
+    every such option, not on a board whose flash would overflow."""
+    board = load_board("qemu-mps2-an386")
+    path = model_path("ad01_int8")
+    base = compile_file(path, board=board)
+    keys = {i: [o.choice.key for o in choose.op_options(base.graph, base.plan, i, board.features)]
+            for i, op in enumerate(base.graph.ops) if op.kind == "fully_connected"}
+    assert any("dsp:w16=1" in k for k in keys.values())
+    faster = {i: {k: 500.0 if "w16" in k else 1000.0 for k in ks} for i, ks in keys.items()}  # measured: w16 fastest
+
+    def w16_ops(cm):
+        return sum(1 for v in cm.variants.values() if v.knob("w16"))
+
+    for priority in ("ram", "balanced"):
+        assert w16_ops(compile_file(path, board=board, priority=priority, measured=faster)) == 0
+    roomy = compile_file(path, board=board, priority="speed", measured=faster)
+    assert w16_ops(roomy) > 0
+    weights = sum(t.data.nbytes for t in roomy.graph.tensors.values() if t.data is not None)
+    small = dataclasses.replace(board, flash_bytes=weights + 64 * 1024 + 1000)
+    assert w16_ops(compile_file(path, board=small, priority="speed", measured=faster)) == 0
