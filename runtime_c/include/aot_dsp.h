@@ -351,6 +351,21 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
+/* A depthwise convolution (depth multiplier 1, any window, stride, padding, dilation) read in
+ * place: no scratch, so it cannot run over its own input. Per output pixel, per group of 4
+ * channels (the last group may be short), per tap inside the input (the tap range cut at the
+ * padded borders, so padding costs nothing and the input offset needs no folding): one 32-bit
+ * load of the 4 channel bytes, SXTAB16 (plain and ror 8) with the input offset pair, SMLABB/
+ * SMLATT against the words (w0,w2), (w1,w3) of wq (per group, per tap, prepared at compile time;
+ * zero weights for missing channels of a short group); aot_rq and SSAT write the outputs. */
+typedef struct {
+    int16_t h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
+    int32_t in_off, off;
+} aot_dwd_t;
+
+void aot_dw_direct(const int8_t *x, int8_t *y, const aot_dwd_t *s, const int32_t *wq, const int32_t *bias,
+                   const aot_rq_t *rq);
+
 /* Depthwise 3x3 windows (dilation 1, stride sw = 1 or 2, depth multiplier 1), two output
  * pixels per step with SMLAD (templates/ops/depthwise_conv2d_dsp_pair.c.j2): a ring row holds
  * cb channels' columns as int16 (input offset added; zero for padding), in words of a column
