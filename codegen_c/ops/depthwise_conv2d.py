@@ -229,14 +229,28 @@ def _lower_direct(index: int, op: Op, ctx: LoweringContext) -> dict:
     words = np.stack([_int16_pairs(taps[..., 0], taps[..., 2]), _int16_pairs(taps[..., 1], taps[..., 3])], axis=-1)
     table, out_add = dsp.rq_table(op, g, c)
     stage = conv_common.output_stage(op, g)
+    win = conv2d.window_vars(op, g)
+    (oy0, oy1), (ox0, ox1) = (_inside(win[n], win[o], k, win[s], win[d], win[p])
+                              for n, o, k, s, d, p in (("H", "OH", kh, "SH", "DH", "PT"), ("W", "OW", kw, "SW", "DW", "PL")))
     return {
-        **conv2d.window_vars(op, g), "as_conv": False, "direct": True, "C": c, "KH": kh, "KW": kw,
+        **win, "as_conv": False, "direct": True, "C": c, "KH": kh, "KW": kw, "FULL": c // 4,
+        "OY0": oy0, "OY1": oy1, "OX0": ox0, "OX1": ox1, "UNROLL": kh * kw <= DIRECT_UNROLL,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "wq": ctx.derived(index, "w_direct", words.reshape(-1), "int32"),
         "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, c, np.int32), "int32"),
         "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
-        "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
+        "offp": int(_int16_pairs(np.array(stage.input_offset), np.array(stage.input_offset))),
+        "act_min": stage.act_min, "act_max": stage.act_max,
     }
+
+
+DIRECT_UNROLL = 25  # most taps the ring-free setting unrolls (larger windows: aot_dw_direct_px only)
+
+
+def _inside(n: int, out: int, k: int, s: int, d: int, pad: int) -> tuple[int, int]:
+    """The outputs [first, end) along one axis whose window lies inside the n inputs."""
+    first = min(-(-pad // s), out)
+    return first, max(first, min(out, (n - 1 + pad - (k - 1) * d) // s + 1))
 
 
 KERNELS = (

@@ -352,19 +352,38 @@ void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, i
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
 /* A depthwise convolution (depth multiplier 1, any window, stride, padding, dilation) read in
- * place: no scratch, so it cannot run over its own input. Per output pixel, per group of 4
- * channels (the last group may be short), per tap inside the input (the tap range cut at the
- * padded borders, so padding costs nothing and the input offset needs no folding): one 32-bit
- * load of the 4 channel bytes, SXTAB16 (plain and ror 8) with the input offset pair, SMLABB/
- * SMLATT against the words (w0,w2), (w1,w3) of wq (per group, per tap, prepared at compile time;
- * zero weights for missing channels of a short group); aot_rq and SSAT write the outputs. */
+ * place (templates/ops/depthwise_conv2d_dsp_direct.c.j2): no scratch, so it cannot run over its
+ * own input. Per output pixel, per group of 4 channels (the last group may be short), per tap
+ * inside the input: one 32-bit load of the 4 channel bytes, SXTAB16 (plain and ror 8) with the
+ * input offset pair offp, SMLABB/SMLATT against the words (w0,w2), (w1,w3) of wq (per group, per
+ * tap, prepared at compile time; zero weights for missing channels of a short group): aot_dwd_tap.
+ * The template unrolls the windows inside the input; aot_dw_direct_px does one output pixel o
+ * (oy, ox) from group g0 on, its taps cut at the padded borders (so padding costs nothing and
+ * the input offset needs no folding into the bias). */
 typedef struct {
-    int16_t h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
-    int32_t in_off, off;
+    int16_t h, w, c, kh, kw, sh, sw, dh, dw, pt, pl;
+    int32_t offp, off;
 } aot_dwd_t;
 
-void aot_dw_direct(const int8_t *x, int8_t *y, const aot_dwd_t *s, const int32_t *wq, const int32_t *bias,
-                   const aot_rq_t *rq);
+static inline void aot_dwd_tap(int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3, uint32_t v, int32_t offp,
+                               int32_t wa, int32_t wb)
+{
+    const int32_t e = aot_sxtab16(offp, v), o = aot_sxtab16_ror8(offp, v);
+#if AOT_SIMD32
+    *a0 = __smlabb(e, wa, *a0);
+    *a2 = __smlatt(e, wa, *a2);
+    *a1 = __smlabb(o, wb, *a1);
+    *a3 = __smlatt(o, wb, *a3);
+#else
+    *a0 += aot_lo16(e) * aot_lo16(wa);
+    *a2 += aot_hi16(e) * aot_hi16(wa);
+    *a1 += aot_lo16(o) * aot_lo16(wb);
+    *a3 += aot_hi16(o) * aot_hi16(wb);
+#endif
+}
+
+void aot_dw_direct_px(const int8_t *x, int8_t *o, const aot_dwd_t *s, int oy, int ox, int g0, const int32_t *wq,
+                      const int32_t *bias, const aot_rq_t *rq);
 
 /* Depthwise 3x3 windows (dilation 1, stride sw = 1 or 2, depth multiplier 1), two output
  * pixels per step with SMLAD (templates/ops/depthwise_conv2d_dsp_pair.c.j2): a ring row holds

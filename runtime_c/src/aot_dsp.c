@@ -786,64 +786,39 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
     }
 }
 
-/* The first tap k of a window starting at input index i0 (step d) inside [0, n), and the end of
- * that tap range: [*k0, *k1). */
+/* The taps [*k0, *k1) of a window starting at input index i0 (step d, k taps) inside [0, n). */
 static inline void aot_dwd_taps(int i0, int d, int k, int n, int *k0, int *k1)
 {
-    const int first = i0 < 0 ? (-i0 + d - 1) / d : 0, end = (n - i0 + d - 1) / d;
-    *k0 = first;
+    const int end = (n - i0 + d - 1) / d;
+    *k0 = i0 < 0 ? (-i0 + d - 1) / d : 0;
     *k1 = end < k ? end : k;
 }
 
-/* The accumulators a[0..3] of one group of 4 channels (rem < 4: the last rem channels, the
- * bytes above them not read) over taps [ky0, ky1) x [kx0, kx1); p at tap (ky0, kx0). */
-AOT_ALWAYS_INLINE void aot_dwd_group(const int8_t *p, int row, int col, int nky, int nkx, const int32_t *w, int wrow,
-                                     int rem, int32_t offp, int32_t *a)
+void aot_dw_direct_px(const int8_t *x, int8_t *o, const aot_dwd_t *s, int oy, int ox, int g0, const int32_t *wq,
+                      const int32_t *bias, const aot_rq_t *rq)
 {
-    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-    for (int ky = 0; ky < nky; ++ky, p += row, w += wrow) {
-        const int8_t *q = p;
-        const int32_t *wk = w;
-        for (int kx = 0; kx < nkx; ++kx, q += col, wk += 2) {
-            const uint32_t v = rem == 4 ? aot_ld32(q) : aot_tail32(q, rem);
-            const int32_t e = aot_sxtab16(offp, v), o = aot_sxtab16_ror8(offp, v);
-            AOT_MAC4_DW(a0, a2, a1, a3, e, o, wk[0], wk[1]);
+    const int c = s->c, kw = s->kw, iy0 = oy * s->sh - s->pt, ix0 = ox * s->sw - s->pl;
+    int ky0, ky1, kx0, kx1;
+    aot_dwd_taps(iy0, s->dh, s->kh, s->h, &ky0, &ky1);
+    aot_dwd_taps(ix0, s->dw, kw, s->w, &kx0, &kx1);
+    const int row = s->dh * s->w * c, col = s->dw * c;
+    for (int g = g0, ch = 4 * g0; ch < c; ++g, ch += 4) {
+        const int rem = c - ch < 4 ? c - ch : 4;
+        int32_t a[4] = {bias[ch], 0, 0, 0};
+        for (int r = 1; r < rem; ++r) {
+            a[r] = bias[ch + r];
         }
-    }
-    a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
-}
-
-void aot_dw_direct(const int8_t *x, int8_t *y, const aot_dwd_t *s, const int32_t *wq, const int32_t *bias,
-                   const aot_rq_t *rq)
-{
-    const int c = s->c, full = c / 4, rem = c & 3, kw = s->kw, wtap = 2 * kw;
-    const int32_t offp = (int32_t)(((uint32_t)s->in_off & 0xFFFFu) | ((uint32_t)s->in_off << 16));
-    for (int oy = 0; oy < s->oh; ++oy) {
-        const int iy0 = oy * s->sh - s->pt;
-        int ky0, ky1;
-        aot_dwd_taps(iy0, s->dh, s->kh, s->h, &ky0, &ky1);
-        for (int ox = 0; ox < s->ow; ++ox, y += c) {
-            const int ix0 = ox * s->sw - s->pl;
-            int kx0, kx1;
-            aot_dwd_taps(ix0, s->dw, kw, s->w, &kx0, &kx1);
-            const int8_t *p = x + ((iy0 + ky0 * s->dh) * s->w + ix0 + kx0 * s->dw) * c;
-            const int32_t *w = wq + (ky0 * kw + kx0) * 2;
-            const int row = s->dh * s->w * c, col = s->dw * c, wg = 2 * s->kh * kw;
-            for (int g = 0; g < full; ++g, p += 4, w += wg) {
-                int32_t a[4] = {bias[4 * g], bias[4 * g + 1], bias[4 * g + 2], bias[4 * g + 3]};
-                aot_dwd_group(p, row, col, ky1 - ky0, kx1 - kx0, w, wtap, 4, offp, a);
-                aot_out4(y + 4 * g, a[0], a[1], a[2], a[3], rq + 4 * g, s->off);
+        const int8_t *p = x + ((iy0 + ky0 * s->dh) * s->w + ix0 + kx0 * s->dw) * c + ch;
+        const int32_t *w = wq + ((g * s->kh + ky0) * kw + kx0) * 2;
+        for (int ky = ky0; ky < ky1; ++ky, p += row, w += 2 * kw) {
+            const int8_t *q = p;
+            for (int kx = 0; kx < kx1 - kx0; ++kx, q += col) {
+                aot_dwd_tap(a, a + 1, a + 2, a + 3, rem == 4 ? aot_ld32(q) : aot_tail32(q, rem), s->offp, w[2 * kx],
+                            w[2 * kx + 1]);
             }
-            if (rem) {
-                int32_t a[4] = {bias[4 * full], 0, 0, 0};
-                for (int r = 1; r < rem; ++r) {
-                    a[r] = bias[4 * full + r];
-                }
-                aot_dwd_group(p, row, col, ky1 - ky0, kx1 - kx0, w, wtap, rem, offp, a);
-                for (int r = 0; r < rem; ++r) {
-                    aot_out_st(y + 4 * full + r, a[r], rq + 4 * full + r, s->off);
-                }
-            }
+        }
+        for (int r = 0; r < rem; ++r) {
+            aot_out_st(o + ch + r, a[r], rq + ch + r, s->off);
         }
     }
 }
