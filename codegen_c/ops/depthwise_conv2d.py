@@ -234,7 +234,7 @@ def _lower_direct(index: int, op: Op, ctx: LoweringContext) -> dict:
                               for n, o, k, s, d, p in (("H", "OH", kh, "SH", "DH", "PT"), ("W", "OW", kw, "SW", "DW", "PL")))
     return {
         **win, "as_conv": False, "direct": True, "C": c, "KH": kh, "KW": kw, "FULL": c // 4,
-        "OY0": oy0, "OY1": oy1, "OX0": ox0, "OX1": ox1, "UNROLL": kh * kw <= DIRECT_UNROLL,
+        "OY0": oy0, "OY1": oy1, "OX0": ox0, "OX1": ox1, "UNROLL": kh * kw <= DIRECT_UNROLL and ((kh - 1) * win["DH"] * win["W"] + (kw - 1) * win["DW"]) * c < 4096,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "wq": ctx.derived(index, "w_direct", words.reshape(-1), "int32"),
         "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, c, np.int32), "int32"),
@@ -244,7 +244,8 @@ def _lower_direct(index: int, op: Op, ctx: LoweringContext) -> dict:
     }
 
 
-DIRECT_UNROLL = 25  # most taps the ring-free setting unrolls (larger windows: aot_dw_direct_px only)
+DIRECT_UNROLL = 25  # most taps the ring-free setting unrolls (larger windows, or tap offsets beyond
+# an LDR immediate: aot_dw_direct_px only); 25 taps of weights stay within LDRD's 1020 bytes
 
 
 def _inside(n: int, out: int, k: int, s: int, d: int, pad: int) -> tuple[int, int]:

@@ -365,6 +365,30 @@ typedef struct {
     int32_t offp, off;
 } aot_dwd_t;
 
+/* AOT_DWD_TAP(a0, a1, a2, a3, p, xo, w, wo, offp): aot_dwd_tap of the word at byte offset xo of
+ * p against the words at byte offset wo of w (xo, wo literals: LDR/LDRD immediates). */
+#if AOT_SIMD32
+#define AOT_DWD_TAP(a0, a1, a2, a3, P_, XO_, W_, WO_, OFFP_)                                      \
+    do {                                                                                          \
+        int32_t v_, e_, wa_, wb_;                                                                 \
+        __asm__("ldr %[v], [%[p], %[xo]]\n\t"                                                    \
+                "ldrd %[wa], %[wb], [%[w], %[wo]]\n\t"                                            \
+                "sxtab16 %[e], %[o], %[v]\n\t"                                                    \
+                "sxtab16 %[v], %[o], %[v], ror #8\n\t"                                            \
+                "smlabb %[a0], %[e], %[wa], %[a0]\n\t"                                            \
+                "smlatt %[a2], %[e], %[wa], %[a2]\n\t"                                            \
+                "smlabb %[a1], %[v], %[wb], %[a1]\n\t"                                            \
+                "smlatt %[a3], %[v], %[wb], %[a3]"                                                \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [v] "=&r"(v_),      \
+                  [e] "=&r"(e_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)                                 \
+                : [p] "r"(P_), [xo] "i"(XO_), [w] "r"(W_), [wo] "i"(WO_), [o] "r"(OFFP_)          \
+                : "memory");                                                                      \
+    } while (0)
+#else
+#define AOT_DWD_TAP(a0, a1, a2, a3, P_, XO_, W_, WO_, OFFP_) \
+    aot_dwd_tap(&(a0), &(a1), &(a2), &(a3), aot_ld32((P_) + (XO_)), OFFP_, (W_)[(WO_) / 4], (W_)[(WO_) / 4 + 1])
+#endif
+
 static inline void aot_dwd_tap(int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3, uint32_t v, int32_t offp,
                                int32_t wa, int32_t wb)
 {
