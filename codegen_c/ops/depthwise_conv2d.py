@@ -10,7 +10,10 @@ requantisation); otherwise a block of groups of four channels at a time (knob ``
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
 for the top/bottom), and each group of four channels accumulates with SMLABB/SMLATT against
-weights pre-extended to int16 pairs."""
+weights pre-extended to int16 pairs. The leanest setting of either, knob ``ring=0``: no scratch,
+the input read in place (depthwise_conv2d_dsp_direct.c.j2, aot_dw_direct_px), so the DSP kernel
+is declared twice: as the op runs out of place (every setting), and in place (the ring settings
+only, ``in_place_only``)."""
 from __future__ import annotations
 
 import numpy as np

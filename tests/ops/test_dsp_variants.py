@@ -25,8 +25,9 @@ from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c import dsp
+from codegen_c.kernel import KernelChoice
 from codegen_c.ops import depthwise_conv2d as c_depthwise
-from codegen_c.registry import candidates
+from codegen_c.registry import candidates, resolve
 from tests.op_models import Model, clamp_range, make, random_inputs
 
 
@@ -519,3 +520,17 @@ def test_depthwise_direct_on_host(seed, tmp_path, monkeypatch):
 @pytest.mark.parametrize("seed", range(8))
 def test_depthwise_direct_on_cortex_m4(seed, tmp_path, monkeypatch):
     check_direct(seed, load_board("qemu-mps2-an386"), tmp_path, monkeypatch)
+
+
+def test_depthwise_direct_only_out_of_place():
+    """dsp:ring=0 is the DSP kernel's leanest setting (no scratch) when the op runs out of place,
+    and never offered in place (it reads input pixels after their outputs are written)."""
+    for seed in range(8):
+        g = load_tflite(_depthwise_direct(np.random.default_rng([seed, 16])))
+        op = g.ops[0]
+        out = [k for k in candidates(op, g, ("dsp",)) if k.name == "dsp"]
+        assert len(out) == 1 and out[0].knobs(op, g)[-1] == (("ring", 0),) and out[0].scratch(op, g, {"ring": 0}) == 0
+        assert all(out[0].scratch(op, g, dict(kn)) > 0 for kn in out[0].knobs(op, g)[:-1]), seed
+        assert resolve(op, g, KernelChoice("dsp", (("ring", 0),))) is out[0]
+        inside = [k for k in candidates(op, g, ("dsp",), in_place=0) if k.name == "dsp"]
+        assert all(("ring", 0) not in dict(kn).items() for k in inside for kn in k.knobs(op, g)), seed
