@@ -18,7 +18,6 @@ import pytest
 import codegen_c.ops.fully_connected as c_fc
 from aot.core import quant
 from aot.driver import choose
-from aot.driver.choose import leaner
 from aot.driver.compiler import compile_graph
 from aot.driver.runner import run_on_board
 from aot.driver.tune import TuningRecord
@@ -29,6 +28,7 @@ from codegen_c.kernel import KernelChoice
 from codegen_c.ops import depthwise_conv2d as c_depthwise
 from codegen_c.registry import candidates, resolve
 from tests.op_models import Model, clamp_range, make, random_inputs
+from tests.ops.variants import compile_variant
 
 
 def _depthwise(rng, cin: int, mult: int, kernel=(3, 3)) -> bytes:
@@ -163,24 +163,11 @@ def dsp_board(name: str = "host"):
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
     """The case compiled with priority speed (knobs=0), or with every DSP op's leaner variant
-    number ``knobs`` (aot/driver/choose.py: leaner; None when it has fewer)."""
+    number ``knobs`` (None when it has fewer). No cost model (cpu ""): priority speed takes the
+    preference order, the DSP kernels, even where the model would find the portable kernel as
+    fast on a tiny random shape."""
     model = model_for(case, seed)
-    g = load_tflite(model)
-    g.name = f"{case}_{seed}"
-    digest = hashlib.sha256(model).hexdigest()
-    # no cost model (cpu ""): priority speed takes the preference order, the DSP kernels, even
-    # where the model would find the portable kernel as fast on a tiny random shape
-    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=dataclasses.replace(board, cpu=""), priority="speed")
-    if knobs:
-        ops = []
-        for i, op in enumerate(cm.graph.ops):
-            options = leaner(cm.graph, cm.plan, i, cm.variants[i], board.features)
-            ops.append({"index": i, "op": op.kind, "variant": options[min(knobs, len(options) - 1)].key})
-        if all(e["variant"] == cm.variants[e["index"]].key for e in ops):
-            return model, None
-        record = TuningRecord(g.name, digest, board.name, ops)
-        cm = compile_graph(load_tflite(model), Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
-    return model, cm
+    return model, compile_variant(model, f"{case}_{seed}", board, knobs, dataclasses.replace(board, cpu=""))
 
 
 def check(case: str, seed: int, board, build_dir, knobs: int = 0) -> None:
