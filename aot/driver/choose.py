@@ -25,7 +25,9 @@ that holds its scratch buffers. The policy reads the kernels' declarations and t
      (``Choice.gap``; `compile --json` reports it under "policy"); C(B) = L(B) (gap 0) when
      the first plan fits;
    - the budgets: "ram" = the smallest arena found for any choice (every op's leanest option),
-     R; "balanced" (the default) = R + 5%, or the board's free RAM if smaller (but at least R);
+     R; "balanced" (the default) = R + 5%, or the reference plan's arena (the portable
+     kernels') or the board's free RAM if smaller (but at least R): the default never needs more
+     RAM than the portable build;
      "speed" = the board's free RAM (no limit without one); ``max_arena`` (`--max-arena`): an
      explicit budget (PolicyError if below R). Every budget's greedy result is pooled, and each
      budget takes the cheapest pooled choice that fits it (ties: the smaller arena), so a larger
@@ -55,7 +57,8 @@ from codegen_c.registry import (
 
 PRIORITIES = ("balanced", "speed", "ram")
 DEFAULT_PRIORITY = "balanced"
-BALANCED_SLACK = 0.05  # "balanced": up to 5% more arena than the smallest any choice reaches
+BALANCED_SLACK = 0.05  # "balanced": up to 5% more arena than the smallest any choice reaches,
+# and never more than the reference plan's (the portable kernels'): the default never costs RAM
 LEANER_STEP = 0.05  # a knob setting without coefficients: 5% slower per step leaner than its kernel's default
 
 
@@ -285,7 +288,8 @@ def select(g: Graph, plan: Plan, features=(), tuning: dict[int, KernelChoice] | 
     search = _Search(g, plan, opts)
     smallest = search.arena(search.leanest()).arena_bytes
     room = math.inf if free_ram is None else max(free_ram, smallest)
-    budgets = {"ram": smallest, "balanced": min(max(int(smallest * (1 + BALANCED_SLACK)), smallest), room),
+    balanced = min(int(smallest * (1 + BALANCED_SLACK)), max(plan.arena_bytes, smallest), room)
+    budgets = {"ram": smallest, "balanced": max(balanced, smallest),
                "speed": room}
     if max_arena is not None and max_arena < smallest:
         raise PolicyError(f"no kernel choice fits an arena of {max_arena:,} bytes: the smallest any choice "

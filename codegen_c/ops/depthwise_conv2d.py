@@ -10,7 +10,10 @@ requantisation); otherwise a block of groups of four channels at a time (knob ``
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
 for the top/bottom), and each group of four channels accumulates with SMLABB/SMLATT against
-weights pre-extended to int16 pairs."""
+weights pre-extended to int16 pairs. The leanest setting of either, knob ``ring=0``: no scratch,
+the input read in place (depthwise_conv2d_dsp_direct.c.j2, aot_dw_direct_px), so the DSP kernel
+is declared twice: as the op runs out of place (every setting), and in place (the ring settings
+only, ``in_place_only``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -93,6 +96,8 @@ def dsp_applies(op: Op, g: Graph) -> bool:
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     if _as_conv(op, g):
         return conv2d.dsp_scratch(op, g, knobs)
+    if _direct(knobs):
+        return 0
     if _pair(op, g):
         return 3 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
     kh = g.tensor(op.inputs[1]).shape[1]
@@ -108,7 +113,7 @@ def _pair_words(op: Op, g: Graph) -> int:
     return -(-words // sw) * sw
 
 
-def dsp_knobs(op: Op, g: Graph) -> list:
+def ring_knobs(op: Op, g: Graph) -> list:
     """Default (all groups / channels per pass), then half as many each time, down to one
     group of 4 channels (the two-pixel kernel: down to one channel)."""
     if _as_conv(op, g):
@@ -125,6 +130,16 @@ def dsp_knobs(op: Op, g: Graph) -> list:
         out.append((("groups", n),))
         n //= 2
     return out
+
+
+def dsp_knobs(op: Op, g: Graph) -> list:
+    """The ring settings (ring_knobs), then the leanest: ``ring=0``, no ring, the input read in
+    place (aot_dw_direct); not for one input channel (conv2d's kernels)."""
+    return ring_knobs(op, g) + ([] if _as_conv(op, g) else [(("ring", 0),)])
+
+
+def _direct(knobs: dict) -> bool:
+    return knobs.get("ring") == 0
 
 
 def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
@@ -154,6 +169,8 @@ def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     if _as_conv(op, g):
         return {**conv2d.lower_dsp(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0))), "as_conv": True}
     c = g.tensor(op.inputs[0]).shape[3]
+    if _direct(knobs):
+        return _lower_direct(index, op, ctx)
     if _pair(op, g):
         return _lower_pair(index, op, ctx, knobs)
     kh, kw = w.shape[1:3]
@@ -201,13 +218,54 @@ def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     }
 
 
+def _lower_direct(index: int, op: Op, ctx: LoweringContext) -> dict:
+    """aot_dw_direct's variables (aot_dsp.h): per group of 4 channels (the last zero-padded), per
+    tap, the int16 weight words (w0, w2), (w1, w3); bias; the aot_rq_t of dsp.rq_table."""
+    g = ctx.graph
+    c = g.tensor(op.inputs[0]).shape[3]
+    w = g.tensor(op.inputs[1]).data
+    kh, kw = w.shape[1:3]
+    groups = -(-c // 4)
+    taps = np.zeros((kh * kw, groups * 4), dtype=np.int64)
+    taps[:, :c] = w.reshape(kh * kw, c)
+    taps = np.transpose(taps.reshape(kh * kw, groups, 4), (1, 0, 2))  # [group][tap][4]
+    words = np.stack([_int16_pairs(taps[..., 0], taps[..., 2]), _int16_pairs(taps[..., 1], taps[..., 3])], axis=-1)
+    table, out_add = dsp.rq_table(op, g, c)
+    stage = conv_common.output_stage(op, g)
+    win = conv2d.window_vars(op, g)
+    (oy0, oy1), (ox0, ox1) = (_inside(win[n], win[o], k, win[s], win[d], win[p])
+                              for n, o, k, s, d, p in (("H", "OH", kh, "SH", "DH", "PT"), ("W", "OW", kw, "SW", "DW", "PL")))
+    return {
+        **win, "as_conv": False, "direct": True, "C": c, "KH": kh, "KW": kw, "FULL": c // 4,
+        "OY0": oy0, "OY1": oy1, "OX0": ox0, "OX1": ox1, "UNROLL": kh * kw <= DIRECT_UNROLL and ((kh - 1) * win["DH"] * win["W"] + (kw - 1) * win["DW"]) * c < 4096,
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+        "wq": ctx.derived(index, "w_direct", words.reshape(-1), "int32"),
+        "bias": ctx.derived(index, "bias_dsp", conv_common.bias_of(op, g, c, np.int32), "int32"),
+        "rq": ctx.derived(index, "rq", table, "int32"), "out_add": out_add,
+        "offp": int(_int16_pairs(np.array(stage.input_offset), np.array(stage.input_offset))),
+        "act_min": stage.act_min, "act_max": stage.act_max,
+    }
+
+
+DIRECT_UNROLL = 25  # most taps the ring-free setting unrolls (larger windows, or tap offsets beyond
+# an LDR immediate: aot_dw_direct_px only); 25 taps of weights stay within LDRD's 1020 bytes
+
+
+def _inside(n: int, out: int, k: int, s: int, d: int, pad: int) -> tuple[int, int]:
+    """The outputs [first, end) along one axis whose window lies inside the n inputs."""
+    first = min(-(-pad // s), out)
+    return first, max(first, min(out, (n - 1 + pad - (k - 1) * d) // s + 1))
+
+
 KERNELS = (
     Kernel("portable", "ops/depthwise_conv2d.c.j2", lower),
     Kernel("portable", "ops/depthwise_conv2d_inplace.c.j2", lower, scratch=plane_scratch, overwrites=multiplier_one,
            in_place_only=True),
     *BLOCKED_DEPTHWISE_CONV2D,
     Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
-           overwrites=ring_in_place, knobs=dsp_knobs),
+           knobs=dsp_knobs),
+    Kernel("dsp", "ops/depthwise_conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
+           overwrites=ring_in_place, in_place_only=True, knobs=ring_knobs),
     Kernel("fpu", "ops/depthwise_conv2d_fpu.c.j2", fpu.lower_depthwise, features=fpu.FPU, applies=fpu.depthwise_applies,
            overwrites=fpu.depthwise_in_place),
 ) + MVE_KERNELS

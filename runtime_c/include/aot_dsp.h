@@ -351,6 +351,64 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw, const int32_t *wq,
                     const int32_t *bias, const aot_rq_t *rq, int8_t *out, int c, int32_t off);
 
+/* A depthwise convolution (depth multiplier 1, any window, stride, padding, dilation) read in
+ * place (templates/ops/depthwise_conv2d_dsp_direct.c.j2): no scratch, so it cannot run over its
+ * own input. Per output pixel, per group of 4 channels (the last group may be short), per tap
+ * inside the input: one 32-bit load of the 4 channel bytes, SXTAB16 (plain and ror 8) with the
+ * input offset pair offp, SMLABB/SMLATT against the words (w0,w2), (w1,w3) of wq (per group, per
+ * tap, prepared at compile time; zero weights for missing channels of a short group): aot_dwd_tap.
+ * The template unrolls the windows inside the input; aot_dw_direct_px does one output pixel o
+ * (oy, ox) from group g0 on, its taps cut at the padded borders (so padding costs nothing and
+ * the input offset needs no folding into the bias). */
+typedef struct {
+    int16_t h, w, c, kh, kw, sh, sw, dh, dw, pt, pl;
+    int32_t offp, off;
+} aot_dwd_t;
+
+/* AOT_DWD_TAP(a0, a1, a2, a3, p, xo, w, wo, offp): aot_dwd_tap of the word at byte offset xo of
+ * p against the words at byte offset wo of w (xo, wo literals: LDR/LDRD immediates). */
+#if AOT_SIMD32
+#define AOT_DWD_TAP(a0, a1, a2, a3, P_, XO_, W_, WO_, OFFP_)                                      \
+    do {                                                                                          \
+        int32_t v_, e_, wa_, wb_;                                                                 \
+        __asm__("ldr %[v], [%[p], %[xo]]\n\t"                                                    \
+                "ldrd %[wa], %[wb], [%[w], %[wo]]\n\t"                                            \
+                "sxtab16 %[e], %[o], %[v]\n\t"                                                    \
+                "sxtab16 %[v], %[o], %[v], ror #8\n\t"                                            \
+                "smlabb %[a0], %[e], %[wa], %[a0]\n\t"                                            \
+                "smlatt %[a2], %[e], %[wa], %[a2]\n\t"                                            \
+                "smlabb %[a1], %[v], %[wb], %[a1]\n\t"                                            \
+                "smlatt %[a3], %[v], %[wb], %[a3]"                                                \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [v] "=&r"(v_),      \
+                  [e] "=&r"(e_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)                                 \
+                : [p] "r"(P_), [xo] "i"(XO_), [w] "r"(W_), [wo] "i"(WO_), [o] "r"(OFFP_)          \
+                : "memory");                                                                      \
+    } while (0)
+#else
+#define AOT_DWD_TAP(a0, a1, a2, a3, P_, XO_, W_, WO_, OFFP_) \
+    aot_dwd_tap(&(a0), &(a1), &(a2), &(a3), aot_ld32((P_) + (XO_)), OFFP_, (W_)[(WO_) / 4], (W_)[(WO_) / 4 + 1])
+#endif
+
+static inline void aot_dwd_tap(int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3, uint32_t v, int32_t offp,
+                               int32_t wa, int32_t wb)
+{
+    const int32_t e = aot_sxtab16(offp, v), o = aot_sxtab16_ror8(offp, v);
+#if AOT_SIMD32
+    *a0 = __smlabb(e, wa, *a0);
+    *a2 = __smlatt(e, wa, *a2);
+    *a1 = __smlabb(o, wb, *a1);
+    *a3 = __smlatt(o, wb, *a3);
+#else
+    *a0 += aot_lo16(e) * aot_lo16(wa);
+    *a2 += aot_hi16(e) * aot_hi16(wa);
+    *a1 += aot_lo16(o) * aot_lo16(wb);
+    *a3 += aot_hi16(o) * aot_hi16(wb);
+#endif
+}
+
+void aot_dw_direct_px(const int8_t *x, int8_t *o, const aot_dwd_t *s, int oy, int ox, int g0, const int32_t *wq,
+                      const int32_t *bias, const aot_rq_t *rq);
+
 /* Depthwise 3x3 windows (dilation 1, stride sw = 1 or 2, depth multiplier 1), two output
  * pixels per step with SMLAD (templates/ops/depthwise_conv2d_dsp_pair.c.j2): a ring row holds
  * cb channels' columns as int16 (input offset added; zero for padding), in words of a column

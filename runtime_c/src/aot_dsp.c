@@ -786,6 +786,57 @@ void aot_dw_row(const int32_t *const *rows, int kh, int kw, int dw, int pitch, i
     }
 }
 
+/* The taps [*k0, *k1) of a window starting at input index i0 (step d, k taps) inside [0, n). */
+static inline void aot_dwd_taps(int i0, int d, int k, int n, int *k0, int *k1)
+{
+    const int end = (n - i0 + d - 1) / d;
+    *k0 = i0 < 0 ? (-i0 + d - 1) / d : 0;
+    *k1 = end < k ? end : k;
+}
+
+/* Into a0..a3: the nky x nkx taps from p (rows `row` bytes apart, columns `col`; LOAD reads the
+ * word at q_), weights from w (rows wrow words apart). */
+#define AOT_DWD_TAPS(LOAD)                                                          \
+    do {                                                                                 \
+        const int8_t *p_ = p;                                                            \
+        const int32_t *w_ = w;                                                           \
+        for (int ky = 0; ky < nky; ++ky, p_ += row, w_ += wrow) {                        \
+            const int8_t *q_ = p_;                                                       \
+            for (const int32_t *wk = w_, *end = w_ + 2 * nkx; wk != end; wk += 2, q_ += col) { \
+                aot_dwd_tap(&a0, &a1, &a2, &a3, LOAD, offp, wk[0], wk[1]);               \
+            }                                                                            \
+        }                                                                                \
+    } while (0)
+
+void aot_dw_direct_px(const int8_t *x, int8_t *o, const aot_dwd_t *s, int oy, int ox, int g0, const int32_t *wq,
+                      const int32_t *bias, const aot_rq_t *rq)
+{
+    const int c = s->c, kw = s->kw, iy0 = oy * s->sh - s->pt, ix0 = ox * s->sw - s->pl;
+    int ky0, ky1, kx0, kx1;
+    aot_dwd_taps(iy0, s->dh, s->kh, s->h, &ky0, &ky1);
+    aot_dwd_taps(ix0, s->dw, kw, s->w, &kx0, &kx1);
+    const int row = s->dh * s->w * c, col = s->dw * c, wrow = 2 * kw, wg = 2 * s->kh * kw, nky = ky1 - ky0,
+              nkx = kx1 - kx0, full = c / 4, rem = c & 3;
+    const int32_t offp = s->offp;
+    const int8_t *p = x + ((iy0 + ky0 * s->dh) * s->w + ix0 + kx0 * s->dw) * c + 4 * g0;
+    const int32_t *w = wq + g0 * wg + (ky0 * kw + kx0) * 2;
+    for (int g = g0; g < full; ++g, p += 4, w += wg) {
+        int32_t a0 = bias[4 * g], a1 = bias[4 * g + 1], a2 = bias[4 * g + 2], a3 = bias[4 * g + 3];
+        AOT_DWD_TAPS(aot_ld32(q_));
+        aot_out4(o + 4 * g, a0, a1, a2, a3, rq + 4 * g, s->off);
+    }
+    if (rem) {
+        const int ch = 4 * full;
+        int32_t a0 = bias[ch], a1 = rem > 1 ? bias[ch + 1] : 0, a2 = rem > 2 ? bias[ch + 2] : 0, a3 = 0;
+        AOT_DWD_TAPS(aot_tail32(q_, rem));
+        const int32_t a[4] = {a0, a1, a2, a3};  /* a3: channel 3 of the group, absent */
+        for (int r = 0; r < rem; ++r) {
+            aot_out_st(o + ch + r, a[r], rq + ch + r, s->off);
+        }
+    }
+}
+#undef AOT_DWD_TAPS
+
 /* The word of channel ch, column pair j in a ring row of the two-pixel kernel: [j / l][ch][j % l]
  * (l = 1 at stride 1; l = 2 at stride 2, where the words of pixels ox, ox + 1 are adjacent). */
 static inline int32_t *aot_dw_word(int32_t *row, int j, int cb, int l, int ch)

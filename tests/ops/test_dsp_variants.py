@@ -17,16 +17,18 @@ import pytest
 
 import codegen_c.ops.fully_connected as c_fc
 from aot.core import quant
-from aot.driver.choose import leaner
+from aot.driver import choose
 from aot.driver.compiler import compile_graph
 from aot.driver.runner import run_on_board
 from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.target.boards import load_board
 from codegen_c import dsp
+from codegen_c.kernel import KernelChoice
 from codegen_c.ops import depthwise_conv2d as c_depthwise
-from codegen_c.registry import candidates
+from codegen_c.registry import candidates, resolve
 from tests.op_models import Model, clamp_range, make, random_inputs
+from tests.ops.variants import compile_variant
 
 
 def _depthwise(rng, cin: int, mult: int, kernel=(3, 3)) -> bytes:
@@ -161,24 +163,11 @@ def dsp_board(name: str = "host"):
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
     """The case compiled with priority speed (knobs=0), or with every DSP op's leaner variant
-    number ``knobs`` (aot/driver/choose.py: leaner; None when it has fewer)."""
+    number ``knobs`` (None when it has fewer). No cost model (cpu ""): priority speed takes the
+    preference order, the DSP kernels, even where the model would find the portable kernel as
+    fast on a tiny random shape."""
     model = model_for(case, seed)
-    g = load_tflite(model)
-    g.name = f"{case}_{seed}"
-    digest = hashlib.sha256(model).hexdigest()
-    # no cost model (cpu ""): priority speed takes the preference order, the DSP kernels, even
-    # where the model would find the portable kernel as fast on a tiny random shape
-    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=dataclasses.replace(board, cpu=""), priority="speed")
-    if knobs:
-        ops = []
-        for i, op in enumerate(cm.graph.ops):
-            options = leaner(cm.graph, cm.plan, i, cm.variants[i], board.features)
-            ops.append({"index": i, "op": op.kind, "variant": options[min(knobs, len(options) - 1)].key})
-        if all(e["variant"] == cm.variants[e["index"]].key for e in ops):
-            return model, None
-        record = TuningRecord(g.name, digest, board.name, ops)
-        cm = compile_graph(load_tflite(model), Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
-    return model, cm
+    return model, compile_variant(model, f"{case}_{seed}", board, knobs, dataclasses.replace(board, cpu=""))
 
 
 def check(case: str, seed: int, board, build_dir, knobs: int = 0) -> None:
@@ -458,3 +447,77 @@ def test_weight_px16_layout():
     assert quad[1, 0].tolist() == [5, 7]  # segment 1 of row 0
     last = dsp.weights_px16(rows)[2 * (4 * 2 + 2):]
     assert last.tolist() == [40 | 42 << 16, 41 | 43 << 16, 44, 45 | 47 << 16, 46 | 48 << 16, 49]  # row 4 alone
+
+
+# The depthwise kernel's ring-free setting (knob ring=0, aot_dw_direct: no scratch, input read in
+# place, taps cut at the padded borders): random windows, strides, dilations, SAME and VALID,
+# channel counts not a multiple of 4 where the DSP kernel takes them (the 3x3 two-pixel shapes).
+def _depthwise_direct(rng) -> bytes:
+    m = Model(rng, "int8")
+    if rng.random() < 0.5:
+        kernel, dilation = (3, 3), (1, 1)
+        cin = int(rng.choice([2, 3, 5, 6, 7, 9, 13]))
+    else:
+        kernel = tuple(int(k) for k in rng.integers(1, 6, 2))
+        dilation = tuple(int(d) for d in rng.integers(1, 3, 2))
+        cin = int(rng.choice([4, 8, 12]))
+    stride = tuple(int(s) for s in rng.integers(1, 3, 2))
+    padding = str(rng.choice(["SAME", "VALID"]))
+    reach = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    hw = tuple(int(rng.integers(r, r + 7)) for r in reach)
+    out = tuple(-(-n // s) if padding == "SAME" else (n - r) // s + 1 for n, r, s in zip(hw, reach, stride))
+    act = m.activation()
+    x = m.input("x", (1, *hw, cin))
+    w, w_scales = m.weights("w", (1, *kernel, cin), 3, kernel[0] * kernel[1])
+    lo, hi = m.mac_output_range(x, w_scales, kernel[0] * kernel[1], act)
+    bias = m.bias("bias", cin, x.scale, w_scales, real_std=max(hi - lo, 1e-3) / 8)
+    y = m.output((1, *out, cin), lo, hi)
+    ins = [x, w] if bias is None else [x, w, bias]
+    return m.finish("DEPTHWISE_CONV_2D", ins, [y], padding=padding, stride=stride, dilation=dilation,
+                    activation=act, depth_multiplier=1)
+
+
+def check_direct(seed: int, board, build_dir, monkeypatch) -> None:
+    """The random shape of ``seed`` with its depthwise op forced to dsp:ring=0, bit-exact. The
+    setting never runs in place: the plan is made without in-place offers (a single-op model's
+    depthwise would otherwise overwrite its input)."""
+    monkeypatch.setattr(choose, "offers", lambda g: {})
+    model = _depthwise_direct(np.random.default_rng([seed, 16]))
+    g = load_tflite(model)
+    g.name = f"dw_direct_{seed}"
+    op = g.ops[0]
+    assert c_depthwise.dsp_applies(op, g) and c_depthwise.dsp_knobs(op, g)[-1] == (("ring", 0),)
+    assert c_depthwise.dsp_scratch(op, g, {"ring": 0}) == 0
+    digest = hashlib.sha256(model).hexdigest()
+    record = TuningRecord(g.name, digest, board.name, [{"index": 0, "op": op.kind, "variant": "dsp:ring=0"}])
+    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
+    assert cm.variants[0].key == "dsp:ring=0", cm.variants[0].key
+    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, random_inputs(model, np.random.default_rng(seed)))),
+                          build_dir=Path(build_dir))
+    for c in result.comparisons:
+        assert c.max_abs_diff == 0, f"seed {seed}: differs from the reference on {c.name} by {c.max_abs_diff}"
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_depthwise_direct_on_host(seed, tmp_path, monkeypatch):
+    check_direct(seed, dsp_board("host"), tmp_path, monkeypatch)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", range(8))
+def test_depthwise_direct_on_cortex_m4(seed, tmp_path, monkeypatch):
+    check_direct(seed, load_board("qemu-mps2-an386"), tmp_path, monkeypatch)
+
+
+def test_depthwise_direct_only_out_of_place():
+    """dsp:ring=0 is the DSP kernel's leanest setting (no scratch) when the op runs out of place,
+    and never offered in place (it reads input pixels after their outputs are written)."""
+    for seed in range(8):
+        g = load_tflite(_depthwise_direct(np.random.default_rng([seed, 16])))
+        op = g.ops[0]
+        out = [k for k in candidates(op, g, ("dsp",)) if k.name == "dsp"]
+        assert len(out) == 1 and out[0].knobs(op, g)[-1] == (("ring", 0),) and out[0].scratch(op, g, {"ring": 0}) == 0
+        assert all(out[0].scratch(op, g, dict(kn)) > 0 for kn in out[0].knobs(op, g)[:-1]), seed
+        assert resolve(op, g, KernelChoice("dsp", (("ring", 0),))) is out[0]
+        inside = [k for k in candidates(op, g, ("dsp",), in_place=0) if k.name == "dsp"]
+        assert all(("ring", 0) not in dict(kn).items() for k in inside for kn in k.knobs(op, g)), seed

@@ -7,16 +7,12 @@ depthwise convolutions with channels not a multiple of 4 or 16, or one input cha
 depth multiplier; per-tensor and per-channel
 weights; same-shape adds; average pools. Each case runs with the default knobs and with the leaner ones (columns on the stack,
 the depthwise ring for fewer channels)."""
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from aot.driver.choose import leaner
-from aot.driver.compiler import compile_graph
 from aot.driver.runner import run_on_board
-from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
 from aot.ops import conv_common
 from aot.target.boards import load_board
@@ -24,6 +20,7 @@ from codegen_c.ops import add as c_add
 from codegen_c.registry import candidates
 from tests.op_models import Model, make, random_inputs
 from tests.ops.test_dsp_variants import model_for as dsp_model_for
+from tests.ops.variants import compile_variant
 
 BOARD = "qemu-mps3-an547"
 
@@ -106,22 +103,9 @@ KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "dep
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
     """The case compiled with priority speed (knobs=0), or with every op's leaner variant number
-    ``knobs`` (aot/driver/choose.py: leaner; None when it has none)."""
+    ``knobs`` (None when it has none)."""
     model = model_for(case, seed)
-    g = load_tflite(model)
-    g.name = f"mve_{case}_{seed}"
-    digest = hashlib.sha256(model).hexdigest()
-    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=board, priority="speed")
-    if knobs:
-        ops = []
-        for i, op in enumerate(cm.graph.ops):
-            options = leaner(cm.graph, cm.plan, i, cm.variants[i], board.features)
-            ops.append({"index": i, "op": op.kind, "variant": options[min(knobs, len(options) - 1)].key})
-        if all(e["variant"] == cm.variants[e["index"]].key for e in ops):
-            return model, None
-        record = TuningRecord(g.name, digest, board.name, ops)
-        cm = compile_graph(load_tflite(model), Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
-    return model, cm
+    return model, compile_variant(model, f"mve_{case}_{seed}", board, knobs)
 
 
 def uses_mve(cm) -> bool:

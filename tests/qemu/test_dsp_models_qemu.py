@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from aot.driver import choose
 from aot.driver.compiler import compile_file, compile_graph, emit
 from aot.driver.reference import random_inputs
 from aot.driver.runner import run_on_board
@@ -54,13 +53,13 @@ def test_dsp_model_priorities_on_qemu(name, tmp_path):
 @pytest.mark.parametrize("name", INT8_MODELS)
 def test_dsp_arena_within_budget(name):
     """Default priority (balanced): the arena is within 5% of the smallest any kernel choice
-    reaches (priority ram's), which is no larger than the portable build's."""
+    reaches (priority ram's) and no larger than the portable build's."""
     b = load_board("qemu-mps2-an386")
     portable = compile_file(model_path(name)).plan
     ram = compile_file(model_path(name), board=b, priority="ram").plan
     cm = compile_file(model_path(name), board=b)
     assert ram.arena_bytes <= portable.arena_bytes
-    assert ram.arena_bytes <= cm.plan.arena_bytes <= ram.arena_bytes * 1.05
+    assert ram.arena_bytes <= cm.plan.arena_bytes <= min(ram.arena_bytes * 1.05, portable.arena_bytes)
 
 
 def _compile_block(model: bytes, board, priority: str):
@@ -82,13 +81,6 @@ def test_resnet_default_within_5_percent_of_speed(tmp_path):
         result = run_on_board(cm, b, random_inputs(cm.graph, 3), build_dir=tmp_path / priority)
         assert result.match and result.max_abs_diff == 0, [(c.name, c.max_abs_diff) for c in result.comparisons]
         counts[priority] = result.counter
-    if counts["balanced"] > 1.05 * counts["speed"]:
-        fast = _compile_block(model, b, "speed")
-        lacking = [i for i, v in fast.variants.items()
-                   if not any(o.scratch == 0 and o.choice.name == v.name
-                              for o in choose.op_options(fast.graph, fast.plan, i, b.features, b.cpu))]
-        if lacking:
-            pytest.xfail(f"ops {lacking} have no scratch-free variant of their fastest kernel yet (branch conv)")
     assert counts["balanced"] <= 1.05 * counts["speed"], counts
 
 
