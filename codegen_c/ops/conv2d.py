@@ -71,6 +71,9 @@ DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may 
 
 
 W16_LIMIT = 8192  # int8 weights of at most this many bytes are sign-extended to int16 at compile time
+# windows of fewer values run faster with int16 weights than expanded (measured on qemu-mps2-an386:
+# ic_resnet8's 1x1 stride-2 conv of 32 inputs, 1.71 instr/MAC with aot_conv_px16, 1.80 expanded)
+XS_W16_MIN = 64
 
 
 def direct_mode(w: np.ndarray, dilated: bool) -> dict:
@@ -78,16 +81,19 @@ def direct_mode(w: np.ndarray, dilated: bool) -> dict:
     weights w: TAPS, a segment per tap everywhere; else a segment per window row, the windows
     partly off the input left or right GATHERed into rows on the stack, or (taps of whole words)
     read a segment per tap. XS: segments of whole words whose window the fully connected kernel
-    would expand (fully_connected.expansion_words) are expanded into XS words of int16 pairs on
-    the stack (aot_conv_pxo: three instructions per 4 MACs). Else w16: int16 weights
-    (aot_conv_px16: no SXTB16 on them, 15 instead of 21 instructions per 16 MACs) for segments
-    that are not whole words, and for small weights (twice the flash)."""
+    would expand (fully_connected.expansion_words; with small weights at least XS_W16_MIN
+    values) are expanded into XS words of int16 pairs on the stack (aot_conv_pxo: three
+    instructions per 4 MACs). Else w16: int16 weights (aot_conv_px16: no SXTB16 on them, 15
+    instead of 21 instructions per 16 MACs) for segments that are not whole words, and for
+    small weights (twice the flash)."""
     oc, kh, kw, ic = w.shape
     whole = ic % 4 == 0  # taps of whole words: weights and segments in the same words as rows
     taps = (dilated or not whole) and (whole or kh * kw * ic > DIRECT_STACK_LIMIT)
     seg = ic if taps else kw * ic
-    xs = fully_connected.expansion_words(w.reshape(oc, -1)) if seg % 4 == 0 else 0
-    w16 = not xs and (seg % 4 != 0 or oc * kh * kw * ic <= W16_LIMIT)
+    w16 = seg % 4 != 0 or oc * kh * kw * ic <= W16_LIMIT
+    pays = not w16 or kh * kw * ic >= XS_W16_MIN
+    xs = fully_connected.expansion_words(w.reshape(oc, -1)) if seg % 4 == 0 and pays else 0
+    w16 = w16 and not xs
     return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic, "XS": xs}
 
 
