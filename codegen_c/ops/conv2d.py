@@ -2,7 +2,7 @@
 convolutions (conv2d_inplace.c.j2: walks forward when outputs are narrower than inputs,
 backward when wider), and DSP (conv2d_dsp.c.j2: im2col of two int16 columns at a time, 2x2
 blocked SMLAD matrix multiply, requantisation fused; knob ``cols=0``: no columns, the window
-rows read in place, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
+rows read in place or expanded into int16 pairs on the stack, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
 copied into an int16 column, or a 1x1 stride-1 input pixel read in place; two pixels x two weight
 rows at a time with SXTB16 + SMLAD (int32 runs that cannot overflow, added to exact int64 sums),
 the portable output stage)."""
