@@ -2,7 +2,7 @@
 convolutions (conv2d_inplace.c.j2: walks forward when outputs are narrower than inputs,
 backward when wider), and DSP (conv2d_dsp.c.j2: im2col of two int16 columns at a time, 2x2
 blocked SMLAD matrix multiply, requantisation fused; knob ``cols=0``: no columns, the window
-rows read in place, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
+rows read in place or expanded into int16 pairs on the stack, conv2d_dsp_direct.c.j2); int16x8 DSP (conv2d_dsp16.c.j2: each pixel's window
 copied into an int16 column, or a 1x1 stride-1 input pixel read in place; two pixels x two weight
 rows at a time with SXTB16 + SMLAD (int32 runs that cannot overflow, added to exact int64 sums),
 the portable output stage)."""
@@ -16,6 +16,7 @@ from codegen_c import dsp, fpu
 from codegen_c.blocked import BLOCKED_CONV2D
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
+from codegen_c.ops import fully_connected
 from codegen_c.ops.conv2d_mve import MVE_KERNELS
 from codegen_c.ops.output_stage import output_stage_vars
 
@@ -70,19 +71,30 @@ DIRECT_STACK_LIMIT = 256  # bytes of window rows the direct kernel (cols=0) may 
 
 
 W16_LIMIT = 8192  # int8 weights of at most this many bytes are sign-extended to int16 at compile time
+# windows of fewer values run faster with int16 weights than expanded (measured on qemu-mps2-an386:
+# ic_resnet8's 1x1 stride-2 conv of 32 inputs, 1.71 instr/MAC with aot_conv_px16, 1.80 expanded)
+XS_W16_MIN = 64
 
 
-def direct_mode(oc: int, kh: int, kw: int, ic: int, dilated: bool) -> dict:
-    """How the direct kernel (cols=0, conv2d_dsp_direct.c.j2) reads each window: TAPS, a segment
-    per tap everywhere; else a segment per window row, the windows partly off the input left or
-    right GATHERed into rows on the stack, or (taps of whole words) read a segment per tap.
-    w16: int16 weights (aot_conv_px16: no SXTB16 on them, 15 instead of 21 instructions per 16
-    MACs) for segments that are not whole words, and for small weights (twice the flash)."""
+def direct_mode(w: np.ndarray, dilated: bool) -> dict:
+    """How the direct kernel (cols=0, conv2d_dsp_direct.c.j2) reads each window of the OHWI
+    weights w: TAPS, a segment per tap everywhere; else a segment per window row, the windows
+    partly off the input left or right GATHERed into rows on the stack, or (taps of whole words)
+    read a segment per tap. XS: segments of whole words whose window the fully connected kernel
+    would expand (fully_connected.expansion_words; with small weights at least XS_W16_MIN
+    values) are expanded into XS words of int16 pairs on the stack (aot_conv_pxo: three
+    instructions per 4 MACs). Else w16: int16 weights (aot_conv_px16: no SXTB16 on them, 15
+    instead of 21 instructions per 16 MACs) for segments that are not whole words, and for
+    small weights (twice the flash)."""
+    oc, kh, kw, ic = w.shape
     whole = ic % 4 == 0  # taps of whole words: weights and segments in the same words as rows
     taps = (dilated or not whole) and (whole or kh * kw * ic > DIRECT_STACK_LIMIT)
     seg = ic if taps else kw * ic
     w16 = seg % 4 != 0 or oc * kh * kw * ic <= W16_LIMIT
-    return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic}
+    pays = not w16 or kh * kw * ic >= XS_W16_MIN
+    xs = fully_connected.expansion_words(w.reshape(oc, -1)) if seg % 4 == 0 and pays else 0
+    w16 = w16 and not xs
+    return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic, "XS": xs}
 
 
 def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_offset: int) -> dict:
@@ -90,14 +102,19 @@ def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_o
     order and the bias with the input offset folded in (padding reads the input zero point)."""
     g = ctx.graph
     oc, kh, kw, ic = w.shape
-    mode = direct_mode(oc, kh, kw, ic, op.attrs["dilation"][1] != 1)
+    mode = direct_mode(w, op.attrs["dilation"][1] != 1)
+    rows = w.reshape(oc, -1)
     segs = w.reshape(oc, kh * kw, ic) if mode["TAPS"] else w.reshape(oc, kh, kw * ic)
-    words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(w.reshape(oc, -1), 4, natural=True)
-    total = conv_common.bias_of(op, g, oc, np.int64) + input_offset * w.astype(np.int64).reshape(oc, -1).sum(axis=1)
+    total = conv_common.bias_of(op, g, oc, np.int64) + input_offset * rows.astype(np.int64).sum(axis=1)
+    if mode["XS"]:
+        words, bias = fully_connected.odd_weights(rows), fully_connected.odd_shifted(total, rows)
+    else:
+        words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(rows, 4, natural=True)
+        bias = dsp.wrap_int32(total)
     return {
         **mode, "direct": True, "zp": -input_offset,
         "w": ctx.derived(index, "w_dsp", words, "int32"),
-        "bias": ctx.derived(index, "bias_dsp", dsp.wrap_int32(total), "int32"),
+        "bias": ctx.derived(index, "bias_dsp", bias, "int32"),
     }
 
 

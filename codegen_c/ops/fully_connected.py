@@ -60,7 +60,11 @@ def expanded_words(op: Op, g: Graph, wide: bool = False) -> int:
     instructions per 4 inputs, and the longer setup of a block, about 40, pay from there on:
     each block saves 7 per 4 inputs; measured on qemu-mps2-an386); int16 weights (``wide``)
     need it."""
-    w = g.tensor(op.inputs[1]).data
+    return expansion_words(g.tensor(op.inputs[1]).data, wide)
+
+
+def expansion_words(w: np.ndarray, wide: bool = False) -> int:
+    """expanded_words of the [rows, K] weights w (also the direct convolution's, per pixel)."""
     n, k = w.shape
     words = dsp.round_up4(k) // 2
     fits = 4 * words <= FC_STACK_LIMIT and int(np.min(w)) >= -127
@@ -116,8 +120,13 @@ def wide_weights(w: np.ndarray) -> np.ndarray:
 def odd_bias(op: Op, g: Graph) -> np.ndarray:
     """aot_fc_s8o's bias: the folded bias plus ODD_SHIFT * the row's sum of w1 + w3 (the
     kernel's runs sum the dot products minus that), wrapped to int32."""
-    w = _padded(g.tensor(op.inputs[1]).data)
-    return dsp.wrap_int32(folded_bias(op, g).astype(np.int64) + ODD_SHIFT * w[:, 1::2].astype(np.int64).sum(axis=1))
+    return odd_shifted(folded_bias(op, g), g.tensor(op.inputs[1]).data)
+
+
+def odd_shifted(bias: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """bias plus ODD_SHIFT * each row's sum of w1 + w3 of the [rows, K] weights w, wrapped to int32."""
+    odd = _padded(w)[:, 1::2].astype(np.int64).sum(axis=1)
+    return dsp.wrap_int32(np.asarray(bias, dtype=np.int64) + ODD_SHIFT * odd)
 
 
 def lower_dsp(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:

@@ -327,6 +327,13 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
 void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off);
 
+/* One output pixel of a convolution as aot_fc_s8o over its window: nseg segments seg[i] of len
+ * int8 each (len % 4 == 0, any alignment) expanded into (y, z) pairs at xs (nseg * len / 2
+ * words, the caller's, e.g. on its stack), then aot_fc_s8o's rows, weights and bias (K =
+ * nseg * len, the segments' values in order). */
+void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, const int32_t *w, int n,
+                  const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off);
+
 /* Two columns interleaved in `cols` (per group of 4 values: 2 words of column 0, then 2 of
  * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
  * out0[r], out1[r] for r < n. */

@@ -642,6 +642,15 @@ void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const 
     }
 }
 
+void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, const int32_t *w, int n,
+                  const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    for (int i = 0; i < nseg; ++i) {
+        aot_fc_expand(seg[i], len, xs + (len >> 1) * i);
+    }
+    aot_fcx_rows(xs, w, (nseg * len) >> 2, n, bias, rq, out, off, 0);
+}
+
 /* aot_mm_2col (int16 weights if `wide`: aot_mm_2col16) for `groups` groups of 4 values:
  * inlined with a constant count for the small K of 1x1 convolutions (straight-line steps), else
  * two steps per loop iteration. */

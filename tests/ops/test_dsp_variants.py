@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import codegen_c.ops.conv2d as c_conv
 import codegen_c.ops.fully_connected as c_fc
 from aot.core import quant
 from aot.driver import choose
@@ -383,7 +384,8 @@ def test_weight_rows_layout():
 # (stride 2, SAME padding; scratch-free: aot_conv_px16's exact-length rows, int16 weights),
 # rows of 5 channels (a tail of 3 values), 1x1 with K = 8 / 12 / 16 (aot_mm_2col without an
 # inner loop), odd output channel counts, windows wider than the stack gather (conv2d.py
-# direct_mode), dilated windows.
+# direct_mode), windows expanded into int16 pairs on the stack (aot_conv_pxo) or too wide for
+# it (aot_conv_px), dilated windows.
 
 
 def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], padding: str, dilation=(1, 1),
@@ -407,7 +409,8 @@ CONV_SHAPES = {
     "conv_first": lambda rng: _conv(rng, 3, (3, 3), (2, 2), "SAME"),
     "conv_ic5": lambda rng: _conv(rng, 5, (3, 3), (1, 1), str(rng.choice(["SAME", "VALID"]))),
     "conv_wide": lambda rng: _conv(rng, 48, (3, 3), (1, 1), "SAME"),  # rows of 144 B, taps at the borders
-    "conv_wide_int8": lambda rng: _conv(rng, 96, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # int8 weights (over 8 KB)
+    "conv_wide_int8": lambda rng: _conv(rng, 96, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # cols=0: pairs on the stack
+    "conv_wide_xl": lambda rng: _conv(rng, 128, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # too many pairs: int8 weights
     "conv_wide_odd": lambda rng: _conv(rng, 45, (3, 3), (1, 1), "SAME"),  # a segment per tap of 45 values
     "conv_dilated": lambda rng: _conv(rng, int(rng.choice([3, 8])), (3, 3), (1, 1), "SAME", (2, 2)),
     "pointwise_k8": lambda rng: _pointwise(rng, 8, int(rng.integers(1, 20))),
@@ -521,3 +524,13 @@ def test_depthwise_direct_only_out_of_place():
         assert resolve(op, g, KernelChoice("dsp", (("ring", 0),))) is out[0]
         inside = [k for k in candidates(op, g, ("dsp",), in_place=0) if k.name == "dsp"]
         assert all(("ring", 0) not in dict(kn).items() for k in inside for kn in k.knobs(op, g)), seed
+
+
+def test_direct_mode_expands_whole_word_windows_on_the_stack():
+    """cols=0 expands a window of whole-word segments (3x3x96: 864 values, 432 words of int16
+    pairs) on the stack; not one of 3x3x128 (2,304 bytes of pairs), nor weights of -128."""
+    w = np.ones((13, 3, 3, 96), dtype=np.int8)
+    assert c_conv.direct_mode(w, dilated=False)["XS"] == 432
+    assert c_conv.direct_mode(np.ones((13, 3, 3, 128), dtype=np.int8), dilated=False)["XS"] == 0
+    w[5, 1, 1, 7] = -128
+    assert c_conv.direct_mode(w, dilated=False)["XS"] == 0
