@@ -179,7 +179,7 @@ def test_fpu_variant_on_cortex_m4f(case, seed, tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("case,seed", [(c, s) for c in ("fc", "fully_connected") for s in range(4)])
+@pytest.mark.parametrize("case,seed", [(c, s) for c in ("fc", "fully_connected") for s in range(6)])
 def test_mvef_fully_connected_on_cortex_m55(case, seed, tmp_path):
     """The MVE-F fully connected kernel (lanes summed at the end) within the same bound."""
     check(case, seed, load_board("qemu-mps3-an547"), tmp_path)
