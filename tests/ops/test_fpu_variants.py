@@ -11,7 +11,9 @@ multiply, run in place over their input by the planner, walking forward or backw
 layers with channels a multiple of 4 or not at stride 1 and 2 (run in place: storing each tile's
 outputs at once, or holding them back where later tiles read the input they replace), one input
 channel with a depth multiplier (the conv kernel), fully connected layers with one batch row (8
-weight rows per tile) or several.
+weight rows per tile) or several; and the Helium float fully connected kernel ("mvef", lanes of
+taps k mod 4 summed at the end: within the same bound, codegen_c/ops/fully_connected_mve.py) on the
+emulated Cortex-M55 (qemu-mps3-an547).
 The float models run on the FPU boards with these kernels by default.
 """
 import dataclasses
@@ -97,6 +99,9 @@ KINDS = ("conv_2d", "depthwise_conv_2d", "fully_connected", "pointwise", "pointw
 CASES = [(c, s) for c in KINDS for s in range(6)]
 
 
+FLOAT_KERNELS = ("fpu", "mvef")  # the scalar FMA kernels, and Helium's float lanes (fully connected)
+
+
 def fpu_board(name: str = "host"):
     """The board with the "fpu" feature (the host board gets it to run the kernels on the host)."""
     return dataclasses.replace(load_board(name), features=("fpu",))
@@ -129,8 +134,9 @@ def magnitude(model: bytes, inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
 def check(case: str, seed: int, board, build_dir) -> None:
     model, cm = compiled(case, seed, board)
     op = cm.graph.ops[0]
-    if any(k.name == "fpu" for k in candidates(op, cm.graph, board.features)):
-        assert cm.variants[0].name == "fpu", f"{case} {seed}: the fpu kernel was not chosen"
+    fast = [k.name for k in candidates(op, cm.graph, board.features) if k.name in FLOAT_KERNELS]
+    if fast:  # the fastest, declared last
+        assert cm.variants[0].name == fast[-1], f"{case} {seed}: the {fast[-1]} kernel was not chosen"
     elif case not in ("conv_2d", "depthwise_conv_2d", "fully_connected"):
         raise AssertionError(f"{case} {seed}: no fpu kernel applies")
     inputs = random_inputs(model, np.random.default_rng(seed))
@@ -170,6 +176,13 @@ def test_float_model_sanitized_on_host(name, tmp_path):
 @pytest.mark.parametrize("case,seed", [(c, s) for c in KINDS for s in range(2)])
 def test_fpu_variant_on_cortex_m4f(case, seed, tmp_path):
     check(case, seed, load_board("qemu-mps2-an386"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("case,seed", [(c, s) for c in ("fc", "fully_connected") for s in range(6)])
+def test_mvef_fully_connected_on_cortex_m55(case, seed, tmp_path):
+    """The MVE-F fully connected kernel (lanes summed at the end) within the same bound."""
+    check(case, seed, load_board("qemu-mps3-an547"), tmp_path)
 
 
 def test_cases_reach_the_fpu_kernels_and_run_in_place():

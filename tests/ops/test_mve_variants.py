@@ -5,7 +5,7 @@ multiple of 16: the tail-predicated chunk), kernels, strides, dilations and padd
 first convolutions, multipliers above 1 (left shifts), 1x1 ones (strided too), fully connected layers of any depth and batch,
 depthwise convolutions with channels not a multiple of 4 or 16, or one input channel and a
 depth multiplier; per-tensor and per-channel
-weights; same-shape adds; average pools. Each case runs with the default knobs and with the leaner ones (columns on the stack,
+weights; same-shape adds; average and max pools. Each case runs with the default knobs and with the leaner ones (columns on the stack,
 the depthwise ring for fewer channels)."""
 from pathlib import Path
 
@@ -68,6 +68,15 @@ def _fully_connected(rng, k: int, units: int, batch: int) -> bytes:
     return m.finish("FULLY_CONNECTED", ins, [y], activation=act, keep_num_dims=False)
 
 
+def _max_pool(rng, c: int) -> bytes:
+    m = Model(rng, "int8")
+    win = m.window(dilated=False)
+    x = m.input("x", (m.batch(), *win["hw"], c))
+    y = m.output((x.shape[0], *win["out_hw"], c), quant=(x.scale, x.zero_point))  # pools keep the input's quantisation
+    return m.finish("MAX_POOL_2D", [x], [y], filter=win["kernel"], stride=win["stride"], padding=win["padding"],
+                    activation=m.activation())
+
+
 def model_for(case: str, seed: int) -> bytes:
     rng = np.random.default_rng([seed, 55])
     n = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731
@@ -93,12 +102,14 @@ def model_for(case: str, seed: int) -> bytes:
         return _depthwise(rng, 1, (n(1, 5), n(1, 5)), (n(1, 2), n(1, 2)), pad, mult=n(2, 12))
     if case == "avg_pool":  # random pools (any channel count, padding), and global ones (the classifier heads)
         return make("average_pool_2d", seed, "int8") if seed % 2 else dsp_model_for("global_avg_pool", seed)
+    if case == "max_pool":  # random windows, strides, padding; channels 1..40 (whole and predicated vectors)
+        return _max_pool(rng, n(1, 40))
     if case == "add":  # residual adds (tests/ops/test_dsp_variants.py's): the DSP add's "sum" and "mm" folds
         return dsp_model_for("add_same", seed)
     raise ValueError(case)
 
 
-KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "depthwise_ic1", "add", "avg_pool")
+KINDS = ("conv", "conv_gain", "first_conv", "pointwise", "fc", "depthwise", "depthwise_ic1", "add", "avg_pool", "max_pool")
 
 
 def compiled(case: str, seed: int, board, knobs: int = 0):
@@ -128,7 +139,7 @@ def check(case: str, seed: int, build_dir, knobs: int = 0) -> None:
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("case,seed", [(c, s) for c in KINDS for s in range(5)])
+@pytest.mark.parametrize("case,seed", [(c, s) for c in KINDS for s in range(5)] + [("max_pool", s) for s in range(5, 10)])
 def test_mve_variant_on_cortex_m55(case, seed, tmp_path):
     check(case, seed, tmp_path)
 
