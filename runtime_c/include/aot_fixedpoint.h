@@ -47,7 +47,16 @@ typedef struct {
 } aot_rq_t;
 
 /* The high word of acc * m + k - [acc < 0] * 2^31, k the 64-bit constant of q (m passed in: a
- * kernel loads it once for the outputs of one channel): LDRD, two SMLAL. */
+ * kernel loads it once for the outputs of one channel). */
+static inline int32_t aot_rq_hi_c(int32_t acc, int32_t m, const aot_rq_t *q)
+{
+    int64_t p = (int64_t)(((uint64_t)(uint32_t)q->khi << 32) | q->klo);
+    p -= (int64_t)((uint32_t)acc >> 31) << 31;
+    p += (int64_t)acc * m;
+    return (int32_t)(p >> 32);
+}
+
+/* The same with SIMD32 cores' LDRD and two SMLAL (GCC builds the 64-bit sum less tightly). */
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
 {
@@ -62,17 +71,16 @@ static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
     return hi;
 }
 #else
-static inline int32_t aot_rq_hi(int32_t acc, int32_t m, const aot_rq_t *q)
-{
-    int64_t p = (int64_t)(((uint64_t)(uint32_t)q->khi << 32) | q->klo);
-    p -= (int64_t)((uint32_t)acc >> 31) << 31;
-    p += (int64_t)acc * m;
-    return (int32_t)(p >> 32);
-}
+#define aot_rq_hi aot_rq_hi_c
 #endif
 
+/* One requantisation; constants known at compile time (a literal aot_rq_t, as the LSTM kernel
+ * writes them) go through the C form, which GCC folds into immediates. */
 static inline int32_t aot_rq(int32_t acc, const aot_rq_t *q)
 {
+    if (__builtin_constant_p(q->m) && __builtin_constant_p(q->klo) && __builtin_constant_p(q->khi)) {
+        return aot_rq_hi_c(acc, q->m, q) >> q->sh;
+    }
     return aot_rq_hi(acc, q->m, q) >> q->sh;
 }
 
