@@ -174,9 +174,10 @@ def op_options(g: Graph, plan: Plan, i: int, features=(), cpu: str = "",
             for k, j, c, s, v, f in rows]
 
 
-def leaner(g: Graph, plan: Plan, i: int, choice: KernelChoice, features=()) -> list[KernelChoice]:
-    """``choice`` then its kernel's leaner knob settings (less scratch, slower), leanest last;
-    just ``choice`` when it already sets a knob."""
+def knob_settings(g: Graph, plan: Plan, i: int, choice: KernelChoice, features=()) -> list[KernelChoice]:
+    """``choice`` then its kernel's other knob settings in its kernel's order: leaner ones (less
+    scratch, slower) and ones that spend flash for speed (``Kernel.flash``); just ``choice`` when
+    it already sets a knob. The variant tests build every setting this lists."""
     if choice.knobs:
         return [choice]
     kernel = kernel_of(g, i, choice, features, in_place_input(plan, i, g))

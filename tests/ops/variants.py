@@ -3,7 +3,7 @@ Helium variant tests (test_dsp_variants.py, test_mve_variants.py) share."""
 import hashlib
 from pathlib import Path
 
-from aot.driver.choose import leaner
+from aot.driver.choose import knob_settings
 from aot.driver.compiler import compile_graph
 from aot.driver.tune import TuningRecord
 from aot.frontends.tflite import load_tflite
@@ -11,8 +11,8 @@ from aot.frontends.tflite import load_tflite
 
 def compile_variant(model: bytes, name: str, board, knobs: int = 0, choice_board=None):
     """``model`` compiled with priority speed on ``choice_board`` (default ``board``) when
-    ``knobs`` is 0, else with every op's leaner variant number ``knobs`` (aot/driver/choose.py:
-    leaner) through a tuning record for ``board``; None when no op has that many."""
+    ``knobs`` is 0, else with every op's knob_settings variant number ``knobs`` (aot/driver/choose.py:
+    knob_settings) through a tuning record for ``board``; None when no op has that many."""
     g = load_tflite(model)
     g.name = name
     digest = hashlib.sha256(model).hexdigest()
@@ -21,7 +21,7 @@ def compile_variant(model: bytes, name: str, board, knobs: int = 0, choice_board
         return cm
     ops = []
     for i, op in enumerate(cm.graph.ops):
-        options = leaner(cm.graph, cm.plan, i, cm.variants[i], board.features)
+        options = knob_settings(cm.graph, cm.plan, i, cm.variants[i], board.features)
         ops.append({"index": i, "op": op.kind, "variant": options[min(knobs, len(options) - 1)].key})
     if all(e["variant"] == cm.variants[e["index"]].key for e in ops):
         return None
