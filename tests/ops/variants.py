@@ -11,7 +11,7 @@ from aot.frontends.tflite import load_tflite
 
 def compile_variant(model: bytes, name: str, board, knobs: int = 0, choice_board=None):
     """``model`` compiled with priority speed on ``choice_board`` (default ``board``) when
-    ``knobs`` is 0, else with every op's knob_settings variant number ``knobs`` (aot/driver/choose.py:
+    ``knobs`` is 0, else with every op's knob setting number ``knobs`` (aot/driver/choose.py:
     knob_settings) through a tuning record for ``board``; None when no op has that many."""
     g = load_tflite(model)
     g.name = name
