@@ -6,7 +6,8 @@ depthwise blocks of a MobileNet) render the same text but for their name and the
 their weight arrays: their code is emitted once, as a function that takes those arrays as
 parameters, and each op's function calls it with its own. The comparison is of the rendered
 text, so sharing never changes what any op computes; it only saves flash (one op's code per
-group instead of one per op) for one call per op per inference.
+group instead of one per op) for one call per op per inference. A function with static locals
+(records whose initialisers name the arrays) is left apart.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 _HEAD = re.compile(r"\s*(AOT_OP|static void) ")  # how a kernel template opens its function
+_STATIC = re.compile(r"\bstatic\b")  # a static local: its initialiser may not name a parameter
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,8 @@ def share(rendered: list[Rendered], arrays: dict[str, str]) -> list[str]:
         shared = f"{first.fn}_shared"
         params = "".join(f", const {arrays[a]} *aot_c{i}" for i, a in enumerate(first.arrays))
         head, sep, body = text.partition("@fn(uint8_t *arena)")
-        if not sep or not _HEAD.fullmatch(head):  # not the form every kernel template writes: apart
-            continue
+        if not sep or not _HEAD.fullmatch(head) or _STATIC.search(body):
+            continue  # not the form kernel templates write, or arrays in static initialisers: apart
         body = re.sub(r"@c(\d+)\b", r"aot_c\1", body)
         out[members[0]] = f"{head}{shared}(uint8_t *arena{params}){body}"
         for i in members:

@@ -416,21 +416,27 @@ AOT_ALWAYS_INLINE void aot_fcx_run(const int32_t **wp, const int32_t *p, int m, 
 }
 
 /* The rows of aot_fc_s8o or aot_fc_s8w16 (`wide`): per run of AOT_FC_RUN groups the sums,
- * shifted right by 8, add to the bias (one run for k <= 256). */
+ * shifted right by 8, add to the bias. The first run of a quad is apart (the only one for
+ * k <= 256). */
 AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int groups, int n, const int32_t *bias,
                                     const aot_rq_t *rq, int8_t *out, int32_t off, int wide)
 {
+    const int first = groups < AOT_FC_RUN ? groups : AOT_FC_RUN;
     int r = 0;
     for (; r + 4 <= n; r += 4) {
-        uint32_t t[4] = {(uint32_t)bias[r], (uint32_t)bias[r + 1], (uint32_t)bias[r + 2], (uint32_t)bias[r + 3]};
-        for (int g = 0; g < groups; g += AOT_FC_RUN) {
-            uint32_t s[4];
+        uint32_t t[4], s[4];
+        aot_fcx_run(&w, xs, first, t, wide);
+        for (int g = AOT_FC_RUN; g < groups; g += AOT_FC_RUN) {
             aot_fcx_run(&w, xs + 2 * g, groups - g < AOT_FC_RUN ? groups - g : AOT_FC_RUN, s, wide);
             t[0] += s[0];
             t[1] += s[1];
             t[2] += s[2];
             t[3] += s[3];
         }
+        t[0] += (uint32_t)bias[r];
+        t[1] += (uint32_t)bias[r + 1];
+        t[2] += (uint32_t)bias[r + 2];
+        t[3] += (uint32_t)bias[r + 3];
         aot_out4(out + r, (int32_t)t[0], (int32_t)t[1], (int32_t)t[2], (int32_t)t[3], rq + r, off);
     }
     for (; r < n; ++r) {
