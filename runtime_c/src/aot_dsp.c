@@ -319,22 +319,22 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
     "smlad %[a3], %[w2], %[y], %[a3]\n\t"                     \
     "smlad %[a3], %[w3], %[z], %[a3]\n\t"
 #define AOT_X4S(s) s s s s
-/* m steps (m >= 1): first m % 16 one at a time, then 16 per loop iteration. */
+/* m steps (m >= 1): first m % 8 one at a time, then 8 per loop iteration. */
 #define AOT_FCX_LOOP(STEP, W_, X_, M_, a0, a1, a2, a3)                                             \
     do {                                                                                           \
         register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
         int32_t y_, z_;                                                                            \
-        __asm__("tst %[m], #15\n\t"                                                                \
+        __asm__("tst %[m], #7\n\t"                                                                 \
                 "beq 2f\n"                                                                         \
                 "1:\n\t" STEP                                                                      \
                 "sub %[m], %[m], #1\n\t"                                                           \
-                "tst %[m], #15\n\t"                                                                \
+                "tst %[m], #7\n\t"                                                                 \
                 "bne 1b\n"                                                                         \
                 "2:\n\t"                                                                           \
                 "cmp %[m], #0\n\t"                                                                 \
                 "beq 4f\n"                                                                         \
-                "3:\n\t" AOT_X4S(AOT_X4S(STEP))                                                    \
-                "subs %[m], %[m], #16\n\t"                                                         \
+                "3:\n\t" AOT_X4S(STEP) AOT_X4S(STEP)                                               \
+                "subs %[m], %[m], #8\n\t"                                                          \
                 "bne 3b\n"                                                                         \
                 "4:"                                                                               \
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
