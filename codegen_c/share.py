@@ -6,8 +6,10 @@ depthwise blocks of a MobileNet) render the same text but for their name and the
 their weight arrays: their code is emitted once, as a function that takes those arrays as
 parameters, and each op's function calls it with its own. The comparison is of the rendered
 text, so sharing never changes what any op computes; it only saves flash (one op's code per
-group instead of one per op) for one call per op per inference. A function with static locals
-(records whose initialisers name the arrays) is left apart.
+group instead of one per op) for one call per op per inference. A ``static const`` local whose
+initialiser names the arrays (a kernel's record of pointers and constants) becomes an automatic
+``const`` local of the shared function (the compiler still folds its constant fields); a
+function with any other static local naming them is left apart.
 """
 from __future__ import annotations
 
@@ -16,7 +18,30 @@ from dataclasses import dataclass
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 _HEAD = re.compile(r"\s*(AOT_OP|static void) ")  # how a kernel template opens its function
-_STATIC = re.compile(r"\bstatic\b")  # a static local: its initialiser may not name a parameter
+_STATIC = re.compile(r"\bstatic\b")
+
+
+def _unstatic(body: str) -> str | None:
+    """``body`` (arrays as placeholders @c0, ...) with its ``static const`` locals that name an
+    array made automatic (a static initialiser may not name a parameter); None if a static
+    local that is not const names one."""
+    out, pos = [], 0
+    for m in _STATIC.finditer(body):
+        if m.start() < pos:
+            continue
+        depth, end = 0, m.end()
+        while end < len(body) and not (body[end] == ";" and depth == 0):
+            depth += {"{": 1, "}": -1}.get(body[end], 0)
+            end += 1
+        statement = body[m.start():end]
+        if "@c" in statement:
+            if not re.match(r"static\s+const\b", statement):
+                return None
+            out.append(body[pos:m.start()])
+            pos = m.end() + 1  # drop "static "
+        out.append(body[pos:end])
+        pos = end
+    return "".join(out) + body[pos:]
 
 
 @dataclass(frozen=True)
@@ -59,8 +84,9 @@ def share(rendered: list[Rendered], arrays: dict[str, str]) -> list[str]:
         shared = f"{first.fn}_shared"
         params = "".join(f", const {arrays[a]} *aot_c{i}" for i, a in enumerate(first.arrays))
         head, sep, body = text.partition("@fn(uint8_t *arena)")
-        if not sep or not _HEAD.fullmatch(head) or _STATIC.search(body):
-            continue  # not the form kernel templates write, or arrays in static initialisers: apart
+        body = _unstatic(body) if sep and _HEAD.fullmatch(head) else None
+        if body is None:
+            continue  # not the form kernel templates write, or an array in a mutable static: apart
         body = re.sub(r"@c(\d+)\b", r"aot_c\1", body)
         out[members[0]] = f"{head}{shared}(uint8_t *arena{params}){body}"
         for i in members:

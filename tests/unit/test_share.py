@@ -1,6 +1,7 @@
 """Ops whose generated code differs only in their constant arrays share one function
 (codegen_c/share.py): each op's function calls it with its own arrays; other ops keep their
-code; a function with static locals is never shared. End to end: the repeated depthwise blocks
+code; a static const record naming the arrays becomes automatic, a mutable static keeps
+the function apart. End to end: the repeated depthwise blocks
 of kws (the DSP build) share one function, and the host build of the shared code is bit-exact."""
 import re
 
@@ -36,11 +37,22 @@ def test_different_code_stays_apart():
     assert share([render_key(f, t, ARRAYS) for f, t in texts.items()], ARRAYS) == list(texts.values())
 
 
-def test_static_locals_stay_apart():
-    def with_record(fn: str, w: str) -> str:
-        return f"static void {fn}(uint8_t *arena)\n{{\n    static const rec_t r = {{{w}, 3}};\n    run(&r, arena);\n}}\n"
+def with_record(fn: str, w: str, qual: str = "static const") -> str:
+    return (f"static void {fn}(uint8_t *arena)\n{{\n    static const int8_t zeros[4] = {{0}};\n"
+            f"    {qual} rec_t r = {{{w}, 3}};\n    run(&r, zeros, arena);\n}}\n")
 
+
+def test_const_records_naming_the_arrays_become_automatic():
     texts = [with_record("op1_conv2d", "w1_op1_w"), with_record("op5_conv2d", "w5_op5_w")]
+    out = share([render_key(f, t, ARRAYS) for f, t in zip(("op1_conv2d", "op5_conv2d"), texts)], ARRAYS)
+    assert "static void op1_conv2d_shared(uint8_t *arena, const int8_t *aot_c0)" in out[0]
+    assert "\n    const rec_t r = {aot_c0, 3};" in out[0]  # automatic: its initialiser names a parameter
+    assert "static const int8_t zeros[4] = {0};" in out[0]  # a static naming no array stays static
+    assert "op1_conv2d_shared(arena, w5_op5_w);" in out[1]
+
+
+def test_mutable_statics_naming_the_arrays_stay_apart():
+    texts = [with_record("op1_conv2d", "w1_op1_w", "static"), with_record("op5_conv2d", "w5_op5_w", "static")]
     assert share([render_key(f, t, ARRAYS) for f, t in zip(("op1_conv2d", "op5_conv2d"), texts)], ARRAYS) == texts
 
 
