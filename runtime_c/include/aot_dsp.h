@@ -365,11 +365,10 @@ void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, cons
 
 /* Two columns interleaved in `cols` (per group of 4 values: 2 words of column 0, then 2 of
  * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
- * out0[r], out1[r] for r < n. */
-
-/* aot_mm_2col with int16 weights (sign-extended at compile time: no SXTB16, 12 instead of 15
- * instructions per 16 MACs): per group of 4 values each row's words (w0,w1), (w2,w3), pairs of
- * rows interleaved per group (row a's two words, then row b's), a last odd row alone. */
+ * out0[r], out1[r] for r < n. aot_mm_2col16: int16 weights (sign-extended at compile time: no
+ * SXTB16, 12 instead of 15 instructions per 16 MACs): per group of 4 values each row's words
+ * (w0,w1), (w2,w3), pairs of rows interleaved per group (row a's two words, then row b's), a
+ * last odd row alone. Their forms: _g1.._g4 (that many groups, straight-line), _any. */
 #define AOT_MM_DECL(NAME)                                                                            \
     void NAME(const int32_t *w, const int32_t *cols, int n, const int32_t *bias, const aot_rq_t *rq,  \
               int8_t *out0, int8_t *out1, int32_t off)
