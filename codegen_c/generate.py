@@ -18,6 +18,7 @@ from codegen_c.cfmt import c_float, c_ident, c_string, c_values, ctype
 from codegen_c.context import ConstArray, LoweringContext
 from codegen_c.kernel import Kernel, KernelChoice
 from codegen_c.registry import resolve
+from codegen_c.share import render_key, share
 
 DEFAULT_DESCRIPTOR = "aot_model"   # the default prefix's descriptor: the runtime's main.c serves it
 RUNTIME_HEADERS = ("aot_model.h", "aot_fixedpoint.h", "aot_dsp.h")  # copied beside model.c
@@ -111,7 +112,7 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
     ctx = LoweringContext(g, plan, state=f"{c_ident(prefix)}_state")
-    functions, calls, runtime, op_consts = [], [], set(), []
+    rendered, comments, calls, runtime, op_consts = [], [], [], set(), []
     for i, op in enumerate(g.ops):
         fn = f"op{i}_{op.kind}"
         known = len(ctx.consts)
@@ -123,10 +124,13 @@ def generate(g: Graph, plan: Plan, out_dir: Path, *, prefix: str = "model", mode
         variables = kernel.lower(i, op, ctx, dict(choice.knobs))
         scratch = plan.offsets.get(f"{SCRATCH}{i}")
         body = env.get_template(kernel.template).render(fn=fn, T=ctype(x.dtype), WT=ctype(w.dtype), scratch=scratch, **variables)
-        functions.append(_op_comment(g, plan, i, kernel, choice, where) + body)
+        rendered.append((fn, body))
+        comments.append(_op_comment(g, plan, i, kernel, choice, where))
         runtime.update(kernel.runtime)
         calls.append({"fn": fn, "index": i, "name": op.name})
         op_consts.append(list(ctx.consts.values())[known:])
+    arrays = {c.ident: c.ctype for c in ctx.consts.values()}
+    functions = [c + f for c, f in zip(comments, share([render_key(fn, body, arrays) for fn, body in rendered], arrays))]
     prefix = c_ident(prefix)
     state_init = _state_init(g, plan, ctx)
     common = {

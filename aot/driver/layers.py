@@ -112,13 +112,16 @@ def layer_report(cm: CompiledModel, model: str | Path, board: Board | None = Non
 
 def _flash_split(g, layers: list[dict], totals: dict, elf: Path, flash_bytes: int) -> None:
     """Each op's ``code_bytes`` (its function opN_kind; None when its kernel is a call into a
-    shared runtime function, e.g. aot_dsp.c's, inlined into the run function) and
+    shared runtime function, e.g. aot_dsp.c's, inlined into the run function; the first of ops
+    that share their code, codegen_c/share.py, counts the shared function) and
     ``const_bytes`` (its constant arrays) from the symbol table of the built firmware;
     the totals add the rest of the flash (runtime, shared kernels, RPC server)."""
     sizes = _symbol_sizes(elf)
     for e, op in zip(layers, g.ops):
         fn = f"op{e['index']}_{op.kind}"
         e["code_bytes"] = sizes.get(fn)
+        if f"{fn}_shared" in sizes:
+            e["code_bytes"] = (e["code_bytes"] or 0) + sizes[f"{fn}_shared"]
         e["const_bytes"] = sum(sizes.get(w, 0) for w in e["weights"])
     totals["code_bytes"] = sum(e["code_bytes"] or 0 for e in layers)
     totals["const_bytes"] = sum(e["const_bytes"] for e in layers)

@@ -287,6 +287,10 @@ static inline void aot_zero32(int32_t *dst, int n)
     }
 }
 
+/* A kernel's dispatch to its specialised forms in aot_dsp.c, inlined where it is called: with the
+ * shape's constants it folds to one call, and the linker keeps only the forms a model calls. */
+#define AOT_DISPATCH static inline __attribute__((always_inline))
+
 /* The kernels of aot_dsp.c. Each output is SSAT(aot_rq(acc, rq + r) + off): `off` is the
  * output offset where aot_rq_t could not fold it; an activation range narrower than int8 is
  * aot_clamp_s8 over the outputs afterwards. */
@@ -324,8 +328,33 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
  * nothing read past them). Weights per quad of rows, per segment: per input word the four
  * rows' pairs (w0,w2), (w1,w3), then per tail value (r0 | r1 << 16), (r2 | r3 << 16); the last
  * n % 4 rows one after another: per word the pairs, per tail value one int32. */
-void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
-                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off);
+void aot_conv_px16_any(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                       const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off);
+#define AOT_PX16_DECL(NAME)                                                                               \
+    void NAME(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias, const aot_rq_t *rq, \
+              int8_t *out, int32_t off)
+AOT_PX16_DECL(aot_conv_px16_w2t1);
+AOT_PX16_DECL(aot_conv_px16_w1);
+AOT_PX16_DECL(aot_conv_px16_w2);
+AOT_PX16_DECL(aot_conv_px16_w3);
+#undef AOT_PX16_DECL
+/* Called with constant words and tail (the generated code): the straight-line form of the shape
+ * (aot_dsp.c), else aot_conv_px16_any; the linker keeps only the forms a model calls. */
+AOT_DISPATCH void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                                const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    if (words == 2 && tail == 1) {
+        aot_conv_px16_w2t1(seg, kh, w, n, bias, rq, out, off);
+    } else if (words == 1 && tail == 0) {
+        aot_conv_px16_w1(seg, kh, w, n, bias, rq, out, off);
+    } else if (words == 2 && tail == 0) {
+        aot_conv_px16_w2(seg, kh, w, n, bias, rq, out, off);
+    } else if (words == 3 && tail == 0) {
+        aot_conv_px16_w3(seg, kh, w, n, bias, rq, out, off);
+    } else {
+        aot_conv_px16_any(seg, kh, words, tail, w, n, bias, rq, out, off);
+    }
+}
 
 /* One output pixel of a convolution as aot_fc_s8o over its window: nseg segments seg[i] of len
  * int8 each (len % 4 == 0, any alignment) expanded into (y, z) pairs at xs (nseg * len / 2
@@ -336,15 +365,43 @@ void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, cons
 
 /* Two columns interleaved in `cols` (per group of 4 values: 2 words of column 0, then 2 of
  * column 1) times n weight rows (pairs of rows interleaved per group, a last odd row alone):
- * out0[r], out1[r] for r < n. */
-void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
-
-/* aot_mm_2col with int16 weights (sign-extended at compile time: no SXTB16, 12 instead of 15
- * instructions per 16 MACs): per group of 4 values each row's words (w0,w1), (w2,w3), pairs of
- * rows interleaved per group (row a's two words, then row b's), a last odd row alone. */
-void aot_mm_2col16(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                   const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
+ * out0[r], out1[r] for r < n. aot_mm_2col16: int16 weights (sign-extended at compile time: no
+ * SXTB16, 12 instead of 15 instructions per 16 MACs): per group of 4 values each row's words
+ * (w0,w1), (w2,w3), pairs of rows interleaved per group (row a's two words, then row b's), a
+ * last odd row alone. Their forms: _g1.._g4 (that many groups, straight-line), _any. */
+#define AOT_MM_DECL(NAME)                                                                            \
+    void NAME(const int32_t *w, const int32_t *cols, int n, const int32_t *bias, const aot_rq_t *rq,  \
+              int8_t *out0, int8_t *out1, int32_t off)
+AOT_MM_DECL(aot_mm_2col_g1);
+AOT_MM_DECL(aot_mm_2col_g2);
+AOT_MM_DECL(aot_mm_2col_g3);
+AOT_MM_DECL(aot_mm_2col_g4);
+AOT_MM_DECL(aot_mm_2col16_g1);
+AOT_MM_DECL(aot_mm_2col16_g2);
+AOT_MM_DECL(aot_mm_2col16_g3);
+AOT_MM_DECL(aot_mm_2col16_g4);
+#undef AOT_MM_DECL
+void aot_mm_2col_any(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
+void aot_mm_2col16_any(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                       const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off);
+/* Called with a constant group count (the generated code): the straight-line form of 1..4
+ * groups (aot_dsp.c), else the loop; the linker keeps only the forms a model calls. */
+#define AOT_MM_DISPATCH(NAME)                                                                             \
+    AOT_DISPATCH void NAME(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias, \
+                           const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)                   \
+    {                                                                                                     \
+        switch (groups) {                                                                                 \
+        case 1: NAME##_g1(w, cols, n, bias, rq, out0, out1, off); break;                                  \
+        case 2: NAME##_g2(w, cols, n, bias, rq, out0, out1, off); break;                                  \
+        case 3: NAME##_g3(w, cols, n, bias, rq, out0, out1, off); break;                                  \
+        case 4: NAME##_g4(w, cols, n, bias, rq, out0, out1, off); break;                                  \
+        default: NAME##_any(w, cols, groups, n, bias, rq, out0, out1, off); break;                        \
+        }                                                                                                 \
+    }
+AOT_MM_DISPATCH(aot_mm_2col)
+AOT_MM_DISPATCH(aot_mm_2col16)
+#undef AOT_MM_DISPATCH
 
 /* One output row of a depthwise convolution (depth multiplier 1, channels a multiple of 4).
  * Input rows are int16 with the input offset added, group-major: for each group of 4 channels,
@@ -431,8 +488,26 @@ typedef struct {
     aot_rq_t rq;
 } aot_dw3_t;
 
-void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw,
-                     int32_t off);
+#define AOT_DW_PACK_DECL(NAME) \
+    void NAME(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int32_t off)
+AOT_DW_PACK_DECL(aot_dw_row_pack1_g1);
+AOT_DW_PACK_DECL(aot_dw_row_pack1_g);
+AOT_DW_PACK_DECL(aot_dw_row_pack1_any);
+AOT_DW_PACK_DECL(aot_dw_row_pack2_g1);
+AOT_DW_PACK_DECL(aot_dw_row_pack2_g);
+AOT_DW_PACK_DECL(aot_dw_row_pack2_any);
+#undef AOT_DW_PACK_DECL
+/* Called with constant cb and sw (the generated code): the form for the stride and channels
+ * (aot_dsp.c: one group of 4, whole groups, any); the linker keeps only the forms a model calls. */
+AOT_DISPATCH void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw,
+                                  int32_t off)
+{
+    if (sw == 1) {
+        (cb == 4 ? aot_dw_row_pack1_g1 : (cb & 3) == 0 ? aot_dw_row_pack1_g : aot_dw_row_pack1_any)(x, n, c, cb, row, col, words, off);
+    } else {
+        (cb == 4 ? aot_dw_row_pack2_g1 : (cb & 3) == 0 ? aot_dw_row_pack2_g : aot_dw_row_pack2_any)(x, n, c, cb, row, col, words, off);
+    }
+}
 
 /* AOT_DW3_ACC(SW, CBM, p0, p1, p2, k, a0, a1, q): one channel (record k) of output pixels ox,
  * ox + 1: a0, a1 from the bias over the 3 tap rows whose words for this channel are at p0, p1,

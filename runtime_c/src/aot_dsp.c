@@ -319,22 +319,22 @@ void aot_fc_s8(const int8_t *x, const int32_t *w, int k, int n, const int32_t *b
     "smlad %[a3], %[w2], %[y], %[a3]\n\t"                     \
     "smlad %[a3], %[w3], %[z], %[a3]\n\t"
 #define AOT_X4S(s) s s s s
-/* m steps (m >= 1): first m % 16 one at a time, then 16 per loop iteration. */
+/* m steps (m >= 1): first m % 8 one at a time, then 8 per loop iteration. */
 #define AOT_FCX_LOOP(STEP, W_, X_, M_, a0, a1, a2, a3)                                             \
     do {                                                                                           \
         register int32_t w0_ __asm__("r8"), w1_ __asm__("r9"), w2_ __asm__("r10"), w3_ __asm__("r11"); \
         int32_t y_, z_;                                                                            \
-        __asm__("tst %[m], #15\n\t"                                                                \
+        __asm__("tst %[m], #7\n\t"                                                                 \
                 "beq 2f\n"                                                                         \
                 "1:\n\t" STEP                                                                      \
                 "sub %[m], %[m], #1\n\t"                                                           \
-                "tst %[m], #15\n\t"                                                                \
+                "tst %[m], #7\n\t"                                                                 \
                 "bne 1b\n"                                                                         \
                 "2:\n\t"                                                                           \
                 "cmp %[m], #0\n\t"                                                                 \
                 "beq 4f\n"                                                                         \
-                "3:\n\t" AOT_X4S(AOT_X4S(STEP))                                                    \
-                "subs %[m], %[m], #16\n\t"                                                         \
+                "3:\n\t" AOT_X4S(STEP) AOT_X4S(STEP)                                               \
+                "subs %[m], %[m], #8\n\t"                                                          \
                 "bne 3b\n"                                                                         \
                 "4:"                                                                               \
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(W_),        \
@@ -453,11 +453,18 @@ AOT_ALWAYS_INLINE void aot_fcx_rows(const int32_t *xs, const int32_t *w, int gro
     }
 }
 
+/* The int8-weight rows once, shared by aot_fc_s8o and aot_conv_pxo. */
+static __attribute__((noinline)) void aot_fcx_rows8(const int32_t *xs, const int32_t *w, int groups, int n,
+                                                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    aot_fcx_rows(xs, w, groups, n, bias, rq, out, off, 0);
+}
+
 void aot_fc_s8o(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
                 const aot_rq_t *rq, int8_t *out, int32_t off)
 {
     aot_fc_expand(x, k, xs);
-    aot_fcx_rows(xs, w, (k + 3) >> 2, n, bias, rq, out, off, 0);
+    aot_fcx_rows8(xs, w, (k + 3) >> 2, n, bias, rq, out, off);
 }
 
 void aot_fc_s8w16(const int8_t *x, int32_t *xs, const int32_t *w, int k, int n, const int32_t *bias,
@@ -624,22 +631,25 @@ AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int wor
     }
 }
 
-void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
-                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
-{
-    /* straight-line segments: 3 channels x 3 columns (the first convolution of an image model),
-     * rows of 1..3 words (e.g. one channel x 4 columns of a spectrogram) */
-    if (words == 2 && tail == 1) {
-        aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off);
-    } else if (words == 1 && tail == 0) {
-        aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off);
-    } else if (words == 2 && tail == 0) {
-        aot_conv_px16_n(seg, kh, 2, 0, w, n, bias, rq, out, off);
-    } else if (words == 3 && tail == 0) {
-        aot_conv_px16_n(seg, kh, 3, 0, w, n, bias, rq, out, off);
-    } else {
-        aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off);
+/* aot_conv_px16's forms (aot_dsp.h picks one where it is called, so that the linker keeps only
+ * those a model calls): straight-line segments of 3 channels x 3 columns (the first convolution
+ * of an image model), rows of 1..3 words (e.g. one channel x 4 columns of a spectrogram); any. */
+#define AOT_PX16_FORM(NAME, WORDS, TAIL)                                                                   \
+    void NAME(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias, const aot_rq_t *rq, \
+              int8_t *out, int32_t off)                                                                    \
+    {                                                                                                      \
+        aot_conv_px16_n(seg, kh, WORDS, TAIL, w, n, bias, rq, out, off);                                   \
     }
+AOT_PX16_FORM(aot_conv_px16_w2t1, 2, 1)
+AOT_PX16_FORM(aot_conv_px16_w1, 1, 0)
+AOT_PX16_FORM(aot_conv_px16_w2, 2, 0)
+AOT_PX16_FORM(aot_conv_px16_w3, 3, 0)
+#undef AOT_PX16_FORM
+
+void aot_conv_px16_any(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                       const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+{
+    aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off);
 }
 
 void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, const int32_t *w, int n,
@@ -648,7 +658,7 @@ void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, cons
     for (int i = 0; i < nseg; ++i) {
         aot_fc_expand(seg[i], len, xs + (len >> 1) * i);
     }
-    aot_fcx_rows(xs, w, (nseg * len) >> 2, n, bias, rq, out, off, 0);
+    aot_fcx_rows8(xs, w, (nseg * len) >> 2, n, bias, rq, out, off);
 }
 
 /* aot_mm_2col (int16 weights if `wide`: aot_mm_2col16) for `groups` groups of 4 values:
@@ -705,40 +715,34 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *
     }
 }
 
-/* aot_mm_2col_n with the group counts of small 1x1 convolutions as constants. */
-AOT_ALWAYS_INLINE void aot_mm_2col_k(int wide, const int32_t *w, const int32_t *cols, int groups, int n,
-                                     const int32_t *bias, const aot_rq_t *rq, int8_t *out0, int8_t *out1,
-                                     int32_t off)
-{
-    switch (groups) {
-    case 1:
-        aot_mm_2col_n(wide, w, cols, 1, n, bias, rq, out0, out1, off);
-        break;
-    case 2:
-        aot_mm_2col_n(wide, w, cols, 2, n, bias, rq, out0, out1, off);
-        break;
-    case 3:
-        aot_mm_2col_n(wide, w, cols, 3, n, bias, rq, out0, out1, off);
-        break;
-    case 4:
-        aot_mm_2col_n(wide, w, cols, 4, n, bias, rq, out0, out1, off);
-        break;
-    default:
-        aot_mm_2col_n(wide, w, cols, groups, n, bias, rq, out0, out1, off);
-        break;
+/* aot_mm_2col's and aot_mm_2col16's forms (aot_dsp.h picks one where it is called): the group
+ * counts 1..4 of small 1x1 convolutions as constants; any. */
+#define AOT_MM_FORM(NAME, WIDE, GROUPS)                                                                 \
+    void NAME(const int32_t *w, const int32_t *cols, int n, const int32_t *bias, const aot_rq_t *rq,     \
+              int8_t *out0, int8_t *out1, int32_t off)                                                  \
+    {                                                                                                   \
+        aot_mm_2col_n(WIDE, w, cols, GROUPS, n, bias, rq, out0, out1, off);                             \
     }
+AOT_MM_FORM(aot_mm_2col_g1, 0, 1)
+AOT_MM_FORM(aot_mm_2col_g2, 0, 2)
+AOT_MM_FORM(aot_mm_2col_g3, 0, 3)
+AOT_MM_FORM(aot_mm_2col_g4, 0, 4)
+AOT_MM_FORM(aot_mm_2col16_g1, 1, 1)
+AOT_MM_FORM(aot_mm_2col16_g2, 1, 2)
+AOT_MM_FORM(aot_mm_2col16_g3, 1, 3)
+AOT_MM_FORM(aot_mm_2col16_g4, 1, 4)
+#undef AOT_MM_FORM
+
+void aot_mm_2col_any(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+{
+    aot_mm_2col_n(0, w, cols, groups, n, bias, rq, out0, out1, off);
 }
 
-void aot_mm_2col(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                 const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
+void aot_mm_2col16_any(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
+                       const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
 {
-    aot_mm_2col_k(0, w, cols, groups, n, bias, rq, out0, out1, off);
-}
-
-void aot_mm_2col16(const int32_t *w, const int32_t *cols, int groups, int n, const int32_t *bias,
-                   const aot_rq_t *rq, int8_t *out0, int8_t *out1, int32_t off)
-{
-    aot_mm_2col_k(1, w, cols, groups, n, bias, rq, out0, out1, off);
+    aot_mm_2col_n(1, w, cols, groups, n, bias, rq, out0, out1, off);
 }
 
 void aot_dw_row_3x3(const int32_t *const *rows, int pitch, int groups, int ow, int sw,
@@ -1040,28 +1044,21 @@ AOT_ALWAYS_INLINE void aot_dw_pack_row(const int8_t *x, int n, int c, int cb, in
     }
 }
 
-/* aot_dw_row_pack for a stride: specialised for one group of 4 channels (the leanest blocks)
- * and for whole groups (no tail channels). */
-AOT_ALWAYS_INLINE void aot_dw_pack_rows(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words,
-                                        int l, int32_t off)
-{
-    if (cb == 4) {
-        aot_dw_pack_row(x, n, c, 4, row, col, words, l, off);
-    } else if ((cb & 3) == 0) {
-        aot_dw_pack_row(x, n, c, cb & ~3, row, col, words, l, off);
-    } else {
-        aot_dw_pack_row(x, n, c, cb, row, col, words, l, off);
+/* aot_dw_row_pack's forms (aot_dsp.h picks one where it is called): per stride (1, 2), one group
+ * of 4 channels (the leanest blocks), whole groups (no tail channels), any channels. */
+#define AOT_DW_PACK_FORM(NAME, L, CB)                                                                  \
+    void NAME(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int32_t off)    \
+    {                                                                                                  \
+        (void)cb; /* a constant in the one-group forms */                                            \
+        aot_dw_pack_row(x, n, c, CB, row, col, words, L, off);                                         \
     }
-}
-
-void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw, int32_t off)
-{
-    if (sw == 1) {
-        aot_dw_pack_rows(x, n, c, cb, row, col, words, 1, off);
-    } else {
-        aot_dw_pack_rows(x, n, c, cb, row, col, words, 2, off);
-    }
-}
+AOT_DW_PACK_FORM(aot_dw_row_pack1_g1, 1, 4)
+AOT_DW_PACK_FORM(aot_dw_row_pack1_g, 1, cb & ~3)
+AOT_DW_PACK_FORM(aot_dw_row_pack1_any, 1, cb)
+AOT_DW_PACK_FORM(aot_dw_row_pack2_g1, 2, 4)
+AOT_DW_PACK_FORM(aot_dw_row_pack2_g, 2, cb & ~3)
+AOT_DW_PACK_FORM(aot_dw_row_pack2_any, 2, cb)
+#undef AOT_DW_PACK_FORM
 
 /* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
 static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
