@@ -97,6 +97,18 @@ def direct_mode(w: np.ndarray, dilated: bool) -> dict:
     return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic, "XS": xs}
 
 
+def pixel_run(op: Op, g: Graph, mode: dict) -> dict:
+    """RUN: with int16 weights and a segment per window row (undilated), the output pixels ox
+    of [OX0, OX1), whose windows lie inside the input left and right, go to aot_conv_px16 in one
+    call per output row (where its window rows lie inside the input too)."""
+    v = window_vars(op, g)
+    kw = g.tensor(op.inputs[1]).shape[2]
+    first = -(-v["PL"] // v["SW"])
+    end = min(v["OW"], max(first, (v["W"] - kw + v["PL"]) // v["SW"] + 1))
+    run = mode["w16"] and not mode["TAPS"] and v["DW"] == 1 and end - first > 1
+    return {"RUN": run, "OX0": first, "OX1": end}
+
+
 def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_offset: int) -> dict:
     """Template variables of the direct kernel: its mode (direct_mode), the weights in segment
     order and the bias with the input offset folded in (padding reads the input zero point)."""
@@ -112,7 +124,7 @@ def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_o
         words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(rows, 4, natural=True)
         bias = dsp.wrap_int32(total)
     return {
-        **mode, "direct": True, "zp": -input_offset,
+        **mode, **pixel_run(op, g, mode), "direct": True, "zp": -input_offset,
         "w": ctx.derived(index, "w_dsp", words, "int32"),
         "bias": ctx.derived(index, "bias_dsp", bias, "int32"),
     }

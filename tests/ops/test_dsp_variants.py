@@ -452,6 +452,19 @@ def test_weight_px16_layout():
     assert last.tolist() == [40 | 42 << 16, 41 | 43 << 16, 44, 45 | 47 << 16, 46 | 48 << 16, 49]  # row 4 alone
 
 
+def test_weight_px16_octets():
+    rows = np.arange(13 * 5, dtype=np.int8).reshape(13, 1, 5)  # 13 rows of 5 values: w[r, i] = 5 r + i
+    words = dsp.weights_px16(rows)
+    pairs = words.view(np.int16).reshape(-1, 2)
+    # block of rows 0..7: per row (w0, w2), (w1, w3), then the tail value 4 of row pairs (0, 1) .. (6, 7)
+    assert pairs[:16].tolist() == [[5 * r + k, 5 * r + k + 2] for r in range(8) for k in (0, 1)]
+    assert pairs[16:20].tolist() == [[5 * r + 4, 5 * r + 9] for r in (0, 2, 4, 6)]
+    # block of rows 8..11, then row 12 alone (pairs, then the int32 tail weight)
+    assert pairs[20:28].tolist() == [[5 * r + k, 5 * r + k + 2] for r in range(8, 12) for k in (0, 1)]
+    assert pairs[28:30].tolist() == [[44, 49], [54, 59]]
+    assert words[30:].tolist() == [60 | 62 << 16, 61 | 63 << 16, 64]
+
+
 # The depthwise kernel's ring-free setting (knob ring=0, aot_dw_direct: no scratch, input read in
 # place, taps cut at the padded borders): random windows, strides, dilations, SAME and VALID,
 # channel counts not a multiple of 4 where the DSP kernel takes them (the 3x3 two-pixel shapes).
