@@ -179,28 +179,46 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
  * product, SMLAL of the sign correction, ASR, ADD, SSAT, STRB), the multiplier and shift loaded
  * once per channel (LDRD), so that GCC does not shuffle the 64-bit pairs between registers. */
 #if AOT_SIMD32
+/* The requantisation of accumulator `acc` into the byte operand `o`, m and sh loaded. */
+#define AOT_OUT_TEXT(acc, o)                                                                      \
+    "ldrd %[lo], %[hi], [%[q], %[ko]]\n\t"                                                         \
+    "smlal %[lo], %[hi], %[" acc "], %[m]\n\t"                                                     \
+    "lsr %[t], %[" acc "], #31\n\t"                                                                \
+    "smlal %[lo], %[hi], %[t], %[c]\n\t"                                                           \
+    "asr %[hi], %[hi], %[sh]\n\t"                                                                  \
+    "add %[hi], %[hi], %[off]\n\t"                                                                 \
+    "ssat %[hi], #8, %[hi]\n\t"                                                                    \
+    "strb %[hi], %[" o "]\n\t"
+#define AOT_OUT_REGS [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t), [m] "=&r"(m), [sh] "=&r"(sh)
+#define AOT_OUT_INS(q, i, off) \
+    [q] "r"(q), [mo] "i"(16 * (i)), [ko] "i"(16 * (i) + 8), [off] "r"(off), [c] "r"(INT32_MIN), "m"(q[i])
 /* o[i] from a0 and q[i] (i a constant: offsets from the bases o and q, no address arithmetic). */
 AOT_ALWAYS_INLINE void aot_out_at(int8_t *o, int i, int32_t a0, const aot_rq_t *q, int32_t off)
 {
     uint32_t lo, t;
     int32_t hi, m, sh;
-    __asm__("ldrd %[m], %[sh], [%[q], %[mo]]\n\t"
-            "ldrd %[lo], %[hi], [%[q], %[ko]]\n\t"
-            "smlal %[lo], %[hi], %[a0], %[m]\n\t"
-            "lsr %[t], %[a0], #31\n\t"
-            "smlal %[lo], %[hi], %[t], %[c]\n\t"
-            "asr %[hi], %[hi], %[sh]\n\t"
-            "add %[hi], %[hi], %[off]\n\t"
-            "ssat %[hi], #8, %[hi]\n\t"
-            "strb %[hi], %[o0]"
-            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t), [m] "=&r"(m), [sh] "=&r"(sh), [o0] "=m"(o[i])
-            : [q] "r"(q), [mo] "i"(16 * i), [ko] "i"(16 * i + 8), [a0] "r"(a0), [off] "r"(off),
-              [c] "r"(INT32_MIN), "m"(q[i]));
+    __asm__("ldrd %[m], %[sh], [%[q], %[mo]]\n\t" AOT_OUT_TEXT("a0", "o0")
+            : AOT_OUT_REGS, [o0] "=m"(o[i]) : AOT_OUT_INS(q, i, off), [a0] "r"(a0));
+}
+/* o0[i], o1[i] from a0, a1 (two pixels) and q[i], m and sh loaded once. */
+AOT_ALWAYS_INLINE void aot_out2_at(int8_t *o0, int8_t *o1, int i, int32_t a0, int32_t a1, const aot_rq_t *q,
+                                   int32_t off)
+{
+    uint32_t lo, t;
+    int32_t hi, m, sh;
+    __asm__("ldrd %[m], %[sh], [%[q], %[mo]]\n\t" AOT_OUT_TEXT("a0", "o0") AOT_OUT_TEXT("a1", "o1")
+            : AOT_OUT_REGS, [o0] "=m"(o0[i]), [o1] "=m"(o1[i]) : AOT_OUT_INS(q, i, off), [a0] "r"(a0), [a1] "r"(a1));
 }
 #else
 AOT_ALWAYS_INLINE void aot_out_at(int8_t *o, int i, int32_t a0, const aot_rq_t *q, int32_t off)
 {
     o[i] = aot_ssat8(aot_rq(a0, q + i) + off);
+}
+AOT_ALWAYS_INLINE void aot_out2_at(int8_t *o0, int8_t *o1, int i, int32_t a0, int32_t a1, const aot_rq_t *q,
+                                   int32_t off)
+{
+    aot_out_at(o0, i, a0, q, off);
+    aot_out_at(o1, i, a1, q, off);
 }
 #endif
 
@@ -212,15 +230,6 @@ AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int
 AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
 {
     return aot_ssat8(aot_rq(acc, q) + off);
-}
-
-/* aot_out of two accumulators of one channel (two pixels) into *o0, *o1 (m loaded once). */
-AOT_ALWAYS_INLINE void aot_out2(int8_t *o0, int8_t *o1, int32_t a0, int32_t a1, const aot_rq_t *q, int32_t off)
-{
-    const int32_t m = q->m, sh = q->sh;
-    const int8_t v0 = aot_ssat8((aot_rq_hi(a0, m, q) >> sh) + off), v1 = aot_ssat8((aot_rq_hi(a1, m, q) >> sh) + off);
-    *o0 = v0;
-    *o1 = v1;
 }
 
 /* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
@@ -700,8 +709,8 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *
                 AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             }
         }
-        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
-        aot_out2(out0 + r + 1, out1 + r + 1, a10, a11, rq + r + 1, off);
+        aot_out2_at(out0 + r, out1 + r, 0, a00, a01, rq + r, off);
+        aot_out2_at(out0 + r, out1 + r, 1, a10, a11, rq + r, off);
     }
     if (r < n) {
         const int32_t *p = cols;
@@ -719,7 +728,7 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *
             a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
             p += 4;
         }
-        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
+        aot_out2_at(out0 + r, out1 + r, 0, a00, a01, rq + r, off);
     }
 }
 
