@@ -46,10 +46,13 @@ def weights_mm16(w: np.ndarray) -> np.ndarray:
     return wrap_int32(np.concatenate([head, words[full:].reshape(-1)]))
 
 
+PX16_OCTETS = (4, 9)  # segment lengths aot_conv_px16 specialises (one word; 3 channels x 3 columns)
+
+
 def weights_px16(rows: np.ndarray) -> np.ndarray:
     """[n, kh, L] int8 (n weight rows, kh window rows of L values) -> int32 words for
-    aot_conv_px16, sign-extended to int16 at compile time: per block of 8 rows (then one of 4
-    where n % 8 >= 4), per window row, per input word the block's rows' pairs (w0, w2), (w1, w3),
+    aot_conv_px16, sign-extended to int16 at compile time: per block of 8 rows (L in
+    PX16_OCTETS, the lengths it specialises; else 4), then blocks of 4, per window row, per input word the block's rows' pairs (w0, w2), (w1, w3),
     then per tail value (L % 4 of them) the pairs of rows (r0 | r1 << 16), (r2 | r3 << 16), ...;
     the last n % 4 rows one after another (per word the pairs, per tail value the int32 weight)."""
     n, kh, length = rows.shape
@@ -62,10 +65,11 @@ def weights_px16(rows: np.ndarray) -> np.ndarray:
     head = r[:, :, : 4 * words].reshape(n, kh, words, 4)
     word_pairs = np.stack([pairs(head[..., 0], head[..., 2]), pairs(head[..., 1], head[..., 3])], axis=-1)  # n kh words 2
     tail = r[:, :, 4 * words:]  # n kh t
-    starts = [*range(0, n - 7, 8), *([n // 8 * 8] if n % 8 >= 4 else [])]
+    block = 8 if length in PX16_OCTETS else 4
+    starts = [*range(0, n - block + 1, block), *range(n // block * block, n - 3, 4)]
     parts = []
     for q in starts:
-        size = min(8, n - q) // 4 * 4
+        size = block if q + block <= n else 4
         for ky in range(kh):
             parts.append(word_pairs[q:q + size, ky].transpose(1, 0, 2).reshape(-1))
             t = tail[q:q + size, ky]  # size t

@@ -621,19 +621,18 @@ AOT_ALWAYS_INLINE void aot_px16_block(const int8_t *const *seg, int kh, int word
 }
 
 /* aot_conv_px16 for segments of `words` words and `tail` values (constants where inlined for
- * the common shapes): blocks of 8 rows, one of 4, then the last n % 4 rows one at a time, each
- * over the npx pixels. */
+ * the common shapes): blocks of `block` (8 or 4, a constant) rows, then of 4, then the last n % 4
+ * rows one at a time, each over the npx pixels. */
 AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w,
                                        int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off,
-                                       int npx, int step)
+                                       int npx, int step, int block)
 {
     int r = 0;
-    for (; r + 8 <= n; r += 8) {
+    for (; block == 8 && r + 8 <= n; r += 8) {
         aot_px16_block(seg, kh, words, tail, &w, n, bias + r, rq + r, out + r, off, npx, step, 8);
     }
-    if (r + 4 <= n) {
+    for (; r + 4 <= n; r += 4) {
         aot_px16_block(seg, kh, words, tail, &w, n, bias + r, rq + r, out + r, off, npx, step, 4);
-        r += 4;
     }
     for (; r < n; ++r) { /* the last n % 4 rows: per word (w0,w2), (w1,w3), per tail value an int32 */
         const int32_t *wr = w;
@@ -658,14 +657,15 @@ AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int wor
 void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
 {
-    /* constant segment shapes: 3 channels x 3 columns (the first convolution of an image
-     * model), one word (e.g. one channel x 4 columns of a spectrogram) */
+    /* constant segment shapes, in blocks of 8 rows (codegen_c/dsp.py PX16_OCTETS): 3 channels x
+     * 3 columns (the first convolution of an image model), one word (e.g. one channel x 4
+     * columns of a spectrogram); other shapes in blocks of 4 (less code) */
     if (words == 2 && tail == 1) {
-        aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off, npx, step);
+        aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off, npx, step, 8);
     } else if (words == 1 && tail == 0) {
-        aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off, npx, step);
+        aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off, npx, step, 8);
     } else {
-        aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off, npx, step);
+        aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off, npx, step, 4);
     }
 }
 

@@ -453,16 +453,22 @@ def test_weight_px16_layout():
 
 
 def test_weight_px16_octets():
-    rows = np.arange(13 * 5, dtype=np.int8).reshape(13, 1, 5)  # 13 rows of 5 values: w[r, i] = 5 r + i
+    rows = np.arange(13 * 9, dtype=np.int8).reshape(13, 1, 9)  # 13 rows of 9 values: w[r, i] = 9 r + i
     words = dsp.weights_px16(rows)
     pairs = words.view(np.int16).reshape(-1, 2)
-    # block of rows 0..7: per row (w0, w2), (w1, w3), then the tail value 4 of row pairs (0, 1) .. (6, 7)
-    assert pairs[:16].tolist() == [[5 * r + k, 5 * r + k + 2] for r in range(8) for k in (0, 1)]
-    assert pairs[16:20].tolist() == [[5 * r + 4, 5 * r + 9] for r in (0, 2, 4, 6)]
-    # block of rows 8..11, then row 12 alone (pairs, then the int32 tail weight)
-    assert pairs[20:28].tolist() == [[5 * r + k, 5 * r + k + 2] for r in range(8, 12) for k in (0, 1)]
-    assert pairs[28:30].tolist() == [[44, 49], [54, 59]]
-    assert words[30:].tolist() == [60 | 62 << 16, 61 | 63 << 16, 64]
+
+    def word(rs, j):  # input word j of rows rs: per row (w0, w2), (w1, w3)
+        return [[9 * r + 4 * j + k, 9 * r + 4 * j + k + 2] for r in rs for k in (0, 1)]
+
+    # a block of rows 0..7 (9 values: aot_conv_px16's blocks of 8), the tail value 8 of row pairs
+    assert pairs[:32].tolist() == word(range(8), 0) + word(range(8), 1)
+    assert pairs[32:36].tolist() == [[9 * r + 8, 9 * r + 17] for r in (0, 2, 4, 6)]
+    # a block of rows 8..11, then row 12 alone (pairs, then the int32 tail weight)
+    assert pairs[36:52].tolist() == word(range(8, 12), 0) + word(range(8, 12), 1)
+    assert pairs[52:54].tolist() == [[80, 89], [98, 107]]
+    assert words[54:].tolist() == [108 | 110 << 16, 109 | 111 << 16, 112 | 114 << 16, 113 | 115 << 16, 116]
+    # other lengths: blocks of 4 rows
+    assert dsp.weights_px16(rows[:, :, :5])[:8].view(np.int16).reshape(-1, 2).tolist()[:4] == [[0, 2], [1, 3], [9, 11], [10, 12]]
 
 
 # The depthwise kernel's ring-free setting (knob ring=0, aot_dw_direct: no scratch, input read in
