@@ -46,13 +46,14 @@ def weights_mm16(w: np.ndarray) -> np.ndarray:
     return wrap_int32(np.concatenate([head, words[full:].reshape(-1)]))
 
 
-PX16_OCTETS = (4, 9)  # segment lengths aot_conv_px16 specialises (one word; 3 channels x 3 columns)
+PX16_OCTETS = (4, 9)  # segment lengths of aot_conv_px16_4 / _9 (one word; 3 channels x 3 columns)
 
 
 def weights_px16(rows: np.ndarray) -> np.ndarray:
     """[n, kh, L] int8 (n weight rows, kh window rows of L values) -> int32 words for
     aot_conv_px16, sign-extended to int16 at compile time: per block of 8 rows (L in
-    PX16_OCTETS, the lengths it specialises; else 4), then blocks of 4, per window row, per input word the block's rows' pairs (w0, w2), (w1, w3),
+    PX16_OCTETS: aot_conv_px16_<L>; else 4 rows), then blocks of 4, per window row,
+    per input word the block's rows' pairs (w0, w2), (w1, w3),
     then per tail value (L % 4 of them) the pairs of rows (r0 | r1 << 16), (r2 | r3 << 16), ...;
     the last n % 4 rows one after another (per word the pairs, per tail value the int32 weight)."""
     n, kh, length = rows.shape

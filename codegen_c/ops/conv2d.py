@@ -125,6 +125,7 @@ def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_o
         bias = dsp.wrap_int32(total)
     return {
         **mode, **pixel_run(op, g, mode), "direct": True, "zp": -input_offset,
+        "OCTET": segs.shape[2] if mode["w16"] and segs.shape[2] in dsp.PX16_OCTETS else 0,
         "w": ctx.derived(index, "w_dsp", words, "int32"),
         "bias": ctx.derived(index, "bias_dsp", bias, "int32"),
     }

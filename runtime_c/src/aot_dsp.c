@@ -657,16 +657,22 @@ AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int wor
 void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
                    const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
 {
-    /* constant segment shapes, in blocks of 8 rows (codegen_c/dsp.py PX16_OCTETS): 3 channels x
-     * 3 columns (the first convolution of an image model), one word (e.g. one channel x 4
-     * columns of a spectrogram); other shapes in blocks of 4 (less code) */
-    if (words == 2 && tail == 1) {
-        aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off, npx, step, 8);
-    } else if (words == 1 && tail == 0) {
-        aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off, npx, step, 8);
-    } else {
-        aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off, npx, step, 4);
-    }
+    aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off, npx, step, 4);
+}
+
+/* The segment lengths in blocks of 8 rows, each its own function so that a firmware links only
+ * those it calls (codegen_c/dsp.py PX16_OCTETS): 3 channels x 3 columns (the first convolution
+ * of an image model), one word (e.g. one channel x 4 columns of a spectrogram). */
+void aot_conv_px16_9(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
+{
+    aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off, npx, step, 8);
+}
+
+void aot_conv_px16_4(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
+{
+    aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off, npx, step, 8);
 }
 
 void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, const int32_t *w, int n,

@@ -381,7 +381,9 @@ def test_weight_rows_layout():
 
 
 # --- Convolution shapes the conv kernels specialise (issue 16): the 3-channel first conv
-# (stride 2, SAME padding; scratch-free: aot_conv_px16's exact-length rows, int16 weights),
+# (stride 2, SAME padding; scratch-free: aot_conv_px16_9's exact-length rows, int16 weights, 8
+# weight rows at a time over runs of pixels), rows of 4 channels (taps of one word at the borders
+# with the row segments' weights),
 # rows of 5 channels (a tail of 3 values), 1x1 with K = 8 / 12 / 16 (aot_mm_2col without an
 # inner loop), odd output channel counts, windows wider than the stack gather (conv2d.py
 # direct_mode), windows expanded into int16 pairs on the stack (aot_conv_pxo) or too wide for
@@ -408,6 +410,7 @@ def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], paddi
 CONV_SHAPES = {
     "conv_first": lambda rng: _conv(rng, 3, (3, 3), (2, 2), "SAME"),
     "conv_ic5": lambda rng: _conv(rng, 5, (3, 3), (1, 1), str(rng.choice(["SAME", "VALID"]))),
+    "conv_ic4": lambda rng: _conv(rng, 4, (3, 3), (1, 1), "SAME"),  # rows of 12 values, taps of one word at the borders
     "conv_wide": lambda rng: _conv(rng, 48, (3, 3), (1, 1), "SAME"),  # rows of 144 B, taps at the borders
     "conv_wide_int8": lambda rng: _conv(rng, 96, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # cols=0: pairs on the stack
     "conv_wide_xl": lambda rng: _conv(rng, 128, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # too many pairs: int8 weights
