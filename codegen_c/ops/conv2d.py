@@ -136,6 +136,18 @@ def dsp_knobs(op: Op, g: Graph) -> list:
     return [(), (("cols", 0),)]
 
 
+def dsp_cost_terms(op: Op, g: Graph, knobs: dict) -> dict[str, float]:
+    """cols=0: the MACs and outputs of the modes with 4 weight rows at a time (all but
+    aot_conv_px16_<OCTET>'s blocks of 8 rows, which the generic terms then fit), apart."""
+    if knobs.get("cols") != 0 or op.kind != "conv2d":
+        return {}
+    w = np.asarray(g.tensor(op.inputs[1]).data, dtype=np.int8)
+    mode = direct_mode(w, op.attrs["dilation"][1] != 1)
+    octet = mode["w16"] and (w.shape[3] if mode["TAPS"] else w.shape[2] * w.shape[3]) in dsp.PX16_OCTETS
+    size = g.tensor(op.outputs[0]).size
+    return {"quad_macs": 0.0 if octet else float(size * w[0].size), "quad_outputs": 0.0 if octet else float(size)}
+
+
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     """Two interleaved int16 columns: 4 * K4 bytes (K = KH * KW * IC); none with cols=0."""
     if knobs.get("cols") == 0:
@@ -220,7 +232,7 @@ KERNELS = (
     Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
     BLOCKED_CONV2D,
     Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
-           overwrites=pointwise, knobs=dsp_knobs),
+           overwrites=pointwise, knobs=dsp_knobs, cost_terms=dsp_cost_terms),
     Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
            scratch=dsp16_scratch, overwrites=pointwise, knobs=dsp16_knobs),
     Kernel("fpu", "ops/conv2d_fpu.c.j2", fpu.lower_conv, features=fpu.FPU, applies=fpu.conv_applies, overwrites=fpu.conv_in_place),
