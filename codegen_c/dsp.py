@@ -46,16 +46,19 @@ def weights_mm16(w: np.ndarray) -> np.ndarray:
     return wrap_int32(np.concatenate([head, words[full:].reshape(-1)]))
 
 
+PX16_OCTETS = (4, 9)  # segment lengths of aot_conv_px16_4 / _9 (one word; 3 channels x 3 columns)
+
+
 def weights_px16(rows: np.ndarray) -> np.ndarray:
     """[n, kh, L] int8 (n weight rows, kh window rows of L values) -> int32 words for
-    aot_conv_px16, sign-extended to int16 at compile time: per quad of rows, per window row, per
-    input word the four rows' pairs (w0, w2), (w1, w3), then per tail value (L % 4 of them)
-    (r0 | r1 << 16), (r2 | r3 << 16); the last n % 4 rows one after another (per word the
-    pairs, per tail value the int32 weight)."""
+    aot_conv_px16, sign-extended to int16 at compile time: per block of 8 rows (L in
+    PX16_OCTETS: aot_conv_px16_<L>; else 4 rows), then blocks of 4, per window row,
+    per input word the block's rows' pairs (w0, w2), (w1, w3),
+    then per tail value (L % 4 of them) the pairs of rows (r0 | r1 << 16), (r2 | r3 << 16), ...;
+    the last n % 4 rows one after another (per word the pairs, per tail value the int32 weight)."""
     n, kh, length = rows.shape
     words = length // 4
     r = rows.astype(np.int64)
-    full = n // 4 * 4
 
     def pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         return (lo & 0xFFFF) | (hi << 16)
@@ -63,13 +66,16 @@ def weights_px16(rows: np.ndarray) -> np.ndarray:
     head = r[:, :, : 4 * words].reshape(n, kh, words, 4)
     word_pairs = np.stack([pairs(head[..., 0], head[..., 2]), pairs(head[..., 1], head[..., 3])], axis=-1)  # n kh words 2
     tail = r[:, :, 4 * words:]  # n kh t
+    block = 8 if length in PX16_OCTETS else 4
+    starts = [*range(0, n - block + 1, block), *range(n // block * block, n - 3, 4)]
     parts = []
-    for q in range(0, full, 4):
+    for q in starts:
+        size = block if q + block <= n else 4
         for ky in range(kh):
-            parts.append(word_pairs[q:q + 4, ky].transpose(1, 0, 2).reshape(-1))
-            t = tail[q:q + 4, ky]  # 4 t
-            parts.append(np.stack([pairs(t[0], t[1]), pairs(t[2], t[3])], axis=-1).reshape(-1))
-    for row in range(full, n):
+            parts.append(word_pairs[q:q + size, ky].transpose(1, 0, 2).reshape(-1))
+            t = tail[q:q + size, ky]  # size t
+            parts.append(pairs(t[0::2], t[1::2]).T.reshape(-1))
+    for row in range(n // 4 * 4, n):
         for ky in range(kh):
             parts.append(word_pairs[row, ky].reshape(-1))
             parts.append(tail[row, ky])

@@ -97,6 +97,18 @@ def direct_mode(w: np.ndarray, dilated: bool) -> dict:
     return {"TAPS": taps, "GATHER": not taps and not whole, "w16": w16, "S4": kw * ic, "XS": xs}
 
 
+def pixel_run(op: Op, g: Graph, mode: dict) -> dict:
+    """RUN: with int16 weights and a segment per window row (undilated), the output pixels ox
+    of [OX0, OX1), whose windows lie inside the input left and right, go to aot_conv_px16 in one
+    call per output row (where its window rows lie inside the input too)."""
+    v = window_vars(op, g)
+    kw = g.tensor(op.inputs[1]).shape[2]
+    first = -(-v["PL"] // v["SW"])
+    end = min(v["OW"], max(first, (v["W"] - kw + v["PL"]) // v["SW"] + 1))
+    run = mode["w16"] and not mode["TAPS"] and v["DW"] == 1 and end - first > 1
+    return {"RUN": run, "OX0": first, "OX1": end}
+
+
 def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_offset: int) -> dict:
     """Template variables of the direct kernel: its mode (direct_mode), the weights in segment
     order and the bias with the input offset folded in (padding reads the input zero point)."""
@@ -112,7 +124,8 @@ def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_o
         words = dsp.weights_px16(segs) if mode["w16"] else dsp.weights_rows(rows, 4, natural=True)
         bias = dsp.wrap_int32(total)
     return {
-        **mode, "direct": True, "zp": -input_offset,
+        **mode, **pixel_run(op, g, mode), "direct": True, "zp": -input_offset,
+        "OCTET": segs.shape[2] if mode["w16"] and segs.shape[2] in dsp.PX16_OCTETS else 0,
         "w": ctx.derived(index, "w_dsp", words, "int32"),
         "bias": ctx.derived(index, "bias_dsp", bias, "int32"),
     }
@@ -121,6 +134,18 @@ def direct_form(index: int, op: Op, ctx: LoweringContext, w: np.ndarray, input_o
 def dsp_knobs(op: Op, g: Graph) -> list:
     """Default (im2col columns), then cols=0 (no scratch: conv2d_dsp_direct.c.j2), for every shape."""
     return [(), (("cols", 0),)]
+
+
+def dsp_cost_terms(op: Op, g: Graph, knobs: dict) -> dict[str, float]:
+    """cols=0: the MACs and outputs of the modes with 4 weight rows at a time (all but
+    aot_conv_px16_<OCTET>'s blocks of 8 rows, which the generic terms then fit), apart."""
+    if knobs.get("cols") != 0 or op.kind != "conv2d":
+        return {}
+    w = np.asarray(g.tensor(op.inputs[1]).data, dtype=np.int8)
+    mode = direct_mode(w, op.attrs["dilation"][1] != 1)
+    octet = mode["w16"] and (w.shape[3] if mode["TAPS"] else w.shape[2] * w.shape[3]) in dsp.PX16_OCTETS
+    size = g.tensor(op.outputs[0]).size
+    return {"quad_macs": 0.0 if octet else float(size * w[0].size), "quad_outputs": 0.0 if octet else float(size)}
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
@@ -207,7 +232,7 @@ KERNELS = (
     Kernel("portable", "ops/conv2d_inplace.c.j2", lower, overwrites=pointwise, in_place_only=True),
     BLOCKED_CONV2D,
     Kernel("dsp", "ops/conv2d_dsp.c.j2", lower_dsp, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp_applies, scratch=dsp_scratch,
-           overwrites=pointwise, knobs=dsp_knobs),
+           overwrites=pointwise, knobs=dsp_knobs, cost_terms=dsp_cost_terms),
     Kernel("dsp16", "ops/conv2d_dsp16.c.j2", lower_dsp16, features=dsp.DSP, runtime=dsp.RUNTIME, applies=dsp16_applies,
            scratch=dsp16_scratch, overwrites=pointwise, knobs=dsp16_knobs),
     Kernel("fpu", "ops/conv2d_fpu.c.j2", fpu.lower_conv, features=fpu.FPU, applies=fpu.conv_applies, overwrites=fpu.conv_in_place),

@@ -324,37 +324,21 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
                  const aot_rq_t *rq, int8_t *out, int32_t off);
 
 /* aot_conv_px with int16 weights (sign-extended at compile time, no SXTB16 on them) and rows of
- * any length: kh row segments seg[ky] of 4 * words + tail (0..3) int8 each (any alignment,
- * nothing read past them). Weights per quad of rows, per segment: per input word the four
- * rows' pairs (w0,w2), (w1,w3), then per tail value (r0 | r1 << 16), (r2 | r3 << 16); the last
- * n % 4 rows one after another: per word the pairs, per tail value one int32. */
-void aot_conv_px16_any(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
-                       const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off);
-#define AOT_PX16_DECL(NAME)                                                                               \
-    void NAME(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias, const aot_rq_t *rq, \
-              int8_t *out, int32_t off)
-AOT_PX16_DECL(aot_conv_px16_w2t1);
-AOT_PX16_DECL(aot_conv_px16_w1);
-AOT_PX16_DECL(aot_conv_px16_w2);
-AOT_PX16_DECL(aot_conv_px16_w3);
-#undef AOT_PX16_DECL
-/* Called with constant words and tail (the generated code): the straight-line form of the shape
- * (aot_dsp.c), else aot_conv_px16_any; the linker keeps only the forms a model calls. */
-AOT_DISPATCH void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
-                                const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
-{
-    if (words == 2 && tail == 1) {
-        aot_conv_px16_w2t1(seg, kh, w, n, bias, rq, out, off);
-    } else if (words == 1 && tail == 0) {
-        aot_conv_px16_w1(seg, kh, w, n, bias, rq, out, off);
-    } else if (words == 2 && tail == 0) {
-        aot_conv_px16_w2(seg, kh, w, n, bias, rq, out, off);
-    } else if (words == 3 && tail == 0) {
-        aot_conv_px16_w3(seg, kh, w, n, bias, rq, out, off);
-    } else {
-        aot_conv_px16_any(seg, kh, words, tail, w, n, bias, rq, out, off);
-    }
-}
+ * any length, for npx pixels: pixel i's kh row segments are seg[ky] + i * step, 4 * words +
+ * tail (0..3) int8 each (any alignment, nothing read past them), its outputs out[i * n + r].
+ * Weights per block of 4 rows, per segment: per input word the block's rows' pairs (w0,w2),
+ * (w1,w3), then per tail value the pairs of rows (r0 | r1 << 16), (r2 | r3 << 16); the last n % 4
+ * rows one after another: per word the pairs, per tail value one int32 (codegen_c/dsp.py
+ * weights_px16). */
+void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step);
+
+/* aot_conv_px16 for segments of 9 values (2 words and a tail of 1) and of 4 (one word), the
+ * weights in blocks of 8 rows (the input word unpacked once per 8 rows), then of 4. */
+void aot_conv_px16_9(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step);
+void aot_conv_px16_4(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step);
 
 /* One output pixel of a convolution as aot_fc_s8o over its window: nseg segments seg[i] of len
  * int8 each (len % 4 == 0, any alignment) expanded into (y, z) pairs at xs (nseg * len / 2

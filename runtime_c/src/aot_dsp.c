@@ -179,52 +179,67 @@ static inline int32_t aot_smlatt(int32_t a, int32_t b, int32_t acc)
  * product, SMLAL of the sign correction, ASR, ADD, SSAT, STRB), the multiplier and shift loaded
  * once per channel (LDRD), so that GCC does not shuffle the 64-bit pairs between registers. */
 #if AOT_SIMD32
-#define AOT_OUT_ONE(o, acc)                                                      \
-        "ldrd %[lo], %[hi], [%[q], #8]\n\t"                                      \
-        "smlal %[lo], %[hi], %[" acc "], %[m]\n\t"                              \
-        "lsr %[t], %[" acc "], #31\n\t"                                         \
-        "smlal %[lo], %[hi], %[t], %[c]\n\t"                                    \
-        "asr %[hi], %[hi], %[sh]\n\t"                                           \
-        "add %[hi], %[hi], %[off]\n\t"                                          \
-        "ssat %[hi], #8, %[hi]\n\t"                                             \
-        "strb %[hi], %[" o "]"
-AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
+/* The requantisation of accumulator `acc` into the byte operand `o`, m and sh loaded. */
+#define AOT_OUT_TEXT(acc, o)                                                                      \
+    "ldrd %[lo], %[hi], [%[q], %[ko]]\n\t"                                                         \
+    "smlal %[lo], %[hi], %[" acc "], %[m]\n\t"                                                     \
+    "lsr %[t], %[" acc "], #31\n\t"                                                                \
+    "smlal %[lo], %[hi], %[t], %[c]\n\t"                                                           \
+    "asr %[hi], %[hi], %[sh]\n\t"                                                                  \
+    "add %[hi], %[hi], %[off]\n\t"                                                                 \
+    "ssat %[hi], #8, %[hi]\n\t"                                                                    \
+    "strb %[hi], %[" o "]\n\t"
+#define AOT_OUT_REGS [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t), [m] "=&r"(m), [sh] "=&r"(sh)
+#define AOT_OUT_INS(q, i, off) \
+    [q] "r"(q), [mo] "i"(16 * (i)), [ko] "i"(16 * (i) + 8), [off] "r"(off), [c] "r"(INT32_MIN), "m"(q[i])
+/* o[i] from a0 and q[i] (i a constant: offsets from the bases o and q, no address arithmetic). */
+AOT_ALWAYS_INLINE void aot_out_at(int8_t *o, int i, int32_t a0, const aot_rq_t *q, int32_t off)
 {
     uint32_t lo, t;
     int32_t hi, m, sh;
-    __asm__("ldrd %[m], %[sh], [%[q]]\n\t" AOT_OUT_ONE("o0", "a0")
-                     : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t), [m] "=&r"(m), [sh] "=&r"(sh), [o0] "=m"(*o0)
-                     : [q] "r"(q), [a0] "r"(a0), [off] "r"(off), [c] "r"(INT32_MIN), "m"(*q));
+    __asm__("ldrd %[m], %[sh], [%[q], %[mo]]\n\t" AOT_OUT_TEXT("a0", "o0")
+            : AOT_OUT_REGS, [o0] "=m"(o[i]) : AOT_OUT_INS(q, i, off), [a0] "r"(a0));
+}
+/* o0[i], o1[i] from a0, a1 (two pixels) and q[i], m and sh loaded once. */
+AOT_ALWAYS_INLINE void aot_out2_at(int8_t *o0, int8_t *o1, int i, int32_t a0, int32_t a1, const aot_rq_t *q,
+                                   int32_t off)
+{
+    uint32_t lo, t;
+    int32_t hi, m, sh;
+    __asm__("ldrd %[m], %[sh], [%[q], %[mo]]\n\t" AOT_OUT_TEXT("a0", "o0") AOT_OUT_TEXT("a1", "o1")
+            : AOT_OUT_REGS, [o0] "=m"(o0[i]), [o1] "=m"(o1[i]) : AOT_OUT_INS(q, i, off), [a0] "r"(a0), [a1] "r"(a1));
 }
 #else
-AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
+AOT_ALWAYS_INLINE void aot_out_at(int8_t *o, int i, int32_t a0, const aot_rq_t *q, int32_t off)
 {
-    *o0 = aot_ssat8(aot_rq(a0, q) + off);
+    o[i] = aot_ssat8(aot_rq(a0, q + i) + off);
+}
+AOT_ALWAYS_INLINE void aot_out2_at(int8_t *o0, int8_t *o1, int i, int32_t a0, int32_t a1, const aot_rq_t *q,
+                                   int32_t off)
+{
+    aot_out_at(o0, i, a0, q, off);
+    aot_out_at(o1, i, a1, q, off);
 }
 #endif
+
+AOT_ALWAYS_INLINE void aot_out_st(int8_t *o0, int32_t a0, const aot_rq_t *q, int32_t off)
+{
+    aot_out_at(o0, 0, a0, q, off);
+}
 
 AOT_ALWAYS_INLINE int8_t aot_out(int32_t acc, const aot_rq_t *q, int32_t off)
 {
     return aot_ssat8(aot_rq(acc, q) + off);
 }
 
-/* aot_out of two accumulators of one channel (two pixels) into *o0, *o1 (m loaded once). */
-AOT_ALWAYS_INLINE void aot_out2(int8_t *o0, int8_t *o1, int32_t a0, int32_t a1, const aot_rq_t *q, int32_t off)
-{
-    const int32_t m = q->m, sh = q->sh;
-    const int8_t v0 = aot_ssat8((aot_rq_hi(a0, m, q) >> sh) + off), v1 = aot_ssat8((aot_rq_hi(a1, m, q) >> sh) + off);
-    *o0 = v0;
-    *o1 = v1;
-}
-
 /* aot_out of four accumulators into out[0..3] with the requantisation entries q[0..3]. */
 AOT_ALWAYS_INLINE void aot_out4(int8_t *out, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const aot_rq_t *q,
                                 int32_t off)
 {
-    aot_out_st(out, a0, q, off);
-    aot_out_st(out + 1, a1, q + 1, off);
-    aot_out_st(out + 2, a2, q + 2, off);
-    aot_out_st(out + 3, a3, q + 3, off);
+    aot_out_at(out, 0, a0, q, off);
+    aot_out_at(out, 1, a1, q, off);
+    aot_out_at(out, 2, a2, q, off);
+    aot_out_at(out, 3, a3, q, off);
 }
 
 /* The last k & 3 int8 of a row (k & 3 > 0) as a word, zeros above (their weights are 0). */
@@ -510,146 +525,161 @@ void aot_conv_px(const int8_t *const *seg, int kh, int words, const int32_t *w, 
     }
 }
 
+/* aot_conv_px16's steps on a block of `rows` (4 or 8, a constant) weight rows, accumulators
+ * a0..a3 (a0..a7). AOT_PX16_WORD: one word of 4 int8 inputs from x (any alignment; SXTB16
+ * pairs bytes 0,2 and 1,3) against each row's int16 weight pairs (w0,w2), (w1,w3) from w: 3 + 3
+ * rows instructions, 4 rows MACs. AOT_PX16_BYTE: one int8 input against the rows' int16
+ * weights (r0 | r1 << 16), (r2 | r3 << 16), ...: 1 + 2.5 rows instructions. The input is
+ * loaded in C so that the asm needs at most 13 registers. */
 #if AOT_SIMD32
-/* aot_conv_px16's steps. One word of 4 int8 inputs from x (any alignment; SXTB16 pairs bytes
- * 0,2 and 1,3) against four rows' int16 weight pairs (w0,w2), (w1,w3) from w: 15 instructions,
- * 16 MACs. */
-#define AOT_PX16_WORD(W_, X_, a0, a1, a2, a3)                                        \
-    do {                                                                             \
-        int32_t xa_, xb_, va_, vb_;                                                  \
-        __asm__("ldr %[xa], [%[x]], #4\n\t"                                          \
-                "sxtb16 %[xb], %[xa], ror #8\n\t"                                    \
-                "sxtb16 %[xa], %[xa]\n\t"                                            \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "smlad %[a0], %[va], %[xa], %[a0]\n\t"                               \
-                "smlad %[a0], %[vb], %[xb], %[a0]\n\t"                               \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "smlad %[a1], %[va], %[xa], %[a1]\n\t"                               \
-                "smlad %[a1], %[vb], %[xb], %[a1]\n\t"                               \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "smlad %[a2], %[va], %[xa], %[a2]\n\t"                               \
-                "smlad %[a2], %[vb], %[xb], %[a2]\n\t"                               \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "smlad %[a3], %[va], %[xa], %[a3]\n\t"                               \
-                "smlad %[a3], %[vb], %[xb], %[a3]"                                   \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
-                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),      \
-                  [xa] "=&r"(xa_), [xb] "=&r"(xb_)                                   \
-                :                                                                    \
-                : "memory");                                                         \
+#define AOT_PX16_ROW(a)                                                                            \
+    "ldrd %[va], %[vb], [%[w]], #8\n\tsmlad %[" a "], %[va], %[xa], %[" a "]\n\t"                   \
+    "smlad %[" a "], %[vb], %[xb], %[" a "]\n\t"
+#define AOT_PX16_WORD4                                                                             \
+    "sxtb16 %[xb], %[xa], ror #8\n\tsxtb16 %[xa], %[xa]\n\t"                                        \
+    AOT_PX16_ROW("a0") AOT_PX16_ROW("a1") AOT_PX16_ROW("a2") AOT_PX16_ROW("a3")
+#define AOT_PX16_QUAD(a, b, c, d)                                                                  \
+    "ldrd %[va], %[vb], [%[w]], #8\n\tsmlabb %[" a "], %[xa], %[va], %[" a "]\n\t"                  \
+    "smlabt %[" b "], %[xa], %[va], %[" b "]\n\tsmlabb %[" c "], %[xa], %[vb], %[" c "]\n\t"        \
+    "smlabt %[" d "], %[xa], %[vb], %[" d "]\n\t"
+#define AOT_PX16_BYTE4 AOT_PX16_QUAD("a0", "a1", "a2", "a3")
+#define AOT_PX16_ACC4(a0, a1, a2, a3) [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3)
+#define AOT_PX16_ASM(TEXT, W_, X_, ...)                                                            \
+    do {                                                                                           \
+        int32_t va_, vb_, xb_;                                                                     \
+        __asm__(TEXT : __VA_ARGS__, [w] "+r"(W_), [xa] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),  \
+                [xb] "=&r"(xb_) : : "memory");                                                     \
     } while (0)
-/* One int8 input from x against four rows' int16 weights (r0 | r1 << 16), (r2 | r3 << 16). */
-#define AOT_PX16_BYTE(W_, X_, a0, a1, a2, a3)                                        \
-    do {                                                                             \
-        int32_t xa_, va_, vb_;                                                       \
-        __asm__("ldrsb %[xa], [%[x]], #1\n\t"                                        \
-                "ldrd %[va], %[vb], [%[w]], #8\n\t"                                  \
-                "smlabb %[a0], %[xa], %[va], %[a0]\n\t"                              \
-                "smlabt %[a1], %[xa], %[va], %[a1]\n\t"                              \
-                "smlabb %[a2], %[xa], %[vb], %[a2]\n\t"                              \
-                "smlabt %[a3], %[xa], %[vb], %[a3]"                                  \
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),        \
-                  [w] "+r"(W_), [x] "+r"(X_), [va] "=&r"(va_), [vb] "=&r"(vb_),      \
-                  [xa] "=&r"(xa_)                                                    \
-                :                                                                    \
-                : "memory");                                                         \
+/* TEXT4 on rows a0..a3, or TEXT4 followed by REST on a0..a7, with the input x_. */
+#define AOT_PX16_STEP(rows, TEXT4, REST, W_, x_, a0, a1, a2, a3, a4, a5, a6, a7)                    \
+    do {                                                                                           \
+        if ((rows) == 8) {                                                                         \
+            AOT_PX16_ASM(TEXT4 REST, W_, x_, AOT_PX16_ACC4(a0, a1, a2, a3),                        \
+                         [a4] "+r"(a4), [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7));              \
+        } else {                                                                                   \
+            AOT_PX16_ASM(TEXT4, W_, x_, AOT_PX16_ACC4(a0, a1, a2, a3));                            \
+        }                                                                                          \
+    } while (0)
+#define AOT_PX16_WORD(rows, W_, X_, ...)                                                           \
+    do {                                                                                           \
+        int32_t x_ = (int32_t)aot_ld32(X_);                                                        \
+        (X_) += 4;                                                                                 \
+        AOT_PX16_STEP(rows, AOT_PX16_WORD4, AOT_PX16_ROW("a4") AOT_PX16_ROW("a5") AOT_PX16_ROW("a6") \
+                      AOT_PX16_ROW("a7"), W_, x_, __VA_ARGS__);                                    \
+    } while (0)
+#define AOT_PX16_BYTE(rows, W_, X_, ...)                                                           \
+    do {                                                                                           \
+        int32_t x_ = *(X_)++;                                                                      \
+        AOT_PX16_STEP(rows, AOT_PX16_BYTE4, AOT_PX16_QUAD("a4", "a5", "a6", "a7"), W_, x_, __VA_ARGS__); \
     } while (0)
 #else
-#define AOT_PX16_WORD(w, x, a0, a1, a2, a3)                                                   \
-    do {                                                                                       \
-        const uint32_t v_ = aot_ld32(x);                                                       \
-        const int32_t xa_ = aot_sxtb16(v_), xb_ = aot_sxtb16_ror8(v_);                         \
-        a0 = aot_smlad((w)[1], xb_, aot_smlad((w)[0], xa_, a0));                               \
-        a1 = aot_smlad((w)[3], xb_, aot_smlad((w)[2], xa_, a1));                               \
-        a2 = aot_smlad((w)[5], xb_, aot_smlad((w)[4], xa_, a2));                               \
-        a3 = aot_smlad((w)[7], xb_, aot_smlad((w)[6], xa_, a3));                               \
-        (w) += 8;                                                                              \
-        (x) += 4;                                                                              \
+#define AOT_PX16_WORD(rows, W_, X_, a0, a1, a2, a3, a4, a5, a6, a7)                                \
+    do {                                                                                           \
+        const uint32_t v_ = aot_ld32(X_);                                                          \
+        const int32_t xa_ = aot_sxtb16(v_), xb_ = aot_sxtb16_ror8(v_);                             \
+        int32_t *const acc_[8] = {&a0, &a1, &a2, &a3, &a4, &a5, &a6, &a7};                         \
+        for (int i_ = 0; i_ < (rows); ++i_) {                                                      \
+            *acc_[i_] = aot_smlad((W_)[2 * i_ + 1], xb_, aot_smlad((W_)[2 * i_], xa_, *acc_[i_]));  \
+        }                                                                                          \
+        (W_) += 2 * (rows);                                                                        \
+        (X_) += 4;                                                                                 \
     } while (0)
-#define AOT_PX16_BYTE(w, x, a0, a1, a2, a3)                                                   \
-    do {                                                                                       \
-        const int32_t x_ = *(x)++;                                                             \
-        a0 = (int32_t)((uint32_t)a0 + (uint32_t)(x_ * aot_lo16((w)[0])));                     \
-        a1 = (int32_t)((uint32_t)a1 + (uint32_t)(x_ * aot_hi16((w)[0])));                     \
-        a2 = (int32_t)((uint32_t)a2 + (uint32_t)(x_ * aot_lo16((w)[1])));                     \
-        a3 = (int32_t)((uint32_t)a3 + (uint32_t)(x_ * aot_hi16((w)[1])));                     \
-        (w) += 2;                                                                              \
+#define AOT_PX16_BYTE(rows, W_, X_, a0, a1, a2, a3, a4, a5, a6, a7)                                \
+    do {                                                                                           \
+        const int32_t x_ = *(X_)++;                                                                \
+        int32_t *const acc_[8] = {&a0, &a1, &a2, &a3, &a4, &a5, &a6, &a7};                         \
+        for (int i_ = 0; i_ < (rows); ++i_) {                                                      \
+            const int32_t v_ = (i_ & 1) ? aot_hi16((W_)[i_ >> 1]) : aot_lo16((W_)[i_ >> 1]);         \
+            *acc_[i_] = (int32_t)((uint32_t)*acc_[i_] + (uint32_t)(x_ * v_));                      \
+        }                                                                                          \
+        (W_) += (rows) >> 1;                                                                       \
     } while (0)
 #endif
 
-/* aot_conv_px16 for segments of `words` words and `tail` values: straight-line where both are
- * constants (inlined for the common shapes), else loops. */
-AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w,
-                                       int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+/* One block of `rows` (4 or 8, a constant) weight rows of aot_conv_px16 for npx pixels: pixel
+ * i's segments at seg[ky] + i * step, its outputs out[i * n + 0..rows-1]; *wp advances. */
+AOT_ALWAYS_INLINE void aot_px16_block(const int8_t *const *seg, int kh, int words, int tail, const int32_t **wp,
+                                      int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off,
+                                      int npx, int step, int rows)
 {
-    const int unrolled = __builtin_constant_p(words) && __builtin_constant_p(tail) && words <= 3;
-    int r = 0;
-    for (; r + 4 <= n; r += 4) {
-        int32_t a0 = bias[r], a1 = bias[r + 1], a2 = bias[r + 2], a3 = bias[r + 3];
-        for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
-            const int8_t *p = *sp;
-            if (unrolled) {
-                if (words > 0) {
-                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
-                }
-                if (words > 1) {
-                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
-                }
-                if (words > 2) {
-                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
-                }
-            } else {
-                for (int j = words; j > 0; --j) {
-                    AOT_PX16_WORD(w, p, a0, a1, a2, a3);
-                }
-            }
-            if (tail > 0) {
-                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
-            }
-            if (tail > 1) {
-                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
-            }
-            if (tail > 2) {
-                AOT_PX16_BYTE(w, p, a0, a1, a2, a3);
-            }
+    const int32_t *w = *wp;
+    for (int disp = 0; npx > 0; --npx, disp += step, out += n) {
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3], a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        if (rows == 8) {
+            a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         }
-        aot_out4(out + r, a0, a1, a2, a3, rq + r, off);
-    }
-    for (; r < n; ++r) { /* the last n % 4 rows: per word (w0,w2), (w1,w3), per tail value an int32 */
-        int32_t a = bias[r];
-        for (int ky = 0; ky < kh; ++ky) {
-            const int8_t *p = seg[ky];
-            for (int j = words; j > 0; --j, p += 4, w += 2) {
-                const uint32_t v = aot_ld32(p);
-                a = aot_smlad(w[1], aot_sxtb16_ror8(v), aot_smlad(w[0], aot_sxtb16(v), a));
+        w = *wp;
+        for (const int8_t *const *sp = seg, *const *end = seg + kh; sp != end; ++sp) {
+            const int8_t *p = *sp + disp;
+#pragma GCC unroll 3
+            for (int j = words; j > 0; --j) {
+                AOT_PX16_WORD(rows, w, p, a0, a1, a2, a3, a4, a5, a6, a7);
             }
             for (int j = tail; j > 0; --j) {
-                a = (int32_t)((uint32_t)a + (uint32_t)(*p++ * *w++));
+                AOT_PX16_BYTE(rows, w, p, a0, a1, a2, a3, a4, a5, a6, a7);
             }
         }
-        out[r] = aot_out(a, rq + r, off);
+        aot_out4(out, a0, a1, a2, a3, rq, off);
+        if (rows == 8) {
+            aot_out4(out + 4, a4, a5, a6, a7, rq + 4, off);
+        }
+    }
+    *wp = w;
+}
+
+/* aot_conv_px16 for segments of `words` words and `tail` values (constants where inlined for
+ * the common shapes): blocks of `block` (8 or 4, a constant) rows, then of 4, then the last n % 4
+ * rows one at a time, each over the npx pixels. */
+AOT_ALWAYS_INLINE void aot_conv_px16_n(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w,
+                                       int n, const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off,
+                                       int npx, int step, int block)
+{
+    int r = 0;
+    for (; block == 8 && r + 8 <= n; r += 8) {
+        aot_px16_block(seg, kh, words, tail, &w, n, bias + r, rq + r, out + r, off, npx, step, 8);
+    }
+    for (; r + 4 <= n; r += 4) {
+        aot_px16_block(seg, kh, words, tail, &w, n, bias + r, rq + r, out + r, off, npx, step, 4);
+    }
+    for (; r < n; ++r) { /* the last n % 4 rows: per word (w0,w2), (w1,w3), per tail value an int32 */
+        const int32_t *wr = w;
+        for (int i = 0; i < npx; ++i) {
+            int32_t a = bias[r];
+            w = wr;
+            for (int ky = 0; ky < kh; ++ky) {
+                const int8_t *p = seg[ky] + i * step;
+                for (int j = words; j > 0; --j, p += 4, w += 2) {
+                    const uint32_t v = aot_ld32(p);
+                    a = aot_smlad(w[1], aot_sxtb16_ror8(v), aot_smlad(w[0], aot_sxtb16(v), a));
+                }
+                for (int j = tail; j > 0; --j) {
+                    a = (int32_t)((uint32_t)a + (uint32_t)(*p++ * *w++));
+                }
+            }
+            out[i * n + r] = aot_out(a, rq + r, off);
+        }
     }
 }
 
-/* aot_conv_px16's forms (aot_dsp.h picks one where it is called, so that the linker keeps only
- * those a model calls): straight-line segments of 3 channels x 3 columns (the first convolution
- * of an image model), rows of 1..3 words (e.g. one channel x 4 columns of a spectrogram); any. */
-#define AOT_PX16_FORM(NAME, WORDS, TAIL)                                                                   \
-    void NAME(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias, const aot_rq_t *rq, \
-              int8_t *out, int32_t off)                                                                    \
-    {                                                                                                      \
-        aot_conv_px16_n(seg, kh, WORDS, TAIL, w, n, bias, rq, out, off);                                   \
-    }
-AOT_PX16_FORM(aot_conv_px16_w2t1, 2, 1)
-AOT_PX16_FORM(aot_conv_px16_w1, 1, 0)
-AOT_PX16_FORM(aot_conv_px16_w2, 2, 0)
-AOT_PX16_FORM(aot_conv_px16_w3, 3, 0)
-#undef AOT_PX16_FORM
-
-void aot_conv_px16_any(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
-                       const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off)
+void aot_conv_px16(const int8_t *const *seg, int kh, int words, int tail, const int32_t *w, int n,
+                   const int32_t *bias, const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
 {
-    aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off);
+    aot_conv_px16_n(seg, kh, words, tail, w, n, bias, rq, out, off, npx, step, 4);
+}
+
+/* The segment lengths in blocks of 8 rows, each its own function so that a firmware links only
+ * those it calls (codegen_c/dsp.py PX16_OCTETS): 3 channels x 3 columns (the first convolution
+ * of an image model), one word (e.g. one channel x 4 columns of a spectrogram). */
+void aot_conv_px16_9(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
+{
+    aot_conv_px16_n(seg, kh, 2, 1, w, n, bias, rq, out, off, npx, step, 8);
+}
+
+void aot_conv_px16_4(const int8_t *const *seg, int kh, const int32_t *w, int n, const int32_t *bias,
+                     const aot_rq_t *rq, int8_t *out, int32_t off, int npx, int step)
+{
+    aot_conv_px16_n(seg, kh, 1, 0, w, n, bias, rq, out, off, npx, step, 8);
 }
 
 void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, const int32_t *w, int n,
@@ -692,8 +722,8 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *
                 AOT_MM_STEP(wide, w, p, a00, a01, a10, a11);
             }
         }
-        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
-        aot_out2(out0 + r + 1, out1 + r + 1, a10, a11, rq + r + 1, off);
+        aot_out2_at(out0 + r, out1 + r, 0, a00, a01, rq + r, off);
+        aot_out2_at(out0 + r, out1 + r, 1, a10, a11, rq + r, off);
     }
     if (r < n) {
         const int32_t *p = cols;
@@ -711,7 +741,7 @@ AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *
             a01 = aot_smlad(w1, p[3], aot_smlad(w0, p[2], a01));
             p += 4;
         }
-        aot_out2(out0 + r, out1 + r, a00, a01, rq + r, off);
+        aot_out2_at(out0 + r, out1 + r, 0, a00, a01, rq + r, off);
     }
 }
 

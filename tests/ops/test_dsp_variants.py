@@ -381,7 +381,9 @@ def test_weight_rows_layout():
 
 
 # --- Convolution shapes the conv kernels specialise (issue 16): the 3-channel first conv
-# (stride 2, SAME padding; scratch-free: aot_conv_px16's exact-length rows, int16 weights),
+# (stride 2, SAME padding; scratch-free: aot_conv_px16_9's exact-length rows, int16 weights, 8
+# weight rows at a time over runs of pixels), rows of 4 channels (taps of one word at the borders
+# with the row segments' weights),
 # rows of 5 channels (a tail of 3 values), 1x1 with K = 8 / 12 / 16 (aot_mm_2col without an
 # inner loop), odd output channel counts, windows wider than the stack gather (conv2d.py
 # direct_mode), windows expanded into int16 pairs on the stack (aot_conv_pxo) or too wide for
@@ -408,6 +410,7 @@ def _conv(rng, cin: int, kernel: tuple[int, int], stride: tuple[int, int], paddi
 CONV_SHAPES = {
     "conv_first": lambda rng: _conv(rng, 3, (3, 3), (2, 2), "SAME"),
     "conv_ic5": lambda rng: _conv(rng, 5, (3, 3), (1, 1), str(rng.choice(["SAME", "VALID"]))),
+    "conv_ic4": lambda rng: _conv(rng, 4, (3, 3), (1, 1), "SAME"),  # rows of 12 values, taps of one word at the borders
     "conv_wide": lambda rng: _conv(rng, 48, (3, 3), (1, 1), "SAME"),  # rows of 144 B, taps at the borders
     "conv_wide_int8": lambda rng: _conv(rng, 96, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # cols=0: pairs on the stack
     "conv_wide_xl": lambda rng: _conv(rng, 128, (3, 3), (1, 1), "SAME", couts=(10, 13)),  # too many pairs: int8 weights
@@ -450,6 +453,25 @@ def test_weight_px16_layout():
     assert quad[1, 0].tolist() == [5, 7]  # segment 1 of row 0
     last = dsp.weights_px16(rows)[2 * (4 * 2 + 2):]
     assert last.tolist() == [40 | 42 << 16, 41 | 43 << 16, 44, 45 | 47 << 16, 46 | 48 << 16, 49]  # row 4 alone
+
+
+def test_weight_px16_octets():
+    rows = np.arange(13 * 9, dtype=np.int8).reshape(13, 1, 9)  # 13 rows of 9 values: w[r, i] = 9 r + i
+    words = dsp.weights_px16(rows)
+    pairs = words.view(np.int16).reshape(-1, 2)
+
+    def word(rs, j):  # input word j of rows rs: per row (w0, w2), (w1, w3)
+        return [[9 * r + 4 * j + k, 9 * r + 4 * j + k + 2] for r in rs for k in (0, 1)]
+
+    # a block of rows 0..7 (9 values: aot_conv_px16's blocks of 8), the tail value 8 of row pairs
+    assert pairs[:32].tolist() == word(range(8), 0) + word(range(8), 1)
+    assert pairs[32:36].tolist() == [[9 * r + 8, 9 * r + 17] for r in (0, 2, 4, 6)]
+    # a block of rows 8..11, then row 12 alone (pairs, then the int32 tail weight)
+    assert pairs[36:52].tolist() == word(range(8, 12), 0) + word(range(8, 12), 1)
+    assert pairs[52:54].tolist() == [[80, 89], [98, 107]]
+    assert words[54:].tolist() == [108 | 110 << 16, 109 | 111 << 16, 112 | 114 << 16, 113 | 115 << 16, 116]
+    # other lengths: blocks of 4 rows
+    assert dsp.weights_px16(rows[:, :, :5])[:8].view(np.int16).reshape(-1, 2).tolist()[:4] == [[0, 2], [1, 3], [9, 11], [10, 12]]
 
 
 # The depthwise kernel's ring-free setting (knob ring=0, aot_dw_direct: no scratch, input read in
