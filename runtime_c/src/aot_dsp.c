@@ -692,8 +692,9 @@ void aot_conv_pxo(const int8_t *const *seg, int nseg, int len, int32_t *xs, cons
 }
 
 /* aot_mm_2col (int16 weights if `wide`: aot_mm_2col16) for `groups` groups of 4 values:
- * inlined with a constant count for the small K of 1x1 convolutions (straight-line steps), else
- * two steps per loop iteration. */
+ * inlined with a constant count for the small K of 1x1 convolutions (straight-line steps: the
+ * same steps as a `#pragma GCC unroll 4` loop measured 0.1-0.2% more instructions on kws and vww,
+ * GCC 12 -O2), else two steps per loop iteration. */
 AOT_ALWAYS_INLINE void aot_mm_2col_n(int wide, const int32_t *w, const int32_t *cols, int groups, int n,
                                      const int32_t *bias, const aot_rq_t *rq, int8_t *out0, int8_t *out1,
                                      int32_t off)
