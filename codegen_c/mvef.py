@@ -1,0 +1,69 @@
+"""float32 CONV_2D and DEPTHWISE_CONV_2D for cores with Helium's float lanes (MVE-F: the boards
+with both "mve" and "fpu", the Cortex-M55 built with -mcpu=cortex-m55 -mfloat-abi=hard): one
+shared runtime function per family (runtime_c aot_mvef.h / aot_mvef.c: aot_mvef_conv,
+aot_mvef_dw), each op a static const geometry (templates/ops/conv2d_mvef.c.j2). Tiles of 4
+output channels (a vector) x 4 output pixels; a conv tap is one VFMA.F32 of 4 channels' weights
+by a pixel's input value (weights pre-arranged [oc / 4][ky][kx][ic][4], zeros past oc), a
+depthwise tap one VFMA.F32 of 4 input channels by their weights; channel counts not a multiple of
+4 end in a predicated block (VCTP32). The kernels are declared in codegen_c/ops/conv2d_mve.py and
+depthwise_conv2d_mve.py.
+
+Rounding: each lane is one output's fused multiply-add chain (one rounding per tap) in the
+portable kernel's order (bias first, then ky, kx, ic), as the fpu kernels' fmaf chains: each
+output is within (K + 1) * 2^-24 * (|bias| + sum |x * w|) of the exact sum, the bound
+codegen_c/fpu.py states (tests/ops/test_mve_variants.py checks it on qemu-mps3-an547)."""
+from __future__ import annotations
+
+import numpy as np
+
+from aot.core import quant
+from aot.core.ir import Graph, Op
+from aot.ops import conv_common
+from codegen_c import fpu, mve
+from codegen_c.cfmt import c_float
+from codegen_c.context import LoweringContext
+
+MVEF = mve.MVE | fpu.FPU  # Helium with float lanes (MVE-F)
+RUNTIME = ("aot_mvef.h", "aot_mvef.c")
+LANES = 4  # float32 lanes of a vector
+
+
+def weight_blocks(w: np.ndarray) -> np.ndarray:
+    """OHWI float32 weights -> [OC / 4 blocks][KH][KW][IC][4], zero channels to a multiple of 4."""
+    oc = w.shape[0]
+    padded = np.zeros((mve.round_up(oc, LANES), *w.shape[1:]), dtype=np.float32)
+    padded[:oc] = w
+    return padded.reshape(-1, LANES, *w.shape[1:]).transpose(0, 2, 3, 4, 1).reshape(-1)
+
+
+def _vars(index: int, op: Op, ctx: LoweringContext, w_shape: tuple[int, ...], weights: str, func: str) -> dict:
+    g = ctx.graph
+    n, h, wd, ic = g.tensor(op.inputs[0]).shape
+    _, oh, ow, oc = g.tensor(op.outputs[0]).shape
+    bias = np.zeros(mve.round_up(oc, LANES), dtype=np.float32)
+    bias[:oc] = conv_common.bias_of(op, g, oc, np.float32)
+    lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "float32", None, 0)
+    return {
+        **mve.window(op, g), "OC": oc, "KH": w_shape[1], "KW": w_shape[2], "lo": c_float(lo), "hi": c_float(hi),
+        "wt": weights, "bias_v": ctx.derived(index, "bias_mvef", bias, "float32"), "func": func,
+        "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
+    }
+
+
+def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np.ndarray | None = None) -> dict:
+    w = np.asarray(ctx.graph.tensor(op.inputs[1]).data if weights is None else weights, dtype=np.float32)
+    return _vars(index, op, ctx, w.shape, ctx.derived(index, "w_mvef", weight_blocks(w), "float32"), "conv")
+
+
+def depthwise_applies(op: Op, g: Graph) -> bool:
+    """float32, depth multiplier 1, or one input channel (a convolution)."""
+    return fpu.depthwise_applies(op, g)
+
+
+def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
+    """Depth multiplier 1: the model's [1, KH, KW, C] weights as they are; one input channel: a
+    convolution of the transposed weights."""
+    w = ctx.graph.tensor(op.inputs[1]).data
+    if ctx.graph.tensor(op.inputs[0]).shape[3] == 1:
+        return lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0)))
+    return _vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw")

@@ -1,0 +1,164 @@
+/* The MVE-F float32 convolutions (aot_mvef.h). Output pixels in tiles: along a row, the columns
+ * whose taps all fall inside the input PX at a time, every other column alone with its range of
+ * taps inside; the window rows' range inside the input computed once per output row, so no tap
+ * is bounds-checked. */
+#include "aot_mvef.h"
+
+#if !defined(__ARM_FEATURE_MVE) || !(__ARM_FEATURE_MVE & 2)
+#error "aot_mvef.c: the model uses Helium float (MVE-F) kernels but the compiler targets no MVE-F: build with the board's flags (-mcpu=cortex-m55 -mfloat-abi=hard)"
+#endif
+
+#include <arm_mve.h>
+
+#define AOT_MVEF_PX 4  /* output pixels per tile */
+#define AOT_MVEF_INLINE __attribute__((always_inline)) static inline
+
+/* [first, end) of the taps k < taps with 0 <= at + k * d < n. */
+static void aot_mvef_taps(int32_t at, int32_t taps, int32_t d, int32_t n, int32_t *first, int32_t *end)
+{
+    *first = at < 0 ? (d - 1 - at) / d : 0;
+    *end = at + (taps - 1) * d < n ? taps : (n + d - 1 - at) / d;
+}
+
+/* [first, end) of the outputs along an axis whose taps all fall inside the input. */
+static void aot_mvef_interior(int32_t n_out, int32_t n_in, int32_t s, int32_t pad, int32_t taps, int32_t d, int32_t *first,
+                              int32_t *end)
+{
+    const int32_t a = (pad + s - 1) / s < n_out ? (pad + s - 1) / s : n_out;
+    const int32_t last = n_in - 1 - (taps - 1) * d + pad;  /* stride * (the last such output), at most */
+    const int32_t b = last >= 0 ? last / s + 1 : 0;
+    *first = a;
+    *end = b < a ? a : b > n_out ? n_out : b;
+}
+
+/* An accumulator clamped to the activation range, its first n lanes stored at y (all 4 when n >= 4). */
+AOT_MVEF_INLINE void aot_mvef_store(const aot_mvef_conv_t *g, float32x4_t a, float *y, mve_pred16_t p)
+{
+    vstrwq_p_f32(y, vminnmq_f32(vmaxnmq_f32(a, vdupq_n_f32(g->lo)), vdupq_n_f32(g->hi)), p);
+}
+
+/* The first px accumulators of a tile at y, y + stride, ..., the first n lanes of each. */
+AOT_MVEF_INLINE void aot_mvef_store_tile(const aot_mvef_conv_t *g, float32x4_t a0, float32x4_t a1, float32x4_t a2, float32x4_t a3,
+                                         int32_t px, float *y, int32_t stride, int32_t n)
+{
+    const mve_pred16_t p = vctp32q((uint32_t)(n < 4 ? n : 4));
+    aot_mvef_store(g, a0, y, p);
+    if (px > 1) {
+        aot_mvef_store(g, a1, y + stride, p);
+        aot_mvef_store(g, a2, y + 2 * stride, p);
+        aot_mvef_store(g, a3, y + 3 * stride, p);
+    }
+}
+
+/* A conv tile: px (1 or AOT_MVEF_PX) pixels, window top-left (y0, x0) in image xn, rows
+ * [kya, kyb) and columns [kxa, kxb) of the window inside; all output channels, at yp. */
+AOT_MVEF_INLINE void aot_mvef_conv_tile(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb,
+                                        int32_t x0, int32_t kxa, int32_t kxb, int32_t px, float *yp)
+{
+    const int32_t ic = g->ic, s = g->sw * ic, block = g->kh * g->kw * ic * 4;
+    /* dilation 1: a window row's taps are one run of (kxb - kxa) * ic input values */
+    const int32_t cols = g->dw == 1 ? 1 : kxb - kxa, run = g->dw == 1 ? (kxb - kxa) * ic : ic;
+    const float *wb = g->wt;
+    for (int32_t c = 0; c < g->oc; c += 4, wb += block) {
+        float32x4_t a0 = vldrwq_f32(g->bias + c), a1 = a0, a2 = a0, a3 = a0;
+        for (int32_t ky = kya; ky < kyb; ++ky) {
+            const float *xr = xn + ((y0 + ky * g->dh) * g->w + x0 + kxa * g->dw) * ic;
+            const float *wr = wb + (ky * g->kw + kxa) * ic * 4;
+            for (int32_t kx = 0; kx < cols; ++kx, xr += g->dw * ic) {
+                for (int32_t i = 0; i < run; ++i, wr += 4) {
+                    const float32x4_t wv = vldrwq_f32(wr);
+                    a0 = vfmaq_n_f32(a0, wv, xr[i]);
+                    if (px > 1) {
+                        a1 = vfmaq_n_f32(a1, wv, xr[i + s]);
+                        a2 = vfmaq_n_f32(a2, wv, xr[i + 2 * s]);
+                        a3 = vfmaq_n_f32(a3, wv, xr[i + 3 * s]);
+                    }
+                }
+            }
+        }
+        aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp + c, g->oc, g->oc - c);
+    }
+}
+
+/* Four floats at p: all, or (tail) the lanes of pred, zeros in the others (nothing read there). */
+AOT_MVEF_INLINE float32x4_t aot_mvef_load(const float *p, int32_t tail, mve_pred16_t pred)
+{
+    return tail ? vldrwq_z_f32(p, pred) : vldrwq_f32(p);
+}
+
+/* Channels c..c + 3 (tail: the first n of them) of a depthwise tile. */
+AOT_MVEF_INLINE void aot_mvef_dw_block(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb, int32_t x0,
+                                       int32_t kxa, int32_t kxb, int32_t px, float *yp, int32_t c, int32_t n, int32_t tail)
+{
+    const int32_t ch = g->ic, s = g->sw * ch, step = g->dw * ch;
+    const mve_pred16_t pred = vctp32q((uint32_t)n);
+    float32x4_t a0 = vldrwq_f32(g->bias + c), a1 = a0, a2 = a0, a3 = a0;
+    for (int32_t ky = kya; ky < kyb; ++ky) {
+        const float *xr = xn + ((y0 + ky * g->dh) * g->w + x0 + kxa * g->dw) * ch + c;
+        const float *wr = g->wt + (ky * g->kw + kxa) * ch + c;
+        for (int32_t kx = kxa; kx < kxb; ++kx, xr += step, wr += ch) {
+            const float32x4_t wv = aot_mvef_load(wr, tail, pred);
+            a0 = vfmaq_f32(a0, aot_mvef_load(xr, tail, pred), wv);
+            if (px > 1) {
+                a1 = vfmaq_f32(a1, aot_mvef_load(xr + s, tail, pred), wv);
+                a2 = vfmaq_f32(a2, aot_mvef_load(xr + 2 * s, tail, pred), wv);
+                a3 = vfmaq_f32(a3, aot_mvef_load(xr + 3 * s, tail, pred), wv);
+            }
+        }
+    }
+    aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp + c, ch, n);
+}
+
+AOT_MVEF_INLINE void aot_mvef_dw_tile(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb, int32_t x0,
+                                      int32_t kxa, int32_t kxb, int32_t px, float *yp)
+{
+    int32_t c = 0;
+    for (; c + 4 <= g->ic; c += 4) {
+        aot_mvef_dw_block(g, xn, y0, kya, kyb, x0, kxa, kxb, px, yp, c, 4, 0);
+    }
+    if (c < g->ic) {
+        aot_mvef_dw_block(g, xn, y0, kya, kyb, x0, kxa, kxb, px, yp, c, g->ic - c, 1);
+    }
+}
+
+/* Every output pixel, in tiles (above): the conv tiles, or (depthwise) the depthwise ones. */
+AOT_MVEF_INLINE void aot_mvef_walk(const aot_mvef_conv_t *g, const float *x, float *y, int32_t depthwise)
+{
+    int32_t oxa, oxb;
+    aot_mvef_interior(g->ow, g->w, g->sw, g->pl, g->kw, g->dw, &oxa, &oxb);
+    const int32_t full = oxa + (oxb - oxa) / AOT_MVEF_PX * AOT_MVEF_PX;  /* the interior columns in whole tiles end here */
+    for (int32_t n = 0; n < g->n; ++n) {
+        const float *xn = x + n * g->h * g->w * g->ic;
+        for (int32_t oy = 0; oy < g->oh; ++oy) {
+            const int32_t y0 = oy * g->sh - g->pt;
+            int32_t kya, kyb;
+            aot_mvef_taps(y0, g->kh, g->dh, g->h, &kya, &kyb);
+            float *yr = y + (n * g->oh + oy) * g->ow * g->oc;
+            for (int32_t ox = 0; ox < g->ow;) {
+                const int32_t x0 = ox * g->sw - g->pl, px = ox >= oxa && ox < full ? AOT_MVEF_PX : 1;
+                int32_t kxa, kxb;
+                aot_mvef_taps(x0, g->kw, g->dw, g->w, &kxa, &kxb);
+                if (px > 1 && depthwise) {
+                    aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_PX, yr + ox * g->oc);
+                } else if (px > 1) {
+                    aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_PX, yr + ox * g->oc);
+                } else if (depthwise) {
+                    aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * g->oc);
+                } else {
+                    aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * g->oc);
+                }
+                ox += px;
+            }
+        }
+    }
+}
+
+void aot_mvef_conv(const aot_mvef_conv_t *g, const float *x, float *y)
+{
+    aot_mvef_walk(g, x, y, 0);
+}
+
+void aot_mvef_dw(const aot_mvef_conv_t *g, const float *x, float *y)
+{
+    aot_mvef_walk(g, x, y, 1);
+}
