@@ -38,13 +38,16 @@ def weight_blocks(w: np.ndarray) -> np.ndarray:
 
 def _vars(index: int, op: Op, ctx: LoweringContext, w_shape: tuple[int, ...], weights: str, func: str) -> dict:
     g = ctx.graph
-    n, h, wd, ic = g.tensor(op.inputs[0]).shape
+    n, h, wd, _ = g.tensor(op.inputs[0]).shape
     _, oh, ow, oc = g.tensor(op.outputs[0]).shape
     bias = np.zeros(mve.round_up(oc, LANES), dtype=np.float32)
     bias[:oc] = conv_common.bias_of(op, g, oc, np.float32)
     lo, hi = quant.activation_range(op.attrs.get("activation", "NONE"), "float32", None, 0)
+    geo = mve.window(op, g)
+    if op.kind == "conv2d" and fpu.pointwise(op, g):  # a matrix multiply over all pixels: one row of them
+        geo.update(N=1, H=1, W=n * h * wd, OH=1, OW=n * oh * ow)
     return {
-        **mve.window(op, g), "OC": oc, "KH": w_shape[1], "KW": w_shape[2], "lo": c_float(lo), "hi": c_float(hi),
+        **geo, "OC": oc, "KH": w_shape[1], "KW": w_shape[2], "lo": c_float(lo), "hi": c_float(hi),
         "wt": weights, "bias_v": ctx.derived(index, "bias_mvef", bias, "float32"), "func": func,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
     }

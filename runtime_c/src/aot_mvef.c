@@ -10,7 +10,8 @@
 
 #include <arm_mve.h>
 
-#define AOT_MVEF_PX 4  /* output pixels per tile */
+#define AOT_MVEF_CONV_PX 3  /* output pixels per conv tile (of 8 channels: 6 accumulators, 2 weight vectors) */
+#define AOT_MVEF_DW_PX 4    /* output pixels per depthwise tile (of 4 channels) */
 #define AOT_MVEF_INLINE __attribute__((always_inline)) static inline
 
 /* [first, end) of the taps k < taps with 0 <= at + k * d < n. */
@@ -37,7 +38,7 @@ AOT_MVEF_INLINE void aot_mvef_store(const aot_mvef_conv_t *g, float32x4_t a, flo
     vstrwq_p_f32(y, vminnmq_f32(vmaxnmq_f32(a, vdupq_n_f32(g->lo)), vdupq_n_f32(g->hi)), p);
 }
 
-/* The first px accumulators of a tile at y, y + stride, ..., the first n lanes of each. */
+/* The first px (1, 3 or 4) accumulators of a tile at y, y + stride, ..., the first n lanes of each. */
 AOT_MVEF_INLINE void aot_mvef_store_tile(const aot_mvef_conv_t *g, float32x4_t a0, float32x4_t a1, float32x4_t a2, float32x4_t a3,
                                          int32_t px, float *y, int32_t stride, int32_t n)
 {
@@ -46,37 +47,67 @@ AOT_MVEF_INLINE void aot_mvef_store_tile(const aot_mvef_conv_t *g, float32x4_t a
     if (px > 1) {
         aot_mvef_store(g, a1, y + stride, p);
         aot_mvef_store(g, a2, y + 2 * stride, p);
+    }
+    if (px > 3) {
         aot_mvef_store(g, a3, y + 3 * stride, p);
     }
 }
 
-/* A conv tile: px (1 or AOT_MVEF_PX) pixels, window top-left (y0, x0) in image xn, rows
- * [kya, kyb) and columns [kxa, kxb) of the window inside; all output channels, at yp. */
-AOT_MVEF_INLINE void aot_mvef_conv_tile(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb,
-                                        int32_t x0, int32_t kxa, int32_t kxb, int32_t px, float *yp)
+/* nb (1 or 2) blocks of 4 output channels of a conv tile: px (1 or AOT_MVEF_CONV_PX) pixels,
+ * window top-left (y0, x0) in image xn, rows [kya, kyb) and columns [kxa, kxb) of the window
+ * inside; weights from wb (block 2 at wb + block), outputs from yp. */
+AOT_MVEF_INLINE void aot_mvef_conv_blocks(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb,
+                                          int32_t x0, int32_t kxa, int32_t kxb, int32_t px, int32_t nb, const float *wb,
+                                          int32_t c, float *yp)
 {
     const int32_t ic = g->ic, s = g->sw * ic, block = g->kh * g->kw * ic * 4;
     /* dilation 1: a window row's taps are one run of (kxb - kxa) * ic input values */
     const int32_t cols = g->dw == 1 ? 1 : kxb - kxa, run = g->dw == 1 ? (kxb - kxa) * ic : ic;
-    const float *wb = g->wt;
-    for (int32_t c = 0; c < g->oc; c += 4, wb += block) {
-        float32x4_t a0 = vldrwq_f32(g->bias + c), a1 = a0, a2 = a0, a3 = a0;
-        for (int32_t ky = kya; ky < kyb; ++ky) {
-            const float *xr = xn + ((y0 + ky * g->dh) * g->w + x0 + kxa * g->dw) * ic;
-            const float *wr = wb + (ky * g->kw + kxa) * ic * 4;
-            for (int32_t kx = 0; kx < cols; ++kx, xr += g->dw * ic) {
-                for (int32_t i = 0; i < run; ++i, wr += 4) {
-                    const float32x4_t wv = vldrwq_f32(wr);
-                    a0 = vfmaq_n_f32(a0, wv, xr[i]);
+    float32x4_t a0 = vldrwq_f32(g->bias + c), a1 = a0, a2 = a0;
+    float32x4_t b0 = vldrwq_f32(g->bias + c + 4 * (nb - 1)), b1 = b0, b2 = b0;
+    for (int32_t ky = kya; ky < kyb; ++ky) {
+        const float *xr = xn + ((y0 + ky * g->dh) * g->w + x0 + kxa * g->dw) * ic;
+        const float *wr = wb + (ky * g->kw + kxa) * ic * 4, *wr2 = wr + block;
+        for (int32_t kx = 0; kx < cols; ++kx, xr += g->dw * ic) {
+            for (int32_t i = 0; i < run; ++i, wr += 4, wr2 += 4) {
+                const float32x4_t wa = vldrwq_f32(wr);
+                const float x0v = xr[i];
+                a0 = vfmaq_n_f32(a0, wa, x0v);
+                if (nb > 1) {
+                    const float32x4_t wv = vldrwq_f32(wr2);
+                    b0 = vfmaq_n_f32(b0, wv, x0v);
                     if (px > 1) {
-                        a1 = vfmaq_n_f32(a1, wv, xr[i + s]);
-                        a2 = vfmaq_n_f32(a2, wv, xr[i + 2 * s]);
-                        a3 = vfmaq_n_f32(a3, wv, xr[i + 3 * s]);
+                        const float x1v = xr[i + s], x2v = xr[i + 2 * s];
+                        a1 = vfmaq_n_f32(a1, wa, x1v);
+                        b1 = vfmaq_n_f32(b1, wv, x1v);
+                        a2 = vfmaq_n_f32(a2, wa, x2v);
+                        b2 = vfmaq_n_f32(b2, wv, x2v);
                     }
+                } else if (px > 1) {
+                    a1 = vfmaq_n_f32(a1, wa, xr[i + s]);
+                    a2 = vfmaq_n_f32(a2, wa, xr[i + 2 * s]);
                 }
             }
         }
-        aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp + c, g->oc, g->oc - c);
+    }
+    aot_mvef_store_tile(g, a0, a1, a2, a2, px, yp + c, g->oc, g->oc - c);
+    if (nb > 1) {
+        aot_mvef_store_tile(g, b0, b1, b2, b2, px, yp + c + 4, g->oc, g->oc - c - 4);
+    }
+}
+
+/* A conv tile (above): all output channels, 8 at a time, then the last 1..7. */
+AOT_MVEF_INLINE void aot_mvef_conv_tile(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb,
+                                        int32_t x0, int32_t kxa, int32_t kxb, int32_t px, float *yp)
+{
+    const int32_t block = g->kh * g->kw * g->ic * 4;
+    const float *wb = g->wt;
+    int32_t c = 0;
+    for (; c + 4 < g->oc; c += 8, wb += 2 * block) {
+        aot_mvef_conv_blocks(g, xn, y0, kya, kyb, x0, kxa, kxb, px, 2, wb, c, yp);
+    }
+    if (c < g->oc) {
+        aot_mvef_conv_blocks(g, xn, y0, kya, kyb, x0, kxa, kxb, px, 1, wb, c, yp);
     }
 }
 
@@ -124,9 +155,10 @@ AOT_MVEF_INLINE void aot_mvef_dw_tile(const aot_mvef_conv_t *g, const float *xn,
 /* Every output pixel, in tiles (above): the conv tiles, or (depthwise) the depthwise ones. */
 AOT_MVEF_INLINE void aot_mvef_walk(const aot_mvef_conv_t *g, const float *x, float *y, int32_t depthwise)
 {
+    const int32_t tile = depthwise ? AOT_MVEF_DW_PX : AOT_MVEF_CONV_PX;
     int32_t oxa, oxb;
     aot_mvef_interior(g->ow, g->w, g->sw, g->pl, g->kw, g->dw, &oxa, &oxb);
-    const int32_t full = oxa + (oxb - oxa) / AOT_MVEF_PX * AOT_MVEF_PX;  /* the interior columns in whole tiles end here */
+    const int32_t full = oxa + (oxb - oxa) / tile * tile;  /* the interior columns in whole tiles end here */
     for (int32_t n = 0; n < g->n; ++n) {
         const float *xn = x + n * g->h * g->w * g->ic;
         for (int32_t oy = 0; oy < g->oh; ++oy) {
@@ -135,13 +167,13 @@ AOT_MVEF_INLINE void aot_mvef_walk(const aot_mvef_conv_t *g, const float *x, flo
             aot_mvef_taps(y0, g->kh, g->dh, g->h, &kya, &kyb);
             float *yr = y + (n * g->oh + oy) * g->ow * g->oc;
             for (int32_t ox = 0; ox < g->ow;) {
-                const int32_t x0 = ox * g->sw - g->pl, px = ox >= oxa && ox < full ? AOT_MVEF_PX : 1;
+                const int32_t x0 = ox * g->sw - g->pl, px = ox >= oxa && ox < full ? tile : 1;
                 int32_t kxa, kxb;
                 aot_mvef_taps(x0, g->kw, g->dw, g->w, &kxa, &kxb);
                 if (px > 1 && depthwise) {
-                    aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_PX, yr + ox * g->oc);
+                    aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_DW_PX, yr + ox * g->oc);
                 } else if (px > 1) {
-                    aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_PX, yr + ox * g->oc);
+                    aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_CONV_PX, yr + ox * g->oc);
                 } else if (depthwise) {
                     aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * g->oc);
                 } else {
