@@ -32,24 +32,20 @@ static void aot_mvef_interior(int32_t n_out, int32_t n_in, int32_t s, int32_t pa
     *end = b < a ? a : b > n_out ? n_out : b;
 }
 
-/* An accumulator clamped to the activation range, its first n lanes stored at y (all 4 when n >= 4). */
-AOT_MVEF_INLINE void aot_mvef_store(const aot_mvef_conv_t *g, float32x4_t a, float *y, mve_pred16_t p)
-{
-    vstrwq_p_f32(y, vminnmq_f32(vmaxnmq_f32(a, vdupq_n_f32(g->lo)), vdupq_n_f32(g->hi)), p);
-}
-
-/* The first px (1, 3 or 4) accumulators of a tile at y, y + stride, ..., the first n lanes of each. */
+/* The first px (1, 3 or 4) accumulators of a tile at y, y + stride, ..., clamped to the activation
+ * range, the first n lanes of each. */
 AOT_MVEF_INLINE void aot_mvef_store_tile(const aot_mvef_conv_t *g, float32x4_t a0, float32x4_t a1, float32x4_t a2, float32x4_t a3,
                                          int32_t px, float *y, int32_t stride, int32_t n)
 {
+    const float32x4_t lo = vdupq_n_f32(g->lo), hi = vdupq_n_f32(g->hi);  /* read once: y may alias *g for all GCC knows */
     const mve_pred16_t p = vctp32q((uint32_t)(n < 4 ? n : 4));
-    aot_mvef_store(g, a0, y, p);
+    vstrwq_p_f32(y, vminnmq_f32(vmaxnmq_f32(a0, lo), hi), p);
     if (px > 1) {
-        aot_mvef_store(g, a1, y + stride, p);
-        aot_mvef_store(g, a2, y + 2 * stride, p);
+        vstrwq_p_f32(y + stride, vminnmq_f32(vmaxnmq_f32(a1, lo), hi), p);
+        vstrwq_p_f32(y + 2 * stride, vminnmq_f32(vmaxnmq_f32(a2, lo), hi), p);
     }
     if (px > 3) {
-        aot_mvef_store(g, a3, y + 3 * stride, p);
+        vstrwq_p_f32(y + 3 * stride, vminnmq_f32(vmaxnmq_f32(a3, lo), hi), p);
     }
 }
 
