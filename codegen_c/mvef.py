@@ -3,7 +3,8 @@ with both "mve" and "fpu", the Cortex-M55 built with -mcpu=cortex-m55 -mfloat-ab
 shared runtime function per family (runtime_c aot_mvef.h / aot_mvef.c: aot_mvef_conv,
 aot_mvef_dw), each op a static const geometry (templates/ops/conv2d_mvef.c.j2). Tiles of 4
 output channels (a vector) x 4 output pixels; a conv tap is one VFMA.F32 of 4 channels' weights
-by a pixel's input value (weights pre-arranged [oc / 4][ky][kx][ic][4], zeros past oc), a
+by a pixel's input value (weights pre-arranged [oc / 4][ky][kx][ic][4], zeros past oc; a 1x1
+stride-1 convolution is one row of all pixels and may run in place over its input), a
 depthwise tap one VFMA.F32 of 4 input channels by their weights; channel counts not a multiple of
 4 end in a predicated block (VCTP32). The kernels are declared in codegen_c/ops/conv2d_mve.py and
 depthwise_conv2d_mve.py.
@@ -26,6 +27,13 @@ from codegen_c.context import LoweringContext
 MVEF = mve.MVE | fpu.FPU  # Helium with float lanes (MVE-F)
 RUNTIME = ("aot_mvef.h", "aot_mvef.c")
 LANES = 4  # float32 lanes of a vector
+CONV_PX = 3  # output pixels per conv tile (aot_mvef.c AOT_MVEF_CONV_PX)
+
+
+def conv_in_place(op: Op, g: Graph) -> tuple[int, ...]:
+    """Input 0 for a 1x1 stride-1 unpadded convolution (aot_mvef_conv_in_place: each tile's input
+    pixels copied to the stack before its outputs are written)."""
+    return fpu.conv_in_place(op, g)
 
 
 def weight_blocks(w: np.ndarray) -> np.ndarray:
@@ -55,7 +63,10 @@ def _vars(index: int, op: Op, ctx: LoweringContext, w_shape: tuple[int, ...], we
 
 def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: np.ndarray | None = None) -> dict:
     w = np.asarray(ctx.graph.tensor(op.inputs[1]).data if weights is None else weights, dtype=np.float32)
-    return _vars(index, op, ctx, w.shape, ctx.derived(index, "w_mvef", weight_blocks(w), "float32"), "conv")
+    v = _vars(index, op, ctx, w.shape, ctx.derived(index, "w_mvef", weight_blocks(w), "float32"), "conv")
+    in_place = index in ctx.plan.in_place
+    cpx = CONV_PX if CONV_PX * v["IC"] * 4 <= fpu.IN_PLACE_COPY_LIMIT else 1
+    return {**v, "in_place": in_place, "CPX": cpx}
 
 
 def depthwise_applies(op: Op, g: Graph) -> bool:
@@ -69,4 +80,4 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     w = ctx.graph.tensor(op.inputs[1]).data
     if ctx.graph.tensor(op.inputs[0]).shape[3] == 1:
         return lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0)))
-    return _vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw")
+    return {**_vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw"), "in_place": False}

@@ -94,5 +94,6 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 MVE_KERNELS = (
     Kernel("mve", "ops/conv2d_mve.c.j2", lower, features=mve.MVE, runtime=mve.RUNTIME, applies=applies, scratch=scratch,
            overwrites=_overwrites, knobs=knobs),
-    Kernel("mvef", "ops/conv2d_mvef.c.j2", mvef.lower_conv, features=mvef.MVEF, runtime=mvef.RUNTIME, applies=fpu.conv_applies),
+    Kernel("mvef", "ops/conv2d_mvef.c.j2", mvef.lower_conv, features=mvef.MVEF, runtime=mvef.RUNTIME, applies=fpu.conv_applies,
+           overwrites=mvef.conv_in_place),
 )

@@ -26,6 +26,11 @@ typedef struct {
  * stored predicated (VCTP32). */
 void aot_mvef_conv(const aot_mvef_conv_t *g, const float *x, float *y);
 
+/* A 1x1 stride-1 unpadded CONV_2D (its pixels one row: w = ow = pixels) in place over its input
+ * xy: tiles of cpx pixels (AOT_MVEF_CONV_PX, or 1) copied to pix (cpx * ic floats) before their
+ * outputs are written, walking backward when the outputs are wider than the inputs. */
+void aot_mvef_conv_in_place(const aot_mvef_conv_t *g, float *xy, float *pix, int32_t cpx);
+
 /* DEPTHWISE_CONV_2D, depth multiplier 1: 4 channels (a vector of the input) x 4 output pixels
  * of accumulators, each tap one VFMA.F32 of input by weights; the last 1..3 channels loaded and
  * stored predicated. */

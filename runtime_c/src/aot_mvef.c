@@ -181,6 +181,46 @@ AOT_MVEF_INLINE void aot_mvef_walk(const aot_mvef_conv_t *g, const float *x, flo
     }
 }
 
+/* Pixels p .. p + px - 1 of a 1x1 stride-1 convolution in place over its input xy: copied to pix
+ * first, their outputs then written over them. */
+AOT_MVEF_INLINE void aot_mvef_pointwise_tile(const aot_mvef_conv_t *g, float *xy, float *pix, int32_t p, int32_t px)
+{
+    const float *src = xy + p * g->ic;
+    for (int32_t i = 0; i < px * g->ic; i += 4) {
+        const mve_pred16_t in = vctp32q((uint32_t)(px * g->ic - i));
+        vstrwq_p_f32(pix + i, vldrwq_z_f32(src + i, in), in);
+    }
+    aot_mvef_conv_tile(g, pix, 0, 0, 1, 0, 0, 1, px, xy + p * g->oc);
+}
+
+void aot_mvef_conv_in_place(const aot_mvef_conv_t *g, float *xy, float *pix, int32_t cpx)
+{
+    const int32_t n = g->ow, full = n / cpx * cpx;
+    if (g->oc > g->ic) {  /* wider outputs: backward, a tile's outputs reach only pixels from its own on */
+        for (int32_t p = n - 1; p >= full; --p) {
+            aot_mvef_pointwise_tile(g, xy, pix, p, 1);
+        }
+        for (int32_t p = full - cpx; p >= 0; p -= cpx) {
+            if (cpx > 1) {
+                aot_mvef_pointwise_tile(g, xy, pix, p, AOT_MVEF_CONV_PX);
+            } else {
+                aot_mvef_pointwise_tile(g, xy, pix, p, 1);
+            }
+        }
+    } else {  /* forward: a tile's outputs reach only pixels up to its own */
+        for (int32_t p = 0; p < full; p += cpx) {
+            if (cpx > 1) {
+                aot_mvef_pointwise_tile(g, xy, pix, p, AOT_MVEF_CONV_PX);
+            } else {
+                aot_mvef_pointwise_tile(g, xy, pix, p, 1);
+            }
+        }
+        for (int32_t p = full; p < n; ++p) {
+            aot_mvef_pointwise_tile(g, xy, pix, p, 1);
+        }
+    }
+}
+
 void aot_mvef_conv(const aot_mvef_conv_t *g, const float *x, float *y)
 {
     aot_mvef_walk(g, x, y, 0);

@@ -11,7 +11,8 @@ the depthwise ring for fewer channels).
 The MVE-F float32 convolutions ("mvef": aot_mvef_conv, aot_mvef_dw) within the bound the fpu
 kernels state (codegen_c/mvef.py; tests/ops/test_fpu_variants.py's check): convolutions with
 channel counts not a multiple of 4 (the predicated last block), kernels 1-4, strides, padding,
-activations, 3-channel first convolutions, 1x1 ones (a matrix multiply over all pixels);
+activations, 3-channel first convolutions, 1x1 ones (a matrix multiply over all pixels; stride 1
+in place over the input, walking forward or backward);
 depthwise ones with any channel count, or one input channel and a depth multiplier; and the
 random conv / depthwise models of tests/op_models (dilations, batches)."""
 import dataclasses
@@ -170,8 +171,9 @@ def float_model_for(case: str, seed: int) -> bytes:
         return fpu_tests._conv(rng, n(1, 13), n(1, 13), (n(1, 4), n(1, 4)), (n(1, 2), n(1, 2)), pad)
     if case == "float_first_conv":  # 3 input channels, 3x3 (ic_resnet8, vww)
         return fpu_tests._conv(rng, 3, n(4, 20), (3, 3), (n(1, 2),) * 2, "SAME")
-    if case == "float_pointwise":
-        return fpu_tests._conv(rng, n(1, 40), n(1, 40), (1, 1), (n(1, 2),) * 2, "VALID")
+    if case == "float_pointwise":  # even seeds stride 1: in place over the input (forward or backward)
+        s = n(1, 2) if seed % 2 else 1
+        return fpu_tests._conv(rng, n(1, 40), n(1, 40), (1, 1), (s, s), "VALID")
     if case == "float_depthwise":
         return fpu_tests._depthwise(rng, n(1, 19), 1, (n(1, 2), n(1, 2)), pad)
     if case == "float_depthwise_ic1":
@@ -183,26 +185,32 @@ FLOAT_KINDS = ("float_conv", "float_first_conv", "float_pointwise", "float_depth
                "depthwise_conv_2d")
 
 
+FLOAT_CASES = [(c, s) for c in FLOAT_KINDS for s in range(2)] + [("float_pointwise", s) for s in (2, 4, 8)]
+
+
 @pytest.mark.qemu
-@pytest.mark.parametrize("case,seed", [(c, s) for c in FLOAT_KINDS for s in range(2)])
+@pytest.mark.parametrize("case,seed", FLOAT_CASES)
 def test_mvef_variant_on_cortex_m55(case, seed, tmp_path):
     fpu_tests.check(case, seed, load_board(BOARD), tmp_path, float_model_for)
 
 
 def test_float_cases_reach_the_mvef_kernels():
     """The float draws run the MVE-F kernels wherever they apply (the fpu ones where the planner
-    runs the op in place, which the MVE-F kernels do not), with channel counts that end in a
-    partial block."""
+    runs a depthwise op in place, which the MVE-F kernel does not), with channel counts that end
+    in a partial block, and 1x1 convolutions in place walking forward and backward."""
     board = load_board(BOARD)
-    hits, partial = 0, 0
-    for case in FLOAT_KINDS:
-        for seed in range(2):
-            _, cm = fpu_tests.compiled(case, seed, board, float_model_for)
-            if any(k.name == "mvef" for k in candidates(cm.graph.ops[0], cm.graph, board.features)):
-                assert cm.variants[0].name == ("fpu" if cm.plan.in_place else "mvef"), (case, seed, cm.variants[0].key)
-            hits += cm.variants[0].name == "mvef"
-            partial += cm.variants[0].name == "mvef" and cm.graph.tensor(cm.graph.ops[0].outputs[0]).shape[-1] % 4 != 0
-    assert hits >= len(FLOAT_KINDS) and partial >= 4, (hits, partial)
+    hits, partial, in_place = 0, 0, set()
+    for case, seed in FLOAT_CASES:
+        _, cm = fpu_tests.compiled(case, seed, board, float_model_for)
+        op, g = cm.graph.ops[0], cm.graph
+        if any(k.name == "mvef" for k in candidates(op, g, board.features)):
+            want = "fpu" if cm.plan.in_place and op.kind == "depthwise_conv2d" else "mvef"
+            assert cm.variants[0].name == want, (case, seed, cm.variants[0].key)
+        hits += cm.variants[0].name == "mvef"
+        partial += cm.variants[0].name == "mvef" and g.tensor(op.outputs[0]).shape[-1] % 4 != 0
+        if cm.variants[0].name == "mvef" and cm.plan.in_place:
+            in_place.add(g.tensor(op.outputs[0]).shape[-1] > g.tensor(op.inputs[0]).shape[-1])
+    assert hits >= len(FLOAT_CASES) * 2 // 3 and partial >= 4 and in_place == {False, True}, (hits, partial, in_place)
 
 
 def test_random_cases_reach_the_mve_kernels():
