@@ -6,7 +6,8 @@ output channels (a vector) x 4 output pixels; a conv tap is one VFMA.F32 of 4 ch
 by a pixel's input value (weights pre-arranged [oc / 4][ky][kx][ic][4], zeros past oc; a 1x1
 stride-1 convolution is one row of all pixels and may run in place over its input), a
 depthwise tap one VFMA.F32 of 4 input channels by their weights; channel counts not a multiple of
-4 end in a predicated block (VCTP32). The kernels are declared in codegen_c/ops/conv2d_mve.py and
+4 end in a predicated block (VCTP32); a depthwise one may run in place over its input, a block
+of channels at a time, holding back the outputs in a ring of rows (dw_ring_rows). The kernels are declared in codegen_c/ops/conv2d_mve.py and
 depthwise_conv2d_mve.py.
 
 Rounding: each lane is one output's fused multiply-add chain (one rounding per tap) in the
@@ -74,10 +75,35 @@ def depthwise_applies(op: Op, g: Graph) -> bool:
     return fpu.depthwise_applies(op, g)
 
 
+def dw_ring_rows(op: Op, g: Graph) -> int:
+    """Output rows the depthwise kernel run in place holds in its ring (aot_mvef_dw_in_place):
+    after output row oy, the outputs before the first input pixel row oy + 1 reads are stored;
+    the ring holds the rest and the next row."""
+    _, h, wd, _ = g.tensor(op.inputs[0]).shape
+    _, oh, ow, _ = g.tensor(op.outputs[0]).shape
+    (sh, _), (pt, _) = op.attrs["stride"], op.attrs["pad"][:2]
+    rows, done = 1, 0
+    for oy in range(oh):
+        rows = max(rows, oy - done // ow + 1)  # rows done // ow .. oy are in the ring
+        done = max(done, min((oy + 1) * ow, max(0, (oy + 1) * sh - pt) * wd if oy + 1 < oh else oh * ow))
+    return rows
+
+
+def dw_in_place(op: Op, g: Graph) -> tuple[int, ...]:
+    """Input 0 for one image, depth multiplier 1 (not one channel: a convolution), when the ring
+    fits DELAY_LIMIT (as the fpu kernel's)."""
+    n, _, _, c = g.tensor(op.inputs[0]).shape
+    if n != 1 or c == 1 or op.attrs["depth_multiplier"] != 1 or not depthwise_applies(op, g):
+        return ()
+    return (0,) if dw_ring_rows(op, g) * g.tensor(op.outputs[0]).shape[2] * LANES * 4 <= fpu.DELAY_LIMIT else ()
+
+
 def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     """Depth multiplier 1: the model's [1, KH, KW, C] weights as they are; one input channel: a
     convolution of the transposed weights."""
     w = ctx.graph.tensor(op.inputs[1]).data
     if ctx.graph.tensor(op.inputs[0]).shape[3] == 1:
         return lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0)))
-    return {**_vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw"), "in_place": False}
+    in_place = index in ctx.plan.in_place
+    return {**_vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw"), "in_place": in_place,
+            "RING_ROWS": dw_ring_rows(op, ctx.graph) if in_place else 0}

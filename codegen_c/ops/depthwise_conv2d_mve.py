@@ -121,5 +121,5 @@ MVE_KERNELS = (
     Kernel("mve", "ops/depthwise_conv2d_mve.c.j2", lower, features=mve.MVE, runtime=mve.RUNTIME, applies=applies,
            scratch=scratch, overwrites=in_place_ok, knobs=knobs),
     Kernel("mvef", "ops/conv2d_mvef.c.j2", mvef.lower_depthwise, features=mvef.MVEF, runtime=mvef.RUNTIME,
-           applies=mvef.depthwise_applies),
+           applies=mvef.depthwise_applies, overwrites=mvef.dw_in_place),
 )

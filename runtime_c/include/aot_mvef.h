@@ -31,9 +31,14 @@ void aot_mvef_conv(const aot_mvef_conv_t *g, const float *x, float *y);
  * outputs are written, walking backward when the outputs are wider than the inputs. */
 void aot_mvef_conv_in_place(const aot_mvef_conv_t *g, float *xy, float *pix, int32_t cpx);
 
-/* DEPTHWISE_CONV_2D, depth multiplier 1: 4 channels (a vector of the input) x 4 output pixels
- * of accumulators, each tap one VFMA.F32 of input by weights; the last 1..3 channels loaded and
+/* DEPTHWISE_CONV_2D, depth multiplier 1, a block of 4 channels at a time: 4 channels (a vector of
+ * the input) x 4 output pixels of accumulators, each tap one VFMA.F32 of input by weights; the last 1..3 channels loaded and
  * stored predicated. */
 void aot_mvef_dw(const aot_mvef_conv_t *g, const float *x, float *y);
+
+/* DEPTHWISE_CONV_2D of one image in place over its input xy: the channel blocks one at a time,
+ * each output row into ring slot oy % rows (rows x ow x 4 floats), a held-back output stored once
+ * no later output row reads the input it replaces (codegen_c/mvef.py: dw_ring_rows). */
+void aot_mvef_dw_in_place(const aot_mvef_conv_t *g, float *xy, float *ring, int32_t rows);
 
 #endif

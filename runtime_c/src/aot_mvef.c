@@ -113,9 +113,12 @@ AOT_MVEF_INLINE float32x4_t aot_mvef_load(const float *p, int32_t tail, mve_pred
     return tail ? vldrwq_z_f32(p, pred) : vldrwq_f32(p);
 }
 
-/* Channels c..c + 3 (tail: the first n of them) of a depthwise tile. */
+/* Channels c..c + 3 (tail: the first n of them) of a depthwise tile: px (1 or AOT_MVEF_DW_PX)
+ * pixels, window top-left (y0, x0) in image xn, rows [kya, kyb) and columns [kxa, kxb) of the
+ * window inside; pixel p's outputs at yp + p * ys. */
 AOT_MVEF_INLINE void aot_mvef_dw_block(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb, int32_t x0,
-                                       int32_t kxa, int32_t kxb, int32_t px, float *yp, int32_t c, int32_t n, int32_t tail)
+                                       int32_t kxa, int32_t kxb, int32_t px, float *yp, int32_t ys, int32_t c, int32_t n,
+                                       int32_t tail)
 {
     const int32_t ch = g->ic, s = g->sw * ch, step = g->dw * ch;
     const mve_pred16_t pred = vctp32q((uint32_t)n);
@@ -133,50 +136,44 @@ AOT_MVEF_INLINE void aot_mvef_dw_block(const aot_mvef_conv_t *g, const float *xn
             }
         }
     }
-    aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp + c, ch, n);
+    aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp, ys, n);
 }
 
-AOT_MVEF_INLINE void aot_mvef_dw_tile(const aot_mvef_conv_t *g, const float *xn, int32_t y0, int32_t kya, int32_t kyb, int32_t x0,
-                                      int32_t kxa, int32_t kxb, int32_t px, float *yp)
-{
-    int32_t c = 0;
-    for (; c + 4 <= g->ic; c += 4) {
-        aot_mvef_dw_block(g, xn, y0, kya, kyb, x0, kxa, kxb, px, yp, c, 4, 0);
-    }
-    if (c < g->ic) {
-        aot_mvef_dw_block(g, xn, y0, kya, kyb, x0, kxa, kxb, px, yp, c, g->ic - c, 1);
-    }
-}
-
-/* Every output pixel, in tiles (above): the conv tiles, or (depthwise) the depthwise ones. */
-AOT_MVEF_INLINE void aot_mvef_walk(const aot_mvef_conv_t *g, const float *x, float *y, int32_t depthwise)
+/* Output row oy of image xn, in tiles (above), pixel ox's outputs at yr + ox * ys: all channels
+ * of a conv, or (depthwise) channels c .. c + n - 1 (a block of 4; tail: n < 4). */
+AOT_MVEF_INLINE void aot_mvef_row(const aot_mvef_conv_t *g, const float *xn, int32_t oy, float *yr, int32_t ys, int32_t depthwise,
+                                  int32_t c, int32_t n, int32_t tail)
 {
     const int32_t tile = depthwise ? AOT_MVEF_DW_PX : AOT_MVEF_CONV_PX;
     int32_t oxa, oxb;
     aot_mvef_interior(g->ow, g->w, g->sw, g->pl, g->kw, g->dw, &oxa, &oxb);
     const int32_t full = oxa + (oxb - oxa) / tile * tile;  /* the interior columns in whole tiles end here */
-    for (int32_t n = 0; n < g->n; ++n) {
-        const float *xn = x + n * g->h * g->w * g->ic;
+    const int32_t y0 = oy * g->sh - g->pt;
+    int32_t kya, kyb;
+    aot_mvef_taps(y0, g->kh, g->dh, g->h, &kya, &kyb);
+    for (int32_t ox = 0; ox < g->ow;) {
+        const int32_t x0 = ox * g->sw - g->pl, px = ox >= oxa && ox < full ? tile : 1;
+        int32_t kxa, kxb;
+        aot_mvef_taps(x0, g->kw, g->dw, g->w, &kxa, &kxb);
+        if (px > 1 && depthwise) {
+            aot_mvef_dw_block(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_DW_PX, yr + ox * ys, ys, c, n, tail);
+        } else if (px > 1) {
+            aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_CONV_PX, yr + ox * ys);
+        } else if (depthwise) {
+            aot_mvef_dw_block(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * ys, ys, c, n, tail);
+        } else {
+            aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * ys);
+        }
+        ox += px;
+    }
+}
+
+/* Channels c .. c + n - 1 of every output row of a depthwise convolution (n < 4: tail). */
+AOT_MVEF_INLINE void aot_mvef_dw_rows(const aot_mvef_conv_t *g, const float *x, float *y, int32_t c, int32_t n, int32_t tail)
+{
+    for (int32_t b = 0; b < g->n; ++b) {
         for (int32_t oy = 0; oy < g->oh; ++oy) {
-            const int32_t y0 = oy * g->sh - g->pt;
-            int32_t kya, kyb;
-            aot_mvef_taps(y0, g->kh, g->dh, g->h, &kya, &kyb);
-            float *yr = y + (n * g->oh + oy) * g->ow * g->oc;
-            for (int32_t ox = 0; ox < g->ow;) {
-                const int32_t x0 = ox * g->sw - g->pl, px = ox >= oxa && ox < full ? tile : 1;
-                int32_t kxa, kxb;
-                aot_mvef_taps(x0, g->kw, g->dw, g->w, &kxa, &kxb);
-                if (px > 1 && depthwise) {
-                    aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_DW_PX, yr + ox * g->oc);
-                } else if (px > 1) {
-                    aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, 0, g->kw, AOT_MVEF_CONV_PX, yr + ox * g->oc);
-                } else if (depthwise) {
-                    aot_mvef_dw_tile(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * g->oc);
-                } else {
-                    aot_mvef_conv_tile(g, xn, y0, kya, kyb, x0, kxa, kxb, 1, yr + ox * g->oc);
-                }
-                ox += px;
-            }
+            aot_mvef_row(g, x + b * g->h * g->w * g->ic, oy, y + ((b * g->oh + oy) * g->ow) * g->ic + c, g->ic, 1, c, n, tail);
         }
     }
 }
@@ -223,10 +220,50 @@ void aot_mvef_conv_in_place(const aot_mvef_conv_t *g, float *xy, float *pix, int
 
 void aot_mvef_conv(const aot_mvef_conv_t *g, const float *x, float *y)
 {
-    aot_mvef_walk(g, x, y, 0);
+    for (int32_t b = 0; b < g->n; ++b) {
+        for (int32_t oy = 0; oy < g->oh; ++oy) {
+            aot_mvef_row(g, x + b * g->h * g->w * g->ic, oy, y + (b * g->oh + oy) * g->ow * g->oc, g->oc, 0, 0, 0, 0);
+        }
+    }
 }
 
 void aot_mvef_dw(const aot_mvef_conv_t *g, const float *x, float *y)
 {
-    aot_mvef_walk(g, x, y, 1);
+    int32_t c = 0;
+    for (; c + 4 <= g->ic; c += 4) {
+        aot_mvef_dw_rows(g, x, y, c, 4, 0);
+    }
+    if (c < g->ic) {
+        aot_mvef_dw_rows(g, x, y, c, g->ic - c, 1);
+    }
+}
+
+/* Channels c .. c + n - 1 of a depthwise convolution in place (above). */
+AOT_MVEF_INLINE void aot_mvef_dw_in_place_block(const aot_mvef_conv_t *g, float *xy, float *ring, int32_t rows, int32_t c, int32_t n,
+                                                int32_t tail)
+{
+    const mve_pred16_t p = vctp32q((uint32_t)n);
+    int32_t done = 0;  /* outputs stored */
+    for (int32_t oy = 0; oy < g->oh; ++oy) {
+        aot_mvef_row(g, xy, oy, ring + oy % rows * g->ow * 4, 4, 1, c, n, tail);
+        const int32_t next = (oy + 1) * g->sh - g->pt;  /* no later row reads an input row before it */
+        int32_t upto = (oy + 1) * g->ow;
+        if (oy + 1 < g->oh && (next > 0 ? next : 0) * g->w < upto) {
+            upto = (next > 0 ? next : 0) * g->w;
+        }
+        for (; done < upto; ++done) {
+            vstrwq_p_f32(xy + done * g->ic + c, vldrwq_f32(ring + (done / g->ow % rows * g->ow + done % g->ow) * 4), p);
+        }
+    }
+}
+
+void aot_mvef_dw_in_place(const aot_mvef_conv_t *g, float *xy, float *ring, int32_t rows)
+{
+    int32_t c = 0;
+    for (; c + 4 <= g->ic; c += 4) {
+        aot_mvef_dw_in_place_block(g, xy, ring, rows, c, 4, 0);
+    }
+    if (c < g->ic) {
+        aot_mvef_dw_in_place_block(g, xy, ring, rows, c, g->ic - c, 1);
+    }
 }

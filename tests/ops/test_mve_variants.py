@@ -25,6 +25,7 @@ from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
 from aot.ops import conv_common
 from aot.target.boards import load_board
+from codegen_c import mvef
 from codegen_c.ops import add as c_add
 from codegen_c.registry import candidates
 from tests.op_models import Model, make, random_inputs
@@ -176,13 +177,15 @@ def float_model_for(case: str, seed: int) -> bytes:
         return fpu_tests._conv(rng, n(1, 40), n(1, 40), (1, 1), (s, s), "VALID")
     if case == "float_depthwise":
         return fpu_tests._depthwise(rng, n(1, 19), 1, (n(1, 2), n(1, 2)), pad)
+    if case == "float_depthwise_s1":  # stride 1 SAME: in place, output rows held back
+        return fpu_tests._depthwise(rng, n(2, 19), 1, (1, 1), "SAME")
     if case == "float_depthwise_ic1":
         return fpu_tests._depthwise(rng, 1, n(2, 9), (n(1, 2), n(1, 2)), pad)
     return make(case, seed, "float32")
 
 
-FLOAT_KINDS = ("float_conv", "float_first_conv", "float_pointwise", "float_depthwise", "float_depthwise_ic1", "conv_2d",
-               "depthwise_conv_2d")
+FLOAT_KINDS = ("float_conv", "float_first_conv", "float_pointwise", "float_depthwise", "float_depthwise_s1", "float_depthwise_ic1",
+               "conv_2d", "depthwise_conv_2d")
 
 
 FLOAT_CASES = [(c, s) for c in FLOAT_KINDS for s in range(2)] + [("float_pointwise", s) for s in (2, 4, 8)]
@@ -195,22 +198,23 @@ def test_mvef_variant_on_cortex_m55(case, seed, tmp_path):
 
 
 def test_float_cases_reach_the_mvef_kernels():
-    """The float draws run the MVE-F kernels wherever they apply (the fpu ones where the planner
-    runs a depthwise op in place, which the MVE-F kernel does not), with channel counts that end
-    in a partial block, and 1x1 convolutions in place walking forward and backward."""
+    """The float draws run the MVE-F kernels wherever they apply, with channel counts that end in
+    a partial block, 1x1 convolutions in place walking forward and backward, and depthwise ones in
+    place storing each row at once or holding rows back."""
     board = load_board(BOARD)
     hits, partial, in_place = 0, 0, set()
     for case, seed in FLOAT_CASES:
         _, cm = fpu_tests.compiled(case, seed, board, float_model_for)
         op, g = cm.graph.ops[0], cm.graph
         if any(k.name == "mvef" for k in candidates(op, g, board.features)):
-            want = "fpu" if cm.plan.in_place and op.kind == "depthwise_conv2d" else "mvef"
-            assert cm.variants[0].name == want, (case, seed, cm.variants[0].key)
+            assert cm.variants[0].name == "mvef", (case, seed, cm.variants[0].key)
         hits += cm.variants[0].name == "mvef"
         partial += cm.variants[0].name == "mvef" and g.tensor(op.outputs[0]).shape[-1] % 4 != 0
         if cm.variants[0].name == "mvef" and cm.plan.in_place:
-            in_place.add(g.tensor(op.outputs[0]).shape[-1] > g.tensor(op.inputs[0]).shape[-1])
-    assert hits >= len(FLOAT_CASES) * 2 // 3 and partial >= 4 and in_place == {False, True}, (hits, partial, in_place)
+            wider = g.tensor(op.outputs[0]).shape[-1] > g.tensor(op.inputs[0]).shape[-1]
+            in_place.add(("held", mvef.dw_ring_rows(op, g) > 1) if op.kind == "depthwise_conv2d" else wider)
+    assert hits >= len(FLOAT_CASES) * 3 // 4 and partial >= 4, (hits, partial)
+    assert in_place == {False, True, ("held", False), ("held", True)}, in_place
 
 
 def test_random_cases_reach_the_mve_kernels():
