@@ -168,13 +168,14 @@ AOT_MVEF_INLINE void aot_mvef_row(const aot_mvef_conv_t *g, const float *xn, int
     }
 }
 
-/* Channels c .. c + n - 1 of every output row of a depthwise convolution (n < 4: tail). */
-AOT_MVEF_INLINE void aot_mvef_dw_rows(const aot_mvef_conv_t *g, const float *x, float *y, int32_t c, int32_t n, int32_t tail)
+/* Channels c .. c + n - 1 (a block of 4, or the last 1..3) of depthwise output row oy (above):
+ * one function the plain and the in-place walks share (code size). */
+static void aot_mvef_dw_row(const aot_mvef_conv_t *g, const float *xn, int32_t oy, float *yr, int32_t ys, int32_t c, int32_t n)
 {
-    for (int32_t b = 0; b < g->n; ++b) {
-        for (int32_t oy = 0; oy < g->oh; ++oy) {
-            aot_mvef_row(g, x + b * g->h * g->w * g->ic, oy, y + ((b * g->oh + oy) * g->ow) * g->ic + c, g->ic, 1, c, n, tail);
-        }
+    if (n == 4) {
+        aot_mvef_row(g, xn, oy, yr, ys, 1, c, 4, 0);
+    } else {
+        aot_mvef_row(g, xn, oy, yr, ys, 1, c, n, 1);
     }
 }
 
@@ -229,41 +230,32 @@ void aot_mvef_conv(const aot_mvef_conv_t *g, const float *x, float *y)
 
 void aot_mvef_dw(const aot_mvef_conv_t *g, const float *x, float *y)
 {
-    int32_t c = 0;
-    for (; c + 4 <= g->ic; c += 4) {
-        aot_mvef_dw_rows(g, x, y, c, 4, 0);
-    }
-    if (c < g->ic) {
-        aot_mvef_dw_rows(g, x, y, c, g->ic - c, 1);
-    }
-}
-
-/* Channels c .. c + n - 1 of a depthwise convolution in place (above). */
-AOT_MVEF_INLINE void aot_mvef_dw_in_place_block(const aot_mvef_conv_t *g, float *xy, float *ring, int32_t rows, int32_t c, int32_t n,
-                                                int32_t tail)
-{
-    const mve_pred16_t p = vctp32q((uint32_t)n);
-    int32_t done = 0;  /* outputs stored */
-    for (int32_t oy = 0; oy < g->oh; ++oy) {
-        aot_mvef_row(g, xy, oy, ring + oy % rows * g->ow * 4, 4, 1, c, n, tail);
-        const int32_t next = (oy + 1) * g->sh - g->pt;  /* no later row reads an input row before it */
-        int32_t upto = (oy + 1) * g->ow;
-        if (oy + 1 < g->oh && (next > 0 ? next : 0) * g->w < upto) {
-            upto = (next > 0 ? next : 0) * g->w;
-        }
-        for (; done < upto; ++done) {
-            vstrwq_p_f32(xy + done * g->ic + c, vldrwq_f32(ring + (done / g->ow % rows * g->ow + done % g->ow) * 4), p);
+    for (int32_t c = 0; c < g->ic; c += 4) {
+        for (int32_t b = 0; b < g->n; ++b) {
+            for (int32_t oy = 0; oy < g->oh; ++oy) {
+                aot_mvef_dw_row(g, x + b * g->h * g->w * g->ic, oy, y + (b * g->oh + oy) * g->ow * g->ic + c, g->ic, c,
+                                g->ic - c < 4 ? g->ic - c : 4);
+            }
         }
     }
 }
 
 void aot_mvef_dw_in_place(const aot_mvef_conv_t *g, float *xy, float *ring, int32_t rows)
 {
-    int32_t c = 0;
-    for (; c + 4 <= g->ic; c += 4) {
-        aot_mvef_dw_in_place_block(g, xy, ring, rows, c, 4, 0);
-    }
-    if (c < g->ic) {
-        aot_mvef_dw_in_place_block(g, xy, ring, rows, c, g->ic - c, 1);
+    for (int32_t c = 0; c < g->ic; c += 4) {
+        const int32_t n = g->ic - c < 4 ? g->ic - c : 4;
+        const mve_pred16_t p = vctp32q((uint32_t)n);
+        int32_t done = 0;  /* outputs stored */
+        for (int32_t oy = 0; oy < g->oh; ++oy) {
+            aot_mvef_dw_row(g, xy, oy, ring + oy % rows * g->ow * 4, 4, c, n);
+            const int32_t next = (oy + 1) * g->sh - g->pt;  /* no later row reads an input row before it */
+            int32_t upto = (oy + 1) * g->ow;
+            if (oy + 1 < g->oh && (next > 0 ? next : 0) * g->w < upto) {
+                upto = (next > 0 ? next : 0) * g->w;
+            }
+            for (; done < upto; ++done) {
+                vstrwq_p_f32(xy + done * g->ic + c, vldrwq_f32(ring + (done / g->ow % rows * g->ow + done % g->ow) * 4), p);
+            }
+        }
     }
 }
