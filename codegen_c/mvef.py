@@ -57,7 +57,7 @@ def _vars(index: int, op: Op, ctx: LoweringContext, w_shape: tuple[int, ...], we
         geo.update(N=1, H=1, W=n * h * wd, OH=1, OW=n * oh * ow)
     return {
         **geo, "OC": oc, "KH": w_shape[1], "KW": w_shape[2], "lo": c_float(lo), "hi": c_float(hi),
-        "wt": weights, "bias_v": ctx.derived(index, "bias_mvef", bias, "float32"), "func": func,
+        "wt": weights, "bias_v": ctx.derived(index, "bias_mvef", bias, "float32"), "func": func, "toff": "NULL",
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
     }
 
@@ -105,5 +105,8 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     if ctx.graph.tensor(op.inputs[0]).shape[3] == 1:
         return lower_conv(index, op, ctx, knobs, weights=np.transpose(w, (3, 1, 2, 0)))
     in_place = index in ctx.plan.in_place
-    return {**_vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw"), "in_place": in_place,
+    v = _vars(index, op, ctx, w.shape, ctx.ptr(op.inputs[1]), "dw")
+    ky, kx = np.meshgrid(np.arange(v["KH"]), np.arange(v["KW"]), indexing="ij")
+    toff = ((ky * v["DH"] * v["W"] + kx * v["DW"]) * v["IC"]).reshape(-1)
+    return {**v, "toff": ctx.derived(index, "toff_mvef", toff, "int32"), "in_place": in_place,
             "RING_ROWS": dw_ring_rows(op, ctx.graph) if in_place else 0}

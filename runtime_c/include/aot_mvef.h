@@ -9,6 +9,7 @@
 #define AOT_MVEF_H
 
 #include <math.h>  /* INFINITY: no activation bound on that side */
+#include <stddef.h>  /* NULL: a conv has no tap offsets */
 #include <stdint.h>
 
 /* A convolution's geometry and constants. */
@@ -18,6 +19,7 @@ typedef struct {
     int32_t kh, kw, sh, sw, dh, dw, pt, pl;
     const float *wt;             /* conv: [oc / 4 blocks][kh][kw][ic][4] (zeros past oc); depthwise: [kh][kw][ic] */
     const float *bias;           /* [oc rounded up to 4], zeros past oc (and for no bias) */
+    const int32_t *toff;         /* depthwise: [kh * kw] tap (ky, kx)'s offset from the window's corner, (ky * dh * w + kx * dw) * ic; conv: NULL */
     float lo, hi;                /* the activation range (+-INFINITY: none) */
 } aot_mvef_conv_t;
 

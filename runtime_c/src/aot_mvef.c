@@ -123,20 +123,28 @@ AOT_MVEF_INLINE void aot_mvef_dw_block(const aot_mvef_conv_t *g, const float *xn
     const int32_t ch = g->ic, s = g->sw * ch, step = g->dw * ch;
     const mve_pred16_t pred = vctp32q((uint32_t)n);
     float32x4_t a0 = vldrwq_f32(g->bias + c), a1 = a0, a2 = a0, a3 = a0;
+    if (px > 1) {  /* every column inside: taps kya * kw .. kyb * kw at their offsets from the window's corner */
+        const int32_t corner = (y0 * g->w + x0) * ch + c;
+        const float *wr = g->wt + kya * g->kw * ch + c;
+        for (int32_t t = kya * g->kw; t < kyb * g->kw; ++t, wr += ch) {
+            const float *xp = xn + (corner + g->toff[t]);
+            const float32x4_t wv = aot_mvef_load(wr, tail, pred);
+            a0 = vfmaq_f32(a0, aot_mvef_load(xp, tail, pred), wv);
+            a1 = vfmaq_f32(a1, aot_mvef_load(xp + s, tail, pred), wv);
+            a2 = vfmaq_f32(a2, aot_mvef_load(xp + 2 * s, tail, pred), wv);
+            a3 = vfmaq_f32(a3, aot_mvef_load(xp + 3 * s, tail, pred), wv);
+        }
+        aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp, ys, n);
+        return;
+    }
     for (int32_t ky = kya; ky < kyb; ++ky) {
         const float *xr = xn + ((y0 + ky * g->dh) * g->w + x0 + kxa * g->dw) * ch + c;
         const float *wr = g->wt + (ky * g->kw + kxa) * ch + c;
         for (int32_t kx = kxa; kx < kxb; ++kx, xr += step, wr += ch) {
-            const float32x4_t wv = aot_mvef_load(wr, tail, pred);
-            a0 = vfmaq_f32(a0, aot_mvef_load(xr, tail, pred), wv);
-            if (px > 1) {
-                a1 = vfmaq_f32(a1, aot_mvef_load(xr + s, tail, pred), wv);
-                a2 = vfmaq_f32(a2, aot_mvef_load(xr + 2 * s, tail, pred), wv);
-                a3 = vfmaq_f32(a3, aot_mvef_load(xr + 3 * s, tail, pred), wv);
-            }
+            a0 = vfmaq_f32(a0, aot_mvef_load(xr, tail, pred), aot_mvef_load(wr, tail, pred));
         }
     }
-    aot_mvef_store_tile(g, a0, a1, a2, a3, px, yp, ys, n);
+    aot_mvef_store_tile(g, a0, a1, a2, a3, 1, yp, ys, n);
 }
 
 /* Output row oy of image xn, in tiles (above), pixel ox's outputs at yr + ox * ys: all channels
