@@ -6,13 +6,13 @@ CMSIS-NN's arm_convolve_s8 for MVE; the input offset folded into the bias. Knob 
 column on the stack instead of the scratch buffer, where it fits STACK_LIMIT. The same kernel
 runs a depthwise convolution with one input channel and a depth multiplier (as_conv_applies;
 codegen_c/ops/depthwise_conv2d_mve.py's kernel hands such ops to this module): a convolution with
-IC = 1, its weights transposed."""
+IC = 1, its weights transposed. float32: the MVE-F kernel "mvef" (codegen_c/mvef.py)."""
 from __future__ import annotations
 
 import numpy as np
 
 from aot.core.ir import Graph, Op
-from codegen_c import mve
+from codegen_c import fpu, mve, mvef
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 
@@ -94,4 +94,6 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 MVE_KERNELS = (
     Kernel("mve", "ops/conv2d_mve.c.j2", lower, features=mve.MVE, runtime=mve.RUNTIME, applies=applies, scratch=scratch,
            overwrites=_overwrites, knobs=knobs),
+    Kernel("mvef", "ops/conv2d_mvef.c.j2", mvef.lower_conv, features=mvef.MVEF, runtime=mvef.RUNTIME, applies=fpu.conv_applies,
+           overwrites=mvef.conv_in_place),
 )

@@ -11,13 +11,14 @@ are in the ring, so the op may run in place where no output row reaches input ro
 (``in_place_ok``; a pass over some of the channels only writes over those channels' inputs).
 
 With one input channel and a depth multiplier the op is a convolution: each function below hands
-it to codegen_c/ops/conv2d_mve.py (the template includes conv2d_mve.c.j2)."""
+it to codegen_c/ops/conv2d_mve.py (the template includes conv2d_mve.c.j2). float32: the MVE-F
+kernel "mvef" (codegen_c/mvef.py)."""
 from __future__ import annotations
 
 import numpy as np
 
 from aot.core.ir import Graph, Op
-from codegen_c import mve
+from codegen_c import mve, mvef
 from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 from codegen_c.ops import conv2d_mve
@@ -119,4 +120,6 @@ def lower(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
 MVE_KERNELS = (
     Kernel("mve", "ops/depthwise_conv2d_mve.c.j2", lower, features=mve.MVE, runtime=mve.RUNTIME, applies=applies,
            scratch=scratch, overwrites=in_place_ok, knobs=knobs),
+    Kernel("mvef", "ops/conv2d_mvef.c.j2", mvef.lower_depthwise, features=mvef.MVEF, runtime=mvef.RUNTIME,
+           applies=mvef.depthwise_applies, overwrites=mvef.dw_in_place),
 )

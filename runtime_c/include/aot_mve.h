@@ -94,6 +94,21 @@ static inline int32x4_t aot_mve_vec4(int32_t a, int32_t b, int32_t c, int32_t d)
     return v;
 }
 
+/* One 16-byte chunk of the column (in q0) against the chunk of each of the 4 weight rows at [w]
+ * (w advanced past them): the four VMLADAVA.S8 of aot_mve_mm's loop and of its tail-predicated
+ * last chunk, which load q0 differently. */
+#define AOT_MVE_MM_CHUNK                  \
+    "vldrb.8 q1, [%[w], #16]\n\t"          \
+    "vldrb.8 q2, [%[w], #32]\n\t"          \
+    "vldrb.8 q3, [%[w], #48]\n\t"          \
+    "vmladava.s8 %[a1], q0, q1\n\t"        \
+    "vldrb.8 q1, [%[w]], #64\n\t"          \
+    "vmladava.s8 %[a0], q0, q1\n\t"        \
+    "vmladava.s8 %[a2], q0, q2\n\t"        \
+    "vmladava.s8 %[a3], q0, q3\n\t"
+#define AOT_MVE_MM_SUMS [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3)
+#define AOT_MVE_MM_CLOBBERS "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory"
+
 /* y[c] = requantised sum_k x[k] * w[c][k] for c < oc (weights in blocks of 4 rows, above): 4 rows
  * at a time against the column, 16 MACs per VMLADAVA (in assembly: GCC 12 spills the pointers),
  * the last chunk of K tail-predicated (VCTP8: lanes past K load zeros; the weights there are zeros
@@ -111,38 +126,27 @@ static inline void aot_mve_mm(const int8_t *x, const int8_t *w, int32_t k, int32
             "wls lr, %[n], 2f\n"
             "1:\n\t"
             "vldrb.8 q0, [%[p]], #16\n\t"
-            "vldrb.8 q1, [%[w], #16]\n\t"
-            "vldrb.8 q2, [%[w], #32]\n\t"
-            "vldrb.8 q3, [%[w], #48]\n\t"
-            "vmladava.s8 %[a1], q0, q1\n\t"
-            "vldrb.8 q1, [%[w]], #64\n\t"
-            "vmladava.s8 %[a0], q0, q1\n\t"
-            "vmladava.s8 %[a2], q0, q2\n\t"
-            "vmladava.s8 %[a3], q0, q3\n\t"
+            AOT_MVE_MM_CHUNK
             "le lr, 1b\n"
             "2:"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(p), [w] "+r"(w)
+            : AOT_MVE_MM_SUMS, [p] "+r"(p), [w] "+r"(w)
             : [n] "r"(k / 16)
-            : "lr", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory");
+            : "lr", AOT_MVE_MM_CLOBBERS);
         if (k % 16) {  /* lanes past K load zeros */
             __asm__ volatile(
                 "vpst\n\t"
                 "vldrbt.8 q0, [%[p]]\n\t"
-                "vldrb.8 q1, [%[w], #16]\n\t"
-                "vldrb.8 q2, [%[w], #32]\n\t"
-                "vldrb.8 q3, [%[w], #48]\n\t"
-                "vmladava.s8 %[a1], q0, q1\n\t"
-                "vldrb.8 q1, [%[w]], #64\n\t"
-                "vmladava.s8 %[a0], q0, q1\n\t"
-                "vmladava.s8 %[a2], q0, q2\n\t"
-                "vmladava.s8 %[a3], q0, q3"
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w)
+                AOT_MVE_MM_CHUNK
+                : AOT_MVE_MM_SUMS, [w] "+r"(w)
                 : [p] "r"(p), [in_k] "Up"(vctp8q((uint32_t)(k % 16)))
-                : "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "memory");
+                : AOT_MVE_MM_CLOBBERS);
         }
         aot_mve_out4(rq, aot_mve_vec4(a0, a1, a2, a3), q, y + c, oc - c);
     }
 }
+#undef AOT_MVE_MM_CHUNK
+#undef AOT_MVE_MM_SUMS
+#undef AOT_MVE_MM_CLOBBERS
 
 /* The int8 window of one output pixel into the column ``col`` (KH * KW * IC values): window
  * rows copied from the NHWC image x (h x w x ic), the input zero point ``zp`` where the window

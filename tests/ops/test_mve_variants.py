@@ -6,7 +6,15 @@ first convolutions, multipliers above 1 (left shifts), 1x1 ones (strided too), f
 depthwise convolutions with channels not a multiple of 4 or 16, or one input channel and a
 depth multiplier; per-tensor and per-channel
 weights; same-shape adds; average and max pools. Each case runs with the default knobs and with the leaner ones (columns on the stack,
-the depthwise ring for fewer channels)."""
+the depthwise ring for fewer channels).
+
+The MVE-F float32 convolutions ("mvef": aot_mvef_conv, aot_mvef_dw) within the bound the fpu
+kernels state (codegen_c/mvef.py; tests/ops/test_fpu_variants.py's check): convolutions with
+channel counts not a multiple of 4 (the predicated last block), kernels 1-4, strides, padding,
+activations, 3-channel first convolutions, 1x1 ones (a matrix multiply over all pixels; stride 1
+in place over the input, walking forward or backward);
+depthwise ones with any channel count, or one input channel and a depth multiplier; and the
+random conv / depthwise models of tests/op_models (dilations, batches)."""
 import dataclasses
 from pathlib import Path
 
@@ -17,9 +25,11 @@ from aot.driver.runner import run_on_board
 from aot.frontends.tflite import load_tflite
 from aot.ops import conv_common
 from aot.target.boards import load_board
+from codegen_c import mvef
 from codegen_c.ops import add as c_add
 from codegen_c.registry import candidates
 from tests.op_models import Model, make, random_inputs
+from tests.ops import test_fpu_variants as fpu_tests
 from tests.ops.test_dsp_variants import model_for as dsp_model_for
 from tests.ops.variants import compile_variant
 
@@ -151,6 +161,60 @@ def test_mve_variant_on_cortex_m55(case, seed, tmp_path):
 @pytest.mark.parametrize("case,seed", [(c, s) for c in ("conv", "first_conv", "depthwise", "depthwise_ic1") for s in range(3)])
 def test_lean_mve_variant_on_cortex_m55(case, seed, tmp_path):
     check(case, seed, tmp_path, knobs=1)
+
+
+def float_model_for(case: str, seed: int) -> bytes:
+    """The float32 cases of the MVE-F kernels."""
+    rng = np.random.default_rng([seed, 56])
+    n = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731
+    pad = str(rng.choice(["SAME", "VALID"]))
+    if case == "float_conv":
+        return fpu_tests._conv(rng, n(1, 13), n(1, 13), (n(1, 4), n(1, 4)), (n(1, 2), n(1, 2)), pad)
+    if case == "float_first_conv":  # 3 input channels, 3x3 (ic_resnet8, vww)
+        return fpu_tests._conv(rng, 3, n(4, 20), (3, 3), (n(1, 2),) * 2, "SAME")
+    if case == "float_pointwise":  # even seeds stride 1: in place over the input (forward or backward)
+        s = n(1, 2) if seed % 2 else 1
+        return fpu_tests._conv(rng, n(1, 40), n(1, 40), (1, 1), (s, s), "VALID")
+    if case == "float_depthwise":
+        return fpu_tests._depthwise(rng, n(1, 19), 1, (n(1, 2), n(1, 2)), pad)
+    if case == "float_depthwise_s1":  # stride 1 SAME: in place, output rows held back
+        return fpu_tests._depthwise(rng, n(2, 19), 1, (1, 1), "SAME")
+    if case == "float_depthwise_ic1":
+        return fpu_tests._depthwise(rng, 1, n(2, 9), (n(1, 2), n(1, 2)), pad)
+    return make(case, seed, "float32")
+
+
+FLOAT_KINDS = ("float_conv", "float_first_conv", "float_pointwise", "float_depthwise", "float_depthwise_s1", "float_depthwise_ic1",
+               "conv_2d", "depthwise_conv_2d")
+
+
+FLOAT_CASES = [(c, s) for c in FLOAT_KINDS for s in range(2)] + [("float_pointwise", s) for s in (2, 4, 8)]
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("case,seed", FLOAT_CASES)
+def test_mvef_variant_on_cortex_m55(case, seed, tmp_path):
+    fpu_tests.check(case, seed, load_board(BOARD), tmp_path, float_model_for)
+
+
+def test_float_cases_reach_the_mvef_kernels():
+    """The float draws run the MVE-F kernels wherever they apply, with channel counts that end in
+    a partial block, 1x1 convolutions in place walking forward and backward, and depthwise ones in
+    place storing each row at once or holding rows back."""
+    board = load_board(BOARD)
+    hits, partial, in_place = 0, 0, set()
+    for case, seed in FLOAT_CASES:
+        _, cm = fpu_tests.compiled(case, seed, board, float_model_for)
+        op, g = cm.graph.ops[0], cm.graph
+        if any(k.name == "mvef" for k in candidates(op, g, board.features)):
+            assert cm.variants[0].name == "mvef", (case, seed, cm.variants[0].key)
+        hits += cm.variants[0].name == "mvef"
+        partial += cm.variants[0].name == "mvef" and g.tensor(op.outputs[0]).shape[-1] % 4 != 0
+        if cm.variants[0].name == "mvef" and cm.plan.in_place:
+            wider = g.tensor(op.outputs[0]).shape[-1] > g.tensor(op.inputs[0]).shape[-1]
+            in_place.add(("held", mvef.dw_ring_rows(op, g) > 1) if op.kind == "depthwise_conv2d" else wider)
+    assert hits >= len(FLOAT_CASES) * 3 // 4 and partial >= 4, (hits, partial)
+    assert in_place == {False, True, ("held", False), ("held", True)}, in_place
 
 
 def test_random_cases_reach_the_mve_kernels():
