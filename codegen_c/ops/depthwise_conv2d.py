@@ -47,7 +47,8 @@ def plane_scratch(op: Op, g: Graph, knobs: dict) -> int:
 
 
 def _as_conv(op: Op, g: Graph) -> bool:
-    return g.tensor(op.inputs[0]).shape[3] == 1
+    """One input channel and no two-pixel window: conv2d's DSP kernels."""
+    return g.tensor(op.inputs[0]).shape[3] == 1 and not _pair(op, g)
 
 
 def _ring_width(op: Op, g: Graph) -> int:
@@ -90,7 +91,7 @@ def dsp_applies(op: Op, g: Graph) -> bool:
         return conv2d.dsp_applies(op, g)
     channels = g.tensor(op.inputs[0]).shape[3]
     fits = _pair(op, g) or channels % 4 == 0
-    return op.attrs["depth_multiplier"] == 1 and fits and dsp.int8_dsp_ok(op, g)
+    return (op.attrs["depth_multiplier"] == 1 or channels == 1) and fits and dsp.int8_dsp_ok(op, g)
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
@@ -134,8 +135,9 @@ def ring_knobs(op: Op, g: Graph) -> list:
 
 def dsp_knobs(op: Op, g: Graph) -> list:
     """The ring settings (ring_knobs), then the leanest: ``ring=0``, no ring, the input read in
-    place (aot_dw_direct); not for one input channel (conv2d's kernels)."""
-    return ring_knobs(op, g) + ([] if _as_conv(op, g) else [(("ring", 0),)])
+    place (aot_dw_direct); not for one input channel (conv2d's kernels; the two-pixel kernel's
+    ring of one channel is small)."""
+    return ring_knobs(op, g) + ([] if g.tensor(op.inputs[0]).shape[3] == 1 else [(("ring", 0),)])
 
 
 def _direct(knobs: dict) -> bool:
@@ -146,7 +148,7 @@ def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
     """Input 0 when the ring kernel may run over its own input: it copies each input row before
     an output row overwrites it (rows copied when first needed, outputs written row by row; one
     block of groups of channels at a time, whose outputs only overwrite that block's inputs)."""
-    if _as_conv(op, g):
+    if _as_conv(op, g) or op.attrs["depth_multiplier"] != 1:
         return ()
     n, h, wd, _ = g.tensor(op.inputs[0]).shape
     _, oh, ow, _ = g.tensor(op.outputs[0]).shape
@@ -198,10 +200,11 @@ def _int16_pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
-    """The two-pixel kernel's variables: per channel an aot_dw3_t record (aot_dsp.h): for each
-    tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table."""
+    """The two-pixel kernel's variables: per output channel an aot_dw3_t record (aot_dsp.h): for
+    each tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table.
+    MUL: the depth multiplier (> 1 only with one input channel, which every output channel reads)."""
     g = ctx.graph
-    c = g.tensor(op.inputs[0]).shape[3]
+    c = g.tensor(op.outputs[0]).shape[3]
     w = g.tensor(op.inputs[1]).data.reshape(3, 3, c)
     rows = np.stack([_int16_pairs(w[:, 0], w[:, 1]), _int16_pairs(w[:, 2], w[:, 1])], axis=1)  # [ky][2][c]
     table, out_add = dsp.rq_table(op, g, c)
@@ -214,7 +217,7 @@ def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "kt": ctx.derived(index, "dw3", records.reshape(-1), "int32"), "out_add": out_add,
         "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
-        "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs),
+        "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs), "MUL": op.attrs["depth_multiplier"],
     }
 
 

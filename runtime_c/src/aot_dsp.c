@@ -1054,9 +1054,40 @@ AOT_ALWAYS_INLINE void aot_dw_pack_rows(const int8_t *x, int n, int c, int cb, i
     }
 }
 
+/* aot_dw_row_pack of one channel (c = cb = 1: both strides' layouts are the column pairs in
+ * order): four contiguous pixels per 32-bit load, SXTAB16 and two pair words. */
+static void aot_dw_pack_c1(const int8_t *x, int n, int32_t *row, int col, int words, int32_t off)
+{
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    if (words) {
+        aot_zero32(row, col >> 1);
+        aot_zero32(row + ((col + n + 1) >> 1), words - ((col + n + 1) >> 1));
+    }
+    if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
+        row[col >> 1] = (int32_t)((uint32_t)(*x++ + off) << 16);
+        ++col;
+        --n;
+    }
+    int32_t *d = row + (col >> 1);
+    for (; n >= 4; n -= 4, x += 4, d += 2) {
+        const uint32_t v = aot_ld32(x);
+        const uint32_t e = (uint32_t)aot_sxtab16(offp, v), o = (uint32_t)aot_sxtab16_ror8(offp, v);
+        d[0] = (int32_t)((e & 0xFFFFu) | (o << 16));
+        d[1] = (int32_t)((e >> 16) | (o & 0xFFFF0000u));
+    }
+    for (; n >= 2; n -= 2, x += 2) {
+        *d++ = (int32_t)(((uint32_t)(x[0] + off) & 0xFFFFu) | ((uint32_t)(x[1] + off) << 16));
+    }
+    if (n) { /* the last column is the low half of its pair (the high one is padding) */
+        *d = (int32_t)((uint32_t)(*x + off) & 0xFFFFu);
+    }
+}
+
 void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw, int32_t off)
 {
-    if (sw == 1) {
+    if (c == 1) {
+        aot_dw_pack_c1(x, n, row, col, words, off);
+    } else if (sw == 1) {
         aot_dw_pack_rows(x, n, c, cb, row, col, words, 1, off);
     } else {
         aot_dw_pack_rows(x, n, c, cb, row, col, words, 2, off);

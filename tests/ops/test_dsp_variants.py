@@ -124,6 +124,8 @@ def model_for(case: str, seed: int) -> bytes:
         return _depthwise(rng, int(rng.choice([4, 8, 12, 16])), 1, tuple(int(k) for k in rng.choice([3, 3, 2, 5], 2)))
     if case == "depthwise3x3":  # the two-pixel kernel: any channel count, stride 1 or 2, odd and even widths
         return _depthwise(rng, int(rng.choice([2, 3, 5, 6, 7, 8, 12, 13, 20])), 1)
+    if case == "depthwise3x3_ic1":  # the two-pixel kernel over one input channel, its outputs per multiplier
+        return _depthwise(rng, 1, int(rng.choice([2, 3, 8])), (3, 3))
     if case == "depthwise_ic1":
         return _depthwise(rng, 1, int(rng.choice([4, 8])), tuple(int(k) for k in rng.integers(2, 6, 2)))
     if case == "pointwise":
@@ -268,6 +270,30 @@ def test_depthwise3x3_on_host(seed, knobs, tmp_path):
 @pytest.mark.parametrize("knobs", (0, 1))
 def test_depthwise3x3_on_cortex_m4(seed, knobs, tmp_path):
     check("depthwise3x3", seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
+
+
+@pytest.mark.parametrize("seed", DW3_SEEDS)
+def test_depthwise3x3_one_input_channel_on_host(seed, tmp_path):
+    check("depthwise3x3_ic1", seed, dsp_board("host"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", DW3_SEEDS[:6])
+def test_depthwise3x3_one_input_channel_on_cortex_m4(seed, tmp_path):
+    check("depthwise3x3_ic1", seed, load_board("qemu-mps2-an386"), tmp_path)
+
+
+def test_depthwise3x3_one_input_channel_runs_the_two_pixel_kernel():
+    """One input channel and a multiplier: the two-pixel kernel (not conv2d's), over both strides,
+    odd and even widths."""
+    board, seen = dsp_board("host"), set()
+    for seed in DW3_SEEDS:
+        _, cm = compiled("depthwise3x3_ic1", seed, board)
+        op, g = cm.graph.ops[0], cm.graph
+        assert cm.variants[0].name == "dsp" and not c_depthwise._as_conv(op, g), seed
+        assert op.attrs["depth_multiplier"] > 1 and c_depthwise.dsp_knobs(op, g) == [()], seed
+        seen |= {("stride", op.attrs["stride"][1]), ("odd width", g.tensor(op.outputs[0]).shape[2] % 2)}
+    assert seen >= {("stride", 1), ("stride", 2), ("odd width", 0), ("odd width", 1)}, seen
 
 
 def test_depthwise3x3_blocks_fit_ldr_offsets():
