@@ -434,6 +434,20 @@ typedef struct {
 void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw,
                      int32_t off);
 
+/* The ring of the two-pixel kernel, for the channels of one block: input height h, width w,
+ * channels c (the pixel stride), cb channels packed (the block's), top and left padding pt, pl,
+ * strides sh, sw, column pairs of a ring row `words`, words of a ring slot `slot`, input offset
+ * off. aot_dw3_rows: the tap rows of output row oy (input rows oy * sh - pt .. + 2): each input
+ * row copied into ring slot iy % 3 when first needed (*next: the next row to copy, from 0 per
+ * block; x: the block's first channel of the image), a row of top or bottom padding zeros in its
+ * slot (whose row the window does not need); rows[ky] = the slot of tap row ky. */
+typedef struct {
+    int16_t h, w, c, cb, pt, pl, sh, sw, words, slot;
+    int32_t off;
+} aot_dw3_ring_t;
+
+void aot_dw3_rows(const aot_dw3_ring_t *s, const int8_t *x, int32_t *ring, int oy, int *next, const int32_t **rows);
+
 /* AOT_DW3_ACC(SW, CBM, p0, p1, p2, k, a0, a1, m, sh): one channel (record k) of output pixels ox,
  * ox + 1: a0, a1 from the bias over the 3 tap rows whose words for this channel are at p0, p1,
  * p2 (each advanced to the next channel's: by SW words), and m, sh = its requantisation's

@@ -1094,6 +1094,23 @@ void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int co
     }
 }
 
+void aot_dw3_rows(const aot_dw3_ring_t *s, const int8_t *x, int32_t *ring, int oy, int *next, const int32_t **rows)
+{
+    for (int ky = 0; ky < 3; ++ky) {
+        const int iy = oy * s->sh - s->pt + ky;
+        int32_t *slot = ring + (iy % 3 + 3) % 3 * s->slot;
+        if (iy < 0 || iy >= s->h) {
+            aot_zero32(slot, s->slot); /* padding: zeros in its slot, free in this window */
+        } else {
+            for (; *next <= iy; ++*next) {
+                aot_dw_row_pack(x + *next * s->w * s->c, s->w, s->c, s->cb, ring + *next % 3 * s->slot, s->pl,
+                                *next < 3 ? s->words : 0, s->sw, s->off);
+            }
+        }
+        rows[ky] = slot;
+    }
+}
+
 /* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
 static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
 {
