@@ -1,12 +1,13 @@
 """DEPTHWISE_CONV_2D kernels: portable (templates/ops/depthwise_conv2d.c.j2), portable in place
 for depth multiplier 1 (depthwise_conv2d_inplace.c.j2: one channel plane at a time copied to a
 scratch of H*W elements, then that channel's outputs written), and DSP
-(depthwise_conv2d_dsp.c.j2). With one input channel the DSP kernel is conv2d's (weights
-transposed to OHWI); a 3x3 window of dilation 1 and stride 1 or 2 across, any channel count,
-runs two output pixels per step (depthwise_conv2d_dsp_pair.c.j2, ``pair``; knob ``channels``:
+(depthwise_conv2d_dsp.c.j2). A 3x3 window of dilation 1 and stride 1 or 2 across, any channel
+count (or one input channel and any depth multiplier: each output channel over the one-channel
+ring), runs two output pixels per step (depthwise_conv2d_dsp_pair.c.j2, ``pair``; knob ``channels``:
 channels per pass over the rows, default all: a ring of 3 rows of those channels' column pairs
 as int16, SMLAD/SMLADX against per-channel aot_dw3_t records of weights, bias and
-requantisation); otherwise a block of groups of four channels at a time (knob ``groups``;
+requantisation); other windows of one input channel run conv2d's DSP kernel (weights
+transposed to OHWI); otherwise a block of groups of four channels at a time (knob ``groups``;
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
 for the top/bottom), and each group of four channels accumulates with SMLABB/SMLATT against

@@ -442,8 +442,8 @@ void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int co
  * block; x: the block's first channel of the image), a row of top or bottom padding zeros in its
  * slot (whose row the window does not need); rows[ky] = the slot of tap row ky. */
 typedef struct {
-    int16_t h, w, c, cb, pt, pl, sh, sw, words, slot;
-    int32_t off;
+    int16_t h, w, c, cb, pt, pl, sh, sw, words;
+    int32_t slot, off;
 } aot_dw3_ring_t;
 
 void aot_dw3_rows(const aot_dw3_ring_t *s, const int8_t *x, int32_t *ring, int oy, int *next, const int32_t **rows);
