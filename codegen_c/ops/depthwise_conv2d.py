@@ -6,7 +6,8 @@ count (or one input channel and any depth multiplier: each output channel over t
 ring), runs two output pixels per step (depthwise_conv2d_dsp_pair.c.j2, ``pair``; knob ``channels``:
 channels per pass over the rows, default all: a ring of 3 rows of those channels' column pairs
 as int16, SMLAD/SMLADX against per-channel aot_dw3_t records of weights, bias and
-requantisation); other windows of one input channel run conv2d's DSP kernel (weights
+requantisation; knob ``stack=1``: that ring on the stack, no scratch, so a scratch-free setting
+also where the op runs in place); other windows of one input channel run conv2d's DSP kernel (weights
 transposed to OHWI); otherwise a block of groups of four channels at a time (knob ``groups``;
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
@@ -98,7 +99,7 @@ def dsp_applies(op: Op, g: Graph) -> bool:
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     if _as_conv(op, g):
         return conv2d.dsp_scratch(op, g, knobs)
-    if _direct(knobs):
+    if _direct(knobs) or knobs.get("stack"):
         return 0
     if _pair(op, g):
         return 3 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
@@ -126,12 +127,31 @@ def ring_knobs(op: Op, g: Graph) -> list:
         while n >= 1:
             out.append((("channels", n),))
             n //= 2
-        return out
+        return out + _stack_knobs(op, g)
     n = g.tensor(op.inputs[0]).shape[3] // 4 // 2
     while n >= 1:
         out.append((("groups", n),))
         n //= 2
     return out
+
+
+DW3_STACK_LIMIT = 1024  # bytes of ring the two-pixel kernel may keep on the stack (knob stack=1)
+
+
+def _stack_knobs(op: Op, g: Graph) -> list:
+    """The two-pixel kernel's scratch-free setting where it has a ring of several channels:
+    ``stack=1``, the ring on the stack, with the most channels per pass whose ring fits
+    DW3_STACK_LIMIT (all of them, or halved as the ``channels`` settings); none with one input
+    channel (its ring of one channel is small) or where a single channel's ring does not fit."""
+    total = block_channels(op, g, {})
+    if total == 1 or g.tensor(op.inputs[0]).shape[3] == 1:
+        return []
+    n = total
+    while n >= 1 and 3 * _pair_words(op, g) * n * 4 > DW3_STACK_LIMIT:
+        n //= 2
+    if n < 1:
+        return []
+    return [(("stack", 1),)] if n == total else [(("channels", n), ("stack", 1))]
 
 
 def dsp_knobs(op: Op, g: Graph) -> list:
@@ -219,6 +239,7 @@ def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         "kt": ctx.derived(index, "dw3", records.reshape(-1), "int32"), "out_add": out_add,
         "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
         "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs), "MUL": op.attrs["depth_multiplier"],
+        "STACK": bool(knobs.get("stack")),
     }
 
 

@@ -296,6 +296,39 @@ def test_depthwise3x3_one_input_channel_runs_the_two_pixel_kernel():
     assert seen >= {("stride", 1), ("stride", 2), ("odd width", 0), ("odd width", 1)}, seen
 
 
+def check_stack(seed: int, board, build_dir) -> None:
+    """The depthwise3x3 case of ``seed`` with its op forced to the two-pixel kernel's ring on the
+    stack (knob stack=1: no scratch), run in place where the ring kernel may be, bit-exact."""
+    model = model_for("depthwise3x3", seed)
+    g = load_tflite(model)
+    g.name = f"dw3_stack_{seed}"
+    op = g.ops[0]
+    knobs = [k for k in c_depthwise.ring_knobs(op, g) if dict(k).get("stack")]
+    if not knobs:
+        pytest.skip("one channel: no stack setting")
+    assert c_depthwise.dsp_scratch(op, g, dict(knobs[0])) == 0
+    digest = hashlib.sha256(model).hexdigest()
+    key = KernelChoice("dsp", knobs[0]).key
+    record = TuningRecord(g.name, digest, board.name, [{"index": 0, "op": op.kind, "variant": key}])
+    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
+    assert cm.variants[0].key == key, cm.variants[0].key
+    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, random_inputs(model, np.random.default_rng(seed)))),
+                          build_dir=Path(build_dir))
+    for c in result.comparisons:
+        assert c.max_abs_diff == 0, f"seed {seed}: differs from the reference on {c.name} by {c.max_abs_diff}"
+
+
+@pytest.mark.parametrize("seed", DW3_SEEDS)
+def test_depthwise3x3_stack_ring_on_host(seed, tmp_path):
+    check_stack(seed, dsp_board("host"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", DW3_SEEDS[:6])
+def test_depthwise3x3_stack_ring_on_cortex_m4(seed, tmp_path):
+    check_stack(seed, load_board("qemu-mps2-an386"), tmp_path)
+
+
 def test_depthwise3x3_blocks_fit_ldr_offsets():
     """Many channels: every block setting keeps the kernel's word offsets (4 * stride * block
     - 4 * stride bytes, LDR immediates) below 4096, at both strides."""
