@@ -1,12 +1,14 @@
 """DEPTHWISE_CONV_2D kernels: portable (templates/ops/depthwise_conv2d.c.j2), portable in place
 for depth multiplier 1 (depthwise_conv2d_inplace.c.j2: one channel plane at a time copied to a
 scratch of H*W elements, then that channel's outputs written), and DSP
-(depthwise_conv2d_dsp.c.j2). With one input channel the DSP kernel is conv2d's (weights
-transposed to OHWI); a 3x3 window of dilation 1 and stride 1 or 2 across, any channel count,
-runs two output pixels per step (depthwise_conv2d_dsp_pair.c.j2, ``pair``; knob ``channels``:
+(depthwise_conv2d_dsp.c.j2). A 3x3 window of dilation 1 and stride 1 or 2 across, any channel
+count (or one input channel and any depth multiplier: each output channel over the one-channel
+ring), runs two output pixels per step (depthwise_conv2d_dsp_pair.c.j2, ``pair``; knob ``channels``:
 channels per pass over the rows, default all: a ring of 3 rows of those channels' column pairs
 as int16, SMLAD/SMLADX against per-channel aot_dw3_t records of weights, bias and
-requantisation); otherwise a block of groups of four channels at a time (knob ``groups``;
+requantisation; knob ``stack=1``: that ring on the stack, no scratch, so a scratch-free setting
+also where the op runs in place); other windows of one input channel run conv2d's DSP kernel (weights
+transposed to OHWI); otherwise a block of groups of four channels at a time (knob ``groups``;
 default all): the input rows a window needs, those channels only, sit in a ring of int16 rows
 in the scratch buffer (input offset added, zero columns for the left/right padding, a zero row
 for the top/bottom), and each group of four channels accumulates with SMLABB/SMLATT against
@@ -47,7 +49,8 @@ def plane_scratch(op: Op, g: Graph, knobs: dict) -> int:
 
 
 def _as_conv(op: Op, g: Graph) -> bool:
-    return g.tensor(op.inputs[0]).shape[3] == 1
+    """One input channel and no two-pixel window: conv2d's DSP kernels."""
+    return g.tensor(op.inputs[0]).shape[3] == 1 and not _pair(op, g)
 
 
 def _ring_width(op: Op, g: Graph) -> int:
@@ -90,13 +93,13 @@ def dsp_applies(op: Op, g: Graph) -> bool:
         return conv2d.dsp_applies(op, g)
     channels = g.tensor(op.inputs[0]).shape[3]
     fits = _pair(op, g) or channels % 4 == 0
-    return op.attrs["depth_multiplier"] == 1 and fits and dsp.int8_dsp_ok(op, g)
+    return (op.attrs["depth_multiplier"] == 1 or channels == 1) and fits and dsp.int8_dsp_ok(op, g)
 
 
 def dsp_scratch(op: Op, g: Graph, knobs: dict) -> int:
     if _as_conv(op, g):
         return conv2d.dsp_scratch(op, g, knobs)
-    if _direct(knobs):
+    if _direct(knobs) or knobs.get("stack"):
         return 0
     if _pair(op, g):
         return 3 * _pair_words(op, g) * block_channels(op, g, knobs) * 4
@@ -124,7 +127,7 @@ def ring_knobs(op: Op, g: Graph) -> list:
         while n >= 1:
             out.append((("channels", n),))
             n //= 2
-        return out
+        return out + _stack_knobs(op, g)
     n = g.tensor(op.inputs[0]).shape[3] // 4 // 2
     while n >= 1:
         out.append((("groups", n),))
@@ -132,10 +135,30 @@ def ring_knobs(op: Op, g: Graph) -> list:
     return out
 
 
+DW3_STACK_LIMIT = 1024  # bytes of ring the two-pixel kernel may keep on the stack (knob stack=1)
+
+
+def _stack_knobs(op: Op, g: Graph) -> list:
+    """The two-pixel kernel's scratch-free setting where it has a ring of several channels:
+    ``stack=1``, the ring on the stack, with the most channels per pass whose ring fits
+    DW3_STACK_LIMIT (all of them, or halved as the ``channels`` settings); none with one input
+    channel (its ring of one channel is small) or where a single channel's ring does not fit."""
+    total = block_channels(op, g, {})
+    if total == 1 or g.tensor(op.inputs[0]).shape[3] == 1:
+        return []
+    n = total
+    while n >= 1 and 3 * _pair_words(op, g) * n * 4 > DW3_STACK_LIMIT:
+        n //= 2
+    if n < 1:
+        return []
+    return [(("stack", 1),)] if n == total else [(("channels", n), ("stack", 1))]
+
+
 def dsp_knobs(op: Op, g: Graph) -> list:
     """The ring settings (ring_knobs), then the leanest: ``ring=0``, no ring, the input read in
-    place (aot_dw_direct); not for one input channel (conv2d's kernels)."""
-    return ring_knobs(op, g) + ([] if _as_conv(op, g) else [(("ring", 0),)])
+    place (aot_dw_direct); not for one input channel (conv2d's kernels; the two-pixel kernel's
+    ring of one channel is small)."""
+    return ring_knobs(op, g) + ([] if g.tensor(op.inputs[0]).shape[3] == 1 else [(("ring", 0),)])
 
 
 def _direct(knobs: dict) -> bool:
@@ -146,7 +169,7 @@ def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
     """Input 0 when the ring kernel may run over its own input: it copies each input row before
     an output row overwrites it (rows copied when first needed, outputs written row by row; one
     block of groups of channels at a time, whose outputs only overwrite that block's inputs)."""
-    if _as_conv(op, g):
+    if _as_conv(op, g) or op.attrs["depth_multiplier"] != 1:
         return ()
     n, h, wd, _ = g.tensor(op.inputs[0]).shape
     _, oh, ow, _ = g.tensor(op.outputs[0]).shape
@@ -198,10 +221,11 @@ def _int16_pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
-    """The two-pixel kernel's variables: per channel an aot_dw3_t record (aot_dsp.h): for each
-    tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table."""
+    """The two-pixel kernel's variables: per output channel an aot_dw3_t record (aot_dsp.h): for
+    each tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table.
+    MUL: the depth multiplier (> 1 only with one input channel, which every output channel reads)."""
     g = ctx.graph
-    c = g.tensor(op.inputs[0]).shape[3]
+    c = g.tensor(op.outputs[0]).shape[3]
     w = g.tensor(op.inputs[1]).data.reshape(3, 3, c)
     rows = np.stack([_int16_pairs(w[:, 0], w[:, 1]), _int16_pairs(w[:, 2], w[:, 1])], axis=1)  # [ky][2][c]
     table, out_add = dsp.rq_table(op, g, c)
@@ -214,7 +238,8 @@ def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "kt": ctx.derived(index, "dw3", records.reshape(-1), "int32"), "out_add": out_add,
         "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
-        "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs),
+        "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs), "MUL": op.attrs["depth_multiplier"],
+        "STACK": bool(knobs.get("stack")),
     }
 
 

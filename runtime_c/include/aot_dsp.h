@@ -462,9 +462,9 @@ void aot_dw_direct_px(const int8_t *x, int8_t *o, const aot_dwd_t *s, int oy, in
  * cb channels' columns as int16 (input offset added; zero for padding), in words of a column
  * pair (even column low); at stride 1 laid out [column pair][channel], at stride 2 [column
  * pair / 2][channel][column pair % 2] (the words of output pixels ox, ox + 1 adjacent).
- * aot_dw_row_pack writes n pixels of x (pixel stride c bytes, channels 0..cb-1) into columns
- * col..col+n-1 of `row`, and zeros into its other columns up to column pair `words` (none if
- * 0: they are still zero). Per channel an aot_dw3_t: per tap row ky the words (w0, w1), (w2,
+ * aot_dw_row_pack(c, cb, sw)'s form writes n pixels of x (pixel stride c bytes, channels
+ * 0..cb-1) into columns col..col+n-1 of `row`, and zeros into its other columns up to column
+ * pair `words` (none if 0: they are still zero). Per channel an aot_dw3_t: per tap row ky the words (w0, w1), (w2,
  * w1), then bias and requantisation. */
 typedef struct {
     int32_t w[6];
@@ -472,6 +472,7 @@ typedef struct {
     aot_rq_t rq;
 } aot_dw3_t;
 
+typedef void (*aot_dw_pack_fn)(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int32_t off);
 #define AOT_DW_PACK_DECL(NAME) \
     void NAME(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int32_t off)
 AOT_DW_PACK_DECL(aot_dw_row_pack1_g1);
@@ -480,22 +481,42 @@ AOT_DW_PACK_DECL(aot_dw_row_pack1_any);
 AOT_DW_PACK_DECL(aot_dw_row_pack2_g1);
 AOT_DW_PACK_DECL(aot_dw_row_pack2_g);
 AOT_DW_PACK_DECL(aot_dw_row_pack2_any);
+AOT_DW_PACK_DECL(aot_dw_row_pack_c1);
 #undef AOT_DW_PACK_DECL
-/* Called with constant cb and sw (the generated code): the form for the stride and channels
- * (aot_dsp.c: one group of 4, whole groups, any); the linker keeps only the forms a model calls. */
-AOT_DISPATCH void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int sw,
-                                  int32_t off)
+/* aot_dw_row_pack's form for c, cb and stride sw (aot_dsp.c: one channel, one group of 4, whole
+ * groups, any), picked where the generated code names it with constants: the linker keeps only
+ * the forms a model calls. */
+AOT_DISPATCH aot_dw_pack_fn aot_dw_row_pack(int c, int cb, int sw)
 {
-    if (sw == 1) {
-        (cb == 4 ? aot_dw_row_pack1_g1 : (cb & 3) == 0 ? aot_dw_row_pack1_g : aot_dw_row_pack1_any)(x, n, c, cb, row, col, words, off);
-    } else {
-        (cb == 4 ? aot_dw_row_pack2_g1 : (cb & 3) == 0 ? aot_dw_row_pack2_g : aot_dw_row_pack2_any)(x, n, c, cb, row, col, words, off);
+    if (c == 1) {
+        return aot_dw_row_pack_c1;
     }
+    if (sw == 1) {
+        return cb == 4 ? aot_dw_row_pack1_g1 : (cb & 3) == 0 ? aot_dw_row_pack1_g : aot_dw_row_pack1_any;
+    }
+    return cb == 4 ? aot_dw_row_pack2_g1 : (cb & 3) == 0 ? aot_dw_row_pack2_g : aot_dw_row_pack2_any;
 }
 
-/* AOT_DW3_ACC(SW, CBM, p0, p1, p2, k, a0, a1, q): one channel (record k) of output pixels ox,
+/* The ring of the two-pixel kernel, for the channels of one block: input height h, width w,
+ * channels c (the pixel stride), cb channels packed (the block's), top and left padding pt, pl,
+ * stride sh, column pairs of a ring row `words`, words of a ring slot `slot`, input offset off.
+ * aot_dw3_rows: the tap rows of output row oy (input rows oy * sh - pt .. + 2): each input
+ * row copied into ring slot iy % 3 when first needed (*next: the next row to copy, from 0 per
+ * block; x: the block's first channel of the image; pack: aot_dw_row_pack's form), a row of top
+ * or bottom padding zeros in its slot (whose row the window does not need); rows[ky] = the slot
+ * of tap row ky. */
+typedef struct {
+    int16_t h, w, c, cb, pt, pl, sh, words;
+    int32_t slot, off;
+} aot_dw3_ring_t;
+
+void aot_dw3_rows(const aot_dw3_ring_t *s, aot_dw_pack_fn pack, const int8_t *x, int32_t *ring, int oy, int *next,
+                  const int32_t **rows);
+
+/* AOT_DW3_ACC(SW, CBM, p0, p1, p2, k, a0, a1, m, sh): one channel (record k) of output pixels ox,
  * ox + 1: a0, a1 from the bias over the 3 tap rows whose words for this channel are at p0, p1,
- * p2 (each advanced to the next channel's: by SW words), and q = its requantisation. CBM, a
+ * p2 (each advanced to the next channel's: by SW words), and m, sh = its requantisation's
+ * multiplier and shift (the epilogue, aot_rq_hi, reads its constant from the record). CBM, a
  * literal: the byte offset from the advanced pointer of the other word a row needs, x23 =
  * p[cb] at stride 1 (4 * cb - 4), x45 = p[2 * cb] at stride 2 (8 * cb - 8). Per tap row,
  * stride 1: a0 += x0 w0 + x1 w1 (SMLAD) + x2 w2 (SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2
@@ -518,7 +539,7 @@ AOT_DISPATCH void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t
     "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
     "ldr %[x0], [%[" P "], #" CBM "]\n\t"                       \
     "smlabb %[a1], %[x0], %[wb], %[a1]\n\t"
-/* AOT_DW3_ACC1(SW, CBM, p0, p1, p2, k, a0, q): the first pixel only (the last of an odd row):
+/* AOT_DW3_ACC1(SW, CBM, p0, p1, p2, k, a0, m, sh): the first pixel only (the last of an odd row):
  * per tap row x01 (SMLAD) and x2 (SMLABB), at stride 1 x23 = p[cb] (CBM as above), at stride
  * 2 the word after x01. */
 #define AOT_DW3_ROW1_1(KO, P, CBM)                              \
@@ -532,43 +553,54 @@ AOT_DISPATCH void aot_dw_row_pack(const int8_t *x, int n, int c, int cb, int32_t
     "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
     "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
     "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
-#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, Q)                                                               \
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, M, SH)                                                           \
     do {                                                                                                          \
-        int32_t x0_, x1_, wa_, wb_;                                                                               \
+        int32_t x0_, x1_;                                                                                         \
         __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW1_##SW("0", "p0", #CBM) AOT_DW3_ROW1_##SW("8", "p1", #CBM) \
                     AOT_DW3_ROW1_##SW("16", "p2", #CBM)                                                           \
-                "ldrd %[wa], %[wb], [%[k], %[qo]]\n\t"                                                            \
-                "ldrd %[x0], %[x1], [%[k], %[qo8]]"                                                               \
-                : [a0] "=&r"(A0), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(wa_), [wb] "=&r"(wb_),             \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]"                                                                \
+                : [a0] "=&r"(A0), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(M), [wb] "=&r"(SH),                \
                   [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                                     \
                 : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
-                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq)), [qo8] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8)   \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq))                                                     \
                 : "memory");                                                                                      \
-        const int32_t qw_[4] = {wa_, wb_, x0_, x1_};                                                              \
-        __builtin_memcpy(&(Q), qw_, sizeof qw_);                                                                  \
     } while (0)
-#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, Q)                                                            \
+#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, M, SH)                                                        \
     do {                                                                                                          \
-        int32_t x0_, x1_, wa_, wb_;                                                                               \
+        int32_t x0_, x1_;                                                                                         \
         __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW_##SW("0", "p0", "%[a0]", #CBM)                         \
                     AOT_DW3_ROW_##SW("8", "p1", "%[a1]", #CBM) AOT_DW3_ROW_##SW("16", "p2", "%[a1]", #CBM)        \
-                "ldrd %[wa], %[wb], [%[k], %[qo]]\n\t"                                                            \
-                "ldrd %[x0], %[x1], [%[k], %[qo8]]"                                                               \
-                : [a0] "=&r"(A0), [a1] "=&r"(A1), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(wa_),              \
-                  [wb] "=&r"(wb_), [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                    \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]"                                                                \
+                : [a0] "=&r"(A0), [a1] "=&r"(A1), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(M),                \
+                  [wb] "=&r"(SH), [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                     \
                 : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
-                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq)), [qo8] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8)   \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq))                                                     \
                 : "memory");                                                                                      \
-        const int32_t qw_[4] = {wa_, wb_, x0_, x1_};                                                              \
-        __builtin_memcpy(&(Q), qw_, sizeof qw_); /* two LDRD: aot_rq_t is 4 words */                              \
     } while (0)
+/* AOT_DW3_OUT(acc, m, sh, k): aot_rq's value of acc with the multiplier m and shift sh of record
+ * k, its 64-bit constant read from the record (an LDRD immediate; acc is clobbered). */
+#define AOT_DW3_OUT(ACC, M, SH, K)                                                                 \
+    __extension__({                                                                                \
+        uint32_t lo_;                                                                              \
+        int32_t hi_;                                                                               \
+        __asm__("ldrd %[lo], %[hi], [%[k], %[ko]]\n\t"                                            \
+                "smlal %[lo], %[hi], %[acc], %[m]\n\t"                                            \
+                "lsr %[acc], %[acc], #31\n\t"                                                     \
+                "smlal %[lo], %[hi], %[acc], %[c]\n\t"                                            \
+                "asr %[hi], %[hi], %[sh]"                                                          \
+                : [lo] "=&r"(lo_), [hi] "=&r"(hi_), [acc] "+r"(ACC)                                \
+                : [k] "r"(K), [ko] "i"(__builtin_offsetof(aot_dw3_t, rq) + 8), [m] "r"(M),         \
+                  [sh] "r"(SH), [c] "r"(INT32_MIN)                                                 \
+                : "memory");                                                                       \
+        hi_;                                                                                       \
+    })
 #else
 static inline int32_t aot_dw3_mac(int32_t acc, int32_t a, int32_t b)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(a * b));
 }
 static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t **p1, const int32_t **p2,
-                               const aot_dw3_t *k, int32_t *acc0, int32_t *acc1, aot_rq_t *q)
+                               const aot_dw3_t *k, int32_t *acc0, int32_t *acc1, int32_t *m, int32_t *sh)
 {
     const int one = sw < 0; /* the first pixel only */
     int32_t a0 = k->bias, a1 = a0;
@@ -590,16 +622,18 @@ static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t
     *p0 += sw;
     *p1 += sw;
     *p2 += sw;
-    *q = k->rq;
+    *m = k->rq.m;
+    *sh = k->rq.sh;
     *acc0 = a0;
     *acc1 = a1;
 }
-#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, Q) \
-    aot_dw3_acc(SW, ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &(A1), &(Q))
-#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, Q)                                                         \
-    do {                                                                                                    \
-        int32_t a1_;                                                                                        \
-        aot_dw3_acc(-(SW), ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &a1_, &(Q));   \
+#define AOT_DW3_OUT(ACC, M, SH, K) (aot_rq_hi_c(ACC, M, &(K)->rq) >> (SH))
+#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, M, SH) \
+    aot_dw3_acc(SW, ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &(A1), &(M), &(SH))
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, M, SH)                                                         \
+    do {                                                                                                        \
+        int32_t a1_;                                                                                            \
+        aot_dw3_acc(-(SW), ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &a1_, &(M), &(SH)); \
     } while (0)
 #endif
 

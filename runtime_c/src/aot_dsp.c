@@ -1091,6 +1091,54 @@ AOT_DW_PACK_FORM(aot_dw_row_pack2_g, 2, cb & ~3)
 AOT_DW_PACK_FORM(aot_dw_row_pack2_any, 2, cb)
 #undef AOT_DW_PACK_FORM
 
+/* aot_dw_row_pack of one channel (c = cb = 1: both strides' layouts are the column pairs in
+ * order): four contiguous pixels per 32-bit load, SXTAB16 and two pair words. */
+void aot_dw_row_pack_c1(const int8_t *x, int n, int c, int cb, int32_t *row, int col, int words, int32_t off)
+{
+    (void)c, (void)cb; /* both 1 */
+    const int32_t offp = (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u);
+    if (words) {
+        aot_zero32(row, col >> 1);
+        aot_zero32(row + ((col + n + 1) >> 1), words - ((col + n + 1) >> 1));
+    }
+    if (col & 1) { /* the first column is the high half of its pair (the low one is padding) */
+        row[col >> 1] = (int32_t)((uint32_t)(*x++ + off) << 16);
+        ++col;
+        --n;
+    }
+    int32_t *d = row + (col >> 1);
+    for (; n >= 4; n -= 4, x += 4, d += 2) {
+        const uint32_t v = aot_ld32(x);
+        const uint32_t e = (uint32_t)aot_sxtab16(offp, v), o = (uint32_t)aot_sxtab16_ror8(offp, v);
+        d[0] = (int32_t)((e & 0xFFFFu) | (o << 16));
+        d[1] = (int32_t)((e >> 16) | (o & 0xFFFF0000u));
+    }
+    for (; n >= 2; n -= 2, x += 2) {
+        *d++ = (int32_t)(((uint32_t)(x[0] + off) & 0xFFFFu) | ((uint32_t)(x[1] + off) << 16));
+    }
+    if (n) { /* the last column is the low half of its pair (the high one is padding) */
+        *d = (int32_t)((uint32_t)(*x + off) & 0xFFFFu);
+    }
+}
+
+void aot_dw3_rows(const aot_dw3_ring_t *s, aot_dw_pack_fn pack, const int8_t *x, int32_t *ring, int oy, int *next,
+                  const int32_t **rows)
+{
+    for (int ky = 0; ky < 3; ++ky) {
+        const int iy = oy * s->sh - s->pt + ky;
+        int32_t *slot = ring + (iy % 3 + 3) % 3 * s->slot;
+        if (iy < 0 || iy >= s->h) {
+            aot_zero32(slot, s->slot); /* padding: zeros in its slot, free in this window */
+        } else {
+            for (; *next <= iy; ++*next) {
+                pack(x + *next * s->w * s->c, s->w, s->c, s->cb, ring + *next % 3 * s->slot, s->pl,
+                     *next < 3 ? s->words : 0, s->off);
+            }
+        }
+        rows[ky] = slot;
+    }
+}
+
 /* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
 static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
 {

@@ -124,6 +124,8 @@ def model_for(case: str, seed: int) -> bytes:
         return _depthwise(rng, int(rng.choice([4, 8, 12, 16])), 1, tuple(int(k) for k in rng.choice([3, 3, 2, 5], 2)))
     if case == "depthwise3x3":  # the two-pixel kernel: any channel count, stride 1 or 2, odd and even widths
         return _depthwise(rng, int(rng.choice([2, 3, 5, 6, 7, 8, 12, 13, 20])), 1)
+    if case == "depthwise3x3_ic1":  # the two-pixel kernel over one input channel, its outputs per multiplier
+        return _depthwise(rng, 1, int(rng.choice([2, 3, 8])), (3, 3))
     if case == "depthwise_ic1":
         return _depthwise(rng, 1, int(rng.choice([4, 8])), tuple(int(k) for k in rng.integers(2, 6, 2)))
     if case == "pointwise":
@@ -268,6 +270,63 @@ def test_depthwise3x3_on_host(seed, knobs, tmp_path):
 @pytest.mark.parametrize("knobs", (0, 1))
 def test_depthwise3x3_on_cortex_m4(seed, knobs, tmp_path):
     check("depthwise3x3", seed, load_board("qemu-mps2-an386"), tmp_path, knobs)
+
+
+@pytest.mark.parametrize("seed", DW3_SEEDS)
+def test_depthwise3x3_one_input_channel_on_host(seed, tmp_path):
+    check("depthwise3x3_ic1", seed, dsp_board("host"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", DW3_SEEDS[:6])
+def test_depthwise3x3_one_input_channel_on_cortex_m4(seed, tmp_path):
+    check("depthwise3x3_ic1", seed, load_board("qemu-mps2-an386"), tmp_path)
+
+
+def test_depthwise3x3_one_input_channel_runs_the_two_pixel_kernel():
+    """One input channel and a multiplier: the two-pixel kernel (not conv2d's), over both strides,
+    odd and even widths."""
+    board, seen = dsp_board("host"), set()
+    for seed in DW3_SEEDS:
+        _, cm = compiled("depthwise3x3_ic1", seed, board)
+        op, g = cm.graph.ops[0], cm.graph
+        assert cm.variants[0].name == "dsp" and not c_depthwise._as_conv(op, g), seed
+        assert op.attrs["depth_multiplier"] > 1 and c_depthwise.dsp_knobs(op, g) == [()], seed
+        seen |= {("stride", op.attrs["stride"][1]), ("odd width", g.tensor(op.outputs[0]).shape[2] % 2)}
+    assert seen >= {("stride", 1), ("stride", 2), ("odd width", 0), ("odd width", 1)}, seen
+
+
+def check_stack(seed: int, board, build_dir) -> None:
+    """The depthwise3x3 case of ``seed`` with its op forced to the two-pixel kernel's ring on the
+    stack (knob stack=1: no scratch), run in place where the ring kernel may be, bit-exact."""
+    model = model_for("depthwise3x3", seed)
+    g = load_tflite(model)
+    g.name = f"dw3_stack_{seed}"
+    op = g.ops[0]
+    knobs = [k for k in c_depthwise.ring_knobs(op, g) if dict(k).get("stack")]
+    if not knobs:
+        pytest.skip("one channel: no stack setting")
+    assert c_depthwise.dsp_scratch(op, g, dict(knobs[0])) == 0
+    digest = hashlib.sha256(model).hexdigest()
+    key = KernelChoice("dsp", knobs[0]).key
+    record = TuningRecord(g.name, digest, board.name, [{"index": 0, "op": op.kind, "variant": key}])
+    cm = compile_graph(g, Path(f"{g.name}.tflite"), digest, board=board, tuning=record)
+    assert cm.variants[0].key == key, cm.variants[0].key
+    result = run_on_board(cm, board, dict(zip(cm.graph.inputs, random_inputs(model, np.random.default_rng(seed)))),
+                          build_dir=Path(build_dir))
+    for c in result.comparisons:
+        assert c.max_abs_diff == 0, f"seed {seed}: differs from the reference on {c.name} by {c.max_abs_diff}"
+
+
+@pytest.mark.parametrize("seed", DW3_SEEDS)
+def test_depthwise3x3_stack_ring_on_host(seed, tmp_path):
+    check_stack(seed, dsp_board("host"), tmp_path)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", DW3_SEEDS[:6])
+def test_depthwise3x3_stack_ring_on_cortex_m4(seed, tmp_path):
+    check_stack(seed, load_board("qemu-mps2-an386"), tmp_path)
 
 
 def test_depthwise3x3_blocks_fit_ldr_offsets():
@@ -535,14 +594,15 @@ def test_depthwise_direct_on_cortex_m4(seed, tmp_path, monkeypatch):
 
 
 def test_depthwise_direct_only_out_of_place():
-    """dsp:ring=0 is the DSP kernel's leanest setting (no scratch) when the op runs out of place,
-    and never offered in place (it reads input pixels after their outputs are written)."""
+    """dsp:ring=0 is the DSP kernel's leanest setting (no scratch but the two-pixel kernel's ring
+    on the stack, stack=1) when the op runs out of place, and never offered in place (it reads
+    input pixels after their outputs are written)."""
     for seed in range(8):
         g = load_tflite(_depthwise_direct(np.random.default_rng([seed, 16])))
         op = g.ops[0]
         out = [k for k in candidates(op, g, ("dsp",)) if k.name == "dsp"]
         assert len(out) == 1 and out[0].knobs(op, g)[-1] == (("ring", 0),) and out[0].scratch(op, g, {"ring": 0}) == 0
-        assert all(out[0].scratch(op, g, dict(kn)) > 0 for kn in out[0].knobs(op, g)[:-1]), seed
+        assert all(out[0].scratch(op, g, dict(kn)) > 0 for kn in out[0].knobs(op, g)[:-1] if not dict(kn).get("stack")), seed
         assert resolve(op, g, KernelChoice("dsp", (("ring", 0),))) is out[0]
         inside = [k for k in candidates(op, g, ("dsp",), in_place=0) if k.name == "dsp"]
         assert all(("ring", 0) not in dict(kn).items() for k in inside for kn in k.knobs(op, g)), seed
