@@ -63,11 +63,6 @@ def folded_bias(op: Op, g: Graph, rows: np.ndarray, product_in_float: bool = Fal
     return dsp.wrap_int32(total)
 
 
-def unroll(k: int) -> int:
-    """Values per pass of the innermost loop: all of them up to 4, else 4 or 2 where they divide k."""
-    return k if k <= 4 else next(u for u in (4, 2, 1) if k % u == 0)
-
-
 def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in_float: bool = False) -> dict:
     """Requantisation constants: aot_rq's table where it is exact (``fast``), else TFLM's
     per-channel multiplier and shift for aot_mbqm; the activation range."""
@@ -121,7 +116,7 @@ def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: n
     stage = conv_common.output_stage(op, g)
     return {
         **window(op, g, kh, kw), **epilogue(index, op, ctx, oc), **in_place(index, ctx, ic, oc),
-        "zp": -stage.input_offset, "U": unroll(ic),
+        "zp": -stage.input_offset,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
         "bias": ctx.derived(index, "bias_blocked", folded_bias(op, g, rows), "int32"),
@@ -135,8 +130,9 @@ def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     n, k = rows.shape
     b = g.tensor(op.inputs[0]).size // k
     return {
-        "N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "KH": 1, "KW": 1, "padded": False, "pointwise": True,
-        "in_place": False, "backward": False, **epilogue(index, op, ctx, n, True), "U": unroll(k),
+        "N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "KH": 1, "KW": 1, "SH": 1, "SW": 1, "DH": 1, "DW": 1,
+        "PT": 0, "PL": 0, "padded": False, "pointwise": True, "in_place": False, "backward": False,
+        **epilogue(index, op, ctx, n, True),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
         "bias": ctx.derived(index, "bias_blocked", folded_bias(op, g, rows, True), "int32"),
@@ -190,11 +186,12 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     }
 
 
+RUNTIME = ("aot_blocked.h", "aot_blocked.c")  # the shared kernel aot_blk (runtime_c)
 BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, applies=conv_applies,
-                        overwrites=pointwise_input)
-BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric)
-BLOCKED_DEPTHWISE_CONV2D = (  # out of place, and in place (a ring of input rows in the scratch)
-    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies),
+                        overwrites=pointwise_input, runtime=RUNTIME)
+BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric, runtime=RUNTIME)
+BLOCKED_DEPTHWISE_CONV2D = (  # out of place (aot_blk), and in place (its own code: a ring of input rows in the scratch)
+    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies, runtime=RUNTIME),
     Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies,
            scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True),
 )

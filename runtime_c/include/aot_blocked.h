@@ -1,0 +1,43 @@
+/* The "blocked" int8 kernels (codegen_c/blocked.py) for cores without SIMD instructions (RISC-V
+ * rv32imac, Cortex-M3, the host): CONV_2D, FULLY_CONNECTED and DEPTHWISE_CONV_2D (depth
+ * multiplier 1) as functions shared by every op, compiled once in aot_blocked.c; each op's
+ * function in model.c passes a const record of its shapes and constant arrays and the stack
+ * arrays its shapes size (tap tables, the in-place copy of two input pixels).
+ *
+ * Register blocking: four output channels x two output pixels of int32 accumulators (the last
+ * OC % 4 channels and an odd last pixel in blocks of their own). Done at compile time: the input
+ * offset folded into the bias (a tap in the padding reads the zero point row, which contributes
+ * nothing), the weights stored in the order the loops read them (per block of four channels,
+ * the four weights of each tap value side by side; then the last OC % 4 channels the same way).
+ * Requantisation: aot_rq's one rounding where codegen_c/dsp.py fast_requant proves it equal to
+ * TFLM's two (rq set), else TFLM's aot_mbqm (mult, shift). */
+#ifndef AOT_BLOCKED_H
+#define AOT_BLOCKED_H
+
+#include <stdint.h>
+
+#include "aot_fixedpoint.h"
+
+enum {
+    AOT_BLK_POINTWISE = 1, /* 1x1, stride 1, no padding: pixel p reads input pixel p only */
+    AOT_BLK_IN_PLACE = 2,  /* pointwise writing over its input: each pair of input pixels copied first */
+    AOT_BLK_BACKWARD = 4,  /* in place with more outputs than inputs per pixel: from the last pixel */
+    AOT_BLK_DEPTHWISE = 8  /* DEPTHWISE_CONV_2D, depth multiplier 1 (ic == oc), out of place */
+};
+
+typedef struct {
+    const int8_t *w;       /* weights in the order read */
+    const int32_t *bias;   /* bias + input offset * weight sum, per output channel */
+    const aot_rq_t *rq;    /* aot_rq per channel (output offset folded in), or 0: mult/shift */
+    const int32_t *mult;
+    const int32_t *shift;
+    const int8_t *zrow;    /* input zero points, one per input channel: a tap in the padding */
+    int32_t out_add, act_min, act_max;
+    int16_t n, h, w_, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, flags;
+} aot_blk_t;
+
+/* CONV_2D / FULLY_CONNECTED (or DEPTHWISE_CONV_2D) over p's n images: t has room for
+ * 2 * kh * kw tap pointers (0 when pointwise), buf for 2 * ic bytes (AOT_BLK_IN_PLACE only). */
+void aot_blk(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf);
+
+#endif
