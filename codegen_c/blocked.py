@@ -65,7 +65,7 @@ def folded_bias(op: Op, g: Graph, rows: np.ndarray, product_in_float: bool = Fal
 
 def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in_float: bool = False) -> dict:
     """Requantisation constants: aot_rq's table where it is exact (``fast``), else TFLM's
-    per-channel multiplier and shift for aot_mbqm; the activation range."""
+    per-channel multipliers then shifts (``ms``, 2 x channels) for aot_mbqm; the activation range."""
     g = ctx.graph
     stage = conv_common.output_stage(op, g, product_in_float)
     v = {"act_min": stage.act_min, "act_max": stage.act_max, "fast": dsp.fast_requant(op, g, product_in_float)}
@@ -74,9 +74,8 @@ def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in
         v.update(rq=ctx.derived(index, "rq", table, "int32"), out_add=out_add)
     else:
         per = (channels,)
-        v.update(mult=ctx.derived(index, "mult", np.broadcast_to(stage.multiplier, per), "int32"),
-                 shift=ctx.derived(index, "shift", np.broadcast_to(stage.shift, per), "int32"),
-                 out_add=stage.output_offset)
+        both = np.concatenate([np.broadcast_to(stage.multiplier, per), np.broadcast_to(stage.shift, per)])
+        v.update(ms=ctx.derived(index, "ms", both, "int32"), out_add=stage.output_offset)
     return v
 
 
@@ -131,7 +130,7 @@ def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     b = g.tensor(op.inputs[0]).size // k
     return {
         "N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "KH": 1, "KW": 1, "SH": 1, "SW": 1, "DH": 1, "DW": 1,
-        "PT": 0, "PL": 0, "padded": False, "pointwise": True, "in_place": False, "backward": False,
+        "PT": 0, "PL": 0, "padded": False, "pointwise": True, "in_place": False, "backward": False, "zp": 0,
         **epilogue(index, op, ctx, n, True),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
@@ -186,11 +185,11 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     }
 
 
-RUNTIME = ("aot_blocked.h", "aot_blocked.c")  # the shared kernel aot_blk (runtime_c)
+RUNTIME = ("aot_blocked.h", "aot_blocked.c")  # the shared kernels aot_blk_conv, aot_blk_dw (runtime_c)
 BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, applies=conv_applies,
                         overwrites=pointwise_input, runtime=RUNTIME)
 BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric, runtime=RUNTIME)
-BLOCKED_DEPTHWISE_CONV2D = (  # out of place (aot_blk), and in place (its own code: a ring of input rows in the scratch)
+BLOCKED_DEPTHWISE_CONV2D = (  # out of place (aot_blk_dw), and in place (its own code: a ring of input rows in the scratch)
     Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies, runtime=RUNTIME),
     Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies,
            scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True),

@@ -22,22 +22,25 @@ enum {
     AOT_BLK_POINTWISE = 1, /* 1x1, stride 1, no padding: pixel p reads input pixel p only */
     AOT_BLK_IN_PLACE = 2,  /* pointwise writing over its input: each pair of input pixels copied first */
     AOT_BLK_BACKWARD = 4,  /* in place with more outputs than inputs per pixel: from the last pixel */
-    AOT_BLK_DEPTHWISE = 8  /* DEPTHWISE_CONV_2D, depth multiplier 1 (ic == oc), out of place */
+    AOT_BLK_PADDED = 8,   /* some tap falls in the padding: it reads a row of ic zero points */
+    AOT_BLK_FAST = 16      /* q is an aot_rq_t per channel (output offset folded in), else oc
+                              multipliers then oc shifts for aot_mbqm */
 };
 
 typedef struct {
     const int8_t *w;       /* weights in the order read */
     const int32_t *bias;   /* bias + input offset * weight sum, per output channel */
-    const aot_rq_t *rq;    /* aot_rq per channel (output offset folded in), or 0: mult/shift */
-    const int32_t *mult;
-    const int32_t *shift;
-    const int8_t *zrow;    /* input zero points, one per input channel: a tap in the padding */
-    int32_t out_add, act_min, act_max;
+    const int32_t *q;      /* requantisation constants (AOT_BLK_FAST) */
+    int16_t out_add, act_min, act_max, zp;
     int16_t n, h, w_, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, flags;
 } aot_blk_t;
 
-/* CONV_2D / FULLY_CONNECTED (or DEPTHWISE_CONV_2D) over p's n images: t has room for
- * 2 * kh * kw tap pointers (0 when pointwise), buf for 2 * ic bytes (AOT_BLK_IN_PLACE only). */
-void aot_blk(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf);
+/* CONV_2D / FULLY_CONNECTED over p's n images: t has room for 2 * kh * kw tap pointers (0 when
+ * pointwise), buf for 2 * ic bytes (AOT_BLK_IN_PLACE) or ic bytes (AOT_BLK_PADDED: the row of
+ * zero points), else 0. */
+void aot_blk_conv(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf);
+
+/* DEPTHWISE_CONV_2D, depth multiplier 1 (ic == oc), out of place: t and buf as aot_blk_conv's. */
+void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf);
 
 #endif

@@ -1,17 +1,21 @@
-/* The "blocked" int8 kernels, shared by every op that uses them (aot_blocked.h). */
+/* The "blocked" int8 kernels, shared by every op that uses them (aot_blocked.h). Each form of
+ * the channel loop (convolution or depthwise, a pair of pixels or one) is a function of its own,
+ * so that GCC keeps its inner loop's accumulators, pointers and weights in registers. */
 #include "aot_blocked.h"
 
 #define AOT_BLK_INLINE static inline __attribute__((always_inline))
+#define AOT_BLK_APART static __attribute__((noinline))
 
 /* TFLM's two roundings, where aot_rq's one is not proven equal (rare: kept out of line). */
-static __attribute__((noinline)) int32_t mbqm(int32_t acc, const int32_t *m, const int32_t *s, int ch)
+AOT_BLK_APART int32_t mbqm(int32_t acc, const aot_blk_t *p, int ch)
 {
-    return aot_mbqm(acc, m[ch], (int)s[ch]);
+    return aot_mbqm(acc, p->q[ch], (int)p->q[p->oc + ch]);
 }
 
-/* Requantised output of channel ch's accumulator acc (rq, m, s, out_add, lo, hi in scope). */
-#define AOT_BLK_RQ(acc, ch) \
-    ((int8_t)aot_clamp((rq ? aot_rq((acc), &rq[ch]) : mbqm((acc), m, s, (ch))) + out_add, lo, hi))
+/* acc requantised (one rounding when fast) and clamped: an output, narrowed to int8 only as it
+ * is stored (rq, p, out_add, lo, hi in scope). */
+#define AOT_BLK_OUT(acc, fast, ch) \
+    aot_clamp(((fast) ? aot_rq((acc), &rq[ch]) : mbqm((acc), p, (ch))) + out_add, lo, hi)
 
 /* One input value of each pixel (p0[u], p1[u]) times four weights (wp[4u..4u+3]). */
 #define AOT_BLK_MAC4(u)                                                                       \
@@ -24,42 +28,64 @@ static __attribute__((noinline)) int32_t mbqm(int32_t acc, const int32_t *m, con
         a30 += x0 * w3; a31 += x1 * w3;                                                       \
     } while (0)
 
-/* The four outputs of channels c..c+3 at y0 (and y1 when np == 2), all computed before the
- * first store (an int8 store may alias anything). */
-#define AOT_BLK_STORE4()                                                                      \
+/* The outputs of channels c..c+3 at y0 (and y1 when np == 2), all computed before the first
+ * store (an int8 store may alias anything). */
+#define AOT_BLK_STORE4_AS(fast)                                                               \
     do {                                                                                      \
-        const int8_t o00 = AOT_BLK_RQ(a00, c), o10 = AOT_BLK_RQ(a10, c + 1);                  \
-        const int8_t o20 = AOT_BLK_RQ(a20, c + 2), o30 = AOT_BLK_RQ(a30, c + 3);              \
+        const int32_t o00 = AOT_BLK_OUT(a00, fast, c), o10 = AOT_BLK_OUT(a10, fast, c + 1);   \
+        const int32_t o20 = AOT_BLK_OUT(a20, fast, c + 2), o30 = AOT_BLK_OUT(a30, fast, c + 3); \
         if (np == 2) {                                                                        \
-            const int8_t o01 = AOT_BLK_RQ(a01, c), o11 = AOT_BLK_RQ(a11, c + 1);              \
-            const int8_t o21 = AOT_BLK_RQ(a21, c + 2), o31 = AOT_BLK_RQ(a31, c + 3);          \
-            y1[c] = o01; y1[c + 1] = o11; y1[c + 2] = o21; y1[c + 3] = o31;                   \
+            const int32_t o01 = AOT_BLK_OUT(a01, fast, c), o11 = AOT_BLK_OUT(a11, fast, c + 1); \
+            const int32_t o21 = AOT_BLK_OUT(a21, fast, c + 2), o31 = AOT_BLK_OUT(a31, fast, c + 3); \
+            y1[c] = (int8_t)o01; y1[c + 1] = (int8_t)o11; y1[c + 2] = (int8_t)o21; y1[c + 3] = (int8_t)o31; \
         }                                                                                     \
-        y0[c] = o00; y0[c + 1] = o10; y0[c + 2] = o20; y0[c + 3] = o30;                       \
+        y0[c] = (int8_t)o00; y0[c + 1] = (int8_t)o10; y0[c + 2] = (int8_t)o20; y0[c + 3] = (int8_t)o30; \
     } while (0)
 
-/* The constants of the requantisation and the channel loop, in locals (never reloaded after a store). */
-#define AOT_BLK_LOCALS(p)                                                                     \
-    const aot_rq_t *rq = (p)->rq;                                                             \
-    const int32_t *m = (p)->mult, *s = (p)->shift, *b = (p)->bias;                           \
-    const int32_t out_add = (p)->out_add, lo = (p)->act_min, hi = (p)->act_max;              \
-    const int8_t *wp = (p)->w
+/* The same, one test of the requantisation's form per block. */
+#define AOT_BLK_STORE4()                                                                      \
+    do {                                                                                      \
+        if (rq) {                                                                             \
+            AOT_BLK_STORE4_AS(1);                                                             \
+        } else {                                                                              \
+            AOT_BLK_STORE4_AS(0);                                                             \
+        }                                                                                     \
+    } while (0)
 
-/* Every output channel of np (1 or 2) pixels whose T taps are t0 (t1), ic values each,
- * written at y0 (y1): blocks of four channels, then the last oc % 4 one by one. */
-AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t0, const int8_t *const *t1,
-                                int8_t *y0, int8_t *y1, int np, int T)
+/* Channel j (of the last nr) of np pixels: accumulators a0 (a1), stored at y0[c + j] (y1). */
+#define AOT_BLK_STORE1()                                                                      \
+    do {                                                                                      \
+        const int32_t o0 = AOT_BLK_OUT(a0, rq, c + j), o1 = AOT_BLK_OUT(a1, rq, c + j);       \
+        if (np == 2) {                                                                        \
+            y1[c + j] = (int8_t)o1;                                                           \
+        }                                                                                     \
+        y0[c + j] = (int8_t)o0;                                                               \
+    } while (0)
+
+/* The constants of the requantisation and the channel loop, in locals (never reloaded after a
+ * store). */
+#define AOT_BLK_LOCALS(p)                                                                     \
+    const aot_rq_t *rq = (p)->flags & AOT_BLK_FAST ? (const aot_rq_t *)(const void *)(p)->q : 0; \
+    const int32_t *b = (p)->bias;                                                             \
+    const int32_t out_add = (p)->out_add, lo = (p)->act_min, hi = (p)->act_max;              \
+    const int8_t *wp = (p)->w;                                                                \
+    const int oc = (p)->oc
+
+/* Every output channel of np (1 or 2) pixels whose T taps are t (t1), ic values each, written
+ * at y0 (y1): blocks of four channels, then the last oc % 4 one by one. */
+AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
+                                int8_t *y0, int8_t *y1, int np)
 {
     AOT_BLK_LOCALS(p);
-    const int ic = p->ic, oc = p->oc;
+    const int ic = p->ic;
     int c = 0;
     for (; c + 4 <= oc; c += 4) {
         int32_t a00 = b[c], a01 = a00, a10 = b[c + 1], a11 = a10;
         int32_t a20 = b[c + 2], a21 = a20, a30 = b[c + 3], a31 = a30;
         for (int tt = 0; tt < T; ++tt) {
-            const int8_t *p0 = t0[tt], *p1 = np == 2 ? t1[tt] : p0;
-            int i = ic;
-            for (; i >= 4; i -= 4) {
+            const int8_t *p0 = t[tt], *p1 = np == 2 ? t1[tt] : p0;
+            const int8_t *end = p0 + (ic & ~3);
+            while (p0 != end) {
                 AOT_BLK_MAC4(0);
                 AOT_BLK_MAC4(1);
                 AOT_BLK_MAC4(2);
@@ -68,10 +94,15 @@ AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t0, con
                 p1 += 4;
                 wp += 16;
             }
-            for (; i > 0; --i) {
+            if (ic & 2) {
                 AOT_BLK_MAC4(0);
-                ++p0;
-                ++p1;
+                AOT_BLK_MAC4(1);
+                p0 += 2;
+                p1 += 2;
+                wp += 8;
+            }
+            if (ic & 1) {
+                AOT_BLK_MAC4(0);
                 wp += 4;
             }
         }
@@ -82,7 +113,7 @@ AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t0, con
         int32_t a0 = b[c + j], a1 = a0;
         const int8_t *wj = wp + j;
         for (int tt = 0; tt < T; ++tt) {
-            const int8_t *p0 = t0[tt], *p1 = np == 2 ? t1[tt] : p0;
+            const int8_t *p0 = t[tt], *p1 = np == 2 ? t1[tt] : p0;
             for (int i = 0; i < ic; ++i) {
                 const int32_t wv = *wj;
                 a0 += p0[i] * wv;
@@ -90,27 +121,24 @@ AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t0, con
                 wj += nr;
             }
         }
-        const int8_t o0 = AOT_BLK_RQ(a0, c + j), o1 = AOT_BLK_RQ(a1, c + j);
-        if (np == 2) {
-            y1[c + j] = o1;
-        }
-        y0[c + j] = o0;
+        AOT_BLK_STORE1();
     }
 }
 
-/* Every channel of np (1 or 2) pixels whose T taps are t0 (t1) (pointers to their channel 0),
- * written at y0 (y1): blocks of four channels, tap by tap, then the last oc % 4 one by one. */
-AOT_BLK_INLINE void dw_pixels(const aot_blk_t *p, const int8_t *const *t0, const int8_t *const *t1,
-                              int8_t *y0, int8_t *y1, int np, int T)
+/* Every channel of two pixels whose T taps are t (t1; pointers to their channel 0), written at
+ * y0 (y1): blocks of four channels, tap by tap, then the last oc % 4 one by one. A lone pixel is
+ * a pair of the same pixel (t1 = t, y1 = y0: each output written twice, with the same value). */
+AOT_BLK_APART void dw2(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
+                       int8_t *y0, int8_t *y1)
 {
+    const int np = 2;
     AOT_BLK_LOCALS(p);
-    const int oc = p->oc;
     int c = 0;
     for (; c + 4 <= oc; c += 4) {
         int32_t a00 = b[c], a01 = a00, a10 = b[c + 1], a11 = a10;
         int32_t a20 = b[c + 2], a21 = a20, a30 = b[c + 3], a31 = a30;
         for (int tt = 0; tt < T; ++tt) {
-            const int8_t *p0 = t0[tt] + c, *p1 = (np == 2 ? t1[tt] : t0[tt]) + c;
+            const int8_t *p0 = t[tt] + c, *p1 = (np == 2 ? t1[tt] : t[tt]) + c;
             const int32_t w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
             a00 += p0[0] * w0; a01 += p1[0] * w0;
             a10 += p0[1] * w1; a11 += p1[1] * w1;
@@ -125,48 +153,52 @@ AOT_BLK_INLINE void dw_pixels(const aot_blk_t *p, const int8_t *const *t0, const
         int32_t a0 = b[c + j], a1 = a0;
         for (int tt = 0; tt < T; ++tt) {
             const int32_t wv = wp[tt * nr + j];
-            a0 += t0[tt][c + j] * wv;
-            a1 += (np == 2 ? t1[tt] : t0[tt])[c + j] * wv;
+            a0 += t[tt][c + j] * wv;
+            a1 += (np == 2 ? t1[tt] : t[tt])[c + j] * wv;
         }
-        const int8_t o0 = AOT_BLK_RQ(a0, c + j), o1 = AOT_BLK_RQ(a1, c + j);
-        if (np == 2) {
-            y1[c + j] = o1;
-        }
-        y0[c + j] = o0;
+        AOT_BLK_STORE1();
     }
 }
 
+AOT_BLK_APART void conv2(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
+                         int8_t *y0, int8_t *y1)
+{
+    conv_pixels(p, t, t1, T, y0, y1, 2);
+}
+
+AOT_BLK_APART void conv1(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
+                         int8_t *y0, int8_t *y1)
+{
+    conv_pixels(p, t, t1, T, y0, y1, 1);
+}
+
 /* t[kh * kw]: the taps of the output pixel (oy, ox) of the image at xn (C channels a pixel):
- * pointers to its input pixels, the zero point row in the padding. */
-static void taps(const aot_blk_t *p, const int8_t **t, const int8_t *xn, int oy, int ox, int C)
+ * pointers to its input pixels, the row of zero points z in the padding. */
+AOT_BLK_APART void taps(const aot_blk_t *p, const int8_t **t, const int8_t *xn, int oy, int ox, int C, const int8_t *z)
 {
     const int h = p->h, w = p->w_, kw = p->kw, x0 = ox * p->sw - p->pl;
     for (int ky = 0, iy = oy * p->sh - p->pt; ky < p->kh; ++ky, iy += p->dh) {
         const int in_y = (unsigned)iy < (unsigned)h;
         for (int kx = 0, ix = x0; kx < kw; ++kx, ix += p->dw) {
-            *t++ = in_y && (unsigned)ix < (unsigned)w ? xn + (iy * w + ix) * C : p->zrow;
+            *t++ = in_y && (unsigned)ix < (unsigned)w ? xn + (iy * w + ix) * C : z;
         }
     }
 }
 
-/* np pixels (a pair, or one) of the walk: outputs at yp, K channels each. */
-AOT_BLK_INLINE void pixels(const aot_blk_t *p, const int8_t *const *t0, const int8_t *const *t1,
-                           int8_t *yp, int K, int np, int T)
-{
-    if (p->flags & AOT_BLK_DEPTHWISE) {
-        dw_pixels(p, t0, t1, yp, yp + K, np, T);
-    } else {
-        conv_pixels(p, t0, t1, yp, yp + K, np, T);
-    }
-}
+typedef void aot_blk_pixels(const aot_blk_t *, const int8_t *const *, const int8_t *const *, int, int8_t *, int8_t *);
 
-void aot_blk(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf)
+/* The walk over p's pixels, two at a time (two), then an odd one (one). */
+AOT_BLK_APART void walk(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf,
+                        aot_blk_pixels *two, aot_blk_pixels *one)
 {
     const int flags = p->flags, pointwise = flags & AOT_BLK_POINTWISE, backward = flags & AOT_BLK_BACKWARD;
     const int C = p->ic, K = p->oc, ow = p->ow, P = p->oh * ow, pairs = P / 2, first = backward ? P % 2 : 0;
     const int T = pointwise ? 1 : p->kh * p->kw;
     const int8_t *in[2];  /* pointwise: each pixel's one tap */
     const int8_t **t0 = pointwise ? in : t, **t1 = pointwise ? in + 1 : t + T;
+    if (flags & AOT_BLK_PADDED) {
+        __builtin_memset(buf, p->zp, (unsigned)C);
+    }
     for (int n = 0; n < p->n; ++n) {
         const int8_t *xn = x + n * p->h * p->w_ * C;
         int8_t *yn = y + n * P * K;
@@ -181,18 +213,16 @@ void aot_blk(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, i
                 }
                 in[1] = in[0] + C;
             } else {
-                taps(p, t0, xn, oy, ox, C);
-                if (++ox == ow) {
-                    ox = 0;
-                    ++oy;
-                }
-                taps(p, t1, xn, oy, ox, C);
-                if (++ox == ow) {
-                    ox = 0;
-                    ++oy;
+                for (int q = 0; q < 2; ++q) {
+                    taps(p, t + q * T, xn, oy, ox, C, buf);
+                    if (++ox == ow) {
+                        ox = 0;
+                        ++oy;
+                    }
                 }
             }
-            pixels(p, t0, t1, yn + pix * K, K, 2, T);
+            int8_t *yp = yn + pix * K;
+            two(p, t0, t1, T, yp, yp + K);
         }
         if (P % 2) {
             const int pix = backward ? 0 : P - 1;
@@ -203,9 +233,20 @@ void aot_blk(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, i
                     in[0] = buf;
                 }
             } else {
-                taps(p, t0, xn, oy, ox, C);
+                taps(p, t, xn, oy, ox, C, buf);
             }
-            pixels(p, t0, t0, yn + pix * K, K, 1, T);
+            int8_t *yp = yn + pix * K;
+            one(p, t0, t0, T, yp, yp);
         }
     }
+}
+
+void aot_blk_conv(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf)
+{
+    walk(p, x, y, t, buf, conv2, conv1);
+}
+
+void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf)
+{
+    walk(p, x, y, t, buf, dw2, dw2);
 }
