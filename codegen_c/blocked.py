@@ -29,6 +29,7 @@ from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 
 ROWS = 4  # output channels per block (int32 accumulators: ROWS x 2 pixels)
+RING_KH = 16  # aot_blocked.h AOT_BLK_RING_KH: the in-place depthwise kernel's largest kernel height
 
 
 def int8_symmetric(op: Op, g: Graph) -> bool:
@@ -65,7 +66,7 @@ def folded_bias(op: Op, g: Graph, rows: np.ndarray, product_in_float: bool = Fal
 
 def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in_float: bool = False) -> dict:
     """Requantisation constants: aot_rq's table where it is exact (``fast``), else TFLM's
-    per-channel multipliers then shifts (``ms``, 2 x channels) for aot_mbqm; the activation range."""
+    per-channel multiplier and shift, side by side (``ms``), for aot_mbqm; the activation range."""
     g = ctx.graph
     stage = conv_common.output_stage(op, g, product_in_float)
     v = {"act_min": stage.act_min, "act_max": stage.act_max, "fast": dsp.fast_requant(op, g, product_in_float)}
@@ -74,7 +75,7 @@ def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in
         v.update(rq=ctx.derived(index, "rq", table, "int32"), out_add=out_add)
     else:
         per = (channels,)
-        both = np.concatenate([np.broadcast_to(stage.multiplier, per), np.broadcast_to(stage.shift, per)])
+        both = np.stack([np.broadcast_to(stage.multiplier, per), np.broadcast_to(stage.shift, per)], axis=1).reshape(-1)
         v.update(ms=ctx.derived(index, "ms", both, "int32"), out_add=stage.output_offset)
     return v
 
@@ -161,7 +162,8 @@ def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
     bottom = np.minimum(np.arange(oh) * sh - pt + ring_rows(op, g) - 1, h - 1)  # the last row copied by each output row
     rows = np.arange(max(int(bottom.max()) + 1, 0))
     first = np.searchsorted(bottom, rows)  # the output row that copies input row r
-    return (0,) if n == 1 and op.attrs["depth_multiplier"] == 1 and bool(np.all(first * ow <= rows * wd)) else ()
+    return (0,) if (n == 1 and op.attrs["depth_multiplier"] == 1 and ring_rows(op, g) <= RING_KH
+                    and bool(np.all(first * ow <= rows * wd))) else ()
 
 
 def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -177,7 +179,6 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     return {
         **window(op, g, kh, kw), "as_conv": False, "pointwise": False, "in_place": index in ctx.plan.in_place,
         "backward": False,
-        "R": ring_rows(op, g),
         **epilogue(index, op, ctx, c), "zp": -stage.input_offset,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),

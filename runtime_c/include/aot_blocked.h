@@ -23,8 +23,8 @@ enum {
     AOT_BLK_IN_PLACE = 2,  /* pointwise writing over its input: each pair of input pixels copied first */
     AOT_BLK_BACKWARD = 4,  /* in place with more outputs than inputs per pixel: from the last pixel */
     AOT_BLK_PADDED = 8,   /* some tap falls in the padding: it reads a row of ic zero points */
-    AOT_BLK_FAST = 16      /* q is an aot_rq_t per channel (output offset folded in), else oc
-                              multipliers then oc shifts for aot_mbqm */
+    AOT_BLK_FAST = 16      /* q is an aot_rq_t per channel (output offset folded in), else each
+                              channel's multiplier and shift for aot_mbqm */
 };
 
 typedef struct {
@@ -42,5 +42,13 @@ void aot_blk_conv(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t *
 
 /* DEPTHWISE_CONV_2D, depth multiplier 1 (ic == oc), out of place: t and buf as aot_blk_conv's. */
 void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf);
+
+/* The same in place (one image, y over x): block by block of four channels (whose outputs
+ * overwrite only that block's inputs), output row by output row, the input rows the windows
+ * reach first copied (each once, before any output overwrites it: codegen_c/blocked.py
+ * ring_in_place) to ring, (kh - 1) * dh + 1 rows of w pixels of the block's channels; t and buf
+ * as aot_blk_conv's; kh at most AOT_BLK_RING_KH. */
+#define AOT_BLK_RING_KH 16
+void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf, int8_t *ring);
 
 #endif

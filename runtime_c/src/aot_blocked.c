@@ -9,7 +9,7 @@
 /* TFLM's two roundings, where aot_rq's one is not proven equal (rare: kept out of line). */
 AOT_BLK_APART int32_t mbqm(int32_t acc, const aot_blk_t *p, int ch)
 {
-    return aot_mbqm(acc, p->q[ch], (int)p->q[p->oc + ch]);
+    return aot_mbqm(acc, p->q[2 * ch], (int)p->q[2 * ch + 1]);
 }
 
 /* acc requantised (one rounding when fast) and clamped: an output, narrowed to int8 only as it
@@ -249,4 +249,50 @@ void aot_blk_conv(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t *
 void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf)
 {
     walk(p, x, y, t, buf, dw2, dw2);
+}
+
+void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf, int8_t *ring)
+{
+    const int C = p->ic, h = p->h, w = p->w_, kh = p->kh, kw = p->kw, ow = p->ow, T = kh * kw;
+    const int R = (kh - 1) * p->dh + 1, fast = p->flags & AOT_BLK_FAST;
+    const int8_t *rows[AOT_BLK_RING_KH];
+    if (p->flags & AOT_BLK_PADDED) {
+        __builtin_memset(buf, p->zp, (unsigned)C);
+    }
+    for (int c0 = 0; c0 < C; c0 += 4) {
+        aot_blk_t blk = *p;  /* the block's channels: its weights, biases and requantisation */
+        const int nr = C - c0 < 4 ? C - c0 : 4;
+        blk.w += c0 * T;
+        blk.bias += c0;
+        blk.q += c0 * (fast ? 4 : 2);
+        blk.oc = (int16_t)nr;
+        int copied = 0;
+        for (int oy = 0; oy < p->oh; ++oy) {
+            const int top = oy * p->sh - p->pt;
+            for (; copied <= top + (kh - 1) * p->dh && copied < h; ++copied) {
+                int8_t *dst = ring + (copied % R) * w * nr;
+                const int8_t *src = x + copied * w * C + c0;
+                for (int px = 0; px < w; ++px) {
+                    __builtin_memcpy(dst + px * nr, src + px * C, (unsigned)nr);
+                }
+            }
+            for (int ky = 0, iy = top; ky < kh; ++ky, iy += p->dh) {
+                rows[ky] = (unsigned)iy < (unsigned)h ? ring + (iy % R) * w * nr : 0;
+            }
+            int8_t *yr = y + oy * ow * C + c0;
+            for (int ox = 0; ox < ow; ox += 2) {
+                const int np = ow - ox < 2 ? 1 : 2;
+                for (int q = 0; q < np; ++q) {
+                    const int8_t **tq = t + q * T;
+                    for (int ky = 0; ky < kh; ++ky) {
+                        for (int kx = 0, ix = (ox + q) * p->sw - p->pl; kx < kw; ++kx, ix += p->dw) {
+                            *tq++ = rows[ky] && (unsigned)ix < (unsigned)w ? rows[ky] + ix * nr : buf;
+                        }
+                    }
+                }
+                int8_t *yp = yr + ox * C;
+                dw2(&blk, t, t + (np - 1) * T, T, yp, yp + (np - 1) * C);
+            }
+        }
+    }
 }
