@@ -190,8 +190,8 @@ RUNTIME = ("aot_blocked.h", "aot_blocked.c")  # the shared kernels aot_blk_conv,
 BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, applies=conv_applies,
                         overwrites=pointwise_input, runtime=RUNTIME)
 BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric, runtime=RUNTIME)
-BLOCKED_DEPTHWISE_CONV2D = (  # out of place (aot_blk_dw), and in place (its own code: a ring of input rows in the scratch)
+BLOCKED_DEPTHWISE_CONV2D = (  # out of place (aot_blk_dw), and in place (aot_blk_dw_ring: a ring of input rows in the scratch)
     Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies, runtime=RUNTIME),
     Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies,
-           scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True),
+           scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True, runtime=RUNTIME),
 )
