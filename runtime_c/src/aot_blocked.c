@@ -28,18 +28,20 @@ AOT_BLK_APART int32_t mbqm(int32_t acc, const aot_blk_t *p, int ch)
         a30 += x0 * w3; a31 += x1 * w3;                                                       \
     } while (0)
 
-/* The outputs of channels c..c+3 at y0 (and y1 when np == 2), all computed before the first
- * store (an int8 store may alias anything). */
+/* The outputs of channels c..c+3 at y0 (and y1 when np == 2), each stored as it is computed
+ * (the constants are locals: an int8 store, which may alias anything, reloads none of them). */
 #define AOT_BLK_STORE4_AS(fast)                                                               \
     do {                                                                                      \
-        const int32_t o00 = AOT_BLK_OUT(a00, fast, c), o10 = AOT_BLK_OUT(a10, fast, c + 1);   \
-        const int32_t o20 = AOT_BLK_OUT(a20, fast, c + 2), o30 = AOT_BLK_OUT(a30, fast, c + 3); \
+        y0[c] = (int8_t)AOT_BLK_OUT(a00, fast, c);                                            \
+        y0[c + 1] = (int8_t)AOT_BLK_OUT(a10, fast, c + 1);                                    \
+        y0[c + 2] = (int8_t)AOT_BLK_OUT(a20, fast, c + 2);                                    \
+        y0[c + 3] = (int8_t)AOT_BLK_OUT(a30, fast, c + 3);                                    \
         if (np == 2) {                                                                        \
-            const int32_t o01 = AOT_BLK_OUT(a01, fast, c), o11 = AOT_BLK_OUT(a11, fast, c + 1); \
-            const int32_t o21 = AOT_BLK_OUT(a21, fast, c + 2), o31 = AOT_BLK_OUT(a31, fast, c + 3); \
-            y1[c] = (int8_t)o01; y1[c + 1] = (int8_t)o11; y1[c + 2] = (int8_t)o21; y1[c + 3] = (int8_t)o31; \
+            y1[c] = (int8_t)AOT_BLK_OUT(a01, fast, c);                                        \
+            y1[c + 1] = (int8_t)AOT_BLK_OUT(a11, fast, c + 1);                                \
+            y1[c + 2] = (int8_t)AOT_BLK_OUT(a21, fast, c + 2);                                \
+            y1[c + 3] = (int8_t)AOT_BLK_OUT(a31, fast, c + 3);                                \
         }                                                                                     \
-        y0[c] = (int8_t)o00; y0[c + 1] = (int8_t)o10; y0[c + 2] = (int8_t)o20; y0[c + 3] = (int8_t)o30; \
     } while (0)
 
 /* The same, one test of the requantisation's form per block. */
@@ -254,11 +256,9 @@ void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t
 void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf, int8_t *ring)
 {
     const int C = p->ic, h = p->h, w = p->w_, kh = p->kh, kw = p->kw, ow = p->ow, T = kh * kw;
-    const int R = (kh - 1) * p->dh + 1, fast = p->flags & AOT_BLK_FAST;
+    const int R = (kh - 1) * p->dh + 1, fast = p->flags & AOT_BLK_FAST, sw = p->sw, dw = p->dw;
     const int8_t *rows[AOT_BLK_RING_KH];
-    if (p->flags & AOT_BLK_PADDED) {
-        __builtin_memset(buf, p->zp, (unsigned)C);
-    }
+    __builtin_memset(buf, p->zp, (unsigned)(w * (C < 4 ? C : 4)));
     for (int c0 = 0; c0 < C; c0 += 4) {
         aot_blk_t blk = *p;  /* the block's channels: its weights, biases and requantisation */
         const int nr = C - c0 < 4 ? C - c0 : 4;
@@ -276,17 +276,24 @@ void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_
                     __builtin_memcpy(dst + px * nr, src + px * C, (unsigned)nr);
                 }
             }
-            for (int ky = 0, iy = top; ky < kh; ++ky, iy += p->dh) {
-                rows[ky] = (unsigned)iy < (unsigned)h ? ring + (iy % R) * w * nr : 0;
+            for (int ky = 0, iy = top; ky < kh; ++ky, iy += p->dh) {  /* a row off the input: the zero points */
+                rows[ky] = (unsigned)iy < (unsigned)h ? ring + (iy % R) * w * nr : buf;
             }
             int8_t *yr = y + oy * ow * C + c0;
             for (int ox = 0; ox < ow; ox += 2) {
-                const int np = ow - ox < 2 ? 1 : 2;
+                const int np = ow - ox < 2 ? 1 : 2, left = ox * sw - p->pl;
+                const int inside = left >= 0 && left + sw + (kw - 1) * dw < w;  /* both windows, every column */
                 for (int q = 0; q < np; ++q) {
                     const int8_t **tq = t + q * T;
+                    if (q && inside) {
+                        for (int i = 0; i < T; ++i) {
+                            tq[i] = t[i] + sw * nr;
+                        }
+                        continue;
+                    }
                     for (int ky = 0; ky < kh; ++ky) {
-                        for (int kx = 0, ix = (ox + q) * p->sw - p->pl; kx < kw; ++kx, ix += p->dw) {
-                            *tq++ = rows[ky] && (unsigned)ix < (unsigned)w ? rows[ky] + ix * nr : buf;
+                        for (int kx = 0, ix = left + q * sw; kx < kw; ++kx, ix += dw) {
+                            *tq++ = (unsigned)ix < (unsigned)w ? rows[ky] + ix * nr : buf;
                         }
                     }
                 }
