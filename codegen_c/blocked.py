@@ -2,21 +2,26 @@
 GCC turns into good code on cores without SIMD instructions (RISC-V rv32imac, Cortex-M3, the
 host): no CPU feature, so they are the default wherever the DSP kernels are not.
 
+The code is shared: runtime_c aot_blocked.c (aot_blk_conv, aot_blk_dw, aot_blk_dw_ring) is
+compiled once per firmware and each op's function passes a const record of its shapes and
+constant arrays (templates/ops/blocked.j2), so that flash beyond the weights stays small (issue
+8: at most 16 KiB per MLPerf Tiny model) however many ops a model has.
+
 Register blocking: four output channels x two output pixels of int32 accumulators (the last
 OC % 4 channels and an odd last pixel in blocks of their own), so each int8 input and weight
-loaded meets two (four) others. Everything else is done at compile time: the input offset is
-folded into the bias (bias + input_offset * weight sum; a tap in the padding reads the input
-zero point, which contributes nothing), the weights are stored in the order the loops read them
-(per block of four channels, the four weights of each tap value side by side), the loops have
-constant trip counts and advance pointers. A pixel's window is a table of KH x KW tap pointers
-(into the input, or to a constant row of zero points) built once per pixel on the stack: no
-scratch. In place (the plan writes the output over the input): a pointwise convolution copies
-each pair of input pixels to the stack first; a depthwise one (an in-place-only kernel of its
-own) copies the input rows its windows reach, one block of four channels at a time, to a ring in
-the scratch buffer (ring_in_place, ring_scratch). A depthwise convolution of one input channel
-and a depth multiplier is the convolution kernel with its weights transposed. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply: MUL + MULH on
-rv32) where codegen_c/dsp.py fast_requant proves it equal to TFLM's two roundings, else
-TFLM's own aot_mbqm.
+loaded meets two (four) others. Done at compile time: the input offset is folded into the bias
+(bias + input_offset * weight sum; a tap in the padding reads the input zero point, which
+contributes nothing), the weights are stored in the order the loops read them (per block of four
+channels, the four weights of each tap value side by side). A pixel's window is a table of
+KH x KW tap pointers (into the input, or to a row of zero points on the stack) built once per
+pixel on the stack: no scratch. In place (the plan writes the output over the input): a
+pointwise convolution copies each pair of input pixels to the stack first; a depthwise one (an
+in-place-only kernel of its own) copies the input rows its windows reach, one block of four
+channels at a time, to a ring in the scratch buffer (ring_in_place, ring_scratch). A depthwise
+convolution of one input channel and a depth multiplier is the convolution kernel with its
+weights transposed. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply:
+MUL + MULH on rv32) where codegen_c/dsp.py fast_requant proves it equal to TFLM's two
+roundings, else TFLM's own aot_mbqm.
 """
 from __future__ import annotations
 
