@@ -34,7 +34,6 @@ from codegen_c.context import LoweringContext
 from codegen_c.kernel import Kernel
 
 ROWS = 4  # output channels per block (int32 accumulators: ROWS x 2 pixels)
-RING_KH = 16  # aot_blocked.h AOT_BLK_RING_KH: the in-place depthwise kernel's largest kernel height
 
 
 def int8_symmetric(op: Op, g: Graph) -> bool:
@@ -149,10 +148,18 @@ def ring_rows(op: Op, g: Graph) -> int:
     return (g.tensor(op.inputs[1]).shape[1] - 1) * op.attrs["dilation"][0] + 1
 
 
+def ring_width(op: Op, g: Graph) -> int:
+    """Pixels in a ring row: the input's columns and the columns of zero points its windows reach
+    left and right of them (aot_blk_dw_ring)."""
+    wd = g.tensor(op.inputs[0]).shape[2]
+    ow, kw = g.tensor(op.outputs[0]).shape[2], g.tensor(op.inputs[1]).shape[2]
+    sw, dw, pl = op.attrs["stride"][1], op.attrs["dilation"][1], op.attrs["pad"][1]
+    return pl + wd + max((ow - 1) * sw - pl + (kw - 1) * dw - (wd - 1), 0)
+
+
 def ring_scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """The ring: ring_rows input rows of one block of channels (W x up to ROWS bytes each)."""
-    _, _, wd, c = g.tensor(op.inputs[0]).shape
-    return ring_rows(op, g) * wd * min(c, ROWS)
+    """The ring: ring_rows rows of ring_width pixels of one block of channels (up to ROWS bytes)."""
+    return ring_rows(op, g) * ring_width(op, g) * min(g.tensor(op.inputs[0]).shape[3], ROWS)
 
 
 def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
@@ -167,7 +174,7 @@ def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
     bottom = np.minimum(np.arange(oh) * sh - pt + ring_rows(op, g) - 1, h - 1)  # the last row copied by each output row
     rows = np.arange(max(int(bottom.max()) + 1, 0))
     first = np.searchsorted(bottom, rows)  # the output row that copies input row r
-    return (0,) if (n == 1 and op.attrs["depth_multiplier"] == 1 and ring_rows(op, g) <= RING_KH
+    return (0,) if (n == 1 and op.attrs["depth_multiplier"] == 1
                     and bool(np.all(first * ow <= rows * wd))) else ()
 
 
@@ -183,7 +190,7 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     stage = conv_common.output_stage(op, g)
     return {
         **window(op, g, kh, kw), "as_conv": False, "pointwise": False, "in_place": index in ctx.plan.in_place,
-        "backward": False,
+        "backward": False, "RW": ring_width(op, g),
         **epilogue(index, op, ctx, c), "zp": -stage.input_offset,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),

@@ -46,9 +46,10 @@ void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t
 /* The same in place (one image, y over x): block by block of four channels (whose outputs
  * overwrite only that block's inputs), output row by output row, the input rows the windows
  * reach first copied (each once, before any output overwrites it: codegen_c/blocked.py
- * ring_in_place) to ring, (kh - 1) * dh + 1 rows of w pixels of the block's channels; t as
- * aot_blk_conv's, buf for w * min(ic, 4) bytes (a row of zero points); kh at most AOT_BLK_RING_KH. */
-#define AOT_BLK_RING_KH 16
+ * ring_in_place) to ring, (kh - 1) * dh + 1 rows of pl + w + pr pixels of the block's channels
+ * (pl, pr: the columns of zero points the windows reach left and right of the input, so that
+ * every window lies inside a ring row: one tap table per output row); t as aot_blk_conv's, buf
+ * for (pl + w + pr) * min(ic, 4) bytes (a row of zero points). */
 void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf, int8_t *ring);
 
 #endif

@@ -127,39 +127,52 @@ AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t, cons
     }
 }
 
-/* Every channel of two pixels whose T taps are t (t1; pointers to their channel 0), written at
- * y0 (y1): blocks of four channels, tap by tap, then the last oc % 4 one by one. A lone pixel is
- * a pair of the same pixel (t1 = t, y1 = y0: each output written twice, with the same value). */
+/* Every channel of n pairs of pixels: pair k's first pixel's taps are t[tt] + o + 2kd, its
+ * second's t1[tt] + o + (2k + 1)d (pointers to their channel 0), written at y + 2k ys (and one ys
+ * on): blocks of four channels, tap by tap, then the last oc % 4 one by one. A lone pixel is a
+ * pair of the same pixel (t1 = t, d = ys = 0: each output written twice, with the same value). */
 AOT_BLK_APART void dw2(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
-                       int8_t *y0, int8_t *y1)
+                       int o, int d, int n, int8_t *y, int ys)
 {
     const int np = 2;
     AOT_BLK_LOCALS(p);
-    int c = 0;
-    for (; c + 4 <= oc; c += 4) {
-        int32_t a00 = b[c], a01 = a00, a10 = b[c + 1], a11 = a10;
-        int32_t a20 = b[c + 2], a21 = a20, a30 = b[c + 3], a31 = a30;
-        for (int tt = 0; tt < T; ++tt) {
-            const int8_t *p0 = t[tt] + c, *p1 = (np == 2 ? t1[tt] : t[tt]) + c;
-            const int32_t w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
-            a00 += p0[0] * w0; a01 += p1[0] * w0;
-            a10 += p0[1] * w1; a11 += p1[1] * w1;
-            a20 += p0[2] * w2; a21 += p1[2] * w2;
-            a30 += p0[3] * w3; a31 += p1[3] * w3;
-            wp += 4;
+    for (int k = 0; k < n; ++k, o += 2 * d, y += 2 * ys) {
+        int8_t *y0 = y, *y1 = y + ys;
+        const int o1 = o + d;
+        int c = 0;
+        wp = p->w;
+        for (; c + 4 <= oc; c += 4) {
+            int32_t a00 = b[c], a01 = a00, a10 = b[c + 1], a11 = a10;
+            int32_t a20 = b[c + 2], a21 = a20, a30 = b[c + 3], a31 = a30;
+            for (int tt = 0; tt < T; ++tt) {
+                const int8_t *p0 = t[tt] + o + c, *p1 = t1[tt] + o1 + c;
+                const int32_t w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+                a00 += p0[0] * w0; a01 += p1[0] * w0;
+                a10 += p0[1] * w1; a11 += p1[1] * w1;
+                a20 += p0[2] * w2; a21 += p1[2] * w2;
+                a30 += p0[3] * w3; a31 += p1[3] * w3;
+                wp += 4;
+            }
+            AOT_BLK_STORE4();
         }
-        AOT_BLK_STORE4();
-    }
-    const int nr = oc - c;  /* the last channels: for each tap, their nr weights side by side */
-    for (int j = 0; j < nr; ++j) {
-        int32_t a0 = b[c + j], a1 = a0;
-        for (int tt = 0; tt < T; ++tt) {
-            const int32_t wv = wp[tt * nr + j];
-            a0 += t[tt][c + j] * wv;
-            a1 += (np == 2 ? t1[tt] : t[tt])[c + j] * wv;
+        const int nr = oc - c;  /* the last channels: for each tap, their nr weights side by side */
+        for (int j = 0; j < nr; ++j) {
+            int32_t a0 = b[c + j], a1 = a0;
+            for (int tt = 0; tt < T; ++tt) {
+                const int32_t wv = wp[tt * nr + j];
+                a0 += t[tt][o + c + j] * wv;
+                a1 += t1[tt][o1 + c + j] * wv;
+            }
+            AOT_BLK_STORE1();
         }
-        AOT_BLK_STORE1();
     }
+}
+
+/* One pair of pixels (walk's form of dw2). */
+AOT_BLK_APART void dwpair(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
+                          int8_t *y0, int8_t *y1)
+{
+    dw2(p, t, t1, T, 0, 0, 1, y0, (int)(y1 - y0));
 }
 
 AOT_BLK_APART void conv2(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
@@ -250,15 +263,14 @@ void aot_blk_conv(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t *
 
 void aot_blk_dw(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf)
 {
-    walk(p, x, y, t, buf, dw2, dw2);
+    walk(p, x, y, t, buf, dwpair, dwpair);
 }
 
 void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_t **t, int8_t *buf, int8_t *ring)
 {
-    const int C = p->ic, h = p->h, w = p->w_, kh = p->kh, kw = p->kw, ow = p->ow, T = kh * kw;
+    const int C = p->ic, h = p->h, w = p->w_, kh = p->kh, kw = p->kw, ow = p->ow, T = kh * kw, pl = p->pl;
     const int R = (kh - 1) * p->dh + 1, fast = p->flags & AOT_BLK_FAST, sw = p->sw, dw = p->dw;
-    const int8_t *rows[AOT_BLK_RING_KH];
-    __builtin_memset(buf, p->zp, (unsigned)(w * (C < 4 ? C : 4)));
+    const int right = (ow - 1) * sw - pl + (kw - 1) * dw - (w - 1), W = pl + w + (right > 0 ? right : 0);
     for (int c0 = 0; c0 < C; c0 += 4) {
         aot_blk_t blk = *p;  /* the block's channels: its weights, biases and requantisation */
         const int nr = C - c0 < 4 ? C - c0 : 4;
@@ -266,39 +278,30 @@ void aot_blk_dw_ring(const aot_blk_t *p, const int8_t *x, int8_t *y, const int8_
         blk.bias += c0;
         blk.q += c0 * (fast ? 4 : 2);
         blk.oc = (int16_t)nr;
+        __builtin_memset(buf, p->zp, (unsigned)(W * nr));  /* the padding columns, and a row off the input */
+        __builtin_memset(ring, p->zp, (unsigned)(R * W * nr));
         int copied = 0;
         for (int oy = 0; oy < p->oh; ++oy) {
             const int top = oy * p->sh - p->pt;
             for (; copied <= top + (kh - 1) * p->dh && copied < h; ++copied) {
-                int8_t *dst = ring + (copied % R) * w * nr;
+                int8_t *dst = ring + ((copied % R) * W + pl) * nr;
                 const int8_t *src = x + copied * w * C + c0;
-                for (int px = 0; px < w; ++px) {
-                    __builtin_memcpy(dst + px * nr, src + px * C, (unsigned)nr);
+                for (int px = 0; px < w; ++px, src += C) {
+                    for (int j = 0; j < nr; ++j) {
+                        *dst++ = src[j];
+                    }
                 }
             }
-            for (int ky = 0, iy = top; ky < kh; ++ky, iy += p->dh) {  /* a row off the input: the zero points */
-                rows[ky] = (unsigned)iy < (unsigned)h ? ring + (iy % R) * w * nr : buf;
+            for (int ky = 0, iy = top, i = 0; ky < kh; ++ky, iy += p->dh) {  /* tap (ky, kx) of column 0 */
+                const int8_t *row = (unsigned)iy < (unsigned)h ? ring + (iy % R) * W * nr : buf;
+                for (int kx = 0; kx < kw; ++kx) {
+                    t[i++] = row + kx * dw * nr;
+                }
             }
             int8_t *yr = y + oy * ow * C + c0;
-            for (int ox = 0; ox < ow; ox += 2) {
-                const int np = ow - ox < 2 ? 1 : 2, left = ox * sw - p->pl;
-                const int inside = left >= 0 && left + sw + (kw - 1) * dw < w;  /* both windows, every column */
-                for (int q = 0; q < np; ++q) {
-                    const int8_t **tq = t + q * T;
-                    if (q && inside) {
-                        for (int i = 0; i < T; ++i) {
-                            tq[i] = t[i] + sw * nr;
-                        }
-                        continue;
-                    }
-                    for (int ky = 0; ky < kh; ++ky) {
-                        for (int kx = 0, ix = left + q * sw; kx < kw; ++kx, ix += dw) {
-                            *tq++ = (unsigned)ix < (unsigned)w ? rows[ky] + ix * nr : buf;
-                        }
-                    }
-                }
-                int8_t *yp = yr + ox * C;
-                dw2(&blk, t, t + (np - 1) * T, T, yp, yp + (np - 1) * C);
+            dw2(&blk, t, t, T, 0, sw * nr, ow / 2, yr, C);
+            if (ow % 2) {
+                dw2(&blk, t, t, T, (ow - 1) * sw * nr, 0, 1, yr + (ow - 1) * C, 0);
             }
         }
     }
