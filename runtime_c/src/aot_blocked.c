@@ -130,11 +130,11 @@ AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t, cons
 /* Every channel of n pairs of pixels: pair k's first pixel's taps are t[tt] + o + 2kd, its
  * second's t1[tt] + o + (2k + 1)d (pointers to their channel 0), written at y + 2k ys (and one ys
  * on): blocks of four channels, tap by tap, then the last oc % 4 one by one. A lone pixel is a
- * pair of the same pixel (t1 = t, d = ys = 0: each output written twice, with the same value). */
+ * pair of the same pixel (t1 = t, d = ys = 0: its outputs stored once). */
 AOT_BLK_APART void dw2(const aot_blk_t *p, const int8_t *const *t, const int8_t *const *t1, int T,
                        int o, int d, int n, int8_t *y, int ys)
 {
-    const int np = 2;
+    const int np = ys ? 2 : 1;  /* ys 0: the pair's outputs are one pixel's, stored once */
     AOT_BLK_LOCALS(p);
     for (int k = 0; k < n; ++k, o += 2 * d, y += 2 * ys) {
         int8_t *y0 = y, *y1 = y + ys;
@@ -144,14 +144,24 @@ AOT_BLK_APART void dw2(const aot_blk_t *p, const int8_t *const *t, const int8_t 
         for (; c + 4 <= oc; c += 4) {
             int32_t a00 = b[c], a01 = a00, a10 = b[c + 1], a11 = a10;
             int32_t a20 = b[c + 2], a21 = a20, a30 = b[c + 3], a31 = a30;
-            for (int tt = 0; tt < T; ++tt) {
-                const int8_t *p0 = t[tt] + o + c, *p1 = t1[tt] + o1 + c;
-                const int32_t w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
-                a00 += p0[0] * w0; a01 += p1[0] * w0;
-                a10 += p0[1] * w1; a11 += p1[1] * w1;
-                a20 += p0[2] * w2; a21 += p1[2] * w2;
-                a30 += p0[3] * w3; a31 += p1[3] * w3;
-                wp += 4;
+            if (np == 2) {
+                for (int tt = 0; tt < T; ++tt) {
+                    const int8_t *p0 = t[tt] + o + c, *p1 = t1[tt] + o1 + c;
+                    const int32_t w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+                    a00 += p0[0] * w0; a01 += p1[0] * w0;
+                    a10 += p0[1] * w1; a11 += p1[1] * w1;
+                    a20 += p0[2] * w2; a21 += p1[2] * w2;
+                    a30 += p0[3] * w3; a31 += p1[3] * w3;
+                    wp += 4;
+                }
+            } else {  /* one pixel: half the loads and MACs */
+                for (int tt = 0; tt < T; ++tt, wp += 4) {
+                    const int8_t *p0 = t[tt] + o + c;
+                    a00 += p0[0] * wp[0];
+                    a10 += p0[1] * wp[1];
+                    a20 += p0[2] * wp[2];
+                    a30 += p0[3] * wp[3];
+                }
             }
             AOT_BLK_STORE4();
         }
