@@ -6,16 +6,22 @@
 #define AOT_BLK_INLINE static inline __attribute__((always_inline))
 #define AOT_BLK_APART static __attribute__((noinline))
 
-/* TFLM's two roundings, where aot_rq's one is not proven equal (rare: kept out of line). */
-AOT_BLK_APART int32_t mbqm(int32_t acc, const aot_blk_t *p, int ch)
-{
-    return aot_mbqm(acc, p->q[2 * ch], (int)p->q[2 * ch + 1]);
-}
+/* acc requantised by aot_rq's one rounding (exact where fast) and clamped: an output, narrowed
+ * to int8 only as it is stored (rq, out_add, lo, hi in scope). */
+#define AOT_BLK_OUT(acc, ch) aot_clamp(aot_rq((acc), &rq[ch]) + out_add, lo, hi)
 
-/* acc requantised (one rounding when fast) and clamped: an output, narrowed to int8 only as it
- * is stored (rq, p, out_add, lo, hi in scope). */
-#define AOT_BLK_OUT(acc, fast, ch) \
-    aot_clamp(((fast) ? aot_rq((acc), &rq[ch]) : mbqm((acc), p, (ch))) + out_add, lo, hi)
+/* TFLM's two roundings, where aot_rq's one is not proven equal (rare: out of line, compact):
+ * channels c..c+n-1 of np pixels, accumulators a[2j] (a[2j + 1] the second pixel's). */
+AOT_BLK_APART void slow(const aot_blk_t *p, int c, int n, const int32_t *a, int8_t *y0, int8_t *y1, int np)
+{
+    for (int j = 0; j < n; ++j) {
+        for (int q = 0; q < np; ++q) {
+            const int ch = c + j;
+            (q ? y1 : y0)[ch] = (int8_t)aot_clamp(aot_mbqm(a[2 * j + q], p->q[2 * ch], (int)p->q[2 * ch + 1]) + p->out_add,
+                                                  p->act_min, p->act_max);
+        }
+    }
+}
 
 /* One input value of each pixel (p0[u], p1[u]) times four weights (wp[4u..4u+3]). */
 #define AOT_BLK_MAC4(u)                                                                       \
@@ -30,38 +36,38 @@ AOT_BLK_APART int32_t mbqm(int32_t acc, const aot_blk_t *p, int ch)
 
 /* The outputs of channels c..c+3 at y0 (and y1 when np == 2), each stored as it is computed
  * (the constants are locals: an int8 store, which may alias anything, reloads none of them). */
-#define AOT_BLK_STORE4_AS(fast)                                                               \
-    do {                                                                                      \
-        y0[c] = (int8_t)AOT_BLK_OUT(a00, fast, c);                                            \
-        y0[c + 1] = (int8_t)AOT_BLK_OUT(a10, fast, c + 1);                                    \
-        y0[c + 2] = (int8_t)AOT_BLK_OUT(a20, fast, c + 2);                                    \
-        y0[c + 3] = (int8_t)AOT_BLK_OUT(a30, fast, c + 3);                                    \
-        if (np == 2) {                                                                        \
-            y1[c] = (int8_t)AOT_BLK_OUT(a01, fast, c);                                        \
-            y1[c + 1] = (int8_t)AOT_BLK_OUT(a11, fast, c + 1);                                \
-            y1[c + 2] = (int8_t)AOT_BLK_OUT(a21, fast, c + 2);                                \
-            y1[c + 3] = (int8_t)AOT_BLK_OUT(a31, fast, c + 3);                                \
-        }                                                                                     \
-    } while (0)
-
-/* The same, one test of the requantisation's form per block. */
 #define AOT_BLK_STORE4()                                                                      \
     do {                                                                                      \
         if (rq) {                                                                             \
-            AOT_BLK_STORE4_AS(1);                                                             \
+            y0[c] = (int8_t)AOT_BLK_OUT(a00, c);                                              \
+            y0[c + 1] = (int8_t)AOT_BLK_OUT(a10, c + 1);                                      \
+            y0[c + 2] = (int8_t)AOT_BLK_OUT(a20, c + 2);                                      \
+            y0[c + 3] = (int8_t)AOT_BLK_OUT(a30, c + 3);                                      \
+            if (np == 2) {                                                                    \
+                y1[c] = (int8_t)AOT_BLK_OUT(a01, c);                                          \
+                y1[c + 1] = (int8_t)AOT_BLK_OUT(a11, c + 1);                                  \
+                y1[c + 2] = (int8_t)AOT_BLK_OUT(a21, c + 2);                                  \
+                y1[c + 3] = (int8_t)AOT_BLK_OUT(a31, c + 3);                                  \
+            }                                                                                 \
         } else {                                                                              \
-            AOT_BLK_STORE4_AS(0);                                                             \
+            const int32_t a[8] = {a00, a01, a10, a11, a20, a21, a30, a31};                    \
+            slow(p, c, 4, a, y0, y1, np);                                                     \
         }                                                                                     \
     } while (0)
 
 /* Channel j (of the last nr) of np pixels: accumulators a0 (a1), stored at y0[c + j] (y1). */
 #define AOT_BLK_STORE1()                                                                      \
     do {                                                                                      \
-        const int32_t o0 = AOT_BLK_OUT(a0, rq, c + j), o1 = AOT_BLK_OUT(a1, rq, c + j);       \
-        if (np == 2) {                                                                        \
-            y1[c + j] = (int8_t)o1;                                                           \
+        if (rq) {                                                                             \
+            const int32_t o0 = AOT_BLK_OUT(a0, c + j), o1 = AOT_BLK_OUT(a1, c + j);           \
+            if (np == 2) {                                                                    \
+                y1[c + j] = (int8_t)o1;                                                       \
+            }                                                                                 \
+            y0[c + j] = (int8_t)o0;                                                           \
+        } else {                                                                              \
+            const int32_t a[2] = {a0, a1};                                                    \
+            slow(p, c + j, 1, a, y0, y1, np);                                                 \
         }                                                                                     \
-        y0[c + j] = (int8_t)o0;                                                               \
     } while (0)
 
 /* The constants of the requantisation and the channel loop, in locals (never reloaded after a
