@@ -90,7 +90,11 @@ AOT_BLK_INLINE void conv_pixels(const aot_blk_t *p, const int8_t *const *t, cons
     for (; c + 4 <= oc; c += 4) {
         int32_t a00 = b[c], a01 = a00, a10 = b[c + 1], a11 = a10;
         int32_t a20 = b[c + 2], a21 = a20, a30 = b[c + 3], a31 = a30;
-        for (int tt = 0; tt < T; ++tt) {
+        for (int tt = 0; ic == 1 && tt < T; ++tt, wp += 4) {  /* one input channel (a first layer) */
+            const int8_t *p0 = t[tt], *p1 = np == 2 ? t1[tt] : p0;
+            AOT_BLK_MAC4(0);
+        }
+        for (int tt = 0; ic != 1 && tt < T; ++tt) {
             const int8_t *p0 = t[tt], *p1 = np == 2 ? t1[tt] : p0;
             const int8_t *end = p0 + (ic & ~3);
             while (p0 != end) {
