@@ -208,16 +208,21 @@ AOT_BLK_APART void conv1(const aot_blk_t *p, const int8_t *const *t, const int8_
 }
 
 /* t[kh * kw]: the taps of the output pixel (oy, ox) of the image at xn (C channels a pixel):
- * pointers to its input pixels, the row of zero points z in the padding. */
-AOT_BLK_APART void taps(const aot_blk_t *p, const int8_t **t, const int8_t *xn, int oy, int ox, int C, const int8_t *z)
+ * pointers to its input pixels, the row of zero points z in the padding; 1 when none is in the
+ * padding. */
+AOT_BLK_APART int taps(const aot_blk_t *p, const int8_t **t, const int8_t *xn, int oy, int ox, int C, const int8_t *z)
 {
     const int h = p->h, w = p->w_, kw = p->kw, x0 = ox * p->sw - p->pl;
+    int inside = 1;
     for (int ky = 0, iy = oy * p->sh - p->pt; ky < p->kh; ++ky, iy += p->dh) {
         const int in_y = (unsigned)iy < (unsigned)h;
         for (int kx = 0, ix = x0; kx < kw; ++kx, ix += p->dw) {
-            *t++ = in_y && (unsigned)ix < (unsigned)w ? xn + (iy * w + ix) * C : z;
+            const int in = in_y && (unsigned)ix < (unsigned)w;
+            *t++ = in ? xn + (iy * w + ix) * C : z;
+            inside &= in;
         }
     }
+    return inside;
 }
 
 typedef void aot_blk_pixels(const aot_blk_t *, const int8_t *const *, const int8_t *const *, int, int8_t *, int8_t *);
@@ -248,8 +253,15 @@ AOT_BLK_APART void walk(const aot_blk_t *p, const int8_t *x, int8_t *y, const in
                 }
                 in[1] = in[0] + C;
             } else {
+                int inside = 0;  /* the first pixel's window: inside the input */
                 for (int q = 0; q < 2; ++q) {
-                    taps(p, t + q * T, xn, oy, ox, C, buf);
+                    if (inside && ox && ox * p->sw - p->pl + (p->kw - 1) * p->dw < p->w_) {
+                        for (int i = 0; i < T; ++i) {  /* the second's, inside too: one stride on */
+                            t[T + i] = t[i] + p->sw * C;
+                        }
+                    } else {
+                        inside = taps(p, t + q * T, xn, oy, ox, C, buf);
+                    }
                     if (++ox == ow) {
                         ox = 0;
                         ++oy;
