@@ -1141,22 +1141,23 @@ void aot_dw3_rows(const aot_dw3_ring_t *s, aot_dw_pack_fn pack, const int8_t *x,
 
 /* aot_dw3_out_row's forms: per stride sw (1, 2; a literal for the asm) and with or without the
  * offset added after the requantisation. Per pixel pair, per channel up to the block's last (its
- * record's shift negative): AOT_DW3_ACC, then AOT_DW3_OUT and SSAT write pixel ox (o[0]) and
- * ox + 1 (o[c]). */
+ * record's shift negative): AOT_DW3_ACC, then AOT_DW3_OUT and SSAT write pixel ox (at o) and
+ * ox + 1 (at o1 = o + c). */
 #define AOT_DW3_OUT_FORM(NAME, SW, ADD)                                                                  \
     void NAME(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o)        \
     {                                                                                                    \
         const int32_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2];                                       \
         const int c = r->c, step = 2 * c - r->nc;                                                        \
         const int32_t cbm = r->cbm, add = ADD;                                                           \
-        for (int j = r->pairs; j > 0; --j, o += step) {                                                  \
+        int8_t *o1 = o + c; /* pixel ox + 1 */                                                           \
+        for (int j = r->pairs; j > 0; --j, o += step, o1 += step) {                                      \
             const aot_dw3_t *kk = k;                                                                     \
             int32_t a0, a1, m, sh;                                                                       \
             do {                                                                                         \
                 AOT_DW3_ACC(SW, cbm, p0, p1, p2, kk, a0, a1, m, sh);                                     \
-                o[0] = aot_ssat8(AOT_DW3_OUT(a0, m, sh, kk) + add);                                      \
-                o[c] = aot_ssat8(AOT_DW3_OUT(a1, m, sh, kk) + add);                                      \
-                ++kk, ++o;                                                                               \
+                *o++ = aot_ssat8(AOT_DW3_OUT(a0, m, sh, kk) + add);                                      \
+                *o1++ = aot_ssat8(AOT_DW3_OUT(a1, m, sh, kk) + add);                                     \
+                ++kk;                                                                                    \
             } while (sh >= 0);                                                                           \
         }                                                                                                \
         if (r->odd) {                                                                                    \
