@@ -222,23 +222,26 @@ def _int16_pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 def _lower_pair(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     """The two-pixel kernel's variables: per output channel an aot_dw3_t record (aot_dsp.h): for
-    each tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table.
-    MUL: the depth multiplier (> 1 only with one input channel, which every output channel reads)."""
+    each tap row the words (w0, w1), (w2, w1), then the bias and the aot_rq_t of dsp.rq_table
+    (the shift of a block's last channel with bit 31 set). MUL: the depth multiplier (> 1 only with one input channel, which every output channel reads)."""
     g = ctx.graph
     c = g.tensor(op.outputs[0]).shape[3]
     w = g.tensor(op.inputs[1]).data.reshape(3, 3, c)
     rows = np.stack([_int16_pairs(w[:, 0], w[:, 1]), _int16_pairs(w[:, 2], w[:, 1])], axis=1)  # [ky][2][c]
     table, out_add = dsp.rq_table(op, g, c)
     bias = conv_common.bias_of(op, g, c, np.int64)
-    records = np.concatenate([np.transpose(rows, (2, 0, 1)).reshape(c, 6), bias[:, None],
-                              table.astype(np.int64).reshape(c, -1)], axis=1)
+    rq = table.astype(np.int64).reshape(c, -1)
+    nb = block_channels(op, g, knobs)
+    last = ((np.arange(c) + 1) % nb == 0) | (np.arange(c) == c - 1)
+    rq[last, 1] -= 1 << 31  # a block's last channel: bit 31 of the shift set (the loops' end)
+    records = np.concatenate([np.transpose(rows, (2, 0, 1)).reshape(c, 6), bias[:, None], rq], axis=1)
     stage = conv_common.output_stage(op, g)
     return {
         **conv2d.window_vars(op, g), "as_conv": False, "pair": True, "C": c,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "kt": ctx.derived(index, "dw3", records.reshape(-1), "int32"), "out_add": out_add,
         "in_off": stage.input_offset, "act_min": stage.act_min, "act_max": stage.act_max,
-        "WPW": _pair_words(op, g), "CB": block_channels(op, g, knobs), "MUL": op.attrs["depth_multiplier"],
+        "WPW": _pair_words(op, g), "CB": nb, "MUL": op.attrs["depth_multiplier"],
         "STACK": bool(knobs.get("stack")),
     }
 

@@ -465,7 +465,8 @@ void aot_dw_direct_px(const int8_t *x, int8_t *o, const aot_dwd_t *s, int oy, in
  * aot_dw_row_pack(c, cb, sw)'s form writes n pixels of x (pixel stride c bytes, channels
  * 0..cb-1) into columns col..col+n-1 of `row`, and zeros into its other columns up to column
  * pair `words` (none if 0: they are still zero). Per channel an aot_dw3_t: per tap row ky the words (w0, w1), (w2,
- * w1), then bias and requantisation. */
+ * w1), then bias and requantisation; in the record of a block's last channel bit 31 of rq.sh is
+ * set (the loops' end; ASR uses the shift register's low byte, the host twin masks it). */
 typedef struct {
     int32_t w[6];
     int32_t bias;
@@ -513,69 +514,74 @@ typedef struct {
 void aot_dw3_rows(const aot_dw3_ring_t *s, aot_dw_pack_fn pack, const int8_t *x, int32_t *ring, int oy, int *next,
                   const int32_t **rows);
 
-/* AOT_DW3_ACC(SW, CBM, p0, p1, p2, k, a0, a1, m, sh): one channel (record k) of output pixels ox,
+/* AOT_DW3_ACC(SW, cbm, p0, p1, p2, k, a0, a1, m, sh): one channel (record k) of output pixels ox,
  * ox + 1: a0, a1 from the bias over the 3 tap rows whose words for this channel are at p0, p1,
  * p2 (each advanced to the next channel's: by SW words), and m, sh = its requantisation's
- * multiplier and shift (the epilogue, aot_rq_hi, reads its constant from the record). CBM, a
- * literal: the byte offset from the advanced pointer of the other word a row needs, x23 =
+ * multiplier and shift (the epilogue, aot_rq_hi, reads its constant from the record). cbm (a
+ * register): the byte offset from the advanced pointer of the other word a row needs, x23 =
  * p[cb] at stride 1 (4 * cb - 4), x45 = p[2 * cb] at stride 2 (8 * cb - 8). Per tap row,
  * stride 1: a0 += x0 w0 + x1 w1 (SMLAD) + x2 w2 (SMLABB), a1 += x1 w0 (SMLATB) + x2 w1 + x3 w2
  * (SMLADX); stride 2 (x01, x23 adjacent): a0 as before, a1 += x2 w0 + x3 w1 (SMLAD) + x4 w2
  * (SMLABB). */
 #if AOT_SIMD32
-#define AOT_DW3_ROW_1(KO, P, A1, CBM)                           \
+#define AOT_DW3_ROW_1(KO, P, A1)                                \
     "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
     "ldr %[x0], [%[" P "]], #4\n\t"                             \
     "smlatb %[a1], %[x0], %[wa], " A1 "\n\t"                    \
     "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
-    "ldr %[x1], [%[" P "], #" CBM "]\n\t"                       \
-    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
-    "smladx %[a1], %[x1], %[wb], %[a1]\n\t"
-#define AOT_DW3_ROW_2(KO, P, A1, CBM)                           \
+    "ldr %[x0], [%[" P "], %[cbm]]\n\t"                         \
+    "smlabb %[a0], %[x0], %[wb], %[a0]\n\t"                     \
+    "smladx %[a1], %[x0], %[wb], %[a1]\n\t"
+#define AOT_DW3_ROW_2(KO, P, A1)                                \
     "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
     "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
     "smlad %[a1], %[x1], %[wa], " A1 "\n\t"                     \
     "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
     "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"                     \
-    "ldr %[x0], [%[" P "], #" CBM "]\n\t"                       \
+    "ldr %[x0], [%[" P "], %[cbm]]\n\t"                         \
     "smlabb %[a1], %[x0], %[wb], %[a1]\n\t"
-/* AOT_DW3_ACC1(SW, CBM, p0, p1, p2, k, a0, m, sh): the first pixel only (the last of an odd row):
- * per tap row x01 (SMLAD) and x2 (SMLABB), at stride 1 x23 = p[cb] (CBM as above), at stride
+/* AOT_DW3_ACC1(SW, cbm, p0, p1, p2, k, a0, m, sh): the first pixel only (the last of an odd row):
+ * per tap row x01 (SMLAD) and x2 (SMLABB), at stride 1 x23 = p[cb] (cbm as above), at stride
  * 2 the word after x01. */
-#define AOT_DW3_ROW1_1(KO, P, CBM)                              \
+#define AOT_DW3_ROW1_1(KO, P)                                   \
     "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
     "ldr %[x0], [%[" P "]], #4\n\t"                             \
-    "ldr %[x1], [%[" P "], #" CBM "]\n\t"                       \
     "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
-    "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
-#define AOT_DW3_ROW1_2(KO, P, CBM)                              \
+    "ldr %[x0], [%[" P "], %[cbm]]\n\t"                         \
+    "smlabb %[a0], %[x0], %[wb], %[a0]\n\t"
+#define AOT_DW3_ROW1_2(KO, P)                                   \
     "ldrd %[wa], %[wb], [%[k], #" KO "]\n\t"                    \
     "ldrd %[x0], %[x1], [%[" P "]], #8\n\t"                     \
     "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                      \
     "smlabb %[a0], %[x1], %[wb], %[a0]\n\t"
-#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, M, SH)                                                           \
-    do {                                                                                                          \
-        int32_t x0_, x1_;                                                                                         \
-        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW1_##SW("0", "p0", #CBM) AOT_DW3_ROW1_##SW("8", "p1", #CBM) \
-                    AOT_DW3_ROW1_##SW("16", "p2", #CBM)                                                           \
-                "ldrd %[wa], %[wb], [%[k], %[qo]]"                                                                \
-                : [a0] "=&r"(A0), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(M), [wb] "=&r"(SH),                \
-                  [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                                     \
-                : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
-                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq))                                                     \
-                : "memory");                                                                                      \
+/* The temporaries of a tap row: x0 (stride 1: the word at cbm reuses it), x1 at stride 2. */
+#define AOT_DW3_TMP_1 int32_t x0_
+#define AOT_DW3_TMP_2 int32_t x0_, x1_
+#define AOT_DW3_X1_1
+#define AOT_DW3_X1_2 , [x1] "=&r"(x1_)
+#define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, M, SH)                                                       \
+    do {                                                                                                      \
+        AOT_DW3_TMP_##SW;                                                                                     \
+        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW1_##SW("0", "p0") AOT_DW3_ROW1_##SW("8", "p1")      \
+                    AOT_DW3_ROW1_##SW("16", "p2")                                                             \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]"                                                            \
+                : [a0] "=&r"(A0), [x0] "=&r"(x0_) AOT_DW3_X1_##SW, [wa] "=&r"(M), [wb] "=&r"(SH),             \
+                  [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                                 \
+                : [k] "r"(K), [cbm] "r"(CBM), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                  \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq))                                                 \
+                : "memory");                                                                                  \
     } while (0)
-#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, M, SH)                                                        \
-    do {                                                                                                          \
-        int32_t x0_, x1_;                                                                                         \
-        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW_##SW("0", "p0", "%[a0]", #CBM)                         \
-                    AOT_DW3_ROW_##SW("8", "p1", "%[a1]", #CBM) AOT_DW3_ROW_##SW("16", "p2", "%[a1]", #CBM)        \
-                "ldrd %[wa], %[wb], [%[k], %[qo]]"                                                                \
-                : [a0] "=&r"(A0), [a1] "=&r"(A1), [x0] "=&r"(x0_), [x1] "=&r"(x1_), [wa] "=&r"(M),                \
-                  [wb] "=&r"(SH), [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                     \
-                : [k] "r"(K), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                                      \
-                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq))                                                     \
-                : "memory");                                                                                      \
+#define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, M, SH)                                                    \
+    do {                                                                                                      \
+        AOT_DW3_TMP_##SW;                                                                                     \
+        __asm__("ldr %[a0], [%[k], %[bo]]\n\t" AOT_DW3_ROW_##SW("0", "p0", "%[a0]")                           \
+                    AOT_DW3_ROW_##SW("8", "p1", "%[a1]") AOT_DW3_ROW_##SW("16", "p2", "%[a1]")                \
+                "ldrd %[wa], %[wb], [%[k], %[qo]]"                                                            \
+                : [a0] "=&r"(A0), [a1] "=&r"(A1), [x0] "=&r"(x0_) AOT_DW3_X1_##SW, [wa] "=&r"(M),             \
+                  [wb] "=&r"(SH), [p0] "+r"(P0), [p1] "+r"(P1), [p2] "+r"(P2)                                 \
+                : [k] "r"(K), [cbm] "r"(CBM), [bo] "i"(__builtin_offsetof(aot_dw3_t, bias)),                  \
+                  [qo] "i"(__builtin_offsetof(aot_dw3_t, rq))                                                 \
+                : "memory");                                                                                  \
     } while (0)
 /* AOT_DW3_OUT(acc, m, sh, k): aot_rq's value of acc with the multiplier m and shift sh of record
  * k, its 64-bit constant read from the record (an LDRD immediate; acc is clobbered). */
@@ -627,7 +633,7 @@ static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t
     *acc0 = a0;
     *acc1 = a1;
 }
-#define AOT_DW3_OUT(ACC, M, SH, K) (aot_rq_hi_c(ACC, M, &(K)->rq) >> (SH))
+#define AOT_DW3_OUT(ACC, M, SH, K) (aot_rq_hi_c(ACC, M, &(K)->rq) >> ((SH) & 31))
 #define AOT_DW3_ACC(SW, CBM, P0, P1, P2, K, A0, A1, M, SH) \
     aot_dw3_acc(SW, ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &(A1), &(M), &(SH))
 #define AOT_DW3_ACC1(SW, CBM, P0, P1, P2, K, A0, M, SH)                                                         \
@@ -636,6 +642,30 @@ static inline void aot_dw3_acc(int sw, int cb, const int32_t **p0, const int32_t
         aot_dw3_acc(-(SW), ((CBM) + 4 * (SW)) / (4 * (SW)), &(P0), &(P1), &(P2), K, &(A0), &a1_, &(M), &(SH)); \
     } while (0)
 #endif
+
+/* One output row of the two-pixel kernel for one block of channels (aot_dsp.c), its shape in a
+ * record built at compile time: `pairs` pixel pairs, then the last pixel if `odd`; `nc` channels
+ * (records k..k + nc - 1, outputs from o on); output pixel stride `c` bytes; cbm as for
+ * AOT_DW3_ACC; out_add the offset added after the requantisation (forms ..._add; 0: folded).
+ * rows: aot_dw3_rows's tap rows. aot_dw3_out_row picks the form for stride sw (constants where
+ * the generated code calls it: the linker keeps only the forms a model uses). */
+typedef struct {
+    int16_t pairs, odd, nc, c;
+    int32_t cbm, out_add;
+} aot_dw3_run_t;
+
+typedef void (*aot_dw3_row_fn)(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o);
+void aot_dw3_out1(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o);
+void aot_dw3_out2(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o);
+void aot_dw3_out1_add(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o);
+void aot_dw3_out2_add(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o);
+AOT_DISPATCH aot_dw3_row_fn aot_dw3_out_row(int sw, int add)
+{
+    if (sw == 1) {
+        return add ? aot_dw3_out1_add : aot_dw3_out1;
+    }
+    return add ? aot_dw3_out2_add : aot_dw3_out2;
+}
 
 /* int16x8 (16x8 quantisation). aot_smlald: acc + a.lo * b.lo + a.hi * b.hi, exact in int64. */
 #if AOT_SIMD32

@@ -1139,6 +1139,43 @@ void aot_dw3_rows(const aot_dw3_ring_t *s, aot_dw_pack_fn pack, const int8_t *x,
     }
 }
 
+/* aot_dw3_out_row's forms: per stride sw (1, 2; a literal for the asm) and with or without the
+ * offset added after the requantisation. Per pixel pair, per channel up to the block's last (its
+ * record's shift negative): AOT_DW3_ACC, then AOT_DW3_OUT and SSAT write pixel ox (at o) and
+ * ox + 1 (at o1 = o + c). */
+#define AOT_DW3_OUT_FORM(NAME, SW, ADD)                                                                  \
+    void NAME(const aot_dw3_run_t *r, const int32_t *const *rows, const aot_dw3_t *k, int8_t *o)        \
+    {                                                                                                    \
+        const int32_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2];                                       \
+        const int c = r->c, step = 2 * c - r->nc;                                                        \
+        const int32_t cbm = r->cbm, add = ADD;                                                           \
+        int8_t *o1 = o + c; /* pixel ox + 1 */                                                           \
+        for (int j = r->pairs; j > 0; --j, o += step, o1 += step) {                                      \
+            const aot_dw3_t *kk = k;                                                                     \
+            int32_t a0, a1, m, sh;                                                                       \
+            do {                                                                                         \
+                AOT_DW3_ACC(SW, cbm, p0, p1, p2, kk, a0, a1, m, sh);                                     \
+                *o++ = aot_ssat8(AOT_DW3_OUT(a0, m, sh, kk) + add);                                      \
+                *o1++ = aot_ssat8(AOT_DW3_OUT(a1, m, sh, kk) + add);                                     \
+                ++kk;                                                                                    \
+            } while (sh >= 0);                                                                           \
+        }                                                                                                \
+        if (r->odd) {                                                                                    \
+            const aot_dw3_t *kk = k;                                                                     \
+            int32_t a0, m, sh;                                                                           \
+            do {                                                                                         \
+                AOT_DW3_ACC1(SW, cbm, p0, p1, p2, kk, a0, m, sh);                                        \
+                *o++ = aot_ssat8(AOT_DW3_OUT(a0, m, sh, kk) + add);                                      \
+                ++kk;                                                                                    \
+            } while (sh >= 0);                                                                           \
+        }                                                                                                \
+    }
+AOT_DW3_OUT_FORM(aot_dw3_out1, 1, 0)
+AOT_DW3_OUT_FORM(aot_dw3_out2, 2, 0)
+AOT_DW3_OUT_FORM(aot_dw3_out1_add, 1, r->out_add)
+AOT_DW3_OUT_FORM(aot_dw3_out2_add, 2, r->out_add)
+#undef AOT_DW3_OUT_FORM
+
 /* The int16 pairs (x0, x1), (x2, x3) of the last rem (1..3) values at x, zeros beyond. */
 static inline void aot_tail_s16(const int16_t *x, int rem, int32_t *x01, int32_t *x23)
 {
