@@ -1,5 +1,5 @@
-/* The host clock of the QEMU boards' byte timeout (aot_hal_getc): milliseconds since QEMU started,
- * from semihosting SYS_ELAPSED ticks at SYS_TICKFREQ Hz, which QEMU answers from its host monotonic
+/* The host clock of the QEMU boards' byte timeout (aot_hal_getc): semihosting SYS_ELAPSED ticks
+ * since QEMU started, at SYS_TICKFREQ Hz, which QEMU answers from its host monotonic
  * clock. Virtual time under -icount advances only as fast as QEMU executes instructions (a 500 ms
  * byte timeout took ~20 s of wall time), while the link's peer lives in host time.
  *
@@ -14,16 +14,29 @@
 #define SYS_ELAPSED 0x30u
 #define SYS_TICKFREQ 0x31u
 
-static uint64_t aot_host_clock_ms(void)
+/* The ticks of SYS_TICKFREQ in a millisecond (at least 1). */
+static uint32_t aot_host_ticks_per_ms(void)
 {
     static uint32_t ticks_per_ms;
-    uint32_t elapsed[2] = {0, 0};
     if (ticks_per_ms == 0) {
         uint32_t hz = aot_semihosting_call(SYS_TICKFREQ, 0);
         ticks_per_ms = hz >= 1000u && hz != 0xFFFFFFFFu ? hz / 1000u : 1u;
     }
+    return ticks_per_ms;
+}
+
+/* The host clock in ticks, and the ticks of ms milliseconds: a timeout compares tick counts, so
+ * no 64-bit division links __udivmoddi4 (~700 bytes of flash) into every firmware. */
+static uint64_t aot_host_clock(void)
+{
+    uint32_t elapsed[2] = {0, 0};
     (void)aot_semihosting_call(SYS_ELAPSED, elapsed);
-    return (((uint64_t)elapsed[1] << 32) | elapsed[0]) / ticks_per_ms;
+    return ((uint64_t)elapsed[1] << 32) | elapsed[0];
+}
+
+static uint64_t aot_host_ticks(uint32_t ms)
+{
+    return (uint64_t)ms * aot_host_ticks_per_ms();
 }
 
 #endif

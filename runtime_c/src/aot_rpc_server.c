@@ -245,6 +245,23 @@ static uint8_t do_reset(const aot_model_t *m, uint16_t n)
     return AOT_RPC_OK;
 }
 
+/* total / done (done > 0, total < done * 2^32: a sum of done uint32 values) by binary long
+ * division: a 64-bit `/` would link libgcc's __udivmoddi4, ~700 bytes, into every firmware. */
+static uint32_t mean_u32(uint64_t total, uint32_t done)
+{
+    uint64_t r = total >> 32; /* < done */
+    uint32_t q = 0;
+    for (int bit = 31; bit >= 0; --bit) {
+        r = (r << 1) | (((uint32_t)total >> bit) & 1u);
+        q <<= 1;
+        if (r >= done) {
+            r -= done;
+            q |= 1u;
+        }
+    }
+    return q;
+}
+
 static uint8_t do_run(const aot_model_t *m, const uint8_t *in, uint16_t n, writer_t *w)
 {
     uint8_t *arena = m->arena;
@@ -279,7 +296,7 @@ static uint8_t do_run(const aot_model_t *m, const uint8_t *in, uint16_t n, write
     w_u32(w, (uint32_t)rc);
     w_u32(w, done);
     w_u64(w, total);
-    w_u32(w, (uint32_t)(total / done));
+    w_u32(w, mean_u32(total, done));
     w_u32(w, lo);
     w_u32(w, hi);
     return AOT_RPC_OK;

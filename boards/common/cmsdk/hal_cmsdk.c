@@ -124,25 +124,36 @@ static uint32_t aot_semihosting_call(uint32_t op, void *arg)
 
 #include "semihosting_clock.h"
 
-static uint64_t timeout_clock_ms(void)
+static uint64_t timeout_clock(void)
 {
-    return aot_host_clock_ms();
+    return aot_host_clock();
+}
+
+static uint64_t timeout_ticks(uint32_t ms)
+{
+    return aot_host_ticks(ms);
 }
 #else
-static uint64_t timeout_clock_ms(void)
+static uint64_t timeout_clock(void)
 {
-    return timer_ticks() / ((AOT_TIMER_HZ) / 1000u);
+    return timer_ticks();
+}
+
+static uint64_t timeout_ticks(uint32_t ms)
+{
+    return (uint64_t)ms * ((AOT_TIMER_HZ) / 1000u);
 }
 #endif
 
 int aot_hal_getc(int32_t timeout_ms)
 {
-    uint64_t start = timeout_ms < 0 ? 0 : timeout_clock_ms();
+    const uint64_t span = timeout_ms < 0 ? 0 : timeout_ticks((uint32_t)timeout_ms);
+    const uint64_t start = timeout_ms < 0 ? 0 : timeout_clock();
     for (;;) {
         if (UART_STATE & UART_STATE_RXFULL) {
             return (int)(UART_DATA & 0xFFu);
         }
-        if (timeout_ms >= 0 && timeout_clock_ms() - start >= (uint64_t)timeout_ms) {
+        if (timeout_ms >= 0 && timeout_clock() - start >= span) {
             return -1;
         }
     }

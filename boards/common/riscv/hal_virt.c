@@ -45,12 +45,13 @@ void aot_hal_putc(uint8_t byte)
 
 int aot_hal_getc(int32_t timeout_ms)
 {
-    uint64_t start = timeout_ms < 0 ? 0 : aot_host_clock_ms();
+    const uint64_t span = timeout_ms < 0 ? 0 : aot_host_ticks((uint32_t)timeout_ms);
+    const uint64_t start = timeout_ms < 0 ? 0 : aot_host_clock();
     for (;;) {
         if (UART_LSR & LSR_DATA_READY) {
             return (int)UART_RBR;
         }
-        if (timeout_ms >= 0 && aot_host_clock_ms() - start >= (uint64_t)timeout_ms) {
+        if (timeout_ms >= 0 && aot_host_clock() - start >= span) {
             return -1;
         }
     }
