@@ -2,26 +2,21 @@
 GCC turns into good code on cores without SIMD instructions (RISC-V rv32imac, Cortex-M3, the
 host): no CPU feature, so they are the default wherever the DSP kernels are not.
 
-The code is shared: runtime_c aot_blocked.c (aot_blk_conv, aot_blk_dw, aot_blk_dw_ring) is
-compiled once per firmware and each op's function passes a const record of its shapes and
-constant arrays (templates/ops/blocked.j2), so that flash beyond the weights stays small (issue
-8: at most 16 KiB per MLPerf Tiny model) however many ops a model has.
-
 Register blocking: four output channels x two output pixels of int32 accumulators (the last
 OC % 4 channels and an odd last pixel in blocks of their own), so each int8 input and weight
-loaded meets two (four) others. Done at compile time: the input offset is folded into the bias
-(bias + input_offset * weight sum; a tap in the padding reads the input zero point, which
-contributes nothing), the weights are stored in the order the loops read them (per block of four
-channels, the four weights of each tap value side by side). A pixel's window is a table of
-KH x KW tap pointers (into the input, or to a row of zero points on the stack) built once per
-pixel on the stack: no scratch. In place (the plan writes the output over the input): a
-pointwise convolution copies each pair of input pixels to the stack first; a depthwise one (an
-in-place-only kernel of its own) copies the input rows its windows reach, one block of four
-channels at a time, to a ring in the scratch buffer (ring_in_place, ring_scratch). A depthwise
-convolution of one input channel and a depth multiplier is the convolution kernel with its
-weights transposed. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply:
-MUL + MULH on rv32) where codegen_c/dsp.py fast_requant proves it equal to TFLM's two
-roundings, else TFLM's own aot_mbqm.
+loaded meets two (four) others. Everything else is done at compile time: the input offset is
+folded into the bias (bias + input_offset * weight sum; a tap in the padding reads the input
+zero point, which contributes nothing), the weights are stored in the order the loops read them
+(per block of four channels, the four weights of each tap value side by side), the loops have
+constant trip counts and advance pointers. A pixel's window is a table of KH x KW tap pointers
+(into the input, or to a constant row of zero points) built once per pixel on the stack: no
+scratch. In place (the plan writes the output over the input): a pointwise convolution copies
+each pair of input pixels to the stack first; a depthwise one (an in-place-only kernel of its
+own) copies the input rows its windows reach, one block of four channels at a time, to a ring in
+the scratch buffer (ring_in_place, ring_scratch). A depthwise convolution of one input channel
+and a depth multiplier is the convolution kernel with its weights transposed. Requantisation: aot_rq's one rounding (aot_fixedpoint.h, 64-bit multiply: MUL + MULH on
+rv32) where codegen_c/dsp.py fast_requant proves it equal to TFLM's two roundings, else
+TFLM's own aot_mbqm.
 """
 from __future__ import annotations
 
@@ -68,9 +63,14 @@ def folded_bias(op: Op, g: Graph, rows: np.ndarray, product_in_float: bool = Fal
     return dsp.wrap_int32(total)
 
 
+def unroll(k: int) -> int:
+    """Values per pass of the innermost loop: all of them up to 4, else 4 or 2 where they divide k."""
+    return k if k <= 4 else next(u for u in (4, 2, 1) if k % u == 0)
+
+
 def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in_float: bool = False) -> dict:
     """Requantisation constants: aot_rq's table where it is exact (``fast``), else TFLM's
-    per-channel multiplier and shift, side by side (``ms``), for aot_mbqm; the activation range."""
+    per-channel multiplier and shift for aot_mbqm; the activation range."""
     g = ctx.graph
     stage = conv_common.output_stage(op, g, product_in_float)
     v = {"act_min": stage.act_min, "act_max": stage.act_max, "fast": dsp.fast_requant(op, g, product_in_float)}
@@ -79,8 +79,9 @@ def epilogue(index: int, op: Op, ctx: LoweringContext, channels: int, product_in
         v.update(rq=ctx.derived(index, "rq", table, "int32"), out_add=out_add)
     else:
         per = (channels,)
-        both = np.stack([np.broadcast_to(stage.multiplier, per), np.broadcast_to(stage.shift, per)], axis=1).reshape(-1)
-        v.update(ms=ctx.derived(index, "ms", both, "int32"), out_add=stage.output_offset)
+        v.update(mult=ctx.derived(index, "mult", np.broadcast_to(stage.multiplier, per), "int32"),
+                 shift=ctx.derived(index, "shift", np.broadcast_to(stage.shift, per), "int32"),
+                 out_add=stage.output_offset)
     return v
 
 
@@ -120,7 +121,7 @@ def lower_conv(index: int, op: Op, ctx: LoweringContext, knobs: dict, weights: n
     stage = conv_common.output_stage(op, g)
     return {
         **window(op, g, kh, kw), **epilogue(index, op, ctx, oc), **in_place(index, ctx, ic, oc),
-        "zp": -stage.input_offset,
+        "zp": -stage.input_offset, "U": unroll(ic),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
         "bias": ctx.derived(index, "bias_blocked", folded_bias(op, g, rows), "int32"),
@@ -134,9 +135,8 @@ def lower_fc(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
     n, k = rows.shape
     b = g.tensor(op.inputs[0]).size // k
     return {
-        "N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "KH": 1, "KW": 1, "SH": 1, "SW": 1, "DH": 1, "DW": 1,
-        "PT": 0, "PL": 0, "padded": False, "pointwise": True, "in_place": False, "backward": False, "zp": 0,
-        **epilogue(index, op, ctx, n, True),
+        "N": 1, "H": 1, "W": b, "IC": k, "OH": 1, "OW": b, "OC": n, "KH": 1, "KW": 1, "padded": False, "pointwise": True,
+        "in_place": False, "backward": False, **epilogue(index, op, ctx, n, True), "U": unroll(k),
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
         "bias": ctx.derived(index, "bias_blocked", folded_bias(op, g, rows, True), "int32"),
@@ -148,18 +148,10 @@ def ring_rows(op: Op, g: Graph) -> int:
     return (g.tensor(op.inputs[1]).shape[1] - 1) * op.attrs["dilation"][0] + 1
 
 
-def ring_width(op: Op, g: Graph) -> int:
-    """Pixels in a ring row: the input's columns and the columns of zero points its windows reach
-    left and right of them (aot_blk_dw_ring)."""
-    wd = g.tensor(op.inputs[0]).shape[2]
-    ow, kw = g.tensor(op.outputs[0]).shape[2], g.tensor(op.inputs[1]).shape[2]
-    sw, dw, pl = op.attrs["stride"][1], op.attrs["dilation"][1], op.attrs["pad"][1]
-    return pl + wd + max((ow - 1) * sw - pl + (kw - 1) * dw - (wd - 1), 0)
-
-
 def ring_scratch(op: Op, g: Graph, knobs: dict) -> int:
-    """The ring: ring_rows rows of ring_width pixels of one block of channels (up to ROWS bytes)."""
-    return ring_rows(op, g) * ring_width(op, g) * min(g.tensor(op.inputs[0]).shape[3], ROWS)
+    """The ring: ring_rows input rows of one block of channels (W x up to ROWS bytes each)."""
+    _, _, wd, c = g.tensor(op.inputs[0]).shape
+    return ring_rows(op, g) * wd * min(c, ROWS)
 
 
 def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
@@ -174,8 +166,7 @@ def ring_in_place(op: Op, g: Graph) -> tuple[int, ...]:
     bottom = np.minimum(np.arange(oh) * sh - pt + ring_rows(op, g) - 1, h - 1)  # the last row copied by each output row
     rows = np.arange(max(int(bottom.max()) + 1, 0))
     first = np.searchsorted(bottom, rows)  # the output row that copies input row r
-    return (0,) if (n == 1 and op.attrs["depth_multiplier"] == 1
-                    and bool(np.all(first * ow <= rows * wd))) else ()
+    return (0,) if n == 1 and op.attrs["depth_multiplier"] == 1 and bool(np.all(first * ow <= rows * wd)) else ()
 
 
 def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> dict:
@@ -190,7 +181,8 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     stage = conv_common.output_stage(op, g)
     return {
         **window(op, g, kh, kw), "as_conv": False, "pointwise": False, "in_place": index in ctx.plan.in_place,
-        "backward": False, "RW": ring_width(op, g),
+        "backward": False,
+        "R": ring_rows(op, g),
         **epilogue(index, op, ctx, c), "zp": -stage.input_offset,
         "x": ctx.ptr(op.inputs[0]), "y": ctx.ptr(op.outputs[0], writable=True),
         "w": ctx.derived(index, "w_blocked", blocks(rows), "int8"),
@@ -198,12 +190,11 @@ def lower_depthwise(index: int, op: Op, ctx: LoweringContext, knobs: dict) -> di
     }
 
 
-RUNTIME = ("aot_blocked.h", "aot_blocked.c")  # the shared kernels aot_blk_conv, aot_blk_dw (runtime_c)
 BLOCKED_CONV2D = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_conv, applies=conv_applies,
-                        overwrites=pointwise_input, runtime=RUNTIME)
-BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric, runtime=RUNTIME)
-BLOCKED_DEPTHWISE_CONV2D = (  # out of place (aot_blk_dw), and in place (aot_blk_dw_ring: a ring of input rows in the scratch)
-    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies, runtime=RUNTIME),
+                        overwrites=pointwise_input)
+BLOCKED_FULLY_CONNECTED = Kernel("blocked", "ops/conv2d_blocked.c.j2", lower_fc, applies=int8_symmetric)
+BLOCKED_DEPTHWISE_CONV2D = (  # out of place, and in place (a ring of input rows in the scratch)
+    Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies),
     Kernel("blocked", "ops/depthwise_conv2d_blocked.c.j2", lower_depthwise, applies=depthwise_applies,
-           scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True, runtime=RUNTIME),
+           scratch=ring_scratch, overwrites=ring_in_place, in_place_only=True),
 )
